@@ -1,0 +1,29 @@
+"""The one exception family of the library; only the CLI turns it into exit codes."""
+
+from __future__ import annotations
+
+
+class GovtextError(Exception):
+    """Base class: every error the library raises on purpose."""
+
+
+class InputError(GovtextError):
+    """A file or argument the user gave cannot be used (names the thing and the fix)."""
+
+
+class DictionaryError(GovtextError):
+    """A theme dictionary or user dictionary is invalid; carries the file and line."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}: " if path and line else (f"{path}: " if path else "")
+        super().__init__(f"{where}{message}")
+
+
+class ConfigError(GovtextError):
+    """A pipeline file or an option has a value that is not allowed."""
+
+
+class NotFittedError(GovtextError):
+    """A component's transform was called before fit."""
