@@ -1,0 +1,105 @@
+"""The normalised view of a text that matching runs on, with exact span mapping back.
+
+Ingest keeps the original text; rules and segmentation look at a normalised view in
+which full-width ASCII is half-width, traditional characters are simplified (OpenCC
+``t2s``) and whitespace between two CJK characters is dropped (a line broken inside
+接诉即办 still matches). Every character of the view remembers the index of the
+original character it came from, so a span found in the view maps back exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+_FULLWIDTH_OFFSET = 0xFEE0  # U+FF01..U+FF5E are U+0021..U+007E shifted by this
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FA1F
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _fold_width(ch: str) -> str:
+    o = ord(ch)
+    if 0xFF01 <= o <= 0xFF5E:
+        return chr(o - _FULLWIDTH_OFFSET)
+    if o == 0x3000:
+        return " "
+    return ch
+
+
+def _simplify(text: str) -> str:
+    """OpenCC t2s, guaranteed to keep the length (so indices stay aligned).
+
+    t2s maps characters one to one almost always; where a phrase rule changes a
+    line's length, that line falls back to character-by-character conversion.
+    """
+    conv = _t2s()
+    out = conv.convert(text)
+    if len(out) == len(text):
+        return out
+    lines = []
+    for line in text.split("\n"):
+        c = conv.convert(line)
+        if len(c) != len(line):
+            c = "".join(ch2 if len(ch2 := conv.convert(ch)) == 1 else ch for ch in line)
+        lines.append(c)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normalised view: ``text`` plus, for each of its characters, the original index."""
+
+    text: str
+    origin: tuple[int, ...]
+    original_length: int
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map the half-open span [start, end) of the view to the original text."""
+        if start >= end:
+            pos = self.origin[start] if start < len(self.origin) else self.original_length
+            return pos, pos
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def normalize(text: str, *, simplify: bool = True, fold_width: bool = True, join_cjk_breaks: bool = True) -> Normalized:
+    """Return the normalised view of ``text``.
+
+    >>> n = normalize("接訴\\n即辦：１２３４５")
+    >>> n.text
+    '接诉即办:12345'
+    >>> n.to_original(0, 4)
+    (0, 5)
+    """
+    if fold_width:
+        text_w = "".join(_fold_width(ch) for ch in text)
+    else:
+        text_w = text
+    if simplify and any(_is_cjk(ch) for ch in text_w):
+        text_w = _simplify(text_w)
+    chars: list[str] = []
+    origin: list[int] = []
+    n = len(text_w)
+    i = 0
+    while i < n:
+        ch = text_w[i]
+        if join_cjk_breaks and ch.isspace() and chars and _is_cjk(chars[-1]):
+            j = i
+            while j < n and text_w[j].isspace():
+                j += 1
+            if j < n and _is_cjk(text_w[j]):
+                i = j  # drop the whitespace run between two CJK characters
+                continue
+        chars.append(ch)
+        origin.append(i)
+        i += 1
+    return Normalized("".join(chars), tuple(origin), len(text))
