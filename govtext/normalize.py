@@ -71,7 +71,9 @@ class Normalized:
         return self.origin[start], self.origin[end - 1] + 1
 
 
-def normalize(text: str, *, simplify: bool = True, fold_width: bool = True, join_cjk_breaks: bool = True) -> Normalized:
+def normalize(
+    text: str, *, simplify: bool = True, fold_width: bool = True, join_cjk_breaks: bool = True
+) -> Normalized:
     """Return the normalised view of ``text``.
 
     >>> n = normalize("接訴\\n即辦：１２３４５")

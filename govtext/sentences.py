@@ -13,7 +13,9 @@ import re
 _END = "。！？!?；;"
 _CLOSERS = "”’」』）)】》\"'"
 # One sentence: a run without end marks or newlines, then optional end marks, then closers.
-_SENTENCE = re.compile(rf"[^{_END}\n]+(?:[{_END}]+|……)?[{re.escape(_CLOSERS)}]*|[{_END}]+[{re.escape(_CLOSERS)}]*")
+_SENTENCE = re.compile(
+    rf"[^{_END}\n]+(?:[{_END}]+|……)?[{re.escape(_CLOSERS)}]*|[{_END}]+[{re.escape(_CLOSERS)}]*"
+)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

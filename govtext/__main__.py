@@ -1,0 +1,3 @@
+from govtext.cli import main
+
+main()

@@ -1,0 +1,85 @@
+"""`govtext run [PIPELINE] [PATH ...]`: the main job."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from govtext.cli.common import library_errors, stage_printer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)
+
+
+def run(
+    args: list[str] = typer.Argument(
+        None, help="A pipeline .toml file, then files or folders (default: the pipeline's paths)."
+    ),
+    by: str = typer.Option(
+        None, "--by", help="Metadata field to compare by (source, author, year, province, ...)."
+    ),
+    out: Path = typer.Option(None, "--out", help="Output folder (default: reports/<pipeline name>/)."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="No progress or summary; print only the report folder."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+) -> None:
+    """Ingest, segment, tag themes, fit topics, compare groups and write the report."""
+    from govtext.pipeline import default_pipeline, load_pipeline, run_pipeline
+
+    args = list(args or [])
+    with library_errors():
+        if args and args[0].endswith(".toml"):
+            cfg = load_pipeline(args.pop(0))
+        else:
+            cfg = default_pipeline()
+        outcome = run_pipeline(cfg, args or None, by=by, out=out, progress=stage_printer(quiet or as_json))
+    summary = outcome_summary(outcome)
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    elif quiet:
+        typer.echo(str(outcome.out_dir))
+    else:
+        print_summary(summary)
+
+
+def outcome_summary(outcome) -> dict:  # type: ignore[no-untyped-def]
+    """The few facts a user wants after a run: files, documents, top themes per group, where."""
+    result = outcome.result
+    files = result.settings["corpus"]["files"]
+    density = result.tables.get("theme_density")
+    top: dict[str, list[dict[str, object]]] = {}
+    if density is not None and len(density):
+        for group, rows in density[density["hits"] > 0].groupby("group", sort=True):
+            best = rows.sort_values(["density_per_10k", "theme"], ascending=[False, True]).head(3)
+            top[str(group)] = [
+                {"theme": r.theme, "name": r.name, "density_per_10k": round(float(r.density_per_10k), 2)}
+                for r in best.itertuples()
+            ]
+    index = outcome.files.get("html")
+    return {
+        "pipeline": result.name,
+        "by": result.by,
+        "files": files,
+        "documents": len(result.corpus),
+        "hits": len(result.hits),
+        "top_themes": top,
+        "out_dir": str(outcome.out_dir),
+        "report": str(index) if index else None,
+    }
+
+
+def print_summary(summary: dict) -> None:  # type: ignore[type-arg]
+    files = summary["files"]
+    typer.echo(
+        f"读取 {summary['documents']} 篇文档 (files: {files['read']} read, {files['skipped']} skipped, "
+        f"{files['failed']} failed); {summary['hits']} theme hits."
+    )
+    typer.echo(f"Top themes by {summary['by']} (hits per 10,000 characters):")
+    for group, themes in summary["top_themes"].items():
+        shown = "  ".join(f"{t['name']} {t['density_per_10k']:.1f}" for t in themes) or "—"
+        typer.echo(f"  {group}: {shown}")
+    typer.echo(f"Report: {summary['report'] or summary['out_dir']}")

@@ -1,0 +1,297 @@
+"""The main job: ingest → segment → theme rules → topic model → comparison → report.
+
+``load_pipeline`` reads a pipeline TOML file into a ``PipelineConfig``; ``analyze`` runs
+every analysis stage and returns a ``RunResult``; ``run_pipeline`` adds the report.
+Each stage is a call into its own module; this file only wires them together.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from govtext.documents import Corpus
+from govtext.errors import ConfigError
+from govtext.results import RunResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_PIPELINE = Path("pipelines") / "default.toml"
+
+
+@dataclass
+class IngestConfig:
+    text_column: str = ""
+    path_pattern: str = ""
+
+
+@dataclass
+class SegmentConfig:
+    hmm: bool = False
+    user_dicts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ThemesConfig:
+    dictionary: str = ""
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TopicsConfig:
+    method: str = "nmf"
+    k: int | str = 6
+    unit: str = "paragraph"
+    random_state: int = 0
+    enabled: bool = True
+
+
+@dataclass
+class ReportConfig:
+    formats: list[str] = field(default_factory=lambda: ["html", "md", "csv", "json"])
+
+
+@dataclass
+class PipelineConfig:
+    """A resolved pipeline: the [pipeline] table plus one table per stage."""
+
+    name: str = "default"
+    paths: list[str] = field(default_factory=lambda: ["corpus"])
+    by: str = "source"
+    time: str = "year"
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    themes: ThemesConfig = field(default_factory=ThemesConfig)
+    topics: TopicsConfig = field(default_factory=TopicsConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    source: str = ""  # the file it came from, for messages and run.json
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_SECTIONS: dict[str, type] = {
+    "ingest": IngestConfig,
+    "segment": SegmentConfig,
+    "themes": ThemesConfig,
+    "topics": TopicsConfig,
+    "report": ReportConfig,
+}
+_TOP_KEYS = {"name", "paths", "by", "time"}
+
+
+def _check_keys(table: dict[str, Any], allowed: set[str], where: str, path: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(
+                f"{path}: unknown key {key!r} in [{where}]; allowed keys are {', '.join(sorted(allowed))}."
+            )
+
+
+def load_pipeline(path: str | Path) -> PipelineConfig:
+    """Read a pipeline TOML file; unknown tables or keys are errors that name them."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"pipeline file {p} does not exist.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML ({exc}).") from None
+    allowed_tables = {"pipeline", *_SECTIONS}
+    _check_keys(data, allowed_tables, "top level", str(p))
+    top = data.get("pipeline", {})
+    _check_keys(top, _TOP_KEYS, "pipeline", str(p))
+    cfg = PipelineConfig(name=p.stem, source=str(p))
+    for key in _TOP_KEYS:
+        if key in top:
+            setattr(cfg, key, top[key])
+    for section, cls in _SECTIONS.items():
+        table = data.get(section, {})
+        _check_keys(table, {f.name for f in fields(cls)}, section, str(p))
+        setattr(cfg, section, cls(**{**asdict(cls()), **table}))
+    _validate(cfg)
+    return cfg
+
+
+def default_pipeline() -> PipelineConfig:
+    """``pipelines/default.toml`` from the working folder if there, else built-in defaults."""
+    if DEFAULT_PIPELINE.is_file():
+        return load_pipeline(DEFAULT_PIPELINE)
+    return PipelineConfig()
+
+
+def _validate(cfg: PipelineConfig) -> None:
+    methods = {"nmf", "lda", "seeded"}
+    if cfg.topics.method not in methods:
+        raise ConfigError(
+            f"The 'method' parameter of [topics] must be one of {sorted(methods)}. Got {cfg.topics.method!r} instead."
+        )
+    if cfg.topics.unit not in {"paragraph", "document"}:
+        raise ConfigError(
+            f"The 'unit' parameter of [topics] must be 'paragraph' or 'document'. Got {cfg.topics.unit!r} instead."
+        )
+    if not (cfg.topics.k == "auto" or (isinstance(cfg.topics.k, int) and cfg.topics.k >= 2)):
+        raise ConfigError(
+            f"The 'k' parameter of [topics] must be an integer ≥ 2 or 'auto'. Got {cfg.topics.k!r} instead."
+        )
+
+
+Progress = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    pass
+
+
+def analyze(
+    paths: Sequence[str | Path] | None = None,
+    *,
+    by: str | None = None,
+    time_field: str | None = None,
+    config: PipelineConfig | None = None,
+    corpus: Corpus | None = None,
+    progress: Progress = _noop,
+) -> RunResult:
+    """Run every analysis stage and return the tables and evidence a report needs.
+
+    ``paths`` overrides the pipeline's paths; ``corpus`` skips ingest entirely.
+    """
+    from govtext import stages
+
+    cfg = config or default_pipeline()
+    by = by or cfg.by
+    time_field = cfg.time if time_field is None else time_field
+    started = time.time()
+    timings: dict[str, float] = {}
+
+    def timed(stage: str, fn: Callable[[], Any]) -> Any:
+        progress(stage)
+        t0 = time.perf_counter()
+        out = fn()
+        timings[stage] = round(time.perf_counter() - t0, 3)
+        return out
+
+    if corpus is None:
+        use_paths = [str(p) for p in (paths or cfg.paths)]
+        corpus = timed("ingest", lambda: stages.ingest(use_paths, cfg))
+    if not corpus.documents:
+        raise ConfigError("no documents were read; see the manifest for why each file was skipped.")
+    dictionary = timed("themes: load dictionary", lambda: stages.load_themes(cfg))
+    tokens = timed("segment", lambda: stages.segment(corpus, cfg))
+    hits, scores = timed("themes: match", lambda: stages.match(corpus, dictionary))
+    documents = corpus.to_frame()
+    if by not in documents.columns:
+        documents[by] = ""
+    documents[by] = documents[by].replace("", "(无)").fillna("(无)")
+    topic_model = None
+    if cfg.topics.enabled:
+        topic_model = timed("topics", lambda: stages.topics(corpus, tokens, dictionary, cfg))
+    result = RunResult(
+        name=cfg.name,
+        by=by,
+        corpus=corpus,
+        documents=documents,
+        hits=hits,
+        scores=scores,
+        themes=stages.themes_frame(dictionary),
+        time_field=time_field or None,
+        topic_model=topic_model,
+    )
+    result.tables = timed("compare", lambda: stages.compare(result, tokens))
+    result.settings = _settings(cfg, result, dictionary, tokens, started, timings)
+    return result
+
+
+def _settings(
+    cfg: PipelineConfig,
+    result: RunResult,
+    dictionary: Any,
+    tokens: Any,
+    started: float,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    from govtext import __version__, stages
+
+    manifest = result.corpus.manifest()
+    return {
+        "govtext": __version__,
+        "pipeline": cfg.to_dict(),
+        "by": result.by,
+        "time_field": result.time_field,
+        "corpus": {
+            "hash": result.corpus.hash(),
+            "documents": len(result.corpus),
+            "characters": int(result.documents["n_chars"].sum()),
+            "files": {
+                status: int((manifest["status"] == status).sum()) for status in ("read", "skipped", "failed")
+            },
+        },
+        "dictionary": stages.dictionary_info(dictionary),
+        "segmenter": stages.segmenter_info(cfg, tokens),
+        "topics": result.topic_model.settings() if result.topic_model is not None else None,
+        "counts": {
+            "hits": len(result.hits),
+            "themes_found": int(result.scores["theme"].nunique()) if len(result.scores) else 0,
+        },
+        "timings_s": timings,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "python": platform.python_version(),
+        "packages": stages.package_versions(),
+    }
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    result: RunResult
+    out_dir: Path
+    files: dict[str, Path]
+
+
+def run_pipeline(
+    config: PipelineConfig | None = None,
+    paths: Sequence[str | Path] | None = None,
+    *,
+    by: str | None = None,
+    out: str | Path | None = None,
+    progress: Progress = _noop,
+) -> RunOutcome:
+    """``analyze`` then write the report (index.html, report.md, CSV tables, run.json, manifest)."""
+    from govtext.report import write_report
+
+    cfg = config or default_pipeline()
+    result = analyze(paths, by=by, config=cfg, progress=progress)
+    out_dir = Path(out) if out else Path("reports") / cfg.name
+    progress("report")
+    files = write_report(result, out_dir, formats=tuple(cfg.report.formats))
+    return RunOutcome(result=result, out_dir=out_dir, files=files)
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """Theme tags of a corpus as DataFrames: documents, scores per (document, theme), hits."""
+
+    documents: pd.DataFrame
+    scores: pd.DataFrame
+    hits: pd.DataFrame
+
+
+def tag(corpus: Corpus, dictionary: str | Path | None = None, *, extra: Sequence[str | Path] = ()) -> Tagged:
+    """Tag every document of ``corpus`` with the theme rules; no segmentation or topics.
+
+    >>> from govtext.documents import Document
+    >>> tagged = tag(Corpus.from_documents([Document("d1", "坚持党建引领，推进接诉即办。")]))
+    >>> sorted(tagged.scores["theme"])
+    ['complaint_response', 'party_building']
+    """
+    from govtext import stages
+
+    cfg = PipelineConfig(themes=ThemesConfig(dictionary=str(dictionary or ""), extra=[str(p) for p in extra]))
+    themes = stages.load_themes(cfg)
+    hits, scores = stages.match(corpus, themes)
+    return Tagged(documents=corpus.to_frame(), scores=scores, hits=hits)

@@ -1,0 +1,148 @@
+"""One adapter per stage: how the pipeline calls each module with a PipelineConfig.
+
+Keeping these calls in one place lets every stage module keep its own small API while
+the pipeline stays a straight line of calls.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+from govtext.documents import Corpus
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from govtext.pipeline import PipelineConfig
+    from govtext.results import RunResult
+    from govtext.segment import Tokens
+
+
+def ingest(paths: list[str], cfg: PipelineConfig) -> Corpus:
+    from govtext.ingest import read_corpus
+
+    return read_corpus(
+        paths,
+        text_column=cfg.ingest.text_column or None,
+        path_pattern=cfg.ingest.path_pattern or None,
+    )
+
+
+def make_segmenter(cfg: PipelineConfig, *, pos: bool = False) -> Any:
+    from govtext.segment import Segmenter
+
+    return Segmenter(user_dicts=cfg.segment.user_dicts, hmm=cfg.segment.hmm, pos=pos)
+
+
+def segment(corpus: Corpus, cfg: PipelineConfig) -> list[Tokens]:
+    seg = make_segmenter(cfg, pos=True)
+    return [seg.tokens(doc) for doc in corpus]
+
+
+def load_themes(cfg: PipelineConfig) -> Any:
+    from govtext.themes import load_dictionary
+
+    return load_dictionary(cfg.themes.dictionary or None, extra=cfg.themes.extra)
+
+
+def match(corpus: Corpus, dictionary: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from govtext.themes import Matcher, hits_frame, score_documents
+
+    matcher = Matcher(dictionary=dictionary).fit()
+    hits = [h for doc in corpus for h in matcher.transform(doc)]
+    frame = hits_frame(hits)
+    names = {t.id: t.name for t in dictionary.themes.values()}
+    frame["name"] = frame["theme"].map(names)
+    scores = score_documents(hits, corpus.documents)
+    return frame, scores
+
+
+def themes_frame(dictionary: Any) -> pd.DataFrame:
+    import pandas as pd
+
+    frameworks = {f.id: f.name for f in dictionary.frameworks}
+    rows = [
+        {
+            "theme": t.id,
+            "name": t.name,
+            "name_en": t.name_en,
+            "framework": t.framework,
+            "framework_name": frameworks.get(t.framework, ""),
+        }
+        for t in dictionary.themes.values()
+    ]
+    return pd.DataFrame(rows)
+
+
+def topics(corpus: Corpus, tokens: list[Tokens], dictionary: Any, cfg: PipelineConfig) -> Any:
+    from govtext.topics import TopicModel, build_units
+
+    units = build_units(corpus.documents, tokens, unit=cfg.topics.unit)
+    model = TopicModel(method=cfg.topics.method, k=cfg.topics.k, random_state=cfg.topics.random_state)
+    if cfg.topics.method == "seeded":
+        model.set_params(dictionary=dictionary)
+    return model.fit(units)
+
+
+def compare(result: RunResult, tokens: list[Tokens]) -> dict[str, pd.DataFrame]:
+    from govtext.compare import compare_all
+
+    return compare_all(result, doc_term_counts=doc_term_counts(tokens))
+
+
+def doc_term_counts(tokens: list[Tokens]) -> pd.DataFrame:
+    """Long table (doc_id, term, count) of content words, the input of keyness and similarity."""
+    from collections import Counter
+
+    import pandas as pd
+
+    rows = []
+    for tok in tokens:
+        keep = tok.pos or ("",) * len(tok.words)
+        counts = Counter(
+            w for w, p in zip(tok.words, keep, strict=True) if len(w) > 1 and (not p or p[0] in "nvajl")
+        )
+        rows.extend((tok.doc_id, term, n) for term, n in counts.items())
+    return pd.DataFrame(rows, columns=["doc_id", "term", "count"])
+
+
+def dictionary_info(dictionary: Any) -> dict[str, Any]:
+    return {
+        "hash": dictionary.hash,
+        "sources": [str(p) for p in dictionary.source_paths],
+        "themes": len(dictionary.themes),
+        "frameworks": len(dictionary.frameworks),
+    }
+
+
+def segmenter_info(cfg: PipelineConfig, tokens: list[Tokens]) -> dict[str, Any]:
+    return {
+        "hmm": cfg.segment.hmm,
+        "user_dicts": cfg.segment.user_dicts,
+        "settings_hash": tokens[0].settings_hash if tokens else "",
+        "tokens": sum(len(t) for t in tokens),
+    }
+
+
+def package_versions() -> dict[str, str]:
+    names = [
+        "jieba",
+        "rjieba",
+        "pyahocorasick",
+        "opencc",
+        "gensim",
+        "scikit-learn",
+        "pandas",
+        "numpy",
+        "duckdb",
+        "jinja2",
+        "typer",
+    ]
+    out = {}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
