@@ -1,0 +1,138 @@
+"""The main job end to end: `govtext run` on the sample corpus and on the real seed page."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from govtext.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("run") / "default"
+    result = runner.invoke(
+        app, ["run", str(ROOT / "pipelines" / "default.toml"), str(ROOT / "corpus"), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_cli_run_writes_every_output(sample_run: tuple[Path, str]) -> None:
+    out, _ = sample_run
+    for name in ("index.html", "report.md", "run.json", "manifest.csv"):
+        assert (out / name).is_file(), name
+    assert list((out / "tables").glob("*.csv")), "no CSV tables written"
+
+
+def test_cli_run_summary_names_groups_and_report(sample_run: tuple[Path, str]) -> None:
+    out, output = sample_run
+    assert "读取" in output and "Report:" in output
+    assert str(out / "index.html") in output
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    sources = {
+        p.read_text(encoding="utf-8").split("source:")[1].splitlines()[0].strip()
+        for p in (ROOT / "corpus").glob("*.md")
+    }
+    # every source of the sample corpus appears as a group in the summary
+    for source in sources:
+        assert source in output
+    assert run["by"] == "source"
+    assert run["corpus"]["documents"] == len(list((ROOT / "corpus").glob("*.md")))
+
+
+def test_cli_run_report_is_offline_and_shows_chinese_theme_names(sample_run: tuple[Path, str]) -> None:
+    html = (sample_run[0] / "index.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), (
+        "report loads something from the network"
+    )
+    for name in ("自治", "法治", "德治", "接诉即办", "吹哨报到", "党建引领"):
+        assert name in html
+
+
+def test_cli_run_json_summary_has_top_themes(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["run", str(ROOT / "corpus"), "--by", "year", "--out", str(tmp_path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["by"] == "year"
+    assert summary["top_themes"], summary
+    assert all(len(themes) <= 3 for themes in summary["top_themes"].values())
+
+
+def test_cli_run_installed_console_script(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("govtext")
+    if not exe.exists():
+        pytest.fail(
+            f"the govtext console script is not installed next to {sys.executable}; run pip install -e ."
+        )
+    version = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.strip().startswith("govtext ")
+    done = subprocess.run(
+        [str(exe), "run", "--quiet", "--out", str(tmp_path / "r")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(tmp_path / "r")
+    assert (tmp_path / "r" / "index.html").is_file()
+
+
+def test_cli_run_bad_pipeline_names_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[topics]\nmethod = "nmf"\nkk = 3\n', encoding="utf-8")
+    result = runner.invoke(app, ["run", str(bad), str(ROOT / "corpus"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "kk" in result.output and "bad.toml" in result.output
+
+
+def test_cli_run_seed_page_integration(seed_page: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(seed_page), "--by", "author", "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["documents"] == 3
+    groups = set(summary["top_themes"])
+    assert "李文钊" in groups and "张克" in groups
+    # the page is about Beijing's mechanisms: 吹哨报到 and 接诉即办 are found with evidence
+    hits = (tmp_path / "tables" / "hits.csv").read_text(encoding="utf-8-sig")
+    assert "吹哨报到" in hits and "接诉即办" in hits
+
+
+def test_cli_every_command_has_help() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    commands = re.findall(r"^\s{2}(\w[\w-]*)\s{2,}\S", result.output.split("Commands:")[1], flags=re.M)
+    assert "run" in commands
+    for command in commands:
+        sub = runner.invoke(app, [command, "--help"])
+        assert sub.exit_code == 0, command
+        assert len(sub.output.strip().splitlines()) > 3, f"{command} has no help text"
+
+
+def test_cli_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("govtext 0.")
+
+
+def test_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Python API", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    scores = namespace["scores"]
+    hits = namespace["hits"]
+    assert len(scores) > 0 and {"doc_id", "theme", "hits", "density_per_10k"} <= set(scores.columns)  # type: ignore[attr-defined]
+    assert {"sentence", "term", "start", "end"} <= set(hits.columns)  # type: ignore[attr-defined]
