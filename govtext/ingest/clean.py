@@ -47,7 +47,11 @@ def make_doc(text: str, fields: dict[str, Any]) -> RawDoc:
     text, _ = strip_licence_footer(text)
     paras = paragraphs_of(text)
     paras, found = strip_boilerplate(paras, title=str(fields.get("title") or ""))
-    merged = dict(found)
+    from govtext.ingest.metadata import core_field
+
+    # What the file's own fields say (columns, front matter) beats what the page text says.
+    given = {core_field(k) or k for k, v in fields.items() if v not in (None, "")}
+    merged = {k: v for k, v in found.items() if k not in given}
     merged.update({k: v for k, v in fields.items() if v not in (None, "")})
     if "genre" not in merged:
         genre = genre_of(str(merged.get("title") or ""))

@@ -254,7 +254,8 @@ def _ingest_item(
     for pos, raw in enumerate(result.docs):
         doc_id = _unique(f"{base}#{pos + 1}" if multi else base, used)
         prov = Provenance(shown, fmt, result.encoding, pos)
-        doc = _document(raw, doc_id, extra, prov)
+        page = {"page": item.path.stem if item.path is not None else base} if raw.from_page else {}
+        doc = _document(raw, doc_id, {**page, **extra}, prov)
         dup = dedup.check(doc)
         if dup is not None:
             n_dups += 1

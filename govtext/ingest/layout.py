@@ -11,12 +11,17 @@ import re
 
 # A line that ends with one of these closes its sentence (or is a heading-like line
 # ending with a colon); a break after it is a real paragraph break.
-_TERMINAL = set("。！？!?；;：:…”’」』）)】]》>—")
+_TERMINAL = set("。！？!?；;：:…”’」』）)】]》>")
+# An enumerator alone on a line ("（一）", "3.") belongs to the text that follows it.
+_ENUMERATOR = re.compile(r"[（(]?[一二三四五六七八九十\d]{1,3}[）)、.．]")
 # A line that starts with one of these cannot start a sentence: it continues the previous line.
 _CONTINUES = set("。，、；：！？,.;:!?）)」』”’》】")
 _OPENERS = set("“‘「『（(《【")
+_HEADING_MAX = 50  # headings are shorter; a longer line without final punctuation is cut mid-sentence
 _SPACE = re.compile(r"[ \t\u00a0\u3000\u2002-\u200b\ufeff]+")
-_BLANK_RUN = re.compile(r"\n[ \t\u00a0\u3000\u200b\ufeff]*\n")
+_BLANK_RUN = re.compile(r"\n[ \t\u00a0\u3000]*\n")
+# A line holding only zero-width characters is an artefact of copying, not a paragraph break.
+_ZERO_WIDTH_LINE = re.compile(r"\n[\u200b\u200c\u200d\u2060\ufeff]+(?=\n)")
 
 
 def strip_line(line: str) -> str:
@@ -24,12 +29,18 @@ def strip_line(line: str) -> str:
     return line.strip(" \t\r\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff")
 
 
-def _ascii_word(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
-
-
 def _joiner(left: str, right: str) -> str:
-    return " " if _ascii_word(left[-1]) and _ascii_word(right[0]) else ""
+    # Hard-wrapped English needs its space back; "PM" + "2.5" from a wiki link does not.
+    return (
+        " " if left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha() else ""
+    )
+
+
+def _unfinished(line: str) -> bool:
+    """A line that is clearly mid-sentence: a quote left open, or too long for a heading."""
+    return (
+        line.count("“") > line.count("”") or line.count("（") > line.count("）") or len(line) >= _HEADING_MAX
+    )
 
 
 def _glue(lines: list[str], *, join_open_lines: bool) -> list[str]:
@@ -39,10 +50,12 @@ def _glue(lines: list[str], *, join_open_lines: bool) -> list[str]:
     for line in lines:
         if out:
             prev = out[-1]
+            open_end = prev[-1] not in _TERMINAL
             joins = (
                 line[0] in _CONTINUES
                 or prev[-1] in _OPENERS
-                or (join_open_lines and prev[-1] not in _TERMINAL)
+                or (open_end and (join_open_lines or _unfinished(prev)))
+                or (join_open_lines and _ENUMERATOR.fullmatch(prev) is not None)
             )
             if joins:
                 out[-1] = prev + _joiner(prev, line) + line
@@ -61,7 +74,7 @@ def paragraphs_of(text: str) -> list[str]:
     >>> paragraphs_of("第一段开头\\n接着写完。\\n\\n第二段。")
     ['第一段开头接着写完。', '第二段。']
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ZERO_WIDTH_LINE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if _BLANK_RUN.search(text.strip()):
         paras: list[str] = []
         for block in _BLANK_RUN.split(text):

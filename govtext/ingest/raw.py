@@ -21,6 +21,7 @@ class RawDoc:
     text: str
     fields: dict[str, Any] = field(default_factory=dict)
     paragraphs: tuple[tuple[int, int], ...] = ()
+    from_page: bool = False  # one of several articles split from a page (gets meta ``page``)
 
 
 @dataclass

@@ -49,7 +49,9 @@ def _text_docs(text: str, fields: dict[str, object]) -> list[RawDoc]:
         for art in articles:
             merged = {**art.fields, **fields}
             merged.update({k: v for k, v in art.fields.items() if k in ("title", "authors")})
-            docs.append(make_doc(art.text, merged))
+            doc = make_doc(art.text, merged)
+            doc.from_page = True
+            docs.append(doc)
         return [d for d in docs if d.text]
     doc = make_doc(text, fields)
     if not doc.text:
