@@ -24,9 +24,9 @@ _GENRES = (
 
 
 def strip_licence_footer(text: str) -> tuple[str, bool]:
-    """Cut a trailing licence notice; only in the last third of the text, so a report that
-    discusses copyright law keeps its body."""
-    for m in _LICENCE_START.finditer(text, len(text) * 2 // 3):
+    """Cut a trailing licence notice; only near the end (the last third or the last 1,500
+    characters), so a report that discusses copyright law keeps its body."""
+    for m in _LICENCE_START.finditer(text, min(len(text) * 2 // 3, max(len(text) - 1500, 0))):
         if _LICENCE_WORDS.search(text, m.start()):
             return text[: m.start()].rstrip(), True
     return text, False
