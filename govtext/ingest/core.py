@@ -141,13 +141,25 @@ def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -
     return fmt, reader(data, read_options)
 
 
-_ID_UNSAFE = re.compile(r"[\s#]+")
+_ID_UNSAFE = re.compile(r"[\s#\x00]+")
+_BASE_MARK = "\x00"
 
 
-def _base_id(item: _Input) -> str:
+def _file_id(item: _Input, used: set[str]) -> str:
+    """The readable base of a file's ids: its stem, else its name, else its path from the root
+    (a.txt and a.html in one folder become ``a`` and ``a.html``)."""
     if item.path is None:
         return "stdin"
-    return _ID_UNSAFE.sub("_", item.path.stem) or "doc"
+    candidates = [item.path.stem, item.path.name]
+    if item.root is not None:
+        try:
+            candidates.append(item.path.relative_to(item.root).as_posix())
+        except ValueError:
+            pass
+    cleaned = [_ID_UNSAFE.sub("_", c) or "doc" for c in candidates]
+    base = next((c for c in cleaned if _BASE_MARK + c not in used), cleaned[0])
+    used.add(_BASE_MARK + base)  # ids never contain NUL, so markers cannot clash with ids
+    return base
 
 
 def _document(raw: RawDoc, doc_id: str, extra: dict[str, Any], prov: Provenance) -> Document:
@@ -246,7 +258,7 @@ def _ingest_item(
             extra.update(fields_from_path(pattern, rel))
         extra.update(sidecars.fields_for(item.path, item.root))
 
-    base = _base_id(item)
+    base = _file_id(item, used)
     multi = len(result.docs) > 1
     docs = []
     notes = list(result.notes)

@@ -90,12 +90,24 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
     if text is not None:
         return Decoded(text, "utf-8")
     if looks_binary(data):
+        # UTF-16 without a BOM is full of NUL bytes too; accept it only if it reads as text.
+        for name in ("utf-16-le", "utf-16-be"):
+            text = _strict(data, name) if len(data) % 2 == 0 else None
+            if text is not None and _plausible(text):
+                return Decoded(text, name)
         raise BinaryContentError("binary content (NUL bytes)")
     # Most non-UTF-8 Chinese files are GB18030-family: a strict decode that succeeds and
     # yields mostly CJK is a safe answer and far cheaper than statistical detection.
     text = _strict(data, "gb18030")
     if text is not None and _mostly_text(text):
         return Decoded(text, "gb18030")
+    # A few corrupt bytes (a truncated download, a stray byte) in an otherwise good UTF-8 or
+    # GB18030 file: decode with replacement characters and say so. Statistical detection
+    # would guess an unrelated code page for such files.
+    for name, check in (("utf-8", _plausible), ("gb18030", _mostly_text)):
+        lossy = _lossy(data, name)
+        if lossy.n_replaced <= max(8, len(lossy.text) // 50) and check(lossy.text.replace("\ufffd", "")):
+            return lossy
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -122,3 +134,23 @@ def _mostly_text(text: str) -> bool:
         except UnicodeEncodeError:
             pass
     return common / len(cjk) >= 0.9
+
+
+def _plausible(text: str) -> bool:
+    """Mostly CJK, CJK punctuation and printable ASCII, and no control characters."""
+    if not text:
+        return False
+    good = 0
+    for ch in text:
+        o = ord(ch)
+        if o < 32 and ch not in "\t\n\r\f":
+            return False
+        if (
+            o < 127
+            or 0x3000 <= o <= 0x303F
+            or 0x4E00 <= o <= 0x9FFF
+            or 0xFF00 <= o <= 0xFFEF
+            or 0x2010 <= o <= 0x2027
+        ):
+            good += 1
+    return good / len(text) >= 0.9

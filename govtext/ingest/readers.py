@@ -7,11 +7,13 @@ for broken ones; the assembler turns both into manifest lines.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from govtext.ingest.clean import make_doc
 from govtext.ingest.decode import BinaryContentError, Decoded, decode_bytes
+from govtext.ingest.layout import strip_line
 from govtext.ingest.metadata import read_front_matter
 from govtext.ingest.raw import FailFile, RawDoc, ReadResult, SkipFile
 from govtext.ingest.tables import read_delimited, read_json_rows, read_xlsx
@@ -120,6 +122,10 @@ def read_html(data: bytes, options: ReadOptions) -> ReadResult:
             value = getattr(meta, key, None)
             if value:
                 fields["source" if key == "sitename" else key] = value
+    title = str(fields.get("title") or "")
+    paras = text.split("\n")
+    if title and paras and strip_line(paras[0]) == title.strip():
+        text = "\n".join(paras[1:])  # the <h1> repeats the title the metadata already holds
     return ReadResult(_text_docs(text, fields), decoded.encoding, _notes(decoded))
 
 
@@ -152,32 +158,70 @@ def read_docx(data: bytes, options: ReadOptions) -> ReadResult:
     return ReadResult(_text_docs(text, fields), "", [])
 
 
+_PAGE_NUMBER = re.compile(
+    r"[-—–\s]*\d{1,4}[-—–\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+"
+)
+_FULL_LINE = 0.85  # a line this close to the page's longest line was wrapped by the layout
+
+
+def _pdf_paragraphs(pages: list[str]) -> str:
+    """Rebuild paragraphs from laid-out PDF lines: a blank line or a short line ends one,
+    a line that runs (nearly) the full width continues into the next, across pages too."""
+    paras: list[str] = []
+    current = ""
+    for page in pages:
+        lines = [strip_line(x) for x in page.splitlines()]
+        lines = [x if not _PAGE_NUMBER.fullmatch(x) else "" for x in lines]
+        width = max((len(x) for x in lines), default=0)
+        for line in lines:
+            if not line:
+                if current:
+                    paras.append(current)
+                    current = ""
+                continue
+            current += line
+            if len(line) < _FULL_LINE * width:
+                paras.append(current)
+                current = ""
+    if current:
+        paras.append(current)
+    return "\n\n".join(paras)
+
+
 def read_pdf(data: bytes, options: ReadOptions) -> ReadResult:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise FailFile("the PDF is encrypted with a password; decrypt it first (e.g. qpdf --decrypt)")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = []
+        for page in reader.pages:
+            try:  # layout mode keeps the blank lines between paragraphs
+                pages.append(page.extract_text(extraction_mode="layout") or "")
+            except Exception:
+                pages.append(page.extract_text() or "")
     except FailFile:
         raise
+    except FileNotDecryptedError as exc:
+        raise FailFile(f"the PDF is encrypted ({exc}); decrypt it first (e.g. qpdf --decrypt)") from exc
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
         raise FailFile(
             f"not a readable PDF ({type(exc).__name__}: {exc}); the file is damaged or truncated"
         ) from exc
-    except Exception as exc:  # pypdf also raises plain errors from deep inside broken files
-        if "encrypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower():
+    except Exception as exc:  # pypdf raises plain errors from deep inside broken files
+        if "crypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower():
             raise FailFile(f"the PDF is encrypted ({exc}); decrypt it first (e.g. qpdf --decrypt)") from exc
         raise FailFile(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
-    text = "\n\n".join(p for p in pages if p.strip())
+    text = _pdf_paragraphs(pages)
     if not text.strip():
         raise SkipFile("the PDF has no text layer (a scan?); run OCR on it first")
     fields: dict[str, object] = {}
     info = reader.metadata
     if info is not None:
-        if info.title:
+        # Producers fill in placeholders ("untitled", "Microsoft Word - draft.docx"): not titles.
+        if info.title and not re.match(r"(?i)untitled|microsoft word\b|无标题", info.title.strip()):
             fields["title"] = info.title
         if info.author:
             fields["author"] = info.author
