@@ -130,8 +130,8 @@ def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -
         raise SkipFile("empty file (0 bytes)")
     if size > options.max_file_size:
         raise SkipFile(
-            f"file is {size / 1e6:.1f} MB, over the {options.max_file_size / 1e6:.0f} MB limit; "
-            "split it or raise max_file_size"
+            f"file is {_human(size)}, over the {_human(options.max_file_size)} limit; "
+            "split it or raise the limit (max_file_size)"
         )
     fmt, reader = READERS[suffix]
     try:
@@ -139,6 +139,13 @@ def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -
     except OSError as exc:
         raise FailFile(f"cannot read the file: {exc.strerror or exc}") from exc
     return fmt, reader(data, read_options)
+
+
+def _human(n: int) -> str:
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
 
 
 _ID_UNSAFE = re.compile(r"[\s#\x00]+")

@@ -41,7 +41,11 @@ class Decoded:
 
 
 class BinaryContentError(ValueError):
-    """The bytes are not text in any encoding we know (NUL bytes, no plausible code page)."""
+    """The bytes are binary data (NUL bytes), not text."""
+
+
+class UndecodableError(ValueError):
+    """The bytes look like text but no encoding decodes them."""
 
 
 def looks_binary(data: bytes) -> bool:
@@ -112,7 +116,7 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
 
     best = from_bytes(data).best()
     if best is None:
-        raise BinaryContentError("no text encoding fits these bytes")
+        raise UndecodableError("undecodable bytes: no text encoding fits them")
     name = _WIDEN.get(best.encoding.lower(), best.encoding.lower())
     return _lossy(data, codecs.lookup(name).name if name != "utf-8-sig" else name)
 

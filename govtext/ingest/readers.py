@@ -7,12 +7,13 @@ for broken ones; the assembler turns both into manifest lines.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from govtext.ingest.clean import make_doc
-from govtext.ingest.decode import BinaryContentError, Decoded, decode_bytes
+from govtext.ingest.decode import BinaryContentError, Decoded, UndecodableError, decode_bytes
 from govtext.ingest.layout import strip_line
 from govtext.ingest.metadata import read_front_matter
 from govtext.ingest.raw import FailFile, RawDoc, ReadResult, SkipFile
@@ -30,6 +31,8 @@ def _decode(data: bytes, options: ReadOptions) -> Decoded:
         decoded = decode_bytes(data, options.encoding)
     except BinaryContentError as exc:
         raise SkipFile(f"{exc}: not a text file") from exc
+    except UndecodableError as exc:
+        raise FailFile(f"{exc}; if you know the encoding, pass it with --encoding") from exc
     except ValueError as exc:
         raise FailFile(str(exc)) from exc
     return decoded
@@ -192,6 +195,9 @@ def read_pdf(data: bytes, options: ReadOptions) -> ReadResult:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
+    quiet = logging.getLogger("pypdf")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # broken files are reported in the manifest, not as log noise
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -214,6 +220,8 @@ def read_pdf(data: bytes, options: ReadOptions) -> ReadResult:
         if "crypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower():
             raise FailFile(f"the PDF is encrypted ({exc}); decrypt it first (e.g. qpdf --decrypt)") from exc
         raise FailFile(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    finally:
+        quiet.setLevel(level)
     text = _pdf_paragraphs(pages)
     if not text.strip():
         raise SkipFile("the PDF has no text layer (a scan?); run OCR on it first")
