@@ -11,7 +11,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from govtext.documents import Corpus, Document, FileRecord
+from govtext.errors import InputError
 from govtext.ingest.core import DEFAULT_MAX_FILE_SIZE, IngestOptions, iter_documents
+from govtext.ingest.metadata import compile_path_pattern
 from govtext.ingest.readers import READERS
 
 SUPPORTED_SUFFIXES = tuple(sorted(READERS))
@@ -35,6 +37,7 @@ def iter_corpus(
     ``paths`` are files, folders (read recursively unless ``recursive=False``) or ``-`` for
     standard input. Options are those of :func:`read_corpus`.
     """
+    _check_options(path_pattern, encoding, max_file_size, near_duplicate_threshold)
     options = IngestOptions(
         text_column=text_column,
         path_pattern=path_pattern,
@@ -44,6 +47,34 @@ def iter_corpus(
         near_duplicate_threshold=near_duplicate_threshold,
     )
     return iter_documents(paths, options, manifest, progress=progress)
+
+
+def _check_options(
+    path_pattern: str | None, encoding: str | None, max_file_size: int, threshold: float
+) -> None:
+    """Option errors are the caller's to fix, so they raise before any file is read."""
+    import codecs
+
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(
+                f"The 'encoding' option must be a Python codec name such as gb18030 or utf-8. Got {encoding!r} instead."
+            ) from None
+    if path_pattern is not None:
+        try:
+            compile_path_pattern(path_pattern)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    if max_file_size <= 0:
+        raise InputError(
+            f"The 'max_file_size' option must be a positive number of bytes. Got {max_file_size!r} instead."
+        )
+    if not 0 < threshold <= 1.01:
+        raise InputError(
+            f"The 'near_duplicate_threshold' option must be in (0, 1]. Got {threshold!r} instead."
+        )
 
 
 def read_corpus(

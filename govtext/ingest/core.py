@@ -47,9 +47,10 @@ class _Input:
     shown: str  # the path as the manifest shows it
     root: Path | None  # the folder the user named, for path patterns and sidecars
     hidden: bool = False
+    missing: bool = False
 
 
-def _walk(paths: Sequence[str | Path], recursive: bool, manifest: list[FileRecord]) -> Iterator[_Input]:
+def _walk(paths: Sequence[str | Path], recursive: bool) -> Iterator[_Input]:
     for given in paths:
         if str(given) == STDIN:
             yield _Input(None, STDIN, None)
@@ -60,7 +61,7 @@ def _walk(paths: Sequence[str | Path], recursive: bool, manifest: list[FileRecor
         elif p.exists():
             yield _Input(p, str(p), p.parent)
         else:
-            manifest.append(FileRecord(str(p), "failed", "no such file or directory"))
+            yield _Input(p, str(p), None, missing=True)
 
 
 def _walk_dir(root: Path, recursive: bool) -> Iterator[_Input]:
@@ -200,7 +201,7 @@ def iter_documents(
     sidecars = _Sidecars()
     dedup = Deduplicator(options.near_duplicate_threshold)
     used: set[str] = set()
-    items = list(_walk(paths, options.recursive, manifest))
+    items = list(_walk(paths, options.recursive))
     bar = _progress(len(items)) if progress else None
     try:
         for item in items:
@@ -223,6 +224,9 @@ def _ingest_item(
     manifest: list[FileRecord],
 ) -> Iterator[Document]:
     shown = item.shown
+    if item.missing:
+        manifest.append(FileRecord(shown, "failed", "no such file or directory"))
+        return
     if item.hidden:
         kind = "folder" if item.path is not None and item.path.is_dir() else "file"
         manifest.append(FileRecord(shown, "skipped", f"hidden {kind} (name starts with '.' or '__')"))

@@ -40,9 +40,9 @@ def pick_text_column(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], 
         )
     by_name = {c.strip().lower(): c for c in columns}
     for name in TEXT_COLUMN_NAMES:
-        c = by_name.get(name)
-        if c is not None and any(_cell(r.get(c)) for r in rows):
-            return c
+        named = by_name.get(name)
+        if named is not None and any(_cell(r.get(named)) for r in rows):
+            return named
     best, best_len = None, 0.0
     for c in columns:
         values = [_cell(r.get(c)) for r in rows]
