@@ -295,3 +295,25 @@ def test_ingest_iter_corpus_streams_file_by_file(tmp_path: Path) -> None:
     for doc in iter_corpus([tmp_path], manifest=manifest):
         seen.append((doc.doc_id, len(manifest)))
     assert seen == [("0", 1), ("1", 2), ("2", 3)]
+
+
+def test_ingest_sample_corpus_front_matter(sample_corpus: Path) -> None:
+    articles = sorted(sample_corpus.glob("*.md")) if sample_corpus.is_dir() else []
+    articles = [p for p in articles if p.stem.lower() != "readme"]
+    if not articles:
+        pytest.skip("the project's sample corpus is not in this checkout yet")
+    corpus = read_corpus([sample_corpus])
+    assert len(corpus) == len(articles)
+    for doc in corpus:
+        assert doc.title and doc.authors and doc.source and doc.date and doc.meta.get("province"), doc.doc_id
+        assert doc.year == doc.date[:4] and not doc.text.startswith("---")
+    assert all(f.status == "read" for f in corpus.files if not f.path.lower().endswith("readme.md"))
+
+
+def test_ingest_folder_readme_is_skipped_unless_named(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# 说明\n\n这个文件夹放的是示例文章。", encoding="utf-8")
+    (tmp_path / "a.txt").write_text(SAMPLE_PARAS[0], encoding="utf-8")
+    corpus = read_corpus([tmp_path])
+    assert [d.doc_id for d in corpus] == ["a"]
+    assert corpus.files[0].status == "skipped" and "README" in corpus.files[0].reason
+    assert len(read_corpus([tmp_path / "README.md"])) == 1

@@ -48,6 +48,11 @@ class _Input:
     root: Path | None  # the folder the user named, for path patterns and sidecars
     hidden: bool = False
     missing: bool = False
+    docfile: bool = False  # a README/LICENSE met while walking a folder
+
+
+# Files that describe a folder rather than belong to the corpus; read only when named explicitly.
+_DOC_FILES = re.compile(r"(?i)(readme|license|licence|changelog|contributing|copying)(\.[a-z]+)?")
 
 
 def _walk(paths: Sequence[str | Path], recursive: bool) -> Iterator[_Input]:
@@ -73,7 +78,13 @@ def _walk_dir(root: Path, recursive: bool) -> Iterator[_Input]:
         for d in hidden_dirs:
             yield _Input(here / d, str(here / d), root, hidden=True)
         for name in sorted(filenames):
-            yield _Input(here / name, str(here / name), root, hidden=name.startswith("."))
+            yield _Input(
+                here / name,
+                str(here / name),
+                root,
+                hidden=name.startswith("."),
+                docfile=bool(_DOC_FILES.fullmatch(name)),
+            )
 
 
 class _Sidecars:
@@ -226,6 +237,15 @@ def _ingest_item(
     shown = item.shown
     if item.missing:
         manifest.append(FileRecord(shown, "failed", "no such file or directory"))
+        return
+    if item.docfile:
+        manifest.append(
+            FileRecord(
+                shown,
+                "skipped",
+                "a folder's documentation file (README, LICENSE …); name it explicitly to read it",
+            )
+        )
         return
     if item.hidden:
         kind = "folder" if item.path is not None and item.path.is_dir() else "file"
