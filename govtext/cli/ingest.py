@@ -1,0 +1,106 @@
+"""``govtext ingest PATH ...``: what was read, skipped and failed, and why."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from govtext.errors import GovtextError
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``ingest`` command to ``app``."""
+    app.command("ingest")(ingest)
+
+
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders to read ('-' reads standard input).")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object: files and documents.")
+    ] = False,
+    with_text: Annotated[
+        bool, typer.Option("--with-text", help="With --json: include each document's text.")
+    ] = False,
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Column holding the text in CSV/TSV/XLSX/JSON files.")
+    ] = None,
+    path_pattern: Annotated[
+        str | None, typer.Option("--path-pattern", help="Metadata from paths, e.g. '{province}/{year}.txt'.")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Force a text encoding, e.g. gb18030.")
+    ] = None,
+    recursive: Annotated[bool, typer.Option("--recursive/--no-recursive", help="Read sub-folders.")] = True,
+    max_size_mb: Annotated[
+        float, typer.Option("--max-file-size", help="Skip files larger than this (MB).")
+    ] = 200.0,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Exit with status 1 if any file is skipped, failed or decoded lossily."
+        ),
+    ] = False,
+) -> None:
+    """Read files into documents and show what happened to every file."""
+    from govtext.ingest import read_corpus
+    from govtext.ingest.summary import corpus_json, problems
+
+    try:
+        corpus = read_corpus(
+            paths,
+            text_column=text_column,
+            path_pattern=path_pattern,
+            encoding=encoding,
+            recursive=recursive,
+            progress=not as_json and sys.stderr.isatty(),
+            max_file_size=int(max_size_mb * 1024 * 1024),
+        )
+    except GovtextError as exc:
+        typer.echo(f"govtext ingest: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if as_json:
+        typer.echo(json.dumps(corpus_json(corpus, with_text=with_text), ensure_ascii=False, indent=1))
+    else:
+        _print_table(corpus)
+    bad = problems(corpus)
+    if strict and bad:
+        typer.echo(
+            f"govtext ingest: --strict: {len(bad)} file(s) not read cleanly (first: {bad[0].path})", err=True
+        )
+        raise typer.Exit(1)
+
+
+def _print_table(corpus: object) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from govtext.documents import Corpus
+    from govtext.ingest.summary import counts
+
+    assert isinstance(corpus, Corpus)
+    colour = {"read": "green", "skipped": "yellow", "failed": "red"}
+    table = Table(title="ingest manifest", show_lines=False)
+    table.add_column("file", overflow="fold", ratio=2)
+    table.add_column("status")
+    table.add_column("docs", justify="right")
+    table.add_column("encoding")
+    table.add_column("reason", overflow="fold", ratio=3)
+    for f in corpus.files:
+        table.add_row(
+            str(Path(f.path)),
+            f"[{colour[f.status]}]{f.status}[/]",
+            str(f.n_documents),
+            f.encoding,
+            f.reason,
+        )
+    console = Console()
+    console.print(table)
+    c = counts(corpus)
+    console.print(
+        f"{len(corpus.files)} file(s): {c['read']} read ({c['documents']} documents), "
+        f"{c['skipped']} skipped, {c['failed']} failed"
+    )

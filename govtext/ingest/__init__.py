@@ -1,0 +1,119 @@
+"""Ingest: files of every common format and encoding to Documents, with a manifest.
+
+>>> from govtext.ingest import read_corpus
+>>> corpus = read_corpus(["corpus/"])          # doctest: +SKIP
+>>> corpus.manifest()                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from govtext.documents import Corpus, Document, FileRecord
+from govtext.errors import InputError
+from govtext.ingest.core import DEFAULT_MAX_FILE_SIZE, IngestOptions, iter_documents
+from govtext.ingest.metadata import compile_path_pattern
+from govtext.ingest.readers import READERS
+
+SUPPORTED_SUFFIXES = tuple(sorted(READERS))
+
+
+def iter_corpus(
+    paths: Sequence[str | Path],
+    *,
+    text_column: str | None = None,
+    path_pattern: str | None = None,
+    encoding: str | None = None,
+    recursive: bool = True,
+    progress: bool = False,
+    manifest: list[FileRecord],
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    near_duplicate_threshold: float = 0.8,
+) -> Iterator[Document]:
+    """Stream the documents of ``paths`` file by file; one FileRecord per input file is
+    appended to ``manifest`` as each file is done (so it is complete once the iterator is).
+
+    ``paths`` are files, folders (read recursively unless ``recursive=False``) or ``-`` for
+    standard input. Options are those of :func:`read_corpus`.
+    """
+    _check_options(path_pattern, encoding, max_file_size, near_duplicate_threshold)
+    options = IngestOptions(
+        text_column=text_column,
+        path_pattern=path_pattern,
+        encoding=encoding,
+        recursive=recursive,
+        max_file_size=max_file_size,
+        near_duplicate_threshold=near_duplicate_threshold,
+    )
+    return iter_documents(paths, options, manifest, progress=progress)
+
+
+def _check_options(
+    path_pattern: str | None, encoding: str | None, max_file_size: int, threshold: float
+) -> None:
+    """Option errors are the caller's to fix, so they raise before any file is read."""
+    import codecs
+
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(
+                f"The 'encoding' option must be a Python codec name such as gb18030 or utf-8. Got {encoding!r} instead."
+            ) from None
+    if path_pattern is not None:
+        try:
+            compile_path_pattern(path_pattern)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    if max_file_size <= 0:
+        raise InputError(
+            f"The 'max_file_size' option must be a positive number of bytes. Got {max_file_size!r} instead."
+        )
+    if not 0 < threshold <= 1.01:
+        raise InputError(
+            f"The 'near_duplicate_threshold' option must be in (0, 1]. Got {threshold!r} instead."
+        )
+
+
+def read_corpus(
+    paths: Sequence[str | Path],
+    *,
+    text_column: str | None = None,
+    path_pattern: str | None = None,
+    encoding: str | None = None,
+    recursive: bool = True,
+    progress: bool = False,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    near_duplicate_threshold: float = 0.8,
+) -> Corpus:
+    """Read files and folders into a :class:`Corpus` whose ``files`` account for every input.
+
+    - ``text_column``: the column holding the text in CSV/TSV/XLSX/JSON(L) (else detected).
+    - ``path_pattern``: metadata from paths, e.g. ``'{province}/{year}.txt'``.
+    - ``encoding``: force a code page for text files (else detected per file).
+    - ``max_file_size``: bytes; larger files are skipped with a reason.
+    - ``near_duplicate_threshold``: Jaccard similarity of character shingles above which a
+      document is flagged ``duplicate_of`` an earlier one (never dropped).
+    """
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    manifest: list[FileRecord] = []
+    docs = list(
+        iter_corpus(
+            paths,
+            text_column=text_column,
+            path_pattern=path_pattern,
+            encoding=encoding,
+            recursive=recursive,
+            progress=progress,
+            manifest=manifest,
+            max_file_size=max_file_size,
+            near_duplicate_threshold=near_duplicate_threshold,
+        )
+    )
+    return Corpus(documents=docs, files=manifest)
+
+
+__all__ = ["SUPPORTED_SUFFIXES", "IngestOptions", "iter_corpus", "read_corpus"]

@@ -1,0 +1,61 @@
+"""From a raw text to a clean body: footers and web boilerplate out, paragraphs tidied.
+
+Every function here is a general rule (a licence footer, a menu line, a source line),
+never a list of the lines of particular files.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from govtext.ingest.layout import join_paragraphs, paragraphs_of
+from govtext.ingest.raw import RawDoc
+
+# A licence or copyright notice that closes a text copied from a wiki or an archive:
+# a paragraph opening with 本作品 … that talks about copyright or the public domain.
+_LICENCE_START = re.compile(r"(?m)^[ \t\u3000]*本作品(?:是|来自|在|属于|依据|根据|采用|由)")
+_LICENCE_WORDS = re.compile(r"公有领域|著作权|版权|许可协议|Public domain|license", re.I)
+
+_GENRES = (
+    (re.compile(r"决议$|决议[（(]|关于.*的决议"), "resolution"),
+    (re.compile(r"工作报告|报告$"), "report"),
+)
+
+
+def strip_licence_footer(text: str) -> tuple[str, bool]:
+    """Cut a trailing licence notice; only near the end (the last third or the last 1,500
+    characters), so a report that discusses copyright law keeps its body."""
+    for m in _LICENCE_START.finditer(text, min(len(text) * 2 // 3, max(len(text) - 1500, 0))):
+        if _LICENCE_WORDS.search(text, m.start()):
+            return text[: m.start()].rstrip(), True
+    return text, False
+
+
+def genre_of(title: str) -> str:
+    """'resolution' or 'report' when the title says so, else ''."""
+    for pattern, genre in _GENRES:
+        if pattern.search(title.strip()):
+            return genre
+    return ""
+
+
+def make_doc(text: str, fields: dict[str, Any]) -> RawDoc:
+    """Clean ``text`` and wrap it with its fields (fields found in the text fill gaps only)."""
+    from govtext.ingest.boilerplate import strip_boilerplate
+
+    text, _ = strip_licence_footer(text)
+    paras = paragraphs_of(text)
+    paras, found = strip_boilerplate(paras, title=str(fields.get("title") or ""))
+    from govtext.ingest.metadata import core_field
+
+    # What the file's own fields say (columns, front matter) beats what the page text says.
+    given = {core_field(k) or k for k, v in fields.items() if v not in (None, "")}
+    merged = {k: v for k, v in found.items() if k not in given}
+    merged.update({k: v for k, v in fields.items() if v not in (None, "")})
+    if "genre" not in merged:
+        genre = genre_of(str(merged.get("title") or ""))
+        if genre:
+            merged["genre"] = genre
+    body, spans = join_paragraphs(paras)
+    return RawDoc(body, merged, spans)

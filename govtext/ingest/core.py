@@ -1,0 +1,346 @@
+"""The assembler: walk the inputs, read each file, give documents ids, keep the manifest.
+
+Every input path ends up as exactly one :class:`FileRecord` (read, skipped or failed,
+with a reason); a file that breaks its reader never stops the others.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from govtext.documents import Document, FileRecord, Provenance
+from govtext.ingest.dedup import Deduplicator
+from govtext.ingest.metadata import (
+    SIDECAR_NAME,
+    compile_path_pattern,
+    fields_from_path,
+    parse_date,
+    read_sidecar,
+    split_fields,
+)
+from govtext.ingest.raw import FailFile, RawDoc, ReadResult, SkipFile
+from govtext.ingest.readers import READERS, ReadOptions
+
+DEFAULT_MAX_FILE_SIZE = 200 * 1024 * 1024
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    text_column: str | None = None
+    path_pattern: str | None = None
+    encoding: str | None = None
+    recursive: bool = True
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    near_duplicate_threshold: float = 0.8
+
+
+@dataclass(frozen=True)
+class _Input:
+    path: Path | None  # None for stdin
+    shown: str  # the path as the manifest shows it
+    root: Path | None  # the folder the user named, for path patterns and sidecars
+    hidden: bool = False
+    missing: bool = False
+    docfile: bool = False  # a README/LICENSE met while walking a folder
+
+
+# Files that describe a folder rather than belong to the corpus; read only when named explicitly.
+_DOC_FILES = re.compile(r"(?i)(readme|license|licence|changelog|contributing|copying)(\.[a-z]+)?")
+
+
+def _walk(paths: Sequence[str | Path], recursive: bool) -> Iterator[_Input]:
+    for given in paths:
+        if str(given) == STDIN:
+            yield _Input(None, STDIN, None)
+            continue
+        p = Path(given)
+        if p.is_dir():
+            yield from _walk_dir(p, recursive)
+        elif p.exists():
+            yield _Input(p, str(p), p.parent)
+        else:
+            yield _Input(p, str(p), None, missing=True)
+
+
+def _walk_dir(root: Path, recursive: bool) -> Iterator[_Input]:
+    # Sorted walk: ids and the order of documents must not depend on the file system.
+    for dirpath, dirnames, filenames in os.walk(root):
+        hidden_dirs = sorted(d for d in dirnames if d.startswith((".", "__")))
+        dirnames[:] = sorted(d for d in dirnames if d not in hidden_dirs) if recursive else []
+        here = Path(dirpath)
+        for d in hidden_dirs:
+            yield _Input(here / d, str(here / d), root, hidden=True)
+        for name in sorted(filenames):
+            yield _Input(
+                here / name,
+                str(here / name),
+                root,
+                hidden=name.startswith("."),
+                docfile=bool(_DOC_FILES.fullmatch(name)),
+            )
+
+
+class _Sidecars:
+    """metadata.csv files, loaded once per folder."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, dict[str, dict[str, str]]] = {}
+        self.errors: dict[Path, str] = {}
+
+    def fields_for(self, path: Path, root: Path | None) -> dict[str, str]:
+        # The nearest sidecar wins: the file's own folder, then parents up to the root.
+        folder = path.parent
+        stop = root.resolve() if root else folder.resolve()
+        while True:
+            table = self._load(folder)
+            if table:
+                rel = path.relative_to(folder).as_posix()
+                if rel in table:
+                    return table[rel]
+                if path.name in table:
+                    return table[path.name]
+            if folder.resolve() == stop or folder.parent == folder:
+                return {}
+            folder = folder.parent
+
+    def _load(self, folder: Path) -> dict[str, dict[str, str]]:
+        if folder not in self._cache:
+            table: dict[str, dict[str, str]] = {}
+            sidecar = folder / SIDECAR_NAME
+            if sidecar.is_file():
+                from govtext.ingest.decode import decode_bytes
+
+                try:
+                    table = read_sidecar(sidecar, decode_bytes(sidecar.read_bytes()).text)
+                except (ValueError, OSError) as exc:
+                    self.errors[sidecar] = str(exc)
+            self._cache[folder] = table
+        return self._cache[folder]
+
+
+def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -> tuple[str, ReadResult]:
+    if item.path is None:
+        data = sys.stdin.buffer.read()
+        if not data.strip():
+            raise SkipFile("standard input was empty")
+        return "txt", READERS[".txt"][1](data, read_options)
+    path = item.path
+    suffix = path.suffix.lower()
+    if suffix not in READERS:
+        kinds = " ".join(sorted(READERS))
+        what = f"unsupported file type {suffix!r}" if suffix else "no file extension"
+        raise SkipFile(f"{what}; readable types: {kinds}")
+    size = path.stat().st_size
+    if size == 0:
+        raise SkipFile("empty file (0 bytes)")
+    if size > options.max_file_size:
+        raise SkipFile(
+            f"file is {_human(size)}, over the {_human(options.max_file_size)} limit; "
+            "split it or raise the limit (max_file_size)"
+        )
+    fmt, reader = READERS[suffix]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FailFile(f"cannot read the file: {exc.strerror or exc}") from exc
+    return fmt, reader(data, read_options)
+
+
+def _human(n: int) -> str:
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
+
+
+_ID_UNSAFE = re.compile(r"[\s#\x00]+")
+_BASE_MARK = "\x00"
+
+
+def _file_id(item: _Input, used: set[str]) -> str:
+    """The readable base of a file's ids: its stem, else its name, else its path from the root
+    (a.txt and a.html in one folder become ``a`` and ``a.html``)."""
+    if item.path is None:
+        return "stdin"
+    candidates = [item.path.stem, item.path.name]
+    if item.root is not None:
+        try:
+            candidates.append(item.path.relative_to(item.root).as_posix())
+        except ValueError:
+            pass
+    cleaned = [_ID_UNSAFE.sub("_", c) or "doc" for c in candidates]
+    base = next((c for c in cleaned if _BASE_MARK + c not in used), cleaned[0])
+    used.add(_BASE_MARK + base)  # ids never contain NUL, so markers cannot clash with ids
+    return base
+
+
+def _document(raw: RawDoc, doc_id: str, extra: dict[str, Any], prov: Provenance) -> Document:
+    fields = dict(raw.fields)
+    fields.update(extra)
+    core, meta = split_fields(fields)
+    date = core.get("date", "")
+    if "year" in meta:
+        meta["year"] = parse_date(meta["year"])[:4] or meta["year"]
+    elif date[:4].isdigit():
+        meta["year"] = date[:4]
+    return Document(
+        doc_id=doc_id,
+        text=raw.text,
+        title=core.get("title", ""),
+        authors=core.get("authors", ()),
+        source=core.get("source", ""),
+        date=date,
+        meta=meta,
+        paragraphs=raw.paragraphs,
+        provenance=prov,
+    )
+
+
+def iter_documents(
+    paths: Sequence[str | Path], options: IngestOptions, manifest: list[FileRecord], *, progress: bool = False
+) -> Iterator[Document]:
+    """Stream documents file by file, appending one FileRecord per input file to ``manifest``."""
+    read_options = ReadOptions(text_column=options.text_column, encoding=options.encoding)
+    pattern = compile_path_pattern(options.path_pattern) if options.path_pattern else None
+    sidecars = _Sidecars()
+    dedup = Deduplicator(options.near_duplicate_threshold)
+    used: set[str] = set()
+    items = list(_walk(paths, options.recursive))
+    bar = _progress(len(items)) if progress else None
+    try:
+        for item in items:
+            if bar is not None:
+                bar.advance()
+            yield from _ingest_item(item, options, read_options, pattern, sidecars, dedup, used, manifest)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _ingest_item(
+    item: _Input,
+    options: IngestOptions,
+    read_options: ReadOptions,
+    pattern: re.Pattern[str] | None,
+    sidecars: _Sidecars,
+    dedup: Deduplicator,
+    used: set[str],
+    manifest: list[FileRecord],
+) -> Iterator[Document]:
+    shown = item.shown
+    if item.missing:
+        manifest.append(FileRecord(shown, "failed", "no such file or directory"))
+        return
+    if item.docfile:
+        manifest.append(
+            FileRecord(
+                shown,
+                "skipped",
+                "a folder's documentation file (README, LICENSE …); name it explicitly to read it",
+            )
+        )
+        return
+    if item.hidden:
+        kind = "folder" if item.path is not None and item.path.is_dir() else "file"
+        manifest.append(FileRecord(shown, "skipped", f"hidden {kind} (name starts with '.' or '__')"))
+        return
+    if item.path is not None and item.path.name == SIDECAR_NAME:
+        sidecars.fields_for(item.path, item.root)  # loads it, recording any error
+        err = sidecars.errors.get(item.path)
+        if err:
+            manifest.append(FileRecord(shown, "failed", f"metadata sidecar unusable: {err}", format="csv"))
+        else:
+            n = len(sidecars._load(item.path.parent))
+            manifest.append(FileRecord(shown, "read", f"metadata sidecar for {n} file(s)", 0, format="csv"))
+        return
+    fmt = READERS.get(item.path.suffix.lower(), ("", None))[0] if item.path is not None else "txt"
+    try:
+        fmt, result = _read_one(item, options, read_options)
+    except SkipFile as exc:
+        manifest.append(FileRecord(shown, "skipped", str(exc), format=fmt))
+        return
+    except FailFile as exc:
+        manifest.append(FileRecord(shown, "failed", str(exc), format=fmt))
+        return
+    except Exception as exc:  # a reader bug or a library choking on a broken file: report, go on
+        manifest.append(FileRecord(shown, "failed", f"unexpected error while reading: {type(exc).__name__}: {exc}",
+                                   format=fmt))  # fmt: skip
+        return
+    if not result.docs:
+        manifest.append(
+            FileRecord(shown, "skipped", "no documents found", encoding=result.encoding, format=fmt)
+        )
+        return
+
+    extra: dict[str, Any] = {}
+    if item.path is not None:
+        if pattern is not None and item.root is not None:
+            try:
+                rel = item.path.relative_to(item.root).as_posix()
+            except ValueError:
+                rel = item.path.as_posix()
+            extra.update(fields_from_path(pattern, rel))
+        extra.update(sidecars.fields_for(item.path, item.root))
+
+    base = _file_id(item, used)
+    multi = len(result.docs) > 1
+    docs = []
+    notes = list(result.notes)
+    n_dups = 0
+    for pos, raw in enumerate(result.docs):
+        doc_id = _unique(f"{base}#{pos + 1}" if multi else base, used)
+        prov = Provenance(shown, fmt, result.encoding, pos)
+        page = {"page": item.path.stem if item.path is not None else base} if raw.from_page else {}
+        doc = _document(raw, doc_id, {**page, **extra}, prov)
+        dup = dedup.check(doc)
+        if dup is not None:
+            n_dups += 1
+            doc = _with_meta(doc, dup)
+        docs.append(doc)
+    if n_dups:
+        notes.append(f"{n_dups} duplicate(s) of earlier documents flagged (meta duplicate_of)")
+    manifest.append(FileRecord(shown, "read", "; ".join(notes), len(docs), result.encoding, fmt))
+    yield from docs
+
+
+def _with_meta(doc: Document, extra: dict[str, str]) -> Document:
+    from dataclasses import replace
+
+    meta = dict(doc.meta)
+    meta.update(extra)
+    return replace(doc, meta=meta)
+
+
+def _unique(doc_id: str, used: set[str]) -> str:
+    candidate, n = doc_id, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{doc_id}~{n}"
+    used.add(candidate)
+    return candidate
+
+
+class _Bar:
+    def __init__(self, total: int) -> None:
+        from rich.progress import Progress
+
+        self._progress = Progress(transient=True)
+        self._task = self._progress.add_task("ingest", total=total)
+        self._progress.start()
+
+    def advance(self) -> None:
+        self._progress.advance(self._task)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def _progress(total: int) -> _Bar:
+    return _Bar(total)

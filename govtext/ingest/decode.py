@@ -1,0 +1,160 @@
+"""Bytes to text: BOMs first, then strict UTF-8, then charset-normalizer's best guess.
+
+The result says which encoding was used and how many characters had to be replaced,
+so a lossy decode is reported in the manifest instead of being passed on silently.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# charset-normalizer names the Chinese code pages by their narrowest match; GB18030 is a
+# superset of GB2312 and GBK, so decoding with it never loses a character they would keep.
+_WIDEN = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "ascii": "utf-8"}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    n_replaced: int = 0
+    first_bad_offset: int = -1
+
+    @property
+    def problem(self) -> str:
+        """A manifest reason when the decode lost characters, else ''."""
+        if not self.n_replaced:
+            return ""
+        return (
+            f"{self.n_replaced} undecodable byte sequence(s) replaced with U+FFFD when decoding as "
+            f"{self.encoding} (first at byte {self.first_bad_offset}); pass the right --encoding"
+        )
+
+
+class BinaryContentError(ValueError):
+    """The bytes are binary data (NUL bytes), not text."""
+
+
+class UndecodableError(ValueError):
+    """The bytes look like text but no encoding decodes them."""
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes outside a UTF-16/32 BOM mean a binary file (images, archives, executables)."""
+    head = data[:8192]
+    if any(head.startswith(bom) for bom, _ in _BOMS):
+        return False
+    return b"\x00" in head
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _lossy(data: bytes, encoding: str) -> Decoded:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        text = data.decode(encoding, errors="replace")
+        n_bad = text.count("\ufffd") - data.decode(encoding, errors="ignore").count("\ufffd")
+        return Decoded(text, encoding, max(n_bad, 1), exc.start)
+    return Decoded(data.decode(encoding), encoding)
+
+
+def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
+    """Decode ``data``; ``encoding`` forces a code page (errors are then counted, not fatal).
+
+    >>> decode_bytes("治理".encode("gb18030")).text
+    '治理'
+    """
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise ValueError(
+                f"unknown encoding {encoding!r}; use a Python codec name such as gb18030"
+            ) from exc
+        return _lossy(data, encoding)
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return _lossy(data, name)
+    text = _strict(data, "utf-8")
+    if text is not None:
+        return Decoded(text, "utf-8")
+    if looks_binary(data):
+        # UTF-16 without a BOM is full of NUL bytes too; accept it only if it reads as text.
+        for name in ("utf-16-le", "utf-16-be"):
+            text = _strict(data, name) if len(data) % 2 == 0 else None
+            if text is not None and _plausible(text):
+                return Decoded(text, name)
+        raise BinaryContentError("binary content (NUL bytes)")
+    # Most non-UTF-8 Chinese files are GB18030-family: a strict decode that succeeds and
+    # yields mostly CJK is a safe answer and far cheaper than statistical detection.
+    text = _strict(data, "gb18030")
+    if text is not None and _mostly_text(text):
+        return Decoded(text, "gb18030")
+    # A few corrupt bytes (a truncated download, a stray byte) in an otherwise good UTF-8 or
+    # GB18030 file: decode with replacement characters and say so. Statistical detection
+    # would guess an unrelated code page for such files.
+    for name, check in (("utf-8", _plausible), ("gb18030", _mostly_text)):
+        lossy = _lossy(data, name)
+        if lossy.n_replaced <= max(8, len(lossy.text) // 50) and check(lossy.text.replace("\ufffd", "")):
+            return lossy
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise UndecodableError("undecodable bytes: no text encoding fits them")
+    name = _WIDEN.get(best.encoding.lower(), best.encoding.lower())
+    return _lossy(data, codecs.lookup(name).name if name != "utf-8-sig" else name)
+
+
+def _mostly_text(text: str) -> bool:
+    """Whether a strict GB18030 decode looks like real simplified Chinese.
+
+    Big5 bytes also decode as GB18030, but into rare characters outside GB2312; real
+    GBK/GB2312 text keeps nearly all its characters inside GB2312.
+    """
+    cjk = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    if not cjk or any("\ue000" <= ch <= "\uf8ff" for ch in text):
+        return False
+    common = 0
+    for ch in cjk:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(cjk) >= 0.9
+
+
+def _plausible(text: str) -> bool:
+    """Mostly CJK, CJK punctuation and printable ASCII, and no control characters."""
+    if not text:
+        return False
+    good = 0
+    for ch in text:
+        o = ord(ch)
+        if o < 32 and ch not in "\t\n\r\f":
+            return False
+        if (
+            o < 127
+            or 0x3000 <= o <= 0x303F
+            or 0x4E00 <= o <= 0x9FFF
+            or 0xFF00 <= o <= 0xFFEF
+            or 0x2010 <= o <= 0x2027
+        ):
+            good += 1
+    return good / len(text) >= 0.9

@@ -1,0 +1,104 @@
+"""Duplicates: exact copies (same text up to whitespace) and near copies (reprints with small edits).
+
+Near-duplicates are found with MinHash over character 5-gram shingles and LSH banding,
+in numpy with fixed seeds so the same corpus always gets the same flags. A duplicate is
+flagged in its metadata (``duplicate_of``, ``duplicate_kind``, ``duplicate_similarity``)
+and linked to the earliest document it copies; nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from govtext.documents import Document, content_hash
+
+if TYPE_CHECKING:
+    import numpy as np
+
+SHINGLE = 5  # characters; short enough to survive small edits, long enough to be specific in Chinese
+NUM_PERM = 64
+BANDS = 16  # 16 bands of 4 rows: pairs above ~0.5 Jaccard become candidates
+MIN_CHARS = 50  # shorter texts are compared exactly only
+_SPACE = re.compile(r"\s+")
+_BIN_BITS = 6  # 2**6 == NUM_PERM bins
+_EMPTY = (1 << 64) - 1  # marks a bin no shingle fell into
+
+
+def _similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard: equal bins over bins not empty in both (the OPH estimator)."""
+    both = (a != _EMPTY) | (b != _EMPTY)
+    n = int(both.sum())
+    return float(((a == b) & both).sum()) / n if n else 0.0
+
+
+class Deduplicator:
+    """Streaming duplicate detector: :meth:`check` each document in order.
+
+    >>> d = Deduplicator()
+    >>> d.check(Document("a", "同一段文字。" * 20)), d.check(Document("b", "同一段文字。" * 20))["duplicate_of"]
+    (None, 'a')
+    """
+
+    def __init__(self, threshold: float = 0.8, *, random_state: int = 20240601) -> None:
+        self.threshold = threshold
+        self.random_state = random_state
+        self._exact: dict[str, str] = {}
+        self._signatures: dict[str, np.ndarray] = {}
+        self._buckets: dict[tuple[int, bytes], list[str]] = {}
+        self._params: np.ndarray | None = None
+
+    def check(self, doc: Document) -> dict[str, str] | None:
+        """Metadata linking ``doc`` to an earlier copy, or None; records ``doc`` either way."""
+        compact = _SPACE.sub("", doc.text)
+        key = content_hash(compact)
+        if key in self._exact:
+            return {
+                "duplicate_of": self._exact[key],
+                "duplicate_kind": "exact",
+                "duplicate_similarity": "1.00",
+            }
+        self._exact[key] = doc.doc_id
+        if self.threshold > 1 or len(compact) < MIN_CHARS:
+            return None
+        sig = self._signature(compact)
+        best, best_sim = None, 0.0
+        rows = NUM_PERM // BANDS
+        seen: set[str] = set()
+        for band in range(BANDS):
+            bucket = self._buckets.setdefault((band, sig[band * rows : (band + 1) * rows].tobytes()), [])
+            for other in bucket:
+                if other not in seen:
+                    seen.add(other)
+                    sim = _similarity(self._signatures[other], sig)
+                    if sim > best_sim:
+                        best, best_sim = other, sim
+            bucket.append(doc.doc_id)
+        self._signatures[doc.doc_id] = sig
+        if best is not None and best_sim >= self.threshold:
+            return {"duplicate_of": best, "duplicate_kind": "near", "duplicate_similarity": f"{best_sim:.2f}"}
+        return None
+
+    def _signature(self, compact: str) -> np.ndarray:
+        """One-permutation MinHash: the 5-gram hashes fall into NUM_PERM bins by their top bits
+        and each bin keeps its smallest hash (one sort instead of NUM_PERM hash passes)."""
+        import numpy as np
+
+        if self._params is None:
+            rng = np.random.default_rng(self.random_state)
+            self._params = rng.integers(1, 1 << 63, size=2, dtype=np.uint64) | np.uint64(1)
+        mult, mix = self._params
+        codes = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        n = len(codes) - SHINGLE + 1
+        h = np.zeros(n, dtype=np.uint64)
+        for j in range(SHINGLE):  # polynomial hash of each 5-gram, with uint64 wrap-around
+            h = h * mult + codes[j : j + n]
+        h ^= h >> np.uint64(29)  # splitmix-style finaliser so the top bits are well mixed
+        h *= mix
+        h ^= h >> np.uint64(32)
+        h.sort()
+        shift = np.uint64(64 - _BIN_BITS)
+        starts = np.arange(NUM_PERM, dtype=np.uint64) << shift
+        idx = np.minimum(np.searchsorted(h, starts), n - 1)
+        first = h[idx]
+        return np.where((first >> shift) == np.arange(NUM_PERM, dtype=np.uint64), first, _EMPTY)

@@ -1,0 +1,256 @@
+"""One reader per file format: bytes in, :class:`ReadResult` out.
+
+Readers raise :class:`SkipFile` for inputs that are not documents and :class:`FailFile`
+for broken ones; the assembler turns both into manifest lines.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from govtext.ingest.clean import make_doc
+from govtext.ingest.decode import BinaryContentError, Decoded, UndecodableError, decode_bytes
+from govtext.ingest.layout import strip_line
+from govtext.ingest.metadata import read_front_matter
+from govtext.ingest.raw import FailFile, RawDoc, ReadResult, SkipFile
+from govtext.ingest.tables import read_delimited, read_json_rows, read_xlsx
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    text_column: str | None = None
+    encoding: str | None = None
+
+
+def _decode(data: bytes, options: ReadOptions) -> Decoded:
+    try:
+        decoded = decode_bytes(data, options.encoding)
+    except BinaryContentError as exc:
+        raise SkipFile(f"{exc}: not a text file") from exc
+    except UndecodableError as exc:
+        raise FailFile(f"{exc}; if you know the encoding, pass it with --encoding") from exc
+    except ValueError as exc:
+        raise FailFile(str(exc)) from exc
+    return decoded
+
+
+def _notes(decoded: Decoded) -> list[str]:
+    return [decoded.problem] if decoded.problem else []
+
+
+def _text_docs(text: str, fields: dict[str, object]) -> list[RawDoc]:
+    """A plain text: one document, or several if it is a multi-article page."""
+    from govtext.ingest.pages import split_page
+
+    if not text.strip():
+        raise SkipFile("no text (the file holds only whitespace)")
+    articles = split_page(text)
+    if articles is not None:
+        docs = []
+        for art in articles:
+            merged = {**art.fields, **fields}
+            merged.update({k: v for k, v in art.fields.items() if k in ("title", "authors")})
+            doc = make_doc(art.text, merged)
+            doc.from_page = True
+            docs.append(doc)
+        return [d for d in docs if d.text]
+    doc = make_doc(text, fields)
+    if not doc.text:
+        raise SkipFile("no text left after removing page boilerplate")
+    return [doc]
+
+
+def read_txt(data: bytes, options: ReadOptions) -> ReadResult:
+    decoded = _decode(data, options)
+    return ReadResult(_text_docs(decoded.text, {}), decoded.encoding, _notes(decoded))
+
+
+def read_md(data: bytes, options: ReadOptions) -> ReadResult:
+    decoded = _decode(data, options)
+    try:
+        fields, body = read_front_matter(decoded.text)
+    except ValueError as exc:
+        raise FailFile(f"{exc}; fix the block between the --- lines") from exc
+    return ReadResult(_text_docs(body, fields), decoded.encoding, _notes(decoded))
+
+
+def read_csv(data: bytes, options: ReadOptions) -> ReadResult:
+    decoded = _decode(data, options)
+    notes = _notes(decoded)
+    return ReadResult(read_delimited(decoded.text, ",", options.text_column, notes), decoded.encoding, notes)
+
+
+def read_tsv(data: bytes, options: ReadOptions) -> ReadResult:
+    decoded = _decode(data, options)
+    notes = _notes(decoded)
+    return ReadResult(read_delimited(decoded.text, "\t", options.text_column, notes), decoded.encoding, notes)
+
+
+def read_jsonl(data: bytes, options: ReadOptions) -> ReadResult:
+    decoded = _decode(data, options)
+    notes = _notes(decoded)
+    docs = read_json_rows(decoded.text, lines=True, text_column=options.text_column, notes=notes)
+    return ReadResult(docs, decoded.encoding, notes)
+
+
+def read_json(data: bytes, options: ReadOptions) -> ReadResult:
+    decoded = _decode(data, options)
+    notes = _notes(decoded)
+    docs = read_json_rows(decoded.text, lines=False, text_column=options.text_column, notes=notes)
+    return ReadResult(docs, decoded.encoding, notes)
+
+
+def read_xlsx_file(data: bytes, options: ReadOptions) -> ReadResult:
+    notes: list[str] = []
+    return ReadResult(read_xlsx(data, options.text_column, notes), "", notes)
+
+
+def read_html(data: bytes, options: ReadOptions) -> ReadResult:
+    """Main text via trafilatura (menus, footers and comments left out), title and date too."""
+    import trafilatura
+
+    decoded = _decode(data, options)
+    html = decoded.text
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    if not text or not text.strip():
+        raise SkipFile("no main text found in the HTML page")
+    fields: dict[str, object] = {}
+    meta = trafilatura.extract_metadata(html)
+    if meta is not None:
+        for key in ("title", "author", "date", "sitename"):
+            value = getattr(meta, key, None)
+            if value:
+                fields["source" if key == "sitename" else key] = value
+    title = str(fields.get("title") or "")
+    paras = text.split("\n")
+    if title and paras and strip_line(paras[0]) == title.strip():
+        text = "\n".join(paras[1:])  # the <h1> repeats the title the metadata already holds
+    return ReadResult(_text_docs(text, fields), decoded.encoding, _notes(decoded))
+
+
+def read_docx(data: bytes, options: ReadOptions) -> ReadResult:
+    import zipfile
+
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise FailFile(
+            f"not a readable .docx ({type(exc).__name__}: {exc}); the file is damaged or truncated - re-save it from Word"
+        ) from exc
+    except Exception as exc:  # python-docx raises its own PackageNotFoundError and lxml errors
+        raise FailFile(f"not a readable .docx ({type(exc).__name__}: {exc}); re-save it from Word") from exc
+    paras = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            paras.append("\t".join(cell.text for cell in row.cells))
+    props = document.core_properties
+    fields: dict[str, object] = {}
+    if props.title:
+        fields["title"] = props.title
+    if props.author:
+        fields["author"] = props.author
+    if props.created and props.created.year > 1990:
+        fields["date"] = props.created.date().isoformat()
+    text = "\n\n".join(paras)
+    return ReadResult(_text_docs(text, fields), "", [])
+
+
+_PAGE_NUMBER = re.compile(
+    r"[-—–\s]*\d{1,4}[-—–\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+"
+)
+_FULL_LINE = 0.85  # a line this close to the page's longest line was wrapped by the layout
+
+
+def _pdf_paragraphs(pages: list[str]) -> str:
+    """Rebuild paragraphs from laid-out PDF lines: a blank line or a short line ends one,
+    a line that runs (nearly) the full width continues into the next, across pages too."""
+    paras: list[str] = []
+    current = ""
+    for page in pages:
+        lines = [strip_line(x) for x in page.splitlines()]
+        lines = [x if not _PAGE_NUMBER.fullmatch(x) else "" for x in lines]
+        width = max((len(x) for x in lines), default=0)
+        for line in lines:
+            if not line:
+                if current:
+                    paras.append(current)
+                    current = ""
+                continue
+            current += line
+            if len(line) < _FULL_LINE * width:
+                paras.append(current)
+                current = ""
+    if current:
+        paras.append(current)
+    return "\n\n".join(paras)
+
+
+def read_pdf(data: bytes, options: ReadOptions) -> ReadResult:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    quiet = logging.getLogger("pypdf")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # broken files are reported in the manifest, not as log noise
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FailFile("the PDF is encrypted with a password; decrypt it first (e.g. qpdf --decrypt)")
+        pages = []
+        for page in reader.pages:
+            try:  # layout mode keeps the blank lines between paragraphs
+                pages.append(page.extract_text(extraction_mode="layout") or "")
+            except Exception:
+                pages.append(page.extract_text() or "")
+    except FailFile:
+        raise
+    except FileNotDecryptedError as exc:
+        raise FailFile(f"the PDF is encrypted ({exc}); decrypt it first (e.g. qpdf --decrypt)") from exc
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise FailFile(
+            f"not a readable PDF ({type(exc).__name__}: {exc}); the file is damaged or truncated"
+        ) from exc
+    except Exception as exc:  # pypdf raises plain errors from deep inside broken files
+        if "crypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower():
+            raise FailFile(f"the PDF is encrypted ({exc}); decrypt it first (e.g. qpdf --decrypt)") from exc
+        raise FailFile(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    finally:
+        quiet.setLevel(level)
+    text = _pdf_paragraphs(pages)
+    if not text.strip():
+        raise SkipFile("the PDF has no text layer (a scan?); run OCR on it first")
+    fields: dict[str, object] = {}
+    info = reader.metadata
+    if info is not None:
+        # Producers fill in placeholders ("untitled", "Microsoft Word - draft.docx"): not titles.
+        if info.title and not re.match(r"(?i)untitled|microsoft word\b|无标题", info.title.strip()):
+            fields["title"] = info.title
+        if info.author:
+            fields["author"] = info.author
+    return ReadResult(_text_docs(text, fields), "", [])
+
+
+Reader = Callable[[bytes, ReadOptions], ReadResult]
+
+READERS: dict[str, tuple[str, Reader]] = {
+    ".txt": ("txt", read_txt),
+    ".text": ("txt", read_txt),
+    ".md": ("md", read_md),
+    ".markdown": ("md", read_md),
+    ".html": ("html", read_html),
+    ".htm": ("html", read_html),
+    ".docx": ("docx", read_docx),
+    ".pdf": ("pdf", read_pdf),
+    ".csv": ("csv", read_csv),
+    ".tsv": ("tsv", read_tsv),
+    ".xlsx": ("xlsx", read_xlsx_file),
+    ".jsonl": ("jsonl", read_jsonl),
+    ".ndjson": ("jsonl", read_jsonl),
+    ".json": ("json", read_json),
+}

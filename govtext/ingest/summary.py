@@ -1,0 +1,62 @@
+"""The manifest and documents as plain data, for ``govtext ingest --json`` and ``govtext run``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from govtext.documents import Corpus, Document, FileRecord
+
+LOSSY_MARK = "U+FFFD"  # decode reasons carry it when characters were replaced
+
+
+def file_row(record: FileRecord) -> dict[str, Any]:
+    """path, status, reason, n_documents, encoding, format."""
+    return asdict(record)
+
+
+def document_row(doc: Document, *, with_text: bool = False) -> dict[str, Any]:
+    """id, title, authors, source, date, year, all metadata, characters; the text if asked."""
+    row: dict[str, Any] = {
+        "id": doc.doc_id,
+        "title": doc.title,
+        "authors": list(doc.authors),
+        "source": doc.source,
+        "date": doc.date,
+        "year": doc.year,
+        "meta": dict(doc.meta),
+        "n_chars": doc.n_chars,
+        "n_paragraphs": len(doc.paragraphs),
+    }
+    if doc.provenance is not None:
+        row.update(
+            path=doc.provenance.path,
+            format=doc.provenance.format,
+            encoding=doc.provenance.encoding,
+            position=doc.provenance.position,
+        )
+    if with_text:
+        row["text"] = doc.text
+    return row
+
+
+def corpus_json(corpus: Corpus, *, with_text: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """``{"files": [...], "documents": [...]}`` as ``govtext ingest --json`` prints it."""
+    return {
+        "files": [file_row(f) for f in corpus.files],
+        "documents": [document_row(d, with_text=with_text) for d in corpus.documents],
+    }
+
+
+def problems(corpus: Corpus) -> list[FileRecord]:
+    """Files a strict run refuses: skipped, failed, or decoded with replacement characters."""
+    return [f for f in corpus.files if f.status != "read" or LOSSY_MARK in f.reason]
+
+
+def counts(corpus: Corpus) -> dict[str, int]:
+    """Files by status, plus the number of documents."""
+    out = {"read": 0, "skipped": 0, "failed": 0}
+    for f in corpus.files:
+        out[f.status] = out.get(f.status, 0) + 1
+    out["documents"] = len(corpus.documents)
+    return out

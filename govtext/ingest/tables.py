@@ -1,0 +1,171 @@
+"""Rows to documents: CSV, TSV, XLSX, JSON Lines and JSON share one path.
+
+One document per row. The text column is the one named by ``text_column``, else a
+column with a conventional name (full_text, content, 正文 …), else the column whose
+values are longest on average; every other column becomes metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from govtext.ingest.clean import make_doc
+from govtext.ingest.metadata import as_text
+from govtext.ingest.raw import FailFile, RawDoc, SkipFile
+
+TEXT_COLUMN_NAMES = (
+    "full_text", "fulltext", "text", "content", "body", "article", "article_text", "main_text",
+    "正文", "内容", "全文", "文本", "文章内容", "新闻内容",
+)  # fmt: skip
+_MIN_TEXT_CHARS = 20  # a column whose values average fewer characters is a label, not a text
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return json.dumps(value, ensure_ascii=False)
+    return as_text(value)
+
+
+def pick_text_column(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], requested: str | None) -> str:
+    """The name of the text column, or FailFile saying which columns there were."""
+    listed = ", ".join(repr(c) for c in columns) or "none"
+    if requested:
+        for c in columns:
+            if c == requested or c.strip().lower() == requested.strip().lower():
+                return c
+        raise FailFile(
+            f"no column named {requested!r} (columns: {listed}); pick one of them with --text-column"
+        )
+    by_name = {c.strip().lower(): c for c in columns}
+    for name in TEXT_COLUMN_NAMES:
+        named = by_name.get(name)
+        if named is not None and any(_cell(r.get(named)) for r in rows):
+            return named
+    best, best_len = None, 0.0
+    for c in columns:
+        values = [_cell(r.get(c)) for r in rows]
+        values = [v for v in values if v]
+        if not values or all(v.startswith(("http://", "https://")) for v in values):
+            continue
+        mean = sum(len(v) for v in values) / len(values)
+        if mean > best_len:
+            best, best_len = c, mean
+    if best is None or best_len < _MIN_TEXT_CHARS:
+        raise FailFile(
+            f"no usable text column: no column holds text of {_MIN_TEXT_CHARS}+ characters (columns: {listed}); "
+            "name the text column with --text-column"
+        )
+    return best
+
+
+def rows_to_docs(
+    columns: Sequence[str], rows: Sequence[Mapping[str, Any]], text_column: str | None, notes: list[str]
+) -> list[RawDoc]:
+    if not rows:
+        raise SkipFile("no rows (only a header or nothing at all)")
+    col = pick_text_column(columns, rows, text_column)
+    docs = []
+    empty = 0
+    for row in rows:
+        text = _cell(row.get(col))
+        if not text.strip():
+            empty += 1
+            continue
+        fields = {str(k): row[k] for k in columns if k != col and k is not None and _cell(row.get(k))}
+        doc = make_doc(text, fields)
+        if doc.text:
+            docs.append(doc)
+        else:
+            empty += 1
+    if empty:
+        notes.append(f"{empty} row(s) with no text in column {col!r} skipped")
+    if not docs:
+        raise SkipFile(f"no row has text in column {col!r}")
+    return docs
+
+
+def read_delimited(text: str, delimiter: str, text_column: str | None, notes: list[str]) -> list[RawDoc]:
+    import csv
+    import io
+    import sys
+
+    csv.field_size_limit(sys.maxsize)
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        columns = [c for c in (reader.fieldnames or []) if c is not None]
+        rows = list(reader)
+    except csv.Error as exc:
+        raise FailFile(f"not a valid {'TSV' if delimiter == chr(9) else 'CSV'} file: {exc}") from exc
+    if not columns:
+        raise SkipFile("no header row")
+    return rows_to_docs(columns, rows, text_column, notes)
+
+
+def read_json_rows(text: str, *, lines: bool, text_column: str | None, notes: list[str]) -> list[RawDoc]:
+    records: list[Any] = []
+    if lines:
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise FailFile(f"line {n} is not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FailFile(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
+        if isinstance(data, Mapping):
+            # {"documents": [...]} style wrappers: take the first list of objects.
+            inner = next(
+                (v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], Mapping)), None
+            )
+            records = inner if inner is not None else [data]
+        elif isinstance(data, list):
+            records = data
+        else:
+            raise FailFile("JSON holds a single value, not objects; expected a list of objects or one object")
+    rows = [r if isinstance(r, Mapping) else {"text": r} for r in records]
+    columns: list[str] = []
+    for r in rows:
+        for k in r:
+            if k not in columns:
+                columns.append(str(k))
+    return rows_to_docs(columns, rows, text_column, notes)
+
+
+def read_xlsx(data: bytes, text_column: str | None, notes: list[str]) -> list[RawDoc]:
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FailFile(
+            f"not a readable .xlsx workbook ({type(exc).__name__}: {exc}); re-save it from Excel"
+        ) from exc
+    docs: list[RawDoc] = []
+    sheets = wb.worksheets
+    for ws in sheets:
+        it = ws.iter_rows(values_only=True)
+        header = next(it, None)
+        if not header:
+            continue
+        columns = [as_text(h) or f"column_{i + 1}" for i, h in enumerate(header)]
+        rows = [dict(zip(columns, r, strict=False)) for r in it if any(v not in (None, "") for v in r)]
+        if not rows:
+            continue
+        sheet_docs = rows_to_docs(columns, rows, text_column, notes)
+        if len(sheets) > 1:
+            for d in sheet_docs:
+                d.fields.setdefault("sheet", ws.title)
+        docs.extend(sheet_docs)
+    wb.close()
+    if not docs:
+        raise SkipFile("no sheet has a header row and rows with text")
+    return docs
