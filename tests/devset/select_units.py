@@ -1,6 +1,8 @@
 """Propose development-set sentences (run by hand; prints to stdout, writes nothing).
 
     PYTHONPATH=. python tests/devset/select_units.py ../shared/corpus > /tmp/candidates.tsv
+    # the held-out set: another seed, a third of the size, none of the tuning units
+    PYTHONPATH=. python tests/devset/select_units.py ../shared/corpus 7 0.34 tests/devset/labels.jsonl
 
 Hard cases first (THEMES.md): the three autonomous regions, Belt and Road, data
 sharing, enterprise efficiency, AI 赋能, then sentences that mention governance
@@ -57,10 +59,15 @@ def pool(shared: Path, kind: str) -> list[tuple[str, int, int, int, str]]:
     return out
 
 
-def main(shared: Path) -> None:
-    rng = random.Random(20260601)
+def main(shared: Path, seed: int = 20260601, scale: float = 1.0, exclude: Path | None = None) -> None:
+    rng = random.Random(seed)
     seen: set[tuple[str, int, int, int]] = set()
-    for name, words, n, kind in GROUPS:
+    if exclude:
+        for line in exclude.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            seen.add((r["file"], r["row"], r["paragraph"], r["sentence"]))
+    for name, words, n0, kind in GROUPS:
+        n = max(1, round(n0 * scale))
         items = pool(shared, kind)
         if name == "random":
             items = [x for x in items if not any(t in x[4] for t in TRIGGERS)]
@@ -73,4 +80,10 @@ def main(shared: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    args = sys.argv[1:]
+    main(
+        Path(args[0]),
+        int(args[1]) if len(args) > 1 else 20260601,
+        float(args[2]) if len(args) > 2 else 1.0,
+        Path(args[3]) if len(args) > 3 else None,
+    )
