@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from units import paragraphs, sentences, sha1  # noqa: E402
+from units import paragraphs, sentences, sha1
 
 GROUPS: list[tuple[str, tuple[str, ...], int, str]] = [
     ("autonomous", ("自治",), 45, "autonomous"),
@@ -28,12 +28,52 @@ GROUPS: list[tuple[str, tuple[str, ...], int, str]] = [
     ("ai_enable", ("赋能", "赋权", "放权"), 35, "provincial"),
     ("efficiency", ("增效", "效能", "效率"), 35, "provincial"),
     ("push_down", ("下沉", "下移", "下放"), 18, "provincial"),
-    ("governance", ("法治", "德治", "道德", "文明", "党建", "党组织", "协商", "诉求", "12345", "热线", "自我", "议事", "基层治理", "社会治理", "社区"), 55, "provincial"),
+    (
+        "governance",
+        (
+            "法治",
+            "德治",
+            "道德",
+            "文明",
+            "党建",
+            "党组织",
+            "协商",
+            "诉求",
+            "12345",
+            "热线",
+            "自我",
+            "议事",
+            "基层治理",
+            "社会治理",
+            "社区",
+        ),
+        55,
+        "provincial",
+    ),
     ("seed", ("",), 70, "seed"),
     ("national", ("治理", "自治", "共享", "法治", "基层", "社区"), 25, "national"),
     ("random", ("",), 30, "provincial"),
 ]
-TRIGGERS = ("自治", "共建", "共治", "共享", "赋", "下沉", "增效", "效能", "法治", "德治", "党建", "吹哨", "诉", "12345", "治理", "协商", "文明", "权")
+TRIGGERS = (
+    "自治",
+    "共建",
+    "共治",
+    "共享",
+    "赋",
+    "下沉",
+    "增效",
+    "效能",
+    "法治",
+    "德治",
+    "党建",
+    "吹哨",
+    "诉",
+    "12345",
+    "治理",
+    "协商",
+    "文明",
+    "权",
+)
 
 
 def pool(shared: Path, kind: str) -> list[tuple[str, int, int, int, str]]:
@@ -76,7 +116,21 @@ def main(shared: Path, seed: int = 20260601, scale: float = 1.0, exclude: Path |
         items = [x for x in items if x[:4] not in seen]
         for file, row, pi, si, sent in rng.sample(items, min(n, len(items))):
             seen.add((file, row, pi, si))
-            print(json.dumps({"group": name, "file": file, "row": row, "paragraph": pi, "sentence": si, "sha1": sha1(sent)}, ensure_ascii=False), sent, sep="\t")
+            print(
+                json.dumps(
+                    {
+                        "group": name,
+                        "file": file,
+                        "row": row,
+                        "paragraph": pi,
+                        "sentence": si,
+                        "sha1": sha1(sent),
+                    },
+                    ensure_ascii=False,
+                ),
+                sent,
+                sep="\t",
+            )
 
 
 if __name__ == "__main__":
