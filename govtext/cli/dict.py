@@ -1,0 +1,87 @@
+"""`govtext dict validate|show|expand`: check, print and grow a theme dictionary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+dict_app = typer.Typer(
+    help="Validate, show or expand a theme dictionary.", no_args_is_help=True, rich_markup_mode=None
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(dict_app, name="dict")
+
+
+@dict_app.command("validate")
+def validate(
+    file: Path = typer.Argument(..., help="The dictionary TOML to check."),
+    tokens: bool = typer.Option(
+        True, "--tokens/--no-tokens", help="Warn about terms jieba splits (loads jieba)."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
+) -> None:
+    """Report every error and warning with file, line and the fix; exit 1 on errors."""
+    from govtext.themes.validate import validate_dictionary
+
+    issues = validate_dictionary(file, check_tokens=tokens)
+    for issue in issues:
+        typer.echo(str(issue), err=issue.level == "error")
+    errors = sum(i.level == "error" for i in issues)
+    warnings = len(issues) - errors
+    typer.echo(f"{file}: {errors} error(s), {warnings} warning(s)", err=True)
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@dict_app.command("show")
+def show(
+    file: Path = typer.Argument(None, help="Dictionary TOML (default: the shipped one)."),
+    extra: list[Path] = typer.Option(None, "--extra", help="Extra dictionary files (repeatable)."),
+    rules: bool = typer.Option(False, "--rules", help="List each rule with its terms and exclusions."),
+) -> None:
+    """Print the frameworks → themes (→ rules) tree."""
+    from govtext.errors import GovtextError
+    from govtext.themes import load_dictionary
+    from govtext.themes.show import render_tree
+
+    try:
+        d = load_dictionary(file, extra=extra or ())
+    except GovtextError as exc:
+        typer.echo(f"govtext: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(render_tree(d, rules=rules))
+
+
+@dict_app.command("expand")
+def expand(
+    file: Path = typer.Argument(
+        None, help="Dictionary TOML whose themes to expand (default: the shipped one)."
+    ),
+    corpus: list[str] = typer.Option(
+        ..., "--corpus", help="Files or folders to train word embeddings on (repeatable)."
+    ),
+    top: int = typer.Option(10, "--top", min=1, help="Proposals per theme."),
+    min_count: int = typer.Option(
+        3, "--min-count", min=1, help="Ignore words rarer than this in the corpus."
+    ),
+    seed: int = typer.Option(
+        0, "--seed", help="random_state of Word2Vec (results are reproducible with one worker)."
+    ),
+) -> None:
+    """Propose new terms per theme from Word2Vec trained on a corpus, with their nearest existing terms."""
+    from govtext.errors import GovtextError
+    from govtext.themes import load_dictionary
+    from govtext.themes.expand import TermExpander, render_proposals
+    from govtext.themes.tagging import read_inputs
+
+    try:
+        d = load_dictionary(file)
+        docs = list(read_inputs(corpus))
+        expander = TermExpander(dictionary=d, top_n=top, min_count=min_count, random_state=seed).fit(docs)
+    except GovtextError as exc:
+        typer.echo(f"govtext: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(render_proposals(expander.proposals_, d))

@@ -1,0 +1,75 @@
+"""`govtext kwic TERM|THEME PATH ...`: keyword in context with each occurrence's rule status."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+
+class KwicFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("kwic")(kwic)
+
+
+def kwic(
+    query: str = typer.Argument(
+        ..., help="A term (自治), a theme id (self_governance) or theme:NAME (theme:自治)."
+    ),
+    paths: list[str] = typer.Argument(
+        ..., help="Files, folders, a .jsonl of {id, text} lines, or - for stdin."
+    ),
+    fmt: KwicFormat = typer.Option(
+        KwicFormat.table, "--format", "-f", help="table, or csv (UTF-8 with BOM, for Excel)."
+    ),
+    width: int = typer.Option(20, "--width", "-w", min=1, help="Characters of context on each side."),
+    dictionary: Path = typer.Option(
+        None, "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped one)."
+    ),
+    extra: list[Path] = typer.Option(None, "--extra", help="Extra dictionary files (repeatable)."),
+    status: str = typer.Option(
+        None, "--status", help="Only lines with this status: counted, vetoed, subsumed, 'no rule'."
+    ),
+) -> None:
+    """Show every occurrence in context, and whether a rule counted it or an exclusion vetoed it."""
+    from govtext.errors import GovtextError
+    from govtext.kwic import kwic as run_kwic
+    from govtext.kwic import kwic_csv
+    from govtext.themes import Matcher, load_dictionary
+    from govtext.themes.tagging import display_width, pad, read_inputs
+
+    try:
+        matcher = Matcher(dictionary=load_dictionary(dictionary, extra=extra or ())).fit()
+        lines = [
+            k
+            for k in run_kwic(read_inputs(paths), query, matcher, width=width)
+            if status is None or k.status == status
+        ]
+    except GovtextError as exc:
+        typer.echo(f"govtext: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if fmt is KwicFormat.csv:
+        sys.stdout.write(kwic_csv(lines))
+        return
+    if not lines:
+        typer.echo(f"no occurrence of {query!r}", err=True)
+        return
+    w_left = max(display_width(k.left) for k in lines)
+    for k in lines:
+        left = " " * (w_left - display_width(k.left)) + k.left
+        verdict = (
+            k.status
+            + (f" {','.join(k.themes)}" if k.themes and k.status == "counted" else "")
+            + (f" [{k.reason}]" if k.reason else "")
+        )
+        typer.echo(
+            f"{pad(k.doc_id, 12)} {k.sentence_index:>4}  {left} 【{k.match}】 {pad(k.right, width * 2)}  {verdict}"
+        )
+    counted = sum(k.status == "counted" for k in lines)
+    typer.echo(f"{len(lines)} occurrences: {counted} counted, {len(lines) - counted} not counted", err=True)

@@ -1,0 +1,65 @@
+"""`govtext tag PATH ...`: themes and the sentences behind them, for editors.
+
+Kept light on purpose (no pandas, no jieba): tagging one article must feel instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+
+class TagFormat(StrEnum):
+    table = "table"
+    jsonl = "jsonl"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("tag")(tag)
+
+
+def tag(
+    paths: list[str] = typer.Argument(
+        ..., help="Files, folders, a .jsonl of {id, text} lines, or - for stdin."
+    ),
+    fmt: TagFormat = typer.Option(
+        TagFormat.table,
+        "--format",
+        "-f",
+        help="table (for people) or jsonl (one line per document, schema in docs/dictionary.md).",
+    ),
+    dictionary: Path = typer.Option(
+        None, "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped governance dictionary)."
+    ),
+    extra: list[Path] = typer.Option(
+        None, "--extra", help="Extra dictionary files that extend or override it (repeatable)."
+    ),
+    theme: list[str] = typer.Option(None, "--theme", "-t", help="Only these theme ids (repeatable)."),
+    evidence: int = typer.Option(3, "--evidence", min=1, help="Evidence sentences kept per theme in jsonl."),
+) -> None:
+    """Tag documents with governance themes and show the evidence sentence for each."""
+    from govtext.errors import GovtextError
+    from govtext.themes import Matcher, load_dictionary
+    from govtext.themes.tagging import read_inputs, render_table, tag_documents
+
+    try:
+        d = load_dictionary(dictionary, extra=extra or ())
+        matcher = Matcher(dictionary=d, themes=theme or None).fit()
+        color = fmt is TagFormat.table and sys.stdout.isatty()
+        n = 0
+        for tags in tag_documents(read_inputs(paths), matcher, max_evidence=evidence):
+            if fmt is TagFormat.jsonl:
+                sys.stdout.write(json.dumps(tags.to_record(), ensure_ascii=False) + "\n")
+            else:
+                sys.stdout.write(("\n" if n else "") + render_table(tags, color=color) + "\n")
+            n += 1
+    except GovtextError as exc:
+        typer.echo(f"govtext: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if n == 0:
+        typer.echo("govtext: no documents found in the given paths", err=True)
+        raise typer.Exit(1)

@@ -1,0 +1,838 @@
+"""Theme dictionaries: TOML files of frameworks → themes → rules, loaded into frozen objects.
+
+The format is documented in docs/dictionary.md. In short::
+
+    version = 1
+
+    [[framework]]
+    id = "three_governance"
+    name = "三治融合"
+    themes = ["self_governance", "rule_of_law", "rule_of_virtue"]
+
+    [[theme]]
+    id = "self_governance"
+    framework = "three_governance"
+    name = "自治"
+    terms = ["居民自治", "村民自治"]          # an implicit rule with id "terms"
+
+      [[theme.rule]]
+      id = "bare"
+      terms = ["自治"]
+      exclude_overlap = ["自治区", "自治州"]  # vetoes 自治 inside 广西壮族自治区
+      exclude_near = [{ id = "ethnic", terms = ["民族"], scope = "clause" }]
+      require_near = [{ terms = ["居民", "村民"], window = 10 }]
+
+    [[expression]]                          # one expression, several themes
+    id = "co_slogan"
+    themes = ["co_construction", "co_governance", "shared_benefits"]
+    terms = ["共建共治共享"]
+
+Extra files given to :func:`load_dictionary` extend or override the base: a theme or
+framework with a known id updates the fields it names, a rule with a known id replaces
+that rule, ``disabled = true`` removes a theme, rule or expression.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from govtext.errors import DictionaryError
+
+FORMAT_VERSION = 1
+Scope = Literal["clause", "sentence", "paragraph"]
+Side = Literal["both", "before", "after"]
+SCOPES: tuple[str, ...] = ("clause", "sentence", "paragraph")
+SIDES: tuple[str, ...] = ("both", "before", "after")
+BOUNDARIES: tuple[str, ...] = ("none", "token")
+
+TOP_KEYS = {"version", "name", "description", "framework", "theme", "expression"}
+FRAMEWORK_KEYS = {"id", "name", "name_en", "description", "themes", "disabled"}
+THEME_KEYS = {
+    "id",
+    "name",
+    "name_en",
+    "description",
+    "framework",
+    "terms",
+    "regex",
+    "weight",
+    "rule",
+    "disabled",
+}
+RULE_KEYS = {
+    "id",
+    "terms",
+    "regex",
+    "weight",
+    "boundary",
+    "exclude_overlap",
+    "exclude_near",
+    "require_near",
+    "note",
+    "disabled",
+}
+EXPRESSION_KEYS = RULE_KEYS | {"themes"}
+CONTEXT_KEYS = {"id", "terms", "regex", "window", "scope", "side"}
+
+
+def default_dictionary_path() -> Path:
+    """The governance dictionary shipped with govtext (all twelve themes of THEMES.md)."""
+    return Path(str(resources.files("govtext.themes") / "data" / "default.toml"))
+
+
+@dataclass(frozen=True)
+class Context:
+    """Words that must (or must not) appear near an occurrence.
+
+    ``window`` is the number of characters on each side to look at (0: the whole
+    scope); ``scope`` bounds the look to the clause, sentence or paragraph of the
+    occurrence; ``side`` restricts it to text before or after the occurrence.
+    """
+
+    id: str
+    terms: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+    window: int = 0
+    scope: str = "sentence"
+    side: str = "both"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One way a theme shows in text: terms and/or regexes plus the conditions on them.
+
+    ``themes`` holds every theme the rule counts for (one for a theme's own rules,
+    several for an expression such as 共建共治共享).
+    """
+
+    id: str
+    themes: tuple[str, ...]
+    terms: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+    weight: float = 1.0
+    boundary: str = "none"
+    exclude_overlap: tuple[str, ...] = ()
+    exclude_near: tuple[Context, ...] = ()
+    require_near: tuple[Context, ...] = ()
+    note: str = ""
+    source: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    name: str
+    name_en: str = ""
+    description: str = ""
+    framework: str = ""
+    rules: tuple[Rule, ...] = ()
+    source: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    name: str
+    name_en: str = ""
+    description: str = ""
+    themes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ThemeDictionary:
+    """Frameworks, themes and the rules that find them; what a Matcher is fitted with."""
+
+    frameworks: list[Framework]
+    themes: dict[str, Theme]
+    expressions: tuple[Rule, ...] = ()
+    source_paths: tuple[Path, ...] = ()
+    hash: str = ""
+
+    def rules(self) -> list[Rule]:
+        """Every rule: each theme's own rules, then the multi-theme expressions."""
+        out = [r for t in self.themes.values() for r in t.rules]
+        return out + list(self.expressions)
+
+    def theme_names(self) -> dict[str, str]:
+        return {t.id: t.name for t in self.themes.values()}
+
+    def terms_by_theme(self) -> dict[str, list[str]]:
+        """Every literal term that can count for each theme (seed words for topic models)."""
+        out: dict[str, list[str]] = {tid: [] for tid in self.themes}
+        for rule in self.rules():
+            for tid in rule.themes:
+                if tid in out:
+                    out[tid].extend(t for t in rule.terms if t not in out[tid])
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, JSON-able view (what the hash is computed over)."""
+        return {
+            "frameworks": [f.__dict__ for f in self.frameworks],
+            "themes": {tid: _theme_dict(t) for tid, t in self.themes.items()},
+            "expressions": [_rule_dict(r) for r in self.expressions],
+        }
+
+
+def _rule_dict(r: Rule) -> dict[str, Any]:
+    d = {k: v for k, v in r.__dict__.items() if k not in ("source", "line")}
+    d["exclude_near"] = [c.__dict__ for c in r.exclude_near]
+    d["require_near"] = [c.__dict__ for c in r.require_near]
+    return d
+
+
+def _theme_dict(t: Theme) -> dict[str, Any]:
+    d = {k: v for k, v in t.__dict__.items() if k not in ("source", "line", "rules")}
+    d["rules"] = [_rule_dict(r) for r in t.rules]
+    return d
+
+
+# --------------------------------------------------------------------------- source lines
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+class SourceMap:
+    """Line numbers for a parsed TOML file, found by scanning its text.
+
+    tomllib reports lines only for syntax errors, so to say *where* a duplicate id or
+    a bad regex is we re-find the array-of-tables headers and the keys under them.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        # (line number, dotted path, occurrence index per path among its siblings)
+        self.headers: list[tuple[int, str]] = []
+        for i, line in enumerate(self.lines, start=1):
+            m = _HEADER.match(line)
+            if m and not line.lstrip().startswith("#"):
+                self.headers.append((i, m.group(2).replace(" ", "").replace('"', "")))
+
+    def block(self, kind: str, index: int, sub: str | None = None, sub_index: int = 0) -> tuple[int, int]:
+        """Lines [start, end) of the index-th ``[[kind]]`` (or its sub_index-th ``[[kind.sub]]``)."""
+        count = -1
+        start = 0
+        for pos, (line, path) in enumerate(self.headers):
+            if path == kind:
+                count += 1
+                if count == index:
+                    start = line
+                    end = self._end(pos, kind)
+                    if sub is None:
+                        return start, end
+                    return self._sub_block(pos, end, f"{kind}.{sub}", sub_index, start)
+        return (1, len(self.lines) + 1) if start == 0 else (start, start + 1)
+
+    def _end(self, pos: int, path: str) -> int:
+        for line, other in self.headers[pos + 1 :]:
+            if not other.startswith(path + "."):
+                return line
+        return len(self.lines) + 1
+
+    def _sub_block(self, pos: int, end: int, path: str, sub_index: int, fallback: int) -> tuple[int, int]:
+        count = -1
+        for p in range(pos + 1, len(self.headers)):
+            line, other = self.headers[p]
+            if line >= end:
+                break
+            if other == path:
+                count += 1
+                if count == sub_index:
+                    return line, min(end, self._end(p, path))
+        return fallback, end
+
+    def find(self, span: tuple[int, int], key: str | None = None, value: str | None = None) -> int:
+        """First line in span holding ``key =`` (and/or the quoted ``value``); else the span start."""
+        start, end = span
+        key_re = re.compile(rf"^\s*{re.escape(key)}\s*=") if key else None
+        for i in range(start, min(end, len(self.lines) + 1)):
+            text = self.lines[i - 1]
+            if text.lstrip().startswith("#"):
+                continue
+            if value is not None and (f'"{value}"' in text or f"'{value}'" in text):
+                return i
+            if value is None and key_re and key_re.search(text):
+                return i
+        if value is not None and key_re:
+            return self.find(span, key=key)
+        return start
+
+
+# --------------------------------------------------------------------------- parsing
+@dataclass
+class Issue:
+    """One problem found in a dictionary file: an error (unusable) or a warning."""
+
+    level: Literal["error", "warning"]
+    path: str
+    line: int
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        fix = f" Fix: {self.fix}" if self.fix else ""
+        return f"{self.path}:{self.line}: {self.level}: {self.message}{fix}"
+
+
+@dataclass
+class _Parsed:
+    path: Path
+    data: dict[str, Any]
+    source: SourceMap
+
+
+def read_toml(path: Path) -> _Parsed:
+    """Parse one dictionary file; a syntax error becomes a DictionaryError with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DictionaryError(
+            "theme dictionary file not found; give an existing .toml path", path=str(path)
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise DictionaryError(f"not UTF-8 ({exc.reason}); save the file as UTF-8", path=str(path)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        line = int(m.group(1)) if m else None
+        raise DictionaryError(
+            f"TOML syntax error: {exc}; fix the syntax there", path=str(path), line=line
+        ) from None
+    return _Parsed(path, data, SourceMap(text))
+
+
+def _strs(value: Any, what: str, issues: list[Issue], path: str, line: int) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        issues.append(
+            Issue(
+                "error",
+                path,
+                line,
+                f"'{what}' must be a list of strings, got {value!r}",
+                f'write {what} = ["…", "…"]',
+            )
+        )
+        return ()
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _check_keys(
+    table: Mapping[str, Any],
+    allowed: set[str],
+    what: str,
+    issues: list[Issue],
+    path: str,
+    src: SourceMap,
+    span: tuple[int, int],
+) -> None:
+    import difflib
+
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+            fix = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
+            issues.append(
+                Issue("error", path, src.find(span, key=key), f"unknown key '{key}' in {what}", fix)
+            )
+
+
+def _context(
+    raw: Any, kind: str, n: int, issues: list[Issue], path: str, src: SourceMap, span: tuple[int, int]
+) -> Context | None:
+    line = src.find(span, key=kind)
+    if not isinstance(raw, dict):
+        issues.append(
+            Issue(
+                "error",
+                path,
+                line,
+                f"each {kind} entry must be a table, got {raw!r}",
+                f'write {kind} = [{{ terms = ["…"], scope = "clause" }}]',
+            )
+        )
+        return None
+    _check_keys(raw, CONTEXT_KEYS, kind, issues, path, src, span)
+    terms = _strs(raw.get("terms"), f"{kind}.terms", issues, path, line)
+    regex = _strs(raw.get("regex"), f"{kind}.regex", issues, path, line)
+    if not terms and not regex:
+        issues.append(
+            Issue("error", path, line, f"{kind} entry {n} has neither terms nor regex", 'add terms = ["…"]')
+        )
+    scope = raw.get("scope", "sentence")
+    if scope not in SCOPES:
+        issues.append(
+            Issue(
+                "error",
+                path,
+                line,
+                f"The 'scope' of {kind} must be one of {{{', '.join(SCOPES)}}}. Got {scope!r} instead.",
+                'use scope = "clause"',
+            )
+        )
+        scope = "sentence"
+    side = raw.get("side", "both")
+    if side not in SIDES:
+        issues.append(
+            Issue(
+                "error",
+                path,
+                line,
+                f"The 'side' of {kind} must be one of {{{', '.join(SIDES)}}}. Got {side!r} instead.",
+                'use side = "both"',
+            )
+        )
+        side = "both"
+    window = raw.get("window", 0)
+    if not isinstance(window, int) or window < 0:
+        issues.append(
+            Issue(
+                "error",
+                path,
+                line,
+                f"'window' of {kind} must be a whole number of characters ≥ 0, got {window!r}",
+                "use window = 10 (0 means the whole scope)",
+            )
+        )
+        window = 0
+    for rx in regex:
+        _check_regex(rx, issues, path, src.find(span, value=rx))
+    cid = raw.get("id") or (terms[0] if terms else regex[0] if regex else f"{kind}{n}")
+    return Context(id=str(cid), terms=terms, regex=regex, window=window, scope=scope, side=side)
+
+
+def _check_regex(rx: str, issues: list[Issue], path: str, line: int) -> bool:
+    try:
+        compiled = re.compile(rx)
+    except re.error as exc:
+        issues.append(
+            Issue(
+                "error",
+                path,
+                line,
+                f"bad regular expression {rx!r}: {exc}",
+                "fix the pattern (Python re syntax; escape literal brackets)",
+            )
+        )
+        return False
+    if compiled.match(""):
+        issues.append(
+            Issue(
+                "error",
+                path,
+                line,
+                f"regular expression {rx!r} matches the empty string",
+                "make it require at least one character",
+            )
+        )
+        return False
+    return True
+
+
+def _rule(
+    raw: dict[str, Any],
+    themes: tuple[str, ...],
+    kind: str,
+    issues: list[Issue],
+    path: str,
+    src: SourceMap,
+    span: tuple[int, int],
+    default_id: str,
+) -> Rule:
+    allowed = EXPRESSION_KEYS if kind == "expression" else RULE_KEYS
+    _check_keys(raw, allowed, kind, issues, path, src, span)
+    line = span[0]
+    rid = str(raw.get("id") or default_id)
+    terms = _strs(raw.get("terms"), "terms", issues, path, src.find(span, key="terms"))
+    regex = _strs(raw.get("regex"), "regex", issues, path, src.find(span, key="regex"))
+    good_regex = tuple(rx for rx in regex if _check_regex(rx, issues, path, src.find(span, value=rx)))
+    if not terms and not regex and not raw.get("disabled"):
+        issues.append(
+            Issue(
+                "error",
+                path,
+                line,
+                f"{kind} '{rid}' has neither terms nor regex",
+                'add terms = ["…"] or remove the rule',
+            )
+        )
+    weight = raw.get("weight", 1.0)
+    if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
+        issues.append(
+            Issue(
+                "error",
+                path,
+                src.find(span, key="weight"),
+                f"'weight' of {kind} '{rid}' must be a number ≥ 0, got {weight!r}",
+                "use weight = 1.0",
+            )
+        )
+        weight = 1.0
+    boundary = raw.get("boundary", "none")
+    if boundary not in BOUNDARIES:
+        issues.append(
+            Issue(
+                "error",
+                path,
+                src.find(span, key="boundary"),
+                f"The 'boundary' of {kind} '{rid}' must be one of {{none, token}}. Got {boundary!r} instead.",
+                'use boundary = "token"',
+            )
+        )
+        boundary = "none"
+    contexts: dict[str, list[Context]] = {"exclude_near": [], "require_near": []}
+    for key in contexts:
+        value = raw.get(key, [])
+        if isinstance(value, dict):
+            value = [value]
+        if not isinstance(value, list):
+            issues.append(
+                Issue(
+                    "error",
+                    path,
+                    src.find(span, key=key),
+                    f"'{key}' must be a list of tables, got {value!r}",
+                    f'write {key} = [{{ terms = ["…"] }}]',
+                )
+            )
+            continue
+        for n, item in enumerate(value):
+            ctx = _context(item, key, n, issues, path, src, span)
+            if ctx:
+                contexts[key].append(ctx)
+    return Rule(
+        id=rid,
+        themes=themes,
+        terms=terms,
+        regex=good_regex,
+        weight=float(weight),
+        boundary=str(boundary),
+        exclude_overlap=_strs(
+            raw.get("exclude_overlap"), "exclude_overlap", issues, path, src.find(span, key="exclude_overlap")
+        ),
+        exclude_near=tuple(contexts["exclude_near"]),
+        require_near=tuple(contexts["require_near"]),
+        note=str(raw.get("note", "")),
+        source=path,
+        line=line,
+    )
+
+
+@dataclass
+class _Builder:
+    """Accumulates frameworks, themes and expressions over the base file and extra files."""
+
+    frameworks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    themes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    expressions: dict[str, Rule] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    def add_file(self, parsed: _Parsed, *, base: bool) -> None:
+        path, data, src = str(parsed.path), parsed.data, parsed.source
+        issues = self.issues
+        _check_keys(
+            data,
+            TOP_KEYS,
+            "the top level",
+            issues,
+            path,
+            src,
+            (1, (src.headers[0][0] if src.headers else len(src.lines) + 1)),
+        )
+        version = data.get("version", FORMAT_VERSION)
+        if version != FORMAT_VERSION:
+            issues.append(
+                Issue(
+                    "error",
+                    path,
+                    src.find((1, len(src.lines) + 1), key="version"),
+                    f"unsupported dictionary format version {version!r}",
+                    f"set version = {FORMAT_VERSION}",
+                )
+            )
+        seen: dict[str, int] = {}
+        for i, fw in enumerate(_tables(data.get("framework"), "framework", issues, path)):
+            span = src.block("framework", i)
+            _check_keys(fw, FRAMEWORK_KEYS, "a framework", issues, path, src, span)
+            fid = fw.get("id")
+            if not isinstance(fid, str) or not fid:
+                issues.append(
+                    Issue("error", path, span[0], "framework without an 'id'", 'add id = "my_framework"')
+                )
+                continue
+            if fid in seen:
+                issues.append(
+                    Issue(
+                        "error",
+                        path,
+                        src.find(span, key="id"),
+                        f"duplicate framework id '{fid}' (first at line {seen[fid]})",
+                        "rename one of them or merge them",
+                    )
+                )
+                continue
+            seen[fid] = src.find(span, key="id")
+            if fw.get("disabled"):
+                self.frameworks.pop(fid, None)
+                continue
+            entry = self.frameworks.setdefault(
+                fid, {"id": fid, "name": "", "name_en": "", "description": "", "themes": []}
+            )
+            for key in ("name", "name_en", "description"):
+                if key in fw:
+                    entry[key] = str(fw[key])
+            if "themes" in fw:
+                entry["themes"] = list(
+                    _strs(fw["themes"], "themes", issues, path, src.find(span, key="themes"))
+                )
+            if not entry["name"]:
+                issues.append(
+                    Issue("error", path, span[0], f"framework '{fid}' has no name", 'add name = "…"')
+                )
+        seen_t: dict[str, int] = {}
+        for i, th in enumerate(_tables(data.get("theme"), "theme", issues, path)):
+            span = src.block("theme", i)
+            _check_keys(th, THEME_KEYS, "a theme", issues, path, src, span)
+            tid = th.get("id")
+            if not isinstance(tid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", tid or ""):
+                issues.append(
+                    Issue(
+                        "error",
+                        path,
+                        src.find(span, key="id"),
+                        f"theme id {tid!r} is not an ASCII slug",
+                        'use lower-case letters, digits and _, e.g. id = "self_governance"',
+                    )
+                )
+                continue
+            if tid in seen_t:
+                issues.append(
+                    Issue(
+                        "error",
+                        path,
+                        src.find(span, key="id"),
+                        f"duplicate theme id '{tid}' (first at line {seen_t[tid]})",
+                        "rename one of them or merge their rules",
+                    )
+                )
+                continue
+            seen_t[tid] = src.find(span, key="id")
+            if th.get("disabled"):
+                self.themes.pop(tid, None)
+                continue
+            entry = self.themes.setdefault(
+                tid,
+                {
+                    "id": tid,
+                    "name": "",
+                    "name_en": "",
+                    "description": "",
+                    "framework": "",
+                    "rules": {},
+                    "source": path,
+                    "line": seen_t[tid],
+                },
+            )
+            for key in ("name", "name_en", "description", "framework"):
+                if key in th:
+                    entry[key] = str(th[key])
+            rules: dict[str, Rule] = entry["rules"]
+            if "terms" in th or "regex" in th:
+                implicit: dict[str, Any] = {k: th[k] for k in ("terms", "regex", "weight") if k in th}
+                rules["terms"] = _rule(implicit, (tid,), "rule", issues, path, src, span, "terms")
+            seen_r: dict[str, int] = {}
+            for j, raw in enumerate(_tables(th.get("rule"), "theme.rule", issues, path)):
+                rspan = src.block("theme", i, "rule", j)
+                rule = _rule(raw, (tid,), "rule", issues, path, src, rspan, f"rule{j + 1}")
+                if rule.id in seen_r:
+                    issues.append(
+                        Issue(
+                            "error",
+                            path,
+                            src.find(rspan, key="id"),
+                            f"duplicate rule id '{rule.id}' in theme '{tid}' (first at line {seen_r[rule.id]})",
+                            "give each rule of a theme its own id",
+                        )
+                    )
+                    continue
+                seen_r[rule.id] = src.find(rspan, key="id")
+                if raw.get("disabled"):
+                    rules.pop(rule.id, None)
+                else:
+                    rules[rule.id] = rule
+        seen_e: dict[str, int] = {}
+        for i, raw in enumerate(_tables(data.get("expression"), "expression", issues, path)):
+            span = src.block("expression", i)
+            themes = _strs(raw.get("themes"), "themes", issues, path, src.find(span, key="themes"))
+            rule = _rule(raw, themes, "expression", issues, path, src, span, f"expression{i + 1}")
+            if rule.id in seen_e:
+                issues.append(
+                    Issue(
+                        "error",
+                        path,
+                        src.find(span, key="id"),
+                        f"duplicate expression id '{rule.id}' (first at line {seen_e[rule.id]})",
+                        "give each expression its own id",
+                    )
+                )
+                continue
+            seen_e[rule.id] = src.find(span, key="id")
+            if raw.get("disabled"):
+                self.expressions.pop(rule.id, None)
+                continue
+            if len(themes) < 1:
+                issues.append(
+                    Issue(
+                        "error",
+                        path,
+                        span[0],
+                        f"expression '{rule.id}' names no themes",
+                        'add themes = ["co_construction", "co_governance"]',
+                    )
+                )
+                continue
+            self.expressions[rule.id] = rule
+
+    def finish(self, sources: Sequence[Path]) -> ThemeDictionary:
+        issues = self.issues
+        frameworks = [
+            Framework(f["id"], f["name"], f["name_en"], f["description"], list(f["themes"]))
+            for f in self.frameworks.values()
+        ]
+        fw_ids = {f.id for f in frameworks}
+        listed = {tid: f.id for f in frameworks for tid in f.themes}
+        themes: dict[str, Theme] = {}
+        for tid, t in self.themes.items():
+            framework = t["framework"] or listed.get(tid, "")
+            if not t["name"]:
+                issues.append(
+                    Issue(
+                        "error",
+                        t["source"],
+                        t["line"],
+                        f"theme '{tid}' has no name",
+                        'add name = "…" (the Chinese name reports show)',
+                    )
+                )
+            if framework and framework not in fw_ids:
+                issues.append(
+                    Issue(
+                        "error",
+                        t["source"],
+                        t["line"],
+                        f"theme '{tid}' names unknown framework '{framework}'",
+                        f"use one of: {', '.join(sorted(fw_ids)) or '(define a [[framework]])'}",
+                    )
+                )
+            if not t["rules"] and not any(tid in e.themes for e in self.expressions.values()):
+                issues.append(
+                    Issue(
+                        "error",
+                        t["source"],
+                        t["line"],
+                        f"theme '{tid}' is empty: it has no terms, regex or rules",
+                        'add terms = ["…"] or disable it with disabled = true',
+                    )
+                )
+            themes[tid] = Theme(
+                tid,
+                t["name"],
+                t["name_en"],
+                t["description"],
+                framework,
+                tuple(t["rules"].values()),
+                t["source"],
+                t["line"],
+            )
+        # A framework lists its themes; themes that name a framework join its list.
+        for f in frameworks:
+            for tid in f.themes:
+                if tid not in themes:
+                    issues.append(
+                        Issue(
+                            "error",
+                            str(sources[0]) if sources else "",
+                            1,
+                            f"framework '{f.id}' lists unknown theme '{tid}'",
+                            "define the theme or remove it from the list",
+                        )
+                    )
+            f.themes.extend(tid for tid, t in themes.items() if t.framework == f.id and tid not in f.themes)
+        for e in self.expressions.values():
+            for tid in e.themes:
+                if tid not in themes:
+                    issues.append(
+                        Issue(
+                            "error",
+                            e.source,
+                            e.line,
+                            f"expression '{e.id}' names unknown theme '{tid}'",
+                            f"use one of: {', '.join(themes)}",
+                        )
+                    )
+        d = ThemeDictionary(frameworks, themes, tuple(self.expressions.values()), tuple(sources))
+        digest = hashlib.sha256(
+            json.dumps(d.to_dict(), ensure_ascii=False, sort_keys=True).encode()
+        ).hexdigest()[:16]
+        return ThemeDictionary(d.frameworks, d.themes, d.expressions, d.source_paths, digest)
+
+
+def _tables(value: Any, what: str, issues: list[Issue], path: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        issues.append(
+            Issue("error", path, 1, f"'{what}' must be an array of tables", f"write [[{what}]] headers")
+        )
+        return []
+    return value
+
+
+def build_dictionary(
+    path: str | Path | None = None, extra: Iterable[str | Path] = ()
+) -> tuple[ThemeDictionary, list[Issue]]:
+    """Parse and merge dictionary files, returning the dictionary and every issue found.
+
+    Syntax errors raise DictionaryError at once (nothing else can be checked).
+    """
+    base = Path(path) if path else default_dictionary_path()
+    sources = [base, *(Path(p) for p in extra)]
+    builder = _Builder()
+    for n, src in enumerate(sources):
+        builder.add_file(read_toml(src), base=n == 0)
+    d = builder.finish(sources)
+    return d, builder.issues
+
+
+def load_dictionary(path: str | Path | None = None, extra: Iterable[str | Path] = ()) -> ThemeDictionary:
+    """Load a theme dictionary: ``path`` (None: the shipped default) extended by ``extra`` files.
+
+    Raises DictionaryError naming file and line for the first error found.
+
+    >>> d = load_dictionary()
+    >>> d.themes["self_governance"].name
+    '自治'
+    """
+    d, issues = build_dictionary(path, extra)
+    errors = [i for i in issues if i.level == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more; run `govtext dict validate`)" if len(errors) > 1 else ""
+        fix = f"; fix: {first.fix}" if first.fix else ""
+        raise DictionaryError(f"{first.message}{fix}{more}", path=first.path, line=first.line)
+    return d

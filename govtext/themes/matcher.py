@@ -1,0 +1,371 @@
+"""The theme matcher: every rule of a dictionary applied to a document, with its evidence.
+
+Matching runs on the normalised view of the text (``govtext.normalize``) with one
+Aho-Corasick automaton for all terms plus the rules' regexes; every candidate
+occurrence is then checked against its rule's exclusions and context requirements,
+and among the occurrences that count for the same theme overlapping ones are reduced
+to the longest (共建共治共享 counts once for 共建, not also through a bare 共建 rule).
+Spans in hits are offsets into the ORIGINAL text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from govtext.documents import Document
+from govtext.errors import NotFittedError
+from govtext.normalize import normalize
+from govtext.sentences import split_sentences
+from govtext.themes.dictionary import Context, Rule, ThemeDictionary, load_dictionary
+
+# Characters that close a clause / a sentence in the normalised view (full-width
+# punctuation other than the ideographic comma survives normalisation unchanged).
+_CLAUSE_END = set("，,；;。！？!?：:\n")
+_SENTENCE_END = set("。！？!?；;\n")
+
+
+@dataclass(frozen=True)
+class ThemeHit:
+    """One counted occurrence of a theme: the evidence behind every number.
+
+    ``start``/``end`` index the original ``Document.text``; ``sentence`` is the whole
+    sentence (original text) and ``sentence_start`` its offset, so the match inside
+    the sentence is ``sentence[start - sentence_start : end - sentence_start]``.
+    """
+
+    doc_id: str
+    theme: str
+    rule: str
+    term: str
+    start: int
+    end: int
+    sentence_index: int
+    sentence: str
+    sentence_start: int
+    weight: float = 1.0
+    paragraph_index: int = -1
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An occurrence a rule found, and what became of it (for kwic and debugging).
+
+    ``status`` is ``counted``, ``vetoed`` (an exclusion or a missing context; see
+    ``reason``) or ``subsumed`` (a longer counted occurrence of the same theme covers it).
+    """
+
+    doc_id: str
+    theme: str
+    rule: str
+    term: str
+    start: int
+    end: int
+    sentence_index: int
+    sentence: str
+    sentence_start: int
+    weight: float
+    paragraph_index: int
+    status: str
+    reason: str = ""
+
+    @property
+    def counted(self) -> bool:
+        return self.status == "counted"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rule: Rule
+    regex: tuple[re.Pattern[str], ...]
+    exclude_near: tuple[tuple[Context, tuple[re.Pattern[str], ...]], ...]
+    require_near: tuple[tuple[Context, tuple[re.Pattern[str], ...]], ...]
+
+
+class Matcher:
+    """Find theme hits in documents with the rules of a ThemeDictionary.
+
+    Parameters
+    ----------
+    dictionary : ThemeDictionary or None
+        The rules; None loads the shipped default at ``fit``.
+    themes : list of theme ids or None
+        Restrict matching to these themes (None: all).
+    segmenter : optional
+        A ``govtext.segment.Segmenter`` for rules with ``boundary = "token"``; created
+        on first need (jieba start-up is only paid when such a rule fires).
+
+    >>> from govtext.documents import Document
+    >>> m = Matcher().fit()
+    >>> [h.theme for h in m.transform(Document("d", "推进居民自治。广西壮族自治区。"))]
+    ['self_governance']
+    """
+
+    def __init__(
+        self,
+        dictionary: ThemeDictionary | None = None,
+        *,
+        themes: list[str] | None = None,
+        segmenter: Any = None,
+    ) -> None:
+        self.dictionary = dictionary
+        self.themes = themes
+        self.segmenter = segmenter
+
+    def get_params(self) -> dict[str, Any]:
+        return {"dictionary_hash": self.dictionary.hash if self.dictionary else None, "themes": self.themes}
+
+    def fit(self, documents: Iterable[Document] | None = None) -> Matcher:
+        """Compile the rules (the documents are not needed; accepted for the estimator contract)."""
+        import ahocorasick
+
+        dictionary = self.dictionary or load_dictionary()
+        wanted = set(self.themes) if self.themes else None
+        compiled: list[_Compiled] = []
+        automaton = ahocorasick.Automaton()
+        payloads: dict[str, list[tuple[int, str]]] = {}
+        for rule in dictionary.rules():
+            themes = tuple(t for t in rule.themes if wanted is None or t in wanted)
+            if not themes:
+                continue
+            if themes != rule.themes:
+                rule = Rule(**{**rule.__dict__, "themes": themes})
+            idx = len(compiled)
+            compiled.append(
+                _Compiled(
+                    rule=rule,
+                    regex=tuple(re.compile(normalize(rx).text) for rx in rule.regex),
+                    exclude_near=tuple(
+                        (c, tuple(re.compile(rx) for rx in c.regex)) for c in rule.exclude_near
+                    ),
+                    require_near=tuple(
+                        (c, tuple(re.compile(rx) for rx in c.regex)) for c in rule.require_near
+                    ),
+                )
+            )
+            for term in rule.terms:
+                key = normalize(term).text
+                payloads.setdefault(key, []).append((idx, term))
+        for key, value in payloads.items():
+            automaton.add_word(key, (key, value))
+        if payloads:
+            automaton.make_automaton()
+        self.dictionary_ = dictionary
+        self.rules_ = tuple(compiled)
+        self.automaton_ = automaton if payloads else None
+        self.n_terms_ = len(payloads)
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "rules_"):
+            raise NotFittedError(
+                "This Matcher is not fitted yet; call Matcher(dictionary=...).fit() before transform()."
+            )
+
+    # ------------------------------------------------------------------ public
+    def transform(self, doc: Document) -> list[ThemeHit]:
+        """The counted hits of one document, in text order."""
+        return [
+            ThemeHit(
+                c.doc_id,
+                c.theme,
+                c.rule,
+                c.term,
+                c.start,
+                c.end,
+                c.sentence_index,
+                c.sentence,
+                c.sentence_start,
+                c.weight,
+                c.paragraph_index,
+            )
+            for c in self.explain(doc)
+            if c.status == "counted"
+        ]
+
+    def transform_many(self, docs: Iterable[Document]) -> Iterator[list[ThemeHit]]:
+        """Hits per document, lazily (one list per document, in input order)."""
+        for doc in docs:
+            yield self.transform(doc)
+
+    def explain(self, doc: Document, *, terms: Iterable[str] | None = None) -> list[Candidate]:
+        """Every candidate occurrence with its status and the reason it was vetoed.
+
+        ``terms`` adds literal strings to look for that no rule names (kwic of any
+        word): their occurrences come back with theme ``""`` and status ``unruled``.
+        """
+        self._check()
+        view = normalize(doc.text)
+        vt = view.text
+        raw: list[tuple[int, int, int, str]] = []  # (view start, view end, compiled index, matched text)
+        if self.automaton_ is not None and vt:
+            for end, (key, entries) in self.automaton_.iter(vt):
+                start = end - len(key) + 1
+                for idx, _term in entries:
+                    raw.append((start, end + 1, idx, key))
+        for idx, comp in enumerate(self.rules_):
+            for rx in comp.regex:
+                for m in rx.finditer(vt):
+                    if m.end() > m.start():
+                        raw.append((m.start(), m.end(), idx, m.group(0)))
+        extra: list[tuple[int, int, str]] = []
+        for term in terms or ():
+            key = normalize(term).text
+            pos = vt.find(key) if key else -1
+            while pos != -1:
+                extra.append((pos, pos + len(key), key))
+                pos = vt.find(key, pos + 1)
+        ctx = _DocContext(doc, view, self)
+        out: list[Candidate] = []
+        for s, e, idx, text in raw:
+            comp = self.rules_[idx]
+            reason = ctx.veto(comp, s, e)
+            for theme in comp.rule.themes:
+                out.append(
+                    ctx.candidate(theme, comp.rule, text, s, e, "vetoed" if reason else "counted", reason)
+                )
+        out = _resolve_overlaps(out)
+        for s, e, text in extra:
+            out.append(ctx.candidate("", None, text, s, e, "unruled", ""))
+        out.sort(key=lambda c: (c.start, -(c.end - c.start), c.theme, c.rule))
+        return out
+
+
+class _DocContext:
+    """Per-document lookups: sentences, paragraphs, scopes and (lazily) token boundaries."""
+
+    def __init__(self, doc: Document, view: Any, matcher: Matcher) -> None:
+        self.doc = doc
+        self.view = view
+        self.vt: str = view.text
+        self.matcher = matcher
+        self.sentences = split_sentences(doc.text)
+        self.sent_starts = [a for a, _ in self.sentences]
+        self.par_starts = [a for a, _ in doc.paragraphs]
+        self._token_edges: tuple[set[int], set[int]] | None = None
+
+    def candidate(
+        self, theme: str, rule: Rule | None, text: str, s: int, e: int, status: str, reason: str
+    ) -> Candidate:
+        a, b = self.view.to_original(s, e)
+        si = bisect.bisect_right(self.sent_starts, a) - 1
+        if si >= 0 and a < self.sentences[si][1]:
+            ss, se = self.sentences[si]
+        else:  # a match that starts on whitespace or punctuation outside any sentence
+            si, ss, se = max(si, 0), a, b
+            if self.sentences:
+                ss, se = self.sentences[si]
+        pi = bisect.bisect_right(self.par_starts, a) - 1
+        return Candidate(
+            doc_id=self.doc.doc_id,
+            theme=theme,
+            rule=rule.id if rule else "",
+            term=text,
+            start=a,
+            end=b,
+            sentence_index=si,
+            sentence=self.doc.text[ss:se],
+            sentence_start=ss,
+            weight=rule.weight if rule else 0.0,
+            paragraph_index=pi,
+            status=status,
+            reason=reason,
+        )
+
+    def scope(self, s: int, e: int, scope: str) -> tuple[int, int]:
+        vt = self.vt
+        if scope == "paragraph":
+            lo = vt.rfind("\n", 0, s) + 1
+            hi = vt.find("\n", e)
+            return lo, len(vt) if hi == -1 else hi
+        ends = _CLAUSE_END if scope == "clause" else _SENTENCE_END
+        lo = s
+        while lo > 0 and vt[lo - 1] not in ends:
+            lo -= 1
+        hi = e
+        while hi < len(vt) and vt[hi] not in ends:
+            hi += 1
+        return lo, hi
+
+    def near(self, ctx: Context, patterns: tuple[re.Pattern[str], ...], s: int, e: int) -> str | None:
+        """The context term found near [s, e), or None."""
+        lo, hi = self.scope(s, e, ctx.scope)
+        if ctx.window:
+            lo, hi = max(lo, s - ctx.window), min(hi, e + ctx.window)
+        if ctx.side == "before":
+            hi = e
+        elif ctx.side == "after":
+            lo = s
+        window = self.vt[lo:hi]
+        for term in ctx.terms:
+            pos = window.find(term)
+            while pos != -1:
+                # The occurrence itself does not count as its own context.
+                if not (lo + pos >= s and lo + pos + len(term) <= e):
+                    return term
+                pos = window.find(term, pos + 1)
+        for rx in patterns:
+            m = rx.search(window)
+            if m:
+                return m.group(0)
+        return None
+
+    def token_ok(self, s: int, e: int) -> bool:
+        if self._token_edges is None:
+            seg = self.matcher.segmenter
+            if seg is None:
+                from govtext.segment import Segmenter
+
+                seg = self.matcher.segmenter = Segmenter()
+            toks = seg.tokens(self.doc)
+            self._token_edges = (set(toks.starts), set(toks.ends))
+        a, b = self.view.to_original(s, e)
+        return a in self._token_edges[0] and b in self._token_edges[1]
+
+    def veto(self, comp: _Compiled, s: int, e: int) -> str:
+        """Why the occurrence [s, e) of the view does not count ("" when it does)."""
+        rule = comp.rule
+        vt = self.vt
+        for ex in rule.exclude_overlap:
+            n = len(ex)
+            if vt.find(ex, max(0, s - n + 1), e + n - 1) != -1:
+                return f"exclude_overlap:{ex}"
+        for c, pats in comp.exclude_near:
+            found = self.near(c, pats, s, e)
+            if found is not None:
+                return f"exclude_near:{c.id}({found})"
+        for c, pats in comp.require_near:
+            if self.near(c, pats, s, e) is None:
+                return f"require_near:{c.id}"
+        if rule.boundary == "token" and not self.token_ok(s, e):
+            return "boundary:token"
+        return ""
+
+
+def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
+    """Among counted candidates of one theme, keep the longest of overlapping ones.
+
+    Candidates are sorted by start then length (longest first) and kept greedily; a
+    candidate overlapping a kept one becomes ``subsumed``.
+    """
+    by_theme: dict[str, list[int]] = {}
+    for i, c in enumerate(cands):
+        if c.status == "counted":
+            by_theme.setdefault(c.theme, []).append(i)
+    out = list(cands)
+    for idxs in by_theme.values():
+        idxs.sort(key=lambda i: (-(cands[i].end - cands[i].start), cands[i].start))
+        kept: list[tuple[int, int, str]] = []
+        for i in idxs:
+            c = cands[i]
+            cover = next((k for k in kept if c.start < k[1] and k[0] < c.end), None)
+            if cover is None:
+                kept.append((c.start, c.end, c.rule))
+            else:
+                out[i] = Candidate(
+                    **{**c.__dict__, "status": "subsumed", "reason": f"subsumed_by:{cover[2]}"}
+                )
+    return out

@@ -1,0 +1,111 @@
+"""Theme scores per document and per paragraph, built from hits (pandas imported lazily)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from govtext.documents import Document
+from govtext.themes.matcher import ThemeHit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+HIT_COLUMNS = [
+    "doc_id",
+    "theme",
+    "rule",
+    "term",
+    "start",
+    "end",
+    "sentence_index",
+    "sentence",
+    "sentence_start",
+    "weight",
+    "paragraph_index",
+]
+DOC_COLUMNS = ["doc_id", "theme", "hits", "weighted", "density_per_10k", "present"]
+PARAGRAPH_COLUMNS = [
+    "doc_id",
+    "paragraph_index",
+    "theme",
+    "hits",
+    "weighted",
+    "n_chars",
+    "density_per_10k",
+    "present",
+]
+
+
+def hits_frame(hits: Iterable[ThemeHit]) -> pd.DataFrame:
+    """One row per hit with every ThemeHit field (empty frame with the columns if none)."""
+    import pandas as pd
+
+    return pd.DataFrame([h.__dict__ for h in hits], columns=HIT_COLUMNS)
+
+
+def _themes_of(hits: Sequence[ThemeHit], themes: Any) -> list[str]:
+    if themes is not None:
+        # A ThemeDictionary stands for all of its themes.
+        return list(getattr(themes, "themes", themes))
+    return sorted({h.theme for h in hits})
+
+
+def score_documents(
+    hits: Iterable[ThemeHit], docs: Iterable[Document], themes: Iterable[str] | Any = None
+) -> pd.DataFrame:
+    """One row per (document, theme): hits, weighted hits, density per 10,000 characters, presence.
+
+    Every document appears with every theme (zeros included) so groups can be averaged;
+    ``themes`` fixes the theme list (a list of ids or a ThemeDictionary; default: the
+    themes that have hits). Density is
+    per 10,000 non-space characters (``Document.n_chars``).
+    """
+    import pandas as pd
+
+    hits = list(hits)
+    docs = list(docs)
+    theme_ids = _themes_of(hits, themes)
+    counts: dict[tuple[str, str], list[float]] = {}
+    for h in hits:
+        c = counts.setdefault((h.doc_id, h.theme), [0, 0.0])
+        c[0] += 1
+        c[1] += h.weight
+    rows = []
+    for doc in docs:
+        n = doc.n_chars
+        for t in theme_ids:
+            k, w = counts.get((doc.doc_id, t), (0, 0.0))
+            rows.append((doc.doc_id, t, int(k), float(w), (w * 10_000 / n) if n else 0.0, k > 0))
+    return pd.DataFrame(rows, columns=DOC_COLUMNS)
+
+
+def score_paragraphs(
+    hits: Iterable[ThemeHit], docs: Iterable[Document], themes: Iterable[str] | Any = None
+) -> pd.DataFrame:
+    """One row per (document, paragraph, theme); ``present`` is the paragraph's label."""
+    import pandas as pd
+
+    hits = list(hits)
+    theme_ids = _themes_of(hits, themes)
+    counts: dict[tuple[str, int, str], list[float]] = {}
+    for h in hits:
+        c = counts.setdefault((h.doc_id, h.paragraph_index, h.theme), [0, 0.0])
+        c[0] += 1
+        c[1] += h.weight
+    rows = []
+    for doc in docs:
+        for pi, (a, b) in enumerate(doc.paragraphs):
+            n = sum(1 for ch in doc.text[a:b] if not ch.isspace())
+            for t in theme_ids:
+                k, w = counts.get((doc.doc_id, pi, t), (0, 0.0))
+                rows.append((doc.doc_id, pi, t, int(k), float(w), n, (w * 10_000 / n) if n else 0.0, k > 0))
+    return pd.DataFrame(rows, columns=PARAGRAPH_COLUMNS)
+
+
+def paragraph_labels(hits: Iterable[ThemeHit]) -> dict[tuple[str, int], set[str]]:
+    """The themes each (doc_id, paragraph_index) carries: one hit in one sentence is enough."""
+    out: dict[tuple[str, int], set[str]] = {}
+    for h in hits:
+        out.setdefault((h.doc_id, h.paragraph_index), set()).add(h.theme)
+    return out

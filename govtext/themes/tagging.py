@@ -1,0 +1,253 @@
+"""Tags for editors: the themes of each document with the sentences that justify them.
+
+This is what ``govtext tag`` prints. It stays light (no pandas) so tagging one article
+is instant. The JSON form is versioned (``SCHEMA_VERSION``) and documented in
+docs/dictionary.md ("The tag schema").
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from govtext.documents import Document
+from govtext.errors import InputError
+from govtext.themes.matcher import Matcher, ThemeHit
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One sentence behind a tag; ``start``/``end`` locate the match inside ``sentence``."""
+
+    sentence: str
+    start: int
+    end: int
+    term: str
+    rule: str
+    char_start: int  # the match in the document's text
+    char_end: int
+    sentence_index: int
+
+
+@dataclass(frozen=True)
+class ThemeTag:
+    theme: str
+    name: str
+    hits: int
+    weighted: float
+    density: float  # weighted hits per 10,000 non-space characters
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class DocumentTags:
+    doc_id: str
+    title: str
+    n_chars: int
+    themes: tuple[ThemeTag, ...]
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSON line of ``govtext tag --format jsonl`` (schema version 1)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "n_chars": self.n_chars,
+            "themes": [
+                {
+                    "theme": t.theme,
+                    "name": t.name,
+                    "hits": t.hits,
+                    "weighted": round(t.weighted, 4),
+                    "density": round(t.density, 4),
+                    "evidence": [
+                        {
+                            "sentence": e.sentence,
+                            "start": e.start,
+                            "end": e.end,
+                            "term": e.term,
+                            "rule": e.rule,
+                            "char_start": e.char_start,
+                            "char_end": e.char_end,
+                            "sentence_index": e.sentence_index,
+                        }
+                        for e in t.evidence
+                    ],
+                }
+                for t in self.themes
+            ],
+        }
+
+
+def tag_document(doc: Document, matcher: Matcher, *, max_evidence: int = 3) -> DocumentTags:
+    """Themes with at least one hit, in dictionary order, each with its best evidence.
+
+    The best sentence is the one with the most hits of the theme (earliest on ties);
+    up to ``max_evidence`` distinct sentences are kept.
+    """
+    hits = matcher.transform(doc)
+    by_theme: dict[str, list[ThemeHit]] = {}
+    for h in hits:
+        by_theme.setdefault(h.theme, []).append(h)
+    names = matcher.dictionary_.theme_names()
+    n_chars = doc.n_chars
+    tags = []
+    for theme in names:
+        th = by_theme.get(theme)
+        if not th:
+            continue
+        per_sentence: dict[int, list[ThemeHit]] = {}
+        for h in th:
+            per_sentence.setdefault(h.sentence_index, []).append(h)
+        ranked = sorted(per_sentence.values(), key=lambda hs: (-len(hs), hs[0].sentence_index))
+        evidence = tuple(
+            Evidence(
+                sentence=hs[0].sentence,
+                start=hs[0].start - hs[0].sentence_start,
+                end=hs[0].end - hs[0].sentence_start,
+                term=hs[0].term,
+                rule=hs[0].rule,
+                char_start=hs[0].start,
+                char_end=hs[0].end,
+                sentence_index=hs[0].sentence_index,
+            )
+            for hs in ranked[:max_evidence]
+        )
+        weighted = sum(h.weight for h in th)
+        density = weighted * 10_000 / n_chars if n_chars else 0.0
+        tags.append(ThemeTag(theme, names[theme], len(th), weighted, density, evidence))
+    return DocumentTags(doc.doc_id, doc.title, n_chars, tuple(tags))
+
+
+def tag_documents(
+    docs: Iterable[Document], matcher: Matcher | None = None, *, max_evidence: int = 3
+) -> Iterator[DocumentTags]:
+    """Tag documents one by one (lazily); ``matcher`` defaults to the fitted default dictionary."""
+    m = matcher if matcher is not None else Matcher().fit()
+    for doc in docs:
+        yield tag_document(doc, m, max_evidence=max_evidence)
+
+
+# --------------------------------------------------------------------------- input
+def documents_from_jsonl(lines: Iterable[str], source: str) -> Iterator[Document]:
+    """Documents from JSON Lines whose objects hold ``id`` and ``text`` (one per line)."""
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f'{source}:{n}: not a JSON object ({exc.msg}); write one {{"id": …, "text": …}} per line'
+            ) from None
+        if not isinstance(obj, dict) or "text" not in obj:
+            raise InputError(
+                f"{source}:{n}: a line must be an object with 'id' and 'text'; got keys {sorted(obj) if isinstance(obj, dict) else type(obj).__name__}"
+            )
+        doc_id = str(obj.get("id", obj.get("doc_id", f"{Path(source).stem}:{n}")))
+        yield Document(doc_id=doc_id, text=str(obj["text"]), title=str(obj.get("title", "")))
+
+
+def read_inputs(paths: Iterable[str]) -> Iterator[Document]:
+    """Documents from files, folders, ``-`` (stdin: JSON Lines if it looks like it, else one text).
+
+    ``.jsonl`` files with ``id``/``text`` lines are read here with each ``id`` as the
+    document id; everything else goes through ``govtext.ingest.read_corpus``.
+    """
+    rest: list[str] = []
+    for p in paths:
+        if p == "-":
+            data = sys.stdin.read()
+            first = data.lstrip()[:1]
+            if first == "{":
+                yield from documents_from_jsonl(data.splitlines(), "<stdin>")
+            elif data.strip():
+                yield Document(doc_id="stdin", text=data)
+        elif p.endswith(".jsonl") and Path(p).is_file() and _is_id_text_jsonl(Path(p)):
+            with open(p, encoding="utf-8-sig") as fh:
+                yield from documents_from_jsonl(fh, p)
+        else:
+            if not Path(p).exists():
+                raise InputError(
+                    f"{p}: no such file or folder; give files, folders, a .jsonl of id/text, or - for stdin"
+                )
+            rest.append(p)
+    if rest:
+        yield from _read_with_ingest(rest)
+
+
+def _is_id_text_jsonl(path: Path) -> bool:
+    with path.open(encoding="utf-8-sig") as fh:
+        for line in fh:
+            if line.strip():
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError:
+                    return False
+                return isinstance(obj, dict) and "text" in obj and ("id" in obj or "doc_id" in obj)
+    return False
+
+
+def _read_with_ingest(paths: list[str]) -> Iterator[Document]:
+    try:
+        from govtext.ingest import read_corpus
+    except ModuleNotFoundError as exc:  # ingest lands separately; plain text still works
+        if exc.name != "govtext.ingest":
+            raise
+        for p in paths:
+            files = sorted(Path(p).rglob("*.txt")) if Path(p).is_dir() else [Path(p)]
+            for f in files:
+                yield Document(doc_id=f.stem, text=f.read_text(encoding="utf-8-sig"), title=f.stem)
+        return
+    yield from read_corpus(paths).documents
+
+
+# --------------------------------------------------------------------------- table
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def snippet(e: Evidence, width: int = 70, *, mark: tuple[str, str] = ("【", "】")) -> str:
+    """The evidence sentence cut to about ``width`` columns around the match, match marked."""
+    s = e.sentence.replace("\n", " ")
+    left, match, right = s[: e.start], s[e.start : e.end], s[e.end :]
+    room = max(0, width - display_width(match)) // 2
+    if display_width(left) > room:
+        while left and display_width(left) > room - 1:
+            left = left[1:]
+        left = "…" + left
+    if display_width(right) > room:
+        while right and display_width(right) > room - 1:
+            right = right[:-1]
+        right = right + "…"
+    return f"{left}{mark[0]}{match}{mark[1]}{right}"
+
+
+def render_table(tags: DocumentTags, *, color: bool = False, width: int = 70) -> str:
+    """The human table of one document: theme, name, hits, best evidence with the match marked."""
+    mark = ("\x1b[1;31m", "\x1b[0m") if color else ("【", "】")
+    head = (
+        f"{tags.doc_id}"
+        + (f"  {tags.title}" if tags.title and tags.title != tags.doc_id else "")
+        + f"  ({tags.n_chars} chars)"
+    )
+    if not tags.themes:
+        return f"{head}\n  (no theme found)"
+    w_theme = max(len("theme"), *(len(t.theme) for t in tags.themes))
+    w_name = max(display_width("name"), *(display_width(t.name) for t in tags.themes))
+    lines = [head, f"  {pad('theme', w_theme)}  {pad('name', w_name)}  {'hits':>4}  evidence"]
+    for t in tags.themes:
+        ev = snippet(t.evidence[0], width, mark=mark) if t.evidence else ""
+        lines.append(f"  {pad(t.theme, w_theme)}  {pad(t.name, w_name)}  {t.hits:>4}  {ev}")
+    return "\n".join(lines)

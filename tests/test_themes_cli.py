@@ -1,0 +1,124 @@
+"""`govtext tag` and `govtext dict`, run through Typer's CliRunner on a local app."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from govtext.cli import dict as dict_cli
+from govtext.cli import kwic as kwic_cli
+from govtext.cli import tag as tag_cli
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    app = typer.Typer(rich_markup_mode=None, add_completion=False)
+    for module in (tag_cli, kwic_cli, dict_cli):
+        module.register(app)
+    return app
+
+
+ARTICLE = "社区推进居民自治，完善共建共治共享的社会治理制度。\n广西壮族自治区人民政府推动企业降本增效。\n坚持党建引领，街乡吹哨、部门报到。"
+
+
+def test_themes_cli_tag_stdin_table(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["tag", "-"], input=ARTICLE)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert set(rows) == {
+        "self_governance",
+        "co_construction",
+        "co_governance",
+        "shared_benefits",
+        "party_building",
+        "whistle_report",
+    }
+    assert "【居民自治】" in rows["self_governance"]
+    assert "effectiveness" not in result.stdout
+
+
+def test_themes_cli_tag_jsonl_schema_and_ids(app: typer.Typer, tmp_path: Path) -> None:
+    src = tmp_path / "batch.jsonl"
+    src.write_text(
+        json.dumps({"id": "art-1", "text": ARTICLE}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "art-2", "text": "高质量共建“一带一路”。"}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["tag", str(src), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["doc_id"] for r in records] == ["art-1", "art-2"]
+    assert records[1]["themes"] == []
+    first = records[0]
+    assert first["schema_version"] == 1
+    for t in first["themes"]:
+        assert set(t) >= {"theme", "name", "hits", "density", "evidence"} and t["hits"] >= 1
+        for e in t["evidence"]:
+            assert e["sentence"][e["start"] : e["end"]] == ARTICLE[e["char_start"] : e["char_end"]]
+            assert set(e) >= {"sentence", "start", "end", "term"}
+    sg = next(t for t in first["themes"] if t["theme"] == "self_governance")
+    assert sg["name"] == "自治" and sg["hits"] == 1 and sg["evidence"][0]["term"] == "居民自治"
+
+
+def test_themes_cli_tag_theme_filter_and_bad_dictionary(app: typer.Typer, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["tag", "-", "--theme", "party_building", "--format", "jsonl"], input=ARTICLE)
+    assert [t["theme"] for t in json.loads(result.stdout)["themes"]] == ["party_building"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[theme]\n", encoding="utf-8")
+    result = runner.invoke(app, ["tag", "-", "--dictionary", str(bad)], input=ARTICLE)
+    assert result.exit_code == 1 and f"{bad}:1:" in result.stderr
+
+
+def test_themes_cli_tag_missing_path_is_an_error(app: typer.Typer, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["tag", str(tmp_path / "nope.txt")])
+    assert result.exit_code == 1 and "no such file" in result.stderr
+
+
+def test_themes_cli_tag_text_folder(app: typer.Typer, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("完善接诉即办机制。", encoding="utf-8")
+    result = runner.invoke(app, ["tag", str(tmp_path), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["themes"][0]["theme"] == "complaint_response"
+
+
+def test_themes_cli_kwic_csv_reports_veto(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["kwic", "自治", "-", "--format", "csv"], input=ARTICLE)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(result.stdout.lstrip("\ufeff").splitlines()))
+    assert [r["status"] for r in rows] == ["counted", "vetoed"]
+    assert rows[1]["reason"] == "exclude_overlap:自治区" and rows[1]["left"].endswith("广西壮族")
+    assert rows[0]["themes"] == "self_governance"
+
+
+def test_themes_cli_kwic_theme_table(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["kwic", "effectiveness", "-"], input=ARTICLE)
+    assert result.exit_code == 0, result.output
+    assert "【增效】" in result.stdout and "exclude_overlap:降本增效" in result.stdout
+
+
+def test_themes_cli_dict_validate_and_show(app: typer.Typer, tmp_path: Path) -> None:
+    bad = tmp_path / "dup.toml"
+    bad.write_text(
+        'version = 1\n[[framework]]\nid = "f"\nname = "框架"\n\n[[theme]]\nid = "a"\nname = "甲"\nterms = ["x"]\n\n[[theme]]\nid = "a"\nname = "乙"\nterms = ["y"]\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["dict", "validate", str(bad), "--no-tokens"])
+    assert result.exit_code == 1
+    assert f"{bad}:12: error: duplicate theme id 'a'" in result.stderr
+    ok = runner.invoke(
+        app, ["dict", "validate", str(Path("govtext/themes/data/default.toml")), "--no-tokens"]
+    )
+    assert ok.exit_code == 0, ok.output
+    shown = runner.invoke(app, ["dict", "show", "--rules"])
+    assert shown.exit_code == 0
+    assert "三治融合 (three_governance)" in shown.stdout and "not inside: 自治区" in shown.stdout

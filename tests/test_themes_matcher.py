@@ -1,0 +1,114 @@
+"""The matcher's contract: spans in the original text, sentences, overlaps, estimator rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from govtext.documents import Document
+from govtext.errors import NotFittedError
+from govtext.themes import Matcher, ThemeHit, hits_frame, load_dictionary, score_documents, score_paragraphs
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(dictionary=load_dictionary()).fit()
+
+
+def themes_of(matcher: Matcher, text: str) -> set[str]:
+    return {h.theme for h in matcher.transform(Document("t", text))}
+
+
+def test_themes_transform_before_fit_raises() -> None:
+    with pytest.raises(NotFittedError, match="fit"):
+        Matcher().transform(Document("t", "村民自治"))
+
+
+def test_themes_hit_span_indexes_original_text(matcher: Matcher) -> None:
+    # Full-width spaces, a line break inside the term and traditional characters all
+    # normalise away; the span must still quote the original.
+    text = "第一段。\n\n推進村民\n自治，完善議事協商。"
+    hits = matcher.transform(Document("t", text))
+    by_theme = {h.theme: h for h in hits}
+    sg = by_theme["self_governance"]
+    assert text[sg.start : sg.end] == "村民\n自治"
+    assert sg.sentence == text[sg.sentence_start : sg.sentence_start + len(sg.sentence)]
+    assert sg.sentence_index == 1
+    assert isinstance(sg, ThemeHit)
+    cg = by_theme["co_governance"]
+    assert text[cg.start : cg.end] == "議事協商"
+
+
+def test_themes_hit_is_frozen(matcher: Matcher) -> None:
+    hit = matcher.transform(Document("t", "推进村民自治。"))[0]
+    with pytest.raises(AttributeError):
+        hit.theme = "x"  # type: ignore[misc]
+
+
+def test_themes_slogan_counts_each_part_once(matcher: Matcher) -> None:
+    hits = matcher.transform(Document("t", "完善共建共治共享的社会治理制度。"))
+    themes = sorted(h.theme for h in hits)
+    assert themes == ["co_construction", "co_governance", "shared_benefits"]
+
+
+def test_themes_three_governance_slogan(matcher: Matcher) -> None:
+    assert themes_of(matcher, "健全自治、法治、德治相结合的城乡基层治理体系。") >= {
+        "self_governance",
+        "rule_of_law",
+        "rule_of_virtue",
+    }
+
+
+def test_themes_same_passage_admin_name_and_real_self_governance(matcher: Matcher) -> None:
+    hits = matcher.transform(Document("t", "新疆维吾尔自治区人民政府。社区推行居民自治。"))
+    sg = [h for h in hits if h.theme == "self_governance"]
+    assert len(sg) == 1 and sg[0].term == "居民自治" and sg[0].sentence_index == 1
+
+
+def test_themes_explain_reports_veto_reason(matcher: Matcher) -> None:
+    cands = matcher.explain(Document("t", "高质量共建“一带一路”。"))
+    co = [c for c in cands if c.theme == "co_construction"]
+    assert co and all(not c.counted for c in co)
+    assert any("belt_and_road" in c.reason for c in co)
+
+
+def test_themes_theme_filter(matcher: Matcher) -> None:
+    only = Matcher(dictionary=load_dictionary(), themes=["rule_of_law"]).fit()
+    hits = only.transform(Document("t", "推进村民自治，建设法治政府。"))
+    assert {h.theme for h in hits} == {"rule_of_law"}
+
+
+def test_themes_scores_density_and_presence(matcher: Matcher) -> None:
+    docs = [Document("a", "建设法治政府。\n推进村民自治。"), Document("b", "今天天气很好。")]
+    hits = [h for d in docs for h in matcher.transform(d)]
+    scores = score_documents(hits, docs, themes=load_dictionary())
+    assert len(scores) == 2 * 12
+    row = scores[(scores.doc_id == "a") & (scores.theme == "rule_of_law")].iloc[0]
+    assert row.hits == 1 and row.present
+    assert row.density_per_10k == pytest.approx(10_000 / docs[0].n_chars)
+    assert not scores[scores.doc_id == "b"].present.any()
+    par = score_paragraphs(hits, docs)
+    present = par[par.present]
+    assert set(zip(present.paragraph_index, present.theme, strict=True)) == {
+        (0, "rule_of_law"),
+        (1, "self_governance"),
+    }
+    frame = hits_frame(hits)
+    assert list(frame.columns)[:4] == ["doc_id", "theme", "rule", "term"] and len(frame) == 2
+
+
+def test_themes_no_self_governance_from_autonomous_region_reports(matcher: Matcher, provincial_dir) -> None:
+    import csv
+
+    admin = ("自治区", "自治州", "自治县", "自治旗")
+    checked = 0
+    for path in sorted(provincial_dir.glob("*自治区*.csv")):
+        with path.open(encoding="utf-8-sig") as fh:
+            row = next(csv.DictReader(fh))
+        doc = Document(path.stem, row["full_text"])
+        for hit in matcher.transform(doc):
+            if hit.theme != "self_governance":
+                continue
+            window = doc.text[max(0, hit.start - 6) : hit.end + 6]
+            assert not any(a in doc.text[hit.start : hit.end + 2] for a in admin), (path.name, window)
+        checked += sum(doc.text.count(a) for a in admin)
+    assert checked > 50  # the three reports do say 自治区 dozens of times
