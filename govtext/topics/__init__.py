@@ -1,0 +1,24 @@
+"""Topic models over governance texts: units, LDA/NMF/seeded LDA, coherence, K, labels."""
+
+from govtext.topics.model import METHODS, TopicModel, TopicWarning
+from govtext.topics.quality import TopicQuality, choose_k, coherence, diversity
+from govtext.topics.seeds import names_from_dictionary, resolve_seeds, seeds_from_dictionary
+from govtext.topics.units import DEFAULT_KEEP_POS, DEFAULT_STOPWORDS, Units, build_units, is_content_word
+
+__all__ = [
+    "DEFAULT_KEEP_POS",
+    "DEFAULT_STOPWORDS",
+    "METHODS",
+    "TopicModel",
+    "TopicQuality",
+    "TopicWarning",
+    "Units",
+    "build_units",
+    "choose_k",
+    "coherence",
+    "diversity",
+    "is_content_word",
+    "names_from_dictionary",
+    "resolve_seeds",
+    "seeds_from_dictionary",
+]

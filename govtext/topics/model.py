@@ -1,0 +1,703 @@
+"""TopicModel: LDA, NMF and keyword-seeded LDA with coherence, a chosen K and theme labels.
+
+One estimator, three methods:
+
+- ``"lda"``: gensim ``LdaModel`` (online variational Bayes, run in batch on small corpora).
+- ``"nmf"``: scikit-learn ``NMF`` on TF-IDF of the same units.
+- ``"seeded"``: gensim ``LdaModel`` whose topic-word prior ``eta`` gives each seeded topic
+  pseudo-counts on its seed words (taken from the theme dictionary), beside ``n_free``
+  unseeded topics. Seeded topics come first; a word may seed several topics; seeds absent
+  from the vocabulary are reported in ``missing_seeds_`` and a topic whose seeds are all
+  absent is dropped with a ``TopicWarning``.
+
+Outputs (after ``fit``):
+
+- ``topic_terms(n)``: long DataFrame ``topic, rank, term, weight`` (weights of a topic sum to 1
+  over the whole vocabulary).
+- ``doc_topics_``: long DataFrame ``unit_id, doc_id, topic, share``, one row per unit and
+  topic (shares of a unit sum to 1; an NMF unit with no weight has all shares 0).
+  ``doc_topics(wide=True)`` gives units × topics.
+- ``summary()``: one row per topic: ``topic, label, kind, theme, top_terms, prevalence,
+  npmi, c_v, overlap, seeds, missing_seeds``; ``prevalence`` is the mean share over units.
+- ``k_curve_``: ``k, npmi, c_v, diversity, quality, chosen`` for every K tried.
+- ``prevalence_by(documents, field)``: mean share per value of a metadata field.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from govtext.errors import ConfigError, InputError, NotFittedError
+from govtext.topics.quality import K_RULES, TopicQuality, choose_k, coherence
+from govtext.topics.seeds import (
+    SEED_LEVELS,
+    ResolvedSeeds,
+    names_from_dictionary,
+    resolve_seeds,
+    seed_prior,
+    seeds_from_dictionary,
+)
+from govtext.topics.units import Units
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+METHODS: tuple[str, ...] = ("lda", "nmf", "seeded")
+FORMAT_VERSION = 1
+
+
+class TopicWarning(UserWarning):
+    """Something in a topic fit the user should know about (absent seeds, dropped topics)."""
+
+
+def _identity(tokens: Any) -> Any:
+    # Module level so a fitted TF-IDF vectorizer pickles.
+    return tokens
+
+
+def _load_default_dictionary() -> Any:
+    try:
+        from govtext.themes import load_dictionary  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return load_dictionary()
+
+
+class TopicModel:
+    """Topic model over ``Units`` (see ``build_units``).
+
+    Parameters
+    ----------
+    method : "lda" | "nmf" | "seeded"
+    k : int or "auto"
+        Number of topics (for ``seeded``: seeded + free). ``"auto"`` fits every K in
+        ``range(*k_range)`` and keeps the one ``k_rule`` picks (see ``choose_k``); for
+        ``seeded`` each candidate is raised to at least the number of seeded topics.
+    n_free : int, optional
+        ``seeded`` only: free topics beside the seeded ones; overrides ``k``.
+    seeds : mapping topic id → seed words, optional
+        ``seeded``: the seeds (default: the theme dictionary at ``seed_level``). ``lda`` and
+        ``nmf``: only used to label topics.
+    dictionary : theme dictionary, optional
+        Source of seeds, theme terms for labels and display names (default:
+        ``govtext.themes.load_dictionary()`` when available).
+    theme_names : mapping topic id → display name, optional
+    seed_weight : float
+        Pseudo-counts of all seeds together as a share of the corpus's tokens.
+    label_n, label_threshold : topics are labelled with a theme when the theme's terms carry
+        at least ``label_threshold`` of the weight of the topic's top ``label_n`` terms.
+    top_n : terms per topic for coherence; ``diversity_n`` terms for diversity.
+    passes, iterations, alpha : gensim LDA settings; ``max_iter``: NMF iterations.
+    random_state : int; the same inputs and settings give identical numbers.
+    """
+
+    def __init__(
+        self,
+        method: str = "lda",
+        k: int | str = 10,
+        *,
+        k_range: Sequence[int] = (4, 16, 2),
+        k_rule: str = "quality",
+        n_free: int | None = None,
+        seeds: Mapping[str, Sequence[str]] | None = None,
+        seed_level: str = "theme",
+        dictionary: Any = None,
+        theme_names: Mapping[str, str] | None = None,
+        seed_weight: float = 0.01,
+        alpha: str | float = "symmetric",
+        passes: int = 10,
+        iterations: int = 100,
+        max_iter: int = 400,
+        top_n: int = 10,
+        diversity_n: int = 25,
+        label_n: int = 20,
+        label_threshold: float = 0.1,
+        random_state: int = 0,
+    ) -> None:
+        self.method = method
+        self.k = k
+        self.k_range = k_range
+        self.k_rule = k_rule
+        self.n_free = n_free
+        self.seeds = seeds
+        self.seed_level = seed_level
+        self.dictionary = dictionary
+        self.theme_names = theme_names
+        self.seed_weight = seed_weight
+        self.alpha = alpha
+        self.passes = passes
+        self.iterations = iterations
+        self.max_iter = max_iter
+        self.top_n = top_n
+        self.diversity_n = diversity_n
+        self.label_n = label_n
+        self.label_threshold = label_threshold
+        self.random_state = random_state
+
+    # -- parameters -------------------------------------------------------------------
+
+    def get_params(self) -> dict[str, Any]:
+        keys = (
+            "method k k_range k_rule n_free seed_level seed_weight alpha passes iterations max_iter "
+            "top_n diversity_n label_n label_threshold random_state"
+        ).split()
+        return {key: getattr(self, key) for key in keys}
+
+    def _validate(self) -> None:
+        if self.method not in METHODS:
+            raise ConfigError(
+                f"The 'method' parameter of TopicModel must be one of {METHODS}. Got {self.method!r}."
+            )
+        if self.k != "auto" and not (
+            isinstance(self.k, int) and not isinstance(self.k, bool) and self.k >= 1
+        ):
+            raise ConfigError(
+                f"The 'k' parameter of TopicModel must be a positive int or 'auto'. Got {self.k!r}."
+            )
+        if self.k == "auto":
+            try:
+                ks = list(range(*self.k_range))
+            except TypeError:
+                ks = []
+            if not ks or min(ks) < 1:
+                raise ConfigError(
+                    "The 'k_range' parameter of TopicModel must be (start, stop[, step]) giving at least one "
+                    f"K ≥ 1, as for range(). Got {self.k_range!r}."
+                )
+        if self.k_rule not in K_RULES:
+            raise ConfigError(
+                f"The 'k_rule' parameter of TopicModel must be one of {K_RULES}. Got {self.k_rule!r}."
+            )
+        if self.seed_level not in SEED_LEVELS:
+            raise ConfigError(
+                f"The 'seed_level' parameter of TopicModel must be one of {SEED_LEVELS}. Got {self.seed_level!r}."
+            )
+        if self.n_free is not None and (not isinstance(self.n_free, int) or self.n_free < 0):
+            raise ConfigError(
+                f"The 'n_free' parameter of TopicModel must be an int ≥ 0. Got {self.n_free!r}."
+            )
+
+    def _theme_terms(self) -> tuple[dict[str, list[str]], dict[str, str]]:
+        """Seeds / label terms and display names, from ``seeds`` or the theme dictionary."""
+        dictionary = self.dictionary
+        if self.seeds is not None:
+            # A bare string is kept as is so resolve_seeds can name the mistake.
+            terms: dict[str, Any] = {
+                str(k): v if isinstance(v, str) else list(v) for k, v in self.seeds.items()
+            }
+            names = names_from_dictionary(dictionary, self.seed_level) if dictionary is not None else {}
+        else:
+            if dictionary is None:
+                dictionary = _load_default_dictionary()
+            if dictionary is None:
+                if self.method == "seeded":
+                    raise ConfigError(
+                        "TopicModel(method='seeded') needs seed words: pass seeds={topic: [words]} "
+                        "or a theme dictionary (govtext.themes is not available)"
+                    )
+                return {}, {}
+            terms = dict(seeds_from_dictionary(dictionary, self.seed_level))
+            names = names_from_dictionary(dictionary, self.seed_level)
+        names.update({str(k): str(v) for k, v in (self.theme_names or {}).items()})
+        return terms, {t: names.get(t, t) for t in terms}
+
+    # -- fitting ----------------------------------------------------------------------
+
+    def fit(self, units: Units) -> TopicModel:
+        """Fit on ``units``; with ``k="auto"`` fit every candidate K and keep the chosen one."""
+        import numpy as np
+        import pandas as pd
+        from gensim.corpora import Dictionary
+
+        self._validate()
+        if len(units) == 0 or not units.vocabulary:
+            raise InputError(
+                "TopicModel.fit: the units are empty (no content word survived build_units); "
+                "lower min_df, raise max_df or widen keep_pos"
+            )
+        started = time.perf_counter()
+        vocab = list(units.vocabulary)
+        gdict = Dictionary([vocab])
+        # Dictionary assigns ids in sorted order of new tokens, and the vocabulary is sorted.
+        if any(gdict.token2id[w] != i for i, w in enumerate(vocab)):
+            raise AssertionError("gensim Dictionary ids do not follow the sorted vocabulary")
+        bow = [gdict.doc2bow(list(toks)) for toks in units.token_lists]
+
+        theme_terms, names = self._theme_terms()
+        resolved: ResolvedSeeds | None = None
+        if self.method == "seeded":
+            resolved = resolve_seeds(theme_terms, vocab)
+            for topic in resolved.dropped:
+                warnings.warn(
+                    f"seeded topic {topic!r} dropped: none of its seeds occur in the units "
+                    f"({', '.join(resolved.missing[topic]) or 'no seeds given'})",
+                    TopicWarning,
+                    stacklevel=2,
+                )
+            partly = {t: m for t, m in resolved.missing.items() if m and t not in resolved.dropped}
+            if partly:
+                warnings.warn(
+                    f"seed words absent from the units for {len(partly)} topic(s): "
+                    + "; ".join(f"{t}: {', '.join(m)}" for t, m in partly.items()),
+                    TopicWarning,
+                    stacklevel=2,
+                )
+        candidates = self._candidates(resolved)
+        curve: list[tuple[int, TopicQuality]] = []
+        fits: dict[int, tuple[Any, np.ndarray, np.ndarray, float]] = {}
+        for k in candidates:
+            t0 = time.perf_counter()
+            native, phi, theta = self._fit_one(k, units, bow, gdict, resolved)
+            seconds = time.perf_counter() - t0
+            top = [[vocab[i] for i in np.argsort(-row, kind="stable")[: self.top_n]] for row in phi]
+            longer = [[vocab[i] for i in np.argsort(-row, kind="stable")[: self.diversity_n]] for row in phi]
+            quality = coherence(top, units.token_lists, gdict, diversity_terms=longer)
+            curve.append((k, quality))
+            fits[k] = (native, phi, theta, seconds)
+        chosen = choose_k(curve, self.k_rule)
+        native, phi, theta, seconds = fits[chosen]
+        quality_by_k = dict(curve)
+
+        self.k_ = chosen
+        self.model_ = native
+        self.dictionary_ = gdict
+        self.vocabulary_ = tuple(vocab)
+        self.topic_term_ = phi
+        self.doc_topic_ = theta
+        self.unit_ids_ = tuple(units.unit_ids)
+        self.doc_ids_ = tuple(units.doc_ids)
+        self.units_settings_ = dict(units.settings)
+        self.units_hash_ = units.hash()
+        self.quality_ = quality_by_k[chosen]
+        self.fit_seconds_ = seconds
+        self.total_seconds_ = time.perf_counter() - started
+        self.k_curve_ = pd.DataFrame(
+            [
+                {
+                    "k": k,
+                    "npmi": q.npmi,
+                    "c_v": q.c_v,
+                    "diversity": q.diversity,
+                    "quality": q.quality,
+                    "chosen": k == chosen,
+                }
+                for k, q in curve
+            ]
+        )
+        seeded = list(resolved.topics) if resolved else []
+        self.seed_topics_ = tuple(seeded)
+        self.n_seeded_ = len(seeded)
+        self.n_free_ = chosen - len(seeded)
+        self.seeds_used_ = {t: tuple(resolved.present[t]) for t in seeded} if resolved else {}
+        self.missing_seeds_ = {t: tuple(m) for t, m in resolved.missing.items() if m} if resolved else {}
+        self.dropped_topics_ = tuple(resolved.dropped) if resolved else ()
+        self.theme_terms_ = {t: tuple(v) for t, v in theme_terms.items()}
+        self.theme_names_ = dict(names)
+        self._label()
+        return self
+
+    def _candidates(self, resolved: ResolvedSeeds | None) -> list[int]:
+        n_seeded = len(resolved.topics) if resolved else 0
+        if self.method == "seeded":
+            declared = len(resolved.topics) + len(resolved.dropped) if resolved else 0
+            if self.n_free is not None:
+                ks = [n_seeded + self.n_free]
+            elif self.k == "auto":
+                ks = [max(k, n_seeded) for k in range(*self.k_range)]
+            else:
+                ks = [n_seeded + max(int(self.k) - declared, 0)]
+        else:
+            ks = list(range(*self.k_range)) if self.k == "auto" else [int(self.k)]
+        ks = sorted(set(ks))
+        if not ks or ks[0] < 1:
+            raise ConfigError(
+                "TopicModel: no topic left to fit (every seeded topic was dropped and n_free is 0); "
+                "give n_free ≥ 1 or seeds that occur in the corpus"
+            )
+        return ks
+
+    def _fit_one(
+        self, k: int, units: Units, bow: list[Any], gdict: Any, resolved: ResolvedSeeds | None
+    ) -> tuple[Any, np.ndarray, np.ndarray]:
+        import numpy as np
+
+        if self.method == "nmf":
+            from sklearn.decomposition import NMF
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            vec = TfidfVectorizer(
+                analyzer=_identity, vocabulary=list(units.vocabulary), lowercase=False, sublinear_tf=True
+            )
+            x = vec.fit_transform([list(t) for t in units.token_lists])
+            nmf = NMF(n_components=k, init="nndsvda", max_iter=self.max_iter, random_state=self.random_state)
+            w = nmf.fit_transform(x)
+            phi = _normalise_rows(nmf.components_)
+            return (vec, nmf), phi, _normalise_rows(w)
+
+        from gensim.models import LdaModel
+
+        eta: Any = None
+        if self.method == "seeded" and resolved is not None:
+            eta = seed_prior(
+                resolved, units.vocabulary, k, units.n_tokens, weight=self.seed_weight, base=1.0 / k
+            )
+        # One chunk holding every unit makes the result independent of chunking; the
+        # corpora here fit in memory.
+        lda = LdaModel(
+            corpus=None,
+            id2word=gdict,
+            num_topics=k,
+            alpha=self.alpha,
+            eta=eta,
+            passes=self.passes,
+            iterations=self.iterations,
+            chunksize=max(len(bow), 1),
+            update_every=1,
+            eval_every=None,
+            random_state=self.random_state,
+        )
+        if eta is not None and resolved is not None:
+            # Start as seeded LDA's Gibbs samplers do: every occurrence of a seed word is first
+            # assigned to the topic(s) it seeds, so the first E-step already pulls passages
+            # using the seeds, and their other words, into those topics.
+            from gensim.matutils import dirichlet_expectation
+
+            index = {w: i for i, w in enumerate(units.vocabulary)}
+            counts = np.zeros(len(units.vocabulary))
+            for doc in bow:
+                for i, c in doc:
+                    counts[i] += c
+            n_seeding = {w: sum(w in resolved.present[t] for t in resolved.topics) for w in index}
+            for t, topic in enumerate(resolved.topics):
+                for w in resolved.present[topic]:
+                    lda.state.sstats[t, index[w]] += counts[index[w]] / n_seeding[w]
+            lda.expElogbeta = np.exp(dirichlet_expectation(lda.state.sstats)).astype(lda.dtype)
+        lda.update(bow)
+        phi = np.asarray(lda.get_topics(), dtype=float)
+        return lda, phi, self._lda_theta(lda, bow)
+
+    def _lda_theta(self, lda: Any, bow: list[Any]) -> np.ndarray:
+        import numpy as np
+
+        # inference() draws its starting point from the model's RandomState; reset it so a
+        # unit's shares do not depend on what was inferred before.
+        saved = lda.random_state
+        lda.random_state = np.random.RandomState(self.random_state)
+        try:
+            gamma, _ = lda.inference(bow)
+        finally:
+            lda.random_state = saved
+        return _normalise_rows(np.asarray(gamma, dtype=float))
+
+    def transform(self, units: Units) -> np.ndarray:
+        """Topic shares (units × topics) of new units under the fitted model."""
+        self._check_fitted()
+        if self.model_ is None:
+            raise NotFittedError("TopicModel.transform: this model was loaded without its native model file")
+        if self.method == "nmf":
+            vec, nmf = self.model_
+            return _normalise_rows(nmf.transform(vec.transform([list(t) for t in units.token_lists])))
+        bow = [self.dictionary_.doc2bow(list(t)) for t in units.token_lists]
+        return self._lda_theta(self.model_, bow)
+
+    # -- labels and tables ------------------------------------------------------------
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "topic_term_"):
+            raise NotFittedError("This TopicModel is not fitted yet; call fit(units) first")
+
+    def _top(self, t: int, n: int) -> list[tuple[str, float]]:
+        import numpy as np
+
+        row = self.topic_term_[t]
+        idx = np.argsort(-row, kind="stable")[:n]
+        return [(self.vocabulary_[i], float(row[i])) for i in idx]
+
+    def _label(self) -> None:
+        """Kind, theme, overlap and a unique label per topic."""
+        labels: list[dict[str, Any]] = []
+        for t in range(self.k_):
+            top = self._top(t, self.label_n)
+            total = sum(w for _, w in top) or 1.0
+            overlaps = {
+                theme: sum(w for term, w in top if term in set(terms)) / total
+                for theme, terms in self.theme_terms_.items()
+            }
+            best = max(overlaps, key=lambda th: (overlaps[th], -list(overlaps).index(th)), default="")
+            words = "·".join(term for term, _ in top[:3])
+            if t < self.n_seeded_:
+                theme = self.seed_topics_[t]
+                kind, label = "seeded", self.theme_names_.get(theme, theme)
+                overlap = overlaps.get(theme, 0.0)
+            elif best and overlaps[best] >= self.label_threshold:
+                kind, theme, overlap = "free", best, overlaps[best]
+                label = self.theme_names_.get(best, best)
+            else:
+                kind, theme, overlap, label = "free", "", overlaps.get(best, 0.0), words
+            labels.append({"kind": kind, "theme": theme, "overlap": overlap, "label": label, "words": words})
+        seen: dict[str, int] = {}
+        for row in labels:
+            seen[row["label"]] = seen.get(row["label"], 0) + 1
+        for row in labels:
+            if seen[row["label"]] > 1 and row["theme"]:
+                row["label"] = f"{row['label']}: {row['words']}"
+        self.topic_labels_ = tuple(row["label"] for row in labels)
+        self._label_rows = labels
+
+    def topic_terms(self, n: int = 10) -> pd.DataFrame:
+        """Long table ``topic, label, rank, term, weight`` of each topic's top ``n`` terms."""
+        import pandas as pd
+
+        self._check_fitted()
+        rows = [
+            {"topic": t, "label": self.topic_labels_[t], "rank": r + 1, "term": term, "weight": w}
+            for t in range(self.k_)
+            for r, (term, w) in enumerate(self._top(t, n))
+        ]
+        return pd.DataFrame(rows, columns=["topic", "label", "rank", "term", "weight"])
+
+    @property
+    def doc_topics_(self) -> pd.DataFrame:
+        """Long table ``unit_id, doc_id, topic, share``: one row per unit and topic."""
+        return self.doc_topics(wide=False)
+
+    def doc_topics(self, wide: bool = False) -> pd.DataFrame:
+        """Unit × topic shares: long (default) or wide (index ``unit_id``, a ``doc_id`` column, one column per topic)."""
+        import numpy as np
+        import pandas as pd
+
+        self._check_fitted()
+        n_units, k = self.doc_topic_.shape
+        if wide:
+            frame = pd.DataFrame(self.doc_topic_, columns=list(range(k)))
+            frame.insert(0, "doc_id", list(self.doc_ids_))
+            frame.index = pd.Index(list(self.unit_ids_), name="unit_id")
+            return frame
+        return pd.DataFrame(
+            {
+                "unit_id": np.repeat(np.asarray(self.unit_ids_, dtype=object), k),
+                "doc_id": np.repeat(np.asarray(self.doc_ids_, dtype=object), k),
+                "topic": np.tile(np.arange(k), n_units),
+                "share": self.doc_topic_.reshape(-1),
+            }
+        )
+
+    def summary(self, n: int = 10) -> pd.DataFrame:
+        """One row per topic: label, kind (seeded/free), theme, top terms, prevalence, coherence."""
+        import pandas as pd
+
+        self._check_fitted()
+        prevalence = self.doc_topic_.mean(axis=0) if len(self.doc_topic_) else [0.0] * self.k_
+        rows = []
+        for t, info in enumerate(self._label_rows):
+            theme = info["theme"]
+            rows.append(
+                {
+                    "topic": t,
+                    "label": self.topic_labels_[t],
+                    "kind": info["kind"],
+                    "theme": theme,
+                    "top_terms": " ".join(term for term, _ in self._top(t, n)),
+                    "prevalence": float(prevalence[t]),
+                    "npmi": self.quality_.npmi_per_topic[t],
+                    "c_v": self.quality_.c_v_per_topic[t],
+                    "overlap": float(info["overlap"]),
+                    "seeds": " ".join(self.seeds_used_.get(theme, ())) if info["kind"] == "seeded" else "",
+                    "missing_seeds": " ".join(self.missing_seeds_.get(theme, ()))
+                    if info["kind"] == "seeded"
+                    else "",
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def prevalence_by(self, documents: pd.DataFrame, field: str) -> pd.DataFrame:
+        """Mean topic share of the units in each group of ``documents[field]``.
+
+        ``documents`` has one row per document with a ``doc_id`` column (``Corpus.to_frame()``).
+        Returns ``field, topic, label, prevalence, n_units`` (long).
+        """
+        self._check_fitted()
+        if "doc_id" not in documents.columns or field not in documents.columns:
+            have = ", ".join(map(str, documents.columns))
+            raise InputError(
+                f"prevalence_by: the documents table needs columns 'doc_id' and {field!r}; it has: {have}"
+            )
+        long = self.doc_topics_.merge(
+            documents[["doc_id", field]].drop_duplicates("doc_id"), on="doc_id", how="left"
+        )
+        long[field] = long[field].fillna("").astype(str)
+        out = (
+            long.groupby([field, "topic"], sort=True)
+            .agg(prevalence=("share", "mean"), n_units=("unit_id", "nunique"))
+            .reset_index()
+        )
+        out.insert(2, "label", [self.topic_labels_[t] for t in out["topic"]])
+        return out
+
+    def settings(self) -> dict[str, Any]:
+        """Parameters and what the fit found, JSON-ready for run.json."""
+        import gensim
+        import sklearn
+
+        out: dict[str, Any] = {"component": "TopicModel", **self.get_params()}
+        out["k_range"] = list(self.k_range)
+        out["versions"] = {"gensim": gensim.__version__, "scikit-learn": sklearn.__version__}
+        if hasattr(self, "k_"):
+            out.update(
+                {
+                    "k_chosen": int(self.k_),
+                    "n_seeded": self.n_seeded_,
+                    "n_free": self.n_free_,
+                    "seed_topics": list(self.seed_topics_),
+                    "dropped_topics": list(self.dropped_topics_),
+                    "missing_seeds": {t: list(m) for t, m in self.missing_seeds_.items()},
+                    "npmi": self.quality_.npmi,
+                    "c_v": self.quality_.c_v,
+                    "diversity": self.quality_.diversity,
+                    "units": dict(self.units_settings_),
+                    "units_hash": self.units_hash_,
+                    "fit_seconds": round(self.fit_seconds_, 3),
+                }
+            )
+        return _jsonable(out)
+
+    # -- persistence ------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted model to directory ``path`` (created): model.json, arrays.npz and
+        the native gensim/scikit-learn model. Load with ``TopicModel.load(path)``."""
+        import numpy as np
+
+        self._check_fitted()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        state = {
+            "format": FORMAT_VERSION,
+            "params": _jsonable({**self.get_params(), "k_range": list(self.k_range)}),
+            "seeds": {k: list(v) for k, v in self.seeds.items()} if self.seeds is not None else None,
+            "theme_names_param": dict(self.theme_names) if self.theme_names else None,
+            "fitted": _jsonable(
+                {
+                    "k_": self.k_,
+                    "vocabulary_": list(self.vocabulary_),
+                    "unit_ids_": list(self.unit_ids_),
+                    "doc_ids_": list(self.doc_ids_),
+                    "units_settings_": self.units_settings_,
+                    "units_hash_": self.units_hash_,
+                    "seed_topics_": list(self.seed_topics_),
+                    "seeds_used_": {k: list(v) for k, v in self.seeds_used_.items()},
+                    "missing_seeds_": {k: list(v) for k, v in self.missing_seeds_.items()},
+                    "dropped_topics_": list(self.dropped_topics_),
+                    "theme_terms_": {k: list(v) for k, v in self.theme_terms_.items()},
+                    "theme_names_": self.theme_names_,
+                    "fit_seconds_": self.fit_seconds_,
+                    "total_seconds_": self.total_seconds_,
+                    "quality_": {
+                        "npmi": self.quality_.npmi,
+                        "c_v": self.quality_.c_v,
+                        "diversity": self.quality_.diversity,
+                        "npmi_per_topic": list(self.quality_.npmi_per_topic),
+                        "c_v_per_topic": list(self.quality_.c_v_per_topic),
+                    },
+                    "k_curve_": self.k_curve_.to_dict(orient="list"),
+                }
+            ),
+        }
+        (path / "model.json").write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+        np.savez_compressed(path / "arrays.npz", topic_term=self.topic_term_, doc_topic=self.doc_topic_)
+        if self.method == "nmf":
+            with open(path / "nmf.pkl", "wb") as f:
+                pickle.dump(self.model_, f)
+        else:
+            self.model_.save(str(path / "lda.gensim"))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> TopicModel:
+        """Read a model written by ``save``. The native model is unpickled: load only your own files."""
+        import numpy as np
+        import pandas as pd
+        from gensim.corpora import Dictionary
+
+        path = Path(path)
+        meta = path / "model.json"
+        if not meta.is_file():
+            raise InputError(f"TopicModel.load: {meta} not found; give the directory TopicModel.save wrote")
+        state = json.loads(meta.read_text(encoding="utf-8"))
+        if state.get("format") != FORMAT_VERSION:
+            raise InputError(
+                f"TopicModel.load: {meta} has format {state.get('format')!r}, expected {FORMAT_VERSION}"
+            )
+        params = dict(state["params"])
+        params["k_range"] = tuple(params["k_range"])
+        model = cls(**params, seeds=state["seeds"], theme_names=state["theme_names_param"])
+        fitted = state["fitted"]
+        arrays = np.load(path / "arrays.npz")
+        model.k_ = int(fitted["k_"])
+        model.vocabulary_ = tuple(fitted["vocabulary_"])
+        model.unit_ids_ = tuple(fitted["unit_ids_"])
+        model.doc_ids_ = tuple(fitted["doc_ids_"])
+        model.units_settings_ = fitted["units_settings_"]
+        model.units_hash_ = fitted["units_hash_"]
+        model.seed_topics_ = tuple(fitted["seed_topics_"])
+        model.n_seeded_ = len(model.seed_topics_)
+        model.n_free_ = model.k_ - model.n_seeded_
+        model.seeds_used_ = {k: tuple(v) for k, v in fitted["seeds_used_"].items()}
+        model.missing_seeds_ = {k: tuple(v) for k, v in fitted["missing_seeds_"].items()}
+        model.dropped_topics_ = tuple(fitted["dropped_topics_"])
+        model.theme_terms_ = {k: tuple(v) for k, v in fitted["theme_terms_"].items()}
+        model.theme_names_ = dict(fitted["theme_names_"])
+        model.fit_seconds_ = float(fitted["fit_seconds_"])
+        model.total_seconds_ = float(fitted["total_seconds_"])
+        q = fitted["quality_"]
+        model.quality_ = TopicQuality(
+            npmi=q["npmi"],
+            c_v=q["c_v"],
+            diversity=q["diversity"],
+            npmi_per_topic=tuple(q["npmi_per_topic"]),
+            c_v_per_topic=tuple(q["c_v_per_topic"]),
+        )
+        model.k_curve_ = pd.DataFrame(fitted["k_curve_"])
+        model.topic_term_ = arrays["topic_term"]
+        model.doc_topic_ = arrays["doc_topic"]
+        model.dictionary_ = Dictionary([list(model.vocabulary_)])
+        if model.method == "nmf":
+            native = path / "nmf.pkl"
+            with open(native, "rb") as f:
+                model.model_ = pickle.load(f)
+        else:
+            from gensim.models import LdaModel
+
+            model.model_ = LdaModel.load(str(path / "lda.gensim"))
+        model._label()
+        return model
+
+
+def _normalise_rows(m: Any) -> np.ndarray:
+    import numpy as np
+
+    m = np.asarray(m, dtype=float)
+    sums = m.sum(axis=1, keepdims=True)
+    return np.divide(m, sums, out=np.zeros_like(m), where=sums > 0)
+
+
+def _jsonable(obj: Any) -> Any:
+    """Plain JSON types (numpy scalars, tuples and NaN made safe)."""
+    import math
+
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj

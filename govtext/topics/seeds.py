@@ -1,0 +1,148 @@
+"""Seed words for seeded topics: from a theme dictionary or a plain mapping.
+
+The protocol is a mapping ``topic key -> seed words``; keys are theme (or framework)
+ids and name the seeded topics. ``seeds_from_dictionary`` builds it from the theme
+dictionary the keyword rules use, so rules and topics share one vocabulary.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from govtext.errors import ConfigError
+
+SEED_LEVELS: tuple[str, ...] = ("theme", "framework")
+
+
+def _terms_of(obj: Any) -> list[str]:
+    """The plain terms a theme (or rule) object exposes, whatever it calls them."""
+    if isinstance(obj, str):
+        return [obj]
+    for attr in ("seed_terms", "seeds", "terms", "keywords", "patterns", "words"):
+        value = getattr(obj, attr, None)
+        if value is None and isinstance(obj, Mapping):
+            value = obj.get(attr)
+        if callable(value):
+            value = value()
+        if value:
+            return [t for v in value for t in _terms_of(v)]
+    rules = getattr(obj, "rules", None)
+    if rules is None and isinstance(obj, Mapping):
+        rules = obj.get("rules")
+    if rules:
+        return [t for r in rules for t in _terms_of(r)]
+    return []
+
+
+def _dedupe(words: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for w in words:
+        w = w.strip()
+        if w:
+            seen.setdefault(w, None)
+    return list(seen)
+
+
+def seeds_from_dictionary(dictionary: Any, level: str = "theme") -> dict[str, list[str]]:
+    """Seed words per theme id (``level="theme"``) or per framework id (``"framework"``).
+
+    ``dictionary`` is what ``govtext.themes.load_dictionary()`` returns: ``.themes``
+    maps id → Theme with ``.framework`` and its terms. A framework's seeds are the union
+    of its themes' terms; a word may seed several topics.
+    """
+    if level not in SEED_LEVELS:
+        raise ConfigError(
+            f"The 'seed_level' parameter of TopicModel must be one of {SEED_LEVELS}. Got {level!r}."
+        )
+    themes = getattr(dictionary, "themes", None)
+    if not isinstance(themes, Mapping):
+        raise ConfigError(
+            f"seeds_from_dictionary: expected a theme dictionary with a .themes mapping, got {type(dictionary).__name__}"
+        )
+    out: dict[str, list[str]] = {}
+    for tid, theme in themes.items():
+        key = str(getattr(theme, "framework", "")) if level == "framework" else str(tid)
+        out.setdefault(key, [])
+        out[key].extend(_terms_of(theme))
+    return {k: _dedupe(v) for k, v in out.items()}
+
+
+def names_from_dictionary(dictionary: Any, level: str = "theme") -> dict[str, str]:
+    """Display names per theme or framework id (falls back to the id)."""
+    if level == "framework":
+        frameworks = getattr(dictionary, "frameworks", None) or {}
+        items: Iterable[tuple[Any, Any]] = frameworks.items() if isinstance(frameworks, Mapping) else ()
+    else:
+        items = (getattr(dictionary, "themes", None) or {}).items()
+    names = {}
+    for key, obj in items:
+        names[str(key)] = str(getattr(obj, "name", None) or (obj if isinstance(obj, str) else key))
+    return names
+
+
+@dataclass(frozen=True)
+class ResolvedSeeds:
+    """Seeds checked against a vocabulary."""
+
+    topics: tuple[str, ...]  # seeded topics kept, in the order given
+    present: Mapping[str, tuple[str, ...]]  # topic -> its seeds found in the vocabulary
+    missing: Mapping[str, tuple[str, ...]]  # topic -> its seeds absent (every topic given)
+    dropped: tuple[str, ...]  # topics none of whose seeds occur
+
+
+def resolve_seeds(seeds: Mapping[str, Sequence[str]], vocabulary: Sequence[str]) -> ResolvedSeeds:
+    """Split each topic's seeds into present and absent; drop topics with none present."""
+    vocab = set(vocabulary)
+    present: dict[str, tuple[str, ...]] = {}
+    missing: dict[str, tuple[str, ...]] = {}
+    kept: list[str] = []
+    dropped: list[str] = []
+    for topic, words in seeds.items():
+        if isinstance(words, str):
+            raise ConfigError(
+                f"seeds[{topic!r}] must be a list of words, got the string {words!r}; write [{words!r}]"
+            )
+        words = _dedupe(words)
+        present[topic] = tuple(w for w in words if w in vocab)
+        missing[topic] = tuple(w for w in words if w not in vocab)
+        (kept if present[topic] else dropped).append(topic)
+    return ResolvedSeeds(
+        topics=tuple(kept),
+        present={t: present[t] for t in kept},
+        missing=missing,
+        dropped=tuple(dropped),
+    )
+
+
+def seed_prior(
+    resolved: ResolvedSeeds,
+    vocabulary: Sequence[str],
+    n_topics: int,
+    n_tokens: int,
+    *,
+    weight: float = 0.01,
+    base: float | None = None,
+) -> Any:
+    """The ``eta`` prior (topics × vocabulary) of a seeded LDA.
+
+    Every cell starts at ``base`` (gensim's symmetric default 1/K); each (seeded topic,
+    present seed word) cell gets pseudo-counts so that all seeds together weigh
+    ``weight`` × the corpus's tokens (the convention of R's seededlda). Seeded topics
+    come first, in ``resolved.topics`` order; the rest are free.
+    """
+    import numpy as np
+
+    index = {w: i for i, w in enumerate(vocabulary)}
+    eta = np.full((n_topics, len(vocabulary)), base if base is not None else 1.0 / n_topics)
+    pairs = sum(len(resolved.present[t]) for t in resolved.topics)
+    if pairs and weight > 0:
+        boost = weight * n_tokens / pairs
+        if not math.isfinite(boost):
+            raise ConfigError(f"The 'seed_weight' parameter of TopicModel must be finite. Got {weight!r}.")
+        for t, topic in enumerate(resolved.topics):
+            for w in resolved.present[topic]:
+                eta[t, index[w]] += boost
+    return eta

@@ -1,0 +1,217 @@
+"""TopicModel: the three methods, seeds, coherence and K, labels, determinism, save/load."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_topics_units import POOLS, planted_documents, tokens_for
+
+from govtext.documents import Document
+from govtext.errors import ConfigError, NotFittedError
+from govtext.segment import Segmenter
+from govtext.topics import TopicModel, TopicQuality, TopicWarning, build_units, choose_k
+
+FAST = {"passes": 5, "iterations": 50}
+
+
+@pytest.fixture(scope="module")
+def docs() -> list[Document]:
+    return planted_documents()
+
+
+@pytest.fixture(scope="module")
+def units(docs):
+    return build_units(docs, tokens_for(docs), min_df=2, max_df=0.5)
+
+
+def _pool_of(term: str) -> str:
+    return next(name for name, words in POOLS.items() if term in words)
+
+
+@pytest.mark.parametrize("method", ["lda", "nmf"])
+def test_topics_model_recovers_planted_pools(units, method):
+    tm = TopicModel(method=method, k=4, **FAST).fit(units)
+    terms = tm.topic_terms(n=5)
+    assert list(terms.columns) == ["topic", "label", "rank", "term", "weight"]
+    majority = (
+        terms.assign(pool=terms["term"].map(_pool_of))
+        .groupby("topic")["pool"]
+        .agg(lambda s: s.value_counts().idxmax())
+    )
+    assert sorted(majority) == sorted(POOLS), "each planted pool should lead one topic"
+    shares = tm.doc_topics_
+    assert list(shares.columns) == ["unit_id", "doc_id", "topic", "share"]
+    assert len(shares) == len(units) * 4
+    np.testing.assert_allclose(shares.groupby("unit_id")["share"].sum(), 1.0, atol=1e-6)
+    wide = tm.doc_topics(wide=True)
+    assert wide.shape == (len(units), 5) and wide.index.name == "unit_id"
+
+
+def test_topics_model_summary_and_curve(units):
+    tm = TopicModel(method="lda", k=4, **FAST).fit(units)
+    summary = tm.summary()
+    assert list(summary.columns[:6]) == ["topic", "label", "kind", "theme", "top_terms", "prevalence"]
+    assert summary["prevalence"].sum() == pytest.approx(1.0)
+    assert set(summary["kind"]) == {"free"}
+    assert summary["label"].is_unique
+    assert tm.k_curve_[["k", "chosen"]].values.tolist() == [[4, True]]
+    assert -1 <= tm.quality_.npmi <= 1 and 0 < tm.quality_.diversity <= 1
+
+
+def test_topics_model_labels_free_topics_by_theme_overlap(units):
+    seeds = {"rule_of_law": ["法治", "依法", "执法", "普法"], "nothing_here": ["航天", "卫星"]}
+    tm = TopicModel(method="nmf", k=4, seeds=seeds, theme_names={"rule_of_law": "法治"}).fit(units)
+    summary = tm.summary()
+    law = summary[summary["theme"] == "rule_of_law"]
+    assert len(law) == 1 and law["label"].iloc[0] == "法治"
+    assert law["overlap"].iloc[0] >= tm.label_threshold
+    assert not (summary["theme"] == "nothing_here").any()
+
+
+def test_topics_model_seeded_topics_follow_their_seeds(units):
+    seeds = {
+        "hotline": ["热线", "诉求", "回访"],
+        "law": ["法治", "普法"],
+        "both": ["法治", "热线"],  # a word may seed several topics
+    }
+    tm = TopicModel(method="seeded", k=5, seeds=seeds, **FAST).fit(units)
+    assert tm.k_ == 5 and tm.n_seeded_ == 3 and tm.n_free_ == 2
+    summary = tm.summary()
+    assert summary["kind"].tolist() == ["seeded"] * 3 + ["free"] * 2
+    assert summary["theme"].tolist()[:3] == ["hotline", "law", "both"]
+    top = tm.topic_terms(n=10)
+    for t, pool in ((0, "hotline"), (1, "law")):
+        words = top[top["topic"] == t]["term"]
+        assert (words.map(_pool_of) == pool).sum() >= 6
+    assert tm.missing_seeds_ == {}
+
+
+def test_topics_model_absent_seeds_reported_and_topic_dropped(units):
+    seeds = {"law": ["法治", "航天"], "space": ["卫星", "火箭"]}
+    with pytest.warns(TopicWarning) as record:
+        tm = TopicModel(method="seeded", k=4, seeds=seeds, **FAST).fit(units)
+    messages = " ".join(str(w.message) for w in record)
+    assert "space" in messages and "航天" in messages
+    assert tm.missing_seeds_ == {"law": ("航天",), "space": ("卫星", "火箭")}
+    assert tm.dropped_topics_ == ("space",)
+    assert tm.seed_topics_ == ("law",) and tm.k_ == 3  # 4 declared − 1 dropped
+    assert tm.settings()["dropped_topics"] == ["space"]
+
+
+def test_topics_model_no_topic_left_is_a_config_error(units):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TopicWarning)
+        with pytest.raises(ConfigError, match="n_free"):
+            TopicModel(method="seeded", k=1, seeds={"space": ["卫星"]}, **FAST).fit(units)
+
+
+@pytest.mark.parametrize("method", ["lda", "nmf", "seeded"])
+def test_topics_model_two_fits_are_identical(units, method):
+    params = {"method": method, "k": 4, "seeds": {"law": ["法治", "普法"]}, **FAST}
+    a = TopicModel(**params).fit(units)
+    b = TopicModel(**params).fit(units)
+    np.testing.assert_array_equal(a.topic_term_, b.topic_term_)
+    np.testing.assert_array_equal(a.doc_topic_, b.doc_topic_)
+    pd.testing.assert_frame_equal(a.summary(), b.summary())
+    pd.testing.assert_frame_equal(a.k_curve_, b.k_curve_)
+    c = TopicModel(**{**params, "random_state": 1}).fit(units)
+    if method != "nmf":  # nndsvda initialisation does not use the random state
+        assert not np.array_equal(a.topic_term_, c.topic_term_)
+
+
+def test_topics_model_auto_k_keeps_the_curve(units):
+    tm = TopicModel(method="nmf", k="auto", k_range=(2, 7, 2)).fit(units)
+    curve = tm.k_curve_
+    assert curve["k"].tolist() == [2, 4, 6]
+    assert list(curve.columns) == ["k", "npmi", "c_v", "diversity", "quality", "chosen"]
+    assert curve["chosen"].sum() == 1 and int(curve.loc[curve["chosen"], "k"].iloc[0]) == tm.k_
+    best = (
+        curve.loc[curve["quality"].idxmax(), "k"]
+        if (curve["npmi"] > 0).any()
+        else curve.loc[curve["npmi"].idxmax(), "k"]
+    )
+    assert tm.k_ == best and tm.doc_topic_.shape[1] == tm.k_
+
+
+def test_topics_model_auto_k_seeded_counts_seeded_topics(units):
+    tm = TopicModel(
+        method="seeded", k="auto", k_range=(1, 5, 2), seeds={"law": ["法治"], "hot": ["热线"]}, **FAST
+    )
+    tm.fit(units)
+    assert tm.k_curve_["k"].tolist() == [2, 3]  # 1 is raised to the 2 seeded topics
+
+
+def _q(npmi: float, diversity: float, c_v: float = 0.5) -> TopicQuality:
+    return TopicQuality(npmi=npmi, c_v=c_v, diversity=diversity, npmi_per_topic=(), c_v_per_topic=())
+
+
+def test_topics_model_choose_k_rules():
+    curve = [(4, _q(0.10, 0.5, 0.7)), (6, _q(0.08, 0.9, 0.4)), (8, _q(0.10, 0.5, 0.7))]
+    assert choose_k(curve, "quality") == 6
+    assert choose_k(curve, "npmi") == 4  # tie goes to the smaller K
+    assert choose_k(curve, "c_v") == 4
+    negative = [(4, _q(-0.2, 1.0)), (6, _q(-0.1, 0.2))]
+    assert choose_k(negative, "quality") == 6  # no positive NPMI: falls back to NPMI
+    with pytest.raises(ConfigError, match="k_rule"):
+        choose_k(curve, "perplexity")
+
+
+@pytest.mark.parametrize("method", ["lda", "nmf", "seeded"])
+def test_topics_model_save_load_round_trip(units, tmp_path: Path, method):
+    tm = TopicModel(method=method, k=4, seeds={"law": ["法治", "普法"]}, **FAST).fit(units)
+    tm.save(tmp_path / "m")
+    back = TopicModel.load(tmp_path / "m")
+    np.testing.assert_array_equal(back.topic_term_, tm.topic_term_)
+    pd.testing.assert_frame_equal(back.summary(), tm.summary())
+    pd.testing.assert_frame_equal(back.topic_terms(), tm.topic_terms())
+    pd.testing.assert_frame_equal(back.k_curve_, tm.k_curve_)
+    assert back.settings() == tm.settings()
+    np.testing.assert_allclose(back.transform(units), tm.transform(units), atol=1e-6)
+
+
+def test_topics_model_transform_matches_fit_and_is_repeatable(units):
+    tm = TopicModel(method="lda", k=4, **FAST).fit(units)
+    first = tm.transform(units)
+    np.testing.assert_array_equal(first, tm.transform(units))
+    np.testing.assert_allclose(first, tm.doc_topic_, atol=1e-6)
+
+
+def test_topics_model_prevalence_by_metadata(docs, units):
+    from govtext.documents import Corpus
+
+    tm = TopicModel(method="nmf", k=4).fit(units)
+    frame = Corpus.from_documents(docs).to_frame()
+    prev = tm.prevalence_by(frame, "group")
+    assert list(prev.columns) == ["group", "topic", "label", "prevalence", "n_units"]
+    assert set(prev["group"]) == {"odd", "even"}
+    np.testing.assert_allclose(prev.groupby("group")["prevalence"].sum(), 1.0, atol=1e-6)
+    with pytest.raises(Exception, match="province"):
+        tm.prevalence_by(frame, "province")
+
+
+def test_topics_model_errors_before_fit_and_on_bad_parameters(units):
+    with pytest.raises(NotFittedError):
+        TopicModel().summary()
+    with pytest.raises(ConfigError, match="'method' parameter"):
+        TopicModel(method="hdp").fit(units)
+    with pytest.raises(ConfigError, match="'k' parameter"):
+        TopicModel(k=0).fit(units)
+    with pytest.raises(ConfigError, match="'k_range' parameter"):
+        TopicModel(k="auto", k_range=(5, 2)).fit(units)
+    with pytest.raises(ConfigError, match="must be a list"):
+        TopicModel(method="seeded", seeds={"law": "法治"}).fit(units)
+
+
+def test_topics_model_seed_page_fits_with_seeds_that_never_occur(seed_page: Path):
+    doc = Document(doc_id="seed", text=seed_page.read_text(encoding="utf-8"))
+    units = build_units([doc], [Segmenter(pos=True).tokens(doc)], min_df=2, max_df=0.5)
+    seeds = {"grassroots": ["基层", "社区", "街道"], "never": ["潜艇", "航母"]}
+    with pytest.warns(TopicWarning, match="never"):
+        tm = TopicModel(method="seeded", k=4, seeds=seeds, **FAST).fit(units)
+    assert tm.seed_topics_ == ("grassroots",) and tm.dropped_topics_ == ("never",)
+    assert tm.doc_topic_.shape == (len(units), 3)
+    assert tm.summary()["npmi"].notna().all()

@@ -1,0 +1,138 @@
+"""build_units: paragraph/document units, content-word filters and frequency bounds.
+
+Also holds the small planted corpus the topic-model tests share: four pools of words
+written for this project; words are joined by commas so jieba cuts them exactly.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from govtext.documents import Document
+from govtext.errors import ConfigError, InputError
+from govtext.segment import Segmenter, Tokens
+from govtext.topics import DEFAULT_STOPWORDS, build_units, is_content_word
+
+POOLS: dict[str, list[str]] = {
+    "law": ["法治", "依法", "执法", "普法", "法规", "司法", "律师", "诉讼", "条例", "守法"],
+    "community": ["社区", "居民", "议事", "协商", "物业", "志愿者", "邻里", "楼道", "业主", "院落"],
+    "economy": ["产业", "企业", "投资", "消费", "市场", "制造", "科技", "园区", "出口", "融资"],
+    "hotline": ["热线", "诉求", "投诉", "回访", "工单", "办理", "群众", "满意", "响应", "派单"],
+}
+
+_SEGMENTER = Segmenter(pos=True)
+
+
+def planted_documents(n_docs: int = 12, paras: int = 5, seed: int = 7) -> list[Document]:
+    """Documents whose paragraphs each draw 9 of 12 words from one pool."""
+    rng = random.Random(seed)
+    names = list(POOLS)
+    docs = []
+    for d in range(n_docs):
+        lines = []
+        for p in range(paras):
+            main = names[(d + p) % len(names)]
+            words = rng.choices(POOLS[main], k=9) + [rng.choice(POOLS[rng.choice(names)]) for _ in range(3)]
+            rng.shuffle(words)
+            lines.append("，".join(words) + "。")
+        docs.append(
+            Document(doc_id=f"d{d:02d}", text="\n".join(lines), meta={"group": "odd" if d % 2 else "even"})
+        )
+    return docs
+
+
+def tokens_for(docs: list[Document]) -> list[Tokens]:
+    return [_SEGMENTER.tokens(d) for d in docs]
+
+
+@pytest.fixture(scope="module")
+def planted() -> tuple[list[Document], list[Tokens]]:
+    docs = planted_documents()
+    return docs, tokens_for(docs)
+
+
+def test_topics_units_paragraph_ids_spans_and_tokens(planted):
+    docs, toks = planted
+    units = build_units(docs, toks, min_df=1, max_df=1.0)
+    assert len(units) == sum(len(d.paragraphs) for d in docs)
+    by_id = {d.doc_id: d for d in docs}
+    for uid, did, (a, b), words in zip(
+        units.unit_ids, units.doc_ids, units.spans, units.token_lists, strict=True
+    ):
+        assert uid.startswith(f"{did}#p")
+        paragraph = by_id[did].text[a:b]
+        assert (a, b) == by_id[did].paragraphs[int(uid.split("#p")[1])]
+        assert all(w in paragraph for w in words)
+        assert set(words) <= set(units.vocabulary)
+    assert list(units.vocabulary) == sorted(units.vocabulary)
+
+
+def test_topics_units_document_unit_keeps_every_content_word(planted):
+    docs, toks = planted
+    units = build_units(docs, toks, unit="document", min_df=1, max_df=1.0, stopwords=())
+    assert units.unit_ids == tuple(d.doc_id for d in docs)
+    pool_words = {w for ws in POOLS.values() for w in ws}
+    for words, t in zip(units.token_lists, toks, strict=True):
+        assert list(words) == [w for w in t.words if w in pool_words]
+
+
+def test_topics_units_filter_drops_punctuation_digits_single_chars_and_stopwords():
+    doc = Document(doc_id="x", text="我们要推进社区治理，2025年完成3个居民议事厅！\n推进法治社区建设。")
+    units = build_units([doc], [_SEGMENTER.tokens(doc)], min_df=1, max_df=1.0)
+    words = {w for ws in units.token_lists for w in ws}
+    assert words, "some content words must survive"
+    assert not words & DEFAULT_STOPWORDS
+    assert all(is_content_word(w) for w in words)
+    assert "社区" in words
+    assert not any(w.isdigit() or len(w) < 2 for w in words)
+
+
+def test_topics_units_keep_pos_restricts_tags(planted):
+    docs, toks = planted
+    nouns = build_units(docs, toks, keep_pos=("n",), min_df=1, max_df=1.0)
+    tags = {w: p for t in toks for w, p in zip(t.words, t.pos or (), strict=True)}
+    assert nouns.vocabulary and all(tags[w] == "n" for w in nouns.vocabulary)
+    everything = build_units(docs, toks, keep_pos=None, min_df=1, max_df=1.0)
+    assert set(nouns.vocabulary) < set(everything.vocabulary)
+
+
+def test_topics_units_document_frequency_bounds():
+    texts = ["法治，社区，热线", "法治，社区，投诉", "法治，企业，园区", "法治，楼道，物业"]
+    docs = [Document(doc_id=f"u{i}", text=t) for i, t in enumerate(texts)]
+    toks = tokens_for(docs)
+    units = build_units(docs, toks, min_df=2, max_df=0.5)
+    # 法治 is in 4/4 units (> half), 社区 in 2, the rest in 1.
+    assert units.vocabulary == ("社区",)
+    assert units.settings["n_empty"] == 2
+    assert "法治" in build_units(docs, toks, min_df=1, max_df=1.0).vocabulary
+    forced = build_units(docs, toks, min_df=2, max_df=0.5, keep_words=["园区"])
+    assert set(forced.vocabulary) == {"社区", "园区"}
+
+
+def test_topics_units_errors_name_the_problem(planted):
+    docs, toks = planted
+    with pytest.raises(InputError, match="d00"):
+        build_units(docs, toks[1:])
+    with pytest.raises(ConfigError, match="'unit' parameter"):
+        build_units(docs, toks, unit="sentence")
+    with pytest.raises(ConfigError, match="'max_df' parameter"):
+        build_units(docs, toks, max_df=1.5)
+
+
+def test_topics_units_tokens_matched_by_id_in_any_order(planted):
+    docs, toks = planted
+    a = build_units(docs, toks)
+    b = build_units(docs, list(reversed(toks)))
+    assert a == b and a.hash() == b.hash()
+
+
+def test_topics_units_seed_page_paragraphs(seed_page: Path):
+    doc = Document(doc_id="seed", text=seed_page.read_text(encoding="utf-8"))
+    units = build_units([doc], [_SEGMENTER.tokens(doc)], min_df=2, max_df=0.5)
+    assert len(units) > 10
+    assert 0 < units.settings["n_empty"] + len(units) == len(doc.paragraphs)
+    assert all(set(ws) <= set(units.vocabulary) for ws in units.token_lists)
+    assert "治理" in units.vocabulary or "基层" in units.vocabulary
