@@ -44,6 +44,7 @@ Correction = Literal["bh", "holm", "none"]
 __all__ = [
     "MISSING_GROUP",
     "compare_all",
+    "density_matrix",
     "framework_balance",
     "group_labels",
     "group_order",
@@ -272,6 +273,17 @@ def theme_density(
     out["hits"] = out["hits"].astype(int)
     out["docs_with_theme"] = out["docs_with_theme"].astype(int)
     return out[cols]
+
+
+def density_matrix(density: pd.DataFrame, value: str = "density_per_10k") -> pd.DataFrame:
+    """:func:`theme_density` (or :func:`trend`) as a matrix: groups × theme names, in order.
+
+    >>> density_matrix(theme_density(scores, documents, "province", themes))  # doctest: +SKIP
+    """
+    row = "time" if "time" in density.columns else "group"
+    names = list(dict.fromkeys(density["name"]))
+    out = density.pivot_table(index=row, columns="name", values=value, sort=False, aggfunc="first")
+    return out.reindex(index=list(dict.fromkeys(density[row])), columns=names)
 
 
 def trend(
