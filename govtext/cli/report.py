@@ -1,0 +1,63 @@
+"""`govtext report PATH ... --by FIELD`: analyse and write the comparative report."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+
+
+def report(
+    paths: list[Path] = typer.Argument(..., help="Files or folders to analyse."),
+    by: str = typer.Option(
+        ..., "--by", help="Metadata field to compare by (province, year, author, source, ...)."
+    ),
+    time_field: str = typer.Option("", "--time", help="Field for trend lines over time, e.g. year."),
+    out: Path = typer.Option(None, "--out", help="Output folder (default: reports/<first path's name>/)."),
+    formats: str = typer.Option(
+        "html,md,csv,json,xlsx,figures",
+        "--format",
+        help="Comma-separated: html, md, csv, json, xlsx, figures.",
+    ),
+    font: str = typer.Option(None, "--font", help="CJK font family or font file for the figures."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the path of the report."),
+) -> None:
+    """Write the report: offline HTML, Markdown, CSV, Excel, run.json and figures."""
+    from govtext.errors import GovtextError
+
+    started = time.perf_counter()
+    try:
+        from govtext.pipeline import analyze
+
+        from govtext.report import _formats, write_report
+
+        fmts = _formats(formats)  # a bad format fails before the analysis, not after it
+        result = analyze([str(p) for p in paths], by=by, time_field=time_field or "")
+        out_dir = out or Path("reports") / _slug(paths[0])
+        files = write_report(result, out_dir, formats=fmts, font=font)
+    except GovtextError as exc:
+        typer.echo(f"govtext: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    main = files.get("html") or files.get("md") or out_dir
+    if quiet:
+        typer.echo(str(main))
+        return
+    for w in files.warnings:
+        typer.echo(f"govtext: warning: {w}", err=True)
+    typer.echo(
+        f"{len(result.documents)} documents, {len(result.hits)} theme hits, "
+        f"{result.documents[by].nunique() if by in result.documents else 0} groups by {by}; "
+        f"{len(files)} files written to {out_dir} in {time.perf_counter() - started:.1f} s"
+    )
+    typer.echo(f"Report: {main}")
+
+
+def _slug(path: Path) -> str:
+    name = path.resolve().name if str(path) not in ("", ".") else "report"
+    return re.sub(r"[^\w.-]+", "-", Path(name).stem).strip("-") or "report"

@@ -1,0 +1,674 @@
+"""Comparison tables: pure functions from (scores, metadata, grouping field) to DataFrames.
+
+Every function takes DataFrames and returns a new DataFrame; nothing here renders or
+writes. Inputs are the frames of a :class:`govtext.results.RunResult`:
+
+- ``documents``: one row per document with ``doc_id``, ``n_chars`` and the grouping fields;
+- ``scores``: one row per (doc_id, theme) with ``hits`` and ``present`` (rows may be
+  missing for themes a document never mentions: they count as zero);
+- ``themes``: one row per theme with ``theme``, ``name``, ``framework``, ``framework_name``.
+
+Term counts for keyness and similarity (``doc_term_counts``) are a *long* DataFrame with
+columns ``doc_id, term, count`` (one row per document and term that occurs in it); build
+it from segmenter output with :func:`term_counts`.
+
+Statistics (see docs/report.md for the formulas):
+
+- density of hits per 10,000 characters with an exact Poisson interval (chi-square form
+  of the Garwood interval) on the hit count;
+- shares of documents with a Wilson score interval;
+- keyness as the log-likelihood ratio G² of the 2×2 table (term / other terms × target /
+  reference, Dunning 1993), p from χ²(1), Benjamini–Hochberg or Holm adjustment, and
+  Hardie's Log Ratio (binary log of the ratio of relative frequencies) as effect size.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from govtext.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from govtext.results import RunResult
+    from govtext.segment import Tokens
+
+MISSING_GROUP = "(missing)"
+Correction = Literal["bh", "holm", "none"]
+
+__all__ = [
+    "MISSING_GROUP",
+    "compare_all",
+    "density_matrix",
+    "framework_balance",
+    "group_labels",
+    "group_order",
+    "group_similarity",
+    "keyness",
+    "keyness_by_group",
+    "paragraph_presence",
+    "poisson_interval",
+    "term_counts",
+    "theme_cooccurrence",
+    "theme_density",
+    "topic_tables",
+    "trend",
+    "wilson_interval",
+]
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+def poisson_interval(count: Any, confidence: float = 0.95) -> tuple[Any, Any]:
+    """Exact (Garwood) interval for a Poisson mean given observed ``count`` (array-like).
+
+    ``low = χ²(α/2; 2k)/2`` (0 when k = 0) and ``high = χ²(1-α/2; 2k+2)/2``.
+    """
+    import numpy as np
+    from scipy.stats import chi2
+
+    k = np.asarray(count, dtype=float)
+    alpha = 1.0 - confidence
+    low = np.where(k > 0, chi2.ppf(alpha / 2, 2 * np.maximum(k, 1e-300)) / 2, 0.0)
+    high = chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
+    return low, high
+
+
+def wilson_interval(successes: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
+    """Wilson score interval for a binomial proportion; NaN where ``n`` is 0."""
+    import numpy as np
+    from scipy.stats import norm
+
+    x = np.asarray(successes, dtype=float)
+    n_ = np.asarray(n, dtype=float)
+    z = norm.ppf(1 - (1 - confidence) / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n_
+        denom = 1 + z**2 / n_
+        centre = (p + z**2 / (2 * n_)) / denom
+        half = z * np.sqrt(p * (1 - p) / n_ + z**2 / (4 * n_**2)) / denom
+        # At 0 and n the bounds are exactly 0 and 1; say so instead of leaving rounding dust.
+        low = np.where(n_ > 0, np.where(x <= 0, 0.0, np.clip(centre - half, 0, 1)), np.nan)
+        high = np.where(n_ > 0, np.where(x >= n_, 1.0, np.clip(centre + half, 0, 1)), np.nan)
+    return low, high
+
+
+def _adjust(p: Any, method: Correction) -> Any:
+    """Adjusted p-values: Benjamini–Hochberg (false discovery rate) or Holm (family-wise)."""
+    import numpy as np
+
+    p = np.asarray(p, dtype=float)
+    m = p.size
+    if m == 0 or method == "none":
+        return p.copy()
+    order = np.argsort(p, kind="mergesort")
+    ranked = p[order]
+    if method == "bh":
+        adj = ranked * m / np.arange(1, m + 1)
+        adj = np.minimum.accumulate(adj[::-1])[::-1]
+    elif method == "holm":
+        adj = ranked * (m - np.arange(m))
+        adj = np.maximum.accumulate(adj)
+    else:
+        raise InputError(
+            f"The 'correction' parameter must be one of {{'bh', 'holm', 'none'}}. Got {method!r} instead."
+        )
+    out = np.empty(m)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def group_labels(documents: pd.DataFrame, by: str) -> pd.Series:
+    """The group label of each document as text, indexed by doc_id."""
+    if by not in documents.columns:
+        fields = ", ".join(c for c in documents.columns if c not in ("n_chars", "n_paragraphs"))
+        raise InputError(
+            f"cannot group by {by!r}: the documents have no such field; available fields: {fields}"
+        )
+    values = documents[by]
+
+    def label(v: Any) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return MISSING_GROUP
+        text = str(v).strip()
+        if isinstance(v, float) and v.is_integer():
+            text = str(int(v))
+        return text or MISSING_GROUP
+
+    return values.map(label).set_axis(documents["doc_id"].to_numpy())
+
+
+def group_order(labels: Iterable[str]) -> list[str]:
+    """Groups sorted numerically when they all are numbers (years), else as text; missing last."""
+    uniq = sorted(set(labels))
+    present = [g for g in uniq if g != MISSING_GROUP]
+
+    def as_number(g: str) -> float | None:
+        try:
+            return float(g)
+        except ValueError:
+            return None
+
+    if present and all(as_number(g) is not None for g in present):
+        present.sort(key=lambda g: as_number(g) or 0.0)
+    return present + ([MISSING_GROUP] if MISSING_GROUP in uniq else [])
+
+
+def _theme_frame(scores: pd.DataFrame, themes: pd.DataFrame | None) -> pd.DataFrame:
+    """theme, name, framework, framework_name for every theme, in dictionary order."""
+    import pandas as pd
+
+    if themes is not None and len(themes):
+        out = themes.copy()
+        for col in ("name", "framework", "framework_name"):
+            if col not in out.columns:
+                out[col] = out["theme"] if col == "name" else ""
+        return out[["theme", "name", "framework", "framework_name"]].reset_index(drop=True)
+    ids = list(dict.fromkeys(scores["theme"])) if "theme" in scores.columns else []
+    names = (
+        scores.drop_duplicates("theme").set_index("theme")["name"].to_dict()
+        if "name" in scores.columns
+        else {}
+    )
+    return pd.DataFrame(
+        {"theme": ids, "name": [names.get(t, t) for t in ids], "framework": "", "framework_name": ""}
+    )
+
+
+def _check_columns(frame: pd.DataFrame, what: str, columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{what} lacks column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}"
+        )
+
+
+def _full_scores(scores: pd.DataFrame, documents: pd.DataFrame, theme_ids: list[str]) -> pd.DataFrame:
+    """scores completed to every (document, theme) pair, hits 0 / present False where absent."""
+    import pandas as pd
+
+    _check_columns(scores, "scores", ("doc_id", "theme", "hits"))
+    grid = pd.MultiIndex.from_product([documents["doc_id"].to_numpy(), theme_ids], names=["doc_id", "theme"])
+    s = scores[scores["theme"].isin(theme_ids)].copy()
+    if "present" not in s.columns:
+        s["present"] = s["hits"] > 0
+    s = s.groupby(["doc_id", "theme"], sort=False).agg(hits=("hits", "sum"), present=("present", "max"))
+    s = s.reindex(grid)
+    s["hits"] = s["hits"].fillna(0).astype(int)
+    s["present"] = s["present"].fillna(False).astype(bool)
+    return s.reset_index()
+
+
+# --------------------------------------------------------------------------- theme density
+
+
+def theme_density(
+    scores: pd.DataFrame,
+    documents: pd.DataFrame,
+    by: str,
+    themes: pd.DataFrame | None = None,
+    *,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Theme hits per 10,000 characters and share of documents mentioning each theme, by group.
+
+    Returns one row per (group, theme) with ``group, theme, name, n_docs, chars, hits,
+    density_per_10k, ci_low, ci_high, docs_with_theme, share_docs, share_ci_low,
+    share_ci_high``. The density interval is the exact Poisson interval on the pooled hit
+    count divided by the group's characters; the share interval is Wilson's.
+
+    >>> theme_density(result.scores, result.documents, "province", result.themes)  # doctest: +SKIP
+    """
+    import numpy as np
+    import pandas as pd
+
+    _check_columns(documents, "documents", ("doc_id", "n_chars"))
+    tf = _theme_frame(scores, themes)
+    groups = group_labels(documents, by)
+    full = _full_scores(scores, documents, list(tf["theme"]))
+    full["group"] = full["doc_id"].map(groups)
+    docs = pd.DataFrame({"group": groups.to_numpy(), "chars": documents["n_chars"].to_numpy()})
+    sizes = docs.groupby("group").agg(n_docs=("chars", "size"), chars=("chars", "sum"))
+    agg = full.groupby(["group", "theme"]).agg(hits=("hits", "sum"), docs_with_theme=("present", "sum"))
+    order = group_order(groups)
+    idx = pd.MultiIndex.from_product([order, list(tf["theme"])], names=["group", "theme"])
+    out = agg.reindex(idx, fill_value=0).reset_index()
+    out = out.merge(sizes, left_on="group", right_index=True, how="left")
+    out = out.merge(tf[["theme", "name"]], on="theme", how="left")
+    chars = out["chars"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(chars > 0, 10_000 / chars, np.nan)
+    low, high = poisson_interval(out["hits"], confidence)
+    out["density_per_10k"] = out["hits"] * scale
+    out["ci_low"] = low * scale
+    out["ci_high"] = high * scale
+    out["share_docs"] = out["docs_with_theme"] / out["n_docs"]
+    s_low, s_high = wilson_interval(out["docs_with_theme"], out["n_docs"], confidence)
+    out["share_ci_low"] = s_low
+    out["share_ci_high"] = s_high
+    cols = [
+        "group",
+        "theme",
+        "name",
+        "n_docs",
+        "chars",
+        "hits",
+        "density_per_10k",
+        "ci_low",
+        "ci_high",
+        "docs_with_theme",
+        "share_docs",
+        "share_ci_low",
+        "share_ci_high",
+    ]
+    out["hits"] = out["hits"].astype(int)
+    out["docs_with_theme"] = out["docs_with_theme"].astype(int)
+    return out[cols]
+
+
+def density_matrix(density: pd.DataFrame, value: str = "density_per_10k") -> pd.DataFrame:
+    """:func:`theme_density` (or :func:`trend`) as a matrix: groups × theme names, in order.
+
+    >>> density_matrix(theme_density(scores, documents, "province", themes))  # doctest: +SKIP
+    """
+    row = "time" if "time" in density.columns else "group"
+    names = list(dict.fromkeys(density["name"]))
+    out = density.pivot_table(index=row, columns="name", values=value, sort=False, aggfunc="first")
+    return out.reindex(index=list(dict.fromkeys(density[row])), columns=names)
+
+
+def trend(
+    scores: pd.DataFrame,
+    documents: pd.DataFrame,
+    time_field: str,
+    themes: pd.DataFrame | None = None,
+    *,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Theme density per value of ``time_field`` (e.g. per year), in time order.
+
+    Same columns as :func:`theme_density` with ``time`` in place of ``group``; documents
+    with no time value are left out (a trend has no place for them).
+    """
+    out = theme_density(scores, documents, time_field, themes, confidence=confidence)
+    out = out[out["group"] != MISSING_GROUP].rename(columns={"group": "time"})
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- framework balance
+
+
+def framework_balance(
+    scores: pd.DataFrame,
+    documents: pd.DataFrame,
+    themes: pd.DataFrame,
+    by: str,
+    *,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Within each framework, the share of its hits that each theme takes, by group.
+
+    E.g. for 三治融合 in one province: how much of 自治+法治+德治 is 法治. Columns
+    ``group, framework, framework_name, theme, name, hits, framework_hits, share, ci_low,
+    ci_high``; the Wilson interval treats hits as independent, which they are not quite
+    (hits cluster in documents), so read it as a lower bound on the uncertainty.
+    """
+    import numpy as np
+
+    tf = _theme_frame(scores, themes)
+    dens = theme_density(scores, documents, by, tf, confidence=confidence)
+    out = dens[["group", "theme", "name", "hits"]].merge(
+        tf[["theme", "framework", "framework_name"]], on="theme", how="left"
+    )
+    out["framework_hits"] = out.groupby(["group", "framework"])["hits"].transform("sum")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["share"] = np.where(out["framework_hits"] > 0, out["hits"] / out["framework_hits"], np.nan)
+    low, high = wilson_interval(out["hits"], out["framework_hits"], confidence)
+    out["ci_low"] = low
+    out["ci_high"] = high
+    cols = ["group", "framework", "framework_name", "theme", "name", "hits", "framework_hits", "share"]
+    return out[[*cols, "ci_low", "ci_high"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- term counts and keyness
+
+_WORDLIKE = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z]")
+
+
+def term_counts(
+    tokens: Iterable[Tokens],
+    *,
+    min_chars: int = 2,
+    stopwords: Iterable[str] = (),
+) -> pd.DataFrame:
+    """The long ``doc_id, term, count`` frame keyness and similarity take, from segmenter output.
+
+    Keeps words of at least ``min_chars`` characters that contain a Han character or a
+    letter (punctuation and bare numbers are not terms) and are not in ``stopwords``.
+    """
+    import pandas as pd
+
+    stop = set(stopwords)
+    rows: list[tuple[str, str, int]] = []
+    for tok in tokens:
+        counts = Counter(
+            w for w in tok.words if len(w) >= min_chars and w not in stop and _WORDLIKE.search(w)
+        )
+        rows.extend((tok.doc_id, term, n) for term, n in sorted(counts.items()))
+    return pd.DataFrame(rows, columns=["doc_id", "term", "count"])
+
+
+def _g2(a: Any, b: Any, n1: float, n2: float) -> Any:
+    """G² of the 2×2 table [[a, b], [n1-a, n2-b]] (0·ln 0 taken as 0)."""
+    import numpy as np
+
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    n = n1 + n2
+    k = a + b
+    obs = (a, b, n1 - a, n2 - b)
+    exp = (n1 * k / n, n2 * k / n, n1 * (n - k) / n, n2 * (n - k) / n)
+    total = np.zeros_like(a)
+    for o, e in zip(obs, exp, strict=True):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total += np.where(o > 0, o * np.log(o / e), 0.0)
+    return 2 * total
+
+
+def keyness(
+    token_counts_target: Mapping[str, int] | pd.Series,
+    token_counts_reference: Mapping[str, int] | pd.Series,
+    *,
+    correction: Correction = "bh",
+    min_count: int = 5,
+) -> pd.DataFrame:
+    """Log-likelihood keyness of every term in a target corpus against a reference corpus.
+
+    ``token_counts_*`` map term → count. Terms with fewer than ``min_count`` occurrences in
+    both corpora together are not tested (and not counted in the correction). Returns
+    ``term, count_target, count_reference, per_10k_target, per_10k_reference, G2, p,
+    p_adj, log_ratio, direction`` sorted by G² (largest first). ``direction`` is ``"+"``
+    when the term is relatively more frequent in the target. ``log_ratio`` is
+    log2(relative frequency in target / in reference), a zero count replaced by 0.5.
+    """
+    import numpy as np
+    import pandas as pd
+    from scipy.stats import chi2
+
+    t = pd.Series(token_counts_target, dtype="float64")
+    r = pd.Series(token_counts_reference, dtype="float64")
+    n1, n2 = float(t.sum()), float(r.sum())
+    cols = [
+        "term",
+        "count_target",
+        "count_reference",
+        "per_10k_target",
+        "per_10k_reference",
+        "G2",
+        "p",
+        "p_adj",
+        "log_ratio",
+        "direction",
+    ]
+    if n1 == 0 or n2 == 0:
+        return pd.DataFrame(columns=cols)
+    both = pd.concat([t.rename("a"), r.rename("b")], axis=1).fillna(0.0)
+    both = both[(both["a"] + both["b"]) >= min_count]
+    a = both["a"].to_numpy()
+    b = both["b"].to_numpy()
+    g2 = _g2(a, b, n1, n2)
+    p = chi2.sf(g2, 1)
+    lr = np.log2((np.where(a > 0, a, 0.5) / n1) / (np.where(b > 0, b, 0.5) / n2))
+    out = pd.DataFrame(
+        {
+            "term": both.index.astype(str),
+            "count_target": a.astype(int),
+            "count_reference": b.astype(int),
+            "per_10k_target": a / n1 * 10_000,
+            "per_10k_reference": b / n2 * 10_000,
+            "G2": g2,
+            "p": p,
+            "p_adj": _adjust(p, correction),
+            "log_ratio": lr,
+            "direction": np.where(a / n1 >= b / n2, "+", "-"),
+        }
+    )
+    return out.sort_values(["G2", "term"], ascending=[False, True], kind="mergesort").reset_index(drop=True)[
+        cols
+    ]
+
+
+def keyness_by_group(
+    doc_term_counts: pd.DataFrame,
+    documents: pd.DataFrame,
+    by: str,
+    *,
+    top: int = 20,
+    alpha: float = 0.05,
+    correction: Correction = "bh",
+    min_count: int = 5,
+) -> pd.DataFrame:
+    """Distinctive terms of each group against all other groups together.
+
+    For every group, :func:`keyness` of the group's term counts against the rest; keeps
+    the terms over-used in the group with adjusted p below ``alpha``, the ``top`` largest
+    G² first. The correction runs over all terms tested for that group. Columns ``group,
+    rank`` then those of :func:`keyness` (``count_target`` is the group, ``count_reference``
+    the rest).
+    """
+    import pandas as pd
+
+    _check_columns(doc_term_counts, "doc_term_counts", ("doc_id", "term", "count"))
+    groups = group_labels(documents, by)
+    dtc = doc_term_counts.assign(group=doc_term_counts["doc_id"].map(groups))
+    dtc = dtc.dropna(subset=["group"])
+    by_group = dtc.groupby(["group", "term"])["count"].sum()
+    total = dtc.groupby("term")["count"].sum()
+    frames = []
+    for g in group_order(groups):
+        if g not in by_group.index.get_level_values(0):
+            continue
+        target = by_group.loc[g]
+        reference = total.sub(target, fill_value=0)
+        reference = reference[reference > 0]
+        k = keyness(target, reference, correction=correction, min_count=min_count)
+        k = k[(k["direction"] == "+") & (k["p_adj"] < alpha)].head(top)
+        k.insert(0, "rank", range(1, len(k) + 1))
+        k.insert(0, "group", g)
+        frames.append(k)
+    if not frames:
+        return pd.DataFrame(columns=["group", "rank", *keyness({}, {}).columns])
+    return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- similarity
+
+
+def group_similarity(
+    doc_term_counts: pd.DataFrame,
+    documents: pd.DataFrame,
+    by: str,
+) -> pd.DataFrame:
+    """Cosine similarity between groups on TF-IDF of their pooled term counts.
+
+    Each group is one pseudo-document (the sum of its documents' counts); TF is
+    sublinear (1 + ln tf), IDF smoothed, rows L2-normalised. Returns a square table:
+    a ``group`` column, then one column per group, in group order.
+    """
+    import numpy as np
+    import pandas as pd
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    _check_columns(doc_term_counts, "doc_term_counts", ("doc_id", "term", "count"))
+    groups = group_labels(documents, by)
+    dtc = doc_term_counts.assign(group=doc_term_counts["doc_id"].map(groups)).dropna(subset=["group"])
+    pooled = dtc.groupby(["group", "term"])["count"].sum().reset_index()
+    order = [g for g in group_order(groups) if g in set(pooled["group"])]
+    if not order:
+        return pd.DataFrame(columns=["group"])
+    g_index = {g: i for i, g in enumerate(order)}
+    terms = {t: i for i, t in enumerate(sorted(set(pooled["term"])))}
+    m = csr_matrix(
+        (
+            pooled["count"].to_numpy(dtype=float),
+            (pooled["group"].map(g_index).to_numpy(), pooled["term"].map(terms).to_numpy()),
+        ),
+        shape=(len(order), len(terms)),
+    )
+    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(m)
+    sim = np.clip(cosine_similarity(tfidf), 0.0, 1.0)
+    out = pd.DataFrame(sim, columns=order)
+    out.insert(0, "group", order)
+    return out
+
+
+# --------------------------------------------------------------------------- co-occurrence
+
+
+def paragraph_presence(
+    hits: pd.DataFrame, paragraphs: Mapping[str, Iterable[tuple[int, int]]]
+) -> pd.DataFrame:
+    """Which paragraphs carry which theme: ``unit_id, doc_id, paragraph, theme`` (one row each).
+
+    ``paragraphs`` maps doc_id to its paragraph spans (``Document.paragraphs``); a hit
+    belongs to the paragraph whose span contains its start (or the last one before it).
+    """
+    import bisect
+
+    import pandas as pd
+
+    _check_columns(hits, "hits", ("doc_id", "theme", "start"))
+    starts = {d: [a for a, _ in spans] for d, spans in paragraphs.items()}
+    rows = set()
+    for doc_id, theme, start in hits[["doc_id", "theme", "start"]].itertuples(index=False):
+        ps = starts.get(doc_id)
+        i = max(bisect.bisect_right(ps, int(start)) - 1, 0) if ps else 0
+        rows.add((f"{doc_id}#p{i}", doc_id, i, theme))
+    return pd.DataFrame(sorted(rows), columns=["unit_id", "doc_id", "paragraph", "theme"])
+
+
+def theme_cooccurrence(
+    presence: pd.DataFrame,
+    themes: pd.DataFrame | None = None,
+    *,
+    unit: str = "doc_id",
+    n_units: int | None = None,
+) -> pd.DataFrame:
+    """How often two themes occur in the same unit (document or paragraph).
+
+    ``presence`` is either ``scores`` (rows with ``present`` false are ignored) or
+    :func:`paragraph_presence` output with ``unit="unit_id"``. ``n_units`` is the number
+    of units in the corpus, including those with no theme (default: the units in
+    ``presence``). Returns one row per pair of themes: ``theme_a, name_a, theme_b,
+    name_b, n_units, n_a, n_b, n_both, jaccard, lift`` where lift = P(a∧b) / (P(a)·P(b)).
+    """
+    import numpy as np
+    import pandas as pd
+
+    _check_columns(presence, "presence", (unit, "theme"))
+    p = presence
+    if "present" in p.columns:
+        p = p[p["present"].astype(bool)]
+    p = p[[unit, "theme"]].drop_duplicates()
+    tf = _theme_frame(presence, themes)
+    ids = list(tf["theme"])
+    names = dict(zip(tf["theme"], tf["name"], strict=True))
+    n = n_units if n_units is not None else presence[unit].nunique()
+    sets = {t: set(p.loc[p["theme"] == t, unit]) for t in ids}
+    rows = []
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            na, nb = len(sets[a]), len(sets[b])
+            both = len(sets[a] & sets[b])
+            union = na + nb - both
+            rows.append(
+                {
+                    "theme_a": a,
+                    "name_a": names[a],
+                    "theme_b": b,
+                    "name_b": names[b],
+                    "n_units": n,
+                    "n_a": na,
+                    "n_b": nb,
+                    "n_both": both,
+                    "jaccard": both / union if union else np.nan,
+                    "lift": (both * n) / (na * nb) if na and nb else np.nan,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "theme_a",
+            "name_a",
+            "theme_b",
+            "name_b",
+            "n_units",
+            "n_a",
+            "n_b",
+            "n_both",
+            "jaccard",
+            "lift",
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- topics and all tables
+
+
+def topic_tables(topic_model: Any, documents: pd.DataFrame, by: str) -> dict[str, pd.DataFrame]:
+    """``topics`` (the model's summary) and ``topic_prevalence`` (mean share by group)."""
+    import pandas as pd
+
+    out: dict[str, pd.DataFrame] = {}
+    if topic_model is None:
+        return out
+    summary = topic_model.summary()
+    if isinstance(summary, pd.DataFrame):
+        out["topics"] = summary
+    if hasattr(topic_model, "prevalence_by"):
+        prev = topic_model.prevalence_by(documents, by)
+        if isinstance(prev, pd.DataFrame):
+            out["topic_prevalence"] = prev.reset_index() if prev.index.name else prev
+    return out
+
+
+def compare_all(result: RunResult, doc_term_counts: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Every comparison table of a run, named and in report order.
+
+    ``theme_density``, ``framework_balance``, ``keyness`` and ``similarity`` (when
+    ``doc_term_counts`` is given), ``topics`` and ``topic_prevalence`` (when the run has a
+    topic model), ``cooccurrence`` (paragraphs when the corpus has them, else documents),
+    ``trend`` (when the run has a time field).
+    """
+    by = result.by
+    tables: dict[str, pd.DataFrame] = {
+        "theme_density": theme_density(result.scores, result.documents, by, result.themes),
+        "framework_balance": framework_balance(result.scores, result.documents, result.themes, by),
+    }
+    if doc_term_counts is not None and len(doc_term_counts):
+        tables["keyness"] = keyness_by_group(doc_term_counts, result.documents, by)
+        tables["similarity"] = group_similarity(doc_term_counts, result.documents, by)
+    tables.update(topic_tables(result.topic_model, result.documents, by))
+    docs = list(result.corpus) if result.corpus is not None else []
+    if docs and len(result.hits) and "start" in result.hits.columns:
+        presence = paragraph_presence(result.hits, {d.doc_id: d.paragraphs for d in docs})
+        n_par = sum(len(d.paragraphs) for d in docs)
+        tables["cooccurrence"] = theme_cooccurrence(presence, result.themes, unit="unit_id", n_units=n_par)
+    else:
+        tables["cooccurrence"] = theme_cooccurrence(
+            result.scores, result.themes, n_units=len(result.documents)
+        )
+    if result.time_field:
+        tables["trend"] = trend(result.scores, result.documents, result.time_field, result.themes)
+    return tables

@@ -1,0 +1,205 @@
+"""The report: offline HTML, Markdown, CSV, Excel, run.json and figures from a RunResult.
+
+The report adds no analysis of its own: the tables come from ``result.tables`` (or
+:func:`govtext.compare.compare_all` when the run carries none), the evidence from the
+hits. Every file is written atomically.
+
+>>> files = write_report(result, "reports/provinces")  # doctest: +SKIP
+>>> files["html"], files.warnings  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from govtext.errors import ConfigError
+from govtext.report.fonts import FontChoice, find_cjk_font
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from govtext.results import RunResult
+
+FORMATS = ("html", "md", "csv", "json", "xlsx", "figures")
+
+__all__ = [
+    "FORMATS",
+    "FontChoice",
+    "ReportFiles",
+    "ReportWarning",
+    "find_cjk_font",
+    "run_info",
+    "write_report",
+]
+
+
+class ReportWarning(UserWarning):
+    """Something the reader of a report should know (e.g. no CJK font for PNG figures)."""
+
+
+class ReportFiles(dict[str, Path]):
+    """Every file written, by key (``html``, ``md``, ``json``, ``xlsx``, ``csv:<table>``,
+    ``svg:<figure>``, ``png:<figure>``); ``warnings`` lists what the report also says."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.warnings: list[str] = []
+
+
+def _formats(formats: Iterable[str] | str) -> list[str]:
+    items = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats)]
+    items = ["md" if f == "markdown" else f for f in items if f]
+    bad = [f for f in items if f not in FORMATS]
+    if bad:
+        raise ConfigError(
+            f"The 'formats' parameter of write_report must be a subset of {{{', '.join(FORMATS)}}}. "
+            f"Got {bad[0]!r} instead."
+        )
+    return list(dict.fromkeys(items))
+
+
+def report_tables(result: RunResult) -> dict[str, pd.DataFrame]:
+    """The named tables of a run: ``result.tables``, completed by compare_all when it lacks them."""
+    from govtext.compare import compare_all
+
+    if "theme_density" in result.tables:
+        return dict(result.tables)
+    return {**compare_all(result), **result.tables}
+
+
+def run_info(
+    result: RunResult, tables: dict[str, pd.DataFrame] | None = None, warnings_: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The facts of run.json: settings, counts, corpus hash, table shapes, warnings."""
+    from govtext.compare import group_labels
+
+    files = list(result.corpus.files) if result.corpus is not None else []
+    status = {s: sum(1 for f in files if f.status == s) for s in ("read", "skipped", "failed")}
+    hits = result.hits
+    by_theme = hits.groupby("theme").size().to_dict() if len(hits) and "theme" in hits.columns else {}
+    groups = group_labels(result.documents, result.by) if len(result.documents) else []
+    chars = int(result.documents["n_chars"].sum()) if "n_chars" in result.documents.columns else 0
+    return {
+        "name": result.name,
+        "by": result.by,
+        "time_field": result.time_field,
+        "settings": result.settings,
+        "corpus_hash": result.corpus.hash() if result.corpus is not None else None,
+        "counts": {
+            "files": len(files),
+            "files_read": status["read"],
+            "files_skipped": status["skipped"],
+            "files_failed": status["failed"],
+            "documents": len(result.documents),
+            "characters": chars,
+            "groups": len(set(groups)),
+            "themes": len(result.themes),
+            "hits": len(hits),
+            "hits_by_theme": {str(k): int(v) for k, v in by_theme.items()},
+        },
+        "tables": {
+            k: {"rows": len(v), "columns": [str(c) for c in v.columns]} for k, v in (tables or {}).items()
+        },
+        "warnings": list(warnings_),
+    }
+
+
+def write_report(
+    result: RunResult,
+    out_dir: str | Path,
+    formats: Iterable[str] | str = FORMATS,
+    font: str | None = None,
+    *,
+    evidence_per_cell: int = 3,
+) -> ReportFiles:
+    """Write the report of ``result`` into ``out_dir`` and return every file written.
+
+    ``formats`` is any of html, md, csv, json, xlsx, figures. ``font`` names a CJK font
+    family or file for the figures; by default the first CJK font on the system is used,
+    and when there is none the report says so (``files.warnings``, run.json, the HTML
+    and a ReportWarning) and SVG figures keep their text as text for the browser to draw.
+    """
+    from govtext.compare import group_labels, group_order
+    from govtext.report import charts
+    from govtext.report.evidence import select_evidence
+    from govtext.report.io import atomic_write_text, dumps_json, write_csv, write_xlsx
+    from govtext.report.page import build_page, render_html, render_markdown
+
+    fmts = _formats(formats)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = ReportFiles()
+    tables = report_tables(result)
+    groups = group_labels(result.documents, result.by)
+    order = group_order(groups)
+
+    chosen = find_cjk_font(font)
+    if chosen is None and ("figures" in fmts or "html" in fmts):
+        from govtext.report.fonts import INSTALL_HINT
+
+        files.warnings.append(
+            "No CJK font found on this system: PNG figures will show boxes instead of Chinese; "
+            f"SVG figures keep text as text so browsers draw it with their own fonts. To fix, {INSTALL_HINT}."
+        )
+    evidence = select_evidence(result.hits, groups, per_cell=evidence_per_cell)
+
+    figures: dict[str, Any] = {}
+    if "html" in fmts or "figures" in fmts:
+        figures = _figures(tables, result, order, chosen)
+
+    for w in files.warnings:
+        warnings.warn(w, ReportWarning, stacklevel=2)
+    info = run_info(result, tables, files.warnings)
+    info["report"] = {"formats": fmts, "font": chosen.family if chosen else None}
+
+    if "figures" in fmts:
+        for name, fig in figures.items():
+            files[f"svg:{name}"] = atomic_write_text(
+                out / "figures" / f"{name}.svg", charts.svg(fig, chosen, name)
+            )
+            files[f"png:{name}"] = _write_png(out / "figures" / f"{name}.png", fig, chosen, name)
+    page = build_page(result, tables, evidence, order, info, figures, chosen)
+    if "html" in fmts:
+        files["html"] = atomic_write_text(out / "index.html", render_html(page))
+    if "md" in fmts:
+        files["md"] = atomic_write_text(out / "report.md", render_markdown(page))
+    export = {**tables, **page.export_tables}
+    if "csv" in fmts:
+        for name, frame in export.items():
+            files[f"csv:{name}"] = write_csv(out / "tables" / f"{name}.csv", frame)
+    if "xlsx" in fmts:
+        files["xlsx"] = write_xlsx(out / "report.xlsx", export)
+    if "json" in fmts:
+        files["json"] = atomic_write_text(out / "run.json", dumps_json(info))
+    return files
+
+
+def _write_png(path: Path, fig: Any, font: FontChoice | None, name: str) -> Path:
+    from govtext.report import charts
+    from govtext.report.io import atomic_write_bytes
+
+    with warnings.catch_warnings():
+        # Missing glyphs were already reported once as a ReportWarning.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from")
+        return atomic_write_bytes(path, charts.png(fig, font, name))
+
+
+def _figures(
+    tables: dict[str, pd.DataFrame], result: RunResult, groups: list[str], font: FontChoice | None
+) -> dict[str, Any]:
+    from govtext.report import charts
+
+    figs: dict[str, Any] = {}
+    themes = result.themes
+    if "theme_density" in tables and len(themes) and groups:
+        figs["heatmap"] = charts.heatmap(tables["theme_density"], themes, groups, font)
+    if "framework_balance" in tables and len(tables["framework_balance"]) and groups:
+        figs["framework_balance"] = charts.framework_balance(tables["framework_balance"], groups, font)
+    if "trend" in tables and len(tables["trend"]):
+        figs["trend"] = charts.trend_lines(tables["trend"], themes, font)
+    if "similarity" in tables and len(tables["similarity"]) > 1:
+        figs["similarity"] = charts.similarity(tables["similarity"], font)
+    return figs

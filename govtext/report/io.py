@@ -1,0 +1,157 @@
+"""Writing report files: atomically, and safe to open in Excel.
+
+Every file goes to a temporary file in the target folder first and is moved into place
+with ``os.replace``, so a crash leaves either the old file or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Excel sheet names: at most 31 characters, none of these.
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and os.replace."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe.
+
+    Numbers are left alone (a negative log ratio stays a number).
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with formula-like text cells (and column names) neutralised."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    out = frame.copy()
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    for col in out.columns:
+        if is_object_dtype(out[col]) or is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    return out
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> Path:
+    """UTF-8 with a byte-order mark, so Excel on Windows reads the Chinese correctly."""
+    buf = io.StringIO()
+    safe_frame(frame).to_csv(buf, index=False, lineterminator="\r\n")
+    return atomic_write_bytes(path, buf.getvalue().encode("utf-8-sig"))
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    base = _SHEET_BAD.sub("_", name)[:31] or "sheet"
+    candidate, n = base, 1
+    while candidate.lower() in taken:
+        n += 1
+        suffix = f"_{n}"
+        candidate = base[: 31 - len(suffix)] + suffix
+    taken.add(candidate.lower())
+    return candidate
+
+
+def write_xlsx(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
+    """One sheet per table: bold frozen header, widths fitted to the content."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    for name, frame in tables.items():
+        ws = wb.create_sheet(sheet_name(name, taken))
+        safe = safe_frame(frame)
+        ws.append([str(c) for c in safe.columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in safe.itertuples(index=False):
+            ws.append([_xlsx_value(v, ILLEGAL_CHARACTERS_RE) for v in row])
+        ws.freeze_panes = "A2"
+        for i, col in enumerate(safe.columns, start=1):
+            sample = [str(col), *(str(v) for v in safe[col].head(200))]
+            # CJK characters are about twice as wide as Latin ones.
+            width = max(_display_width(s) for s in sample)
+            ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 6), 60)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def _xlsx_value(value: Any, illegal: re.Pattern[str]) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()  # numpy scalar → Python
+    if isinstance(value, str):
+        return illegal.sub("", value)
+    if isinstance(value, (int, float, bool)):
+        return value
+    return str(value)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text[:80])
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON values: numpy scalars, paths, tuples and NaN made serialisable."""
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return [to_jsonable(v) for v in items]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def dumps_json(data: Any) -> str:
+    """Deterministic JSON: sorted keys, UTF-8 text kept readable, two-space indent."""
+    return json.dumps(to_jsonable(data), ensure_ascii=False, sort_keys=True, indent=2) + "\n"

@@ -1,0 +1,323 @@
+"""The content of the report page, shared by the HTML and the Markdown renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from govtext.report.evidence import doc_anchor
+from govtext.report.fonts import FontChoice
+from govtext.report.render import (
+    EvidenceTheme,
+    Table,
+    evidence_sections,
+    flatten,
+    fmt,
+    heat_table,
+    table_from_frame,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from govtext.results import RunResult
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+# What each named table is, for headings and the Markdown/HTML appendix.
+TITLES = {
+    "theme_density": "Theme density and share of documents by group",
+    "framework_balance": "Framework balance by group",
+    "keyness": "Distinctive terms by group (keyness)",
+    "topics": "Topics",
+    "topic_prevalence": "Topic prevalence by group",
+    "similarity": "Similarity between groups",
+    "cooccurrence": "Theme co-occurrence",
+    "trend": "Theme density over time",
+    "evidence": "Evidence sentences",
+    "documents": "Documents",
+    "files": "Input files",
+}
+
+
+@dataclass
+class BalanceRow:
+    group: str
+    segments: list[tuple[str, float, str, str]]  # name, share, colour, label
+    total: int
+
+
+@dataclass
+class BalancePanel:
+    framework: str
+    name: str
+    legend: list[tuple[str, str]]
+    rows: list[BalanceRow]
+
+
+@dataclass
+class KeynessCard:
+    group: str
+    table: Table
+
+
+@dataclass
+class Page:
+    title: str
+    by: str
+    time_field: str | None
+    summary: list[tuple[str, str]]
+    warnings: list[str]
+    density: Table | None
+    share: Table | None
+    balance: list[BalancePanel]
+    trend_svg: Markup | None
+    keyness: list[KeynessCard]
+    topics: list[Table]
+    similarity: Table | None
+    cooccurrence: Table | None
+    evidence: list[EvidenceTheme]
+    documents: Table
+    doc_anchors: list[str]
+    files: Table | None
+    methods: list[tuple[str, str]]
+    appendix: list[Table]
+    font: str | None
+    export_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def sections(self) -> list[tuple[str, str]]:
+        out = [("themes", "Themes by group"), ("balance", "Framework balance")]
+        if self.trend_svg is not None:
+            out.append(("trend", "Trends"))
+        if self.keyness:
+            out.append(("keyness", "Distinctive terms"))
+        if self.topics:
+            out.append(("topics", "Topics"))
+        if self.similarity is not None:
+            out.append(("similarity", "Similarity"))
+        if self.cooccurrence is not None:
+            out.append(("cooccurrence", "Co-occurrence"))
+        out += [
+            ("evidence", "Evidence"),
+            ("documents", "Documents"),
+            ("methods", "Methods"),
+            ("tables", "All tables"),
+        ]
+        return out
+
+
+def build_page(
+    result: RunResult,
+    tables: dict[str, pd.DataFrame],
+    evidence: pd.DataFrame,
+    groups: list[str],
+    info: dict[str, Any],
+    figures: dict[str, Any],
+    font: FontChoice | None,
+) -> Page:
+    from govtext.compare import group_labels
+    from govtext.report import charts
+    from govtext.report.charts import PALETTE
+
+    themes = result.themes
+    theme_ids = list(themes["theme"])
+    names = dict(zip(themes["theme"], themes["name"], strict=True))
+    density = share = None
+    spans: list[tuple[str, int]] = []
+    if "framework_name" in themes.columns:
+        for fw_name in themes["framework_name"].astype(str):
+            if spans and spans[-1][0] == fw_name:
+                spans[-1] = (fw_name, spans[-1][1] + 1)
+            else:
+                spans.append((fw_name, 1))
+    if "theme_density" in tables:
+        td = tables["theme_density"]
+        by_label = f"{result.by} \\ theme"
+        density = heat_table(
+            "density", "Hits per 10,000 characters", td.assign(col=td["theme"].map(names)),
+            row="group", col="col", value="density_per_10k", col_order=[names[t] for t in theme_ids],
+            row_order=groups, corner=by_label, spans=spans,
+            note="Colour is scaled within each theme (column), so rare and common themes are both readable; "
+            "95% Poisson intervals are in the theme_density table.",
+        )  # fmt: skip
+        share = heat_table(
+            "share", "Share of documents mentioning the theme", td.assign(col=td["theme"].map(names)),
+            row="group", col="col", value="share_docs", col_order=[names[t] for t in theme_ids],
+            row_order=groups, per_column=False, percent=True, corner=by_label, spans=spans,
+            note="Colour on one scale from 0 to 100%; Wilson intervals are in the theme_density table.",
+        )  # fmt: skip
+
+    balance: list[BalancePanel] = []
+    if "framework_balance" in tables:
+        fb = tables["framework_balance"]
+        for fw in dict.fromkeys(fb["framework"]):
+            sub = fb[fb["framework"] == fw]
+            tnames = list(dict.fromkeys(sub["name"]))
+            colours = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(tnames)}
+            rows = []
+            for g in groups:
+                gs = sub[sub["group"] == g]
+                segs = [
+                    (
+                        str(r.name),
+                        float(r.share),
+                        colours[r.name],
+                        f"{r.name} {fmt(float(r.share), 'share')} ({int(r.hits)})",
+                    )
+                    for r in gs.itertuples(index=False)
+                    if r.framework_hits > 0
+                ]
+                rows.append(BalanceRow(g, segs, int(gs["framework_hits"].max()) if len(gs) else 0))
+            fname = str(sub["framework_name"].iloc[0]) if len(sub) else str(fw)
+            balance.append(BalancePanel(str(fw), fname, list(colours.items()), rows))
+
+    trend_svg = None
+    if "trend" in figures:
+        trend_svg = Markup(charts.inline_svg(charts.svg(figures["trend"], font, "trend")))
+
+    keyness: list[KeynessCard] = []
+    if "keyness" in tables and len(tables["keyness"]):
+        kt = tables["keyness"]
+        for g in groups:
+            sub = kt[kt["group"] == g].head(12)
+            if len(sub):
+                shown = sub[["term", "G2", "log_ratio", "count_target", "p_adj"]]
+                keyness.append(KeynessCard(g, table_from_frame(f"keyness-{g}", g, shown)))
+
+    topics = [
+        table_from_frame(k, TITLES.get(k, k), v, max_rows=200)
+        for k, v in tables.items()
+        if k.startswith("topic")
+    ]
+
+    similarity = None
+    if "similarity" in tables and len(tables["similarity"]):
+        sim = tables["similarity"]
+        sg = list(sim["group"])
+        long = sim.melt(id_vars="group", var_name="other", value_name="cos")
+        similarity = heat_table(
+            "similarity", "Cosine similarity of TF-IDF term profiles", long, row="group", col="other",
+            value="cos", col_order=sg, row_order=sg, per_column=False,
+        )  # fmt: skip
+
+    cooc = None
+    if "cooccurrence" in tables and len(tables["cooccurrence"]):
+        co = tables["cooccurrence"]
+        both = co.rename(columns={"theme_a": "x", "theme_b": "y"})
+        mirror = co.rename(columns={"theme_a": "y", "theme_b": "x"})
+        import pandas as pd
+
+        long = pd.concat([both, mirror], ignore_index=True)
+        long["x"] = long["x"].map(names)
+        long["y"] = long["y"].map(names)
+        unit = "paragraphs" if int(co["n_units"].iloc[0]) > len(result.documents) else "documents"
+        tn = [names[t] for t in theme_ids]
+        cooc = heat_table(
+            "cooccurrence", f"Jaccard index of the {unit} carrying each pair of themes", long,
+            row="x", col="y", value="jaccard", col_order=tn, row_order=tn, per_column=False, corner="theme",
+        )  # fmt: skip
+
+    titles = dict(
+        zip(result.documents["doc_id"].astype(str), result.documents.get("title", ""), strict=False)
+    )
+    ev = evidence_sections(evidence, themes, groups, {k: str(v) for k, v in titles.items()})
+
+    labels = group_labels(result.documents, result.by)
+    hits_per_doc = result.hits.groupby("doc_id").size() if len(result.hits) else None
+    doc_cols = [
+        c
+        for c in ("doc_id", "title", "authors", "date", result.by, result.time_field, "n_chars", "path")
+        if c
+    ]
+    doc_cols = list(dict.fromkeys(c for c in doc_cols if c in result.documents.columns))
+    docs = result.documents[doc_cols].copy()
+    docs["group"] = docs["doc_id"].map(labels)
+    docs["hits"] = docs["doc_id"].map(hits_per_doc).fillna(0).astype(int) if hits_per_doc is not None else 0
+    documents = table_from_frame("documents", "Documents", docs, max_rows=100_000)
+    anchors = [doc_anchor(str(d)) for d in docs["doc_id"]]
+
+    files_table = None
+    manifest = result.corpus.manifest() if result.corpus is not None else None
+    if manifest is not None and len(manifest):
+        files_table = table_from_frame("files", "Input files", manifest, max_rows=100_000)
+
+    counts = info["counts"]
+    summary = [
+        ("compared by", result.by),
+        ("documents", str(counts["documents"])),
+        ("groups", str(counts["groups"])),
+        ("characters", f"{counts['characters']:,}"),
+        ("theme hits", f"{counts['hits']:,}"),
+        (
+            "files",
+            f"{counts['files_read']} read, {counts['files_skipped']} skipped, {counts['files_failed']} failed",
+        ),
+    ]
+    if result.time_field:
+        summary.insert(1, ("time field", result.time_field))
+
+    ev_export = evidence.drop(columns=["spans"]) if "spans" in evidence.columns else evidence
+    export = {"evidence": ev_export, "documents": docs}
+    if manifest is not None:
+        export["files"] = manifest
+    appendix = [table_from_frame(k, TITLES.get(k, k), v, max_rows=3000) for k, v in tables.items()]
+    return Page(
+        title=result.name,
+        by=result.by,
+        time_field=result.time_field,
+        summary=summary,
+        warnings=list(info.get("warnings", [])),
+        density=density,
+        share=share,
+        balance=balance,
+        trend_svg=trend_svg,
+        keyness=keyness,
+        topics=topics,
+        similarity=similarity,
+        cooccurrence=cooc,
+        evidence=ev,
+        documents=documents,
+        doc_anchors=anchors,
+        files=files_table,
+        methods=flatten({k: v for k, v in info.items() if k != "tables"}),
+        appendix=appendix,
+        font=font.family if font else None,
+        export_tables=export,
+    )
+
+
+def _env(markdown: bool = False) -> Any:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from govtext.report.render import md_escape
+
+    # HTML: autoescape everywhere, document text is data, never markup or template code.
+    # Markdown: no HTML escaping by Jinja; every text goes through the |md filter instead.
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=not markdown,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_escape
+    return env
+
+
+def render_html(page: Page) -> str:
+    import govtext
+
+    return str(_env().get_template("report.html.j2").render(page=page, version=govtext.__version__))
+
+
+def render_markdown(page: Page) -> str:
+    import govtext
+
+    return str(
+        _env(markdown=True).get_template("report.md.j2").render(page=page, version=govtext.__version__)
+    )

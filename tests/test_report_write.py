@@ -1,0 +1,153 @@
+"""write_report on a hand-made RunResult: every format, escaping, atomic files, run.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from report_fixtures import make_doc_term_counts, make_result
+
+from govtext.compare import compare_all
+from govtext.errors import ConfigError
+from govtext.report import write_report
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
+    result = make_result()
+    result.tables = compare_all(result, make_doc_term_counts(result.corpus.documents))
+    out = tmp_path_factory.mktemp("report")
+    return out, write_report(result, out)
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_report_writes_every_format(written: tuple[Path, dict[str, Path]]) -> None:
+    out, files = written
+    for key in (
+        "html",
+        "md",
+        "json",
+        "xlsx",
+        "csv:theme_density",
+        "csv:evidence",
+        "svg:heatmap",
+        "png:heatmap",
+    ):
+        assert key in files, key
+        assert files[key].is_file() and files[key].stat().st_size > 0
+        assert files[key].resolve().is_relative_to(out.resolve())
+    assert (out / "index.html").is_file() and (out / "report.md").is_file()
+    # Nothing half-written is left behind.
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_report_html_loads_nothing_external(written: tuple[Path, dict[str, Path]]) -> None:
+    html = written[1]["html"].read_text(encoding="utf-8")
+    parser = _Collector()
+    parser.feed(html)
+    refs = [
+        (tag, name, value)
+        for tag, attrs in parser.tags
+        for name, value in attrs.items()
+        if name.split(":")[-1] in ("src", "href", "srcset", "data", "action", "poster") and value is not None
+    ]
+    assert refs, "expected internal links (evidence → documents)"
+    for tag, name, value in refs:
+        assert value.startswith("#"), f"<{tag} {name}={value!r}> is not an in-page reference"
+    for value in re.findall(r"url\(\s*['\"]?([^)'\"]*)", html):
+        assert value.startswith("#"), f"url({value}) is not an in-page reference"
+    assert "@import" not in html
+    assert not [t for t, _ in parser.tags if t in ("script", "link", "iframe", "img", "object", "embed")]
+
+
+def test_report_html_escapes_document_text(written: tuple[Path, dict[str, Path]]) -> None:
+    html = written[1]["html"].read_text(encoding="utf-8")
+    assert "<script>" not in html and "alert(" not in html.replace("alert(&#34;", "")
+    assert "&lt;script&gt;" in html
+    # Template syntax in a document is shown as written, never evaluated.
+    assert "{{ 7*7 }}" in html and ">49<" not in html
+    md = written[1]["md"].read_text(encoding="utf-8")
+    assert "<script>" not in md and "&lt;script&gt;" in md
+
+
+def test_report_html_shows_chinese_themes_and_evidence(written: tuple[Path, dict[str, Path]]) -> None:
+    html = written[1]["html"].read_text(encoding="utf-8")
+    parser = _Collector()
+    parser.feed(html)
+    text = "".join(parser.text)
+    for name in ("自治", "法治", "德治", "党建引领", "吹哨报到", "接诉即办", "三治融合", "北京", "浙江"):
+        assert name in text
+    assert "<mark>吹哨报到</mark>" in html
+    anchors = {a["id"] for _, a in parser.tags if a.get("id")}
+    links = {a["href"][1:] for t, a in parser.tags if t == "a" and (a.get("href") or "").startswith("#doc-")}
+    assert links and links <= anchors, "every evidence link points at a listed document"
+
+
+def test_report_csv_has_bom_and_neutralised_formulas(tmp_path: Path) -> None:
+    result = make_result()
+    result.tables = {
+        **compare_all(result),
+        "danger": pd.DataFrame({"cell": ["=1+2", "+SUM(A1)", "-x", "@cmd", "plain"], "n": [-1, 2, 3, 4, 5]}),
+    }
+    files = write_report(result, tmp_path, formats=("csv", "xlsx"))
+    raw = files["csv:danger"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(files["csv:danger"], encoding="utf-8-sig")
+    assert list(back["cell"]) == ["'=1+2", "'+SUM(A1)", "'-x", "'@cmd", "plain"]
+    assert list(back["n"]) == [-1, 2, 3, 4, 5]  # numbers stay numbers
+    density = pd.read_csv(files["csv:theme_density"], encoding="utf-8-sig")
+    assert "接诉即办" in set(density["name"])
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(files["xlsx"])
+    assert {"theme_density", "framework_balance", "danger", "evidence", "documents"} <= set(wb.sheetnames)
+    ws = wb["danger"]
+    assert [c.value for c in ws["A"]][1:] == ["'=1+2", "'+SUM(A1)", "'-x", "'@cmd", "plain"]
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_report_run_json_is_deterministic_and_counts(tmp_path: Path) -> None:
+    result = make_result()
+    a = write_report(result, tmp_path / "a", formats=("json",))
+    b = write_report(result, tmp_path / "b", formats=("json",))
+    text = a["json"].read_text(encoding="utf-8")
+    assert text == b["json"].read_text(encoding="utf-8")
+    info = json.loads(text)
+    assert list(info) == sorted(info)
+    assert info["counts"]["documents"] == len(result.documents)
+    assert info["counts"]["hits"] == len(result.hits)
+    assert info["counts"]["files_failed"] == 1
+    assert info["settings"]["dictionary"]["sha256"] == result.settings["dictionary"]["sha256"]
+    assert info["corpus_hash"] == result.corpus.hash()
+
+
+def test_report_methods_appendix_has_run_json_facts(written: tuple[Path, dict[str, Path]]) -> None:
+    info = json.loads(written[1]["json"].read_text(encoding="utf-8"))
+    html = written[1]["html"].read_text(encoding="utf-8")
+    methods = html.split('id="methods"')[1].split("</section>")[0]
+    for key in ("settings.dictionary.sha256", "settings.segment.hmm", "corpus_hash", "counts.documents"):
+        assert key in methods
+    assert info["settings"]["dictionary"]["sha256"] in methods
+    assert info["corpus_hash"] in methods
+
+
+def test_report_rejects_unknown_format(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="'pdf'"):
+        write_report(make_result(), tmp_path, formats=("html", "pdf"))
