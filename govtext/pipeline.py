@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govtext.documents import Corpus
-from govtext.errors import ConfigError
+from govtext.errors import ConfigError, InputError
 from govtext.results import RunResult
 
 if TYPE_CHECKING:
@@ -186,9 +186,10 @@ def analyze(
     tokens = timed("segment", lambda: stages.segment(corpus, cfg))
     hits, scores = timed("themes: match", lambda: stages.match(corpus, dictionary))
     documents = corpus.to_frame()
-    if by not in documents.columns:
-        documents[by] = ""
-    documents[by] = documents[by].replace("", "(无)").fillna("(无)")
+    documents[by] = [doc.field(by) for doc in corpus]  # also resolves aliases such as author
+    if not documents[by].astype(bool).any():
+        known = sorted({k for doc in corpus for k in doc.meta} | {"title", "author", "source", "date", "year"})
+        raise InputError(f"cannot compare by {by!r}: no document has that field. Fields present: {', '.join(known)}.")
     topic_model = None
     if cfg.topics.enabled:
         topic_model = timed("topics", lambda: stages.topics(corpus, tokens, dictionary, cfg))
@@ -204,6 +205,10 @@ def analyze(
         topic_model=topic_model,
     )
     result.tables = timed("compare", lambda: stages.compare(result, tokens))
+    # The evidence behind every figure, exported with the tables (CSV/xlsx): each hit with
+    # its span and sentence, and the per-document scores the group figures add up.
+    result.tables["document_scores"] = scores
+    result.tables["hits"] = hits
     result.settings = _settings(cfg, result, dictionary, tokens, started, timings)
     return result
 
@@ -218,20 +223,12 @@ def _settings(
 ) -> dict[str, Any]:
     from govtext import __version__, stages
 
-    manifest = result.corpus.manifest()
+    # Counts and the corpus hash are added by the report's run_info; these are the settings.
     return {
         "govtext": __version__,
         "pipeline": cfg.to_dict(),
         "by": result.by,
         "time_field": result.time_field,
-        "corpus": {
-            "hash": result.corpus.hash(),
-            "documents": len(result.corpus),
-            "characters": int(result.documents["n_chars"].sum()),
-            "files": {
-                status: int((manifest["status"] == status).sum()) for status in ("read", "skipped", "failed")
-            },
-        },
         "dictionary": stages.dictionary_info(dictionary),
         "segmenter": stages.segmenter_info(cfg, tokens),
         "topics": result.topic_model.settings() if result.topic_model is not None else None,
@@ -263,12 +260,15 @@ def run_pipeline(
 ) -> RunOutcome:
     """``analyze`` then write the report (index.html, report.md, CSV tables, run.json, manifest)."""
     from govtext.report import write_report
+    from govtext.report.io import write_csv
 
     cfg = config or default_pipeline()
     result = analyze(paths, by=by, config=cfg, progress=progress)
     out_dir = Path(out) if out else Path("reports") / cfg.name
     progress("report")
     files = write_report(result, out_dir, formats=tuple(cfg.report.formats))
+    # The manifest sits beside the report: every input file, read, skipped or failed, and why.
+    files["manifest"] = write_csv(out_dir / "manifest.csv", result.corpus.manifest())
     return RunOutcome(result=result, out_dir=out_dir, files=files)
 
 

@@ -49,7 +49,8 @@ def run(
 def outcome_summary(outcome) -> dict:  # type: ignore[no-untyped-def]
     """The few facts a user wants after a run: files, documents, top themes per group, where."""
     result = outcome.result
-    files = result.settings["corpus"]["files"]
+    status = result.corpus.manifest()["status"]
+    files = {s: int((status == s).sum()) for s in ("read", "skipped", "failed")}
     density = result.tables.get("theme_density")
     top: dict[str, list[dict[str, object]]] = {}
     if density is not None and len(density):
