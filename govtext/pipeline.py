@@ -188,8 +188,12 @@ def analyze(
     documents = corpus.to_frame()
     documents[by] = [doc.field(by) for doc in corpus]  # also resolves aliases such as author
     if not documents[by].astype(bool).any():
-        known = sorted({k for doc in corpus for k in doc.meta} | {"title", "author", "source", "date", "year"})
-        raise InputError(f"cannot compare by {by!r}: no document has that field. Fields present: {', '.join(known)}.")
+        known = sorted(
+            {k for doc in corpus for k in doc.meta} | {"title", "author", "source", "date", "year"}
+        )
+        raise InputError(
+            f"cannot compare by {by!r}: no document has that field. Fields present: {', '.join(known)}."
+        )
     topic_model = None
     if cfg.topics.enabled:
         topic_model = timed("topics", lambda: stages.topics(corpus, tokens, dictionary, cfg))

@@ -47,6 +47,8 @@ def test_pipeline_missing_file(tmp_path: Path) -> None:
 
 def test_pipeline_name_from_table_overrides_stem(tmp_path: Path) -> None:
     path = tmp_path / "mine.toml"
-    path.write_text("[pipeline]\nname = 'provinces'\nby = 'province'\n[topics]\nk = 'auto'\n", encoding="utf-8")
+    path.write_text(
+        "[pipeline]\nname = 'provinces'\nby = 'province'\n[topics]\nk = 'auto'\n", encoding="utf-8"
+    )
     cfg = load_pipeline(path)
     assert (cfg.name, cfg.by, cfg.topics.k) == ("provinces", "province", "auto")
