@@ -79,9 +79,10 @@ def topics(corpus: Corpus, tokens: list[Tokens], dictionary: Any, cfg: PipelineC
     from govtext.topics import TopicModel, build_units
 
     units = build_units(corpus.documents, tokens, unit=cfg.topics.unit)
-    model = TopicModel(method=cfg.topics.method, k=cfg.topics.k, random_state=cfg.topics.random_state)
-    if cfg.topics.method == "seeded":
-        model.set_params(dictionary=dictionary)
+    # The dictionary seeds the seeded model and names every model's topics by theme overlap.
+    model = TopicModel(
+        method=cfg.topics.method, k=cfg.topics.k, random_state=cfg.topics.random_state, dictionary=dictionary
+    )
     return model.fit(units)
 
 
@@ -97,7 +98,7 @@ def doc_term_counts(tokens: list[Tokens]) -> pd.DataFrame:
 
     import pandas as pd
 
-    rows = []
+    rows: list[tuple[str, str, int]] = []
     for tok in tokens:
         keep = tok.pos or ("",) * len(tok.words)
         counts = Counter(

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from govtext.cli.common import library_errors, stage_printer
+
+if TYPE_CHECKING:
+    from govtext.pipeline import RunOutcome
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +50,7 @@ def run(
         print_summary(summary)
 
 
-def outcome_summary(outcome) -> dict:  # type: ignore[no-untyped-def]
+def outcome_summary(outcome: RunOutcome) -> dict[str, Any]:
     """The few facts a user wants after a run: files, documents, top themes per group, where."""
     result = outcome.result
     status = result.corpus.manifest()["status"]
@@ -73,7 +77,7 @@ def outcome_summary(outcome) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def print_summary(summary: dict) -> None:  # type: ignore[type-arg]
+def print_summary(summary: dict[str, Any]) -> None:
     files = summary["files"]
     typer.echo(
         f"读取 {summary['documents']} 篇文档 (files: {files['read']} read, {files['skipped']} skipped, "
