@@ -37,6 +37,8 @@ def iter_corpus(
     ``paths`` are files, folders (read recursively unless ``recursive=False``) or ``-`` for
     standard input. Options are those of :func:`read_corpus`.
     """
+    if isinstance(paths, str | Path):
+        paths = [paths]
     _check_options(path_pattern, encoding, max_file_size, near_duplicate_threshold)
     options = IngestOptions(
         text_column=text_column,

@@ -329,9 +329,11 @@ def _unique(doc_id: str, used: set[str]) -> str:
 
 class _Bar:
     def __init__(self, total: int) -> None:
+        from rich.console import Console
         from rich.progress import Progress
 
-        self._progress = Progress(transient=True)
+        # stderr, so a progress bar never mixes with a table or JSON on stdout
+        self._progress = Progress(transient=True, console=Console(stderr=True))
         self._task = self._progress.add_task("ingest", total=total)
         self._progress.start()
 
