@@ -317,3 +317,24 @@ def test_ingest_folder_readme_is_skipped_unless_named(tmp_path: Path) -> None:
     assert [d.doc_id for d in corpus] == ["a"]
     assert corpus.files[0].status == "skipped" and "README" in corpus.files[0].reason
     assert len(read_corpus([tmp_path / "README.md"])) == 1
+
+
+def test_ingest_markdown_headings_are_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "notes.md"
+    path.write_text(
+        f"# {SAMPLE_TITLE}\n\n{SAMPLE_PARAS[0]}\n\n## 经验\n\n{SAMPLE_PARAS[1]}\n", encoding="utf-8"
+    )
+    (doc,) = read_corpus([path]).documents
+    assert doc.title == SAMPLE_TITLE
+    assert doc.paragraph_texts() == [SAMPLE_PARAS[0], "经验", SAMPLE_PARAS[1]]
+
+
+def test_ingest_bulleted_sections_of_one_article_are_not_split(tmp_path: Path) -> None:
+    path = tmp_path / "one.txt"
+    sections = [f"• 第{n}部分\n{SAMPLE_PARAS[0]}\n{SAMPLE_PARAS[1]}" for n in "一二三"]
+    path.write_text("\n".join(sections), encoding="utf-8")
+    assert len(read_corpus([path])) == 1
+    signed = [f"• 第{n}篇\n王{n}明\n{SAMPLE_PARAS[0]}\n{SAMPLE_PARAS[1]}" for n in "一二三"]
+    path.write_text("\n".join(signed), encoding="utf-8")
+    docs = read_corpus([path]).documents
+    assert [(d.title, d.authors) for d in docs] == [(f"第{n}篇", (f"王{n}明",)) for n in "一二三"]
