@@ -338,3 +338,10 @@ def test_ingest_bulleted_sections_of_one_article_are_not_split(tmp_path: Path) -
     path.write_text("\n".join(signed), encoding="utf-8")
     docs = read_corpus([path]).documents
     assert [(d.title, d.authors) for d in docs] == [(f"第{n}篇", (f"王{n}明",)) for n in "一二三"]
+
+
+def test_ingest_semicolon_csv_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("district;text\n" + "".join(f"东城;{p}\n" for p in SAMPLE_PARAS), encoding="utf-8")
+    corpus = read_corpus([path])
+    assert [d.text for d in corpus] == SAMPLE_PARAS and corpus.documents[0].meta["district"] == "东城"
