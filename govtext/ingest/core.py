@@ -110,6 +110,10 @@ class _Sidecars:
                 return {}
             folder = folder.parent
 
+    def table(self, folder: Path) -> dict[str, dict[str, str]]:
+        """The sidecar of ``folder`` (file name → fields), empty if none or unusable."""
+        return self._load(folder)
+
     def _load(self, folder: Path) -> dict[str, dict[str, str]]:
         if folder not in self._cache:
             table: dict[str, dict[str, str]] = {}
@@ -137,7 +141,10 @@ def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -
         kinds = " ".join(sorted(READERS))
         what = f"unsupported file type {suffix!r}" if suffix else "no file extension"
         raise SkipFile(f"{what}; readable types: {kinds}")
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FailFile(f"cannot read the file: {exc.strerror or exc}") from exc
     if size == 0:
         raise SkipFile("empty file (0 bytes)")
     if size > options.max_file_size:
@@ -257,7 +264,7 @@ def _ingest_item(
         if err:
             manifest.append(FileRecord(shown, "failed", f"metadata sidecar unusable: {err}", format="csv"))
         else:
-            n = len(sidecars._load(item.path.parent))
+            n = len(sidecars.table(item.path.parent))
             manifest.append(FileRecord(shown, "read", f"metadata sidecar for {n} file(s)", 0, format="csv"))
         return
     fmt = READERS.get(item.path.suffix.lower(), ("", None))[0] if item.path is not None else "txt"
@@ -270,8 +277,8 @@ def _ingest_item(
         manifest.append(FileRecord(shown, "failed", str(exc), format=fmt))
         return
     except Exception as exc:  # a reader bug or a library choking on a broken file: report, go on
-        manifest.append(FileRecord(shown, "failed", f"unexpected error while reading: {type(exc).__name__}: {exc}",
-                                   format=fmt))  # fmt: skip
+        reason = f"unexpected error while reading: {type(exc).__name__}: {exc}"
+        manifest.append(FileRecord(shown, "failed", reason, format=fmt))
         return
     if not result.docs:
         manifest.append(
