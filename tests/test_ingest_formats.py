@@ -345,3 +345,13 @@ def test_ingest_semicolon_csv_is_read(tmp_path: Path) -> None:
     path.write_text("district;text\n" + "".join(f"东城;{p}\n" for p in SAMPLE_PARAS), encoding="utf-8")
     corpus = read_corpus([path])
     assert [d.text for d in corpus] == SAMPLE_PARAS and corpus.documents[0].meta["district"] == "东城"
+
+
+def test_ingest_linked_folders_are_listed_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.txt").write_text(SAMPLE_PARAS[0], encoding="utf-8")
+    (tmp_path / "real" / "loop").symlink_to(tmp_path / "real")
+    corpus = read_corpus([tmp_path])
+    assert [d.doc_id for d in corpus] == ["a"]
+    (link,) = [f for f in corpus.files if f.path.endswith("loop")]
+    assert link.status == "skipped" and "symbolic link" in link.reason

@@ -49,6 +49,7 @@ class _Input:
     hidden: bool = False
     missing: bool = False
     docfile: bool = False  # a README/LICENSE met while walking a folder
+    linked_dir: bool = False  # a symbolic link to a folder, met while walking
 
 
 # Files that describe a folder rather than belong to the corpus; read only when named explicitly.
@@ -72,11 +73,16 @@ def _walk(paths: Sequence[str | Path], recursive: bool) -> Iterator[_Input]:
 def _walk_dir(root: Path, recursive: bool) -> Iterator[_Input]:
     # Sorted walk: ids and the order of documents must not depend on the file system.
     for dirpath, dirnames, filenames in os.walk(root):
-        hidden_dirs = sorted(d for d in dirnames if d.startswith((".", "__")))
-        dirnames[:] = sorted(d for d in dirnames if d not in hidden_dirs) if recursive else []
         here = Path(dirpath)
+        hidden_dirs = sorted(d for d in dirnames if d.startswith((".", "__")))
+        linked = sorted(d for d in dirnames if d not in hidden_dirs and (here / d).is_symlink())
+        dirnames[:] = (
+            sorted(d for d in dirnames if d not in hidden_dirs and d not in linked) if recursive else []
+        )
         for d in hidden_dirs:
             yield _Input(here / d, str(here / d), root, hidden=True)
+        for d in linked:  # os.walk does not follow them (loops); say so rather than stay silent
+            yield _Input(here / d, str(here / d), root, linked_dir=True)
         for name in sorted(filenames):
             yield _Input(
                 here / name,
@@ -244,6 +250,10 @@ def _ingest_item(
     shown = item.shown
     if item.missing:
         manifest.append(FileRecord(shown, "failed", "no such file or directory"))
+        return
+    if item.linked_dir:
+        reason = "symbolic link to a folder, not followed; name the folder itself to read it"
+        manifest.append(FileRecord(shown, "skipped", reason))
         return
     if item.docfile:
         manifest.append(
