@@ -94,3 +94,13 @@ def test_ingest_cli_has_help(app: typer.Typer) -> None:
     assert result.exit_code == 0
     for option in ("--json", "--with-text", "--text-column", "--path-pattern", "--strict", "--encoding"):
         assert option in result.stdout
+
+
+def test_ingest_write_manifest_for_run(tmp_path: Path, inbox: Path) -> None:
+    from govtext.ingest import read_corpus
+    from govtext.ingest.summary import write_manifest
+
+    out = write_manifest(read_corpus([inbox]), tmp_path / "report" / "manifest.json")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [f["status"] for f in data["files"]] == ["read", "read"] and len(data["documents"]) == 3
+    assert "text" not in data["documents"][0]

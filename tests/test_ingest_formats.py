@@ -317,3 +317,41 @@ def test_ingest_folder_readme_is_skipped_unless_named(tmp_path: Path) -> None:
     assert [d.doc_id for d in corpus] == ["a"]
     assert corpus.files[0].status == "skipped" and "README" in corpus.files[0].reason
     assert len(read_corpus([tmp_path / "README.md"])) == 1
+
+
+def test_ingest_markdown_headings_are_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "notes.md"
+    path.write_text(
+        f"# {SAMPLE_TITLE}\n\n{SAMPLE_PARAS[0]}\n\n## 经验\n\n{SAMPLE_PARAS[1]}\n", encoding="utf-8"
+    )
+    (doc,) = read_corpus([path]).documents
+    assert doc.title == SAMPLE_TITLE
+    assert doc.paragraph_texts() == [SAMPLE_PARAS[0], "经验", SAMPLE_PARAS[1]]
+
+
+def test_ingest_bulleted_sections_of_one_article_are_not_split(tmp_path: Path) -> None:
+    path = tmp_path / "one.txt"
+    sections = [f"• 第{n}部分\n{SAMPLE_PARAS[0]}\n{SAMPLE_PARAS[1]}" for n in "一二三"]
+    path.write_text("\n".join(sections), encoding="utf-8")
+    assert len(read_corpus([path])) == 1
+    signed = [f"• 第{n}篇\n王{n}明\n{SAMPLE_PARAS[0]}\n{SAMPLE_PARAS[1]}" for n in "一二三"]
+    path.write_text("\n".join(signed), encoding="utf-8")
+    docs = read_corpus([path]).documents
+    assert [(d.title, d.authors) for d in docs] == [(f"第{n}篇", (f"王{n}明",)) for n in "一二三"]
+
+
+def test_ingest_semicolon_csv_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("district;text\n" + "".join(f"东城;{p}\n" for p in SAMPLE_PARAS), encoding="utf-8")
+    corpus = read_corpus([path])
+    assert [d.text for d in corpus] == SAMPLE_PARAS and corpus.documents[0].meta["district"] == "东城"
+
+
+def test_ingest_linked_folders_are_listed_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.txt").write_text(SAMPLE_PARAS[0], encoding="utf-8")
+    (tmp_path / "real" / "loop").symlink_to(tmp_path / "real")
+    corpus = read_corpus([tmp_path])
+    assert [d.doc_id for d in corpus] == ["a"]
+    (link,) = [f for f in corpus.files if f.path.endswith("loop")]
+    assert link.status == "skipped" and "symbolic link" in link.reason

@@ -15,6 +15,7 @@ from govtext.errors import InputError
 from govtext.ingest.core import DEFAULT_MAX_FILE_SIZE, IngestOptions, iter_documents
 from govtext.ingest.metadata import compile_path_pattern
 from govtext.ingest.readers import READERS
+from govtext.ingest.summary import corpus_json, problems, write_manifest
 
 SUPPORTED_SUFFIXES = tuple(sorted(READERS))
 
@@ -37,6 +38,8 @@ def iter_corpus(
     ``paths`` are files, folders (read recursively unless ``recursive=False``) or ``-`` for
     standard input. Options are those of :func:`read_corpus`.
     """
+    if isinstance(paths, str | Path):
+        paths = [paths]
     _check_options(path_pattern, encoding, max_file_size, near_duplicate_threshold)
     options = IngestOptions(
         text_column=text_column,
@@ -116,4 +119,12 @@ def read_corpus(
     return Corpus(documents=docs, files=manifest)
 
 
-__all__ = ["SUPPORTED_SUFFIXES", "IngestOptions", "iter_corpus", "read_corpus"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "IngestOptions",
+    "corpus_json",
+    "iter_corpus",
+    "problems",
+    "read_corpus",
+    "write_manifest",
+]

@@ -46,6 +46,12 @@ _CAPTION = re.compile(
 _HEADER_CAPTION = re.compile(r".*(?:作|做)(?:政府)?工作报告.*|.*记者.*|.*[。！]$")
 _SUBTITLE = re.compile(r".*(?:会议|大会)上.*|^[—―-]{1,2}.*")
 _ADDRESS = re.compile(r"(?:各位代表|各位委员|同志们|女士们、先生们)\s*[：:！!，,]")
+# "——2024年3月5日在…会议上" / "（2023年3月13日…会议通过）": the date a report was delivered or a
+# resolution adopted. It stays in the body; it dates the document when nothing else does.
+_DATED_LINE = re.compile(
+    r"[（(]?\s*[—―-]*\s*(?P<d>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇零○一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月"
+    r"[一二三四五六七八九十]{1,3}日).{0,40}?(?:会议|大会)(?:上|通过|批准)?.*"
+)
 _SENTENCE_PUNCT = re.compile(r"[。，；！？,;!?]")
 
 
@@ -172,4 +178,10 @@ def strip_boilerplate(paras: list[str], *, title: str = "") -> tuple[list[str], 
             continue
         _harvest(paras, i, found, drop)
     kept = [p for i, p in enumerate(paras[:cut]) if i not in drop]
+    if "date" not in found:
+        for p in kept[:6]:
+            m = _DATED_LINE.fullmatch(p) if len(p) <= 80 else None
+            if m:
+                found["date"] = parse_date(m["d"])
+                break
     return kept, found

@@ -49,6 +49,7 @@ class _Input:
     hidden: bool = False
     missing: bool = False
     docfile: bool = False  # a README/LICENSE met while walking a folder
+    linked_dir: bool = False  # a symbolic link to a folder, met while walking
 
 
 # Files that describe a folder rather than belong to the corpus; read only when named explicitly.
@@ -72,11 +73,16 @@ def _walk(paths: Sequence[str | Path], recursive: bool) -> Iterator[_Input]:
 def _walk_dir(root: Path, recursive: bool) -> Iterator[_Input]:
     # Sorted walk: ids and the order of documents must not depend on the file system.
     for dirpath, dirnames, filenames in os.walk(root):
-        hidden_dirs = sorted(d for d in dirnames if d.startswith((".", "__")))
-        dirnames[:] = sorted(d for d in dirnames if d not in hidden_dirs) if recursive else []
         here = Path(dirpath)
+        hidden_dirs = sorted(d for d in dirnames if d.startswith((".", "__")))
+        linked = sorted(d for d in dirnames if d not in hidden_dirs and (here / d).is_symlink())
+        dirnames[:] = (
+            sorted(d for d in dirnames if d not in hidden_dirs and d not in linked) if recursive else []
+        )
         for d in hidden_dirs:
             yield _Input(here / d, str(here / d), root, hidden=True)
+        for d in linked:  # os.walk does not follow them (loops); say so rather than stay silent
+            yield _Input(here / d, str(here / d), root, linked_dir=True)
         for name in sorted(filenames):
             yield _Input(
                 here / name,
@@ -110,6 +116,10 @@ class _Sidecars:
                 return {}
             folder = folder.parent
 
+    def table(self, folder: Path) -> dict[str, dict[str, str]]:
+        """The sidecar of ``folder`` (file name → fields), empty if none or unusable."""
+        return self._load(folder)
+
     def _load(self, folder: Path) -> dict[str, dict[str, str]]:
         if folder not in self._cache:
             table: dict[str, dict[str, str]] = {}
@@ -137,7 +147,10 @@ def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -
         kinds = " ".join(sorted(READERS))
         what = f"unsupported file type {suffix!r}" if suffix else "no file extension"
         raise SkipFile(f"{what}; readable types: {kinds}")
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FailFile(f"cannot read the file: {exc.strerror or exc}") from exc
     if size == 0:
         raise SkipFile("empty file (0 bytes)")
     if size > options.max_file_size:
@@ -238,6 +251,10 @@ def _ingest_item(
     if item.missing:
         manifest.append(FileRecord(shown, "failed", "no such file or directory"))
         return
+    if item.linked_dir:
+        reason = "symbolic link to a folder, not followed; name the folder itself to read it"
+        manifest.append(FileRecord(shown, "skipped", reason))
+        return
     if item.docfile:
         manifest.append(
             FileRecord(
@@ -257,7 +274,7 @@ def _ingest_item(
         if err:
             manifest.append(FileRecord(shown, "failed", f"metadata sidecar unusable: {err}", format="csv"))
         else:
-            n = len(sidecars._load(item.path.parent))
+            n = len(sidecars.table(item.path.parent))
             manifest.append(FileRecord(shown, "read", f"metadata sidecar for {n} file(s)", 0, format="csv"))
         return
     fmt = READERS.get(item.path.suffix.lower(), ("", None))[0] if item.path is not None else "txt"
@@ -270,8 +287,8 @@ def _ingest_item(
         manifest.append(FileRecord(shown, "failed", str(exc), format=fmt))
         return
     except Exception as exc:  # a reader bug or a library choking on a broken file: report, go on
-        manifest.append(FileRecord(shown, "failed", f"unexpected error while reading: {type(exc).__name__}: {exc}",
-                                   format=fmt))  # fmt: skip
+        reason = f"unexpected error while reading: {type(exc).__name__}: {exc}"
+        manifest.append(FileRecord(shown, "failed", reason, format=fmt))
         return
     if not result.docs:
         manifest.append(
@@ -329,9 +346,11 @@ def _unique(doc_id: str, used: set[str]) -> str:
 
 class _Bar:
     def __init__(self, total: int) -> None:
+        from rich.console import Console
         from rich.progress import Progress
 
-        self._progress = Progress(transient=True)
+        # stderr, so a progress bar never mixes with a table or JSON on stdout
+        self._progress = Progress(transient=True, console=Console(stderr=True))
         self._task = self._progress.add_task("ingest", total=total)
         self._progress.start()
 

@@ -65,8 +65,13 @@ class Deduplicator:
         best, best_sim = None, 0.0
         rows = NUM_PERM // BANDS
         seen: set[str] = set()
+        full_bands = (sig != _EMPTY).reshape(BANDS, rows).all(axis=1).tolist()
+        raw = sig.tobytes()
+        width = rows * sig.itemsize
         for band in range(BANDS):
-            bucket = self._buckets.setdefault((band, sig[band * rows : (band + 1) * rows].tobytes()), [])
+            if not full_bands[band]:
+                continue  # empty bins agree between any two short texts: no evidence of copying
+            bucket = self._buckets.setdefault((band, raw[band * width : (band + 1) * width]), [])
             for other in bucket:
                 if other not in seen:
                     seen.add(other)

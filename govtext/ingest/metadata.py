@@ -69,8 +69,8 @@ def _cn_number(s: str) -> int:
 def parse_date(value: object) -> str:
     """ISO date (YYYY-MM-DD, YYYY-MM or YYYY) from the forms found in the wild, or ''.
 
-    >>> parse_date("2026年02月10日 07时41分"), parse_date("二〇二六年一月二十七日"), parse_date("2026-2")
-    ('2026-02-10', '2026-01-27', '2026-02')
+    >>> parse_date("2031年02月10日 07时41分"), parse_date("二〇三一年十一月九日"), parse_date("2026-2")
+    ('2031-02-10', '2031-11-09', '2026-02')
     """
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()[:10]

@@ -5,7 +5,10 @@ then for each article a bullet line (• ● ◆ ■ …) with its title, an aut
 drafting note, its paragraphs and an author bio in brackets; an editor's note signed
 ——编者 may close the page. :func:`split_page` finds that shape in any plain text and
 returns the articles with their titles, authors, bios (``affiliation``) and the
-page-level note; it returns None for a text that is not such a page.
+page-level note; it returns None for a text that is not such a page (fewer than two
+bullets, a bullet with under two paragraphs, or fewer than half of the parts signed by
+an author line, a drafting note or a bio, which is what one article with bulleted
+sections looks like).
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ def _bio(para: str) -> str | None:
     return _BIO_LEAD.sub("", inner, count=1).strip() or None
 
 
-def _article(title: str, paras: list[str]) -> Article:
+def _article(title: str, paras: list[str]) -> tuple[Article, bool]:
+    """The article under a bullet title, and whether it carried a byline, drafting note or bio."""
     fields: dict[str, Any] = {"title": title}
     authors: list[str] = []
     if paras:
@@ -74,7 +78,7 @@ def _article(title: str, paras: list[str]) -> Article:
         fields["authors"] = tuple(dict.fromkeys(authors))
     if bios:
         fields["affiliation"] = "；".join(bios)
-    return Article("\n".join(kept), fields)
+    return Article("\n".join(kept), fields), bool(authors or bios)
 
 
 def split_page(text: str) -> list[Article] | None:
@@ -95,6 +99,7 @@ def split_page(text: str) -> list[Article] | None:
     header = paragraphs_of("\n".join(lines[: heads[0][0]]))
     notes: list[str] = []
     articles = []
+    n_signed = 0
     bounds = [*(i for i, _ in heads), len(lines)]
     for (start, title), end in zip(heads, bounds[1:], strict=True):
         paras = []
@@ -105,7 +110,12 @@ def split_page(text: str) -> list[Article] | None:
                 paras.append(p)
         if len(paras) < _MIN_ARTICLE_PARAS:
             return None
-        articles.append(_article(title, paras))
+        article, signed = _article(title, paras)
+        articles.append(article)
+        n_signed += signed
+    # One article with bulleted sections looks the same; a page of articles names its authors.
+    if n_signed * 2 < len(articles):
+        return None
     page_fields: dict[str, Any] = {}
     if header:
         page_fields["page_header"] = " / ".join(header)

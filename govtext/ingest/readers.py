@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from govtext.ingest.clean import make_doc
 from govtext.ingest.decode import BinaryContentError, Decoded, UndecodableError, decode_bytes
 from govtext.ingest.layout import strip_line
-from govtext.ingest.metadata import read_front_matter
+from govtext.ingest.metadata import core_field, read_front_matter
 from govtext.ingest.raw import FailFile, RawDoc, ReadResult, SkipFile
 from govtext.ingest.tables import read_delimited, read_json_rows, read_xlsx
 
@@ -75,7 +75,24 @@ def read_md(data: bytes, options: ReadOptions) -> ReadResult:
         fields, body = read_front_matter(decoded.text)
     except ValueError as exc:
         raise FailFile(f"{exc}; fix the block between the --- lines") from exc
+    body, heading = _markdown_headings(body)
+    if heading and not any(core_field(k) == "title" for k in fields):
+        fields["title"] = heading
     return ReadResult(_text_docs(body, fields), decoded.encoding, _notes(decoded))
+
+
+_MD_HEADING = re.compile(r"(?m)^[ \t]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+
+
+def _markdown_headings(body: str) -> tuple[str, str]:
+    """Heading marks are markup, not text: '## 小标题' becomes '小标题'. A first-level heading
+    opening the text is returned separately (it is the title, not a paragraph)."""
+    first = _MD_HEADING.search(body)
+    title = ""
+    if first and first.group(1) == "#" and not body[: first.start()].strip():
+        title = first.group(2).strip()
+        body = body[first.end() :]
+    return _MD_HEADING.sub(lambda m: m.group(2), body), title
 
 
 def read_csv(data: bytes, options: ReadOptions) -> ReadResult:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from govtext.documents import Corpus, Document, FileRecord
@@ -60,3 +62,12 @@ def counts(corpus: Corpus) -> dict[str, int]:
         out[f.status] = out.get(f.status, 0) + 1
     out["documents"] = len(corpus.documents)
     return out
+
+
+def write_manifest(corpus: Corpus, path: str | Path) -> Path:
+    """Write ``corpus_json(corpus)`` (no texts) to ``path`` as UTF-8 JSON; for ``govtext run``,
+    which keeps the manifest beside its report. Returns the path written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(corpus_json(corpus), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return path

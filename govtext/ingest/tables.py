@@ -92,6 +92,11 @@ def read_delimited(text: str, delimiter: str, text_column: str | None, notes: li
     import sys
 
     csv.field_size_limit(sys.maxsize)
+    if delimiter == ",":
+        # European exports use ';', some tools write tabs into .csv: trust the header line.
+        header = text.split("\n", 1)[0]
+        if "," not in header:
+            delimiter = next((d for d in (";", "\t", "|") if d in header), ",")
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
         columns = [c for c in (reader.fieldnames or []) if c is not None]
