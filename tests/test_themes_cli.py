@@ -25,7 +25,7 @@ def app() -> typer.Typer:
     return app
 
 
-ARTICLE = "社区推进居民自治，完善共建共治共享的社会治理制度。\n广西壮族自治区人民政府推动企业降本增效。\n坚持党建引领，街乡吹哨、部门报到。"
+ARTICLE = "社区推进居民自治，探索共建共治共享的小区治理办法。\n广西壮族自治区人民政府推动企业降本增效。\n坚持党建引领，街乡吹哨、部门报到。"
 
 
 def test_themes_cli_tag_stdin_table(app: typer.Typer) -> None:
@@ -50,7 +50,7 @@ def test_themes_cli_tag_jsonl_schema_and_ids(app: typer.Typer, tmp_path: Path) -
     src.write_text(
         json.dumps({"id": "art-1", "text": ARTICLE}, ensure_ascii=False)
         + "\n"
-        + json.dumps({"id": "art-2", "text": "高质量共建“一带一路”。"}, ensure_ascii=False)
+        + json.dumps({"id": "art-2", "text": "该市企业参与共建“一带一路”项目。"}, ensure_ascii=False)
         + "\n",
         encoding="utf-8",
     )
