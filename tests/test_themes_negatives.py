@@ -28,6 +28,7 @@ CASES = [
     ("该州实行民族区域自治制度已有多年。", "self_governance", False),
     ("民族自治地方依法行使自治权。", "self_governance", False),
     ("香港特别行政区实行高度自治。", "self_governance", False),
+    ("当年提出在该地区实行民族地方自治的主张。", "self_governance", False),
     ("全面准确贯彻一国两制、港人治港、澳人治澳、高度自治的方针。", "self_governance", False),
     ("这款无人机可以在断网时自治飞行，集群之间自治协同。", "self_governance", False),
     ("团队研发了新一代自治系统。", "self_governance", False),
@@ -132,3 +133,21 @@ def test_themes_negatives_cover_every_theme_with_an_it_is_not() -> None:
     negated = {t for _, t, e in CASES if not e}
     assert negated >= set(load_dictionary().themes) - {"whistle_report"}
     assert {t for _, t, e in CASES if e} == set(load_dictionary().themes)
+
+
+def test_themes_negatives_national_reports_have_no_ethnic_autonomy_as_self_governance(
+    matcher: Matcher, national_file
+) -> None:
+    import json
+
+    from govtext.kwic import kwic
+
+    with national_file.open(encoding="utf-8") as fh:
+        docs = [Document(f"n{i}", json.loads(line)["content"]) for i, line in enumerate(fh)]
+    lines = [k for k in kwic(docs, "self_governance", matcher, width=8) if k.status == "counted"]
+    assert lines  # 村民自治 and friends do occur
+    for k in lines:
+        context = k.left + k.match + k.right
+        assert not any(
+            w in context for w in ("自治区", "自治州", "自治县", "高度自治", "民族区域自治", "地方自治")
+        ), context
