@@ -122,3 +122,21 @@ def test_themes_cli_dict_validate_and_show(app: typer.Typer, tmp_path: Path) -> 
     shown = runner.invoke(app, ["dict", "show", "--rules"])
     assert shown.exit_code == 0
     assert "三治融合 (three_governance)" in shown.stdout and "not inside: 自治区" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [["tag"], ["kwic"], ["dict", "validate"], ["dict", "show"], ["dict", "expand"]]
+)
+def test_themes_cli_every_command_has_help(app: typer.Typer, command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    doc_line = result.stdout.split("Options")[0]
+    assert len(doc_line.strip()) > 40
+
+
+def test_themes_cli_dict_expand_on_the_seed_page(app: typer.Typer, seed_page: Path) -> None:
+    result = runner.invoke(
+        app, ["dict", "expand", "--corpus", str(seed_page), "--top", "3", "--min-count", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "党建引领 (party_building)" in result.stdout and "nearest:" in result.stdout
