@@ -19,8 +19,8 @@ def matcher() -> Matcher:
 
 
 DOCS = [
-    Document("d1", "新疆维吾尔自治区推进居民自治。坚持自治、法治、德治相结合。"),
-    Document("d2", "高质量共建“一带一路”。推动社区共建。"),
+    Document("d1", "新疆维吾尔自治区某社区推进居民自治。村里推行自治、法治、德治相结合。"),
+    Document("d2", "企业参与共建“一带一路”。这里推动社区共建。"),
 ]
 
 
@@ -54,7 +54,7 @@ def test_kwic_theme_lists_every_candidate(matcher: Matcher) -> None:
 
 
 def test_kwic_term_without_rule(matcher: Matcher) -> None:
-    lines = list(kwic(DOCS, "高质量", matcher))
+    lines = list(kwic(DOCS, "企业", matcher))
     assert [k.status for k in lines] == ["no rule"]
 
 

@@ -25,7 +25,7 @@ def app() -> typer.Typer:
     return app
 
 
-ARTICLE = "社区推进居民自治，完善共建共治共享的社会治理制度。\n广西壮族自治区人民政府推动企业降本增效。\n坚持党建引领，街乡吹哨、部门报到。"
+ARTICLE = "社区推进居民自治，探索共建共治共享的小区治理办法。\n广西壮族自治区人民政府推动企业降本增效。\n坚持党建引领，街乡吹哨、部门报到。"
 
 
 def test_themes_cli_tag_stdin_table(app: typer.Typer) -> None:
@@ -50,7 +50,7 @@ def test_themes_cli_tag_jsonl_schema_and_ids(app: typer.Typer, tmp_path: Path) -
     src.write_text(
         json.dumps({"id": "art-1", "text": ARTICLE}, ensure_ascii=False)
         + "\n"
-        + json.dumps({"id": "art-2", "text": "高质量共建“一带一路”。"}, ensure_ascii=False)
+        + json.dumps({"id": "art-2", "text": "该市企业参与共建“一带一路”项目。"}, ensure_ascii=False)
         + "\n",
         encoding="utf-8",
     )
@@ -122,3 +122,21 @@ def test_themes_cli_dict_validate_and_show(app: typer.Typer, tmp_path: Path) -> 
     shown = runner.invoke(app, ["dict", "show", "--rules"])
     assert shown.exit_code == 0
     assert "三治融合 (three_governance)" in shown.stdout and "not inside: 自治区" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [["tag"], ["kwic"], ["dict", "validate"], ["dict", "show"], ["dict", "expand"]]
+)
+def test_themes_cli_every_command_has_help(app: typer.Typer, command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    doc_line = result.stdout.split("Options")[0]
+    assert len(doc_line.strip()) > 40
+
+
+def test_themes_cli_dict_expand_on_the_seed_page(app: typer.Typer, seed_page: Path) -> None:
+    result = runner.invoke(
+        app, ["dict", "expand", "--corpus", str(seed_page), "--top", "3", "--min-count", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "党建引领 (party_building)" in result.stdout and "nearest:" in result.stdout

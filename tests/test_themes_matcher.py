@@ -45,13 +45,13 @@ def test_themes_hit_is_frozen(matcher: Matcher) -> None:
 
 
 def test_themes_slogan_counts_each_part_once(matcher: Matcher) -> None:
-    hits = matcher.transform(Document("t", "完善共建共治共享的社会治理制度。"))
+    hits = matcher.transform(Document("t", "街道探索共建共治共享的小区治理办法。"))
     themes = sorted(h.theme for h in hits)
     assert themes == ["co_construction", "co_governance", "shared_benefits"]
 
 
 def test_themes_three_governance_slogan(matcher: Matcher) -> None:
-    assert themes_of(matcher, "健全自治、法治、德治相结合的城乡基层治理体系。") >= {
+    assert themes_of(matcher, "村里推行自治、法治、德治三者结合的做法。") >= {
         "self_governance",
         "rule_of_law",
         "rule_of_virtue",
@@ -65,7 +65,7 @@ def test_themes_same_passage_admin_name_and_real_self_governance(matcher: Matche
 
 
 def test_themes_explain_reports_veto_reason(matcher: Matcher) -> None:
-    cands = matcher.explain(Document("t", "高质量共建“一带一路”。"))
+    cands = matcher.explain(Document("t", "该市企业参与共建“一带一路”项目。"))
     co = [c for c in cands if c.theme == "co_construction"]
     assert co and all(not c.counted for c in co)
     assert any("belt_and_road" in c.reason for c in co)
@@ -112,3 +112,26 @@ def test_themes_no_self_governance_from_autonomous_region_reports(matcher: Match
             assert not any(a in doc.text[hit.start : hit.end + 2] for a in admin), (path.name, window)
         checked += sum(doc.text.count(a) for a in admin)
     assert checked > 50  # the three reports do say 自治区 dozens of times
+
+
+def test_themes_every_hit_on_real_reports_quotes_its_span(
+    matcher: Matcher, provincial_dir, seed_page
+) -> None:
+    import csv
+
+    from govtext.normalize import normalize
+
+    docs = [Document("seed", seed_page.read_text(encoding="utf-8"))]
+    for path in sorted(provincial_dir.glob("*.csv")):
+        with path.open(encoding="utf-8-sig") as fh:
+            docs.append(Document(path.stem, next(csv.DictReader(fh))["full_text"]))
+    n = 0
+    for doc, hits in zip(docs, matcher.transform_many(docs), strict=True):
+        for h in hits:
+            original = doc.text[h.start : h.end]
+            assert normalize(original).text == h.term, (doc.doc_id, original, h.term)
+            assert h.sentence[h.start - h.sentence_start : h.end - h.sentence_start] == original
+            a, b = doc.paragraphs[h.paragraph_index]
+            assert a <= h.start < b
+            n += 1
+    assert n > 500

@@ -25,9 +25,10 @@ CASES = [
     ("长阳土家族自治县新建三所小学。", "self_governance", False),
     ("鄂伦春自治旗加强森林防火工作。", "self_governance", False),
     ("内蒙古自治区成立七十周年。", "self_governance", False),
-    ("坚持和完善民族区域自治制度。", "self_governance", False),
+    ("该州实行民族区域自治制度已有多年。", "self_governance", False),
     ("民族自治地方依法行使自治权。", "self_governance", False),
     ("香港特别行政区实行高度自治。", "self_governance", False),
+    ("当年提出在该地区实行民族地方自治的主张。", "self_governance", False),
     ("全面准确贯彻一国两制、港人治港、澳人治澳、高度自治的方针。", "self_governance", False),
     ("这款无人机可以在断网时自治飞行，集群之间自治协同。", "self_governance", False),
     ("团队研发了新一代自治系统。", "self_governance", False),
@@ -39,29 +40,29 @@ CASES = [
     # rule_of_law — not a law merely named as a list item
     ("书架上摆着《民法典》《劳动法》和几本小说。", "rule_of_law", False),
     ("他的发言提到了《道路交通安全法》和《森林法》。", "rule_of_law", False),
-    ("深入推进依法行政，建设法治政府。", "rule_of_law", True),
+    ("区政府坚持依法行政，努力建成法治政府。", "rule_of_law", True),
     ("市人大制定街道办事处条例，明确街道职责。", "rule_of_law", True),
     ("开展普法宣传进社区活动。", "rule_of_law", True),
     # rule_of_virtue — not business ethics or biography
     ("这家公司强调商业道德和合规经营。", "rule_of_virtue", False),
     ("公司要求员工恪守职业道德，不得泄露客户信息。", "rule_of_virtue", False),
     ("他在回忆录中谈到自己年轻时的道德困惑。", "rule_of_virtue", False),
-    ("加强社会公德、职业道德、家庭美德、个人品德建设。", "rule_of_virtue", True),
+    ("在社区倡导社会公德、家庭美德、职业道德和个人品德。", "rule_of_virtue", True),
     ("推进移风易俗，培育文明乡风。", "rule_of_virtue", True),
-    ("把社会主义核心价值观融入社区公约。", "rule_of_virtue", True),
+    ("街道把社会主义核心价值观写进社区公约。", "rule_of_virtue", True),
     # co_construction — not Belt and Road / international, 双拥共建, co-founded labs, parks, platforms, industries
-    ("高质量共建“一带一路”。", "co_construction", False),
-    ("对共建“一带一路”国家进出口增长较快。", "co_construction", False),
+    ("该市企业参与共建“一带一路”项目。", "co_construction", False),
+    ("今年对共建“一带一路”沿线各国出口有所回升。", "co_construction", False),
     ("坚持共商共建共享，深化国际合作。", "co_construction", False),
     ("与东盟国家共建自由贸易区。", "co_construction", False),
-    ("深化双拥共建，巩固军政军民团结。", "co_construction", False),
+    ("区里开展双拥共建活动，慰问驻地官兵。", "co_construction", False),
     ("与高校共建联合实验室。", "co_construction", False),
     ("两市共建产业园区。", "co_construction", False),
     ("校企共建实训平台。", "co_construction", False),
     ("两省共建新能源产业集群。", "co_construction", False),
     ("驻区单位与社区共驻共建。", "co_construction", True),
     ("推动社区共建，动员驻区单位参与基层治理。", "co_construction", True),
-    ("完善共建共治共享的社会治理制度。", "co_construction", True),
+    ("街道探索共建共治共享的小区治理办法。", "co_construction", True),
     # co_governance — not inter-regional economic co-ordination
     ("两地建立跨区域共治机制，共同招商引资。", "co_governance", False),
     ("推动成渝两地产业协同和市场共治。", "co_governance", False),
@@ -77,9 +78,9 @@ CASES = [
     ("在城郊建设一批共享农场。", "shared_benefits", False),
     ("完善省以下税收收入共享机制。", "shared_benefits", False),
     ("发展成果由人民共享。", "shared_benefits", True),
-    ("让改革发展成果更多更公平惠及全体人民，实现人人共享。", "shared_benefits", True),
+    ("让全体居民都能分享发展成果，做到人人共享。", "shared_benefits", True),
     # empowerment — not 赋能 in the economic sense
-    ("推动人工智能赋能千行百业。", "empowerment", False),
+    ("用人工智能赋能千行百业的各个环节。", "empowerment", False),
     ("以文化赋能经济发展。", "empowerment", False),
     ("数字技术赋能产业升级。", "empowerment", False),
     ("深化职务科技成果赋权改革。", "empowerment", False),
@@ -132,3 +133,21 @@ def test_themes_negatives_cover_every_theme_with_an_it_is_not() -> None:
     negated = {t for _, t, e in CASES if not e}
     assert negated >= set(load_dictionary().themes) - {"whistle_report"}
     assert {t for _, t, e in CASES if e} == set(load_dictionary().themes)
+
+
+def test_themes_negatives_national_reports_have_no_ethnic_autonomy_as_self_governance(
+    matcher: Matcher, national_file
+) -> None:
+    import json
+
+    from govtext.kwic import kwic
+
+    with national_file.open(encoding="utf-8") as fh:
+        docs = [Document(f"n{i}", json.loads(line)["content"]) for i, line in enumerate(fh)]
+    lines = [k for k in kwic(docs, "self_governance", matcher, width=8) if k.status == "counted"]
+    assert lines  # 村民自治 and friends do occur
+    for k in lines:
+        context = k.left + k.match + k.right
+        assert not any(
+            w in context for w in ("自治区", "自治州", "自治县", "高度自治", "民族区域自治", "地方自治")
+        ), context

@@ -258,6 +258,10 @@ class _DocContext:
             si, ss, se = max(si, 0), a, b
             if self.sentences:
                 ss, se = self.sentences[si]
+        # A term broken across lines spans two "sentences": quote both so evidence holds the match.
+        sj = bisect.bisect_left(self.sent_starts, b) - 1
+        if sj > si and sj < len(self.sentences):
+            se = max(se, self.sentences[sj][1])
         pi = bisect.bisect_right(self.par_starts, a) - 1
         return Candidate(
             doc_id=self.doc.doc_id,

@@ -3,6 +3,8 @@
     PYTHONPATH=. python tests/devset/select_units.py ../shared/corpus > /tmp/candidates.tsv
     # the held-out set: another seed, a third of the size, none of the tuning units
     PYTHONPATH=. python tests/devset/select_units.py ../shared/corpus 7 0.34 tests/devset/labels.jsonl
+    # its second batch (appended to heldout.jsonl)
+    PYTHONPATH=. python tests/devset/select_units.py ../shared/corpus 99 0.35 tests/devset/labels.jsonl tests/devset/heldout.jsonl
 
 Hard cases first (THEMES.md): the three autonomous regions, Belt and Road, data
 sharing, enterprise efficiency, AI 赋能, then sentences that mention governance
@@ -99,11 +101,11 @@ def pool(shared: Path, kind: str) -> list[tuple[str, int, int, int, str]]:
     return out
 
 
-def main(shared: Path, seed: int = 20260601, scale: float = 1.0, exclude: Path | None = None) -> None:
+def main(shared: Path, seed: int = 20260601, scale: float = 1.0, exclude: list[Path] | None = None) -> None:
     rng = random.Random(seed)
     seen: set[tuple[str, int, int, int]] = set()
-    if exclude:
-        for line in exclude.read_text(encoding="utf-8").splitlines():
+    for path in exclude or []:
+        for line in path.read_text(encoding="utf-8").splitlines():
             r = json.loads(line)
             seen.add((r["file"], r["row"], r["paragraph"], r["sentence"]))
     for name, words, n0, kind in GROUPS:
@@ -139,5 +141,5 @@ if __name__ == "__main__":
         Path(args[0]),
         int(args[1]) if len(args) > 1 else 20260601,
         float(args[2]) if len(args) > 2 else 1.0,
-        Path(args[3]) if len(args) > 3 else None,
+        [Path(a) for a in args[3:]],
     )
