@@ -290,7 +290,7 @@ def tag(corpus: Corpus, dictionary: str | Path | None = None, *, extra: Sequence
 
     >>> from govtext.documents import Document
     >>> tagged = tag(Corpus.from_documents([Document("d1", "坚持党建引领，推进接诉即办。")]))
-    >>> sorted(tagged.scores["theme"])
+    >>> sorted(tagged.scores.loc[tagged.scores["hits"] > 0, "theme"])
     ['complaint_response', 'party_building']
     """
     from govtext import stages

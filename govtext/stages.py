@@ -54,7 +54,8 @@ def match(corpus: Corpus, dictionary: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = hits_frame(hits)
     names = {t.id: t.name for t in dictionary.themes.values()}
     frame["name"] = frame["theme"].map(names)
-    scores = score_documents(hits, corpus.documents)
+    # Every theme for every document, zeros included, so group figures count absences too.
+    scores = score_documents(hits, corpus.documents, themes=dictionary)
     return frame, scores
 
 
