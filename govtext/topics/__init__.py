@@ -3,7 +3,14 @@
 from govtext.topics.model import METHODS, TopicModel, TopicWarning
 from govtext.topics.quality import TopicQuality, choose_k, coherence, diversity
 from govtext.topics.seeds import names_from_dictionary, resolve_seeds, seeds_from_dictionary
-from govtext.topics.units import DEFAULT_KEEP_POS, DEFAULT_STOPWORDS, Units, build_units, is_content_word
+from govtext.topics.units import (
+    DEFAULT_KEEP_POS,
+    DEFAULT_STOPWORDS,
+    Units,
+    build_units,
+    compound_tokens,
+    is_content_word,
+)
 
 __all__ = [
     "DEFAULT_KEEP_POS",
@@ -16,6 +23,7 @@ __all__ = [
     "build_units",
     "choose_k",
     "coherence",
+    "compound_tokens",
     "diversity",
     "is_content_word",
     "names_from_dictionary",

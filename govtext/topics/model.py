@@ -90,7 +90,11 @@ class TopicModel:
         ``govtext.themes.load_dictionary()`` when available).
     theme_names : mapping topic id → display name, optional
     seed_weight : float
-        Pseudo-counts of all seeds together as a share of the corpus's tokens.
+        Pseudo-counts of all seeds together, as a share of the corpus's tokens, added to the
+        seeded topics' prior (``eta``).
+    seed_noise : float
+        Scale of the random start of seeded topics (free topics start at 1). Below 1 the
+        seeded topics stay close to their seeds: smaller, purer, less coherent topics.
     label_n, label_threshold : topics are labelled with a theme when the theme's terms carry
         at least ``label_threshold`` of the weight of the topic's top ``label_n`` terms.
     top_n : terms per topic for coherence; ``diversity_n`` terms for diversity.
@@ -111,6 +115,7 @@ class TopicModel:
         dictionary: Any = None,
         theme_names: Mapping[str, str] | None = None,
         seed_weight: float = 0.01,
+        seed_noise: float = 1.0,
         alpha: str | float = "symmetric",
         passes: int = 10,
         iterations: int = 100,
@@ -131,6 +136,7 @@ class TopicModel:
         self.dictionary = dictionary
         self.theme_names = theme_names
         self.seed_weight = seed_weight
+        self.seed_noise = seed_noise
         self.alpha = alpha
         self.passes = passes
         self.iterations = iterations
@@ -145,10 +151,21 @@ class TopicModel:
 
     def get_params(self) -> dict[str, Any]:
         keys = (
-            "method k k_range k_rule n_free seed_level seed_weight alpha passes iterations max_iter "
+            "method k k_range k_rule n_free seed_level seed_weight seed_noise alpha passes iterations max_iter "
             "top_n diversity_n label_n label_threshold random_state"
         ).split()
         return {key: getattr(self, key) for key in keys}
+
+    def set_params(self, **params: Any) -> TopicModel:
+        """Change parameters (any ``__init__`` argument); returns ``self``. Refit afterwards."""
+        import inspect
+
+        allowed = set(inspect.signature(type(self).__init__).parameters) - {"self"}
+        for key, value in params.items():
+            if key not in allowed:
+                raise ConfigError(f"TopicModel has no parameter {key!r}; valid: {', '.join(sorted(allowed))}")
+            setattr(self, key, value)
+        return self
 
     def _validate(self) -> None:
         if self.method not in METHODS:
@@ -244,8 +261,12 @@ class TopicModel:
             partly = {t: m for t, m in resolved.missing.items() if m and t not in resolved.dropped}
             if partly:
                 warnings.warn(
-                    f"seed words absent from the units for {len(partly)} topic(s): "
-                    + "; ".join(f"{t}: {', '.join(m)}" for t, m in partly.items()),
+                    "seed words absent from the units (see missing_seeds_): "
+                    + "; ".join(
+                        f"{t} {len(m)} of {len(m) + len(resolved.present[t])}"
+                        + (f" ({', '.join(m)})" if len(m) <= 5 else "")
+                        for t, m in partly.items()
+                    ),
                     TopicWarning,
                     stacklevel=2,
                 )
@@ -301,6 +322,20 @@ class TopicModel:
         self.theme_terms_ = {t: tuple(v) for t, v in theme_terms.items()}
         self.theme_names_ = dict(names)
         self._label()
+        lost = [
+            self.seed_topics_[t]
+            for t in range(self.n_seeded_)
+            if not {term for term, _ in self._top(t, self.label_n)}
+            & set(self.seeds_used_[self.seed_topics_[t]])
+        ]
+        if lost:
+            warnings.warn(
+                f"seeded topic(s) {', '.join(lost)} have none of their seeds among their top {self.label_n} "
+                "terms: the seeds are too rare here to hold a topic (raise seed_weight, lower seed_noise "
+                "or add free topics)",
+                TopicWarning,
+                stacklevel=2,
+            )
         return self
 
     def _candidates(self, resolved: ResolvedSeeds | None) -> list[int]:
@@ -375,6 +410,8 @@ class TopicModel:
                 for i, c in doc:
                     counts[i] += c
             n_seeding = {w: sum(w in resolved.present[t] for t in resolved.topics) for w in index}
+            # Damp the random start of seeded topics so that, at first, they are their seeds.
+            lda.state.sstats[: len(resolved.topics)] *= self.seed_noise
             for t, topic in enumerate(resolved.topics):
                 for w in resolved.present[topic]:
                     lda.state.sstats[t, index[w]] += counts[index[w]] / n_seeding[w]

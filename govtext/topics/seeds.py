@@ -46,12 +46,22 @@ def _dedupe(words: Iterable[str]) -> list[str]:
     return list(seen)
 
 
+def _frameworks(dictionary: Any) -> dict[str, Any]:
+    """Framework id → framework object, whether the dictionary holds a list or a mapping."""
+    frameworks = getattr(dictionary, "frameworks", None) or {}
+    if isinstance(frameworks, Mapping):
+        return {str(k): v for k, v in frameworks.items()}
+    return {str(getattr(f, "id", f)): f for f in frameworks}
+
+
 def seeds_from_dictionary(dictionary: Any, level: str = "theme") -> dict[str, list[str]]:
     """Seed words per theme id (``level="theme"``) or per framework id (``"framework"``).
 
-    ``dictionary`` is what ``govtext.themes.load_dictionary()`` returns: ``.themes``
-    maps id → Theme with ``.framework`` and its terms. A framework's seeds are the union
-    of its themes' terms; a word may seed several topics.
+    ``dictionary`` is what ``govtext.themes.load_dictionary()`` returns: its
+    ``terms_by_theme()`` gives every literal term that counts for a theme (expressions
+    such as 共建共治共享 count for each of their themes, so a word may seed several
+    topics). A framework's seeds are the union of its themes' terms. Regex rules and
+    exclusions have no topic-model counterpart and are not used.
     """
     if level not in SEED_LEVELS:
         raise ConfigError(
@@ -62,25 +72,34 @@ def seeds_from_dictionary(dictionary: Any, level: str = "theme") -> dict[str, li
         raise ConfigError(
             f"seeds_from_dictionary: expected a theme dictionary with a .themes mapping, got {type(dictionary).__name__}"
         )
+    by_theme_fn = getattr(dictionary, "terms_by_theme", None)
+    if callable(by_theme_fn):
+        by_theme = {str(k): list(v) for k, v in by_theme_fn().items()}
+    else:
+        by_theme = {str(tid): _terms_of(theme) for tid, theme in themes.items()}
+    if level == "theme":
+        return {tid: _dedupe(terms) for tid, terms in by_theme.items()}
     out: dict[str, list[str]] = {}
-    for tid, theme in themes.items():
-        key = str(getattr(theme, "framework", "")) if level == "framework" else str(tid)
-        out.setdefault(key, [])
-        out[key].extend(_terms_of(theme))
-    return {k: _dedupe(v) for k, v in out.items()}
+    for fid, framework in _frameworks(dictionary).items():
+        members = getattr(framework, "themes", None) or [
+            tid for tid, t in themes.items() if str(getattr(t, "framework", "")) == fid
+        ]
+        out[fid] = _dedupe(w for tid in members for w in by_theme.get(str(tid), []))
+    for tid, theme in themes.items():  # themes whose framework is not declared
+        fid = str(getattr(theme, "framework", ""))
+        if fid and fid not in out:
+            out[fid] = _dedupe(by_theme.get(str(tid), []))
+    return out
 
 
 def names_from_dictionary(dictionary: Any, level: str = "theme") -> dict[str, str]:
     """Display names per theme or framework id (falls back to the id)."""
+    items: Mapping[str, Any]
     if level == "framework":
-        frameworks = getattr(dictionary, "frameworks", None) or {}
-        items: Iterable[tuple[Any, Any]] = frameworks.items() if isinstance(frameworks, Mapping) else ()
+        items = _frameworks(dictionary)
     else:
-        items = (getattr(dictionary, "themes", None) or {}).items()
-    names = {}
-    for key, obj in items:
-        names[str(key)] = str(getattr(obj, "name", None) or (obj if isinstance(obj, str) else key))
-    return names
+        items = getattr(dictionary, "themes", None) or {}
+    return {str(key): str(getattr(obj, "name", None) or key) for key, obj in items.items()}
 
 
 @dataclass(frozen=True)
