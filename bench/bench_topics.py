@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import json
 import statistics
 import sys
@@ -143,9 +144,10 @@ def main() -> None:
     from sklearn.metrics import roc_auc_score
 
     from govtext.segment import Segmenter
-    from govtext.themes import load_dictionary
     from govtext.topics import TopicModel, TopicWarning, build_units, seeds_from_dictionary
 
+    # Imported by name: govtext.themes may live in another checkout (--themes-from).
+    load_dictionary = importlib.import_module("govtext.themes").load_dictionary
     warnings.simplefilter("ignore", TopicWarning)
     docs = read_reports(args.shared)
     texts = [d.text for d in docs]

@@ -215,3 +215,23 @@ def test_topics_model_seed_page_fits_with_seeds_that_never_occur(seed_page: Path
     assert tm.seed_topics_ == ("grassroots",) and tm.dropped_topics_ == ("never",)
     assert tm.doc_topic_.shape == (len(units), 3)
     assert tm.summary()["npmi"].notna().all()
+
+
+def test_topics_model_fit_topics_and_tables(docs, tmp_path: Path):
+    from govtext.documents import Corpus
+    from govtext.topics import fit_topics, topic_tables, write_topic_tables
+
+    seeds = {"law": ["法治", "普法", "依法执法"], "hotline": ["热线", "诉求"]}
+    tm = fit_topics(docs, tokens_for(docs), method="seeded", k=4, seeds=seeds, **FAST)
+    assert tm.seed_topics_ == ("law", "hotline") and tm.missing_seeds_ == {"law": ("依法执法",)}
+    tables = topic_tables(tm, Corpus.from_documents(docs).to_frame(), "group")
+    assert list(tables) == [
+        "topic_summary",
+        "topic_terms",
+        "topic_k_curve",
+        "doc_topics",
+        "topic_prevalence_by_group",
+    ]
+    paths = write_topic_tables(tables, tmp_path)
+    back = pd.read_csv(paths["topic_summary"], encoding="utf-8-sig", keep_default_na=False)
+    assert back["label"].tolist() == tables["topic_summary"]["label"].tolist()

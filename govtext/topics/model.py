@@ -38,6 +38,7 @@ from govtext.topics.quality import K_RULES, TopicQuality, choose_k, coherence
 from govtext.topics.seeds import (
     SEED_LEVELS,
     ResolvedSeeds,
+    load_theme_dictionary,
     names_from_dictionary,
     resolve_seeds,
     seed_prior,
@@ -60,14 +61,6 @@ class TopicWarning(UserWarning):
 def _identity(tokens: Any) -> Any:
     # Module level so a fitted TF-IDF vectorizer pickles.
     return tokens
-
-
-def _load_default_dictionary() -> Any:
-    try:
-        from govtext.themes import load_dictionary  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    return load_dictionary()
 
 
 class TopicModel:
@@ -212,7 +205,7 @@ class TopicModel:
             names = names_from_dictionary(dictionary, self.seed_level) if dictionary is not None else {}
         else:
             if dictionary is None:
-                dictionary = _load_default_dictionary()
+                dictionary = load_theme_dictionary()
             if dictionary is None:
                 if self.method == "seeded":
                     raise ConfigError(

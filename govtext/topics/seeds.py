@@ -10,11 +10,25 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from govtext.errors import ConfigError
 
 SEED_LEVELS: tuple[str, ...] = ("theme", "framework")
+
+
+def load_theme_dictionary(path: str | Path | None = None) -> Any:
+    """``govtext.themes.load_dictionary(path)``, or None when that package is not installed."""
+    try:
+        from govtext.themes import load_dictionary  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        if path is not None:
+            raise ConfigError(
+                f"cannot read the theme dictionary {path}: govtext.themes is not installed"
+            ) from None
+        return None
+    return load_dictionary(path)
 
 
 def _terms_of(obj: Any) -> list[str]:
