@@ -235,3 +235,12 @@ def test_topics_model_fit_topics_and_tables(docs, tmp_path: Path):
     paths = write_topic_tables(tables, tmp_path)
     back = pd.read_csv(paths["topic_summary"], encoding="utf-8-sig", keep_default_na=False)
     assert back["label"].tolist() == tables["topic_summary"]["label"].tolist()
+
+
+def test_topics_model_seeded_topic_with_too_rare_seeds_is_dropped(units):
+    n_law = sum(toks.count("法治") for toks in units.token_lists)
+    seeds = {"law": ["法治"], "hotline": ["热线", "诉求"]}
+    with pytest.warns(TopicWarning, match=f"only {n_law} time"):
+        tm = TopicModel(method="seeded", k=3, seeds=seeds, min_seed_count=n_law + 1, **FAST).fit(units)
+    assert tm.dropped_topics_ == ("law",) and tm.seed_topics_ == ("hotline",)
+    assert tm.k_ == 2  # 3 declared − 1 dropped

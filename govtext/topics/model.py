@@ -85,6 +85,10 @@ class TopicModel:
     seed_weight : float
         Pseudo-counts of all seeds together, as a share of the corpus's tokens, added to the
         seeded topics' prior (``eta``).
+    min_seed_count : int
+        ``seeded``: a seeded topic whose seeds occur fewer times than this in the units is
+        dropped with a warning (a topic cannot be fitted around a word or two; the keyword
+        rules still count them).
     seed_noise : float
         Scale of the random start of seeded topics (free topics start at 1). Below 1 the
         seeded topics stay close to their seeds: smaller, purer, less coherent topics.
@@ -109,6 +113,7 @@ class TopicModel:
         theme_names: Mapping[str, str] | None = None,
         seed_weight: float = 0.01,
         seed_noise: float = 1.0,
+        min_seed_count: int = 5,
         alpha: str | float = "symmetric",
         passes: int = 10,
         iterations: int = 100,
@@ -130,6 +135,7 @@ class TopicModel:
         self.theme_names = theme_names
         self.seed_weight = seed_weight
         self.seed_noise = seed_noise
+        self.min_seed_count = min_seed_count
         self.alpha = alpha
         self.passes = passes
         self.iterations = iterations
@@ -144,7 +150,7 @@ class TopicModel:
 
     def get_params(self) -> dict[str, Any]:
         keys = (
-            "method k k_range k_rule n_free seed_level seed_weight seed_noise alpha passes iterations max_iter "
+            "method k k_range k_rule n_free seed_level seed_weight seed_noise min_seed_count alpha passes iterations max_iter "
             "top_n diversity_n label_n label_threshold random_state"
         ).split()
         return {key: getattr(self, key) for key in keys}
@@ -160,7 +166,8 @@ class TopicModel:
             setattr(self, key, value)
         return self
 
-    def _validate(self) -> None:
+    def validate(self) -> None:
+        """Raise ConfigError naming the first parameter whose value is not allowed."""
         if self.method not in METHODS:
             raise ConfigError(
                 f"The 'method' parameter of TopicModel must be one of {METHODS}. Got {self.method!r}."
@@ -188,6 +195,10 @@ class TopicModel:
         if self.seed_level not in SEED_LEVELS:
             raise ConfigError(
                 f"The 'seed_level' parameter of TopicModel must be one of {SEED_LEVELS}. Got {self.seed_level!r}."
+            )
+        if not isinstance(self.min_seed_count, int) or self.min_seed_count < 1:
+            raise ConfigError(
+                f"The 'min_seed_count' parameter of TopicModel must be an int ≥ 1. Got {self.min_seed_count!r}."
             )
         if self.n_free is not None and (not isinstance(self.n_free, int) or self.n_free < 0):
             raise ConfigError(
@@ -226,7 +237,7 @@ class TopicModel:
         import pandas as pd
         from gensim.corpora import Dictionary
 
-        self._validate()
+        self.validate()
         if len(units) == 0 or not units.vocabulary:
             raise InputError(
                 "TopicModel.fit: the units are empty (no content word survived build_units); "
@@ -243,14 +254,19 @@ class TopicModel:
         theme_terms, names = self._theme_terms()
         resolved: ResolvedSeeds | None = None
         if self.method == "seeded":
-            resolved = resolve_seeds(theme_terms, vocab)
+            counts: dict[str, int] = {}
+            for toks in units.token_lists:
+                for w in toks:
+                    counts[w] = counts.get(w, 0) + 1
+            resolved = resolve_seeds(theme_terms, vocab, counts, self.min_seed_count)
             for topic in resolved.dropped:
-                warnings.warn(
-                    f"seeded topic {topic!r} dropped: none of its seeds occur in the units "
-                    f"({', '.join(resolved.missing[topic]) or 'no seeds given'})",
-                    TopicWarning,
-                    stacklevel=2,
+                n = resolved.occurrences.get(topic, 0)
+                why = (
+                    f"its seeds occur only {n} time(s) (min_seed_count={self.min_seed_count}), too few to fit a topic"
+                    if n > 0
+                    else f"none of its seeds occur in the units ({', '.join(resolved.missing[topic]) or 'no seeds given'})"
                 )
+                warnings.warn(f"seeded topic {topic!r} dropped: {why}", TopicWarning, stacklevel=2)
             partly = {t: m for t, m in resolved.missing.items() if m and t not in resolved.dropped}
             if partly:
                 warnings.warn(

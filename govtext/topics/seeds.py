@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -123,14 +123,23 @@ class ResolvedSeeds:
     topics: tuple[str, ...]  # seeded topics kept, in the order given
     present: Mapping[str, tuple[str, ...]]  # topic -> its seeds found in the vocabulary
     missing: Mapping[str, tuple[str, ...]]  # topic -> its seeds absent (every topic given)
-    dropped: tuple[str, ...]  # topics none of whose seeds occur
+    dropped: tuple[str, ...]  # topics whose seeds are absent or too rare
+    occurrences: Mapping[str, int] = field(default_factory=dict)  # topic -> seed tokens (-1: not counted)
 
 
-def resolve_seeds(seeds: Mapping[str, Sequence[str]], vocabulary: Sequence[str]) -> ResolvedSeeds:
-    """Split each topic's seeds into present and absent; drop topics with none present."""
+def resolve_seeds(
+    seeds: Mapping[str, Sequence[str]],
+    vocabulary: Sequence[str],
+    counts: Mapping[str, int] | None = None,
+    min_count: int = 1,
+) -> ResolvedSeeds:
+    """Split each topic's seeds into present and absent; drop topics whose present seeds
+    occur fewer than ``min_count`` times in all (``counts``: word → occurrences; without it
+    a topic is dropped only when none of its seeds is in the vocabulary)."""
     vocab = set(vocabulary)
     present: dict[str, tuple[str, ...]] = {}
     missing: dict[str, tuple[str, ...]] = {}
+    occurrences: dict[str, int] = {}
     kept: list[str] = []
     dropped: list[str] = []
     for topic, words in seeds.items():
@@ -141,12 +150,15 @@ def resolve_seeds(seeds: Mapping[str, Sequence[str]], vocabulary: Sequence[str])
         words = _dedupe(words)
         present[topic] = tuple(w for w in words if w in vocab)
         missing[topic] = tuple(w for w in words if w not in vocab)
-        (kept if present[topic] else dropped).append(topic)
+        occurrences[topic] = sum(counts.get(w, 0) for w in present[topic]) if counts is not None else -1
+        enough = bool(present[topic]) and (counts is None or occurrences[topic] >= max(min_count, 1))
+        (kept if enough else dropped).append(topic)
     return ResolvedSeeds(
         topics=tuple(kept),
         present={t: present[t] for t in kept},
         missing=missing,
         dropped=tuple(dropped),
+        occurrences=occurrences,
     )
 
 

@@ -78,8 +78,14 @@ def topics_from_paths(
 ) -> tuple[Corpus, TopicModel]:
     """Read files and folders (``govtext.ingest.read_corpus``), segment them with POS and
     fit topics (``fit_topics`` parameters). Returns the corpus and the fitted model."""
+    import inspect
+
     from govtext.ingest import read_corpus  # type: ignore[import-not-found,unused-ignore]
     from govtext.segment import Segmenter
+
+    # Reject bad model parameters before reading and segmenting a possibly large corpus.
+    accepted = set(inspect.signature(TopicModel).parameters)
+    TopicModel(**{key: v for key, v in fit_params.items() if key in accepted}).validate()
 
     corpus = read_corpus(list(paths), text_column=text_column)
     if not len(corpus):
