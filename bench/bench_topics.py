@@ -49,8 +49,9 @@ def read_reports(shared: Path) -> list[Any]:
     return docs
 
 
-def load_devset(devset: Path, shared: Path) -> list[tuple[str, set[str]]]:
-    """(sentence text, labels) for every labelled reference, checked against its sha1."""
+def load_devset(devset: Path, shared: Path) -> list[tuple[str, set[str], str]]:
+    """(sentence text, labels, split) for every labelled reference, checked against its sha1;
+    split is ``labels`` (the rules' tuning set) or ``heldout``."""
     sys.path.insert(0, str(devset))
     from units import sha1, unit  # the devset's own reader, so references resolve the same way
 
@@ -66,7 +67,7 @@ def load_devset(devset: Path, shared: Path) -> list[tuple[str, set[str]]]:
             _, sentence, _ = unit(shared, ref)
             if sha1(sentence) != ref["sha1"]:
                 raise SystemExit(f"devset reference changed: {ref}")
-            out.append((sentence, set(ref["labels"])))
+            out.append((sentence, set(ref["labels"]), path.stem))
     return out
 
 
@@ -224,23 +225,40 @@ def main() -> None:
             print(f"\nno development set at {args.devset}: ROC AUC not computed")
             return
         dev = load_devset(args.devset, args.shared)
-        shares = sentence_shares(tm, [s for s, _ in dev], seg, dict(tm.units_settings_))
-        print(f"\nROC AUC of the seeded topic's share per development-set sentence ({len(dev)} sentences):")
-        print("| theme | positives | AUC |")
-        print("|---|---|---|")
-        aucs = []
+        shares = sentence_shares(tm, [s for s, _, _ in dev], seg, dict(tm.units_settings_))
+        splits = {"all": np.ones(len(dev), bool)}
+        for split in ("labels", "heldout"):
+            splits[split] = np.array([sp == split for _, _, sp in dev])
+        print(
+            f"\nROC AUC of the seeded topic's share per development-set sentence "
+            f"({', '.join(f'{k} {int(m.sum())}' for k, m in splits.items())} sentences):"
+        )
+        print("| theme | positives (all) | AUC all | AUC labels | AUC heldout |")
+        print("|---|---|---|---|---|")
+        means: dict[str, list[float]] = {k: [] for k in splits}
         for theme in dictionary.themes:
-            y = np.array([theme in labels for _, labels in dev])
+            y = np.array([theme in labels for _, labels, _ in dev])
             if theme not in tm.seed_topics_:
-                print(f"| {theme} | {int(y.sum())} | topic dropped (no seed in the corpus) |")
+                print(
+                    f"| {theme} | {int(y.sum())} | topic dropped (seeds absent or too rare in the corpus) | | |"
+                )
                 continue
             score = shares[:, tm.seed_topics_.index(theme)]
-            if 0 < y.sum() < len(y):
-                auc = roc_auc_score(y, score)
-                aucs.append(auc)
-                print(f"| {theme} | {int(y.sum())} | {auc:.3f} |")
-        if aucs:
-            print(f"| mean over {len(aucs)} themes | | {statistics.mean(aucs):.3f} |")
+            cells = []
+            for name, mask in splits.items():
+                ys = y[mask]
+                if 0 < ys.sum() < len(ys):
+                    auc = roc_auc_score(ys, score[mask])
+                    means[name].append(auc)
+                    cells.append(f"{auc:.3f} ({int(ys.sum())})" if name != "all" else f"{auc:.3f}")
+                else:
+                    cells.append("—")
+            print(f"| {theme} | {int(y.sum())} | " + " | ".join(cells) + " |")
+        print(
+            "| mean | | "
+            + " | ".join(f"{statistics.mean(v):.3f} ({len(v)} themes)" if v else "—" for v in means.values())
+            + " |"
+        )
 
 
 if __name__ == "__main__":

@@ -137,12 +137,11 @@ def test_topics_model_auto_k_keeps_the_curve(units):
     assert tm.k_ == best and tm.doc_topic_.shape[1] == tm.k_
 
 
-def test_topics_model_auto_k_seeded_counts_seeded_topics(units):
-    tm = TopicModel(
-        method="seeded", k="auto", k_range=(1, 5, 2), seeds={"law": ["法治"], "hot": ["热线"]}, **FAST
-    )
-    tm.fit(units)
-    assert tm.k_curve_["k"].tolist() == [2, 3]  # 1 is raised to the 2 seeded topics
+def test_topics_model_auto_k_seeded_ranges_over_free_topics(units):
+    seeds = {"law": ["法治"], "hot": ["热线"]}
+    tm = TopicModel(method="seeded", k="auto", k_range=(1, 5, 2), seeds=seeds, **FAST).fit(units)
+    assert tm.k_curve_["k"].tolist() == [3, 5]  # 2 seeded + 1 or 3 free
+    assert tm.n_seeded_ == 2 and tm.n_free_ == tm.k_ - 2
 
 
 def _q(npmi: float, diversity: float, c_v: float = 0.5) -> TopicQuality:

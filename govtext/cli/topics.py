@@ -57,7 +57,9 @@ def topics(
         Method.lda, "--method", "-m", help="lda, nmf, or seeded (theme-seeded LDA)."
     ),
     k: str = typer.Option("auto", "--k", "-k", help="Number of topics (seeded: seeded + free), or 'auto'."),
-    k_range: str = typer.Option("4,16,2", "--k-range", help="Candidates for --k auto: START,STOP[,STEP]."),
+    k_range: str = typer.Option(
+        "4,16,2", "--k-range", help="Candidates for --k auto: START,STOP[,STEP] (seeded: free topics)."
+    ),
     n_free: int = typer.Option(None, "--n-free", min=0, help="seeded: free topics beside the seeded ones."),
     seed_level: SeedLevel = typer.Option(
         SeedLevel.theme, "--seed-level", help="seeded: one topic per theme or per framework."

@@ -72,7 +72,7 @@ class TopicModel:
     k : int or "auto"
         Number of topics (for ``seeded``: seeded + free). ``"auto"`` fits every K in
         ``range(*k_range)`` and keeps the one ``k_rule`` picks (see ``choose_k``); for
-        ``seeded`` each candidate is raised to at least the number of seeded topics.
+        ``seeded``, ``k_range`` counts the free topics beside the seeded ones.
     n_free : int, optional
         ``seeded`` only: free topics beside the seeded ones; overrides ``k``.
     seeds : mapping topic id → seed words, optional
@@ -111,7 +111,7 @@ class TopicModel:
         seed_level: str = "theme",
         dictionary: Any = None,
         theme_names: Mapping[str, str] | None = None,
-        seed_weight: float = 0.01,
+        seed_weight: float = 0.02,
         seed_noise: float = 1.0,
         min_seed_count: int = 5,
         alpha: str | float = "symmetric",
@@ -354,7 +354,9 @@ class TopicModel:
             if self.n_free is not None:
                 ks = [n_seeded + self.n_free]
             elif self.k == "auto":
-                ks = [max(k, n_seeded) for k in range(*self.k_range)]
+                # The seeded topics are fixed by the dictionary; what K chooses is how many
+                # free topics sit beside them (too few, and common content fills the seeded ones).
+                ks = [n_seeded + f for f in range(*self.k_range)]
             else:
                 ks = [n_seeded + max(int(self.k) - declared, 0)]
         else:

@@ -168,7 +168,7 @@ def seed_prior(
     n_topics: int,
     n_tokens: int,
     *,
-    weight: float = 0.01,
+    weight: float = 0.02,
     base: float | None = None,
 ) -> Any:
     """The ``eta`` prior (topics × vocabulary) of a seeded LDA.
