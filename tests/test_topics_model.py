@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -99,7 +100,9 @@ def test_topics_model_absent_seeds_reported_and_topic_dropped(units):
     assert tm.missing_seeds_ == {"law": ("航天",), "space": ("卫星", "火箭")}
     assert tm.dropped_topics_ == ("space",)
     assert tm.seed_topics_ == ("law",) and tm.k_ == 3  # 4 declared − 1 dropped
-    assert tm.settings()["dropped_topics"] == ["space"]
+    settings = json.loads(json.dumps(tm.settings()))
+    assert settings["dropped_topics"] == ["space"] and settings["seeds_used"] == {"law": ["法治"]}
+    assert settings["k_chosen"] == 3 and settings["units"]["n_units"] == len(units)
 
 
 def test_topics_model_no_topic_left_is_a_config_error(units):

@@ -604,6 +604,7 @@ class TopicModel:
                     "n_seeded": self.n_seeded_,
                     "n_free": self.n_free_,
                     "seed_topics": list(self.seed_topics_),
+                    "seeds_used": {t: list(v) for t, v in self.seeds_used_.items()},
                     "dropped_topics": list(self.dropped_topics_),
                     "missing_seeds": {t: list(m) for t, m in self.missing_seeds_.items()},
                     "npmi": self.quality_.npmi,
