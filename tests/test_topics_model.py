@@ -246,3 +246,9 @@ def test_topics_model_seeded_topic_with_too_rare_seeds_is_dropped(units):
         tm = TopicModel(method="seeded", k=3, seeds=seeds, min_seed_count=n_law + 1, **FAST).fit(units)
     assert tm.dropped_topics_ == ("law",) and tm.seed_topics_ == ("hotline",)
     assert tm.k_ == 2  # 3 declared − 1 dropped
+
+
+def test_topics_model_seeded_without_free_topics_warns(units):
+    with pytest.warns(TopicWarning, match="no free topics"):
+        tm = TopicModel(method="seeded", k=2, seeds={"law": ["法治"], "hot": ["热线"]}, **FAST).fit(units)
+    assert tm.n_free_ == 0 and tm.k_ == 2

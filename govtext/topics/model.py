@@ -331,6 +331,13 @@ class TopicModel:
         self.theme_terms_ = {t: tuple(v) for t, v in theme_terms.items()}
         self.theme_names_ = dict(names)
         self._label()
+        if self.method == "seeded" and self.n_free_ == 0:
+            warnings.warn(
+                f"no free topics beside the {self.n_seeded_} seeded ones (k={self.k!r}): the corpus's common "
+                "content has nowhere to go but the seeded topics; give n_free or a larger k",
+                TopicWarning,
+                stacklevel=2,
+            )
         lost = [
             self.seed_topics_[t]
             for t in range(self.n_seeded_)
