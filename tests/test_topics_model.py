@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -99,7 +100,9 @@ def test_topics_model_absent_seeds_reported_and_topic_dropped(units):
     assert tm.missing_seeds_ == {"law": ("航天",), "space": ("卫星", "火箭")}
     assert tm.dropped_topics_ == ("space",)
     assert tm.seed_topics_ == ("law",) and tm.k_ == 3  # 4 declared − 1 dropped
-    assert tm.settings()["dropped_topics"] == ["space"]
+    settings = json.loads(json.dumps(tm.settings()))
+    assert settings["dropped_topics"] == ["space"] and settings["seeds_used"] == {"law": ["法治"]}
+    assert settings["k_chosen"] == 3 and settings["units"]["n_units"] == len(units)
 
 
 def test_topics_model_no_topic_left_is_a_config_error(units):
@@ -137,12 +140,11 @@ def test_topics_model_auto_k_keeps_the_curve(units):
     assert tm.k_ == best and tm.doc_topic_.shape[1] == tm.k_
 
 
-def test_topics_model_auto_k_seeded_counts_seeded_topics(units):
-    tm = TopicModel(
-        method="seeded", k="auto", k_range=(1, 5, 2), seeds={"law": ["法治"], "hot": ["热线"]}, **FAST
-    )
-    tm.fit(units)
-    assert tm.k_curve_["k"].tolist() == [2, 3]  # 1 is raised to the 2 seeded topics
+def test_topics_model_auto_k_seeded_ranges_over_free_topics(units):
+    seeds = {"law": ["法治"], "hot": ["热线"]}
+    tm = TopicModel(method="seeded", k="auto", k_range=(1, 5, 2), seeds=seeds, **FAST).fit(units)
+    assert tm.k_curve_["k"].tolist() == [3, 5]  # 2 seeded + 1 or 3 free
+    assert tm.n_seeded_ == 2 and tm.n_free_ == tm.k_ - 2
 
 
 def _q(npmi: float, diversity: float, c_v: float = 0.5) -> TopicQuality:
@@ -215,3 +217,38 @@ def test_topics_model_seed_page_fits_with_seeds_that_never_occur(seed_page: Path
     assert tm.seed_topics_ == ("grassroots",) and tm.dropped_topics_ == ("never",)
     assert tm.doc_topic_.shape == (len(units), 3)
     assert tm.summary()["npmi"].notna().all()
+
+
+def test_topics_model_fit_topics_and_tables(docs, tmp_path: Path):
+    from govtext.documents import Corpus
+    from govtext.topics import fit_topics, topic_tables, write_topic_tables
+
+    seeds = {"law": ["法治", "普法", "依法执法"], "hotline": ["热线", "诉求"]}
+    tm = fit_topics(docs, tokens_for(docs), method="seeded", k=4, seeds=seeds, **FAST)
+    assert tm.seed_topics_ == ("law", "hotline") and tm.missing_seeds_ == {"law": ("依法执法",)}
+    tables = topic_tables(tm, Corpus.from_documents(docs).to_frame(), "group")
+    assert list(tables) == [
+        "topic_summary",
+        "topic_terms",
+        "topic_k_curve",
+        "doc_topics",
+        "topic_prevalence_by_group",
+    ]
+    paths = write_topic_tables(tables, tmp_path)
+    back = pd.read_csv(paths["topic_summary"], encoding="utf-8-sig", keep_default_na=False)
+    assert back["label"].tolist() == tables["topic_summary"]["label"].tolist()
+
+
+def test_topics_model_seeded_topic_with_too_rare_seeds_is_dropped(units):
+    n_law = sum(toks.count("法治") for toks in units.token_lists)
+    seeds = {"law": ["法治"], "hotline": ["热线", "诉求"]}
+    with pytest.warns(TopicWarning, match=f"only {n_law} time"):
+        tm = TopicModel(method="seeded", k=3, seeds=seeds, min_seed_count=n_law + 1, **FAST).fit(units)
+    assert tm.dropped_topics_ == ("law",) and tm.seed_topics_ == ("hotline",)
+    assert tm.k_ == 2  # 3 declared − 1 dropped
+
+
+def test_topics_model_seeded_without_free_topics_warns(units):
+    with pytest.warns(TopicWarning, match="no free topics"):
+        tm = TopicModel(method="seeded", k=2, seeds={"law": ["法治"], "hot": ["热线"]}, **FAST).fit(units)
+    assert tm.n_free_ == 0 and tm.k_ == 2

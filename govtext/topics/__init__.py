@@ -2,8 +2,21 @@
 
 from govtext.topics.model import METHODS, TopicModel, TopicWarning
 from govtext.topics.quality import TopicQuality, choose_k, coherence, diversity
-from govtext.topics.seeds import names_from_dictionary, resolve_seeds, seeds_from_dictionary
-from govtext.topics.units import DEFAULT_KEEP_POS, DEFAULT_STOPWORDS, Units, build_units, is_content_word
+from govtext.topics.seeds import (
+    load_theme_dictionary,
+    names_from_dictionary,
+    resolve_seeds,
+    seeds_from_dictionary,
+)
+from govtext.topics.units import (
+    DEFAULT_KEEP_POS,
+    DEFAULT_STOPWORDS,
+    Units,
+    build_units,
+    compound_tokens,
+    is_content_word,
+)
+from govtext.topics.workflow import fit_topics, topic_tables, topics_from_paths, write_topic_tables
 
 __all__ = [
     "DEFAULT_KEEP_POS",
@@ -16,9 +29,15 @@ __all__ = [
     "build_units",
     "choose_k",
     "coherence",
+    "compound_tokens",
     "diversity",
+    "fit_topics",
     "is_content_word",
+    "load_theme_dictionary",
     "names_from_dictionary",
     "resolve_seeds",
     "seeds_from_dictionary",
+    "topic_tables",
+    "topics_from_paths",
+    "write_topic_tables",
 ]

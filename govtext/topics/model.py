@@ -38,6 +38,7 @@ from govtext.topics.quality import K_RULES, TopicQuality, choose_k, coherence
 from govtext.topics.seeds import (
     SEED_LEVELS,
     ResolvedSeeds,
+    load_theme_dictionary,
     names_from_dictionary,
     resolve_seeds,
     seed_prior,
@@ -62,14 +63,6 @@ def _identity(tokens: Any) -> Any:
     return tokens
 
 
-def _load_default_dictionary() -> Any:
-    try:
-        from govtext.themes import load_dictionary  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    return load_dictionary()
-
-
 class TopicModel:
     """Topic model over ``Units`` (see ``build_units``).
 
@@ -79,7 +72,7 @@ class TopicModel:
     k : int or "auto"
         Number of topics (for ``seeded``: seeded + free). ``"auto"`` fits every K in
         ``range(*k_range)`` and keeps the one ``k_rule`` picks (see ``choose_k``); for
-        ``seeded`` each candidate is raised to at least the number of seeded topics.
+        ``seeded``, ``k_range`` counts the free topics beside the seeded ones.
     n_free : int, optional
         ``seeded`` only: free topics beside the seeded ones; overrides ``k``.
     seeds : mapping topic id → seed words, optional
@@ -90,7 +83,15 @@ class TopicModel:
         ``govtext.themes.load_dictionary()`` when available).
     theme_names : mapping topic id → display name, optional
     seed_weight : float
-        Pseudo-counts of all seeds together as a share of the corpus's tokens.
+        Pseudo-counts of all seeds together, as a share of the corpus's tokens, added to the
+        seeded topics' prior (``eta``).
+    min_seed_count : int
+        ``seeded``: a seeded topic whose seeds occur fewer times than this in the units is
+        dropped with a warning (a topic cannot be fitted around a word or two; the keyword
+        rules still count them).
+    seed_noise : float
+        Scale of the random start of seeded topics (free topics start at 1). Below 1 the
+        seeded topics stay close to their seeds: smaller, purer, less coherent topics.
     label_n, label_threshold : topics are labelled with a theme when the theme's terms carry
         at least ``label_threshold`` of the weight of the topic's top ``label_n`` terms.
     top_n : terms per topic for coherence; ``diversity_n`` terms for diversity.
@@ -110,7 +111,9 @@ class TopicModel:
         seed_level: str = "theme",
         dictionary: Any = None,
         theme_names: Mapping[str, str] | None = None,
-        seed_weight: float = 0.01,
+        seed_weight: float = 0.02,
+        seed_noise: float = 1.0,
+        min_seed_count: int = 5,
         alpha: str | float = "symmetric",
         passes: int = 10,
         iterations: int = 100,
@@ -131,6 +134,8 @@ class TopicModel:
         self.dictionary = dictionary
         self.theme_names = theme_names
         self.seed_weight = seed_weight
+        self.seed_noise = seed_noise
+        self.min_seed_count = min_seed_count
         self.alpha = alpha
         self.passes = passes
         self.iterations = iterations
@@ -145,12 +150,24 @@ class TopicModel:
 
     def get_params(self) -> dict[str, Any]:
         keys = (
-            "method k k_range k_rule n_free seed_level seed_weight alpha passes iterations max_iter "
+            "method k k_range k_rule n_free seed_level seed_weight seed_noise min_seed_count alpha passes iterations max_iter "
             "top_n diversity_n label_n label_threshold random_state"
         ).split()
         return {key: getattr(self, key) for key in keys}
 
-    def _validate(self) -> None:
+    def set_params(self, **params: Any) -> TopicModel:
+        """Change parameters (any ``__init__`` argument); returns ``self``. Refit afterwards."""
+        import inspect
+
+        allowed = set(inspect.signature(type(self).__init__).parameters) - {"self"}
+        for key, value in params.items():
+            if key not in allowed:
+                raise ConfigError(f"TopicModel has no parameter {key!r}; valid: {', '.join(sorted(allowed))}")
+            setattr(self, key, value)
+        return self
+
+    def validate(self) -> None:
+        """Raise ConfigError naming the first parameter whose value is not allowed."""
         if self.method not in METHODS:
             raise ConfigError(
                 f"The 'method' parameter of TopicModel must be one of {METHODS}. Got {self.method!r}."
@@ -179,6 +196,10 @@ class TopicModel:
             raise ConfigError(
                 f"The 'seed_level' parameter of TopicModel must be one of {SEED_LEVELS}. Got {self.seed_level!r}."
             )
+        if not isinstance(self.min_seed_count, int) or self.min_seed_count < 1:
+            raise ConfigError(
+                f"The 'min_seed_count' parameter of TopicModel must be an int ≥ 1. Got {self.min_seed_count!r}."
+            )
         if self.n_free is not None and (not isinstance(self.n_free, int) or self.n_free < 0):
             raise ConfigError(
                 f"The 'n_free' parameter of TopicModel must be an int ≥ 0. Got {self.n_free!r}."
@@ -195,7 +216,7 @@ class TopicModel:
             names = names_from_dictionary(dictionary, self.seed_level) if dictionary is not None else {}
         else:
             if dictionary is None:
-                dictionary = _load_default_dictionary()
+                dictionary = load_theme_dictionary()
             if dictionary is None:
                 if self.method == "seeded":
                     raise ConfigError(
@@ -216,7 +237,7 @@ class TopicModel:
         import pandas as pd
         from gensim.corpora import Dictionary
 
-        self._validate()
+        self.validate()
         if len(units) == 0 or not units.vocabulary:
             raise InputError(
                 "TopicModel.fit: the units are empty (no content word survived build_units); "
@@ -233,19 +254,28 @@ class TopicModel:
         theme_terms, names = self._theme_terms()
         resolved: ResolvedSeeds | None = None
         if self.method == "seeded":
-            resolved = resolve_seeds(theme_terms, vocab)
+            counts: dict[str, int] = {}
+            for toks in units.token_lists:
+                for w in toks:
+                    counts[w] = counts.get(w, 0) + 1
+            resolved = resolve_seeds(theme_terms, vocab, counts, self.min_seed_count)
             for topic in resolved.dropped:
-                warnings.warn(
-                    f"seeded topic {topic!r} dropped: none of its seeds occur in the units "
-                    f"({', '.join(resolved.missing[topic]) or 'no seeds given'})",
-                    TopicWarning,
-                    stacklevel=2,
+                n = resolved.occurrences.get(topic, 0)
+                why = (
+                    f"its seeds occur only {n} time(s) (min_seed_count={self.min_seed_count}), too few to fit a topic"
+                    if n > 0
+                    else f"none of its seeds occur in the units ({', '.join(resolved.missing[topic]) or 'no seeds given'})"
                 )
+                warnings.warn(f"seeded topic {topic!r} dropped: {why}", TopicWarning, stacklevel=2)
             partly = {t: m for t, m in resolved.missing.items() if m and t not in resolved.dropped}
             if partly:
                 warnings.warn(
-                    f"seed words absent from the units for {len(partly)} topic(s): "
-                    + "; ".join(f"{t}: {', '.join(m)}" for t, m in partly.items()),
+                    "seed words absent from the units (see missing_seeds_): "
+                    + "; ".join(
+                        f"{t} {len(m)} of {len(m) + len(resolved.present[t])}"
+                        + (f" ({', '.join(m)})" if len(m) <= 5 else "")
+                        for t, m in partly.items()
+                    ),
                     TopicWarning,
                     stacklevel=2,
                 )
@@ -301,6 +331,27 @@ class TopicModel:
         self.theme_terms_ = {t: tuple(v) for t, v in theme_terms.items()}
         self.theme_names_ = dict(names)
         self._label()
+        if self.method == "seeded" and self.n_free_ == 0:
+            warnings.warn(
+                f"no free topics beside the {self.n_seeded_} seeded ones (k={self.k!r}): the corpus's common "
+                "content has nowhere to go but the seeded topics; give n_free or a larger k",
+                TopicWarning,
+                stacklevel=2,
+            )
+        lost = [
+            self.seed_topics_[t]
+            for t in range(self.n_seeded_)
+            if not {term for term, _ in self._top(t, self.label_n)}
+            & set(self.seeds_used_[self.seed_topics_[t]])
+        ]
+        if lost:
+            warnings.warn(
+                f"seeded topic(s) {', '.join(lost)} have none of their seeds among their top {self.label_n} "
+                "terms: the seeds are too rare here to hold a topic (raise seed_weight, lower seed_noise "
+                "or add free topics)",
+                TopicWarning,
+                stacklevel=2,
+            )
         return self
 
     def _candidates(self, resolved: ResolvedSeeds | None) -> list[int]:
@@ -310,7 +361,9 @@ class TopicModel:
             if self.n_free is not None:
                 ks = [n_seeded + self.n_free]
             elif self.k == "auto":
-                ks = [max(k, n_seeded) for k in range(*self.k_range)]
+                # The seeded topics are fixed by the dictionary; what K chooses is how many
+                # free topics sit beside them (too few, and common content fills the seeded ones).
+                ks = [n_seeded + f for f in range(*self.k_range)]
             else:
                 ks = [n_seeded + max(int(self.k) - declared, 0)]
         else:
@@ -375,6 +428,8 @@ class TopicModel:
                 for i, c in doc:
                     counts[i] += c
             n_seeding = {w: sum(w in resolved.present[t] for t in resolved.topics) for w in index}
+            # Damp the random start of seeded topics so that, at first, they are their seeds.
+            lda.state.sstats[: len(resolved.topics)] *= self.seed_noise
             for t, topic in enumerate(resolved.topics):
                 for w in resolved.present[topic]:
                     lda.state.sstats[t, index[w]] += counts[index[w]] / n_seeding[w]
@@ -556,6 +611,7 @@ class TopicModel:
                     "n_seeded": self.n_seeded_,
                     "n_free": self.n_free_,
                     "seed_topics": list(self.seed_topics_),
+                    "seeds_used": {t: list(v) for t, v in self.seeds_used_.items()},
                     "dropped_topics": list(self.dropped_topics_),
                     "missing_seeds": {t: list(m) for t, m in self.missing_seeds_.items()},
                     "npmi": self.quality_.npmi,

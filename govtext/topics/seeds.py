@@ -9,12 +9,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from govtext.errors import ConfigError
 
 SEED_LEVELS: tuple[str, ...] = ("theme", "framework")
+
+
+def load_theme_dictionary(path: str | Path | None = None) -> Any:
+    """``govtext.themes.load_dictionary(path)``, or None when that package is not installed."""
+    try:
+        from govtext.themes import load_dictionary  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        if path is not None:
+            raise ConfigError(
+                f"cannot read the theme dictionary {path}: govtext.themes is not installed"
+            ) from None
+        return None
+    return load_dictionary(path)
 
 
 def _terms_of(obj: Any) -> list[str]:
@@ -46,12 +60,22 @@ def _dedupe(words: Iterable[str]) -> list[str]:
     return list(seen)
 
 
+def _frameworks(dictionary: Any) -> dict[str, Any]:
+    """Framework id → framework object, whether the dictionary holds a list or a mapping."""
+    frameworks = getattr(dictionary, "frameworks", None) or {}
+    if isinstance(frameworks, Mapping):
+        return {str(k): v for k, v in frameworks.items()}
+    return {str(getattr(f, "id", f)): f for f in frameworks}
+
+
 def seeds_from_dictionary(dictionary: Any, level: str = "theme") -> dict[str, list[str]]:
     """Seed words per theme id (``level="theme"``) or per framework id (``"framework"``).
 
-    ``dictionary`` is what ``govtext.themes.load_dictionary()`` returns: ``.themes``
-    maps id → Theme with ``.framework`` and its terms. A framework's seeds are the union
-    of its themes' terms; a word may seed several topics.
+    ``dictionary`` is what ``govtext.themes.load_dictionary()`` returns: its
+    ``terms_by_theme()`` gives every literal term that counts for a theme (expressions
+    such as 共建共治共享 count for each of their themes, so a word may seed several
+    topics). A framework's seeds are the union of its themes' terms. Regex rules and
+    exclusions have no topic-model counterpart and are not used.
     """
     if level not in SEED_LEVELS:
         raise ConfigError(
@@ -62,25 +86,34 @@ def seeds_from_dictionary(dictionary: Any, level: str = "theme") -> dict[str, li
         raise ConfigError(
             f"seeds_from_dictionary: expected a theme dictionary with a .themes mapping, got {type(dictionary).__name__}"
         )
+    by_theme_fn = getattr(dictionary, "terms_by_theme", None)
+    if callable(by_theme_fn):
+        by_theme = {str(k): list(v) for k, v in by_theme_fn().items()}
+    else:
+        by_theme = {str(tid): _terms_of(theme) for tid, theme in themes.items()}
+    if level == "theme":
+        return {tid: _dedupe(terms) for tid, terms in by_theme.items()}
     out: dict[str, list[str]] = {}
-    for tid, theme in themes.items():
-        key = str(getattr(theme, "framework", "")) if level == "framework" else str(tid)
-        out.setdefault(key, [])
-        out[key].extend(_terms_of(theme))
-    return {k: _dedupe(v) for k, v in out.items()}
+    for fid, framework in _frameworks(dictionary).items():
+        members = getattr(framework, "themes", None) or [
+            tid for tid, t in themes.items() if str(getattr(t, "framework", "")) == fid
+        ]
+        out[fid] = _dedupe(w for tid in members for w in by_theme.get(str(tid), []))
+    for tid, theme in themes.items():  # themes whose framework is not declared
+        fid = str(getattr(theme, "framework", ""))
+        if fid and fid not in out:
+            out[fid] = _dedupe(by_theme.get(str(tid), []))
+    return out
 
 
 def names_from_dictionary(dictionary: Any, level: str = "theme") -> dict[str, str]:
     """Display names per theme or framework id (falls back to the id)."""
+    items: Mapping[str, Any]
     if level == "framework":
-        frameworks = getattr(dictionary, "frameworks", None) or {}
-        items: Iterable[tuple[Any, Any]] = frameworks.items() if isinstance(frameworks, Mapping) else ()
+        items = _frameworks(dictionary)
     else:
-        items = (getattr(dictionary, "themes", None) or {}).items()
-    names = {}
-    for key, obj in items:
-        names[str(key)] = str(getattr(obj, "name", None) or (obj if isinstance(obj, str) else key))
-    return names
+        items = getattr(dictionary, "themes", None) or {}
+    return {str(key): str(getattr(obj, "name", None) or key) for key, obj in items.items()}
 
 
 @dataclass(frozen=True)
@@ -90,14 +123,23 @@ class ResolvedSeeds:
     topics: tuple[str, ...]  # seeded topics kept, in the order given
     present: Mapping[str, tuple[str, ...]]  # topic -> its seeds found in the vocabulary
     missing: Mapping[str, tuple[str, ...]]  # topic -> its seeds absent (every topic given)
-    dropped: tuple[str, ...]  # topics none of whose seeds occur
+    dropped: tuple[str, ...]  # topics whose seeds are absent or too rare
+    occurrences: Mapping[str, int] = field(default_factory=dict)  # topic -> seed tokens (-1: not counted)
 
 
-def resolve_seeds(seeds: Mapping[str, Sequence[str]], vocabulary: Sequence[str]) -> ResolvedSeeds:
-    """Split each topic's seeds into present and absent; drop topics with none present."""
+def resolve_seeds(
+    seeds: Mapping[str, Sequence[str]],
+    vocabulary: Sequence[str],
+    counts: Mapping[str, int] | None = None,
+    min_count: int = 1,
+) -> ResolvedSeeds:
+    """Split each topic's seeds into present and absent; drop topics whose present seeds
+    occur fewer than ``min_count`` times in all (``counts``: word → occurrences; without it
+    a topic is dropped only when none of its seeds is in the vocabulary)."""
     vocab = set(vocabulary)
     present: dict[str, tuple[str, ...]] = {}
     missing: dict[str, tuple[str, ...]] = {}
+    occurrences: dict[str, int] = {}
     kept: list[str] = []
     dropped: list[str] = []
     for topic, words in seeds.items():
@@ -108,12 +150,15 @@ def resolve_seeds(seeds: Mapping[str, Sequence[str]], vocabulary: Sequence[str])
         words = _dedupe(words)
         present[topic] = tuple(w for w in words if w in vocab)
         missing[topic] = tuple(w for w in words if w not in vocab)
-        (kept if present[topic] else dropped).append(topic)
+        occurrences[topic] = sum(counts.get(w, 0) for w in present[topic]) if counts is not None else -1
+        enough = bool(present[topic]) and (counts is None or occurrences[topic] >= max(min_count, 1))
+        (kept if enough else dropped).append(topic)
     return ResolvedSeeds(
         topics=tuple(kept),
         present={t: present[t] for t in kept},
         missing=missing,
         dropped=tuple(dropped),
+        occurrences=occurrences,
     )
 
 
@@ -123,7 +168,7 @@ def seed_prior(
     n_topics: int,
     n_tokens: int,
     *,
-    weight: float = 0.01,
+    weight: float = 0.02,
     base: float | None = None,
 ) -> Any:
     """The ``eta`` prior (topics × vocabulary) of a seeded LDA.

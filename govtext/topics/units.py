@@ -14,7 +14,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -130,6 +130,62 @@ def is_content_word(word: str) -> bool:
     return not word.isdigit()
 
 
+COMPOUND_TAG = "compound"
+
+
+def compound_tokens(tokens: Tokens, compounds: Collection[str]) -> Tokens:
+    """Join runs of adjacent tokens that spell a term of ``compounds`` into one token.
+
+    The quanteda ``tokens_compound`` idea: seed phrases the segmenter splits (依法行政 →
+    依法 / 行政) become single tokens, tagged ``"compound"``; the longest match wins and
+    tokens separated by anything in the text are never joined. Returns new Tokens.
+
+    >>> from govtext.segment import Segmenter
+    >>> t = Segmenter().tokens(Document(doc_id="a", text="坚持依法行政"))
+    >>> compound_tokens(t, ["依法行政"]).words[-1]
+    '依法行政'
+    """
+    terms = {c for c in compounds if c}
+    if not terms or not tokens.words:
+        return tokens
+    prefixes = {c[:i] for c in terms for i in range(1, len(c) + 1)}
+    w, st, en = tokens.words, tokens.starts, tokens.ends
+    pos = tokens.pos
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    tags: list[str] = []
+    i, n = 0, len(w)
+    while i < n:
+        best, acc, j = i, w[i], i
+        while acc in prefixes:
+            if acc in terms and j > i:
+                best = j
+            if j + 1 >= n or en[j] != st[j + 1]:
+                break
+            j += 1
+            acc += w[j]
+        if best > i:
+            words.append("".join(w[i : best + 1]))
+            starts.append(st[i])
+            ends.append(en[best])
+            tags.append(COMPOUND_TAG)
+            i = best + 1
+        else:
+            words.append(w[i])
+            starts.append(st[i])
+            ends.append(en[i])
+            tags.append(pos[i] if pos is not None else "")
+            i += 1
+    return replace(
+        tokens,
+        words=tuple(words),
+        starts=tuple(starts),
+        ends=tuple(ends),
+        pos=tuple(tags) if pos is not None else None,
+    )
+
+
 def _tokens_by_doc(docs: Sequence[Document], tokens_list: Sequence[Tokens]) -> list[Tokens]:
     if len(tokens_list) == len(docs) and all(
         t.doc_id == d.doc_id for t, d in zip(tokens_list, docs, strict=True)
@@ -187,6 +243,7 @@ def build_units(
     stopwords: Collection[str] | None = None,
     min_tokens: int = 1,
     keep_words: Collection[str] = (),
+    compounds: Collection[str] = (),
 ) -> Units:
     """Cut documents into units of content words with a bounded vocabulary.
 
@@ -195,7 +252,9 @@ def build_units(
     follow scikit-learn: an int counts units, a float is a share of units. Units with
     fewer than ``min_tokens`` content words after filtering are dropped. ``keep_words``
     (seed words, say) are kept wherever they occur, whatever their tag, stopword status
-    or frequency.
+    or frequency. ``compounds`` (seed phrases, say) are first joined into single tokens
+    where the segmenter split them (see ``compound_tokens``) and then kept like
+    ``keep_words``.
 
     >>> from govtext.segment import Segmenter
     >>> d = Document(doc_id="a", text="居民自治议事会\\n法治社区建设")
@@ -207,9 +266,11 @@ def build_units(
     if unit not in UNIT_KINDS:
         raise ConfigError(f"The 'unit' parameter of build_units must be one of {UNIT_KINDS}. Got {unit!r}.")
     toks_by_doc = _tokens_by_doc(docs, tokens_list)
+    if compounds:
+        toks_by_doc = [compound_tokens(t, compounds) for t in toks_by_doc]
     stop = DEFAULT_STOPWORDS if stopwords is None else frozenset(stopwords)
     keep = frozenset(keep_pos) if keep_pos is not None else None
-    forced = frozenset(keep_words)
+    forced = frozenset(keep_words) | frozenset(compounds)
     pos_used = keep is not None and all(t.pos is not None for t in toks_by_doc)
 
     raw: list[tuple[str, str, tuple[int, int], list[str]]] = []
@@ -257,7 +318,8 @@ def build_units(
         "stopwords": "default" if stopwords is None else len(stop),
         "stopwords_hash": hashlib.blake2b(json.dumps(sorted(stop)).encode(), digest_size=6).hexdigest(),
         "min_tokens": min_tokens,
-        "keep_words": sorted(forced),
+        "keep_words": sorted(frozenset(keep_words)),
+        "compounds": sorted(frozenset(compounds)),
         "n_documents": len(docs),
         "n_units": len(unit_ids),
         "n_empty": n_empty,

@@ -1,0 +1,132 @@
+"""From documents to a fitted topic model and its tables: what the CLI and pipeline call.
+
+``fit_topics`` builds the units (joining the dictionary's seed phrases into tokens so
+seeds and labels can match) and fits a ``TopicModel``; ``topic_tables`` returns the
+model's tables by name; ``write_topic_tables`` writes them as CSV (UTF-8 with BOM, so
+Excel opens the Chinese correctly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from govtext.documents import Corpus, Document
+from govtext.errors import InputError
+from govtext.segment import Tokens
+from govtext.topics.model import TopicModel
+from govtext.topics.seeds import load_theme_dictionary, seeds_from_dictionary
+from govtext.topics.units import DEFAULT_KEEP_POS, build_units
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def fit_topics(
+    documents: Sequence[Document],
+    tokens: Sequence[Tokens],
+    *,
+    method: str = "lda",
+    k: int | str = 10,
+    unit: str = "paragraph",
+    dictionary: Any = None,
+    seed_level: str = "theme",
+    compound_seeds: bool = True,
+    min_df: float = 2,
+    max_df: float = 0.5,
+    keep_pos: Collection[str] | None = DEFAULT_KEEP_POS,
+    stopwords: Collection[str] | None = None,
+    **params: Any,
+) -> TopicModel:
+    """Build units from ``documents``/``tokens`` and fit a TopicModel on them.
+
+    ``dictionary`` (default: ``govtext.themes.load_dictionary()`` when installed) gives
+    the seeds of ``method="seeded"`` and the theme terms every method is labelled with;
+    with ``compound_seeds`` its multi-word terms become single tokens first. Other
+    keyword arguments go to ``TopicModel`` (``k_range``, ``n_free``, ``random_state`` …).
+    """
+    if dictionary is None and params.get("seeds") is None:
+        dictionary = load_theme_dictionary()
+    compounds: list[str] = []
+    if compound_seeds:
+        terms = params.get("seeds")
+        if terms is None and dictionary is not None:
+            terms = seeds_from_dictionary(dictionary, seed_level)
+        compounds = sorted({w for words in (terms or {}).values() for w in words})
+    units = build_units(
+        documents,
+        tokens,
+        unit=unit,
+        min_df=min_df,
+        max_df=max_df,
+        keep_pos=keep_pos,
+        stopwords=stopwords,
+        compounds=compounds,
+    )
+    model = TopicModel(method=method, k=k, dictionary=dictionary, seed_level=seed_level, **params)
+    return model.fit(units)
+
+
+def topics_from_paths(
+    paths: Sequence[str | Path],
+    *,
+    text_column: str | None = None,
+    user_dicts: Sequence[str | Path] = (),
+    dictionary_path: str | Path | None = None,
+    **fit_params: Any,
+) -> tuple[Corpus, TopicModel]:
+    """Read files and folders (``govtext.ingest.read_corpus``), segment them with POS and
+    fit topics (``fit_topics`` parameters). Returns the corpus and the fitted model."""
+    import inspect
+
+    from govtext.ingest import read_corpus  # type: ignore[import-not-found,unused-ignore]
+    from govtext.segment import Segmenter
+
+    # Reject bad model parameters before reading and segmenting a possibly large corpus.
+    accepted = set(inspect.signature(TopicModel).parameters)
+    TopicModel(**{key: v for key, v in fit_params.items() if key in accepted}).validate()
+
+    corpus = read_corpus(list(paths), text_column=text_column)
+    if not len(corpus):
+        raise InputError(
+            f"no documents read from {', '.join(map(str, paths))}: "
+            "check the paths (run `govtext ingest` to see why files were skipped)"
+        )
+    segmenter = Segmenter(user_dicts=user_dicts, pos=True)
+    tokens = [segmenter.tokens(doc) for doc in corpus]
+    if dictionary_path is not None:
+        fit_params["dictionary"] = load_theme_dictionary(dictionary_path)
+    return corpus, fit_topics(corpus.documents, tokens, **fit_params)
+
+
+def topic_tables(
+    model: TopicModel, documents: pd.DataFrame | None = None, by: str | None = None, n_terms: int = 10
+) -> dict[str, pd.DataFrame]:
+    """The model's tables by name, in report order.
+
+    ``topic_summary``, ``topic_terms``, ``topic_k_curve``, ``doc_topics`` (long) and, when
+    ``documents`` (one row per document, ``Corpus.to_frame()``) and ``by`` are given,
+    ``topic_prevalence_by_<by>``.
+    """
+    tables = {
+        "topic_summary": model.summary(n=n_terms),
+        "topic_terms": model.topic_terms(n=n_terms),
+        "topic_k_curve": model.k_curve_,
+        "doc_topics": model.doc_topics_,
+    }
+    if documents is not None and by:
+        tables[f"topic_prevalence_by_{by}"] = model.prevalence_by(documents, by)
+    return tables
+
+
+def write_topic_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> dict[str, Path]:
+    """Write each table to ``out_dir/<name>.csv``; returns the paths by name."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, frame in tables.items():
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        paths[name] = path
+    return paths
