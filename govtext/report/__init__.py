@@ -155,13 +155,12 @@ def write_report(
     info = run_info(result, tables, files.warnings)
     info["report"] = {"formats": fmts, "font": chosen.family if chosen else None}
 
+    svgs = {name: charts.svg(fig, chosen, name) for name, fig in figures.items()}
     if "figures" in fmts:
         for name, fig in figures.items():
-            files[f"svg:{name}"] = atomic_write_text(
-                out / "figures" / f"{name}.svg", charts.svg(fig, chosen, name)
-            )
+            files[f"svg:{name}"] = atomic_write_text(out / "figures" / f"{name}.svg", svgs[name])
             files[f"png:{name}"] = _write_png(out / "figures" / f"{name}.png", fig, chosen, name)
-    page = build_page(result, tables, evidence, order, info, figures, chosen)
+    page = build_page(result, tables, evidence, order, info, svgs)
     if "html" in fmts:
         files["html"] = atomic_write_text(out / "index.html", render_html(page))
     if "md" in fmts:

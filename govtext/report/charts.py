@@ -44,7 +44,7 @@ def svg(fig: Figure, font: FontChoice | None, name: str) -> str:
 
     buf = io.StringIO()
     with matplotlib.rc_context(_rc(font, name)):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
     return text
@@ -57,12 +57,12 @@ def inline_svg(svg_text: str) -> str:
     return re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r'\1 class="chart"', text, count=1)
 
 
-def png(fig: Figure, font: FontChoice | None, name: str, dpi: int = 200) -> bytes:
+def png(fig: Figure, font: FontChoice | None, name: str, dpi: int = 150) -> bytes:
     import matplotlib
 
     buf = io.BytesIO()
     with matplotlib.rc_context(_rc(font, name)):
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 
@@ -176,7 +176,11 @@ def trend_lines(trend: pd.DataFrame, themes: pd.DataFrame, font: FontChoice | No
             ax.grid(alpha=0.3, linewidth=0.5)
             for spine in ("top", "right"):
                 ax.spines[spine].set_visible(False)
-            if not numeric:
+            if numeric:
+                from matplotlib.ticker import MaxNLocator
+
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            else:
                 ax.set_xticks(x, times, rotation=90, fontsize=7)
         for ax in axes[len(frameworks) :]:
             ax.set_visible(False)
@@ -190,12 +194,13 @@ def similarity(sim: pd.DataFrame, font: FontChoice | None) -> Figure:
     groups = list(sim["group"])
     values = sim[groups].to_numpy(dtype=float)
     with matplotlib.rc_context(_rc(font, "similarity")):
-        size = 1.5 + 0.3 * len(groups)
+        size = min(1.5 + 0.3 * len(groups), 11.0)
         fig = _figure(size + 1.0, size, font)
         ax = fig.add_subplot()
         im = ax.imshow(values, cmap="Blues", vmin=0, vmax=1)
-        ax.set_xticks(range(len(groups)), groups, rotation=90)
-        ax.set_yticks(range(len(groups)), groups)
+        small = 9 if len(groups) <= 30 else 6
+        ax.set_xticks(range(len(groups)), groups, rotation=90, fontsize=small)
+        ax.set_yticks(range(len(groups)), groups, fontsize=small)
         fig.colorbar(im, ax=ax, shrink=0.6, label="cosine (TF-IDF)")
         ax.set_title("组间相似度", fontsize=10)
     return fig

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from govtext.report.evidence import doc_anchor
-from govtext.report.fonts import FontChoice
 from govtext.report.render import (
     EvidenceTheme,
     Table,
@@ -56,6 +55,7 @@ class BalancePanel:
     name: str
     legend: list[tuple[str, str]]
     rows: list[BalanceRow]
+    n_empty: int = 0  # groups with no hit of the framework, not drawn
 
 
 @dataclass
@@ -76,6 +76,7 @@ class Page:
     balance: list[BalancePanel]
     trend_svg: Markup | None
     keyness: list[KeynessCard]
+    keyness_compact: Table | None
     topics: list[Table]
     similarity: Table | None
     cooccurrence: Table | None
@@ -93,7 +94,7 @@ class Page:
         out = [("themes", "Themes by group"), ("balance", "Framework balance")]
         if self.trend_svg is not None:
             out.append(("trend", "Trends"))
-        if self.keyness:
+        if self.keyness or self.keyness_compact:
             out.append(("keyness", "Distinctive terms"))
         if self.topics:
             out.append(("topics", "Topics"))
@@ -116,8 +117,7 @@ def build_page(
     evidence: pd.DataFrame,
     groups: list[str],
     info: dict[str, Any],
-    figures: dict[str, Any],
-    font: FontChoice | None,
+    svgs: dict[str, str],
 ) -> Page:
     from govtext.compare import group_labels
     from govtext.report import charts
@@ -171,16 +171,32 @@ def build_page(
                     for r in gs.itertuples(index=False)
                     if r.framework_hits > 0
                 ]
-                rows.append(BalanceRow(g, segs, int(gs["framework_hits"].max()) if len(gs) else 0))
+                total = int(gs["framework_hits"].max()) if len(gs) else 0
+                if total:
+                    rows.append(BalanceRow(g, segs, total))
             fname = str(sub["framework_name"].iloc[0]) if len(sub) else str(fw)
-            balance.append(BalancePanel(str(fw), fname, list(colours.items()), rows))
+            balance.append(BalancePanel(str(fw), fname, list(colours.items()), rows, len(groups) - len(rows)))
 
     trend_svg = None
-    if "trend" in figures:
-        trend_svg = Markup(charts.inline_svg(charts.svg(figures["trend"], font, "trend")))
+    if "trend" in svgs:
+        # Our own matplotlib output (text escaped by matplotlib), so it is markup, not data.
+        trend_svg = Markup(charts.inline_svg(svgs["trend"]))
 
     keyness: list[KeynessCard] = []
-    if "keyness" in tables and len(tables["keyness"]):
+    keyness_compact: Table | None = None
+    if "keyness" in tables and len(tables["keyness"]) and len(groups) > 12:
+        # Many groups (years): one line per group keeps the section readable.
+        kt = tables["keyness"]
+        lines = []
+        for g in groups:
+            sub = kt[kt["group"] == g].head(10)
+            if len(sub):
+                terms = "  ".join(f"{r.term} ({r.log_ratio:.1f})" for r in sub.itertuples(index=False))
+                lines.append([g, terms])
+        keyness_compact = Table(
+            "keyness-compact", "Top terms by group", [result.by, "terms (log ratio)"], lines
+        )
+    elif "keyness" in tables and len(tables["keyness"]):
         kt = tables["keyness"]
         for g in groups:
             sub = kt[kt["group"] == g].head(12)
@@ -276,6 +292,7 @@ def build_page(
         balance=balance,
         trend_svg=trend_svg,
         keyness=keyness,
+        keyness_compact=keyness_compact,
         topics=topics,
         similarity=similarity,
         cooccurrence=cooc,
@@ -285,7 +302,7 @@ def build_page(
         files=files_table,
         methods=flatten({k: v for k, v in info.items() if k != "tables"}),
         appendix=appendix,
-        font=font.family if font else None,
+        font=(info.get("report") or {}).get("font"),
         export_tables=export,
     )
 

@@ -196,10 +196,16 @@ def evidence_sections(
     evidence: pd.DataFrame, themes: pd.DataFrame, group_order: list[str], titles: Mapping[str, str]
 ) -> list[EvidenceTheme]:
     out = []
+    cells = {
+        key: frame.sort_values("rank") for key, frame in evidence.groupby(["theme", "group"], sort=False)
+    }
     for t in themes.itertuples(index=False):
-        sub = evidence[evidence["theme"] == t.theme]
         groups = []
+        n_items = 0
         for g in group_order:
+            cell = cells.get((t.theme, g))
+            if cell is None:
+                continue
             items = [
                 EvidenceItem(
                     group=g,
@@ -210,11 +216,11 @@ def evidence_sections(
                     markdown=markdown_highlight(e.excerpt, e.spans),
                     terms=e.terms,
                 )
-                for e in sub[sub["group"] == g].sort_values("rank").itertuples(index=False)
+                for e in cell.itertuples(index=False)
             ]
-            if items:
-                groups.append((g, items))
+            n_items += len(items)
+            groups.append((g, items))
         out.append(
-            EvidenceTheme(str(t.theme), str(t.name), str(getattr(t, "framework_name", "")), len(sub), groups)
+            EvidenceTheme(str(t.theme), str(t.name), str(getattr(t, "framework_name", "")), n_items, groups)
         )
     return out
