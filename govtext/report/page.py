@@ -251,7 +251,10 @@ def build_page(
     ]
     doc_cols = list(dict.fromkeys(c for c in doc_cols if c in result.documents.columns))
     docs = result.documents[doc_cols].copy()
-    docs["group"] = docs["doc_id"].map(labels)
+    if result.by not in docs.columns:
+        docs["group"] = docs["doc_id"].map(labels)
+    if "path" in docs.columns:
+        docs["path"] = docs["path"].map(lambda p: Path(str(p)).name if p else "")
     docs["hits"] = docs["doc_id"].map(hits_per_doc).fillna(0).astype(int) if hits_per_doc is not None else 0
     documents = table_from_frame("documents", "Documents", docs, max_rows=100_000)
     anchors = [doc_anchor(str(d)) for d in docs["doc_id"]]

@@ -146,7 +146,8 @@ def heat_table(
         cells, st = [str(r)], [""]
         for c in col_order:
             v = pivot.at[r, c]
-            cells.append(fmt(float(v), "share" if percent else "density_per_10k"))
+            v = float(v)
+            cells.append("–" if math.isnan(v) else (f"{v * 100:.1f}%" if percent else f"{v:.2f}"))
             bg, fg = _colour(float(norm.at[r, c]))
             st.append(f"background:{bg};color:{fg}")
         rows.append(cells)
