@@ -151,3 +151,81 @@ def test_report_methods_appendix_has_run_json_facts(written: tuple[Path, dict[st
 def test_report_rejects_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="'pdf'"):
         write_report(make_result(), tmp_path, formats=("html", "pdf"))
+
+
+def test_report_escapes_hostile_group_labels(tmp_path: Path) -> None:
+    result = make_result()
+    docs = result.documents.copy()
+    docs.loc[docs["province"] == "四川", "province"] = "<script>alert(1)</script>{{ 6*7 }}"
+    result.documents = docs
+    files = write_report(result, tmp_path, formats=("html", "md", "figures"))
+    html = files["html"].read_text(encoding="utf-8")
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;{{ 6*7 }}" in html
+    assert "<script" not in files["md"].read_text(encoding="utf-8")
+    assert "<script" not in files["svg:heatmap"].read_text(encoding="utf-8")
+
+
+def test_report_without_cjk_font_says_so_and_keeps_svg_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import govtext.report as report
+
+    monkeypatch.setattr(report, "find_cjk_font", lambda name=None: None)
+    with pytest.warns(report.ReportWarning, match="No CJK font"):
+        files = write_report(make_result(), tmp_path, formats=("html", "json", "figures"))
+    assert files.warnings and "fonts-noto-cjk" in files.warnings[0]
+    info = json.loads(files["json"].read_text(encoding="utf-8"))
+    assert info["warnings"] == files.warnings and info["report"]["font"] is None
+    assert "No CJK font" in files["html"].read_text(encoding="utf-8")
+    svg = files["svg:trend"].read_text(encoding="utf-8")
+    assert "<text" in svg and "三治融合" in svg  # text stays text for the browser to draw
+    assert files["png:trend"].stat().st_size > 0
+
+
+def test_report_named_font_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"No Such Font Sans.*CJK fonts found"):
+        write_report(make_result(), tmp_path, formats=("figures",), font="No Such Font Sans")
+
+
+def test_report_crash_while_writing_leaves_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    first = write_report(make_result(), tmp_path, formats=("json",))["json"]
+    before = first.read_bytes()
+
+    def boom(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    result = make_result()
+    result.name = "changed"
+    with pytest.raises(OSError, match="disk full"):
+        write_report(result, tmp_path, formats=("json",))
+    assert first.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
+
+
+class _FakeTopics:
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "topic": [0, 1],
+                "label": ["接诉即办", "三治融合"],
+                "terms": ["诉求 热线 办理", "自治 法治 德治"],
+            }
+        )
+
+    def prevalence_by(self, documents: pd.DataFrame, field: str) -> pd.DataFrame:
+        groups = sorted(set(documents[field]))
+        return pd.DataFrame({field: groups, "topic_0": 0.5, "topic_1": 0.5}).set_index(field)
+
+
+def test_report_shows_topic_tables(tmp_path: Path) -> None:
+    result = make_result()
+    result.topic_model = _FakeTopics()
+    files = write_report(result, tmp_path, formats=("html", "md", "csv"))
+    assert "csv:topics" in files and "csv:topic_prevalence" in files
+    html = files["html"].read_text(encoding="utf-8")
+    topics = html.split('id="topics"')[1].split("</section>")[0]
+    assert "诉求 热线 办理" in topics and "topic_prevalence" in topics and "浙江" in topics
+    assert "## Topics" in files["md"].read_text(encoding="utf-8")
