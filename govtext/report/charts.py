@@ -101,7 +101,7 @@ def heatmap(
             for i in range(len(groups)):
                 for j in range(len(names)):
                     v = values[i, j]
-                    if np.isfinite(v):
+                    if np.isfinite(v) and v > 0:
                         ax.text(
                             j, i, f"{v:.1f}", ha="center", va="center", fontsize=6.5,
                             color="white" if norm[i, j] > 0.55 else "#222222",
@@ -134,14 +134,22 @@ def framework_balance(balance: pd.DataFrame, groups: list[str], font: FontChoice
                     label=name,
                 )
                 left = [a + b for a, b in zip(left, share.to_numpy(), strict=True)]
-            ax.set_title(str(sub["framework_name"].iloc[0]) if len(sub) else str(fw), fontsize=10)
+            ax.set_title(str(sub["framework_name"].iloc[0]) if len(sub) else str(fw), fontsize=10, pad=18)
             ax.set_xlim(0, 1)
             ax.set_xticks([0, 0.5, 1], ["0", "50%", "100%"])
-            ax.invert_yaxis()
-            ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncol=3, fontsize=7, frameon=False)
+            ax.legend(
+                loc="lower center",
+                bbox_to_anchor=(0.5, 1.0),
+                ncol=3,
+                fontsize=7,
+                frameon=False,
+                borderaxespad=0.2,
+            )
             for spine in ("top", "right"):
                 ax.spines[spine].set_visible(False)
         axes[0].set_yticks(range(len(groups)), groups)
+        axes[0].invert_yaxis()  # shared y: inverting once turns all panels, first group on top
+        axes[0].set_ylim(len(groups) - 0.5, -0.5)
     return fig
 
 
@@ -177,9 +185,11 @@ def trend_lines(trend: pd.DataFrame, themes: pd.DataFrame, font: FontChoice | No
             for spine in ("top", "right"):
                 ax.spines[spine].set_visible(False)
             if numeric:
-                from matplotlib.ticker import MaxNLocator
+                from matplotlib.ticker import MultipleLocator
 
-                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+                # Years read best on round numbers: decades over long spans, else 5 or 1.
+                span = float(x.max() - x.min()) if len(x) else 0.0
+                ax.xaxis.set_major_locator(MultipleLocator(10 if span > 40 else 5 if span > 10 else 1))
             else:
                 ax.set_xticks(x, times, rotation=90, fontsize=7)
         for ax in axes[len(frameworks) :]:
