@@ -424,7 +424,8 @@ def _keyness_arrays(terms: Any, a: Any, b: Any, *, correction: Correction, min_c
         "p": p,
         "p_adj": _adjust(p, correction),
         "log_ratio": np.log2((np.where(a > 0, a, 0.5) / n1) / (np.where(b > 0, b, 0.5) / n2)),
-        "direction": np.where(a / n1 >= b / n2, "+", "-"),
+        # Words, not "+"/"-": a spreadsheet would read a leading sign as a formula.
+        "direction": np.where(a / n1 >= b / n2, "over", "under"),
     }
 
 
@@ -454,8 +455,8 @@ def keyness(
     ``token_counts_*`` map term → count. Terms with fewer than ``min_count`` occurrences in
     both corpora together are not tested (and not counted in the correction). Returns
     ``term, count_target, count_reference, per_10k_target, per_10k_reference, G2, p,
-    p_adj, log_ratio, direction`` sorted by G² (largest first). ``direction`` is ``"+"``
-    when the term is relatively more frequent in the target. ``log_ratio`` is
+    p_adj, log_ratio, direction`` sorted by G² (largest first). ``direction`` is ``"over"``
+    when the term is relatively more frequent in the target (else ``"under"``). ``log_ratio`` is
     log2(relative frequency in target / in reference), a zero count replaced by 0.5.
     G² is that of the full 2×2 table (term / all other terms × target / reference).
     """
@@ -522,7 +523,7 @@ def keyness_by_group(
     for i, g in enumerate(order):
         a = m.getrow(i).toarray().ravel()
         cols = _keyness_arrays(terms, a, total - a, correction=correction, min_count=min_count)
-        picked = np.flatnonzero((cols["direction"] == "+") & (cols["p_adj"] < alpha))
+        picked = np.flatnonzero((cols["direction"] == "over") & (cols["p_adj"] < alpha))
         if len(picked) > top:
             # Only the largest G² are shown: partial selection beats sorting 100k terms per group.
             picked = picked[np.argpartition(-cols["G2"][picked], top - 1)[:top]]

@@ -216,8 +216,13 @@ class _FakeTopics:
         )
 
     def prevalence_by(self, documents: pd.DataFrame, field: str) -> pd.DataFrame:
-        groups = sorted(set(documents[field]))
-        return pd.DataFrame({field: groups, "topic_0": 0.5, "topic_1": 0.5}).set_index(field)
+        # Long form, as govtext.topics gives it: field, topic, label, prevalence, n_units.
+        rows = [
+            (g, t, label, share, 3)
+            for g in sorted(set(documents[field]))
+            for t, label, share in ((0, "接诉即办", 0.25), (1, "三治融合", 0.75))
+        ]
+        return pd.DataFrame(rows, columns=[field, "topic", "label", "prevalence", "n_units"])
 
 
 def test_report_shows_topic_tables(tmp_path: Path) -> None:
@@ -227,5 +232,16 @@ def test_report_shows_topic_tables(tmp_path: Path) -> None:
     assert "csv:topics" in files and "csv:topic_prevalence" in files
     html = files["html"].read_text(encoding="utf-8")
     topics = html.split('id="topics"')[1].split("</section>")[0]
-    assert "诉求 热线 办理" in topics and "topic_prevalence" in topics and "浙江" in topics
+    assert "诉求 热线 办理" in topics and "浙江" in topics
+    # Prevalence is shown as groups × topics, shares in percent.
+    prevalence = topics.split('id="table-topic_prevalence"')[1].split("</table>")[0]
+    assert ">1 三治融合</th>" in prevalence and '<th scope="row">浙江</th>' in prevalence
+    assert ">75.0%</td>" in prevalence
     assert "## Topics" in files["md"].read_text(encoding="utf-8")
+
+
+def test_report_hides_share_table_when_groups_hold_one_document(tmp_path: Path) -> None:
+    result = make_result(by="doc_id")
+    html = write_report(result, tmp_path, formats=("html",))["html"].read_text(encoding="utf-8")
+    assert 'id="table-density"' in html and 'id="table-share"' not in html
+    assert "0 or 100%" in html

@@ -113,6 +113,7 @@ def write_report(
     formats: Iterable[str] | str = FORMATS,
     font: str | None = None,
     *,
+    title: str | None = None,
     evidence_per_cell: int = 3,
 ) -> ReportFiles:
     """Write the report of ``result`` into ``out_dir`` and return every file written.
@@ -121,6 +122,7 @@ def write_report(
     family or file for the figures; by default the first CJK font on the system is used,
     and when there is none the report says so (``files.warnings``, run.json, the HTML
     and a ReportWarning) and SVG figures keep their text as text for the browser to draw.
+    ``title`` heads the page (default: the run's name).
     """
     from govtext.compare import group_labels, group_order
     from govtext.report import charts
@@ -160,7 +162,7 @@ def write_report(
         for name, fig in figures.items():
             files[f"svg:{name}"] = atomic_write_text(out / "figures" / f"{name}.svg", svgs[name])
             files[f"png:{name}"] = _write_png(out / "figures" / f"{name}.png", fig, chosen, name)
-    page = build_page(result, tables, evidence, order, info, svgs)
+    page = build_page(result, tables, evidence, order, info, svgs, title)
     if "html" in fmts:
         files["html"] = atomic_write_text(out / "index.html", render_html(page))
     if "md" in fmts:

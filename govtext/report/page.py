@@ -118,6 +118,7 @@ def build_page(
     groups: list[str],
     info: dict[str, Any],
     svgs: dict[str, str],
+    title: str | None = None,
 ) -> Page:
     from govtext.compare import group_labels
     from govtext.report import charts
@@ -144,7 +145,9 @@ def build_page(
             note="Colour is scaled within each theme (column), so rare and common themes are both readable; "
             "95% Poisson intervals are in the theme_density table.",
         )  # fmt: skip
-        share = heat_table(
+        # With one document per group every share is 0 or 100%: the table would say nothing.
+        one_each = bool(len(td)) and int(td["n_docs"].max()) <= 1
+        share = None if one_each else heat_table(
             "share", "Share of documents mentioning the theme", td.assign(col=td["theme"].map(names)),
             row="group", col="col", value="share_docs", col_order=[names[t] for t in theme_ids],
             row_order=groups, per_column=False, percent=True, corner=by_label, spans=spans,
@@ -204,11 +207,7 @@ def build_page(
                 shown = sub[["term", "G2", "log_ratio", "count_target", "p_adj"]]
                 keyness.append(KeynessCard(g, table_from_frame(f"keyness-{g}", g, shown)))
 
-    topics = [
-        table_from_frame(k, TITLES.get(k, k), v, max_rows=200)
-        for k, v in tables.items()
-        if k.startswith("topic")
-    ]
+    topics = [_topic_table(k, v, result.by, groups) for k, v in tables.items() if k.startswith("topic")]
 
     similarity = None
     if "similarity" in tables and len(tables["similarity"]):
@@ -285,7 +284,7 @@ def build_page(
         export["files"] = manifest
     appendix = [table_from_frame(k, TITLES.get(k, k), v, max_rows=3000) for k, v in tables.items()]
     return Page(
-        title=result.name,
+        title=title or result.name,
         by=result.by,
         time_field=result.time_field,
         summary=summary,
@@ -308,6 +307,26 @@ def build_page(
         font=(info.get("report") or {}).get("font"),
         export_tables=export,
     )
+
+
+def _topic_table(key: str, frame: pd.DataFrame, by: str, groups: list[str]) -> Table:
+    """Topic tables as given, except prevalence in long form, which reads better as groups × topics."""
+    cols = set(frame.columns)
+    group_col = by if by in cols else ("group" if "group" in cols else None)
+    if group_col and {"topic", "prevalence"} <= cols:
+        label = frame["label"].astype(str) if "label" in cols else frame["topic"].astype(str)
+        long = frame.assign(
+            col=[f"{t} {lab}" for t, lab in zip(frame["topic"], label, strict=True)],
+            row=frame[group_col].astype(str),
+        )
+        col_order = list(dict.fromkeys(long.sort_values("topic")["col"]))
+        row_order = [g for g in groups if g in set(long["row"])] or list(dict.fromkeys(long["row"]))
+        return heat_table(
+            key, "Mean topic share by group", long, row="row", col="col", value="prevalence",
+            col_order=col_order, row_order=row_order, per_column=True, percent=True,
+            corner=f"{by} \\ topic", note="Colour is scaled within each topic (column).",
+        )  # fmt: skip
+    return table_from_frame(key, TITLES.get(key, key), frame, max_rows=200)
 
 
 def _env(markdown: bool = False) -> Any:
