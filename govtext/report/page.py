@@ -216,7 +216,8 @@ def build_page(
         long = sim.melt(id_vars="group", var_name="other", value_name="cos")
         similarity = heat_table(
             "similarity", "Cosine similarity of TF-IDF term profiles", long, row="group", col="other",
-            value="cos", col_order=sg, row_order=sg, per_column=False,
+            value="cos", col_order=sg, row_order=sg, per_column=False, skip_diagonal=True,
+            note="Colour runs from the least to the most similar pair of different groups; the diagonal is grey.",
         )  # fmt: skip
 
     cooc = None
