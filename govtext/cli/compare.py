@@ -29,9 +29,8 @@ def compare(
     from govtext.errors import GovtextError
 
     try:
-        from govtext.pipeline import analyze
-
         from govtext.compare import compare_all, density_matrix
+        from govtext.pipeline import analyze
 
         result = analyze([str(p) for p in paths], by=by, time_field=time_field or "")
         tables = result.tables or compare_all(result)

@@ -34,7 +34,6 @@ def report(
     started = time.perf_counter()
     try:
         from govtext.pipeline import analyze
-
         from govtext.report import _formats, write_report
 
         fmts = _formats(formats)  # a bad format fails before the analysis, not after it
