@@ -150,7 +150,8 @@ def write_report(
 
     figures: dict[str, Any] = {}
     if "html" in fmts or "figures" in fmts:
-        figures = _figures(tables, result, order, chosen)
+        # The page itself only shows the trend chart; the rest are for papers.
+        figures = _figures(tables, result, order, chosen, only=None if "figures" in fmts else {"trend"})
 
     for w in files.warnings:
         warnings.warn(w, ReportWarning, stacklevel=2)
@@ -189,18 +190,30 @@ def _write_png(path: Path, fig: Any, font: FontChoice | None, name: str) -> Path
 
 
 def _figures(
-    tables: dict[str, pd.DataFrame], result: RunResult, groups: list[str], font: FontChoice | None
+    tables: dict[str, pd.DataFrame],
+    result: RunResult,
+    groups: list[str],
+    font: FontChoice | None,
+    only: set[str] | None = None,
 ) -> dict[str, Any]:
     from govtext.report import charts
 
+    def wanted(name: str) -> bool:
+        return only is None or name in only
+
     figs: dict[str, Any] = {}
     themes = result.themes
-    if "theme_density" in tables and len(themes) and groups:
+    if wanted("heatmap") and "theme_density" in tables and len(themes) and groups:
         figs["heatmap"] = charts.heatmap(tables["theme_density"], themes, groups, font)
-    if "framework_balance" in tables and len(tables["framework_balance"]) and groups:
+    if (
+        wanted("framework_balance")
+        and "framework_balance" in tables
+        and len(tables["framework_balance"])
+        and groups
+    ):
         figs["framework_balance"] = charts.framework_balance(tables["framework_balance"], groups, font)
-    if "trend" in tables and len(tables["trend"]):
+    if wanted("trend") and "trend" in tables and len(tables["trend"]):
         figs["trend"] = charts.trend_lines(tables["trend"], themes, font)
-    if "similarity" in tables and len(tables["similarity"]) > 1:
+    if wanted("similarity") and "similarity" in tables and len(tables["similarity"]) > 1:
         figs["similarity"] = charts.similarity(tables["similarity"], font)
     return figs
