@@ -178,9 +178,12 @@ def trend_lines(trend: pd.DataFrame, themes: pd.DataFrame, font: FontChoice | No
                 s = trend[trend["theme"] == t.theme].set_index("time")["density_per_10k"].reindex(times)
                 ax.plot(x, s.to_numpy(dtype=float), marker="o", markersize=2.5, linewidth=1.4,
                         color=PALETTE[k % len(PALETTE)], label=str(t.name))  # fmt: skip
-            ax.set_title(str(fw_themes["framework_name"].iloc[0]) if len(fw_themes) else str(fw), fontsize=10)
+            ax.set_title(
+                str(fw_themes["framework_name"].iloc[0]) if len(fw_themes) else str(fw), fontsize=10, pad=22
+            )
             ax.set_ylabel("每万字", fontsize=8)
-            ax.legend(fontsize=7, frameon=False, loc="upper left")
+            # Above the panel, under its title: inside it would hide the early, flat years.
+            ax.legend(fontsize=7, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
             ax.grid(alpha=0.3, linewidth=0.5)
             for spine in ("top", "right"):
                 ax.spines[spine].set_visible(False)

@@ -284,7 +284,7 @@ def build_page(
     export = {"evidence": ev_export, "documents": docs}
     if manifest is not None:
         export["files"] = manifest
-    appendix = [table_from_frame(k, TITLES.get(k, k), v, max_rows=3000) for k, v in tables.items()]
+    appendix = [table_from_frame(k, TITLES.get(k, k), v, max_rows=1000) for k, v in tables.items()]
     return Page(
         title=title or result.name,
         by=result.by,
