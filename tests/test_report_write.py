@@ -245,3 +245,15 @@ def test_report_hides_share_table_when_groups_hold_one_document(tmp_path: Path) 
     html = write_report(result, tmp_path, formats=("html",))["html"].read_text(encoding="utf-8")
     assert 'id="table-density"' in html and 'id="table-share"' not in html
     assert "0 or 100%" in html
+
+
+def test_report_with_no_hits_and_one_group(tmp_path: Path) -> None:
+    empty = make_result()
+    empty.hits = empty.hits.iloc[0:0]
+    empty.scores = empty.scores.iloc[0:0]
+    files = write_report(empty, tmp_path / "empty", formats=("html", "md", "csv", "json", "xlsx", "figures"))
+    html = files["html"].read_text(encoding="utf-8")
+    assert "No sentence carries this theme." in html and 'id="table-density"' in html
+    assert json.loads(files["json"].read_text(encoding="utf-8"))["counts"]["hits"] == 0
+    one = write_report(make_result(by="source"), tmp_path / "one", formats=("html", "figures"))
+    assert '<th scope="row">测试</th>' in one["html"].read_text(encoding="utf-8")
