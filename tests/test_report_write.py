@@ -255,5 +255,5 @@ def test_report_with_no_hits_and_one_group(tmp_path: Path) -> None:
     html = files["html"].read_text(encoding="utf-8")
     assert "No sentence carries this theme." in html and 'id="table-density"' in html
     assert json.loads(files["json"].read_text(encoding="utf-8"))["counts"]["hits"] == 0
-    one = write_report(make_result(by="source"), tmp_path / "one", formats=("html", "figures"))
+    one = write_report(make_result(by="source"), tmp_path / "one", formats=("html",))
     assert '<th scope="row">测试</th>' in one["html"].read_text(encoding="utf-8")
