@@ -257,3 +257,11 @@ def test_report_with_no_hits_and_one_group(tmp_path: Path) -> None:
     assert json.loads(files["json"].read_text(encoding="utf-8"))["counts"]["hits"] == 0
     one = write_report(make_result(by="source"), tmp_path / "one", formats=("html",))
     assert '<th scope="row">测试</th>' in one["html"].read_text(encoding="utf-8")
+
+
+def test_report_density_cells_carry_counts_and_interval(written: tuple[Path, dict[str, Path]]) -> None:
+    html = written[1]["html"].read_text(encoding="utf-8")
+    density = html.split('id="table-density"')[1].split("</table>")[0]
+    tips = re.findall(r'title="([^"]*)"', density)
+    assert len(tips) == 3 * 12
+    assert any(t.startswith("接诉即办: 2 hits in") and "95% CI" in t for t in tips)

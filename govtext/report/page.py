@@ -138,12 +138,18 @@ def build_page(
     if "theme_density" in tables:
         td = tables["theme_density"]
         by_label = f"{result.by} \\ theme"
+        # Hover text: the counts and interval behind each rate.
+        tips = [
+            f"{r.name}: {int(r.hits)} hits in {int(r.chars):,} characters ({int(r.n_docs)} documents); "
+            f"95% CI {r.ci_low:.2f}–{r.ci_high:.2f}"
+            for r in td.itertuples(index=False)
+        ]
         density = heat_table(
-            "density", "Hits per 10,000 characters", td.assign(col=td["theme"].map(names)),
+            "density", "Hits per 10,000 characters", td.assign(col=td["theme"].map(names), tip=tips),
             row="group", col="col", value="density_per_10k", col_order=[names[t] for t in theme_ids],
-            row_order=groups, corner=by_label, spans=spans,
+            row_order=groups, corner=by_label, spans=spans, tip="tip",
             note="Colour is scaled within each theme (column), so rare and common themes are both readable; "
-            "95% Poisson intervals are in the theme_density table.",
+            "Hover over a cell for its hits and 95% Poisson interval (all are in the theme_density table).",
         )  # fmt: skip
         # With one document per group every share is 0 or 100%: the table would say nothing.
         per_group = td.drop_duplicates("group")["n_docs"]

@@ -81,6 +81,7 @@ class Table:
     total_rows: int = 0
     spans: list[tuple[str, int]] = field(default_factory=list)
     text_columns: list[bool] = field(default_factory=list)  # left-aligned, wrapping columns
+    tips: list[list[str]] = field(default_factory=list)  # hover text per cell, parallel to rows
 
     def markdown(self) -> str:
         cell = md_escape
@@ -144,6 +145,7 @@ def heat_table(
     corner: str = "",
     spans: list[tuple[str, int]] | None = None,
     skip_diagonal: bool = False,
+    tip: str | None = None,
 ) -> Table:
     """A pivot with cells coloured by value (scaled per column when ``per_column``).
 
@@ -153,6 +155,7 @@ def heat_table(
     pivot = frame.pivot_table(index=row, columns=col, values=value, aggfunc="first", sort=False)
     pivot = pivot.reindex(index=row_order, columns=col_order)
     shown = pivot.copy()
+    tip_at = frame.drop_duplicates([row, col]).set_index([row, col])[tip].to_dict() if tip is not None else {}
     if skip_diagonal:
         for r in row_order:
             if r in pivot.columns:
@@ -167,9 +170,10 @@ def heat_table(
     else:
         top = pivot.max().max()
         norm = pivot / top if top and not math.isnan(top) else pivot * float("nan")
-    rows, styles = [], []
+    rows, styles, tips = [], [], []
     for r in row_order:
         cells, st = [str(r)], [""]
+        tips.append(["", *(str(tip_at.get((r, c), "")) for c in col_order)])
         for c in col_order:
             v = float(shown.at[r, c])
             cells.append("–" if math.isnan(v) else (f"{v * 100:.1f}%" if percent else f"{v:.2f}"))
@@ -181,7 +185,15 @@ def heat_table(
         rows.append(cells)
         styles.append(st)
     return Table(
-        key, title, [corner or row, *map(str, col_order)], rows, styles, note, len(rows), spans or []
+        key,
+        title,
+        [corner or row, *map(str, col_order)],
+        rows,
+        styles,
+        note,
+        len(rows),
+        spans or [],
+        tips=tips if tip is not None else [],
     )
 
 
