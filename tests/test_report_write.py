@@ -265,3 +265,40 @@ def test_report_density_cells_carry_counts_and_interval(written: tuple[Path, dic
     tips = re.findall(r'title="([^"]*)"', density)
     assert len(tips) == 3 * 12
     assert any(t.startswith("接诉即办: 2 hits in") and "95% CI" in t for t in tips)
+
+
+def test_report_many_groups_and_documents_stay_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from report_fixtures import _result_from_documents
+
+    import govtext.report as report
+    import govtext.report.page as page
+    from govtext.documents import Document
+
+    # Small limits keep the test fast; the logic is the same at 150 groups and 2,000 documents.
+    monkeypatch.setattr(report, "MAX_GROUPS_PAGE", 20)
+    monkeypatch.setattr(page, "MAX_DOCUMENTS_PAGE", 300)
+    base = make_result().corpus.documents
+    docs = [
+        Document(doc_id=f"d{i:05d}", text=base[i % len(base)].text, meta={"author": f"作者{i % 60:03d}"})
+        for i in range(450)
+    ]
+    result = _result_from_documents("many", docs, [], "author", None)
+    files = write_report(result, tmp_path, formats=("html", "csv"))
+    html = files["html"].read_text(encoding="utf-8")
+    density = html.split('id="table-density"')[1].split("</table>")[0]
+    assert density.count('<th scope="row">') == 20
+    assert "60 groups: the page shows the 20 largest" in html
+    assert "450 documents: only the" in html
+    listed = re.findall(r'<tr class="doc" id="(doc-[^"]+)"', html)
+    assert 0 < len(listed) < len(docs)
+    assert set(re.findall(r'href="#(doc-[^"]+)"', html)) <= set(listed)
+    assert len(pd.read_csv(files["csv:documents"], encoding="utf-8-sig")) == len(docs)
+    assert pd.read_csv(files["csv:theme_density"], encoding="utf-8-sig")["group"].nunique() == 60
+    # The largest groups win (8 documents before 7), kept in group order.
+    labels = result.documents.set_index("doc_id")["author"]
+    top = report.largest_groups(sorted(set(labels)), labels, result.documents, 20)
+    assert len(top) == 20 and top == sorted(top)
+    counts = labels.value_counts()
+    assert counts[top].min() >= counts.drop(top).max()

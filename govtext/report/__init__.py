@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from govtext.results import RunResult
 
 FORMATS = ("html", "md", "csv", "json", "xlsx", "figures")
+# Beyond these, pages and figures show the largest groups only (the tables keep all).
+MAX_GROUPS_PAGE = 150
+MAX_GROUPS_FIGURE = 60
 
 __all__ = [
     "FORMATS",
@@ -151,7 +154,8 @@ def write_report(
     figures: dict[str, Any] = {}
     if "html" in fmts or "figures" in fmts:
         # The page itself only shows the trend chart; the rest are for papers.
-        figures = _figures(tables, result, order, chosen, only=None if "figures" in fmts else {"trend"})
+        fig_groups = largest_groups(order, groups, result.documents, MAX_GROUPS_FIGURE)
+        figures = _figures(tables, result, fig_groups, chosen, only=None if "figures" in fmts else {"trend"})
 
     for w in files.warnings:
         warnings.warn(w, ReportWarning, stacklevel=2)
@@ -163,7 +167,8 @@ def write_report(
         for name, fig in figures.items():
             files[f"svg:{name}"] = atomic_write_text(out / "figures" / f"{name}.svg", svgs[name])
             files[f"png:{name}"] = _write_png(out / "figures" / f"{name}.png", fig, chosen, name)
-    page = build_page(result, tables, evidence, order, info, svgs, title)
+    shown = largest_groups(order, groups, result.documents, MAX_GROUPS_PAGE)
+    page = build_page(result, tables, evidence, shown, info, svgs, title, n_groups=len(order))
     if "html" in fmts:
         files["html"] = atomic_write_text(out / "index.html", render_html(page))
     if "md" in fmts:
@@ -177,6 +182,22 @@ def write_report(
     if "json" in fmts:
         files["json"] = atomic_write_text(out / "run.json", dumps_json(info))
     return files
+
+
+def largest_groups(order: list[str], labels: pd.Series, documents: pd.DataFrame, limit: int) -> list[str]:
+    """The ``limit`` groups with most documents (then characters), kept in ``order``."""
+    if len(order) <= limit:
+        return order
+    import pandas as pd
+
+    chars = documents["n_chars"].to_numpy() if "n_chars" in documents.columns else 0
+    size = (
+        pd.DataFrame({"group": labels.to_numpy(), "chars": chars})
+        .groupby("group")["chars"]
+        .agg(["size", "sum"])
+    )
+    top = set(size.sort_values(["size", "sum"], ascending=False).index[:limit])
+    return [g for g in order if g in top]
 
 
 def _write_png(path: Path, fig: Any, font: FontChoice | None, name: str) -> Path:
@@ -215,5 +236,8 @@ def _figures(
     if wanted("trend") and "trend" in tables and len(tables["trend"]):
         figs["trend"] = charts.trend_lines(tables["trend"], themes, font)
     if wanted("similarity") and "similarity" in tables and len(tables["similarity"]) > 1:
-        figs["similarity"] = charts.similarity(tables["similarity"], font)
+        sim = tables["similarity"]
+        keep = [g for g in sim["group"] if g in set(groups)]
+        sim = sim[sim["group"].isin(keep)][["group", *keep]]
+        figs["similarity"] = charts.similarity(sim, font)
     return figs

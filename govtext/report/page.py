@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from govtext.results import RunResult
 
 TEMPLATES = Path(__file__).parent / "templates"
+MAX_DOCUMENTS_PAGE = 2000
 
 # What each named table is, for headings and the Markdown/HTML appendix.
 TITLES = {
@@ -71,6 +72,7 @@ class Page:
     time_field: str | None
     summary: list[tuple[str, str]]
     warnings: list[str]
+    notes: list[str]
     density: Table | None
     share: Table | None
     balance: list[BalancePanel]
@@ -119,6 +121,8 @@ def build_page(
     info: dict[str, Any],
     svgs: dict[str, str],
     title: str | None = None,
+    *,
+    n_groups: int | None = None,
 ) -> Page:
     from govtext.compare import group_labels
     from govtext.report import charts
@@ -219,7 +223,7 @@ def build_page(
     similarity = None
     if "similarity" in tables and len(tables["similarity"]):
         sim = tables["similarity"]
-        sg = list(sim["group"])
+        sg = [g for g in sim["group"] if g in set(groups)]
         long = sim.melt(id_vars="group", var_name="other", value_name="cos")
         similarity = heat_table(
             "similarity", "Cosine similarity of TF-IDF term profiles", long, row="group", col="other",
@@ -263,8 +267,23 @@ def build_page(
     if "path" in docs.columns:
         docs["path"] = docs["path"].map(lambda p: Path(str(p)).name if p else "")
     docs["hits"] = docs["doc_id"].map(hits_per_doc).fillna(0).astype(int) if hits_per_doc is not None else 0
-    documents = table_from_frame("documents", "Documents", docs, max_rows=100_000)
-    anchors = [doc_anchor(str(d)) for d in docs["doc_id"]]
+    listed = docs
+    notes: list[str] = []
+    if len(docs) > MAX_DOCUMENTS_PAGE:
+        # A page listing 100,000 documents is no use; list the ones the evidence cites.
+        cited = set(evidence["doc_id"].astype(str)) if len(evidence) else set()
+        listed = docs[docs["doc_id"].astype(str).isin(cited)]
+        notes.append(
+            f"{len(docs):,} documents: only the {len(listed):,} cited as evidence are listed here; "
+            "all are in the documents table (CSV, Excel)."
+        )
+    if n_groups is not None and n_groups > len(groups):
+        notes.append(
+            f"{n_groups:,} groups: the page shows the {len(groups)} largest (most documents, then characters); "
+            "the CSV and Excel tables have every group."
+        )
+    documents = table_from_frame("documents", "Documents", listed, max_rows=MAX_DOCUMENTS_PAGE)
+    anchors = [doc_anchor(str(d)) for d in listed["doc_id"]]
 
     files_table = None
     manifest = result.corpus.manifest() if result.corpus is not None else None
@@ -297,6 +316,7 @@ def build_page(
         time_field=result.time_field,
         summary=summary,
         warnings=list(info.get("warnings", [])),
+        notes=notes,
         density=density,
         share=share,
         balance=balance,
