@@ -32,7 +32,7 @@ def compare(
         from govtext.compare import compare_all, density_matrix
         from govtext.pipeline import analyze
 
-        result = analyze([str(p) for p in paths], by=by, time_field=time_field or "")
+        result = analyze([str(p) for p in paths], by=by, time_field=time_field or "", config=_config(table))
         tables = result.tables or compare_all(result)
         if table not in tables:
             raise GovtextError(f"no table {table!r} in this run; tables: {', '.join(tables)}")
@@ -51,6 +51,16 @@ def compare(
         _print(shown, title, value_format="density_per_10k")
     else:
         _print(frame, table)
+
+
+def _config(table: str) -> Any:
+    """The default pipeline, without the topic model unless a topic table is asked for."""
+    from govtext.pipeline import default_pipeline
+
+    cfg = default_pipeline()
+    if not table.startswith("topic"):
+        cfg.topics.enabled = False  # seconds of fitting that no other table needs
+    return cfg
 
 
 def _print(frame: Any, title: str, max_rows: int = 60, value_format: str | None = None) -> None:
