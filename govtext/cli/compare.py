@@ -69,9 +69,12 @@ def _print(frame: Any, title: str, max_rows: int = 60, value_format: str | None 
 
     from govtext.report.render import fmt
 
+    from pandas.api.types import is_numeric_dtype
+
     t = Table(title=title, show_lines=False)
     for i, col in enumerate(frame.columns):
-        t.add_column(str(col), justify="left" if i == 0 else "right")
+        numeric = i > 0 and is_numeric_dtype(frame[col])
+        t.add_column(str(col), justify="right" if numeric else "left")
     for row in frame.head(max_rows).itertuples(index=False):
         t.add_row(
             *(
