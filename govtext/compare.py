@@ -71,23 +71,24 @@ def poisson_interval(count: Any, confidence: float = 0.95) -> tuple[Any, Any]:
     ``low = χ²(α/2; 2k)/2`` (0 when k = 0) and ``high = χ²(1-α/2; 2k+2)/2``.
     """
     import numpy as np
-    from scipy.stats import chi2
+    from scipy.special import gammaincinv
 
+    # χ²(q; 2k)/2 is the q-quantile of Gamma(k, 1): gammaincinv(k, q).
     k = np.asarray(count, dtype=float)
     alpha = 1.0 - confidence
-    low = np.where(k > 0, chi2.ppf(alpha / 2, 2 * np.maximum(k, 1e-300)) / 2, 0.0)
-    high = chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
+    low = np.where(k > 0, gammaincinv(np.maximum(k, 1e-300), alpha / 2), 0.0)
+    high = gammaincinv(k + 1, 1 - alpha / 2)
     return low, high
 
 
 def wilson_interval(successes: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
     """Wilson score interval for a binomial proportion; NaN where ``n`` is 0."""
     import numpy as np
-    from scipy.stats import norm
+    from scipy.special import ndtri
 
     x = np.asarray(successes, dtype=float)
     n_ = np.asarray(n, dtype=float)
-    z = norm.ppf(1 - (1 - confidence) / 2)
+    z = ndtri(1 - (1 - confidence) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / n_
         denom = 1 + z**2 / n_
@@ -381,7 +382,65 @@ def _g2(a: Any, b: Any, n1: float, n2: float) -> Any:
     for o, e in zip(obs, exp, strict=True):
         with np.errstate(divide="ignore", invalid="ignore"):
             total += np.where(o > 0, o * np.log(o / e), 0.0)
-    return 2 * total
+    # Rounding can leave -1e-15 where observed equals expected; G² is never negative.
+    return np.maximum(2 * total, 0.0)
+
+
+_KEYNESS_COLUMNS = [
+    "term",
+    "count_target",
+    "count_reference",
+    "per_10k_target",
+    "per_10k_reference",
+    "G2",
+    "p",
+    "p_adj",
+    "log_ratio",
+    "direction",
+]
+
+
+def _keyness_arrays(terms: Any, a: Any, b: Any, *, correction: Correction, min_count: int) -> dict[str, Any]:
+    """The keyness columns as arrays, for the terms tested (``a + b >= min_count``)."""
+    import numpy as np
+    from scipy.special import erfc
+
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    n1, n2 = float(a.sum()), float(b.sum())
+    keep = (a + b) >= min_count if n1 > 0 and n2 > 0 else np.zeros(a.shape, dtype=bool)
+    terms = np.asarray(terms, dtype=object)[keep]
+    a, b = a[keep], b[keep]
+    n1, n2 = max(n1, 1.0), max(n2, 1.0)
+    g2 = _g2(a, b, n1, n2)
+    p = erfc(np.sqrt(g2 / 2))  # survival function of χ² with one degree of freedom
+    return {
+        "term": terms,
+        "count_target": a.astype(int),
+        "count_reference": b.astype(int),
+        "per_10k_target": a / n1 * 10_000,
+        "per_10k_reference": b / n2 * 10_000,
+        "G2": g2,
+        "p": p,
+        "p_adj": _adjust(p, correction),
+        "log_ratio": np.log2((np.where(a > 0, a, 0.5) / n1) / (np.where(b > 0, b, 0.5) / n2)),
+        # Words, not "+"/"-": a spreadsheet would read a leading sign as a formula.
+        "direction": np.where(a / n1 >= b / n2, "over", "under"),
+    }
+
+
+def _keyness_frame(cols: dict[str, Any], rows: Any = None) -> pd.DataFrame:
+    """The arrays (or the ``rows`` selected from them) as a frame sorted by G², then term."""
+    import numpy as np
+    import pandas as pd
+
+    out = pd.DataFrame(
+        {k: (v if rows is None else v[rows]) for k, v in cols.items()}, columns=_KEYNESS_COLUMNS
+    )
+    if not len(out):
+        return out
+    order = np.lexsort((out["term"].to_numpy(), -out["G2"].to_numpy()))
+    return out.iloc[order].reset_index(drop=True)
 
 
 def keyness(
@@ -396,55 +455,45 @@ def keyness(
     ``token_counts_*`` map term → count. Terms with fewer than ``min_count`` occurrences in
     both corpora together are not tested (and not counted in the correction). Returns
     ``term, count_target, count_reference, per_10k_target, per_10k_reference, G2, p,
-    p_adj, log_ratio, direction`` sorted by G² (largest first). ``direction`` is ``"+"``
-    when the term is relatively more frequent in the target. ``log_ratio`` is
+    p_adj, log_ratio, direction`` sorted by G² (largest first). ``direction`` is ``"over"``
+    when the term is relatively more frequent in the target (else ``"under"``). ``log_ratio`` is
     log2(relative frequency in target / in reference), a zero count replaced by 0.5.
+    G² is that of the full 2×2 table (term / all other terms × target / reference).
     """
-    import numpy as np
     import pandas as pd
-    from scipy.stats import chi2
 
     t = pd.Series(token_counts_target, dtype="float64")
     r = pd.Series(token_counts_reference, dtype="float64")
-    n1, n2 = float(t.sum()), float(r.sum())
-    cols = [
-        "term",
-        "count_target",
-        "count_reference",
-        "per_10k_target",
-        "per_10k_reference",
-        "G2",
-        "p",
-        "p_adj",
-        "log_ratio",
-        "direction",
-    ]
-    if n1 == 0 or n2 == 0:
-        return pd.DataFrame(columns=cols)
     both = pd.concat([t.rename("a"), r.rename("b")], axis=1).fillna(0.0)
-    both = both[(both["a"] + both["b"]) >= min_count]
-    a = both["a"].to_numpy()
-    b = both["b"].to_numpy()
-    g2 = _g2(a, b, n1, n2)
-    p = chi2.sf(g2, 1)
-    lr = np.log2((np.where(a > 0, a, 0.5) / n1) / (np.where(b > 0, b, 0.5) / n2))
-    out = pd.DataFrame(
-        {
-            "term": both.index.astype(str),
-            "count_target": a.astype(int),
-            "count_reference": b.astype(int),
-            "per_10k_target": a / n1 * 10_000,
-            "per_10k_reference": b / n2 * 10_000,
-            "G2": g2,
-            "p": p,
-            "p_adj": _adjust(p, correction),
-            "log_ratio": lr,
-            "direction": np.where(a / n1 >= b / n2, "+", "-"),
-        }
+    cols = _keyness_arrays(
+        both.index.to_numpy(),
+        both["a"].to_numpy(),
+        both["b"].to_numpy(),
+        correction=correction,
+        min_count=min_count,
     )
-    return out.sort_values(["G2", "term"], ascending=[False, True], kind="mergesort").reset_index(drop=True)[
-        cols
-    ]
+    return _keyness_frame(cols)
+
+
+def _group_term_matrix(
+    doc_term_counts: pd.DataFrame, documents: pd.DataFrame, by: str
+) -> tuple[Any, list[str], Any]:
+    """Pooled counts as a sparse groups × terms matrix, the group order and the terms."""
+    import numpy as np
+    import pandas as pd
+    from scipy.sparse import coo_matrix
+
+    _check_columns(doc_term_counts, "doc_term_counts", ("doc_id", "term", "count"))
+    groups = group_labels(documents, by)
+    dtc = doc_term_counts[doc_term_counts["doc_id"].isin(groups.index)]
+    order = [g for g in group_order(groups) if g in set(groups[groups.index.isin(dtc["doc_id"])])]
+    g_codes = pd.Categorical(dtc["doc_id"].map(groups), categories=order).codes
+    t_codes, terms = pd.factorize(dtc["term"], sort=True)
+    m = coo_matrix(
+        (dtc["count"].to_numpy(dtype=float), (g_codes, t_codes)), shape=(len(order), len(terms))
+    ).tocsr()
+    m.sum_duplicates()
+    return m, order, np.asarray(terms, dtype=object)
 
 
 def keyness_by_group(
@@ -465,28 +514,25 @@ def keyness_by_group(
     rank`` then those of :func:`keyness` (``count_target`` is the group, ``count_reference``
     the rest).
     """
+    import numpy as np
     import pandas as pd
 
-    _check_columns(doc_term_counts, "doc_term_counts", ("doc_id", "term", "count"))
-    groups = group_labels(documents, by)
-    dtc = doc_term_counts.assign(group=doc_term_counts["doc_id"].map(groups))
-    dtc = dtc.dropna(subset=["group"])
-    by_group = dtc.groupby(["group", "term"])["count"].sum()
-    total = dtc.groupby("term")["count"].sum()
+    m, order, terms = _group_term_matrix(doc_term_counts, documents, by)
+    total = np.asarray(m.sum(axis=0)).ravel()
     frames = []
-    for g in group_order(groups):
-        if g not in by_group.index.get_level_values(0):
-            continue
-        target = by_group.loc[g]
-        reference = total.sub(target, fill_value=0)
-        reference = reference[reference > 0]
-        k = keyness(target, reference, correction=correction, min_count=min_count)
-        k = k[(k["direction"] == "+") & (k["p_adj"] < alpha)].head(top)
+    for i, g in enumerate(order):
+        a = m.getrow(i).toarray().ravel()
+        cols = _keyness_arrays(terms, a, total - a, correction=correction, min_count=min_count)
+        picked = np.flatnonzero((cols["direction"] == "over") & (cols["p_adj"] < alpha))
+        if len(picked) > top:
+            # Only the largest G² are shown: partial selection beats sorting 100k terms per group.
+            picked = picked[np.argpartition(-cols["G2"][picked], top - 1)[:top]]
+        k = _keyness_frame(cols, picked).head(top)
         k.insert(0, "rank", range(1, len(k) + 1))
         k.insert(0, "group", g)
         frames.append(k)
     if not frames:
-        return pd.DataFrame(columns=["group", "rank", *keyness({}, {}).columns])
+        return pd.DataFrame(columns=["group", "rank", *_KEYNESS_COLUMNS])
     return pd.concat(frames, ignore_index=True)
 
 
@@ -506,26 +552,12 @@ def group_similarity(
     """
     import numpy as np
     import pandas as pd
-    from scipy.sparse import csr_matrix
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.metrics.pairwise import cosine_similarity
 
-    _check_columns(doc_term_counts, "doc_term_counts", ("doc_id", "term", "count"))
-    groups = group_labels(documents, by)
-    dtc = doc_term_counts.assign(group=doc_term_counts["doc_id"].map(groups)).dropna(subset=["group"])
-    pooled = dtc.groupby(["group", "term"])["count"].sum().reset_index()
-    order = [g for g in group_order(groups) if g in set(pooled["group"])]
+    m, order, _terms = _group_term_matrix(doc_term_counts, documents, by)
     if not order:
         return pd.DataFrame(columns=["group"])
-    g_index = {g: i for i, g in enumerate(order)}
-    terms = {t: i for i, t in enumerate(sorted(set(pooled["term"])))}
-    m = csr_matrix(
-        (
-            pooled["count"].to_numpy(dtype=float),
-            (pooled["group"].map(g_index).to_numpy(), pooled["term"].map(terms).to_numpy()),
-        ),
-        shape=(len(order), len(terms)),
-    )
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(m)
     sim = np.clip(cosine_similarity(tfidf), 0.0, 1.0)
     out = pd.DataFrame(sim, columns=order)

@@ -8,6 +8,7 @@ of a term in a document is one hit in its sentence.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -175,3 +176,108 @@ def make_doc_term_counts(docs: list[Document]) -> pd.DataFrame:
             counts[text[i : i + 2]] = counts.get(text[i : i + 2], 0) + 1
         rows.extend((doc.doc_id, t, n) for t, n in sorted(counts.items()))
     return pd.DataFrame(rows, columns=["doc_id", "term", "count"])
+
+
+def _result_from_documents(
+    name: str, docs: list[Document], files: list[FileRecord], by: str, time_field: str | None
+) -> RunResult:
+    from govtext.sentences import split_sentences
+
+    rows = []
+    for doc in docs:
+        sents = split_sentences(doc.text)
+        starts = [a for a, _ in sents]
+        import bisect
+
+        for theme, tname, _en, _fw, _fwn, terms in THEMES:
+            for term in terms:
+                for m in re.finditer(re.escape(term), doc.text):
+                    si = max(bisect.bisect_right(starts, m.start()) - 1, 0)
+                    a, b = sents[si]
+                    rows.append(
+                        (
+                            doc.doc_id,
+                            theme,
+                            tname,
+                            f"{theme}.{term}",
+                            term,
+                            m.start(),
+                            m.end(),
+                            si,
+                            doc.text[a:b],
+                            a,
+                            1.0,
+                        )
+                    )
+    hits = pd.DataFrame(
+        rows,
+        columns=[
+            "doc_id",
+            "theme",
+            "name",
+            "rule",
+            "term",
+            "start",
+            "end",
+            "sentence_index",
+            "sentence",
+            "sentence_start",
+            "weight",
+        ],
+    )
+    corpus = Corpus(documents=docs, files=files)
+    return RunResult(
+        name=name,
+        by=by,
+        corpus=corpus,
+        documents=corpus.to_frame(),
+        hits=hits,
+        scores=score(hits, docs),
+        themes=themes_frame(),
+        time_field=time_field,
+        settings={"matcher": "tests/report_fixtures.py literal terms", "by": by},
+    )
+
+
+def provincial_result(folder: Path) -> RunResult:
+    """The provincial reports read with pandas (not govtext.ingest) and tagged by literal terms."""
+    docs, files = [], []
+    for path in sorted(folder.glob("*.csv")):
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str).fillna("")
+        for i, row in enumerate(frame.itertuples(index=False)):
+            docs.append(
+                Document(
+                    doc_id=f"{path.stem}-{i}",
+                    text=row.full_text,
+                    title=row.title,
+                    meta={"province": row.province, "year": row.year},
+                    provenance=Provenance(path=str(path), format="csv", encoding="utf-8-sig", position=i),
+                )
+            )
+        files.append(
+            FileRecord(str(path), "read", n_documents=len(frame), encoding="utf-8-sig", format="csv")
+        )
+    return _result_from_documents("provincial-reports-2026", docs, files, "province", None)
+
+
+def national_result(path: Path) -> RunResult:
+    """The national reports (JSON Lines) by year, with a trend over year."""
+    import json
+
+    docs = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        year = "" if rec.get("year") is None else str(rec["year"])
+        docs.append(
+            Document(
+                doc_id=f"national-{i}",
+                text=rec["content"],
+                title=rec["title"],
+                meta={"year": year},
+                provenance=Provenance(path=str(path), format="jsonl", encoding="utf-8", position=i),
+            )
+        )
+    files = [FileRecord(str(path), "read", n_documents=len(docs), encoding="utf-8", format="jsonl")]
+    return _result_from_documents("national-reports", docs, files, "year", "year")

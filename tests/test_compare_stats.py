@@ -34,7 +34,7 @@ def test_compare_keyness_matches_hand_computed_g2() -> None:
     assert row["p"] == pytest.approx(chi2.sf(g2, 1), rel=1e-12)
     # Relative frequencies 1% and 0.5%: twice as frequent, log ratio 1.
     assert row["log_ratio"] == pytest.approx(1.0)
-    assert row["direction"] == "+"
+    assert row["direction"] == "over"
     assert (row["count_target"], row["count_reference"]) == (10, 20)
     assert row["per_10k_target"] == pytest.approx(100.0)
     # And scipy's G-test of the same table agrees.
@@ -44,7 +44,7 @@ def test_compare_keyness_matches_hand_computed_g2() -> None:
 
 def test_compare_keyness_zero_count_and_direction() -> None:
     k = keyness({"甲": 0, "乙": 100}, {"甲": 8, "乙": 92}, min_count=1, correction="none").set_index("term")
-    assert k.loc["甲", "direction"] == "-"
+    assert k.loc["甲", "direction"] == "under"
     # A zero count is taken as 0.5 for the log ratio (Hardie), so it stays finite.
     assert k.loc["甲", "log_ratio"] == pytest.approx(math.log2((0.5 / 100) / (8 / 100)))
     assert np.isfinite(k["G2"]).all() and (k["G2"] >= 0).all()

@@ -22,14 +22,18 @@ from govtext.results import RunResult
 def app(monkeypatch: pytest.MonkeyPatch) -> tuple[typer.Typer, list[dict[str, object]]]:
     calls: list[dict[str, object]] = []
 
-    def analyze(paths: list[str], *, by: str, time_field: str = "") -> RunResult:
-        calls.append({"paths": paths, "by": by, "time_field": time_field})
+    def analyze(paths: list[str], *, by: str, time_field: str = "", config: object = None) -> RunResult:
+        call: dict[str, object] = {"paths": paths, "by": by, "time_field": time_field}
+        if config is not None:
+            call["topics"] = config.topics.enabled  # type: ignore[attr-defined]
+        calls.append(call)
         if by == "nosuch":
             raise InputError("cannot group by 'nosuch': the documents have no such field")
         return make_result(time_field=time_field or None, by=by)
 
     fake = types.ModuleType("govtext.pipeline")
     fake.analyze = analyze  # type: ignore[attr-defined]
+    fake.default_pipeline = lambda: types.SimpleNamespace(topics=types.SimpleNamespace(enabled=True))  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "govtext.pipeline", fake)
     app = typer.Typer()
     cli_compare.register(app)
@@ -41,7 +45,7 @@ def test_report_cli_compare_prints_density_table(app: tuple[typer.Typer, list[di
     typer_app, calls = app
     res = CliRunner().invoke(typer_app, ["compare", "some/dir", "--by", "province"])
     assert res.exit_code == 0, res.output
-    assert calls == [{"paths": ["some/dir"], "by": "province", "time_field": ""}]
+    assert calls == [{"paths": ["some/dir"], "by": "province", "time_field": "", "topics": False}]
     for text in ("北京", "浙江", "接诉即办", "吹哨报到", "per 10,000"):
         assert text in res.output
 

@@ -151,3 +151,154 @@ def test_report_methods_appendix_has_run_json_facts(written: tuple[Path, dict[st
 def test_report_rejects_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="'pdf'"):
         write_report(make_result(), tmp_path, formats=("html", "pdf"))
+
+
+def test_report_escapes_hostile_group_labels(tmp_path: Path) -> None:
+    result = make_result()
+    docs = result.documents.copy()
+    docs.loc[docs["province"] == "四川", "province"] = "<script>alert(1)</script>{{ 6*7 }}"
+    result.documents = docs
+    files = write_report(result, tmp_path, formats=("html", "md", "figures"))
+    html = files["html"].read_text(encoding="utf-8")
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;{{ 6*7 }}" in html
+    assert "<script" not in files["md"].read_text(encoding="utf-8")
+    assert "<script" not in files["svg:heatmap"].read_text(encoding="utf-8")
+
+
+def test_report_without_cjk_font_says_so_and_keeps_svg_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import govtext.report as report
+
+    monkeypatch.setattr(report, "find_cjk_font", lambda name=None: None)
+    with pytest.warns(report.ReportWarning, match="No CJK font"):
+        files = write_report(make_result(), tmp_path, formats=("html", "json", "figures"))
+    assert files.warnings and "fonts-noto-cjk" in files.warnings[0]
+    info = json.loads(files["json"].read_text(encoding="utf-8"))
+    assert info["warnings"] == files.warnings and info["report"]["font"] is None
+    assert "No CJK font" in files["html"].read_text(encoding="utf-8")
+    svg = files["svg:trend"].read_text(encoding="utf-8")
+    assert "<text" in svg and "三治融合" in svg  # text stays text for the browser to draw
+    assert files["png:trend"].stat().st_size > 0
+
+
+def test_report_named_font_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"No Such Font Sans.*CJK fonts found"):
+        write_report(make_result(), tmp_path, formats=("figures",), font="No Such Font Sans")
+
+
+def test_report_crash_while_writing_leaves_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    first = write_report(make_result(), tmp_path, formats=("json",))["json"]
+    before = first.read_bytes()
+
+    def boom(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    result = make_result()
+    result.name = "changed"
+    with pytest.raises(OSError, match="disk full"):
+        write_report(result, tmp_path, formats=("json",))
+    assert first.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
+
+
+class _FakeTopics:
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "topic": [0, 1],
+                "label": ["接诉即办", "三治融合"],
+                "terms": ["诉求 热线 办理", "自治 法治 德治"],
+            }
+        )
+
+    def prevalence_by(self, documents: pd.DataFrame, field: str) -> pd.DataFrame:
+        # Long form, as govtext.topics gives it: field, topic, label, prevalence, n_units.
+        rows = [
+            (g, t, label, share, 3)
+            for g in sorted(set(documents[field]))
+            for t, label, share in ((0, "接诉即办", 0.25), (1, "三治融合", 0.75))
+        ]
+        return pd.DataFrame(rows, columns=[field, "topic", "label", "prevalence", "n_units"])
+
+
+def test_report_shows_topic_tables(tmp_path: Path) -> None:
+    result = make_result()
+    result.topic_model = _FakeTopics()
+    files = write_report(result, tmp_path, formats=("html", "md", "csv"))
+    assert "csv:topics" in files and "csv:topic_prevalence" in files
+    html = files["html"].read_text(encoding="utf-8")
+    topics = html.split('id="topics"')[1].split("</section>")[0]
+    assert "诉求 热线 办理" in topics and "浙江" in topics
+    # Prevalence is shown as groups × topics, shares in percent.
+    prevalence = topics.split('id="table-topic_prevalence"')[1].split("</table>")[0]
+    assert ">1 三治融合</th>" in prevalence and '<th scope="row">浙江</th>' in prevalence
+    assert ">75.0%</td>" in prevalence
+    assert "## Topics" in files["md"].read_text(encoding="utf-8")
+
+
+def test_report_hides_share_table_when_groups_hold_one_document(tmp_path: Path) -> None:
+    result = make_result(by="doc_id")
+    html = write_report(result, tmp_path, formats=("html",))["html"].read_text(encoding="utf-8")
+    assert 'id="table-density"' in html and 'id="table-share"' not in html
+    assert "0 or 100%" in html
+
+
+def test_report_with_no_hits_and_one_group(tmp_path: Path) -> None:
+    empty = make_result()
+    empty.hits = empty.hits.iloc[0:0]
+    empty.scores = empty.scores.iloc[0:0]
+    files = write_report(empty, tmp_path / "empty", formats=("html", "md", "csv", "json", "xlsx", "figures"))
+    html = files["html"].read_text(encoding="utf-8")
+    assert "No sentence carries this theme." in html and 'id="table-density"' in html
+    assert json.loads(files["json"].read_text(encoding="utf-8"))["counts"]["hits"] == 0
+    one = write_report(make_result(by="source"), tmp_path / "one", formats=("html",))
+    assert '<th scope="row">测试</th>' in one["html"].read_text(encoding="utf-8")
+
+
+def test_report_density_cells_carry_counts_and_interval(written: tuple[Path, dict[str, Path]]) -> None:
+    html = written[1]["html"].read_text(encoding="utf-8")
+    density = html.split('id="table-density"')[1].split("</table>")[0]
+    tips = re.findall(r'title="([^"]*)"', density)
+    assert len(tips) == 3 * 12
+    assert any(t.startswith("接诉即办: 2 hits in") and "95% CI" in t for t in tips)
+
+
+def test_report_many_groups_and_documents_stay_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from report_fixtures import _result_from_documents
+
+    import govtext.report as report
+    import govtext.report.page as page
+    from govtext.documents import Document
+
+    # Small limits keep the test fast; the logic is the same at 150 groups and 2,000 documents.
+    monkeypatch.setattr(report, "MAX_GROUPS_PAGE", 20)
+    monkeypatch.setattr(page, "MAX_DOCUMENTS_PAGE", 300)
+    base = make_result().corpus.documents
+    docs = [
+        Document(doc_id=f"d{i:05d}", text=base[i % len(base)].text, meta={"author": f"作者{i % 60:03d}"})
+        for i in range(450)
+    ]
+    result = _result_from_documents("many", docs, [], "author", None)
+    files = write_report(result, tmp_path, formats=("html", "csv"))
+    html = files["html"].read_text(encoding="utf-8")
+    density = html.split('id="table-density"')[1].split("</table>")[0]
+    assert density.count('<th scope="row">') == 20
+    assert "60 groups: the page shows the 20 largest" in html
+    assert "450 documents: only the" in html
+    listed = re.findall(r'<tr class="doc" id="(doc-[^"]+)"', html)
+    assert 0 < len(listed) < len(docs)
+    assert set(re.findall(r'href="#(doc-[^"]+)"', html)) <= set(listed)
+    assert len(pd.read_csv(files["csv:documents"], encoding="utf-8-sig")) == len(docs)
+    assert pd.read_csv(files["csv:theme_density"], encoding="utf-8-sig")["group"].nunique() == 60
+    # The largest groups win (8 documents before 7), kept in group order.
+    labels = result.documents.set_index("doc_id")["author"]
+    top = report.largest_groups(sorted(set(labels)), labels, result.documents, 20)
+    assert len(top) == 20 and top == sorted(top)
+    counts = labels.value_counts()
+    assert counts[top].min() >= counts.drop(top).max()

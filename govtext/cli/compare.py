@@ -32,7 +32,7 @@ def compare(
         from govtext.compare import compare_all, density_matrix
         from govtext.pipeline import analyze
 
-        result = analyze([str(p) for p in paths], by=by, time_field=time_field or "")
+        result = analyze([str(p) for p in paths], by=by, time_field=time_field or "", config=_config(table))
         tables = result.tables or compare_all(result)
         if table not in tables:
             raise GovtextError(f"no table {table!r} in this run; tables: {', '.join(tables)}")
@@ -53,7 +53,18 @@ def compare(
         _print(frame, table)
 
 
+def _config(table: str) -> Any:
+    """The default pipeline, without the topic model unless a topic table is asked for."""
+    from govtext.pipeline import default_pipeline
+
+    cfg = default_pipeline()
+    if not table.startswith("topic"):
+        cfg.topics.enabled = False  # seconds of fitting that no other table needs
+    return cfg
+
+
 def _print(frame: Any, title: str, max_rows: int = 60, value_format: str | None = None) -> None:
+    from pandas.api.types import is_numeric_dtype
     from rich.console import Console
     from rich.table import Table
 
@@ -61,7 +72,8 @@ def _print(frame: Any, title: str, max_rows: int = 60, value_format: str | None 
 
     t = Table(title=title, show_lines=False)
     for i, col in enumerate(frame.columns):
-        t.add_column(str(col), justify="left" if i == 0 else "right")
+        numeric = i > 0 and is_numeric_dtype(frame[col])
+        t.add_column(str(col), justify="right" if numeric else "left")
     for row in frame.head(max_rows).itertuples(index=False):
         t.add_row(
             *(

@@ -39,7 +39,7 @@ def report(
         fmts = _formats(formats)  # a bad format fails before the analysis, not after it
         result = analyze([str(p) for p in paths], by=by, time_field=time_field or "")
         out_dir = out or Path("reports") / _slug(paths[0])
-        files = write_report(result, out_dir, formats=fmts, font=font)
+        files = write_report(result, out_dir, formats=fmts, font=font, title=_slug(paths[0]))
     except GovtextError as exc:
         typer.echo(f"govtext: error: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from govtext.results import RunResult
 
 FORMATS = ("html", "md", "csv", "json", "xlsx", "figures")
+# Beyond these, pages and figures show the largest groups only (the tables keep all).
+MAX_GROUPS_PAGE = 150
+MAX_GROUPS_FIGURE = 60
 
 __all__ = [
     "FORMATS",
@@ -113,6 +116,7 @@ def write_report(
     formats: Iterable[str] | str = FORMATS,
     font: str | None = None,
     *,
+    title: str | None = None,
     evidence_per_cell: int = 3,
 ) -> ReportFiles:
     """Write the report of ``result`` into ``out_dir`` and return every file written.
@@ -121,6 +125,7 @@ def write_report(
     family or file for the figures; by default the first CJK font on the system is used,
     and when there is none the report says so (``files.warnings``, run.json, the HTML
     and a ReportWarning) and SVG figures keep their text as text for the browser to draw.
+    ``title`` heads the page (default: the run's name).
     """
     from govtext.compare import group_labels, group_order
     from govtext.report import charts
@@ -148,20 +153,22 @@ def write_report(
 
     figures: dict[str, Any] = {}
     if "html" in fmts or "figures" in fmts:
-        figures = _figures(tables, result, order, chosen)
+        # The page itself only shows the trend chart; the rest are for papers.
+        fig_groups = largest_groups(order, groups, result.documents, MAX_GROUPS_FIGURE)
+        figures = _figures(tables, result, fig_groups, chosen, only=None if "figures" in fmts else {"trend"})
 
     for w in files.warnings:
         warnings.warn(w, ReportWarning, stacklevel=2)
     info = run_info(result, tables, files.warnings)
     info["report"] = {"formats": fmts, "font": chosen.family if chosen else None}
 
+    svgs = {name: charts.svg(fig, chosen, name) for name, fig in figures.items()}
     if "figures" in fmts:
         for name, fig in figures.items():
-            files[f"svg:{name}"] = atomic_write_text(
-                out / "figures" / f"{name}.svg", charts.svg(fig, chosen, name)
-            )
+            files[f"svg:{name}"] = atomic_write_text(out / "figures" / f"{name}.svg", svgs[name])
             files[f"png:{name}"] = _write_png(out / "figures" / f"{name}.png", fig, chosen, name)
-    page = build_page(result, tables, evidence, order, info, figures, chosen)
+    shown = largest_groups(order, groups, result.documents, MAX_GROUPS_PAGE)
+    page = build_page(result, tables, evidence, shown, info, svgs, title, n_groups=len(order))
     if "html" in fmts:
         files["html"] = atomic_write_text(out / "index.html", render_html(page))
     if "md" in fmts:
@@ -177,6 +184,22 @@ def write_report(
     return files
 
 
+def largest_groups(order: list[str], labels: pd.Series, documents: pd.DataFrame, limit: int) -> list[str]:
+    """The ``limit`` groups with most documents (then characters), kept in ``order``."""
+    if len(order) <= limit:
+        return order
+    import pandas as pd
+
+    chars = documents["n_chars"].to_numpy() if "n_chars" in documents.columns else 0
+    size = (
+        pd.DataFrame({"group": labels.to_numpy(), "chars": chars})
+        .groupby("group")["chars"]
+        .agg(["size", "sum"])
+    )
+    top = set(size.sort_values(["size", "sum"], ascending=False).index[:limit])
+    return [g for g in order if g in top]
+
+
 def _write_png(path: Path, fig: Any, font: FontChoice | None, name: str) -> Path:
     from govtext.report import charts
     from govtext.report.io import atomic_write_bytes
@@ -188,18 +211,33 @@ def _write_png(path: Path, fig: Any, font: FontChoice | None, name: str) -> Path
 
 
 def _figures(
-    tables: dict[str, pd.DataFrame], result: RunResult, groups: list[str], font: FontChoice | None
+    tables: dict[str, pd.DataFrame],
+    result: RunResult,
+    groups: list[str],
+    font: FontChoice | None,
+    only: set[str] | None = None,
 ) -> dict[str, Any]:
     from govtext.report import charts
 
+    def wanted(name: str) -> bool:
+        return only is None or name in only
+
     figs: dict[str, Any] = {}
     themes = result.themes
-    if "theme_density" in tables and len(themes) and groups:
+    if wanted("heatmap") and "theme_density" in tables and len(themes) and groups:
         figs["heatmap"] = charts.heatmap(tables["theme_density"], themes, groups, font)
-    if "framework_balance" in tables and len(tables["framework_balance"]) and groups:
+    if (
+        wanted("framework_balance")
+        and "framework_balance" in tables
+        and len(tables["framework_balance"])
+        and groups
+    ):
         figs["framework_balance"] = charts.framework_balance(tables["framework_balance"], groups, font)
-    if "trend" in tables and len(tables["trend"]):
+    if wanted("trend") and "trend" in tables and len(tables["trend"]):
         figs["trend"] = charts.trend_lines(tables["trend"], themes, font)
-    if "similarity" in tables and len(tables["similarity"]) > 1:
-        figs["similarity"] = charts.similarity(tables["similarity"], font)
+    if wanted("similarity") and "similarity" in tables and len(tables["similarity"]) > 1:
+        sim = tables["similarity"]
+        keep = [g for g in sim["group"] if g in set(groups)]
+        sim = sim[sim["group"].isin(keep)][["group", *keep]]
+        figs["similarity"] = charts.similarity(sim, font)
     return figs

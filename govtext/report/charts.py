@@ -44,7 +44,7 @@ def svg(fig: Figure, font: FontChoice | None, name: str) -> str:
 
     buf = io.StringIO()
     with matplotlib.rc_context(_rc(font, name)):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
     return text
@@ -57,12 +57,12 @@ def inline_svg(svg_text: str) -> str:
     return re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r'\1 class="chart"', text, count=1)
 
 
-def png(fig: Figure, font: FontChoice | None, name: str, dpi: int = 200) -> bytes:
+def png(fig: Figure, font: FontChoice | None, name: str, dpi: int = 150) -> bytes:
     import matplotlib
 
     buf = io.BytesIO()
     with matplotlib.rc_context(_rc(font, name)):
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 
@@ -101,7 +101,7 @@ def heatmap(
             for i in range(len(groups)):
                 for j in range(len(names)):
                     v = values[i, j]
-                    if np.isfinite(v):
+                    if np.isfinite(v) and v > 0:
                         ax.text(
                             j, i, f"{v:.1f}", ha="center", va="center", fontsize=6.5,
                             color="white" if norm[i, j] > 0.55 else "#222222",
@@ -134,14 +134,22 @@ def framework_balance(balance: pd.DataFrame, groups: list[str], font: FontChoice
                     label=name,
                 )
                 left = [a + b for a, b in zip(left, share.to_numpy(), strict=True)]
-            ax.set_title(str(sub["framework_name"].iloc[0]) if len(sub) else str(fw), fontsize=10)
+            ax.set_title(str(sub["framework_name"].iloc[0]) if len(sub) else str(fw), fontsize=10, pad=18)
             ax.set_xlim(0, 1)
             ax.set_xticks([0, 0.5, 1], ["0", "50%", "100%"])
-            ax.invert_yaxis()
-            ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncol=3, fontsize=7, frameon=False)
+            ax.legend(
+                loc="lower center",
+                bbox_to_anchor=(0.5, 1.0),
+                ncol=3,
+                fontsize=7,
+                frameon=False,
+                borderaxespad=0.2,
+            )
             for spine in ("top", "right"):
                 ax.spines[spine].set_visible(False)
         axes[0].set_yticks(range(len(groups)), groups)
+        axes[0].invert_yaxis()  # shared y: inverting once turns all panels, first group on top
+        axes[0].set_ylim(len(groups) - 0.5, -0.5)
     return fig
 
 
@@ -170,13 +178,22 @@ def trend_lines(trend: pd.DataFrame, themes: pd.DataFrame, font: FontChoice | No
                 s = trend[trend["theme"] == t.theme].set_index("time")["density_per_10k"].reindex(times)
                 ax.plot(x, s.to_numpy(dtype=float), marker="o", markersize=2.5, linewidth=1.4,
                         color=PALETTE[k % len(PALETTE)], label=str(t.name))  # fmt: skip
-            ax.set_title(str(fw_themes["framework_name"].iloc[0]) if len(fw_themes) else str(fw), fontsize=10)
+            ax.set_title(
+                str(fw_themes["framework_name"].iloc[0]) if len(fw_themes) else str(fw), fontsize=10, pad=22
+            )
             ax.set_ylabel("每万字", fontsize=8)
-            ax.legend(fontsize=7, frameon=False, loc="upper left")
+            # Above the panel, under its title: inside it would hide the early, flat years.
+            ax.legend(fontsize=7, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
             ax.grid(alpha=0.3, linewidth=0.5)
             for spine in ("top", "right"):
                 ax.spines[spine].set_visible(False)
-            if not numeric:
+            if numeric:
+                from matplotlib.ticker import MultipleLocator
+
+                # Years read best on round numbers: decades over long spans, else 5 or 1.
+                span = float(x.max() - x.min()) if len(x) else 0.0
+                ax.xaxis.set_major_locator(MultipleLocator(10 if span > 40 else 5 if span > 10 else 1))
+            else:
                 ax.set_xticks(x, times, rotation=90, fontsize=7)
         for ax in axes[len(frameworks) :]:
             ax.set_visible(False)
@@ -190,12 +207,13 @@ def similarity(sim: pd.DataFrame, font: FontChoice | None) -> Figure:
     groups = list(sim["group"])
     values = sim[groups].to_numpy(dtype=float)
     with matplotlib.rc_context(_rc(font, "similarity")):
-        size = 1.5 + 0.3 * len(groups)
+        size = min(1.5 + 0.3 * len(groups), 11.0)
         fig = _figure(size + 1.0, size, font)
         ax = fig.add_subplot()
         im = ax.imshow(values, cmap="Blues", vmin=0, vmax=1)
-        ax.set_xticks(range(len(groups)), groups, rotation=90)
-        ax.set_yticks(range(len(groups)), groups)
+        small = 9 if len(groups) <= 30 else 6
+        ax.set_xticks(range(len(groups)), groups, rotation=90, fontsize=small)
+        ax.set_yticks(range(len(groups)), groups, fontsize=small)
         fig.colorbar(im, ax=ax, shrink=0.6, label="cosine (TF-IDF)")
         ax.set_title("组间相似度", fontsize=10)
     return fig

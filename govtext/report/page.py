@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from govtext.report.evidence import doc_anchor
-from govtext.report.fonts import FontChoice
 from govtext.report.render import (
     EvidenceTheme,
     Table,
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from govtext.results import RunResult
 
 TEMPLATES = Path(__file__).parent / "templates"
+MAX_DOCUMENTS_PAGE = 2000
 
 # What each named table is, for headings and the Markdown/HTML appendix.
 TITLES = {
@@ -56,6 +56,7 @@ class BalancePanel:
     name: str
     legend: list[tuple[str, str]]
     rows: list[BalanceRow]
+    n_empty: int = 0  # groups with no hit of the framework, not drawn
 
 
 @dataclass
@@ -71,11 +72,13 @@ class Page:
     time_field: str | None
     summary: list[tuple[str, str]]
     warnings: list[str]
+    notes: list[str]
     density: Table | None
     share: Table | None
     balance: list[BalancePanel]
     trend_svg: Markup | None
     keyness: list[KeynessCard]
+    keyness_compact: Table | None
     topics: list[Table]
     similarity: Table | None
     cooccurrence: Table | None
@@ -93,7 +96,7 @@ class Page:
         out = [("themes", "Themes by group"), ("balance", "Framework balance")]
         if self.trend_svg is not None:
             out.append(("trend", "Trends"))
-        if self.keyness:
+        if self.keyness or self.keyness_compact:
             out.append(("keyness", "Distinctive terms"))
         if self.topics:
             out.append(("topics", "Topics"))
@@ -116,8 +119,10 @@ def build_page(
     evidence: pd.DataFrame,
     groups: list[str],
     info: dict[str, Any],
-    figures: dict[str, Any],
-    font: FontChoice | None,
+    svgs: dict[str, str],
+    title: str | None = None,
+    *,
+    n_groups: int | None = None,
 ) -> Page:
     from govtext.compare import group_labels
     from govtext.report import charts
@@ -137,14 +142,23 @@ def build_page(
     if "theme_density" in tables:
         td = tables["theme_density"]
         by_label = f"{result.by} \\ theme"
+        # Hover text: the counts and interval behind each rate.
+        tips = [
+            f"{r.name}: {int(r.hits)} hits in {int(r.chars):,} characters ({int(r.n_docs)} documents); "
+            f"95% CI {r.ci_low:.2f}–{r.ci_high:.2f}"
+            for r in td.itertuples(index=False)
+        ]
         density = heat_table(
-            "density", "Hits per 10,000 characters", td.assign(col=td["theme"].map(names)),
+            "density", "Hits per 10,000 characters", td.assign(col=td["theme"].map(names), tip=tips),
             row="group", col="col", value="density_per_10k", col_order=[names[t] for t in theme_ids],
-            row_order=groups, corner=by_label, spans=spans,
+            row_order=groups, corner=by_label, spans=spans, tip="tip",
             note="Colour is scaled within each theme (column), so rare and common themes are both readable; "
-            "95% Poisson intervals are in the theme_density table.",
+            "Hover over a cell for its hits and 95% Poisson interval (all are in the theme_density table).",
         )  # fmt: skip
-        share = heat_table(
+        # With one document per group every share is 0 or 100%: the table would say nothing.
+        per_group = td.drop_duplicates("group")["n_docs"]
+        one_each = bool(len(per_group)) and float(per_group.median()) <= 1
+        share = None if one_each else heat_table(
             "share", "Share of documents mentioning the theme", td.assign(col=td["theme"].map(names)),
             row="group", col="col", value="share_docs", col_order=[names[t] for t in theme_ids],
             row_order=groups, per_column=False, percent=True, corner=by_label, spans=spans,
@@ -171,16 +185,32 @@ def build_page(
                     for r in gs.itertuples(index=False)
                     if r.framework_hits > 0
                 ]
-                rows.append(BalanceRow(g, segs, int(gs["framework_hits"].max()) if len(gs) else 0))
+                total = int(gs["framework_hits"].max()) if len(gs) else 0
+                if total:
+                    rows.append(BalanceRow(g, segs, total))
             fname = str(sub["framework_name"].iloc[0]) if len(sub) else str(fw)
-            balance.append(BalancePanel(str(fw), fname, list(colours.items()), rows))
+            balance.append(BalancePanel(str(fw), fname, list(colours.items()), rows, len(groups) - len(rows)))
 
     trend_svg = None
-    if "trend" in figures:
-        trend_svg = Markup(charts.inline_svg(charts.svg(figures["trend"], font, "trend")))
+    if "trend" in svgs:
+        # Our own matplotlib output (text escaped by matplotlib), so it is markup, not data.
+        trend_svg = Markup(charts.inline_svg(svgs["trend"]))
 
     keyness: list[KeynessCard] = []
-    if "keyness" in tables and len(tables["keyness"]):
+    keyness_compact: Table | None = None
+    if "keyness" in tables and len(tables["keyness"]) and len(groups) > 12:
+        # Many groups (years): one line per group keeps the section readable.
+        kt = tables["keyness"]
+        lines = []
+        for g in groups:
+            sub = kt[kt["group"] == g].head(10)
+            if len(sub):
+                terms = "  ".join(f"{r.term} ({r.log_ratio:.1f})" for r in sub.itertuples(index=False))
+                lines.append([g, terms])
+        keyness_compact = Table(
+            "keyness-compact", "Top terms by group", [result.by, "terms (log ratio)"], lines
+        )
+    elif "keyness" in tables and len(tables["keyness"]):
         kt = tables["keyness"]
         for g in groups:
             sub = kt[kt["group"] == g].head(12)
@@ -188,20 +218,17 @@ def build_page(
                 shown = sub[["term", "G2", "log_ratio", "count_target", "p_adj"]]
                 keyness.append(KeynessCard(g, table_from_frame(f"keyness-{g}", g, shown)))
 
-    topics = [
-        table_from_frame(k, TITLES.get(k, k), v, max_rows=200)
-        for k, v in tables.items()
-        if k.startswith("topic")
-    ]
+    topics = [_topic_table(k, v, result.by, groups) for k, v in tables.items() if k.startswith("topic")]
 
     similarity = None
     if "similarity" in tables and len(tables["similarity"]):
         sim = tables["similarity"]
-        sg = list(sim["group"])
+        sg = [g for g in sim["group"] if g in set(groups)]
         long = sim.melt(id_vars="group", var_name="other", value_name="cos")
         similarity = heat_table(
             "similarity", "Cosine similarity of TF-IDF term profiles", long, row="group", col="other",
-            value="cos", col_order=sg, row_order=sg, per_column=False,
+            value="cos", col_order=sg, row_order=sg, per_column=False, skip_diagonal=True,
+            note="Colour runs from the least to the most similar pair of different groups; the diagonal is grey.",
         )  # fmt: skip
 
     cooc = None
@@ -235,10 +262,28 @@ def build_page(
     ]
     doc_cols = list(dict.fromkeys(c for c in doc_cols if c in result.documents.columns))
     docs = result.documents[doc_cols].copy()
-    docs["group"] = docs["doc_id"].map(labels)
+    if result.by not in docs.columns:
+        docs["group"] = docs["doc_id"].map(labels)
+    if "path" in docs.columns:
+        docs["path"] = docs["path"].map(lambda p: Path(str(p)).name if p else "")
     docs["hits"] = docs["doc_id"].map(hits_per_doc).fillna(0).astype(int) if hits_per_doc is not None else 0
-    documents = table_from_frame("documents", "Documents", docs, max_rows=100_000)
-    anchors = [doc_anchor(str(d)) for d in docs["doc_id"]]
+    listed = docs
+    notes: list[str] = []
+    if len(docs) > MAX_DOCUMENTS_PAGE:
+        # A page listing 100,000 documents is no use; list the ones the evidence cites.
+        cited = set(evidence["doc_id"].astype(str)) if len(evidence) else set()
+        listed = docs[docs["doc_id"].astype(str).isin(cited)]
+        notes.append(
+            f"{len(docs):,} documents: only the {len(listed):,} cited as evidence are listed here; "
+            "all are in the documents table (CSV, Excel)."
+        )
+    if n_groups is not None and n_groups > len(groups):
+        notes.append(
+            f"{n_groups:,} groups: the page shows the {len(groups)} largest (most documents, then characters); "
+            "the CSV and Excel tables have every group."
+        )
+    documents = table_from_frame("documents", "Documents", listed, max_rows=MAX_DOCUMENTS_PAGE)
+    anchors = [doc_anchor(str(d)) for d in listed["doc_id"]]
 
     files_table = None
     manifest = result.corpus.manifest() if result.corpus is not None else None
@@ -264,18 +309,20 @@ def build_page(
     export = {"evidence": ev_export, "documents": docs}
     if manifest is not None:
         export["files"] = manifest
-    appendix = [table_from_frame(k, TITLES.get(k, k), v, max_rows=3000) for k, v in tables.items()]
+    appendix = [table_from_frame(k, TITLES.get(k, k), v, max_rows=1000) for k, v in tables.items()]
     return Page(
-        title=result.name,
+        title=title or result.name,
         by=result.by,
         time_field=result.time_field,
         summary=summary,
         warnings=list(info.get("warnings", [])),
+        notes=notes,
         density=density,
         share=share,
         balance=balance,
         trend_svg=trend_svg,
         keyness=keyness,
+        keyness_compact=keyness_compact,
         topics=topics,
         similarity=similarity,
         cooccurrence=cooc,
@@ -285,9 +332,29 @@ def build_page(
         files=files_table,
         methods=flatten({k: v for k, v in info.items() if k != "tables"}),
         appendix=appendix,
-        font=font.family if font else None,
+        font=(info.get("report") or {}).get("font"),
         export_tables=export,
     )
+
+
+def _topic_table(key: str, frame: pd.DataFrame, by: str, groups: list[str]) -> Table:
+    """Topic tables as given, except prevalence in long form, which reads better as groups × topics."""
+    cols = set(frame.columns)
+    group_col = by if by in cols else ("group" if "group" in cols else None)
+    if group_col and {"topic", "prevalence"} <= cols:
+        label = frame["label"].astype(str) if "label" in cols else frame["topic"].astype(str)
+        long = frame.assign(
+            col=[f"{t} {lab}" for t, lab in zip(frame["topic"], label, strict=True)],
+            row=frame[group_col].astype(str),
+        )
+        col_order = list(dict.fromkeys(long.sort_values("topic")["col"]))
+        row_order = [g for g in groups if g in set(long["row"])] or list(dict.fromkeys(long["row"]))
+        return heat_table(
+            key, "Mean topic share by group", long, row="row", col="col", value="prevalence",
+            col_order=col_order, row_order=row_order, per_column=True, percent=True,
+            corner=f"{by} \\ topic", note="Colour is scaled within each topic (column).",
+        )  # fmt: skip
+    return table_from_frame(key, TITLES.get(key, key), frame, max_rows=200)
 
 
 def _env(markdown: bool = False) -> Any:

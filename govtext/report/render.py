@@ -80,6 +80,8 @@ class Table:
     note: str = ""
     total_rows: int = 0
     spans: list[tuple[str, int]] = field(default_factory=list)
+    text_columns: list[bool] = field(default_factory=list)  # left-aligned, wrapping columns
+    tips: list[list[str]] = field(default_factory=list)  # hover text per cell, parallel to rows
 
     def markdown(self) -> str:
         cell = md_escape
@@ -102,10 +104,21 @@ def md_escape(text: object) -> str:
 def table_from_frame(
     key: str, title: str, frame: pd.DataFrame, *, max_rows: int = 2000, note: str = ""
 ) -> Table:
+    from pandas.api.types import is_numeric_dtype
+
     shown = frame.head(max_rows)
     cols = [str(c) for c in shown.columns]
     rows = [[fmt(v, c) for v, c in zip(r, cols, strict=True)] for r in shown.itertuples(index=False)]
-    return Table(key, title, [LABELS.get(c, c) for c in cols], rows, note=note, total_rows=len(frame))
+    text = [not is_numeric_dtype(shown[c]) for c in shown.columns]
+    return Table(
+        key,
+        title,
+        [LABELS.get(c, c) for c in cols],
+        rows,
+        note=note,
+        total_rows=len(frame),
+        text_columns=text,
+    )
 
 
 def _colour(t: float) -> tuple[str, str]:
@@ -131,28 +144,56 @@ def heat_table(
     note: str = "",
     corner: str = "",
     spans: list[tuple[str, int]] | None = None,
+    skip_diagonal: bool = False,
+    tip: str | None = None,
 ) -> Table:
-    """A pivot with cells coloured by value (scaled per column when ``per_column``)."""
+    """A pivot with cells coloured by value (scaled per column when ``per_column``).
+
+    ``skip_diagonal``: a square matrix whose diagonal (a group with itself) is left grey
+    and out of the colour scale, so the scale shows the differences between groups.
+    """
     pivot = frame.pivot_table(index=row, columns=col, values=value, aggfunc="first", sort=False)
     pivot = pivot.reindex(index=row_order, columns=col_order)
+    shown = pivot.copy()
+    tip_at = frame.drop_duplicates([row, col]).set_index([row, col])[tip].to_dict() if tip is not None else {}
+    if skip_diagonal:
+        for r in row_order:
+            if r in pivot.columns:
+                pivot.at[r, r] = float("nan")
     if per_column:
         scale = pivot.max(axis=0).replace(0, float("nan"))
         norm = pivot / scale
+    elif skip_diagonal:
+        # Between-group similarities sit in a narrow band; stretch it from least to most.
+        lo, hi = pivot.min().min(), pivot.max().max()
+        norm = (pivot - lo) / (hi - lo) if hi > lo else pivot * 0.0
     else:
         top = pivot.max().max()
         norm = pivot / top if top and not math.isnan(top) else pivot * float("nan")
-    rows, styles = [], []
+    rows, styles, tips = [], [], []
     for r in row_order:
         cells, st = [str(r)], [""]
+        tips.append(["", *(str(tip_at.get((r, c), "")) for c in col_order)])
         for c in col_order:
-            v = pivot.at[r, c]
-            cells.append(fmt(float(v), "share" if percent else "density_per_10k"))
+            v = float(shown.at[r, c])
+            cells.append("–" if math.isnan(v) else (f"{v * 100:.1f}%" if percent else f"{v:.2f}"))
+            if skip_diagonal and r == c:
+                st.append("background:#e6e9ed;color:#5b6470")
+                continue
             bg, fg = _colour(float(norm.at[r, c]))
             st.append(f"background:{bg};color:{fg}")
         rows.append(cells)
         styles.append(st)
     return Table(
-        key, title, [corner or row, *map(str, col_order)], rows, styles, note, len(rows), spans or []
+        key,
+        title,
+        [corner or row, *map(str, col_order)],
+        rows,
+        styles,
+        note,
+        len(rows),
+        spans or [],
+        tips=tips if tip is not None else [],
     )
 
 
@@ -196,10 +237,16 @@ def evidence_sections(
     evidence: pd.DataFrame, themes: pd.DataFrame, group_order: list[str], titles: Mapping[str, str]
 ) -> list[EvidenceTheme]:
     out = []
+    cells = {
+        key: frame.sort_values("rank") for key, frame in evidence.groupby(["theme", "group"], sort=False)
+    }
     for t in themes.itertuples(index=False):
-        sub = evidence[evidence["theme"] == t.theme]
         groups = []
+        n_items = 0
         for g in group_order:
+            cell = cells.get((t.theme, g))
+            if cell is None:
+                continue
             items = [
                 EvidenceItem(
                     group=g,
@@ -210,11 +257,11 @@ def evidence_sections(
                     markdown=markdown_highlight(e.excerpt, e.spans),
                     terms=e.terms,
                 )
-                for e in sub[sub["group"] == g].sort_values("rank").itertuples(index=False)
+                for e in cell.itertuples(index=False)
             ]
-            if items:
-                groups.append((g, items))
+            n_items += len(items)
+            groups.append((g, items))
         out.append(
-            EvidenceTheme(str(t.theme), str(t.name), str(getattr(t, "framework_name", "")), len(sub), groups)
+            EvidenceTheme(str(t.theme), str(t.name), str(getattr(t, "framework_name", "")), n_items, groups)
         )
     return out
