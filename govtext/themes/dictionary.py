@@ -595,9 +595,9 @@ class _Builder:
                 if key in fw:
                     entry[key] = str(fw[key])
             if "themes" in fw:
-                entry["themes"] = list(
-                    _strs(fw["themes"], "themes", issues, path, src.find(span, key="themes"))
-                )
+                themes_line = src.find(span, key="themes")
+                entry["themes"] = list(_strs(fw["themes"], "themes", issues, path, themes_line))
+                entry["themes_at"] = (path, themes_line)  # where an unknown theme is reported
             if not entry["name"]:
                 issues.append(
                     Issue("error", path, span[0], f"framework '{fid}' has no name", 'add name = "…"')
@@ -759,13 +759,14 @@ class _Builder:
             )
         # A framework lists its themes; themes that name a framework join its list.
         for f in frameworks:
+            at_path, at_line = self.frameworks[f.id].get("themes_at", (str(sources[0]) if sources else "", 1))
             for tid in f.themes:
                 if tid not in themes:
                     issues.append(
                         Issue(
                             "error",
-                            str(sources[0]) if sources else "",
-                            1,
+                            at_path,
+                            at_line,
                             f"framework '{f.id}' lists unknown theme '{tid}'",
                             "define the theme or remove it from the list",
                         )
