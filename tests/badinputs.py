@@ -161,7 +161,7 @@ def bad_dictionary() -> tuple[str, list[tuple[int, str]]]:
     expected = [
         (6, "missing_theme"),
         (13, "colour"),
-        (17, "regex"),
+        (17, "regular expression"),
         (22, "scope"),
         (25, "duplicate"),
         (30, "nowhere"),
@@ -191,17 +191,23 @@ def build(root: Path, *, single_line: bool = True) -> list[Case]:
     xlsx_data = xlsx_bytes([["title", "text"], ["议事", GOOD_TEXT.replace("\n", "")]])
     cases: list[tuple[Case, bytes]] = [
         # binary data with text extensions
-        (Case("binary", "binary.txt", "skipped", ("binary",)), bytes(rng.randrange(256) for _ in range(4096)) + b"\0"),
+        (
+            Case("binary", "binary.txt", "skipped", ("binary",)),
+            bytes(rng.randrange(256) for _ in range(4096)) + b"\0",
+        ),
         (Case("binary", "image.md", "skipped", ("binary",)), b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
         (Case("binary", "archive.csv", "skipped", ("binary",)), _zip_of({"a.txt": good})),
-        (Case("binary", "noise.txt", "failed", ("undecodable",)), bytes(rng.randrange(0x80, 0x100) for _ in range(3000))),
+        (
+            Case("binary", "noise.txt", "failed", ("undecodable",)),
+            bytes(rng.randrange(0x80, 0x100) for _ in range(3000)),
+        ),
         (Case("binary", "sheet.json", "skipped", ("binary",)), xlsx_data),
         # empty and whitespace-only
         (Case("empty", "empty.txt", "skipped", ("empty", "0 bytes")), b""),
         (Case("empty", "empty.docx", "skipped", ("empty",)), b""),
         (Case("empty", "blank.txt", "skipped", ("no text", "whitespace")), b"   \n\n\t  \r\n"),
         (Case("empty", "blank.md", "skipped", ("no text",)), "\u3000\u3000\n \t\n".encode()),
-        (Case("empty", "blank.csv", "skipped", ("no",)), b"title,text\n,\n ,  \n"),
+        (Case("empty", "blank.csv", "failed", ("no usable text column",)), b"title,text\n,\n ,  \n"),
         # mixed encodings in one folder (all good)
         (Case("encoding", "enc/utf8.txt", "read", ("",), 1, good=True), good),
         (Case("encoding", "enc/gb18030.txt", "read", ("",), 1, good=True), GOOD_TEXT.encode("gb18030")),
@@ -215,11 +221,27 @@ def build(root: Path, *, single_line: bool = True) -> list[Case]:
         # GBK text under a UTF-8 name, UTF-8 text under a GBK-encoded name, an undecodable name
         (Case("file name", "名称/治理报告.txt", "read", ("",), 1, good=True), GOOD_TEXT.encode("gbk")),
         (
-            Case("file name", "议事记录.txt".encode("gbk"), "read", ("not UTF-8", "GB18030"), 1, shown="议事记录.txt", good=True),
+            Case(
+                "file name",
+                "议事记录.txt".encode("gbk"),
+                "read",
+                ("not UTF-8", "GB18030"),
+                1,
+                shown="议事记录.txt",
+                good=True,
+            ),
             good,
         ),
         (
-            Case("file name", b"\xff\xfe\xfd.txt", "read", ("not UTF-8", "escapes"), 1, shown="\\xff\\xfe\\xfd.txt", good=True),
+            Case(
+                "file name",
+                b"\xff\xfe\xfd.txt",
+                "read",
+                ("not UTF-8", "escapes"),
+                1,
+                shown="\\xff\\xfe\\xfd.txt",
+                good=True,
+            ),
             good,
         ),
         (
@@ -227,8 +249,14 @@ def build(root: Path, *, single_line: bool = True) -> list[Case]:
             good,
         ),
         # damaged office files, a zip bomb, an encrypted PDF
-        (Case("truncated", "truncated.docx", "failed", ("docx", "damaged or truncated")), docx_data[: len(docx_data) // 2]),
-        (Case("truncated", "truncated.xlsx", "failed", ("xlsx", "damaged or truncated")), xlsx_data[: len(xlsx_data) // 2]),
+        (
+            Case("truncated", "truncated.docx", "failed", ("docx", "damaged or truncated")),
+            docx_data[: len(docx_data) // 2],
+        ),
+        (
+            Case("truncated", "truncated.xlsx", "failed", ("xlsx", "damaged or truncated")),
+            xlsx_data[: len(xlsx_data) // 2],
+        ),
         (Case("truncated", "header_only.docx", "failed", ("docx",)), docx_data[:30]),
         (Case("zip bomb", "bomb.docx", "failed", ("zip bomb", "refused")), zip_bomb_docx()),
         (Case("encrypted", "secret.pdf", "failed", ("encrypted", "decrypt")), pdf_bytes(password="s3cret")),
@@ -259,9 +287,15 @@ def build(root: Path, *, single_line: bool = True) -> list[Case]:
             Case("control", "ansi.txt", "read", ("control character",), 1),
             ("\x1b[31m红色\x1b[0m" + GOOD_TEXT + "\x07\x08\r\n\x0c第二页" + GOOD_TEXT).encode(),
         ),
-        (Case("control", "crlf.csv", "read", ("",), 1), ("title,text\r\n甲," + GOOD_TEXT.replace("\n", "") + "\r\n").encode()),
+        (
+            Case("control", "crlf.csv", "read", ("",), 1),
+            ("title,text\r\n甲," + GOOD_TEXT.replace("\n", "") + "\r\n").encode(),
+        ),
         # right-to-left marks, emoji, traditional characters (all good text)
-        (Case("rtl", "rtl.txt", "read", ("",), 1), ("\u200f" + GOOD_TEXT + "\u202eevil\u202c\u2067x\u2069").encode()),
+        (
+            Case("rtl", "rtl.txt", "read", ("",), 1),
+            ("\u200f" + GOOD_TEXT + "\u202eevil\u202c\u2067x\u2069").encode(),
+        ),
         (Case("emoji", "emoji.md", "read", ("",), 1), ("# 标题😀\n" + GOOD_TEXT + "👍🏽👨‍👩‍👧").encode()),
         (Case("traditional", "traditional.txt", "read", ("",), 1), TRAD_TEXT.encode()),
         # ordinary good files in every other format
@@ -270,12 +304,19 @@ def build(root: Path, *, single_line: bool = True) -> list[Case]:
         (Case("good", "good/rows.xlsx", "read", ("",), 1, good=True), xlsx_data),
         (
             Case("good", "good/rows.jsonl", "read", ("",), 2, good=True),
-            (json.dumps({"text": GOOD_TEXT}, ensure_ascii=False) + "\n" + json.dumps({"text": TRAD_TEXT}) + "\n").encode(),
+            (
+                json.dumps({"text": GOOD_TEXT}, ensure_ascii=False)
+                + "\n"
+                + json.dumps({"text": TRAD_TEXT})
+                + "\n"
+            ).encode(),
         ),
     ]
     if single_line:
         line = ("基层治理，共建共治共享。" * (SINGLE_LINE_BYTES // 36 + 1)).encode()[:SINGLE_LINE_BYTES]
-        cases.append((Case("single line 50 MB", "huge_line.txt", "skipped", ("characters", "max_doc_chars")), line))
+        cases.append(
+            (Case("single line 50 MB", "huge_line.txt", "skipped", ("characters", "max_doc_chars")), line)
+        )
     out = []
     for case, data in cases:
         _write(root, case.name, data)

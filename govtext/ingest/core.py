@@ -428,9 +428,7 @@ def _ingest_item(
         notes.append(too_long)
     scrubbed = sum(r.n_scrubbed for r in raws)
     if scrubbed:
-        notes.append(
-            f"{scrubbed} control character(s) or lone surrogate(s) removed or replaced with U+FFFD"
-        )
+        notes.append(f"{scrubbed} control character(s) or lone surrogate(s) removed or replaced with U+FFFD")
     base = _file_id(item, used)
     multi = len(result.docs) > 1
     docs = []

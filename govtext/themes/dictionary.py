@@ -305,6 +305,8 @@ def read_toml(path: Path) -> _Parsed:
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else None
+        if line is None and "end of document" in str(exc):
+            line = max(len(text.splitlines()), 1)  # an unclosed array or string runs to the end
         raise DictionaryError(
             f"TOML syntax error: {exc}; fix the syntax there", path=str(path), line=line
         ) from None
