@@ -245,7 +245,15 @@ def build(root: Path, *, single_line: bool = True) -> list[Case]:
             good,
         ),
         (
-            Case("file name", "换行\n名字 #1.txt", "read", ("",), 1, good=True),
+            Case(
+                "file name",
+                "换行\n名字 #1\u202e.txt",
+                "read",
+                ("control characters",),
+                1,
+                shown="换行\\n名字 #1\\u202e.txt",
+                good=True,
+            ),
             good,
         ),
         # damaged office files, a zip bomb, an encrypted PDF

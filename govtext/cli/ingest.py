@@ -76,10 +76,12 @@ def ingest(
 
 def _print_table(corpus: object) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from govtext.documents import Corpus
     from govtext.ingest.summary import counts
+    from govtext.normalize import printable
 
     assert isinstance(corpus, Corpus)
     colour = {"read": "green", "skipped": "yellow", "failed": "red"}
@@ -90,12 +92,14 @@ def _print_table(corpus: object) -> None:
     table.add_column("encoding")
     table.add_column("reason", overflow="fold", ratio=3)
     for f in corpus.files:
+        # File names and reasons are data: no rich markup ("[red]"), escape sequences or
+        # bidi controls from them may act on the terminal.
         table.add_row(
-            str(Path(f.path)),
+            escape(printable(str(Path(f.path)))),
             f"[{colour[f.status]}]{f.status}[/]",
             str(f.n_documents),
-            f.encoding,
-            f.reason,
+            escape(printable(f.encoding)),
+            escape(printable(f.reason)),
         )
     console = Console()
     console.print(table)

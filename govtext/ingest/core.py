@@ -88,17 +88,25 @@ def display_path(path: Path) -> tuple[str, str]:
     """The path as text that can be printed and written as UTF-8, and a note when the name's
     bytes were not UTF-8 (a GBK name from a Windows zip shows decoded as GB18030)."""
     text = str(path)
+    note = ""
     try:
         text.encode("utf-8")
-        return text, ""
     except UnicodeEncodeError:
-        pass
-    raw = os.fsencode(text)  # the original bytes, through the surrogateescape round trip
-    try:
-        return raw.decode("gb18030"), "file name is not UTF-8; shown decoded as GB18030"
-    except UnicodeDecodeError:
-        shown = raw.decode("utf-8", errors="backslashreplace")
-        return shown, "file name is not UTF-8; undecodable bytes shown as \\x escapes"
+        raw = os.fsencode(text)  # the original bytes, through the surrogateescape round trip
+        try:
+            text, note = raw.decode("gb18030"), "file name is not UTF-8; shown decoded as GB18030"
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", errors="backslashreplace")
+            note = "file name is not UTF-8; undecodable bytes shown as \\x escapes"
+    if _NAME_CONTROL.search(text):
+        # A name is shown in terminals, HTML and spreadsheets: its control characters
+        # (newlines, escape sequences, bidi overrides) are shown as escapes, not obeyed.
+        text = _NAME_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+        note = "; ".join(filter(None, [note, "file name holds control characters; shown as \\ escapes"]))
+    return text, note
+
+
+_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _walk_dir(root: Path, recursive: bool) -> Iterator[_Input]:
