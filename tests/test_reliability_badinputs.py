@@ -320,3 +320,29 @@ def test_reliability_file_size_limit_is_configurable(tmp_path: Path) -> None:
 def test_reliability_limit_options_are_checked(tmp_path: Path, kwargs: dict) -> None:
     with pytest.raises(InputError, match="must be a positive"):
         read_corpus([tmp_path], **kwargs)
+
+
+def test_reliability_ingest_cli_limit_options(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(GOOD_TEXT * 20, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(GOOD_TEXT, encoding="utf-8")
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path), "--json", "--max-doc-chars", "500"])
+    files = {Path(f["path"]).name: f for f in json.loads(result.stdout)["files"]}
+    assert files["a.txt"]["status"] == "skipped" and "max_doc_chars" in files["a.txt"]["reason"]
+    assert files["b.txt"]["status"] == "read"
+    bad = CliRunner().invoke(app, ["ingest", str(tmp_path), "--extract-timeout", "0"])
+    assert bad.exit_code == 1 and "extract_timeout" in bad.output
+
+
+def test_reliability_manifest_is_written_whole_with_normal_permissions(tmp_path: Path) -> None:
+    from govtext.ingest import write_manifest
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(GOOD_TEXT, encoding="utf-8")
+    umask = os.umask(0o022)
+    try:
+        path = write_manifest(read_corpus([tmp_path / "in"]), tmp_path / "out" / "manifest.json")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert json.loads(path.read_text(encoding="utf-8"))["files"][0]["status"] == "read"
+    assert [p.name for p in path.parent.iterdir()] == ["manifest.json"]

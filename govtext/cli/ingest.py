@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from govtext.errors import GovtextError
+from govtext.ingest.core import DEFAULT_EXTRACT_TIMEOUT, DEFAULT_MAX_DOC_CHARS
 
 
 def register(app: typer.Typer) -> None:
@@ -38,6 +39,14 @@ def ingest(
     max_size_mb: Annotated[
         float, typer.Option("--max-file-size", help="Skip files larger than this (MB).")
     ] = 200.0,
+    max_doc_chars: Annotated[
+        int,
+        typer.Option("--max-doc-chars", help="Leave out documents longer than this (characters)."),
+    ] = DEFAULT_MAX_DOC_CHARS,
+    extract_timeout: Annotated[
+        float,
+        typer.Option("--extract-timeout", help="Fail a file whose extraction takes longer (seconds)."),
+    ] = DEFAULT_EXTRACT_TIMEOUT,
     strict: Annotated[
         bool,
         typer.Option(
@@ -58,6 +67,8 @@ def ingest(
             recursive=recursive,
             progress=not as_json and sys.stderr.isatty(),
             max_file_size=int(max_size_mb * 1024 * 1024),
+            max_doc_chars=max_doc_chars,
+            extract_timeout=extract_timeout,
         )
     except GovtextError as exc:
         typer.echo(f"govtext ingest: {exc}", err=True)
