@@ -54,7 +54,7 @@ def scrub(text: str) -> tuple[str, int]:
     """``text`` without control characters (form feeds become line breaks) and with lone
     surrogates replaced by U+FFFD; returns the text and the number of characters changed.
 
-    >>> scrub("居民\x00议事\ud800")
+    >>> scrub("居民\\x00议事\\ud800")
     ('居民议事\ufffd', 2)
     """
     n = 0
