@@ -346,3 +346,20 @@ def test_reliability_manifest_is_written_whole_with_normal_permissions(tmp_path:
     assert path.stat().st_mode & 0o777 == 0o644
     assert json.loads(path.read_text(encoding="utf-8"))["files"][0]["status"] == "read"
     assert [p.name for p in path.parent.iterdir()] == ["manifest.json"]
+
+
+def test_reliability_extraction_deadline_puts_back_an_outer_timer(tmp_path: Path) -> None:
+    import signal
+
+    (tmp_path / "a.txt").write_text(GOOD_TEXT, encoding="utf-8")
+    fired: list[int] = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    signal.setitimer(signal.ITIMER_REAL, 30)
+    try:
+        assert len(read_corpus([tmp_path], extract_timeout=5)) == 1
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 20 < remaining <= 30 and signal.getsignal(signal.SIGALRM) is not previous
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not fired
