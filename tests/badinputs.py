@@ -283,6 +283,10 @@ def build(root: Path, *, single_line: bool = True) -> list[Case]:
         # NUL bytes, lone surrogates, control characters inside otherwise good text
         (Case("nul", "nul.txt", "read", ("control character",), 1), good[:30] + b"\0" + good[30:]),
         (
+            Case("nul", "nul_gbk.txt", "read", ("NUL byte", "gb18030"), 1),
+            GOOD_TEXT.encode("gbk")[:20] + b"\0\0" + GOOD_TEXT.encode("gbk")[20:],
+        ),
+        (
             Case("nul", "nul.jsonl", "read", ("control character",), 1),
             json.dumps({"title": "甲\u0000", "text": GOOD_TEXT.replace("\n", "\u0000")}).encode() + b"\n",
         ),

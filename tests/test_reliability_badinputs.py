@@ -363,3 +363,15 @@ def test_reliability_extraction_deadline_puts_back_an_outer_timer(tmp_path: Path
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert not fired
+
+
+def test_reliability_stdin_is_bounded_by_the_file_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    class _Stdin:
+        buffer = io.BytesIO((GOOD_TEXT * 100).encode())
+
+    monkeypatch.setattr(sys, "stdin", _Stdin())
+    (rec,) = read_corpus(["-"], max_file_size=1000).files
+    assert rec.status == "skipped" and "standard input is over" in rec.reason

@@ -191,7 +191,13 @@ class _Sidecars:
 
 def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -> tuple[str, ReadResult]:
     if item.path is None:
-        data = sys.stdin.buffer.read()
+        # One byte past the limit is enough to know it is over, without holding it all.
+        data = sys.stdin.buffer.read(options.max_file_size + 1)
+        if len(data) > options.max_file_size:
+            raise SkipFile(
+                f"standard input is over the {_human(options.max_file_size)} limit; "
+                "save it to a file and split it, or raise the limit (max_file_size)"
+            )
         if not data.strip():
             raise SkipFile("standard input was empty")
         return "txt", READERS[".txt"][1](data, read_options)

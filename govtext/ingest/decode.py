@@ -29,10 +29,13 @@ class Decoded:
     encoding: str
     n_replaced: int = 0
     first_bad_offset: int = -1
+    n_nul: int = 0  # stray NUL bytes dropped from a text that is otherwise fine
 
     @property
     def problem(self) -> str:
         """A manifest reason when the decode lost characters, else ''."""
+        if self.n_nul:
+            return f"{self.n_nul} stray NUL byte(s) removed before decoding as {self.encoding}"
         if not self.n_replaced:
             return ""
         return (
@@ -100,6 +103,14 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
             text = _strict(data, name) if len(data) % 2 == 0 else None
             if text is not None and _plausible(text):
                 return Decoded(text, name)
+        # A few NUL bytes in a GBK export (a broken converter, a bad copy) do not make it
+        # binary: if the rest reads as Chinese text, keep it and say what was dropped.
+        n_nul = data.count(b"\0")
+        if n_nul <= max(4, len(data) // 100):
+            rest = data.replace(b"\0", b"")
+            text = _strict(rest, "gb18030")
+            if text is not None and _mostly_text(text):
+                return Decoded(text, "gb18030", n_nul=n_nul)
         raise BinaryContentError("binary content (NUL bytes)")
     # Most non-UTF-8 Chinese files are GB18030-family: a strict decode that succeeds and
     # yields mostly CJK is a safe answer and far cheaper than statistical detection.
