@@ -9,6 +9,7 @@ original character it came from, so a span found in the view maps back exactly.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -106,3 +107,33 @@ def normalize(
         origin.append(i)
         i += 1
     return Normalized("".join(chars), tuple(origin), len(text))
+
+
+# Terminal control: CSI sequences (colours, cursor moves, screen clears), OSC sequences
+# (window titles, hyperlinks), other two-byte escapes, then any lone control character.
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?|\x9b[0-?]*[ -/]*[@-~]"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional overrides, embeddings, isolates and marks: they reorder what a terminal
+# shows (an "exe.gnp" that reads as "png.exe"), so printed text goes without them.
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` made safe to print on a terminal: escape sequences, control characters
+    (tab and newline kept) and bidi controls removed, lone surrogates replaced by U+FFFD.
+
+    Document text is data: a reporter's paste must not recolour, clear or retitle the
+    editor's terminal, nor make printing fail.
+
+    >>> printable("\\x1b[2J居民\\u202e议事\\r\\ud800")
+    '居民议事\\ufffd'
+    """
+    if not text.isprintable():
+        text = _ANSI.sub("", text)
+        text = _CONTROL.sub("", text)
+        text = _BIDI.sub("", text)
+        text = _SURROGATE.sub("\ufffd", text)
+    return text

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from govtext.errors import GovtextError
+from govtext.ingest.core import DEFAULT_EXTRACT_TIMEOUT, DEFAULT_MAX_DOC_CHARS
 
 
 def register(app: typer.Typer) -> None:
@@ -38,6 +39,14 @@ def ingest(
     max_size_mb: Annotated[
         float, typer.Option("--max-file-size", help="Skip files larger than this (MB).")
     ] = 200.0,
+    max_doc_chars: Annotated[
+        int,
+        typer.Option("--max-doc-chars", help="Leave out documents longer than this (characters)."),
+    ] = DEFAULT_MAX_DOC_CHARS,
+    extract_timeout: Annotated[
+        float,
+        typer.Option("--extract-timeout", help="Fail a file whose extraction takes longer (seconds)."),
+    ] = DEFAULT_EXTRACT_TIMEOUT,
     strict: Annotated[
         bool,
         typer.Option(
@@ -58,6 +67,8 @@ def ingest(
             recursive=recursive,
             progress=not as_json and sys.stderr.isatty(),
             max_file_size=int(max_size_mb * 1024 * 1024),
+            max_doc_chars=max_doc_chars,
+            extract_timeout=extract_timeout,
         )
     except GovtextError as exc:
         typer.echo(f"govtext ingest: {exc}", err=True)
@@ -76,10 +87,12 @@ def ingest(
 
 def _print_table(corpus: object) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from govtext.documents import Corpus
     from govtext.ingest.summary import counts
+    from govtext.normalize import printable
 
     assert isinstance(corpus, Corpus)
     colour = {"read": "green", "skipped": "yellow", "failed": "red"}
@@ -90,12 +103,14 @@ def _print_table(corpus: object) -> None:
     table.add_column("encoding")
     table.add_column("reason", overflow="fold", ratio=3)
     for f in corpus.files:
+        # File names and reasons are data: no rich markup ("[red]"), escape sequences or
+        # bidi controls from them may act on the terminal.
         table.add_row(
-            str(Path(f.path)),
+            escape(printable(str(Path(f.path)))),
             f"[{colour[f.status]}]{f.status}[/]",
             str(f.n_documents),
-            f.encoding,
-            f.reason,
+            escape(printable(f.encoding)),
+            escape(printable(f.reason)),
         )
     console = Console()
     console.print(table)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from govtext.kwic import KwicLine
 
 
 class KwicFormat(StrEnum):
@@ -55,11 +60,12 @@ def kwic(
         typer.echo(f"govtext: error: {exc}", err=True)
         raise typer.Exit(1) from None
     if fmt is KwicFormat.csv:
-        sys.stdout.write(kwic_csv(lines))
+        sys.stdout.write(kwic_csv([_csv_safe(k) for k in lines]))
         return
     if not lines:
         typer.echo(f"no occurrence of {query!r}", err=True)
         return
+    lines = [_terminal_safe(k) for k in lines]
     w_left = max(display_width(k.left) for k in lines)
     for k in lines:
         left = " " * (w_left - display_width(k.left)) + k.left
@@ -73,3 +79,24 @@ def kwic(
         )
     counted = sum(k.status == "counted" for k in lines)
     typer.echo(f"{len(lines)} occurrences: {counted} counted, {len(lines) - counted} not counted", err=True)
+
+
+def _terminal_safe(line: KwicLine) -> KwicLine:
+    """Document text is data: no escape sequences, control or bidi characters reach the terminal."""
+    from govtext.normalize import printable
+
+    return replace(
+        line,
+        doc_id=printable(line.doc_id),
+        left=printable(line.left),
+        match=printable(line.match),
+        right=printable(line.right),
+    )
+
+
+def _csv_safe(line: KwicLine) -> KwicLine:
+    """Text cells a spreadsheet would run as formulas (=, +, -, @ ...) get a leading apostrophe."""
+    from govtext.report.io import neutralise
+
+    fields = ("doc_id", "left", "match", "right", "reason", "sentence")
+    return replace(line, **{f: neutralise(getattr(line, f)) for f in fields})

@@ -12,7 +12,13 @@ from pathlib import Path
 
 from govtext.documents import Corpus, Document, FileRecord
 from govtext.errors import InputError
-from govtext.ingest.core import DEFAULT_MAX_FILE_SIZE, IngestOptions, iter_documents
+from govtext.ingest.core import (
+    DEFAULT_EXTRACT_TIMEOUT,
+    DEFAULT_MAX_DOC_CHARS,
+    DEFAULT_MAX_FILE_SIZE,
+    IngestOptions,
+    iter_documents,
+)
 from govtext.ingest.metadata import compile_path_pattern
 from govtext.ingest.readers import READERS
 from govtext.ingest.summary import corpus_json, problems, write_manifest
@@ -31,6 +37,8 @@ def iter_corpus(
     manifest: list[FileRecord],
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     near_duplicate_threshold: float = 0.8,
+    max_doc_chars: int = DEFAULT_MAX_DOC_CHARS,
+    extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT,
 ) -> Iterator[Document]:
     """Stream the documents of ``paths`` file by file; one FileRecord per input file is
     appended to ``manifest`` as each file is done (so it is complete once the iterator is).
@@ -41,6 +49,7 @@ def iter_corpus(
     if isinstance(paths, str | Path):
         paths = [paths]
     _check_options(path_pattern, encoding, max_file_size, near_duplicate_threshold)
+    _check_limits(max_doc_chars, extract_timeout)
     options = IngestOptions(
         text_column=text_column,
         path_pattern=path_pattern,
@@ -48,6 +57,8 @@ def iter_corpus(
         recursive=recursive,
         max_file_size=max_file_size,
         near_duplicate_threshold=near_duplicate_threshold,
+        max_doc_chars=max_doc_chars,
+        extract_timeout=extract_timeout,
     )
     return iter_documents(paths, options, manifest, progress=progress)
 
@@ -80,6 +91,17 @@ def _check_options(
         )
 
 
+def _check_limits(max_doc_chars: int, extract_timeout: float) -> None:
+    if not isinstance(max_doc_chars, int) or max_doc_chars <= 0:
+        raise InputError(
+            f"The 'max_doc_chars' option must be a positive number of characters. Got {max_doc_chars!r} instead."
+        )
+    if not extract_timeout > 0:
+        raise InputError(
+            f"The 'extract_timeout' option must be a positive number of seconds. Got {extract_timeout!r} instead."
+        )
+
+
 def read_corpus(
     paths: Sequence[str | Path],
     *,
@@ -90,13 +112,20 @@ def read_corpus(
     progress: bool = False,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     near_duplicate_threshold: float = 0.8,
+    max_doc_chars: int = DEFAULT_MAX_DOC_CHARS,
+    extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT,
 ) -> Corpus:
     """Read files and folders into a :class:`Corpus` whose ``files`` account for every input.
 
     - ``text_column``: the column holding the text in CSV/TSV/XLSX/JSON(L) (else detected).
     - ``path_pattern``: metadata from paths, e.g. ``'{province}/{year}.txt'``.
     - ``encoding``: force a code page for text files (else detected per file).
-    - ``max_file_size``: bytes; larger files are skipped with a reason.
+    - ``max_file_size``: bytes (default 200 MB); larger files are skipped with a reason, and a
+      .docx/.xlsx that would unpack to more is refused (zip bombs).
+    - ``max_doc_chars``: characters of one document (default 2,000,000); longer documents
+      are left out with a reason in the manifest.
+    - ``extract_timeout``: seconds one file may take to extract (default 120); a slower
+      file is reported failed and the run goes on.
     - ``near_duplicate_threshold``: Jaccard similarity of character shingles above which a
       document is flagged ``duplicate_of`` an earlier one (never dropped).
     """
@@ -114,12 +143,17 @@ def read_corpus(
             manifest=manifest,
             max_file_size=max_file_size,
             near_duplicate_threshold=near_duplicate_threshold,
+            max_doc_chars=max_doc_chars,
+            extract_timeout=extract_timeout,
         )
     )
     return Corpus(documents=docs, files=manifest)
 
 
 __all__ = [
+    "DEFAULT_EXTRACT_TIMEOUT",
+    "DEFAULT_MAX_DOC_CHARS",
+    "DEFAULT_MAX_FILE_SIZE",
     "SUPPORTED_SUFFIXES",
     "IngestOptions",
     "corpus_json",

@@ -40,10 +40,53 @@ def genre_of(title: str) -> str:
     return ""
 
 
+# C0/C1 control characters other than tab and newlines: NUL bytes from broken exports,
+# escape sequences pasted from terminals. They are never text, and some (NUL, ESC) break
+# CSV readers, terminals and XML writers downstream.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_BREAKS = re.compile(r"[\x0b\x0c\u2028\u2029]")  # vertical tab, form feed, Unicode separators
+# Lone surrogates come from JSON escapes (\\ud800) and undecodable file names; they cannot
+# be encoded as UTF-8, so any later write of the text would fail.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def scrub(text: str) -> tuple[str, int]:
+    """``text`` without control characters (form feeds become line breaks) and with lone
+    surrogates replaced by U+FFFD; returns the text and the number of characters changed.
+
+    >>> scrub("居民\\x00议事\\ud800")
+    ('居民议事\ufffd', 2)
+    """
+    n = 0
+    if _CONTROL.search(text):
+        text, n = _CONTROL.subn("", text)
+    if _BREAKS.search(text):
+        text, k = _BREAKS.subn("\n", text)
+        n += k
+    if _SURROGATE.search(text):
+        text, k = _SURROGATE.subn("\ufffd", text)
+        n += k
+    return text, n
+
+
+def scrub_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Fields with their string values (and string list items) scrubbed like the text."""
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if isinstance(value, str):
+            value = scrub(value)[0]
+        elif isinstance(value, list | tuple):
+            value = type(value)(scrub(v)[0] if isinstance(v, str) else v for v in value)
+        out[scrub(str(key))[0] if isinstance(key, str) else key] = value
+    return out
+
+
 def make_doc(text: str, fields: dict[str, Any]) -> RawDoc:
     """Clean ``text`` and wrap it with its fields (fields found in the text fill gaps only)."""
     from govtext.ingest.boilerplate import strip_boilerplate
 
+    text, n_scrubbed = scrub(text)
+    fields = scrub_fields(fields)
     text, _ = strip_licence_footer(text)
     paras = paragraphs_of(text)
     paras, found = strip_boilerplate(paras, title=str(fields.get("title") or ""))
@@ -58,4 +101,4 @@ def make_doc(text: str, fields: dict[str, Any]) -> RawDoc:
         if genre:
             merged["genre"] = genre
     body, spans = join_paragraphs(paras)
-    return RawDoc(body, merged, spans)
+    return RawDoc(body, merged, spans, n_scrubbed=n_scrubbed)

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
-from collections.abc import Iterator, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from govtext.documents import Document, FileRecord, Provenance
+from govtext.ingest.clean import scrub_fields
 from govtext.ingest.dedup import Deduplicator
 from govtext.ingest.metadata import (
     SIDECAR_NAME,
@@ -28,6 +32,12 @@ from govtext.ingest.raw import FailFile, RawDoc, ReadResult, SkipFile
 from govtext.ingest.readers import READERS, ReadOptions
 
 DEFAULT_MAX_FILE_SIZE = 200 * 1024 * 1024
+# About forty times a long provincial work report; beyond this one "document" is almost
+# always a whole dump in one line or cell, and segmenting it would take minutes.
+DEFAULT_MAX_DOC_CHARS = 2_000_000
+# Seconds one file may take to extract (a PDF with a pathological content stream, a
+# workbook with millions of styled cells); the run goes on without it.
+DEFAULT_EXTRACT_TIMEOUT = 120.0
 STDIN = "-"
 
 
@@ -39,6 +49,8 @@ class IngestOptions:
     recursive: bool = True
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     near_duplicate_threshold: float = 0.8
+    max_doc_chars: int = DEFAULT_MAX_DOC_CHARS
+    extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,8 @@ class _Input:
     missing: bool = False
     docfile: bool = False  # a README/LICENSE met while walking a folder
     linked_dir: bool = False  # a symbolic link to a folder, met while walking
+    unlisted: str = ""  # a folder that could not be listed: the reason
+    name_note: str = ""  # the file name is not UTF-8: how it is shown
 
 
 # Files that describe a folder rather than belong to the corpus; read only when named explicitly.
@@ -62,17 +76,47 @@ def _walk(paths: Sequence[str | Path], recursive: bool) -> Iterator[_Input]:
             yield _Input(None, STDIN, None)
             continue
         p = Path(given)
+        shown, note = display_path(p)
         if p.is_dir():
             yield from _walk_dir(p, recursive)
         elif p.exists():
-            yield _Input(p, str(p), p.parent)
+            yield _Input(p, shown, p.parent, name_note=note)
         else:
-            yield _Input(p, str(p), None, missing=True)
+            yield _Input(p, shown, None, missing=True, name_note=note)
+
+
+def display_path(path: Path) -> tuple[str, str]:
+    """The path as text that can be printed and written as UTF-8, and a note when the name's
+    bytes were not UTF-8 (a GBK name from a Windows zip shows decoded as GB18030)."""
+    text = str(path)
+    note = ""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(text)  # the original bytes, through the surrogateescape round trip
+        try:
+            text, note = raw.decode("gb18030"), "file name is not UTF-8; shown decoded as GB18030"
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", errors="backslashreplace")
+            note = "file name is not UTF-8; undecodable bytes shown as \\x escapes"
+    if _NAME_CONTROL.search(text):
+        # A name is shown in terminals, HTML and spreadsheets: its control characters
+        # (newlines, escape sequences, bidi overrides) are shown as escapes, not obeyed.
+        text = _NAME_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+        note = "; ".join(filter(None, [note, "file name holds control characters; shown as \\ escapes"]))
+    return text, note
+
+
+_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _walk_dir(root: Path, recursive: bool) -> Iterator[_Input]:
+    # os.walk drops folders it cannot list unless told; each becomes a failed manifest line.
+    unlisted: list[OSError] = []
     # Sorted walk: ids and the order of documents must not depend on the file system.
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted.append):
+        while unlisted:
+            yield _unlisted(unlisted.pop(0), root)
         here = Path(dirpath)
         hidden_dirs = sorted(d for d in dirnames if d.startswith((".", "__")))
         linked = sorted(d for d in dirnames if d not in hidden_dirs and (here / d).is_symlink())
@@ -84,13 +128,23 @@ def _walk_dir(root: Path, recursive: bool) -> Iterator[_Input]:
         for d in linked:  # os.walk does not follow them (loops); say so rather than stay silent
             yield _Input(here / d, str(here / d), root, linked_dir=True)
         for name in sorted(filenames):
+            shown, note = display_path(here / name)
             yield _Input(
                 here / name,
-                str(here / name),
+                shown,
                 root,
                 hidden=name.startswith("."),
                 docfile=bool(_DOC_FILES.fullmatch(name)),
+                name_note=note,
             )
+    while unlisted:
+        yield _unlisted(unlisted.pop(0), root)
+
+
+def _unlisted(exc: OSError, root: Path) -> _Input:
+    where = Path(exc.filename) if exc.filename else root
+    reason = f"cannot list the folder: {exc.strerror or exc}; its files were not read"
+    return _Input(where, display_path(where)[0], root, unlisted=reason)
 
 
 class _Sidecars:
@@ -137,7 +191,13 @@ class _Sidecars:
 
 def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -> tuple[str, ReadResult]:
     if item.path is None:
-        data = sys.stdin.buffer.read()
+        # One byte past the limit is enough to know it is over, without holding it all.
+        data = sys.stdin.buffer.read(options.max_file_size + 1)
+        if len(data) > options.max_file_size:
+            raise SkipFile(
+                f"standard input is over the {_human(options.max_file_size)} limit; "
+                "save it to a file and split it, or raise the limit (max_file_size)"
+            )
         if not data.strip():
             raise SkipFile("standard input was empty")
         return "txt", READERS[".txt"][1](data, read_options)
@@ -151,6 +211,10 @@ def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -
         size = path.stat().st_size
     except OSError as exc:
         raise FailFile(f"cannot read the file: {exc.strerror or exc}") from exc
+    # Root reads files whatever their mode, so os.access is what a normal user would meet;
+    # the check makes an unreadable file a manifest line before any reader touches it.
+    if not os.access(path, os.R_OK):
+        raise FailFile("cannot read the file: permission denied; fix its permissions (chmod +r)")
     if size == 0:
         raise SkipFile("empty file (0 bytes)")
     if size > options.max_file_size:
@@ -163,7 +227,60 @@ def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -
         data = path.read_bytes()
     except OSError as exc:
         raise FailFile(f"cannot read the file: {exc.strerror or exc}") from exc
-    return fmt, reader(data, read_options)
+    return fmt, run_with_deadline(lambda: reader(data, read_options), options.extract_timeout)
+
+
+class _Deadline(BaseException):
+    """Raised inside a reader when its time is up. A BaseException, so that the readers'
+    own ``except Exception`` (there to report broken files) cannot swallow it."""
+
+
+def run_with_deadline(fn: Callable[[], ReadResult], seconds: float) -> ReadResult:
+    """``fn()``, or FailFile when it takes longer than ``seconds``.
+
+    In the main thread a SIGALRM timer interrupts the reader wherever it is (pure-Python
+    readers such as pypdf stop at once; C code at its next return to Python). Elsewhere
+    (worker threads of an engine) the reader runs in a daemon thread that is abandoned
+    at the deadline: the file is reported and the run goes on.
+    """
+    if seconds <= 0 or seconds == float("inf"):
+        return fn()
+    message = f"extraction took longer than {seconds:g} s; raise extract_timeout or convert the file"
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+
+        def _alarm(signum: int, frame: Any) -> None:
+            raise _Deadline
+
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        # Someone else's timer (a test runner's, a notebook's) is put back afterwards.
+        outer, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+        started = time.monotonic()
+        try:
+            return fn()
+        except _Deadline:
+            raise FailFile(message) from None
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if outer > 0:
+                left = max(outer - (time.monotonic() - started), 0.001)
+                signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
+    box: list[Any] = []
+
+    def _target() -> None:
+        try:
+            box.append(fn())
+        except BaseException as exc:  # handed to the caller's thread below
+            box.append(exc)
+
+    worker = threading.Thread(target=_target, daemon=True, name="govtext-extract")
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive() or not box:
+        raise FailFile(message)
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]
 
 
 def _human(n: int) -> str:
@@ -173,7 +290,7 @@ def _human(n: int) -> str:
     return f"{n} bytes"
 
 
-_ID_UNSAFE = re.compile(r"[\s#\x00]+")
+_ID_UNSAFE = re.compile(r"[\s#\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 _BASE_MARK = "\x00"
 
 
@@ -182,10 +299,11 @@ def _file_id(item: _Input, used: set[str]) -> str:
     (a.txt and a.html in one folder become ``a`` and ``a.html``)."""
     if item.path is None:
         return "stdin"
-    candidates = [item.path.stem, item.path.name]
+    shown = Path(item.shown)  # the printable form of the name (ids end up in every output)
+    candidates = [shown.stem, shown.name]
     if item.root is not None:
         try:
-            candidates.append(item.path.relative_to(item.root).as_posix())
+            candidates.append(display_path(item.path.relative_to(item.root))[0].replace(os.sep, "/"))
         except ValueError:
             pass
     cleaned = [_ID_UNSAFE.sub("_", c) or "doc" for c in candidates]
@@ -196,7 +314,7 @@ def _file_id(item: _Input, used: set[str]) -> str:
 
 def _document(raw: RawDoc, doc_id: str, extra: dict[str, Any], prov: Provenance) -> Document:
     fields = dict(raw.fields)
-    fields.update(extra)
+    fields.update(scrub_fields(extra))  # path fields of a non-UTF-8 name carry surrogates
     core, meta = split_fields(fields)
     date = core.get("date", "")
     if "year" in meta:
@@ -220,7 +338,12 @@ def iter_documents(
     paths: Sequence[str | Path], options: IngestOptions, manifest: list[FileRecord], *, progress: bool = False
 ) -> Iterator[Document]:
     """Stream documents file by file, appending one FileRecord per input file to ``manifest``."""
-    read_options = ReadOptions(text_column=options.text_column, encoding=options.encoding)
+    read_options = ReadOptions(
+        text_column=options.text_column,
+        encoding=options.encoding,
+        max_file_size=options.max_file_size,
+        max_doc_chars=options.max_doc_chars,
+    )
     pattern = compile_path_pattern(options.path_pattern) if options.path_pattern else None
     sidecars = _Sidecars()
     dedup = Deduplicator(options.near_duplicate_threshold)
@@ -250,6 +373,9 @@ def _ingest_item(
     shown = item.shown
     if item.missing:
         manifest.append(FileRecord(shown, "failed", "no such file or directory"))
+        return
+    if item.unlisted:
+        manifest.append(FileRecord(shown, "failed", item.unlisted))
         return
     if item.linked_dir:
         reason = "symbolic link to a folder, not followed; name the folder itself to read it"
@@ -306,12 +432,30 @@ def _ingest_item(
             extra.update(fields_from_path(pattern, rel))
         extra.update(sidecars.fields_for(item.path, item.root))
 
+    notes = list(result.notes)
+    if item.name_note:
+        notes.append(item.name_note)
+    raws = [r for r in result.docs if len(r.text) <= options.max_doc_chars]
+    if len(raws) < len(result.docs):
+        longest = max(len(r.text) for r in result.docs)
+        too_long = (
+            f"{len(result.docs) - len(raws)} document(s) over the {options.max_doc_chars:,}-character "
+            f"limit left out (longest {longest:,}); split them or raise max_doc_chars"
+        )
+        if not raws:
+            manifest.append(FileRecord(shown, "skipped", too_long, encoding=result.encoding, format=fmt))
+            return
+        notes.append(too_long)
+    scrubbed = sum(r.n_scrubbed for r in raws)
+    if scrubbed:
+        notes.append(f"{scrubbed} control character(s) or lone surrogate(s) removed or replaced with U+FFFD")
     base = _file_id(item, used)
     multi = len(result.docs) > 1
     docs = []
-    notes = list(result.notes)
     n_dups = 0
     for pos, raw in enumerate(result.docs):
+        if len(raw.text) > options.max_doc_chars:
+            continue  # positions (and so ids) of the others stay as if it were there
         doc_id = _unique(f"{base}#{pos + 1}" if multi else base, used)
         prov = Provenance(shown, fmt, result.encoding, pos)
         page = {"page": item.path.stem if item.path is not None else base} if raw.from_page else {}

@@ -22,6 +22,7 @@ class RawDoc:
     fields: dict[str, Any] = field(default_factory=dict)
     paragraphs: tuple[tuple[int, int], ...] = ()
     from_page: bool = False  # one of several articles split from a page (gets meta ``page``)
+    n_scrubbed: int = 0  # control characters removed and lone surrogates replaced (see clean.scrub)
 
 
 @dataclass

@@ -24,6 +24,57 @@ from govtext.ingest.tables import read_delimited, read_json_rows, read_xlsx
 class ReadOptions:
     text_column: str | None = None
     encoding: str | None = None
+    max_file_size: int = 200 * 1024 * 1024  # also bounds what a .docx/.xlsx may unpack to
+    max_doc_chars: int = 2_000_000
+
+
+# A member that inflates more than this (and to more than 10 MB) is built to exhaust memory:
+# Word and Excel XML compresses about 5-20 times, runs of zeros about a thousand times.
+_MAX_ZIP_RATIO = 200
+_UNZIP_FACTOR = 10  # what a .docx/.xlsx may unpack to, in multiples of max_file_size
+_UNZIP_FLOOR = 64 * 1024 * 1024  # ... but never less (an empty .docx unpacks to 800 KB)
+
+
+def check_zip(data: bytes, what: str, options: ReadOptions) -> None:
+    """Refuse a zip-based file (.docx, .xlsx) that is damaged or would unpack to too much,
+    judging by the sizes in its central directory, before any member is decompressed.
+
+    The declared sizes bound what :mod:`zipfile` will inflate (it stops at the declared
+    size and then checks the CRC), so a directory that lies cannot get past this check.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise FailFile(
+            f"not a readable {what} ({type(exc).__name__}: {exc}); the file is damaged or truncated - "
+            "re-save it"
+        ) from exc
+    total = sum(m.file_size for m in members)
+    limit = max(_UNZIP_FACTOR * options.max_file_size, _UNZIP_FLOOR)
+    if total > limit:
+        raise FailFile(
+            f"refused: the {what} would unpack to {total:,} bytes, over the {limit:,}-byte limit "
+            f"({_UNZIP_FACTOR} x max_file_size) - a zip bomb or a damaged file"
+        )
+    for m in members:
+        if m.file_size > 10 * 1024 * 1024 and m.file_size > _MAX_ZIP_RATIO * max(m.compress_size, 1):
+            raise FailFile(
+                f"refused: member {m.filename!r} of the {what} inflates {m.file_size // max(m.compress_size, 1):,} "
+                f"times (to {m.file_size:,} bytes) - a zip bomb; no real document compresses like that"
+            )
+
+
+def _check_length(text: str, options: ReadOptions) -> None:
+    # Checked before cleaning: boilerplate rules and page splitting over a dump of many
+    # million characters would take long for a text that is refused anyway.
+    if len(text) > options.max_doc_chars:
+        raise SkipFile(
+            f"the text is {len(text):,} characters, over the {options.max_doc_chars:,}-character limit "
+            "for one document; split the file or raise max_doc_chars"
+        )
 
 
 def _decode(data: bytes, options: ReadOptions) -> Decoded:
@@ -66,11 +117,13 @@ def _text_docs(text: str, fields: dict[str, object]) -> list[RawDoc]:
 
 def read_txt(data: bytes, options: ReadOptions) -> ReadResult:
     decoded = _decode(data, options)
+    _check_length(decoded.text, options)
     return ReadResult(_text_docs(decoded.text, {}), decoded.encoding, _notes(decoded))
 
 
 def read_md(data: bytes, options: ReadOptions) -> ReadResult:
     decoded = _decode(data, options)
+    _check_length(decoded.text, options)
     try:
         fields, body = read_front_matter(decoded.text)
     except ValueError as exc:
@@ -122,6 +175,7 @@ def read_json(data: bytes, options: ReadOptions) -> ReadResult:
 
 
 def read_xlsx_file(data: bytes, options: ReadOptions) -> ReadResult:
+    check_zip(data, ".xlsx workbook", options)
     notes: list[str] = []
     return ReadResult(read_xlsx(data, options.text_column, notes), "", notes)
 
@@ -154,6 +208,7 @@ def read_docx(data: bytes, options: ReadOptions) -> ReadResult:
 
     import docx
 
+    check_zip(data, ".docx", options)
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -175,6 +230,7 @@ def read_docx(data: bytes, options: ReadOptions) -> ReadResult:
     if props.created and props.created.year > 1990:
         fields["date"] = props.created.date().isoformat()
     text = "\n\n".join(paras)
+    _check_length(text, options)
     return ReadResult(_text_docs(text, fields), "", [])
 
 
@@ -240,6 +296,7 @@ def read_pdf(data: bytes, options: ReadOptions) -> ReadResult:
     finally:
         quiet.setLevel(level)
     text = _pdf_paragraphs(pages)
+    _check_length(text, options)
     if not text.strip():
         raise SkipFile("the PDF has no text layer (a scan?); run OCR on it first")
     fields: dict[str, object] = {}

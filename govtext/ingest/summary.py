@@ -67,7 +67,21 @@ def counts(corpus: Corpus) -> dict[str, int]:
 def write_manifest(corpus: Corpus, path: str | Path) -> Path:
     """Write ``corpus_json(corpus)`` (no texts) to ``path`` as UTF-8 JSON; for ``govtext run``,
     which keeps the manifest beside its report. Returns the path written."""
+    import os
+    import secrets
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(corpus_json(corpus), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    data = (json.dumps(corpus_json(corpus), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    # Through a temporary file and a rename, so a killed run leaves the old manifest or the
+    # new one; created with mode 0666 so the umask, not a private default, decides who reads it.
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path

@@ -305,6 +305,8 @@ def read_toml(path: Path) -> _Parsed:
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else None
+        if line is None and "end of document" in str(exc):
+            line = max(len(text.splitlines()), 1)  # an unclosed array or string runs to the end
         raise DictionaryError(
             f"TOML syntax error: {exc}; fix the syntax there", path=str(path), line=line
         ) from None
@@ -595,9 +597,9 @@ class _Builder:
                 if key in fw:
                     entry[key] = str(fw[key])
             if "themes" in fw:
-                entry["themes"] = list(
-                    _strs(fw["themes"], "themes", issues, path, src.find(span, key="themes"))
-                )
+                themes_line = src.find(span, key="themes")
+                entry["themes"] = list(_strs(fw["themes"], "themes", issues, path, themes_line))
+                entry["themes_at"] = (path, themes_line)  # where an unknown theme is reported
             if not entry["name"]:
                 issues.append(
                     Issue("error", path, span[0], f"framework '{fid}' has no name", 'add name = "…"')
@@ -759,13 +761,14 @@ class _Builder:
             )
         # A framework lists its themes; themes that name a framework join its list.
         for f in frameworks:
+            at_path, at_line = self.frameworks[f.id].get("themes_at", (str(sources[0]) if sources else "", 1))
             for tid in f.themes:
                 if tid not in themes:
                     issues.append(
                         Issue(
                             "error",
-                            str(sources[0]) if sources else "",
-                            1,
+                            at_path,
+                            at_line,
                             f"framework '{f.id}' lists unknown theme '{tid}'",
                             "define the theme or remove it from the list",
                         )

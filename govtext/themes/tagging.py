@@ -17,6 +17,7 @@ from typing import Any
 
 from govtext.documents import Document
 from govtext.errors import InputError
+from govtext.normalize import printable
 from govtext.themes.matcher import Matcher, ThemeHit
 
 SCHEMA_VERSION = 1
@@ -138,6 +139,8 @@ def tag_documents(
 # --------------------------------------------------------------------------- input
 def documents_from_jsonl(lines: Iterable[str], source: str) -> Iterator[Document]:
     """Documents from JSON Lines whose objects hold ``id`` and ``text`` (one per line)."""
+    from govtext.ingest.clean import scrub
+
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -152,7 +155,10 @@ def documents_from_jsonl(lines: Iterable[str], source: str) -> Iterator[Document
                 f"{source}:{n}: a line must be an object with 'id' and 'text'; got keys {sorted(obj) if isinstance(obj, dict) else type(obj).__name__}"
             )
         doc_id = str(obj.get("id", obj.get("doc_id", f"{Path(source).stem}:{n}")))
-        yield Document(doc_id=doc_id, text=str(obj["text"]), title=str(obj.get("title", "")))
+        # As ingest does: no NUL or escape bytes, no lone surrogates (JSON "\ud800" escapes)
+        # that would make every later write or print of the text fail.
+        text, title = (scrub(str(v))[0] for v in (obj["text"], obj.get("title", "")))
+        yield Document(doc_id=scrub(doc_id)[0], text=text, title=title)
 
 
 def read_inputs(paths: Iterable[str]) -> Iterator[Document]:
@@ -221,8 +227,12 @@ def pad(text: str, width: int) -> str:
 def snippet(e: Evidence, width: int = 70, *, mark: tuple[str, str] = ("【", "】")) -> str:
     """The evidence sentence cut to about ``width`` columns around the match, match marked."""
     s = e.sentence.replace("\n", " ")
-    left, match, right = s[: e.start], s[e.start : e.end], s[e.end :]
+    # Cleaned piece by piece: removing characters must not move the match.
+    left, match, right = (printable(x) for x in (s[: e.start], s[e.start : e.end], s[e.end :]))
     room = max(0, width - display_width(match)) // 2
+    # Every character is at least one column wide, so no more than ``room`` of them can be
+    # shown: cut to that first, so a 50,000-character "sentence" costs no more than a short one.
+    left, right = left[-room - 1 :] if room else left[-1:], right[: room + 1]
     if display_width(left) > room:
         while left and display_width(left) > room - 1:
             left = left[1:]
@@ -238,8 +248,8 @@ def render_table(tags: DocumentTags, *, color: bool = False, width: int = 70) ->
     """The human table of one document: theme, name, hits, best evidence with the match marked."""
     mark = ("\x1b[1;31m", "\x1b[0m") if color else ("【", "】")
     head = (
-        f"{tags.doc_id}"
-        + (f"  {tags.title}" if tags.title and tags.title != tags.doc_id else "")
+        f"{printable(tags.doc_id)}"
+        + (f"  {printable(tags.title)}" if tags.title and tags.title != tags.doc_id else "")
         + f"  ({tags.n_chars} chars)"
     )
     if not tags.themes:
