@@ -10,25 +10,30 @@ from __future__ import annotations
 import platform
 import time
 import tomllib
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govtext.documents import Corpus
-from govtext.errors import ConfigError, InputError
+from govtext.errors import ConfigError, GovtextError
 from govtext.results import RunResult
 
 if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_PIPELINE = Path("pipelines") / "default.toml"
+ALL_GROUP = "全部"  # the one group when no document has the --by field
 
 
 @dataclass
 class IngestConfig:
     text_column: str = ""
     path_pattern: str = ""
+    max_file_size_mb: float = 200.0
+    max_doc_chars: int = 2_000_000
+    extract_timeout: float = 120.0
 
 
 @dataclass
@@ -45,11 +50,15 @@ class ThemesConfig:
 
 @dataclass
 class TopicsConfig:
-    method: str = "nmf"
-    k: int | str = 6
-    unit: str = "paragraph"
-    random_state: int = 0
     enabled: bool = True
+    method: str = "seeded"
+    k: int | str = "auto"
+    k_range: list[int] = field(default_factory=lambda: [2, 8, 2])
+    n_free: int | None = None
+    unit: str = "paragraph"
+    min_df: float = 2
+    max_df: float = 0.5
+    random_state: int = 0
 
 
 @dataclass
@@ -187,16 +196,28 @@ def analyze(
     hits, scores = timed("themes: match", lambda: stages.match(corpus, dictionary))
     documents = corpus.to_frame()
     documents[by] = [doc.field(by) for doc in corpus]  # also resolves aliases such as author
+    run_warnings: list[str] = []
     if not documents[by].astype(bool).any():
+        # One group rather than no report: a folder of plain texts has no source field.
         known = sorted(
             {k for doc in corpus for k in doc.meta} | {"title", "author", "source", "date", "year"}
         )
-        raise InputError(
-            f"cannot compare by {by!r}: no document has that field. Fields present: {', '.join(known)}."
+        run_warnings.append(
+            f"no document has the field {by!r}, so all documents form one group {ALL_GROUP!r}; "
+            f"fields you can compare by: {', '.join(known)}."
         )
+        documents[by] = ALL_GROUP
     topic_model = None
     if cfg.topics.enabled:
-        topic_model = timed("topics", lambda: stages.topics(corpus, tokens, dictionary, cfg))
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                topic_model = timed("topics", lambda: stages.topics(corpus, tokens, dictionary, cfg))
+            # Recorded in run.json and the summary rather than printed mid-run.
+            run_warnings.extend(f"topics: {w.message}" for w in caught if issubclass(w.category, UserWarning))
+        except (GovtextError, ValueError) as exc:
+            # Too few or too similar texts to fit topics: the theme figures still stand.
+            run_warnings.append(f"topic model not fitted: {exc}")
     result = RunResult(
         name=cfg.name,
         by=by,
@@ -214,6 +235,7 @@ def analyze(
     result.tables["document_scores"] = scores
     result.tables["hits"] = hits
     result.settings = _settings(cfg, result, dictionary, tokens, started, timings)
+    result.settings["warnings"] = run_warnings
     return result
 
 
@@ -264,15 +286,12 @@ def run_pipeline(
 ) -> RunOutcome:
     """``analyze`` then write the report (index.html, report.md, CSV tables, run.json, manifest)."""
     from govtext.report import write_report
-    from govtext.report.io import write_csv
 
     cfg = config or default_pipeline()
     result = analyze(paths, by=by, config=cfg, progress=progress)
     out_dir = Path(out) if out else Path("reports") / cfg.name
     progress("report")
     files = write_report(result, out_dir, formats=tuple(cfg.report.formats))
-    # The manifest sits beside the report: every input file, read, skipped or failed, and why.
-    files["manifest"] = write_csv(out_dir / "manifest.csv", result.corpus.manifest())
     return RunOutcome(result=result, out_dir=out_dir, files=files)
 
 

@@ -26,6 +26,9 @@ def ingest(paths: list[str], cfg: PipelineConfig) -> Corpus:
         paths,
         text_column=cfg.ingest.text_column or None,
         path_pattern=cfg.ingest.path_pattern or None,
+        max_file_size=int(cfg.ingest.max_file_size_mb * 1024 * 1024),
+        max_doc_chars=cfg.ingest.max_doc_chars,
+        extract_timeout=cfg.ingest.extract_timeout,
     )
 
 
@@ -77,14 +80,26 @@ def themes_frame(dictionary: Any) -> pd.DataFrame:
 
 
 def topics(corpus: Corpus, tokens: list[Tokens], dictionary: Any, cfg: PipelineConfig) -> Any:
-    from govtext.topics import TopicModel, build_units
+    from govtext.topics import fit_topics
 
-    units = build_units(corpus.documents, tokens, unit=cfg.topics.unit)
-    # The dictionary seeds the seeded model and names every model's topics by theme overlap.
-    model = TopicModel(
-        method=cfg.topics.method, k=cfg.topics.k, random_state=cfg.topics.random_state, dictionary=dictionary
+    # The dictionary seeds the seeded model and names every model's topics by theme overlap;
+    # fit_topics also joins its multi-word terms into single tokens first.
+    params: dict[str, Any] = {}
+    if cfg.topics.n_free is not None:
+        params["n_free"] = cfg.topics.n_free
+    return fit_topics(
+        corpus.documents,
+        tokens,
+        method=cfg.topics.method,
+        k=cfg.topics.k,
+        unit=cfg.topics.unit,
+        dictionary=dictionary,
+        random_state=cfg.topics.random_state,
+        k_range=tuple(cfg.topics.k_range),
+        min_df=cfg.topics.min_df,
+        max_df=cfg.topics.max_df,
+        **params,
     )
-    return model.fit(units)
 
 
 def compare(result: RunResult, tokens: list[Tokens]) -> dict[str, pd.DataFrame]:

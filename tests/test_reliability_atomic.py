@@ -175,12 +175,6 @@ def test_reliability_kill_and_rerun(runs: dict[str, Any]) -> None:
     assert not temps or all(t.endswith(".tmp") for t in temps)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs fix in govtext/report/io.py: a run killed while writing leaves its .<name>.*.tmp "
-    "files in the report folder for good; write_report (or atomic_write_bytes) should remove stale "
-    "temporary files of earlier runs",
-)
 def test_reliability_rerun_clears_stale_temp_files(tmp_path: Path) -> None:
     from report_fixtures import make_result
 
@@ -193,12 +187,6 @@ def test_reliability_rerun_clears_stale_temp_files(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob(".*.tmp"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs fix in govtext/report/io.py: atomic_write_bytes creates files with tempfile.mkstemp, "
-    "whose mode is 0600, so reports are unreadable by the group (a shared folder, a web server); "
-    "chmod the temporary file to 0o666 & ~umask before os.replace",
-)
 def test_reliability_report_files_have_normal_permissions(runs: dict[str, Any]) -> None:
     umask = os.umask(0)
     os.umask(umask)
@@ -230,13 +218,6 @@ def test_reliability_engines_give_the_same_output(runs: dict[str, Any], tmp_path
     pytest.fail("write the local-vs-dask comparison against the engine API")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs fix in govtext/report/__init__.py (write_report): each file is replaced atomically, "
-    "but a run that dies part-way leaves a folder mixing new files with the previous run's (11 of 20 "
-    "kill trials did); write into a sibling temporary folder and swap it in, or write run.json last "
-    "with the hashes of the files it belongs with",
-)
 def test_reliability_report_folder_is_old_or_new_as_a_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

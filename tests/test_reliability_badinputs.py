@@ -122,12 +122,6 @@ def test_reliability_govtext_run_survives_the_bad_folder(
     assert (out / "index.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs fix in govtext/pipeline.py (or govtext/topics/): a topic model that cannot be fitted "
-    "(few or near-identical documents) aborts the whole run with exit 1; it should become a warning "
-    "in run.json and the report, with the theme tables still written",
-)
 def test_reliability_run_with_unfittable_topics_still_reports(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

@@ -210,12 +210,6 @@ def test_reliability_snippet_of_a_huge_sentence_is_cut_without_scanning_it_all()
     assert shown == "…" + "A" * (room - 1) + "【党建引领】" + "B" * (room - 1) + "…"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs fix in govtext/cli/run.py (print_summary): group labels come from document "
-    "metadata and reach the terminal as they are; wrap `group` (and theme names) in "
-    "govtext.normalize.printable",
-)
 def test_reliability_run_summary_strips_bidi_from_group_labels(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.md").write_text(

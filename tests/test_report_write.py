@@ -192,6 +192,7 @@ def test_report_crash_while_writing_leaves_old_file(tmp_path: Path, monkeypatch:
 
     first = write_report(make_result(), tmp_path, formats=("json",))["json"]
     before = first.read_bytes()
+    listing = sorted(p.name for p in tmp_path.iterdir())
 
     def boom(src: str, dst: str) -> None:
         raise OSError("disk full")
@@ -202,7 +203,8 @@ def test_report_crash_while_writing_leaves_old_file(tmp_path: Path, monkeypatch:
     with pytest.raises(OSError, match="disk full"):
         write_report(result, tmp_path, formats=("json",))
     assert first.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing
+    assert not [p for p in tmp_path.parent.iterdir() if ".staging-" in p.name]
 
 
 class _FakeTopics:

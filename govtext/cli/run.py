@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from govtext.cli.common import library_errors, stage_printer
+from govtext.normalize import printable
 
 if TYPE_CHECKING:
     from govtext.pipeline import RunOutcome
@@ -74,6 +75,7 @@ def outcome_summary(outcome: RunOutcome) -> dict[str, Any]:
         "top_themes": top,
         "out_dir": str(outcome.out_dir),
         "report": str(index) if index else None,
+        "warnings": list(result.settings.get("warnings", [])),
     }
 
 
@@ -84,7 +86,12 @@ def print_summary(summary: dict[str, Any]) -> None:
         f"{files['failed']} failed); {summary['hits']} theme hits."
     )
     typer.echo(f"Top themes by {summary['by']} (hits per 10,000 characters):")
+    # Group labels come from document metadata: strip control and bidi characters.
     for group, themes in summary["top_themes"].items():
-        shown = "  ".join(f"{t['name']} {t['density_per_10k']:.1f}" for t in themes) or "—"
-        typer.echo(f"  {group}: {shown}")
+        shown = "  ".join(f"{printable(t['name'])} {t['density_per_10k']:.1f}" for t in themes) or "—"
+        typer.echo(f"  {printable(group)}: {shown}")
+    for warning in summary["warnings"]:
+        text = printable(warning)
+        short = text if len(text) <= 160 else text[:159] + "… (in full in run.json)"
+        typer.echo(f"warning: {short}", err=True)
     typer.echo(f"Report: {summary['report'] or summary['out_dir']}")

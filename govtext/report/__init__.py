@@ -130,12 +130,11 @@ def write_report(
     from govtext.compare import group_labels, group_order
     from govtext.report import charts
     from govtext.report.evidence import select_evidence
-    from govtext.report.io import atomic_write_text, dumps_json, write_csv, write_xlsx
+    from govtext.report.io import StagedFolder, atomic_write_text, dumps_json, write_csv, write_xlsx
     from govtext.report.page import build_page, render_html, render_markdown
 
     fmts = _formats(formats)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    final = Path(out_dir)
     files = ReportFiles()
     tables = report_tables(result)
     groups = group_labels(result.documents, result.by)
@@ -159,28 +158,37 @@ def write_report(
 
     for w in files.warnings:
         warnings.warn(w, ReportWarning, stacklevel=2)
+    # Warnings of earlier stages (e.g. a topic model that could not be fitted) go in too.
+    files.warnings.extend(str(w) for w in result.settings.get("warnings", []))
     info = run_info(result, tables, files.warnings)
     info["report"] = {"formats": fmts, "font": chosen.family if chosen else None}
 
-    svgs = {name: charts.svg(fig, chosen, name) for name, fig in figures.items()}
-    if "figures" in fmts:
-        for name, fig in figures.items():
-            files[f"svg:{name}"] = atomic_write_text(out / "figures" / f"{name}.svg", svgs[name])
-            files[f"png:{name}"] = _write_png(out / "figures" / f"{name}.png", fig, chosen, name)
-    shown = largest_groups(order, groups, result.documents, MAX_GROUPS_PAGE)
-    page = build_page(result, tables, evidence, shown, info, svgs, title, n_groups=len(order))
-    if "html" in fmts:
-        files["html"] = atomic_write_text(out / "index.html", render_html(page))
-    if "md" in fmts:
-        files["md"] = atomic_write_text(out / "report.md", render_markdown(page))
-    export = {**tables, **page.export_tables}
-    if "csv" in fmts:
-        for name, frame in export.items():
-            files[f"csv:{name}"] = write_csv(out / "tables" / f"{name}.csv", frame)
-    if "xlsx" in fmts:
-        files["xlsx"] = write_xlsx(out / "report.xlsx", export)
-    if "json" in fmts:
-        files["json"] = atomic_write_text(out / "run.json", dumps_json(info))
+    # The whole folder is replaced at once, so a crash leaves the old report or the new one.
+    with StagedFolder(final) as out:
+        svgs = {name: charts.svg(fig, chosen, name) for name, fig in figures.items()}
+        if "figures" in fmts:
+            for name, fig in figures.items():
+                files[f"svg:{name}"] = atomic_write_text(out / "figures" / f"{name}.svg", svgs[name])
+                files[f"png:{name}"] = _write_png(out / "figures" / f"{name}.png", fig, chosen, name)
+        shown = largest_groups(order, groups, result.documents, MAX_GROUPS_PAGE)
+        page = build_page(result, tables, evidence, shown, info, svgs, title, n_groups=len(order))
+        if "html" in fmts:
+            files["html"] = atomic_write_text(out / "index.html", render_html(page))
+        if "md" in fmts:
+            files["md"] = atomic_write_text(out / "report.md", render_markdown(page))
+        export = {**tables, **page.export_tables}
+        if "csv" in fmts:
+            for name, frame in export.items():
+                files[f"csv:{name}"] = write_csv(out / "tables" / f"{name}.csv", frame)
+        if "xlsx" in fmts:
+            files["xlsx"] = write_xlsx(out / "report.xlsx", export)
+        if "json" in fmts:
+            files["json"] = atomic_write_text(out / "run.json", dumps_json(info))
+        if result.corpus is not None and result.corpus.files:
+            # Every input file, read, skipped or failed, and why, beside the report.
+            files["manifest"] = write_csv(out / "manifest.csv", result.corpus.manifest())
+    for key, path in files.items():
+        files[key] = final / path.relative_to(out)
     return files
 
 

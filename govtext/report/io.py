@@ -172,3 +172,90 @@ def to_jsonable(value: Any) -> Any:
 def dumps_json(data: Any) -> str:
     """Deterministic JSON: sorted keys, UTF-8 text kept readable, two-space indent."""
     return json.dumps(to_jsonable(data), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+# Names a report writes; anything else found in an output folder belongs to someone else
+# (a store, the user's notes) and is carried over when a new report replaces the old one.
+REPORT_ENTRIES = frozenset(
+    {"index.html", "report.md", "run.json", "report.xlsx", "manifest.csv", "tables", "figures"}
+)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with Linux renameat2(RENAME_EXCHANGE); False where unsupported."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    ok = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+    return bool(ok)
+
+
+def _carry_over(old: Path, new: Path) -> None:
+    """Move entries that are not report files from ``old`` into ``new`` (one rename each)."""
+    for entry in list(old.iterdir()):
+        if entry.name not in REPORT_ENTRIES and not (new / entry.name).exists():
+            os.replace(entry, new / entry.name)
+
+
+def _recover(out: Path) -> None:
+    """Finish what an interrupted swap left: carry foreign entries home, drop the rest."""
+    import shutil
+
+    for leftover in out.parent.glob(f".{out.name}.staging-*"):
+        if not leftover.is_dir():
+            continue
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and Path(f"/proc/{pid}").exists():
+            continue  # another live run is writing this one
+        if out.is_dir():
+            _carry_over(leftover, out)
+        shutil.rmtree(leftover, ignore_errors=True)
+    if out.is_dir():
+        for stale in out.rglob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
+class StagedFolder:
+    """Write a whole output folder so that it is replaced at once: old or new, never a mix.
+
+    Files are written into a hidden sibling folder; on success it is swapped with the
+    output folder in one atomic rename (RENAME_EXCHANGE on Linux; elsewhere two renames),
+    entries that are not report files (a store, the user's own files) are carried over,
+    and the old folder is removed. Leftovers of a killed run are cleaned up next time.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+        self.stage = self.out.parent / f".{self.out.name}.staging-{os.getpid()}"
+
+    def __enter__(self) -> Path:
+        import shutil
+
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        _recover(self.out)
+        shutil.rmtree(self.stage, ignore_errors=True)
+        self.stage.mkdir()
+        return self.stage
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        import shutil
+
+        if exc_type is not None:
+            shutil.rmtree(self.stage, ignore_errors=True)
+            return
+        if not self.out.exists():
+            os.replace(self.stage, self.out)
+            return
+        if not _exchange(self.stage, self.out):
+            # No atomic exchange: move the old folder aside, then the new one in.
+            aside = self.out.parent / f".{self.out.name}.staging-old-{os.getpid()}"
+            os.replace(self.out, aside)
+            os.replace(self.stage, self.out)
+            self.stage = aside
+        _carry_over(self.stage, self.out)  # self.stage now holds the previous output
+        shutil.rmtree(self.stage, ignore_errors=True)
