@@ -141,13 +141,18 @@ def kwic(
 
 
 def kwic_csv(lines: Iterable[KwicLine]) -> str:
-    """CSV text (with a byte-order mark for Excel) of kwic lines."""
+    """CSV text (with a byte-order mark for Excel) of kwic lines.
+
+    Cells a spreadsheet would run as formulas (=, +, -, @ ...) get a leading apostrophe.
+    """
+    from govtext.report.io import neutralise
+
     buf = io.StringIO()
     buf.write("\ufeff")
     writer = csv.DictWriter(buf, fieldnames=KWIC_COLUMNS)
     writer.writeheader()
     for line in lines:
-        writer.writerow(line.record())
+        writer.writerow({k: neutralise(v) for k, v in line.record().items()})
     return buf.getvalue()
 
 

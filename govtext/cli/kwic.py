@@ -60,7 +60,7 @@ def kwic(
         typer.echo(f"govtext: error: {exc}", err=True)
         raise typer.Exit(1) from None
     if fmt is KwicFormat.csv:
-        sys.stdout.write(kwic_csv([_csv_safe(k) for k in lines]))
+        sys.stdout.write(kwic_csv(lines))
         return
     if not lines:
         typer.echo(f"no occurrence of {query!r}", err=True)
@@ -92,11 +92,3 @@ def _terminal_safe(line: KwicLine) -> KwicLine:
         match=printable(line.match),
         right=printable(line.right),
     )
-
-
-def _csv_safe(line: KwicLine) -> KwicLine:
-    """Text cells a spreadsheet would run as formulas (=, +, -, @ ...) get a leading apostrophe."""
-    from govtext.report.io import neutralise
-
-    fields = ("doc_id", "left", "match", "right", "reason", "sentence")
-    return replace(line, **{f: neutralise(getattr(line, f)) for f in fields})
