@@ -245,20 +245,115 @@ def fast_view(text: str) -> tuple[str, list[int], list[int]]:
     return view, breaks, shift
 
 
+_SEP = "\x1f"  # unit separator: whitespace to jieba, so never inside a kept token
+
+
+class Lazy(Sequence[Any]):
+    """A read-only sequence decoded from its packed form on first use.
+
+    The token cache hands these out so a re-run pays only for the fields it touches
+    (topic models read words, evidence reads offsets). It compares equal to the tuple
+    it decodes to.
+    """
+
+    __slots__ = ("_decode", "_items", "_n", "_raw")
+
+    def __init__(self, raw: Any, decode: Any, n: int) -> None:
+        self._raw = raw
+        self._decode = decode
+        self._n = n
+        self._items: tuple[Any, ...] | None = None
+
+    def _get(self) -> tuple[Any, ...]:
+        if self._items is None:
+            self._items = self._decode(self._raw)
+            self._raw = None
+        return self._items
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._get()[i]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._get())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Lazy):
+            other = other._get()
+        if isinstance(other, tuple):
+            return self._get() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._get())
+
+    def __repr__(self) -> str:
+        return repr(self._get())
+
+
+def _pack_spans(starts: Sequence[int], ends: Sequence[int]) -> bytes:
+    """Spans as (gap to the previous end, length) pairs in the narrowest integer type:
+    one byte a number for almost every document."""
+    import numpy as np
+
+    s = np.asarray(starts, dtype=np.int64)
+    e = np.asarray(ends, dtype=np.int64)
+    prev = np.concatenate(([0], e[:-1])) if len(e) else e
+    both = np.concatenate((s - prev, e - s))
+    top = int(both.max()) if len(both) else 0
+    code, dtype = (b"1", np.uint8) if top < 256 else (b"2", np.uint16) if top < 65536 else (b"4", np.int64)
+    return code + both.astype(dtype).tobytes()
+
+
+def _unpack_spans(raw: bytes) -> tuple[Any, Any]:
+    import numpy as np
+
+    dtype = {b"1": np.uint8, b"2": np.uint16, b"4": np.int64}[raw[:1]]
+    both = np.frombuffer(raw, dtype=dtype, offset=1).astype(np.int64)
+    n = len(both) // 2
+    gaps, lengths = both[:n], both[n:]
+    ends = np.cumsum(gaps + lengths)
+    return ends - lengths, ends
+
+
+def _decode_words(raw: str) -> tuple[str, ...]:
+    return tuple(raw.split(_SEP)) if raw else ()
+
+
+def _decode_tags(raw: str) -> tuple[str, ...]:
+    return tuple(raw.split(" ")) if raw else ()
+
+
+def _decode_starts(raw: bytes) -> tuple[int, ...]:
+    return tuple(_unpack_spans(raw)[0].tolist())
+
+
+def _decode_ends(raw: bytes) -> tuple[int, ...]:
+    return tuple(_unpack_spans(raw)[1].tolist())
+
+
+def _decode_sentences(raw: bytes) -> tuple[tuple[int, int], ...]:
+    a, b = _unpack_spans(raw)
+    return tuple(zip(a.tolist(), b.tolist(), strict=True))
+
+
 @dataclass(frozen=True)
 class Tokens:
     """The tokens of one document; ``starts``/``ends`` are offsets into the original text.
 
     ``sentences`` are (start, end) spans of the original text; ``pos`` is None unless
     the segmenter was asked for tags; ``settings_hash`` names the segmenter settings.
+    Fields are tuples, or ``Lazy`` sequences equal to them when read from the cache.
     """
 
     doc_id: str
-    words: tuple[str, ...]
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-    pos: tuple[str, ...] | None
-    sentences: tuple[tuple[int, int], ...]
+    words: Sequence[str]
+    starts: Sequence[int]
+    ends: Sequence[int]
+    pos: Sequence[str] | None
+    sentences: Sequence[tuple[int, int]]
     settings_hash: str
 
     def __len__(self) -> int:
@@ -270,6 +365,61 @@ class Tokens:
             return self
         return Tokens(
             doc_id, self.words, self.starts, self.ends, self.pos, self.sentences, self.settings_hash
+        )
+
+    def pack(self) -> dict[str, Any]:
+        """A compact form for the store: joined words and tags, byte-coded spans.
+
+        Fields still packed (read from the cache, never touched) are passed through
+        without decoding.
+        """
+
+        def raw_or(seq: Any, encode: Any) -> Any:
+            if isinstance(seq, Lazy) and seq._raw is not None:
+                return seq._raw
+            return encode(seq)
+
+        offsets = self.starts
+        if isinstance(offsets, Lazy) and offsets._raw is not None:
+            spans = offsets._raw
+        else:
+            spans = _pack_spans(self.starts, self.ends)
+        sents = self.sentences
+        if isinstance(sents, Lazy) and sents._raw is not None:
+            sent_raw = sents._raw
+        else:
+            sent_raw = _pack_spans([a for a, _ in sents], [b for _, b in sents])
+        return {
+            "n_tokens": len(self.words),
+            "words": raw_or(self.words, _SEP.join),
+            "spans": spans,
+            "pos": None if self.pos is None else raw_or(self.pos, " ".join),
+            "n_sentences": len(sents),
+            "sentences": sent_raw,
+        }
+
+    @classmethod
+    def unpack(
+        cls,
+        doc_id: str,
+        settings_hash: str,
+        *,
+        n_tokens: int,
+        words: str,
+        spans: bytes,
+        pos: str | None,
+        n_sentences: int,
+        sentences: bytes,
+    ) -> Tokens:
+        """Tokens from ``pack()``'s fields, decoded lazily."""
+        return cls(
+            doc_id=doc_id,
+            words=Lazy(words, _decode_words, n_tokens),
+            starts=Lazy(spans, _decode_starts, n_tokens),
+            ends=Lazy(spans, _decode_ends, n_tokens),
+            pos=None if pos is None else Lazy(pos, _decode_tags, n_tokens),
+            sentences=Lazy(sentences, _decode_sentences, n_sentences),
+            settings_hash=settings_hash,
         )
 
 
