@@ -525,6 +525,7 @@ class Segmenter:
         if self._settings_hash is None:
             import jieba
 
+            self.user_entries()  # a broken dictionary fails here, not deep inside a worker
             desc: dict[str, Any] = {
                 "view": _VIEW_VERSION,
                 "hmm": self.hmm,
@@ -537,7 +538,6 @@ class Segmenter:
                 # With the HMM on, the backends differ slightly (F1 ~0.9996), so the
                 # backend is part of the key; with it off their tokens are identical.
                 desc["backend"] = self.backend_
-            self.user_entries()  # a broken dictionary fails here, not deep inside a worker
             raw = json.dumps(desc, sort_keys=True).encode()
             self._settings_hash = hashlib.blake2b(raw, digest_size=8).hexdigest()
         return self._settings_hash
@@ -680,7 +680,7 @@ def stopwords_dir() -> Path:
 
 
 def read_word_list(path: str | Path) -> list[str]:
-    """One word a line; blank lines and ``#`` comments skipped."""
+    """Words separated by spaces or line breaks; ``#`` starts a comment line."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -689,13 +689,9 @@ def read_word_list(path: str | Path) -> list[str]:
     except UnicodeDecodeError as exc:
         raise DictionaryError("word list is not UTF-8; save it as UTF-8", str(p)) from exc
     out = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        word = line.strip()
-        if not word or word.startswith("#"):
-            continue
-        if len(word.split()) != 1:
-            raise DictionaryError(f"expected one word a line, got {word!r}", str(p), lineno)
-        out.append(word)
+    for line in text.splitlines():
+        if not line.lstrip().startswith("#"):
+            out.extend(line.split())
     return out
 
 
