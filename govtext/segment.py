@@ -249,16 +249,17 @@ _SEP = "\x1f"  # unit separator: whitespace to jieba, so never inside a kept tok
 
 
 class Lazy(Sequence[Any]):
-    """A read-only sequence decoded from its packed form on first use.
+    """A read-only sequence decoded from a compact form on first use.
 
-    The token cache hands these out so a re-run pays only for the fields it touches
-    (topic models read words, evidence reads offsets). It compares equal to the tuple
-    it decodes to.
+    Offsets and sentences are made this way (from numpy arrays and the text) and the
+    token cache hands out every field this way, so a run pays only for the fields it
+    touches: topic models read words, evidence reads offsets and sentences. It
+    compares equal to the tuple it decodes to. ``n`` is the length when known upfront.
     """
 
     __slots__ = ("_decode", "_items", "_n", "_raw")
 
-    def __init__(self, raw: Any, decode: Any, n: int) -> None:
+    def __init__(self, raw: Any, decode: Any, n: int | None = None) -> None:
         self._raw = raw
         self._decode = decode
         self._n = n
@@ -271,7 +272,7 @@ class Lazy(Sequence[Any]):
         return self._items
 
     def __len__(self) -> int:
-        return self._n
+        return len(self._get()) if self._n is None else self._n
 
     def __getitem__(self, i: Any) -> Any:
         return self._get()[i]
@@ -318,6 +319,14 @@ def _unpack_spans(raw: bytes) -> tuple[Any, Any]:
     return ends - lengths, ends
 
 
+def _array_to_tuple(arr: Any) -> tuple[int, ...]:
+    return tuple(arr.tolist())
+
+
+def _sentences_of(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(split_sentences(text))
+
+
 def _decode_words(raw: str) -> tuple[str, ...]:
     return tuple(raw.split(_SEP)) if raw else ()
 
@@ -345,7 +354,8 @@ class Tokens:
 
     ``sentences`` are (start, end) spans of the original text; ``pos`` is None unless
     the segmenter was asked for tags; ``settings_hash`` names the segmenter settings.
-    Fields are tuples, or ``Lazy`` sequences equal to them when read from the cache.
+    Fields are tuples or ``Lazy`` sequences equal to them (offsets and sentences are
+    materialised on first use; everything read from the cache is).
     """
 
     doc_id: str
@@ -374,20 +384,26 @@ class Tokens:
         without decoding.
         """
 
-        def raw_or(seq: Any, encode: Any) -> Any:
-            if isinstance(seq, Lazy) and seq._raw is not None:
+        def packed(seq: Any, kind: type) -> Any:
+            # the raw form of a Lazy read from the store is already the packed form
+            if isinstance(seq, Lazy) and isinstance(seq._raw, kind):
                 return seq._raw
-            return encode(seq)
+            return None
 
-        offsets = self.starts
-        if isinstance(offsets, Lazy) and offsets._raw is not None:
-            spans = offsets._raw
-        else:
-            spans = _pack_spans(self.starts, self.ends)
+        def raw_or(seq: Any, encode: Any) -> Any:
+            raw = packed(seq, str)
+            return encode(seq) if raw is None else raw
+
+        spans = packed(self.starts, bytes)
+        if spans is None:
+            # fresh tokens still hold their offsets as numpy arrays: no walk over tuples
+            s, e = self.starts, self.ends
+            if isinstance(s, Lazy) and isinstance(e, Lazy) and s._raw is not None and e._raw is not None:
+                s, e = s._raw, e._raw
+            spans = _pack_spans(s, e)
         sents = self.sentences
-        if isinstance(sents, Lazy) and sents._raw is not None:
-            sent_raw = sents._raw
-        else:
+        sent_raw = packed(sents, bytes)
+        if sent_raw is None:
             sent_raw = _pack_spans([a for a, _ in sents], [b for _, b in sents])
         return {
             "n_tokens": len(self.words),
@@ -576,13 +592,15 @@ class Segmenter:
         eng = self._ensure()
         if self.backend_ == "rjieba":
             pairs = eng.tag(view, hmm=self.hmm)
-            words = [w for w, _ in pairs]
-            tags = [t for _, t in pairs]
-            if not self.hmm:
+            if not pairs:
+                return [], []
+            word_t, tag_t = zip(*pairs, strict=True)
+            words, tags = list(word_t), list(tag_t)
+            if not self.hmm and "m" in tags:
                 # jieba.posseg without the HMM tags runs of ASCII letters/digits built
                 # from single characters 'eng' (digits too); jieba-rs says 'm' for digits.
-                for i, (w, t) in enumerate(pairs):
-                    if t == "m" and _DIGITS.match(w) and not eng.has_word(w):
+                for i in [i for i, t in enumerate(tags) if t == "m"]:
+                    if _DIGITS.match(words[i]) and not eng.has_word(words[i]):
                         tags[i] = "eng"
             return words, tags
         import jieba.posseg
@@ -643,10 +661,10 @@ class Segmenter:
         return Tokens(
             doc_id=doc_id,
             words=tuple(words),
-            starts=tuple(starts_o.tolist()),
-            ends=tuple(ends_o.tolist()),
+            starts=Lazy(starts_o, _array_to_tuple, len(words)),
+            ends=Lazy(ends_o, _array_to_tuple, len(words)),
             pos=tuple(tags) if tags is not None else None,
-            sentences=tuple(split_sentences(text)),
+            sentences=Lazy(text, _sentences_of),
             settings_hash=self.settings_hash,
         )
 
@@ -722,10 +740,12 @@ def _init_worker(segmenter: Segmenter) -> None:
     _WORKER_SEGMENTER = segmenter
 
 
-def _segment_chunk(items: list[tuple[str, str]]) -> list[Tokens]:
+def _segment_chunk(items: list[tuple[str, str]]) -> list[tuple[str, dict[str, Any]]]:
     seg = _WORKER_SEGMENTER
     assert seg is not None
-    return [seg.tokens_of_text(text, doc_id) for doc_id, text in items]
+    # Packed tokens are a few large strings and bytes: cheap to send back, unlike
+    # tuples of millions of small objects.
+    return [(doc_id, seg.tokens_of_text(text, doc_id).pack()) for doc_id, text in items]
 
 
 def _chunks(docs: Iterable[Document], size_chars: int) -> Iterator[list[tuple[str, str]]]:
@@ -742,12 +762,12 @@ def _chunks(docs: Iterable[Document], size_chars: int) -> Iterator[list[tuple[st
 
 
 def segment_many(
-    docs: Iterable[Document], segmenter: Segmenter, *, workers: int = 1, chunk_chars: int = 2_000_000
+    docs: Iterable[Document], segmenter: Segmenter, *, workers: int = 1, chunk_chars: int = 300_000
 ) -> Iterator[Tokens]:
     """Tokens of many documents, in order, over ``workers`` processes.
 
-    Documents travel to workers in chunks of about ``chunk_chars`` characters so the
-    cost of sending them stays small next to the segmentation. ``workers=1`` runs here.
+    Documents travel to workers in chunks of about ``chunk_chars`` characters, and come
+    back packed (their fields decode lazily, see ``Lazy``). ``workers=1`` runs here.
     """
     if workers <= 1:
         for doc in docs:
@@ -759,11 +779,17 @@ def segment_many(
     _ = segmenter.settings_hash  # validate dictionaries once, before the workers start
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(segmenter,)) as ex:
+        sh = segmenter.settings_hash
         pending: list[Any] = []
+
+        def unpacked(fut: Any) -> Iterator[Tokens]:
+            for doc_id, packed in fut.result():
+                yield Tokens.unpack(doc_id, sh, **packed)
+
         for chunk in _chunks(docs, chunk_chars):
             pending.append(ex.submit(_segment_chunk, chunk))
             # keep a bounded number of chunks in flight so huge corpora stream
-            while len(pending) > 2 * workers:
-                yield from pending.pop(0).result()
+            while len(pending) > 4 * workers:
+                yield from unpacked(pending.pop(0))
         for fut in pending:
-            yield from fut.result()
+            yield from unpacked(fut)
