@@ -40,9 +40,7 @@ _VIEW_VERSION = "view-1"
 
 _CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"  # same ranges as govtext.normalize._is_cjk
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
-_HAS_CJK = re.compile(rf"[{_CJK}]")
 _WHITESPACE = re.compile(r"\s")
-_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
 _USERDICT_LINE = re.compile(r"^(\S+)(?:\s+(\S+))?(?:\s+(\S+))?$")
 _POS_TAG = re.compile(r"^[a-z]+$")
 _DIGITS = re.compile(r"^[0-9]+$")
@@ -130,7 +128,7 @@ def _main_dict_entries(path: str) -> tuple[tuple[str, int, str], ...]:
     return tuple(out)
 
 
-def _build_rjieba(entries: Sequence[DictEntry]) -> Any:
+def _build_rjieba(entries: Sequence[DictEntry]) -> tuple[Any, dict[str, str]]:
     """A jieba-rs engine in exactly the state pure jieba reaches with the same entries.
 
     Two differences must be undone. jieba-rs keeps the first tag of a word added twice
@@ -139,6 +137,9 @@ def _build_rjieba(entries: Sequence[DictEntry]) -> Any:
     while jieba-rs replaces the old one; the total decides between long and short
     routes, so a padding word that can never match (it starts with NUL) makes up the
     difference.
+
+    Also returns the word-to-tag table jieba.posseg would use (its ``word_tag_tab``),
+    so tags can be looked up for cut tokens instead of asking jieba-rs to tag.
     """
     import rjieba
 
@@ -165,12 +166,39 @@ def _build_rjieba(entries: Sequence[DictEntry]) -> Any:
             tags[e.word] = e.tag
         total += add
     eng = rjieba.Jieba.empty()
+    # punctuation is never in the dictionary; tagging it 'x' here spares the slow path
+    table: dict[str, str] = {
+        chr(c): "x"
+        for r in ((0x21, 0x7F), (0x2000, 0x2070), (0x3000, 0x3040), (0xFE30, 0xFE70), (0xFF01, 0xFF66))
+        for c in range(*r)
+        if not chr(c).isalnum()
+    }
     for word, freq in freqs.items():
-        eng.add_word(word, freq, tags.get(word, "x"))
+        tag = tags.get(word, "x")
+        eng.add_word(word, freq, tag)
+        table[word] = tag
     pad = total - sum(freqs.values())
     if pad > 0:
         eng.add_word("\x00govtext-total-padding", pad, "x")
-    return eng
+    return eng, table
+
+
+def _tags_like_posseg(words: list[str], table: dict[str, str]) -> list[str]:
+    """Tags jieba.posseg gives these tokens with the HMM off: the dictionary's tag, else
+    'eng' for a run of ASCII letters/digits, else 'x' (punctuation, unknown characters).
+
+    A table look-up per token is several times cheaper than jieba-rs's own tagging.
+    """
+    tags: list[Any] = list(map(table.get, words))
+    i = -1
+    try:
+        while True:
+            i = tags.index(None, i + 1)  # hop between unknown tokens at C speed
+            w = words[i]
+            tags[i] = "eng" if w.isascii() and w.isalnum() else "x"
+    except ValueError:
+        pass
+    return tags
 
 
 def _jieba_shell(freqs: dict[str, int], total: int) -> Any:
@@ -200,17 +228,44 @@ def _digest(path: Path) -> str:
     return _file_digest(str(path), st.st_mtime_ns, st.st_size)
 
 
-def _fold_width(text: str) -> str:
-    """Full-width ASCII to half-width and U+3000 to a space, vectorised (str.translate
-    with a table is several times slower on CJK text)."""
-    if _FULLWIDTH.search(text) is None:
-        return text
+@lru_cache(maxsize=1)
+def _traditional() -> Any:
+    """A lookup table over code points: True where OpenCC t2s changes the character
+    on its own. Text without any of them is already simplified, so the conversion (a
+    fifth of the view's cost) is skipped."""
     import numpy as np
 
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
-    codes[(codes >= 0xFF01) & (codes <= 0xFF5E)] -= 0xFEE0
-    codes[codes == 0x3000] = 0x20
-    return codes.tobytes().decode("utf-32-le")
+    from govtext.normalize import _t2s
+
+    chars = [chr(c) for r in ((0x3400, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2FA20)) for c in range(*r)]
+    conv = _t2s()
+    out = conv.convert("\n".join(chars)).split("\n")
+    if len(out) != len(chars):
+        out = [conv.convert(ch) for ch in chars]
+    table = np.zeros(0x2FA21, dtype=bool)  # the last entry stays False: code points above clip to it
+    for ch, o in zip(chars, out, strict=True):
+        if o != ch:
+            table[ord(ch)] = True
+    return table
+
+
+def _fold_and_check(text: str) -> tuple[str, bool]:
+    """Full-width ASCII to half-width and U+3000 to a space, vectorised (str.translate
+    with a table is several times slower on CJK text); and whether any character
+    needs traditional-to-simplified conversion."""
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    table = _traditional()
+    needs_t2s = bool(table[np.minimum(codes, len(table) - 1)].any())
+    wide = (codes >= 0xFF01) & (codes <= 0xFF5E)
+    space = codes == 0x3000
+    if not (wide.any() or space.any()):
+        return text, needs_t2s
+    codes = codes.copy()
+    codes[wide] -= 0xFEE0
+    codes[space] = 0x20
+    return codes.tobytes().decode("utf-32-le"), needs_t2s
 
 
 def fast_view(text: str) -> tuple[str, list[int], list[int]]:
@@ -223,8 +278,8 @@ def fast_view(text: str) -> tuple[str, list[int], list[int]]:
     """
     from govtext.normalize import _simplify
 
-    view = _fold_width(text)
-    if _HAS_CJK.search(view):
+    view, needs_t2s = _fold_and_check(text)
+    if needs_t2s:
         view = _simplify(view)
     breaks = [0]
     shift = [0]
@@ -485,6 +540,7 @@ class Segmenter:
             )
         self._engine: Any = None
         self._posseg: Any = None
+        self._tag_table: dict[str, str] = {}
         self._settings_hash: str | None = None
         self._stopword_set: frozenset[str] | None = None
 
@@ -568,7 +624,7 @@ class Segmenter:
         if self._engine is None:
             entries = self.user_entries()
             if self.backend_ == "rjieba":
-                eng = _build_rjieba(entries)
+                eng, self._tag_table = _build_rjieba(entries)
             else:
                 import logging
 
@@ -591,18 +647,11 @@ class Segmenter:
     def _tag_view(self, view: str) -> tuple[list[str], list[str]]:
         eng = self._ensure()
         if self.backend_ == "rjieba":
-            pairs = eng.tag(view, hmm=self.hmm)
-            if not pairs:
-                return [], []
-            word_t, tag_t = zip(*pairs, strict=True)
-            words, tags = list(word_t), list(tag_t)
-            if not self.hmm and "m" in tags:
-                # jieba.posseg without the HMM tags runs of ASCII letters/digits built
-                # from single characters 'eng' (digits too); jieba-rs says 'm' for digits.
-                for i in [i for i, t in enumerate(tags) if t == "m"]:
-                    if _DIGITS.match(words[i]) and not eng.has_word(words[i]):
-                        tags[i] = "eng"
-            return words, tags
+            if self.hmm:
+                pairs = eng.tag(view, hmm=True)
+                return [w for w, _ in pairs], [t for _, t in pairs]
+            words = list(eng.cut(view, hmm=False))
+            return words, _tags_like_posseg(words, self._tag_table)
         import jieba.posseg
 
         if self._posseg is None:
