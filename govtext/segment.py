@@ -38,9 +38,6 @@ BACKENDS = ("auto", "jieba", "rjieba")
 # Bump when the normalised view or token post-processing changes: it is part of the cache key.
 _VIEW_VERSION = "view-1"
 
-_CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"  # same ranges as govtext.normalize._is_cjk
-_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
-_WHITESPACE = re.compile(r"\s")
 _USERDICT_LINE = re.compile(r"^(\S+)(?:\s+(\S+))?(?:\s+(\S+))?$")
 _POS_TAG = re.compile(r"^[a-z]+$")
 _DIGITS = re.compile(r"^[0-9]+$")
@@ -249,26 +246,75 @@ def _traditional() -> Any:
     return table
 
 
-def _fold_and_check(text: str) -> tuple[str, bool]:
-    """Full-width ASCII to half-width and U+3000 to a space, vectorised (str.translate
-    with a table is several times slower on CJK text); and whether any character
-    needs traditional-to-simplified conversion."""
+@lru_cache(maxsize=1)
+def _space_table() -> Any:
+    """True at the code points ``str.isspace`` accepts (all lie below U+3001)."""
     import numpy as np
 
+    table = np.zeros(0x3002, dtype=bool)  # the last entry stays False: code points above clip to it
+    for c in range(0x3001):
+        table[c] = chr(c).isspace()
+    return table
+
+
+def _view_arrays(text: str) -> tuple[str, Any, Any, Any]:
+    """The view, its breakpoints and shifts, and a whitespace mask over the view.
+
+    All per-character work is vectorised over the UTF-32 code points: width folding
+    (str.translate is several times slower on CJK text), the check for characters
+    t2s would change (text without any is already simplified, and OpenCC is skipped),
+    and the removal of whitespace runs between two CJK characters.
+    """
+    import numpy as np
+
+    from govtext.normalize import _simplify
+
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    table = _traditional()
-    needs_t2s = bool(table[np.minimum(codes, len(table) - 1)].any())
+    view = text
     wide = (codes >= 0xFF01) & (codes <= 0xFF5E)
-    space = codes == 0x3000
-    if not (wide.any() or space.any()):
-        return text, needs_t2s
-    codes = codes.copy()
-    codes[wide] -= 0xFEE0
-    codes[space] = 0x20
-    return codes.tobytes().decode("utf-32-le"), needs_t2s
+    ideo_space = codes == 0x3000
+    if wide.any() or ideo_space.any():
+        codes = codes.copy()
+        codes[wide] -= 0xFEE0
+        codes[ideo_space] = 0x20
+        view = codes.tobytes().decode("utf-32-le")
+    trad = _traditional()
+    if trad[np.minimum(codes, len(trad) - 1)].any():
+        view = _simplify(view)  # keeps the length: indices stay aligned
+        codes = np.frombuffer(view.encode("utf-32-le"), dtype=np.uint32)
+    spaces = _space_table()
+    ws = spaces[np.minimum(codes, len(spaces) - 1)]
+    breaks = np.zeros(1, dtype=np.int64)
+    shift = np.zeros(1, dtype=np.int64)
+    if not ws.any():
+        return view, breaks, shift, ws
+    n = len(codes)
+    edges = np.diff(np.concatenate(([0], ws.view(np.int8), [0])))
+    run_a = np.flatnonzero(edges == 1)
+    run_b = np.flatnonzero(edges == -1)
+    inner = (run_a > 0) & (run_b < n)
+    run_a, run_b = run_a[inner], run_b[inner]
+    cjk = (
+        ((codes >= 0x3400) & (codes <= 0x9FFF))
+        | ((codes >= 0xF900) & (codes <= 0xFAFF))
+        | ((codes >= 0x20000) & (codes <= 0x2FA1F))
+    )
+    join = cjk[run_a - 1] & cjk[run_b]
+    run_a, run_b = run_a[join], run_b[join]
+    if len(run_a) == 0:
+        return view, breaks, shift, ws
+    marks = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(marks, run_a, 1)
+    np.add.at(marks, run_b, -1)
+    keep = np.cumsum(marks[:n]) == 0
+    view = codes[keep].tobytes().decode("utf-32-le")
+    removed = np.cumsum(run_b - run_a)
+    breaks = np.concatenate((breaks, run_b - removed))
+    shift = np.concatenate((shift, removed))
+    return view, breaks, shift, ws[keep]
 
 
-def fast_view(text: str) -> tuple[str, list[int], list[int]]:
+def fast_view(text: str) -> tuple[str, Any, Any]:
     """The normalised view of ``normalize(text).text`` without per-character Python.
 
     Returns the view and its shift table: for a view index ``i``, the original index
@@ -276,27 +322,7 @@ def fast_view(text: str) -> tuple[str, list[int], list[int]]:
     Equal to ``govtext.normalize.normalize`` (a property test checks it); segmentation
     needs this because the per-character mapping would cost more than jieba-rs itself.
     """
-    from govtext.normalize import _simplify
-
-    view, needs_t2s = _fold_and_check(text)
-    if needs_t2s:
-        view = _simplify(view)
-    breaks = [0]
-    shift = [0]
-    if "\n" in view or " " in view or _WHITESPACE.search(view):
-        pieces = []
-        last = 0
-        removed = 0
-        for m in _CJK_BREAK.finditer(view):
-            a, b = m.span()
-            pieces.append(view[last:a])
-            removed += b - a
-            breaks.append(a - (removed - (b - a)))
-            shift.append(removed)
-            last = b
-        if removed:
-            pieces.append(view[last:])
-            view = "".join(pieces)
+    view, breaks, shift, _ = _view_arrays(text)
     return view, breaks, shift
 
 
@@ -679,7 +705,7 @@ class Segmenter:
     def tokens_of_text(self, text: str, doc_id: str = "") -> Tokens:
         import numpy as np
 
-        view, breaks, shift = fast_view(text)
+        view, breaks, shift, ws = _view_arrays(text)
         tags: list[str] | None = None
         if self.pos:
             words, tags = self._tag_view(view)
@@ -690,9 +716,8 @@ class Segmenter:
         starts_v = ends_v - lengths
         # Whitespace never shares a token with anything else, so a token is whitespace
         # exactly when its first character is.
-        ws = [m.start() for m in _WHITESPACE.finditer(view)]
-        if ws:
-            keep = ~np.isin(starts_v, np.asarray(ws, dtype=np.int64))
+        if ws.any():
+            keep = ~ws[starts_v]
             keep_list = keep.tolist()
             words = list(compress(words, keep_list))
             if tags is not None:
@@ -700,11 +725,9 @@ class Segmenter:
             starts_v = starts_v[keep]
             ends_v = ends_v[keep]
         if len(breaks) > 1:
-            b = np.asarray(breaks, dtype=np.int64)
-            s = np.asarray(shift, dtype=np.int64)
-            starts_o = starts_v + s[np.searchsorted(b, starts_v, side="right") - 1]
+            starts_o = starts_v + shift[np.searchsorted(breaks, starts_v, side="right") - 1]
             last = ends_v - 1
-            ends_o = last + s[np.searchsorted(b, last, side="right") - 1] + 1
+            ends_o = last + shift[np.searchsorted(breaks, last, side="right") - 1] + 1
         else:
             starts_o, ends_o = starts_v, ends_v
         return Tokens(

@@ -7,6 +7,7 @@ import difflib
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -143,3 +144,19 @@ def test_segment_tokens_cover_every_non_blank_character_once(text):
         i for s, e in zip(tok.starts, tok.ends, strict=True) for i in range(s, e) if not text[i].isspace()
     )
     assert covered == [i for i, ch in enumerate(text) if not ch.isspace()]
+
+
+def test_segment_fast_view_equals_normalize_on_real_corpus(real_texts, national_file: Path):
+    import json
+
+    texts = [t for _, t in real_texts]
+    with national_file.open(encoding="utf-8") as f:
+        texts += [json.loads(line)["content"] for line in f]
+    assert any("們" in t or "會" in t for t in texts)  # the 1954 report is traditional
+    for text in texts:
+        view, breaks, shift = fast_view(text)
+        norm = normalize(text)
+        assert view == norm.text
+        idx = np.arange(len(view))
+        mapped = idx + np.asarray(shift)[np.searchsorted(np.asarray(breaks), idx, side="right") - 1]
+        assert mapped.tolist() == list(norm.origin)
