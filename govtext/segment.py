@@ -416,12 +416,27 @@ def _decode_tags(raw: str) -> tuple[str, ...]:
     return tuple(raw.split(" ")) if raw else ()
 
 
-def _decode_starts(raw: bytes) -> tuple[int, ...]:
-    return tuple(_unpack_spans(raw)[0].tolist())
+class _Spans:
+    """Packed offsets shared by ``starts`` and ``ends``: unpacked once for both."""
+
+    __slots__ = ("_arrays", "raw")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self._arrays: tuple[Any, Any] | None = None
+
+    def arrays(self) -> tuple[Any, Any]:
+        if self._arrays is None:
+            self._arrays = _unpack_spans(self.raw)
+        return self._arrays
 
 
-def _decode_ends(raw: bytes) -> tuple[int, ...]:
-    return tuple(_unpack_spans(raw)[1].tolist())
+def _decode_starts(spans: _Spans) -> tuple[int, ...]:
+    return tuple(spans.arrays()[0].tolist())
+
+
+def _decode_ends(spans: _Spans) -> tuple[int, ...]:
+    return tuple(spans.arrays()[1].tolist())
 
 
 def _decode_sentences(raw: bytes) -> tuple[tuple[int, int], ...]:
@@ -458,7 +473,7 @@ class Tokens:
             doc_id, self.words, self.starts, self.ends, self.pos, self.sentences, self.settings_hash
         )
 
-    def pack(self) -> dict[str, Any]:
+    def pack(self, *, words: bool = True) -> dict[str, Any]:
         """A compact form for the store: joined words and tags, byte-coded spans.
 
         Fields still packed (read from the cache, never touched) are passed through
@@ -475,7 +490,11 @@ class Tokens:
             raw = packed(seq, str)
             return encode(seq) if raw is None else raw
 
-        spans = packed(self.starts, bytes)
+        spans = (
+            self.starts._raw.raw
+            if isinstance(self.starts, Lazy) and isinstance(self.starts._raw, _Spans)
+            else None
+        )
         if spans is None:
             # fresh tokens still hold their offsets as numpy arrays: no walk over tuples
             s, e = self.starts, self.ends
@@ -486,14 +505,16 @@ class Tokens:
         sent_raw = packed(sents, bytes)
         if sent_raw is None:
             sent_raw = _pack_spans([a for a, _ in sents], [b for _, b in sents])
-        return {
+        out = {
             "n_tokens": len(self.words),
-            "words": raw_or(self.words, _SEP.join),
             "spans": spans,
             "pos": None if self.pos is None else raw_or(self.pos, " ".join),
             "n_sentences": len(sents),
             "sentences": sent_raw,
         }
+        if words:
+            out["words"] = raw_or(self.words, _SEP.join)
+        return out
 
     @classmethod
     def unpack(
@@ -502,18 +523,19 @@ class Tokens:
         settings_hash: str,
         *,
         n_tokens: int,
-        words: str,
+        words: str | Lazy,
         spans: bytes,
         pos: str | None,
         n_sentences: int,
         sentences: bytes,
     ) -> Tokens:
         """Tokens from ``pack()``'s fields, decoded lazily."""
+        shared = _Spans(spans)
         return cls(
             doc_id=doc_id,
-            words=Lazy(words, _decode_words, n_tokens),
-            starts=Lazy(spans, _decode_starts, n_tokens),
-            ends=Lazy(spans, _decode_ends, n_tokens),
+            words=Lazy(words, _decode_words, n_tokens) if isinstance(words, str) else words,
+            starts=Lazy(shared, _decode_starts, n_tokens),
+            ends=Lazy(shared, _decode_ends, n_tokens),
             pos=None if pos is None else Lazy(pos, _decode_tags, n_tokens),
             sentences=Lazy(sentences, _decode_sentences, n_sentences),
             settings_hash=settings_hash,

@@ -3,9 +3,10 @@
 This is the only module that talks to DuckDB. Tables (a scholar can query them with
 SQL, see ``Store.sql``):
 
-- ``tokens``: the token cache, keyed by (text_hash, settings_hash). Words are joined
-  with U+001F, tags with spaces, offsets byte-coded (see ``Tokens.pack``), so a
-  100 MB corpus is a few large rows per document, written and read in bulk.
+- ``tokens``: the token cache, keyed by (text_hash, settings_hash). Words are ids
+  into ``vocab`` (two bytes each), tags joined with spaces, offsets byte-coded (see
+  ``Tokens.pack``): one row per document, written and read in bulk.
+- ``vocab``: every distinct word once (id, word).
 - ``segmenter_settings``: what each settings_hash means (the Segmenter's parameters).
 - ``documents``: the documents of a corpus (metadata, provenance, optionally text).
 - ``runs``: one row per run (configuration, corpus hash, versions).
@@ -47,13 +48,14 @@ MIGRATIONS: list[list[str]] = [
             text_hash VARCHAR NOT NULL,
             settings_hash VARCHAR NOT NULL,
             n_tokens INTEGER NOT NULL,
-            words VARCHAR NOT NULL,
+            word_ids BLOB NOT NULL,
             spans BLOB NOT NULL,
             pos VARCHAR,
             n_sentences INTEGER NOT NULL,
             sentences BLOB NOT NULL,
             created TIMESTAMP DEFAULT current_timestamp,
             PRIMARY KEY (text_hash, settings_hash))""",
+        """CREATE TABLE IF NOT EXISTS vocab (id INTEGER PRIMARY KEY, word VARCHAR NOT NULL)""",
         """CREATE TABLE IF NOT EXISTS documents (
             doc_id VARCHAR PRIMARY KEY,
             text_hash VARCHAR NOT NULL,
@@ -74,7 +76,48 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 
-_TOKEN_COLUMNS = ("n_tokens", "words", "spans", "pos", "n_sentences", "sentences")
+_TOKEN_COLUMNS = ("n_tokens", "word_ids", "spans", "pos", "n_sentences", "sentences")
+
+
+class Vocabulary:
+    """The store's words, each stored once; tokens hold their ids.
+
+    Ids make the cache about a third of the size of the words themselves, and decoding
+    hands out references to one shared string per distinct word instead of a new
+    string per token (a 100 MB corpus has some 20 million tokens but ~100 thousand
+    distinct words). Append-only: an id never changes.
+    """
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self.index = {w: i for i, w in enumerate(words)}
+        self.n_saved = len(words)
+        self._array: Any = None
+
+    def encode(self, words: Sequence[str]) -> bytes:
+        import numpy as np
+
+        index = self.index
+        for w in sorted(set(words).difference(index)):
+            index[w] = len(self.words)
+            self.words.append(w)
+        ids = np.fromiter(map(index.__getitem__, words), dtype=np.uint32, count=len(words))
+        if len(self.words) <= 1 << 16:
+            return b"2" + ids.astype(np.uint16).tobytes()
+        return b"4" + ids.tobytes()
+
+    def decode(self, raw: bytes) -> tuple[str, ...]:
+        import numpy as np
+
+        if self._array is None or len(self._array) != len(self.words):
+            self._array = np.array(self.words, dtype=object)
+        ids = np.frombuffer(raw, dtype=np.uint16 if raw[:1] == b"2" else np.uint32, offset=1)
+        return tuple(self._array[ids].tolist())
+
+    def unsaved(self) -> list[tuple[int, str]]:
+        rows = [(i, self.words[i]) for i in range(self.n_saved, len(self.words))]
+        self.n_saved = len(self.words)
+        return rows
 
 
 def _run(con: Any, query: str, params: Sequence[Any] | None = None) -> list[Any]:
@@ -98,6 +141,7 @@ class Store:
         self.path = str(path)
         self.read_only = read_only
         self._con: Any = None
+        self._vocab: Vocabulary | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -181,6 +225,12 @@ class Store:
 
     # -- tokens ----------------------------------------------------------------------
 
+    def vocabulary(self) -> Vocabulary:
+        if self._vocab is None:
+            rows = _run(self.con, "SELECT word FROM vocab ORDER BY id")
+            self._vocab = Vocabulary([r[0] for r in rows])
+        return self._vocab
+
     def get_tokens(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Tokens]:
         """Cached tokens for (text_hash, settings_hash) keys; missing keys are absent.
 
@@ -188,7 +238,7 @@ class Store:
         """
         import pandas as pd
 
-        from govtext.segment import Tokens
+        from govtext.segment import Lazy, Tokens
 
         key_list = list(dict.fromkeys(keys))
         if not key_list:
@@ -200,12 +250,13 @@ class Store:
                 "FROM tokens t JOIN govtext_wanted w USING (text_hash, settings_hash)"
             ).fetchall()
         out = {}
-        for th, sh, n_tokens, words, spans, pos, n_sentences, sentences in rows:
+        vocab = self.vocabulary()
+        for th, sh, n_tokens, word_ids, spans, pos, n_sentences, sentences in rows:
             out[(th, sh)] = Tokens.unpack(
                 "",
                 sh,
                 n_tokens=n_tokens,
-                words=words,
+                words=Lazy(word_ids, vocab.decode, n_tokens),
                 spans=spans,
                 pos=pos,
                 n_sentences=n_sentences,
@@ -221,6 +272,9 @@ class Store:
         """
         import pandas as pd
 
+        from govtext.segment import Lazy
+
+        vocab = self.vocabulary()
         records = []
         seen = set()
         for text_hash, tok in items:
@@ -228,9 +282,20 @@ class Store:
             if key in seen:
                 continue
             seen.add(key)
-            records.append({"text_hash": text_hash, "settings_hash": tok.settings_hash, **tok.pack()})
+            packed = tok.pack(words=False)
+            w = tok.words
+            if isinstance(w, Lazy) and w._raw is not None and w._decode == vocab.decode:
+                packed["word_ids"] = w._raw  # read from this store and never touched
+            else:
+                packed["word_ids"] = vocab.encode(w)
+            records.append({"text_hash": text_hash, "settings_hash": tok.settings_hash, **packed})
         if not records:
             return 0
+        new_words = vocab.unsaved()
+        if new_words:
+            words_frame = pd.DataFrame(new_words, columns=["id", "word"])
+            with self._registered("govtext_new_words", words_frame):
+                _run(self.con, "INSERT INTO vocab SELECT id, word FROM govtext_new_words")
         frame = pd.DataFrame.from_records(records, columns=["text_hash", "settings_hash", *_TOKEN_COLUMNS])
         frame["pos"] = frame["pos"].astype(object)
         cols = ", ".join(["text_hash", "settings_hash", *_TOKEN_COLUMNS])
@@ -238,7 +303,7 @@ class Store:
             _run(
                 self.con,
                 f"INSERT OR IGNORE INTO tokens ({cols}) "
-                "SELECT text_hash, settings_hash, n_tokens, words, spans::BLOB, pos, n_sentences, "
+                "SELECT text_hash, settings_hash, n_tokens, word_ids::BLOB, spans::BLOB, pos, n_sentences, "
                 "sentences::BLOB FROM govtext_new_tokens",
             )
         return len(records)
@@ -268,7 +333,7 @@ class Store:
         """Rows, tokens and bytes cached per settings hash."""
         return self.sql(
             "SELECT settings_hash, count(*) AS documents, sum(n_tokens) AS tokens, "
-            "sum(octet_length(spans) + strlen(words)) AS approx_bytes FROM tokens GROUP BY 1 ORDER BY 1"
+            "sum(octet_length(spans) + octet_length(word_ids)) AS approx_bytes FROM tokens GROUP BY 1 ORDER BY 1"
         )
 
     # -- documents and runs ------------------------------------------------------------

@@ -156,3 +156,31 @@ def test_store_segment_cached_with_workers_keeps_order(tmp_path):
         got = segment_cached(docs, seg, store, workers=2)
     assert [t.doc_id for t in got] == [d.doc_id for d in docs]
     assert got == [seg.tokens(d) for d in docs]
+
+
+def test_store_vocabulary_stores_each_word_once_and_persists(tmp_path):
+    seg = Segmenter()
+    path = tmp_path / "w.duckdb"
+    with Store(path) as store:
+        segment_cached(DOCS[:2], seg, store)
+        n_words = store.sql("SELECT count(*) AS n FROM vocab")["n"][0]
+        distinct = {w for d in DOCS[:2] for w in seg.tokens(d).words}
+        assert n_words == len(distinct)
+    with Store(path) as store:
+        segment_cached(DOCS, seg, store)  # one new text: only its new words are added
+        words = store.sql("SELECT word FROM vocab ORDER BY id")["word"].tolist()
+        assert len(words) == len(set(words)) == len({w for d in DOCS for w in seg.tokens(d).words})
+        back = segment_cached(DOCS, seg, store)
+    # repeated words decode to one shared string object
+    shared = [w for w in back[1].words if w == ","] + [w for w in back[2].words if w == ","]
+    assert len(shared) == 2 and shared[0] is shared[1]
+
+
+def test_store_tokens_from_one_store_go_into_another(tmp_path):
+    seg = Segmenter(pos=True)
+    with Store(tmp_path / "a.duckdb") as a:
+        first = segment_cached(DOCS, seg, a)
+    with Store(tmp_path / "b.duckdb") as b:
+        b.put_tokens((content_hash(d.text), t) for d, t in zip(DOCS, first, strict=True))
+        again = b.get_tokens((content_hash(d.text), seg.settings_hash) for d in DOCS)
+    assert [again[(content_hash(d.text), seg.settings_hash)].with_doc_id(d.doc_id) for d in DOCS] == first
