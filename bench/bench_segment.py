@@ -151,14 +151,14 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         return go
 
     def interleaved(where: str, docs: list[Document], methods: dict[str, object]) -> dict[str, float]:
-        """Time every method on each ~0.5 MB slice in turn, so load from other jobs on
+        """Time every method on each ~1 MB slice in turn, so load from other jobs on
         the shared machine hits all of them alike; returns MB/s per method."""
         slices: list[list[Document]] = [[]]
         size = 0.0
         for d in docs:
             slices[-1].append(d)
             size += len(d.text.encode("utf-8")) / 1e6
-            if size >= 0.5:
+            if size >= 1.0:
                 slices.append([])
                 size = 0.0
         total = dict.fromkeys(methods, 0.0)

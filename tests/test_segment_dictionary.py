@@ -126,3 +126,11 @@ def test_segment_content_words_filter(tmp_path):
     extra = tmp_path / "stop.txt"
     extra.write_text("# project words\n治理效能\n", encoding="utf-8")
     assert "治理效能" not in Segmenter(stopwords=[extra]).content_words(tok)
+
+
+def test_segment_user_dict_words_are_normalised_like_the_text(tmp_path):
+    path = tmp_path / "trad.txt"
+    path.write_text("街巷長製 500 nz\nＸＹ社區 300 nz\n", encoding="utf-8")
+    seg = Segmenter(user_dicts=[path])
+    assert "街巷长制" in seg.cut("推行街巷長製")
+    assert "XY社区" in seg.cut("走进ＸＹ社区")
