@@ -478,7 +478,7 @@ class Tokens:
             doc_id, self.words, self.starts, self.ends, self.pos, self.sentences, self.settings_hash
         )
 
-    def pack(self, *, words: bool = True) -> dict[str, Any]:
+    def pack(self, *, words: bool = True, sentences: bool = True) -> dict[str, Any]:
         """A compact form for the store: joined words and tags, byte-coded spans.
 
         Fields still packed (read from the cache, never touched) are passed through
@@ -506,17 +506,18 @@ class Tokens:
             if isinstance(s, Lazy) and isinstance(e, Lazy) and s._raw is not None and e._raw is not None:
                 s, e = s._raw, e._raw
             spans = _pack_spans(s, e)
-        sents = self.sentences
-        sent_raw = packed(sents, bytes)
-        if sent_raw is None:
-            sent_raw = _pack_spans([a for a, _ in sents], [b for _, b in sents])
         out = {
             "n_tokens": len(self.words),
             "spans": spans,
             "pos": None if self.pos is None else raw_or(self.pos, " ".join),
-            "n_sentences": len(sents),
-            "sentences": sent_raw,
         }
+        if sentences:
+            sents = self.sentences
+            sent_raw = packed(sents, bytes)
+            if sent_raw is None:
+                sent_raw = _pack_spans([a for a, _ in sents], [b for _, b in sents])
+            out["n_sentences"] = len(sents)
+            out["sentences"] = sent_raw
         if words:
             out["words"] = raw_or(self.words, _SEP.join)
         return out
@@ -531,18 +532,26 @@ class Tokens:
         words: str | Lazy,
         spans: bytes,
         pos: str | None,
-        n_sentences: int,
-        sentences: bytes,
+        n_sentences: int | None = None,
+        sentences: bytes | None = None,
+        text: str | None = None,
     ) -> Tokens:
-        """Tokens from ``pack()``'s fields, decoded lazily."""
+        """Tokens from ``pack()``'s fields, decoded lazily; sentences packed without
+        them are split from ``text`` on first use."""
         shared = _Spans(spans)
+        if sentences is not None:
+            sents = Lazy(sentences, _decode_sentences, n_sentences)
+        elif text is not None:
+            sents = Lazy(text, _sentences_of)
+        else:
+            raise ValueError("Tokens.unpack needs the packed sentences or the text")
         return cls(
             doc_id=doc_id,
             words=Lazy(words, _decode_words, n_tokens) if isinstance(words, str) else words,
             starts=Lazy(shared, _decode_starts, n_tokens),
             ends=Lazy(shared, _decode_ends, n_tokens),
             pos=None if pos is None else Lazy(pos, _decode_tags, n_tokens),
-            sentences=Lazy(sentences, _decode_sentences, n_sentences),
+            sentences=sents,
             settings_hash=settings_hash,
         )
 
@@ -851,7 +860,8 @@ def _segment_chunk(items: list[tuple[str, str]]) -> list[tuple[str, dict[str, An
     assert seg is not None
     # Packed tokens are a few large strings and bytes: cheap to send back, unlike
     # tuples of millions of small objects.
-    return [(doc_id, seg.tokens_of_text(text, doc_id).pack()) for doc_id, text in items]
+    # Sentences are left to the parent, which has the text and splits them on demand.
+    return [(doc_id, seg.tokens_of_text(text, doc_id).pack(sentences=False)) for doc_id, text in items]
 
 
 def _chunks(docs: Iterable[Document], size_chars: int) -> Iterator[list[tuple[str, str]]]:
@@ -888,12 +898,13 @@ def segment_many(
         sh = segmenter.settings_hash
         pending: list[Any] = []
 
-        def unpacked(fut: Any) -> Iterator[Tokens]:
-            for doc_id, packed in fut.result():
-                yield Tokens.unpack(doc_id, sh, **packed)
+        def unpacked(job: tuple[Any, list[tuple[str, str]]]) -> Iterator[Tokens]:
+            fut, chunk = job
+            for (doc_id, packed), (_, text) in zip(fut.result(), chunk, strict=True):
+                yield Tokens.unpack(doc_id, sh, text=text, **packed)
 
         for chunk in _chunks(docs, chunk_chars):
-            pending.append(ex.submit(_segment_chunk, chunk))
+            pending.append((ex.submit(_segment_chunk, chunk), chunk))
             # keep a bounded number of chunks in flight so huge corpora stream
             while len(pending) > 4 * workers:
                 yield from unpacked(pending.pop(0))
