@@ -379,6 +379,11 @@ class Lazy(Sequence[Any]):
     def __repr__(self) -> str:
         return repr(self._get())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent to another process (Dask, a pool) as the plain tuple it stands for: the
+        # packed form may point at a store's whole vocabulary.
+        return (tuple, (self._get(),))
+
 
 def _pack_spans(starts: Sequence[int], ends: Sequence[int]) -> bytes:
     """Spans as (gap to the previous end, length) pairs in the narrowest integer type:

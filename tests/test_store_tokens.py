@@ -184,3 +184,21 @@ def test_store_tokens_from_one_store_go_into_another(tmp_path):
         b.put_tokens((content_hash(d.text), t) for d, t in zip(DOCS, first, strict=True))
         again = b.get_tokens((content_hash(d.text), seg.settings_hash) for d in DOCS)
     assert [again[(content_hash(d.text), seg.settings_hash)].with_doc_id(d.doc_id) for d in DOCS] == first
+
+
+def test_store_tokens_pickle_as_plain_tuples(tmp_path):
+    import pickle
+
+    seg = Segmenter()
+    with Store(tmp_path / "w.duckdb") as store:
+        segment_cached(DOCS, seg, store)
+        cached = segment_cached(DOCS, seg, store)
+    for tok in [*cached, seg.tokens(DOCS[1])]:
+        back = pickle.loads(pickle.dumps(tok))
+        assert back == tok
+        assert isinstance(back.words, tuple) and isinstance(back.starts, tuple)
+    t = cached[0]
+    plain = Tokens(
+        t.doc_id, tuple(t.words), tuple(t.starts), tuple(t.ends), None, tuple(t.sentences), t.settings_hash
+    )
+    assert len(pickle.dumps(t)) < len(pickle.dumps(plain)) + 100  # no store vocabulary travels along
