@@ -95,16 +95,27 @@ class Vocabulary:
         self._array: Any = None
 
     def encode(self, words: Sequence[str]) -> bytes:
+        """Ids of the words (new words get the next ids, in order of first use)."""
         import numpy as np
 
         index = self.index
-        for w in sorted(set(words).difference(index)):
-            index[w] = len(self.words)
-            self.words.append(w)
-        ids = np.fromiter(map(index.__getitem__, words), dtype=np.uint32, count=len(words))
+        ids: list[Any] = list(map(index.get, words))
+        i = -1
+        try:
+            while True:
+                i = ids.index(None, i + 1)  # hop between unknown words at C speed
+                w = words[i]
+                j = index.get(w)
+                if j is None:
+                    j = index[w] = len(self.words)
+                    self.words.append(w)
+                ids[i] = j
+        except ValueError:
+            pass
+        arr = np.array(ids, dtype=np.uint32)
         if len(self.words) <= 1 << 16:
-            return b"2" + ids.astype(np.uint16).tobytes()
-        return b"4" + ids.tobytes()
+            return b"2" + arr.astype(np.uint16).tobytes()
+        return b"4" + arr.tobytes()
 
     def decode(self, raw: bytes) -> tuple[str, ...]:
         import numpy as np
