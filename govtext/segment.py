@@ -898,8 +898,14 @@ def segment_many(
     from concurrent.futures import ProcessPoolExecutor
 
     _ = segmenter.settings_hash  # validate dictionaries once, before the workers start
+    import gc
+
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    # Frozen objects are skipped by the children's garbage collector, which would
+    # otherwise touch, and so copy, every page of a large parent heap.
+    gc.freeze()
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(segmenter,)) as ex:
+        gc.unfreeze()
         sh = segmenter.settings_hash
         pending: list[Any] = []
 
