@@ -801,7 +801,9 @@ class Segmenter:
         at least ``min_len`` characters.
 
         >>> Segmenter().content_words(["我们", "要", "进一步", "推进", "接诉即办", "，", "2026"])
-        ['推进', '接诉即办']
+        ['接诉即办']
+        >>> Segmenter(filler_words=False).content_words(["我们", "要", "进一步", "推进", "接诉即办"])
+        ['进一步', '推进', '接诉即办']
         """
         words = tokens.words if isinstance(tokens, Tokens) else tokens
         stop = self.stopword_set()
