@@ -24,7 +24,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import compress
 from pathlib import Path
 from typing import Any, Literal
 
@@ -230,36 +229,37 @@ def _digest(path: Path) -> str:
     return _file_digest(str(path), st.st_mtime_ns, st.st_size)
 
 
+_TRAD, _SPACE, _CJK, _WIDE, _IDEO_SPACE = 1, 2, 4, 8, 16
+
+
 @lru_cache(maxsize=1)
-def _traditional() -> Any:
-    """A lookup table over code points: True where OpenCC t2s changes the character
-    on its own. Text without any of them is already simplified, so the conversion (a
-    fifth of the view's cost) is skipped."""
+def _char_flags() -> Any:
+    """One byte of flags per code point, looked up once per character of a text:
+    t2s changes it on its own (text without any such character is already simplified,
+    and OpenCC is skipped), whitespace (``str.isspace``), CJK (``normalize._is_cjk``),
+    full-width ASCII, U+3000. Code points above the table clip to its last entry (0)."""
     import numpy as np
 
-    from govtext.normalize import _t2s
+    from govtext.normalize import _is_cjk, _t2s
 
+    flags = np.zeros(0x2FA21, dtype=np.uint8)
     chars = [chr(c) for r in ((0x3400, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2FA20)) for c in range(*r)]
     conv = _t2s()
     out = conv.convert("\n".join(chars)).split("\n")
     if len(out) != len(chars):
         out = [conv.convert(ch) for ch in chars]
-    table = np.zeros(0x2FA21, dtype=bool)  # the last entry stays False: code points above clip to it
     for ch, o in zip(chars, out, strict=True):
         if o != ch:
-            table[ord(ch)] = True
-    return table
-
-
-@lru_cache(maxsize=1)
-def _space_table() -> Any:
-    """True at the code points ``str.isspace`` accepts (all lie below U+3001)."""
-    import numpy as np
-
-    table = np.zeros(0x3002, dtype=bool)  # the last entry stays False: code points above clip to it
+            flags[ord(ch)] |= _TRAD
     for c in range(0x3001):
-        table[c] = chr(c).isspace()
-    return table
+        if chr(c).isspace():
+            flags[c] |= _SPACE
+    for c in range(len(flags) - 1):
+        if _is_cjk(chr(c)):
+            flags[c] |= _CJK
+    flags[0xFF01:0xFF5F] |= _WIDE
+    flags[0x3000] |= _IDEO_SPACE
+    return flags
 
 
 def _view_arrays(text: str) -> tuple[str, Any, Any, Any]:
@@ -267,31 +267,30 @@ def _view_arrays(text: str) -> tuple[str, Any, Any, Any]:
 
     All per-character work is vectorised over the UTF-32 code points: width folding
     (str.translate is several times slower on CJK text), the check for characters
-    t2s would change (text without any is already simplified, and OpenCC is skipped),
-    and the removal of whitespace runs between two CJK characters.
+    t2s would change, and the removal of whitespace runs between two CJK characters.
     """
     import numpy as np
 
     from govtext.normalize import _simplify
 
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    table = _char_flags()
+    flags = np.take(table, codes, mode="clip")
+    seen = np.bitwise_or.reduce(flags) if len(flags) else 0
     view = text
-    wide = (codes >= 0xFF01) & (codes <= 0xFF5E)
-    ideo_space = codes == 0x3000
-    if wide.any() or ideo_space.any():
+    if seen & (_WIDE | _IDEO_SPACE):
         codes = codes.copy()
-        codes[wide] -= 0xFEE0
-        codes[ideo_space] = 0x20
+        codes[(flags & _WIDE) != 0] -= 0xFEE0
+        codes[(flags & _IDEO_SPACE) != 0] = 0x20  # folding changes no other flag
         view = codes.tobytes().decode("utf-32-le")
-    trad = _traditional()
-    if trad[np.minimum(codes, len(trad) - 1)].any():
+    if seen & _TRAD:
         view = _simplify(view)  # keeps the length: indices stay aligned
         codes = np.frombuffer(view.encode("utf-32-le"), dtype=np.uint32)
-    spaces = _space_table()
-    ws = spaces[np.minimum(codes, len(spaces) - 1)]
+        flags = np.take(table, codes, mode="clip")
+    ws = (flags & _SPACE) != 0
     breaks = np.zeros(1, dtype=np.int64)
     shift = np.zeros(1, dtype=np.int64)
-    if not ws.any():
+    if not seen & _SPACE:
         return view, breaks, shift, ws
     n = len(codes)
     edges = np.diff(np.concatenate(([0], ws.view(np.int8), [0])))
@@ -299,11 +298,7 @@ def _view_arrays(text: str) -> tuple[str, Any, Any, Any]:
     run_b = np.flatnonzero(edges == -1)
     inner = (run_a > 0) & (run_b < n)
     run_a, run_b = run_a[inner], run_b[inner]
-    cjk = (
-        ((codes >= 0x3400) & (codes <= 0x9FFF))
-        | ((codes >= 0xF900) & (codes <= 0xFAFF))
-        | ((codes >= 0x20000) & (codes <= 0x2FA1F))
-    )
+    cjk = (flags & _CJK) != 0
     join = cjk[run_a - 1] & cjk[run_b]
     run_a, run_b = run_a[join], run_b[join]
     if len(run_a) == 0:
@@ -764,14 +759,14 @@ class Segmenter:
         starts_v = ends_v - lengths
         # Whitespace never shares a token with anything else, so a token is whitespace
         # exactly when its first character is.
-        if ws.any():
-            keep = ~ws[starts_v]
-            keep_list = keep.tolist()
-            words = list(compress(words, keep_list))
+        drop = np.flatnonzero(ws[starts_v]) if len(starts_v) else ()
+        if len(drop):
+            # whitespace tokens are few (line breaks): copy the runs between them
+            words = _without(words, drop)
             if tags is not None:
-                tags = list(compress(tags, keep_list))
-            starts_v = starts_v[keep]
-            ends_v = ends_v[keep]
+                tags = _without(tags, drop)
+            starts_v = np.delete(starts_v, drop)
+            ends_v = np.delete(ends_v, drop)
         if len(breaks) > 1:
             starts_o = starts_v + shift[np.searchsorted(breaks, starts_v, side="right") - 1]
             last = ends_v - 1
@@ -808,6 +803,17 @@ class Segmenter:
         words = tokens.words if isinstance(tokens, Tokens) else tokens
         stop = self.stopword_set()
         return [w for w in words if len(w) >= min_len and w not in stop and is_content(w)]
+
+
+def _without(items: list[str], drop: Any) -> list[str]:
+    """``items`` without the (sorted) indices in ``drop``."""
+    out: list[str] = []
+    prev = 0
+    for i in drop.tolist():
+        out.extend(items[prev:i])
+        prev = i + 1
+    out.extend(items[prev:])
+    return out
 
 
 # -- stopwords ------------------------------------------------------------------------
