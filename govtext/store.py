@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -168,10 +169,10 @@ class Store:
         except duckdb.IOException as exc:
             msg = str(exc)
             if "lock" in msg.lower():
-                holder = msg.split("Conflicting lock is held in", 1)[-1].strip() if "held in" in msg else ""
+                pid = re.search(r"PID (\d+)", msg)
                 raise StoreLockedError(
                     f"{self.path}: the store is open in another process"
-                    + (f" ({holder})" if holder else "")
+                    + (f" (PID {pid.group(1)})" if pid else "")
                     + "; wait for that run to finish, or give this one another store path"
                 ) from exc
             raise GovtextError(f"{self.path}: cannot open the store: {msg}") from exc

@@ -132,6 +132,7 @@ def test_store_second_writer_gets_a_clear_error(tmp_path):
             Store(path).open()
         msg = str(err.value)
         assert str(path) in msg and "another process" in msg
+        assert f"PID {holder.pid}" in msg
     finally:
         holder.kill()
         holder.wait()
