@@ -321,6 +321,9 @@ def write_results(res: dict[str, object]) -> None:
         "with jieba-rs, so the cache pays off most for consumers that read only some fields.",
         f"- Store on disk after the first run: {res['store_mb_on_disk']} MB (the synthetic corpus "
         "repeats the reports' paragraphs, which DuckDB compresses well; expect more on real text).",
+        "- Ratios on the 21 reports and on the sample compare methods timed in turn on the same "
+        "slices: these are the like-for-like figures. The 'full corpus' ratios divide a later timing "
+        "by the sample's baselines, so they move with the load other jobs put on the machine.",
         "- *2 workers*: `segment_many(workers=2)` on both cores, which other jobs were using at the "
         "same time; separate checks on this machine (20 and 100 MB) ran 1.4-1.6x one core.",
         "",
