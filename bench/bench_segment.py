@@ -317,8 +317,8 @@ def write_results(res: dict[str, object]) -> None:
         "- *first run*: `segment_cached` into a new DuckDB file: segmentation plus sentences, packing, "
         "the vocabulary and the bulk insert. *re-run from cache*: a new `Store` on the same file and "
         "`segment_cached` again (content hashes, one join query, lazily decoded Tokens). The 'decoded' "
-        "row also touches every word, start and end; that cost is about that of segmenting again "
-        "with jieba-rs, so the cache pays off most for consumers that read only some fields.",
+        "row also touches every word, start and end; reading every field back costs about a third "
+        "of segmenting again, so the cache pays off most for consumers that read only some fields.",
         f"- Store on disk after the first run: {res['store_mb_on_disk']} MB (the synthetic corpus "
         "repeats the reports' paragraphs, which DuckDB compresses well; expect more on real text).",
         "- Ratios on the 21 reports and on the sample compare methods timed in turn on the same "
