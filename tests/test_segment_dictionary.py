@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 from govtext.errors import DictionaryError
 from govtext.segment import Segmenter, default_user_dict, load_stopwords, read_user_dict
 
-THEMES = Path(__file__).resolve().parents[1].parent / "shared" / "THEMES.md"
+_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+THEMES = Path(os.environ.get("GOVTEXT_SHARED_CORPUS", _SHARED)).parent / "THEMES.md"
 
 
 def _it_is_terms() -> list[str]:
