@@ -24,7 +24,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import compress
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,11 +37,6 @@ BACKENDS = ("auto", "jieba", "rjieba")
 # Bump when the normalised view or token post-processing changes: it is part of the cache key.
 _VIEW_VERSION = "view-1"
 
-_CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"  # same ranges as govtext.normalize._is_cjk
-_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
-_HAS_CJK = re.compile(rf"[{_CJK}]")
-_WHITESPACE = re.compile(r"\s")
-_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
 _USERDICT_LINE = re.compile(r"^(\S+)(?:\s+(\S+))?(?:\s+(\S+))?$")
 _POS_TAG = re.compile(r"^[a-z]+$")
 _DIGITS = re.compile(r"^[0-9]+$")
@@ -130,7 +124,7 @@ def _main_dict_entries(path: str) -> tuple[tuple[str, int, str], ...]:
     return tuple(out)
 
 
-def _build_rjieba(entries: Sequence[DictEntry]) -> Any:
+def _build_rjieba(entries: Sequence[DictEntry]) -> tuple[Any, dict[str, str]]:
     """A jieba-rs engine in exactly the state pure jieba reaches with the same entries.
 
     Two differences must be undone. jieba-rs keeps the first tag of a word added twice
@@ -139,6 +133,9 @@ def _build_rjieba(entries: Sequence[DictEntry]) -> Any:
     while jieba-rs replaces the old one; the total decides between long and short
     routes, so a padding word that can never match (it starts with NUL) makes up the
     difference.
+
+    Also returns the word-to-tag table jieba.posseg would use (its ``word_tag_tab``),
+    so tags can be looked up for cut tokens instead of asking jieba-rs to tag.
     """
     import rjieba
 
@@ -165,12 +162,44 @@ def _build_rjieba(entries: Sequence[DictEntry]) -> Any:
             tags[e.word] = e.tag
         total += add
     eng = rjieba.Jieba.empty()
+    # punctuation is never in the dictionary; tagging it 'x' here spares the slow path
+    table: dict[str, str] = {
+        chr(c): "x"
+        for r in ((0x21, 0x7F), (0x2000, 0x2070), (0x3000, 0x3040), (0xFE30, 0xFE70), (0xFF01, 0xFF66))
+        for c in range(*r)
+        if not chr(c).isalnum()
+    }
     for word, freq in freqs.items():
-        eng.add_word(word, freq, tags.get(word, "x"))
+        tag = tags.get(word, "x")
+        eng.add_word(word, freq, tag)
+        table[word] = tag
     pad = total - sum(freqs.values())
     if pad > 0:
         eng.add_word("\x00govtext-total-padding", pad, "x")
-    return eng
+    return eng, table
+
+
+def _tags_like_posseg(words: list[str], table: dict[str, str], hot: dict[str, str]) -> list[str]:
+    """Tags jieba.posseg gives these tokens with the HMM off: the dictionary's tag, else
+    'eng' for a run of ASCII letters/digits, else 'x' (punctuation, unknown characters).
+
+    Looked up in ``hot``, a small table of the words seen so far that stays in the CPU
+    cache (word frequencies are Zipfian), falling back to the full table; this is
+    cheaper than jieba-rs's own tagging, which builds a tuple per token.
+    """
+    tags: list[Any] = list(map(hot.get, words))
+    i = -1
+    try:
+        while True:
+            i = tags.index(None, i + 1)  # hop between misses at C speed
+            w = words[i]
+            tag = table.get(w)
+            if tag is None:
+                tag = "eng" if w.isascii() and w.isalnum() else "x"
+            tags[i] = hot[w] = tag
+    except ValueError:
+        pass
+    return tags
 
 
 def _jieba_shell(freqs: dict[str, int], total: int) -> Any:
@@ -200,20 +229,92 @@ def _digest(path: Path) -> str:
     return _file_digest(str(path), st.st_mtime_ns, st.st_size)
 
 
-def _fold_width(text: str) -> str:
-    """Full-width ASCII to half-width and U+3000 to a space, vectorised (str.translate
-    with a table is several times slower on CJK text)."""
-    if _FULLWIDTH.search(text) is None:
-        return text
+_TRAD, _SPACE, _CJK, _WIDE, _IDEO_SPACE = 1, 2, 4, 8, 16
+
+
+@lru_cache(maxsize=1)
+def _char_flags() -> Any:
+    """One byte of flags per code point, looked up once per character of a text:
+    t2s changes it on its own (text without any such character is already simplified,
+    and OpenCC is skipped), whitespace (``str.isspace``), CJK (``normalize._is_cjk``),
+    full-width ASCII, U+3000. Code points above the table clip to its last entry (0)."""
     import numpy as np
 
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
-    codes[(codes >= 0xFF01) & (codes <= 0xFF5E)] -= 0xFEE0
-    codes[codes == 0x3000] = 0x20
-    return codes.tobytes().decode("utf-32-le")
+    from govtext.normalize import _is_cjk, _t2s
+
+    flags = np.zeros(0x2FA21, dtype=np.uint8)
+    chars = [chr(c) for r in ((0x3400, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2FA20)) for c in range(*r)]
+    conv = _t2s()
+    out = conv.convert("\n".join(chars)).split("\n")
+    if len(out) != len(chars):
+        out = [conv.convert(ch) for ch in chars]
+    for ch, o in zip(chars, out, strict=True):
+        if o != ch:
+            flags[ord(ch)] |= _TRAD
+    for c in range(0x3001):
+        if chr(c).isspace():
+            flags[c] |= _SPACE
+    for c in range(len(flags) - 1):
+        if _is_cjk(chr(c)):
+            flags[c] |= _CJK
+    flags[0xFF01:0xFF5F] |= _WIDE
+    flags[0x3000] |= _IDEO_SPACE
+    return flags
 
 
-def fast_view(text: str) -> tuple[str, list[int], list[int]]:
+def _view_arrays(text: str) -> tuple[str, Any, Any, Any]:
+    """The view, its breakpoints and shifts, and a whitespace mask over the view.
+
+    All per-character work is vectorised over the UTF-32 code points: width folding
+    (str.translate is several times slower on CJK text), the check for characters
+    t2s would change, and the removal of whitespace runs between two CJK characters.
+    """
+    import numpy as np
+
+    from govtext.normalize import _simplify
+
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    table = _char_flags()
+    flags = np.take(table, codes, mode="clip")
+    seen = np.bitwise_or.reduce(flags) if len(flags) else 0
+    view = text
+    if seen & (_WIDE | _IDEO_SPACE):
+        codes = codes.copy()
+        codes[(flags & _WIDE) != 0] -= 0xFEE0
+        codes[(flags & _IDEO_SPACE) != 0] = 0x20  # folding changes no other flag
+        view = codes.tobytes().decode("utf-32-le")
+    if seen & _TRAD:
+        view = _simplify(view)  # keeps the length: indices stay aligned
+        codes = np.frombuffer(view.encode("utf-32-le"), dtype=np.uint32)
+        flags = np.take(table, codes, mode="clip")
+    ws = (flags & _SPACE) != 0
+    breaks = np.zeros(1, dtype=np.int64)
+    shift = np.zeros(1, dtype=np.int64)
+    if not seen & _SPACE:
+        return view, breaks, shift, ws
+    n = len(codes)
+    edges = np.diff(np.concatenate(([0], ws.view(np.int8), [0])))
+    run_a = np.flatnonzero(edges == 1)
+    run_b = np.flatnonzero(edges == -1)
+    inner = (run_a > 0) & (run_b < n)
+    run_a, run_b = run_a[inner], run_b[inner]
+    cjk = (flags & _CJK) != 0
+    join = cjk[run_a - 1] & cjk[run_b]
+    run_a, run_b = run_a[join], run_b[join]
+    if len(run_a) == 0:
+        return view, breaks, shift, ws
+    marks = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(marks, run_a, 1)
+    np.add.at(marks, run_b, -1)
+    keep = np.cumsum(marks[:n]) == 0
+    view = codes[keep].tobytes().decode("utf-32-le")
+    removed = np.cumsum(run_b - run_a)
+    breaks = np.concatenate((breaks, run_b - removed))
+    shift = np.concatenate((shift, removed))
+    return view, breaks, shift, ws[keep]
+
+
+def fast_view(text: str) -> tuple[str, Any, Any]:
     """The normalised view of ``normalize(text).text`` without per-character Python.
 
     Returns the view and its shift table: for a view index ``i``, the original index
@@ -221,28 +322,131 @@ def fast_view(text: str) -> tuple[str, list[int], list[int]]:
     Equal to ``govtext.normalize.normalize`` (a property test checks it); segmentation
     needs this because the per-character mapping would cost more than jieba-rs itself.
     """
-    from govtext.normalize import _simplify
-
-    view = _fold_width(text)
-    if _HAS_CJK.search(view):
-        view = _simplify(view)
-    breaks = [0]
-    shift = [0]
-    if "\n" in view or " " in view or _WHITESPACE.search(view):
-        pieces = []
-        last = 0
-        removed = 0
-        for m in _CJK_BREAK.finditer(view):
-            a, b = m.span()
-            pieces.append(view[last:a])
-            removed += b - a
-            breaks.append(a - (removed - (b - a)))
-            shift.append(removed)
-            last = b
-        if removed:
-            pieces.append(view[last:])
-            view = "".join(pieces)
+    view, breaks, shift, _ = _view_arrays(text)
     return view, breaks, shift
+
+
+_SEP = "\x1f"  # unit separator: whitespace to jieba, so never inside a kept token
+
+
+class Lazy(Sequence[Any]):
+    """A read-only sequence decoded from a compact form on first use.
+
+    Offsets and sentences are made this way (from numpy arrays and the text) and the
+    token cache hands out every field this way, so a run pays only for the fields it
+    touches: topic models read words, evidence reads offsets and sentences. It
+    compares equal to the tuple it decodes to. ``n`` is the length when known upfront.
+    """
+
+    __slots__ = ("_decode", "_items", "_n", "_raw")
+
+    def __init__(self, raw: Any, decode: Any, n: int | None = None) -> None:
+        self._raw = raw
+        self._decode = decode
+        self._n = n
+        self._items: tuple[Any, ...] | None = None
+
+    def _get(self) -> tuple[Any, ...]:
+        if self._items is None:
+            self._items = self._decode(self._raw)
+            self._raw = None
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self._get()) if self._n is None else self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._get()[i]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._get())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Lazy):
+            other = other._get()
+        if isinstance(other, tuple):
+            return self._get() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._get())
+
+    def __repr__(self) -> str:
+        return repr(self._get())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent to another process (Dask, a pool) as the plain tuple it stands for: the
+        # packed form may point at a store's whole vocabulary.
+        return (tuple, (self._get(),))
+
+
+def _pack_spans(starts: Sequence[int], ends: Sequence[int]) -> bytes:
+    """Spans as (gap to the previous end, length) pairs in the narrowest integer type:
+    one byte a number for almost every document."""
+    import numpy as np
+
+    s = np.asarray(starts, dtype=np.int64)
+    e = np.asarray(ends, dtype=np.int64)
+    prev = np.concatenate(([0], e[:-1])) if len(e) else e
+    both = np.concatenate((s - prev, e - s))
+    top = int(both.max()) if len(both) else 0
+    code, dtype = (b"1", np.uint8) if top < 256 else (b"2", np.uint16) if top < 65536 else (b"4", np.int64)
+    return code + both.astype(dtype).tobytes()
+
+
+def _unpack_spans(raw: bytes) -> tuple[Any, Any]:
+    import numpy as np
+
+    dtype = {b"1": np.uint8, b"2": np.uint16, b"4": np.int64}[raw[:1]]
+    both = np.frombuffer(raw, dtype=dtype, offset=1).astype(np.int64)
+    n = len(both) // 2
+    gaps, lengths = both[:n], both[n:]
+    ends = np.cumsum(gaps + lengths)
+    return ends - lengths, ends
+
+
+def _array_to_tuple(arr: Any) -> tuple[int, ...]:
+    return tuple(arr.tolist())
+
+
+def _sentences_of(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(split_sentences(text))
+
+
+def _decode_words(raw: str) -> tuple[str, ...]:
+    return tuple(raw.split(_SEP)) if raw else ()
+
+
+def _decode_tags(raw: str) -> tuple[str, ...]:
+    return tuple(raw.split(" ")) if raw else ()
+
+
+class _Spans:
+    """Packed offsets shared by ``starts`` and ``ends``: unpacked once for both."""
+
+    __slots__ = ("_arrays", "raw")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self._arrays: tuple[Any, Any] | None = None
+
+    def arrays(self) -> tuple[Any, Any]:
+        if self._arrays is None:
+            self._arrays = _unpack_spans(self.raw)
+        return self._arrays
+
+
+def _decode_starts(spans: _Spans) -> tuple[int, ...]:
+    return tuple(spans.arrays()[0].tolist())
+
+
+def _decode_ends(spans: _Spans) -> tuple[int, ...]:
+    return tuple(spans.arrays()[1].tolist())
+
+
+def _decode_sentences(raw: bytes) -> tuple[tuple[int, int], ...]:
+    a, b = _unpack_spans(raw)
+    return tuple(zip(a.tolist(), b.tolist(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -251,14 +455,16 @@ class Tokens:
 
     ``sentences`` are (start, end) spans of the original text; ``pos`` is None unless
     the segmenter was asked for tags; ``settings_hash`` names the segmenter settings.
+    Fields are tuples or ``Lazy`` sequences equal to them (offsets and sentences are
+    materialised on first use; everything read from the cache is).
     """
 
     doc_id: str
-    words: tuple[str, ...]
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-    pos: tuple[str, ...] | None
-    sentences: tuple[tuple[int, int], ...]
+    words: Sequence[str]
+    starts: Sequence[int]
+    ends: Sequence[int]
+    pos: Sequence[str] | None
+    sentences: Sequence[tuple[int, int]]
     settings_hash: str
 
     def __len__(self) -> int:
@@ -270,6 +476,83 @@ class Tokens:
             return self
         return Tokens(
             doc_id, self.words, self.starts, self.ends, self.pos, self.sentences, self.settings_hash
+        )
+
+    def pack(self, *, words: bool = True, sentences: bool = True) -> dict[str, Any]:
+        """A compact form for the store: joined words and tags, byte-coded spans.
+
+        Fields still packed (read from the cache, never touched) are passed through
+        without decoding.
+        """
+
+        def packed(seq: Any, kind: type) -> Any:
+            # the raw form of a Lazy read from the store is already the packed form
+            if isinstance(seq, Lazy) and isinstance(seq._raw, kind):
+                return seq._raw
+            return None
+
+        def raw_or(seq: Any, encode: Any) -> Any:
+            raw = packed(seq, str)
+            return encode(seq) if raw is None else raw
+
+        spans = (
+            self.starts._raw.raw
+            if isinstance(self.starts, Lazy) and isinstance(self.starts._raw, _Spans)
+            else None
+        )
+        if spans is None:
+            # fresh tokens still hold their offsets as numpy arrays: no walk over tuples
+            s, e = self.starts, self.ends
+            if isinstance(s, Lazy) and isinstance(e, Lazy) and s._raw is not None and e._raw is not None:
+                s, e = s._raw, e._raw
+            spans = _pack_spans(s, e)
+        out = {
+            "n_tokens": len(self.words),
+            "spans": spans,
+            "pos": None if self.pos is None else raw_or(self.pos, " ".join),
+        }
+        if sentences:
+            sents = self.sentences
+            sent_raw = packed(sents, bytes)
+            if sent_raw is None:
+                sent_raw = _pack_spans([a for a, _ in sents], [b for _, b in sents])
+            out["n_sentences"] = len(sents)
+            out["sentences"] = sent_raw
+        if words:
+            out["words"] = raw_or(self.words, _SEP.join)
+        return out
+
+    @classmethod
+    def unpack(
+        cls,
+        doc_id: str,
+        settings_hash: str,
+        *,
+        n_tokens: int,
+        words: str | Lazy,
+        spans: bytes,
+        pos: str | None,
+        n_sentences: int | None = None,
+        sentences: bytes | None = None,
+        text: str | None = None,
+    ) -> Tokens:
+        """Tokens from ``pack()``'s fields, decoded lazily; sentences packed without
+        them are split from ``text`` on first use."""
+        shared = _Spans(spans)
+        if sentences is not None:
+            sents = Lazy(sentences, _decode_sentences, n_sentences)
+        elif text is not None:
+            sents = Lazy(text, _sentences_of)
+        else:
+            raise ValueError("Tokens.unpack needs the packed sentences or the text")
+        return cls(
+            doc_id=doc_id,
+            words=Lazy(words, _decode_words, n_tokens) if isinstance(words, str) else words,
+            starts=Lazy(shared, _decode_starts, n_tokens),
+            ends=Lazy(shared, _decode_ends, n_tokens),
+            pos=None if pos is None else Lazy(pos, _decode_tags, n_tokens),
+            sentences=sents,
+            settings_hash=settings_hash,
         )
 
 
@@ -319,6 +602,8 @@ class Segmenter:
             )
         self._engine: Any = None
         self._posseg: Any = None
+        self._tag_table: dict[str, str] = {}
+        self._hot_tags: dict[str, str] = {}
         self._settings_hash: str | None = None
         self._stopword_set: frozenset[str] | None = None
 
@@ -363,10 +648,16 @@ class Segmenter:
         return paths + [Path(p) for p in self.user_dicts]
 
     def user_entries(self) -> list[DictEntry]:
-        """Entries of the governance and user dictionaries, in loading order (validated)."""
+        """Entries of the governance and user dictionaries, in loading order (validated).
+
+        Words are put in the normalised view, as the text is: a user who writes
+        接訴即辦 or ＡＢＣ in a dictionary still gets 接诉即办 and ABC kept whole.
+        """
         out: list[DictEntry] = []
         for path in self._dict_paths():
-            out.extend(read_user_dict(path))
+            for e in read_user_dict(path):
+                word = fast_view(e.word)[0]
+                out.append(e if word == e.word else DictEntry(word, e.freq, e.tag))
         return out
 
     @property
@@ -375,6 +666,7 @@ class Segmenter:
         if self._settings_hash is None:
             import jieba
 
+            self.user_entries()  # a broken dictionary fails here, not deep inside a worker
             desc: dict[str, Any] = {
                 "view": _VIEW_VERSION,
                 "hmm": self.hmm,
@@ -387,7 +679,6 @@ class Segmenter:
                 # With the HMM on, the backends differ slightly (F1 ~0.9996), so the
                 # backend is part of the key; with it off their tokens are identical.
                 desc["backend"] = self.backend_
-            self.user_entries()  # a broken dictionary fails here, not deep inside a worker
             raw = json.dumps(desc, sort_keys=True).encode()
             self._settings_hash = hashlib.blake2b(raw, digest_size=8).hexdigest()
         return self._settings_hash
@@ -402,7 +693,7 @@ class Segmenter:
         if self._engine is None:
             entries = self.user_entries()
             if self.backend_ == "rjieba":
-                eng = _build_rjieba(entries)
+                eng, self._tag_table = _build_rjieba(entries)
             else:
                 import logging
 
@@ -425,16 +716,11 @@ class Segmenter:
     def _tag_view(self, view: str) -> tuple[list[str], list[str]]:
         eng = self._ensure()
         if self.backend_ == "rjieba":
-            pairs = eng.tag(view, hmm=self.hmm)
-            words = [w for w, _ in pairs]
-            tags = [t for _, t in pairs]
-            if not self.hmm:
-                # jieba.posseg without the HMM tags runs of ASCII letters/digits built
-                # from single characters 'eng' (digits too); jieba-rs says 'm' for digits.
-                for i, (w, t) in enumerate(pairs):
-                    if t == "m" and _DIGITS.match(w) and not eng.has_word(w):
-                        tags[i] = "eng"
-            return words, tags
+            if self.hmm:
+                pairs = eng.tag(view, hmm=True)
+                return [w for w, _ in pairs], [t for _, t in pairs]
+            words = list(eng.cut(view, hmm=False))
+            return words, _tags_like_posseg(words, self._tag_table, self._hot_tags)
         import jieba.posseg
 
         if self._posseg is None:
@@ -462,7 +748,7 @@ class Segmenter:
     def tokens_of_text(self, text: str, doc_id: str = "") -> Tokens:
         import numpy as np
 
-        view, breaks, shift = fast_view(text)
+        view, breaks, shift, ws = _view_arrays(text)
         tags: list[str] | None = None
         if self.pos:
             words, tags = self._tag_view(view)
@@ -473,30 +759,27 @@ class Segmenter:
         starts_v = ends_v - lengths
         # Whitespace never shares a token with anything else, so a token is whitespace
         # exactly when its first character is.
-        ws = [m.start() for m in _WHITESPACE.finditer(view)]
-        if ws:
-            keep = ~np.isin(starts_v, np.asarray(ws, dtype=np.int64))
-            keep_list = keep.tolist()
-            words = list(compress(words, keep_list))
+        drop = np.flatnonzero(ws[starts_v]) if len(starts_v) else ()
+        if len(drop):
+            # whitespace tokens are few (line breaks): copy the runs between them
+            words = _without(words, drop)
             if tags is not None:
-                tags = list(compress(tags, keep_list))
-            starts_v = starts_v[keep]
-            ends_v = ends_v[keep]
+                tags = _without(tags, drop)
+            starts_v = np.delete(starts_v, drop)
+            ends_v = np.delete(ends_v, drop)
         if len(breaks) > 1:
-            b = np.asarray(breaks, dtype=np.int64)
-            s = np.asarray(shift, dtype=np.int64)
-            starts_o = starts_v + s[np.searchsorted(b, starts_v, side="right") - 1]
+            starts_o = starts_v + shift[np.searchsorted(breaks, starts_v, side="right") - 1]
             last = ends_v - 1
-            ends_o = last + s[np.searchsorted(b, last, side="right") - 1] + 1
+            ends_o = last + shift[np.searchsorted(breaks, last, side="right") - 1] + 1
         else:
             starts_o, ends_o = starts_v, ends_v
         return Tokens(
             doc_id=doc_id,
             words=tuple(words),
-            starts=tuple(starts_o.tolist()),
-            ends=tuple(ends_o.tolist()),
+            starts=Lazy(starts_o, _array_to_tuple, len(words)),
+            ends=Lazy(ends_o, _array_to_tuple, len(words)),
             pos=tuple(tags) if tags is not None else None,
-            sentences=tuple(split_sentences(text)),
+            sentences=Lazy(text, _sentences_of),
             settings_hash=self.settings_hash,
         )
 
@@ -513,11 +796,24 @@ class Segmenter:
         at least ``min_len`` characters.
 
         >>> Segmenter().content_words(["我们", "要", "进一步", "推进", "接诉即办", "，", "2026"])
-        ['推进', '接诉即办']
+        ['接诉即办']
+        >>> Segmenter(filler_words=False).content_words(["我们", "要", "进一步", "推进", "接诉即办"])
+        ['进一步', '推进', '接诉即办']
         """
         words = tokens.words if isinstance(tokens, Tokens) else tokens
         stop = self.stopword_set()
         return [w for w in words if len(w) >= min_len and w not in stop and is_content(w)]
+
+
+def _without(items: list[str], drop: Any) -> list[str]:
+    """``items`` without the (sorted) indices in ``drop``."""
+    out: list[str] = []
+    prev = 0
+    for i in drop.tolist():
+        out.extend(items[prev:i])
+        prev = i + 1
+    out.extend(items[prev:])
+    return out
 
 
 # -- stopwords ------------------------------------------------------------------------
@@ -530,7 +826,7 @@ def stopwords_dir() -> Path:
 
 
 def read_word_list(path: str | Path) -> list[str]:
-    """One word a line; blank lines and ``#`` comments skipped."""
+    """Words separated by spaces or line breaks; ``#`` starts a comment line."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -539,13 +835,9 @@ def read_word_list(path: str | Path) -> list[str]:
     except UnicodeDecodeError as exc:
         raise DictionaryError("word list is not UTF-8; save it as UTF-8", str(p)) from exc
     out = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        word = line.strip()
-        if not word or word.startswith("#"):
-            continue
-        if len(word.split()) != 1:
-            raise DictionaryError(f"expected one word a line, got {word!r}", str(p), lineno)
-        out.append(word)
+    for line in text.splitlines():
+        if not line.lstrip().startswith("#"):
+            out.extend(line.split())
     return out
 
 
@@ -576,10 +868,13 @@ def _init_worker(segmenter: Segmenter) -> None:
     _WORKER_SEGMENTER = segmenter
 
 
-def _segment_chunk(items: list[tuple[str, str]]) -> list[Tokens]:
+def _segment_chunk(items: list[tuple[str, str]]) -> list[tuple[str, dict[str, Any]]]:
     seg = _WORKER_SEGMENTER
     assert seg is not None
-    return [seg.tokens_of_text(text, doc_id) for doc_id, text in items]
+    # Packed tokens are a few large strings and bytes: cheap to send back, unlike
+    # tuples of millions of small objects.
+    # Sentences are left to the parent, which has the text and splits them on demand.
+    return [(doc_id, seg.tokens_of_text(text, doc_id).pack(sentences=False)) for doc_id, text in items]
 
 
 def _chunks(docs: Iterable[Document], size_chars: int) -> Iterator[list[tuple[str, str]]]:
@@ -596,12 +891,12 @@ def _chunks(docs: Iterable[Document], size_chars: int) -> Iterator[list[tuple[st
 
 
 def segment_many(
-    docs: Iterable[Document], segmenter: Segmenter, *, workers: int = 1, chunk_chars: int = 2_000_000
+    docs: Iterable[Document], segmenter: Segmenter, *, workers: int = 1, chunk_chars: int = 300_000
 ) -> Iterator[Tokens]:
     """Tokens of many documents, in order, over ``workers`` processes.
 
-    Documents travel to workers in chunks of about ``chunk_chars`` characters so the
-    cost of sending them stays small next to the segmentation. ``workers=1`` runs here.
+    Documents travel to workers in chunks of about ``chunk_chars`` characters, and come
+    back packed (their fields decode lazily, see ``Lazy``). ``workers=1`` runs here.
     """
     if workers <= 1:
         for doc in docs:
@@ -611,13 +906,26 @@ def segment_many(
     from concurrent.futures import ProcessPoolExecutor
 
     _ = segmenter.settings_hash  # validate dictionaries once, before the workers start
+    import gc
+
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    # Frozen objects are skipped by the children's garbage collector, which would
+    # otherwise touch, and so copy, every page of a large parent heap.
+    gc.freeze()
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(segmenter,)) as ex:
+        gc.unfreeze()
+        sh = segmenter.settings_hash
         pending: list[Any] = []
+
+        def unpacked(job: tuple[Any, list[tuple[str, str]]]) -> Iterator[Tokens]:
+            fut, chunk = job
+            for (doc_id, packed), (_, text) in zip(fut.result(), chunk, strict=True):
+                yield Tokens.unpack(doc_id, sh, text=text, **packed)
+
         for chunk in _chunks(docs, chunk_chars):
-            pending.append(ex.submit(_segment_chunk, chunk))
+            pending.append((ex.submit(_segment_chunk, chunk), chunk))
             # keep a bounded number of chunks in flight so huge corpora stream
-            while len(pending) > 2 * workers:
-                yield from pending.pop(0).result()
+            while len(pending) > 4 * workers:
+                yield from unpacked(pending.pop(0))
         for fut in pending:
-            yield from fut.result()
+            yield from unpacked(fut)

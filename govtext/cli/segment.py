@@ -1,0 +1,99 @@
+"""``govtext segment PATH ...``: the tokens of each document, for other tools.
+
+Text output is one document a line, tokens separated by spaces (``word/tag`` with
+``--pos``), which quanteda, Stata or a shell pipeline can read as pre-segmented
+text; JSON lines carry the document id, tokens and tags.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from govtext.segment import Tokens
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    jsonl = "jsonl"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("segment")(segment)
+
+
+def segment(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to read (any format ingest reads).")],
+    pos: Annotated[bool, typer.Option("--pos", help="Attach part-of-speech tags.")] = False,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="text: one document a line; jsonl: JSON lines.")
+    ] = (OutputFormat.text),
+    user_dict: Annotated[
+        list[Path] | None,
+        typer.Option("--user-dict", help="Extra dictionary (word [freq] [pos]); repeatable."),
+    ] = None,
+    no_default_dict: Annotated[
+        bool, typer.Option("--no-default-dict", help="Leave out the governance dictionary.")
+    ] = False,
+    hmm: Annotated[bool, typer.Option("--hmm", help="Let jieba's HMM guess unknown words.")] = False,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="DuckDB workspace: reuse and keep tokens across runs.")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Processes for segmentation.")] = 1,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
+    ] = None,
+) -> None:
+    """Segment documents into tokens (space-separated lines or JSON lines)."""
+    from govtext.errors import GovtextError
+
+    try:
+        from govtext.segment import Segmenter, segment_many
+
+        segmenter = Segmenter(
+            user_dicts=user_dict or (), use_default_dict=not no_default_dict, hmm=hmm, pos=pos
+        )
+        corpus = _read_corpus([str(p) for p in paths])
+        if store is not None:
+            from govtext.store import Store, segment_cached
+
+            with Store(store) as st:
+                tokens = iter(segment_cached(corpus, segmenter, st, workers=workers))
+                _write(tokens, fmt, out)
+        else:
+            _write(segment_many(corpus, segmenter, workers=workers), fmt, out)
+    except GovtextError as exc:
+        typer.echo(f"govtext segment: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
+def _write(tokens: Iterable[Tokens], fmt: OutputFormat, out: Path | None) -> None:
+    stream = out.open("w", encoding="utf-8") if out else sys.stdout
+    try:
+        for tok in tokens:
+            if fmt is OutputFormat.jsonl:
+                row: dict[str, object] = {"doc_id": tok.doc_id, "tokens": list(tok.words)}
+                if tok.pos is not None:
+                    row["pos"] = list(tok.pos)
+                stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+            elif tok.pos is not None:
+                stream.write(" ".join(f"{w}/{t}" for w, t in zip(tok.words, tok.pos, strict=True)) + "\n")
+            else:
+                stream.write(" ".join(tok.words) + "\n")
+    finally:
+        if out:
+            stream.close()
+
+
+def _read_corpus(paths: list[str]) -> Any:
+    """``govtext.ingest.read_corpus``, imported only when the command runs."""
+    from importlib import import_module
+
+    return import_module("govtext.ingest").read_corpus(paths)

@@ -1,0 +1,479 @@
+"""The workspace: one embedded DuckDB file holding what govtext computed.
+
+This is the only module that talks to DuckDB. Tables (a scholar can query them with
+SQL, see ``Store.sql``):
+
+- ``tokens``: the token cache, keyed by (text_hash, settings_hash). Words are ids
+  into ``vocab`` (two bytes each), tags joined with spaces, offsets byte-coded (see
+  ``Tokens.pack``): one row per document, written and read in bulk.
+- ``vocab``: every distinct word once (id, word).
+- ``segmenter_settings``: what each settings_hash means (the Segmenter's parameters).
+- ``documents``: the documents of a corpus (metadata, provenance, optionally text).
+- ``runs``: one row per run (configuration, corpus hash, versions).
+- ``govtext_meta``: the schema version.
+
+The schema grows by migrations: append a list of SQL statements to ``MIGRATIONS``
+(theme hits, topic assignments …) and every store opened afterwards is brought up to
+date, in order, once.
+
+>>> with Store(":memory:") as store:
+...     store.schema_version() == len(MIGRATIONS)
+True
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from govtext.errors import GovtextError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from govtext.documents import Document
+    from govtext.segment import Segmenter, Tokens
+
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE IF NOT EXISTS govtext_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+        """CREATE TABLE IF NOT EXISTS segmenter_settings (
+            settings_hash VARCHAR PRIMARY KEY,
+            description JSON,
+            created TIMESTAMP DEFAULT current_timestamp)""",
+        """CREATE TABLE IF NOT EXISTS tokens (
+            text_hash VARCHAR NOT NULL,
+            settings_hash VARCHAR NOT NULL,
+            n_tokens INTEGER NOT NULL,
+            word_ids BLOB NOT NULL,
+            spans BLOB NOT NULL,
+            pos VARCHAR,
+            n_sentences INTEGER NOT NULL,
+            sentences BLOB NOT NULL,
+            created TIMESTAMP DEFAULT current_timestamp,
+            PRIMARY KEY (text_hash, settings_hash))""",
+        """CREATE TABLE IF NOT EXISTS vocab (id INTEGER PRIMARY KEY, word VARCHAR NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS documents (
+            doc_id VARCHAR PRIMARY KEY,
+            text_hash VARCHAR NOT NULL,
+            title VARCHAR, authors VARCHAR, source VARCHAR, date VARCHAR, year VARCHAR,
+            meta JSON,
+            path VARCHAR, format VARCHAR, encoding VARCHAR, position INTEGER,
+            n_chars INTEGER,
+            text VARCHAR)""",
+        """CREATE TABLE IF NOT EXISTS runs (
+            run_id VARCHAR PRIMARY KEY,
+            started TIMESTAMP DEFAULT current_timestamp,
+            finished TIMESTAMP,
+            command VARCHAR,
+            config JSON,
+            corpus_hash VARCHAR,
+            versions JSON,
+            status VARCHAR)""",
+    ],
+]
+
+_TOKEN_COLUMNS = ("n_tokens", "word_ids", "spans", "pos", "n_sentences", "sentences")
+
+
+class Vocabulary:
+    """The store's words, each stored once; tokens hold their ids.
+
+    Ids make the cache about a third of the size of the words themselves, and decoding
+    hands out references to one shared string per distinct word instead of a new
+    string per token (a 100 MB corpus has some 20 million tokens but ~100 thousand
+    distinct words). Append-only: an id never changes.
+    """
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self.index = {w: i for i, w in enumerate(words)}
+        self.n_saved = len(words)
+        self._array: Any = None
+
+    def encode(self, words: Sequence[str]) -> bytes:
+        """Ids of the words (new words get the next ids, in order of first use)."""
+        import numpy as np
+
+        index = self.index
+        ids: list[Any] = list(map(index.get, words))
+        i = -1
+        try:
+            while True:
+                i = ids.index(None, i + 1)  # hop between unknown words at C speed
+                w = words[i]
+                j = index.get(w)
+                if j is None:
+                    j = index[w] = len(self.words)
+                    self.words.append(w)
+                ids[i] = j
+        except ValueError:
+            pass
+        arr = np.array(ids, dtype=np.uint32)
+        if len(self.words) <= 1 << 16:
+            return b"2" + arr.astype(np.uint16).tobytes()
+        return b"4" + arr.tobytes()
+
+    def decode(self, raw: bytes) -> tuple[str, ...]:
+        import numpy as np
+
+        if self._array is None or len(self._array) != len(self.words):
+            self._array = np.array(self.words, dtype=object)
+        ids = np.frombuffer(raw, dtype=np.uint16 if raw[:1] == b"2" else np.uint32, offset=1)
+        return tuple(self._array[ids].tolist())
+
+    def unsaved(self) -> list[tuple[int, str]]:
+        rows = [(i, self.words[i]) for i in range(self.n_saved, len(self.words))]
+        self.n_saved = len(self.words)
+        return rows
+
+
+def _run(con: Any, query: str, params: Sequence[Any] | None = None) -> list[Any]:
+    """Execute and drain the result: DuckDB refuses new work while a result is pending."""
+    return list(con.execute(query, params or []).fetchall())
+
+
+class StoreLockedError(GovtextError):
+    """Another process has the store open for writing."""
+
+
+class Store:
+    """An open govtext workspace (a DuckDB file); use it as a context manager.
+
+    ``path=":memory:"`` gives a throw-away store (tests, one-off runs). Only one
+    process may write a store at a time; a second one gets StoreLockedError naming
+    the file and what to do.
+    """
+
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        self._con: Any = None
+        self._vocab: Vocabulary | None = None
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def open(self) -> Store:
+        import duckdb
+
+        if self._con is not None:
+            return self
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(self.path, read_only=self.read_only)
+        except duckdb.IOException as exc:
+            msg = str(exc)
+            if "lock" in msg.lower():
+                pid = re.search(r"PID (\d+)", msg)
+                raise StoreLockedError(
+                    f"{self.path}: the store is open in another process"
+                    + (f" (PID {pid.group(1)})" if pid else "")
+                    + "; wait for that run to finish, or give this one another store path"
+                ) from exc
+            raise GovtextError(f"{self.path}: cannot open the store: {msg}") from exc
+        except duckdb.Error as exc:
+            raise GovtextError(
+                f"{self.path}: not a govtext store or damaged ({exc}); move it aside and run again"
+            ) from exc
+        if not self.read_only:
+            self._migrate()
+        return self
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> Store:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def con(self) -> Any:
+        """The DuckDB connection (for SQL the methods here do not cover)."""
+        if self._con is None:
+            self.open()
+        return self._con
+
+    def _migrate(self) -> None:
+        con = self._con
+        _run(con, MIGRATIONS[0][0])
+        rows = _run(con, "SELECT value FROM govtext_meta WHERE key = 'schema_version'")
+        version = int(rows[0][0]) if rows else 0
+        for i in range(version, len(MIGRATIONS)):
+            _run(con, "BEGIN TRANSACTION")
+            for stmt in MIGRATIONS[i]:
+                _run(con, stmt)
+            _run(
+                con,
+                "INSERT OR REPLACE INTO govtext_meta VALUES ('schema_version', ?)",
+                [str(i + 1)],
+            )
+            _run(con, "COMMIT")
+
+    def schema_version(self) -> int:
+        rows = _run(self.con, "SELECT value FROM govtext_meta WHERE key = 'schema_version'")
+        return int(rows[0][0]) if rows else 0
+
+    @contextmanager
+    def _registered(self, name: str, frame: pd.DataFrame) -> Iterator[None]:
+        """A DataFrame visible to SQL as ``name`` for the duration (a bulk, zero-copy scan)."""
+        self.con.register(name, frame)
+        try:
+            yield
+        finally:
+            self.con.unregister(name)
+
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run a query and return a DataFrame (the scholar's way into the store)."""
+        return self.con.execute(query, params or []).df()
+
+    # -- tokens ----------------------------------------------------------------------
+
+    def vocabulary(self) -> Vocabulary:
+        if self._vocab is None:
+            rows = _run(self.con, "SELECT word FROM vocab ORDER BY id")
+            self._vocab = Vocabulary([r[0] for r in rows])
+        return self._vocab
+
+    def get_tokens(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Tokens]:
+        """Cached tokens for (text_hash, settings_hash) keys; missing keys are absent.
+
+        The Tokens have an empty doc_id (the cache is keyed by text) and decode lazily.
+        """
+        import pandas as pd
+
+        from govtext.segment import Lazy, Tokens
+
+        key_list = list(dict.fromkeys(keys))
+        if not key_list:
+            return {}
+        wanted = pd.DataFrame(key_list, columns=["text_hash", "settings_hash"])
+        with self._registered("govtext_wanted", wanted):
+            rows = self.con.execute(
+                "SELECT t.text_hash, t.settings_hash, " + ", ".join(f"t.{c}" for c in _TOKEN_COLUMNS) + " "
+                "FROM tokens t JOIN govtext_wanted w USING (text_hash, settings_hash)"
+            ).fetchall()
+        out = {}
+        vocab = self.vocabulary()
+        for th, sh, n_tokens, word_ids, spans, pos, n_sentences, sentences in rows:
+            out[(th, sh)] = Tokens.unpack(
+                "",
+                sh,
+                n_tokens=n_tokens,
+                words=Lazy(word_ids, vocab.decode, n_tokens),
+                spans=spans,
+                pos=pos,
+                n_sentences=n_sentences,
+                sentences=sentences,
+            )
+        return out
+
+    def put_tokens(self, items: Iterable[tuple[str, Tokens]]) -> int:
+        """Cache tokens by (text_hash, tokens.settings_hash); existing keys are kept.
+
+        Rows go in as one DataFrame (a bulk insert, not row by row). Returns the number
+        of rows offered.
+        """
+        import pandas as pd
+
+        from govtext.segment import Lazy
+
+        vocab = self.vocabulary()
+        records = []
+        seen = set()
+        for text_hash, tok in items:
+            key = (text_hash, tok.settings_hash)
+            if key in seen:
+                continue
+            seen.add(key)
+            packed = tok.pack(words=False)
+            w = tok.words
+            if isinstance(w, Lazy) and w._raw is not None and w._decode == vocab.decode:
+                packed["word_ids"] = w._raw  # read from this store and never touched
+            else:
+                packed["word_ids"] = vocab.encode(w)
+            records.append({"text_hash": text_hash, "settings_hash": tok.settings_hash, **packed})
+        if not records:
+            return 0
+        new_words = vocab.unsaved()
+        if new_words:
+            words_frame = pd.DataFrame(new_words, columns=["id", "word"])
+            with self._registered("govtext_new_words", words_frame):
+                _run(self.con, "INSERT INTO vocab SELECT id, word FROM govtext_new_words")
+        frame = pd.DataFrame.from_records(records, columns=["text_hash", "settings_hash", *_TOKEN_COLUMNS])
+        frame["pos"] = frame["pos"].astype(object)
+        cols = ", ".join(["text_hash", "settings_hash", *_TOKEN_COLUMNS])
+        with self._registered("govtext_new_tokens", frame):
+            _run(
+                self.con,
+                f"INSERT OR IGNORE INTO tokens ({cols}) "
+                "SELECT text_hash, settings_hash, n_tokens, word_ids::BLOB, spans::BLOB, pos, n_sentences, "
+                "sentences::BLOB FROM govtext_new_tokens",
+            )
+        return len(records)
+
+    def put_settings(self, segmenter: Segmenter) -> None:
+        """Record what a settings_hash means, so cached rows stay explainable."""
+        desc = segmenter.describe()
+        _run(
+            self.con,
+            "INSERT OR IGNORE INTO segmenter_settings (settings_hash, description) VALUES (?, ?)",
+            [segmenter.settings_hash, json.dumps(desc, ensure_ascii=False, default=str)],
+        )
+
+    def forget_tokens(self, *, keep_settings: Sequence[str] | None = None) -> int:
+        """Delete cached tokens, except those of the settings hashes in ``keep_settings``."""
+        keep = list(keep_settings or [])
+        if keep:
+            marks = ", ".join("?" for _ in keep)
+            where = f"WHERE settings_hash NOT IN ({marks})"
+        else:
+            where = ""
+        n = _run(self.con, f"SELECT count(*) FROM tokens {where}", keep)[0][0]
+        _run(self.con, f"DELETE FROM tokens {where}", keep)
+        return int(n)
+
+    def token_stats(self) -> pd.DataFrame:
+        """Rows, tokens and bytes cached per settings hash."""
+        return self.sql(
+            "SELECT settings_hash, count(*) AS documents, sum(n_tokens) AS tokens, "
+            "sum(octet_length(spans) + octet_length(word_ids)) AS approx_bytes FROM tokens GROUP BY 1 ORDER BY 1"
+        )
+
+    # -- documents and runs ------------------------------------------------------------
+
+    def put_documents(self, docs: Iterable[Document], *, with_text: bool = True) -> int:
+        """Insert or replace documents (metadata, provenance and, by default, text)."""
+        import pandas as pd
+
+        from govtext.documents import content_hash
+
+        rows = []
+        for d in docs:
+            p = d.provenance
+            rows.append(
+                {
+                    "doc_id": d.doc_id,
+                    "text_hash": content_hash(d.text),
+                    "title": d.title,
+                    "authors": "、".join(d.authors),
+                    "source": d.source,
+                    "date": d.date,
+                    "year": d.year,
+                    "meta": json.dumps(dict(d.meta), ensure_ascii=False),
+                    "path": p.path if p else None,
+                    "format": p.format if p else None,
+                    "encoding": p.encoding if p else None,
+                    "position": p.position if p else None,
+                    "n_chars": d.n_chars,
+                    "text": d.text if with_text else None,
+                }
+            )
+        if not rows:
+            return 0
+        frame = pd.DataFrame.from_records(rows)
+        for col in ("path", "format", "encoding", "text"):
+            frame[col] = frame[col].astype(object)
+        cols = ", ".join(frame.columns)
+        with self._registered("govtext_new_documents", frame):
+            _run(
+                self.con,
+                f"INSERT OR REPLACE INTO documents ({cols}) SELECT {cols} FROM govtext_new_documents",
+            )
+        return len(rows)
+
+    def put_run(
+        self,
+        run_id: str,
+        *,
+        command: str = "",
+        config: dict[str, Any] | None = None,
+        corpus_hash: str = "",
+        versions: dict[str, str] | None = None,
+        status: str = "running",
+    ) -> None:
+        _run(
+            self.con,
+            "INSERT OR REPLACE INTO runs (run_id, command, config, corpus_hash, versions, status) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                command,
+                json.dumps(config or {}, ensure_ascii=False, default=str),
+                corpus_hash,
+                json.dumps(versions or {}),
+                status,
+            ],
+        )
+
+    def finish_run(self, run_id: str, status: str = "done") -> None:
+        _run(
+            self.con,
+            "UPDATE runs SET finished = current_timestamp, status = ? WHERE run_id = ?",
+            [status, run_id],
+        )
+
+
+def segment_cached(
+    docs: Iterable[Document],
+    segmenter: Segmenter,
+    store: Store,
+    *,
+    workers: int = 1,
+    batch_chars: int = 20_000_000,
+) -> list[Tokens]:
+    """Tokens of every document, read from the store where cached, computed otherwise.
+
+    Keys are (content hash of the text, segmenter settings hash): documents with the
+    same text share a row, and a change of dictionary or settings misses exactly the
+    rows made under the old settings. New tokens are written in batches of about
+    ``batch_chars`` characters.
+    """
+    return list(iter_segment_cached(docs, segmenter, store, workers=workers, batch_chars=batch_chars))
+
+
+def iter_segment_cached(
+    docs: Iterable[Document],
+    segmenter: Segmenter,
+    store: Store,
+    *,
+    workers: int = 1,
+    batch_chars: int = 20_000_000,
+) -> Iterator[Tokens]:
+    """``segment_cached`` as a stream, in document order."""
+    from govtext.documents import content_hash
+    from govtext.segment import segment_many
+
+    sh = segmenter.settings_hash
+    doc_list = list(docs)
+    hashes = [content_hash(d.text) for d in doc_list]
+    hits = {th: tok for (th, _), tok in store.get_tokens((h, sh) for h in hashes).items()}
+    misses: dict[str, Document] = {}
+    for d, h in zip(doc_list, hashes, strict=True):
+        if h not in hits and h not in misses:
+            misses[h] = d
+    if misses:
+        store.put_settings(segmenter)
+        batch: list[tuple[str, Tokens]] = []
+        size = 0
+        miss_hashes = list(misses)
+        for h, tok in zip(
+            miss_hashes, segment_many(misses.values(), segmenter, workers=workers), strict=True
+        ):
+            hits[h] = tok
+            batch.append((h, tok))
+            size += len(misses[h].text)
+            if size >= batch_chars:
+                store.put_tokens(batch)
+                batch, size = [], 0
+        store.put_tokens(batch)
+    for d, h in zip(doc_list, hashes, strict=True):
+        yield hits[h].with_doc_id(d.doc_id)
