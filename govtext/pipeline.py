@@ -229,7 +229,7 @@ def analyze(
         time_field=time_field or None,
         topic_model=topic_model,
     )
-    result.tables = timed("compare", lambda: stages.compare(result, tokens))
+    result.tables = timed("compare", lambda: stages.compare(result, tokens, cfg))
     # The evidence behind every figure, exported with the tables (CSV/xlsx): each hit with
     # its span and sentence, and the per-document scores the group figures add up.
     result.tables["document_scores"] = scores

@@ -102,26 +102,12 @@ def topics(corpus: Corpus, tokens: list[Tokens], dictionary: Any, cfg: PipelineC
     )
 
 
-def compare(result: RunResult, tokens: list[Tokens]) -> dict[str, pd.DataFrame]:
-    from govtext.compare import compare_all
+def compare(result: RunResult, tokens: list[Tokens], cfg: PipelineConfig) -> dict[str, pd.DataFrame]:
+    from govtext.compare import compare_all, term_counts
 
-    return compare_all(result, doc_term_counts=doc_term_counts(tokens))
-
-
-def doc_term_counts(tokens: list[Tokens]) -> pd.DataFrame:
-    """Long table (doc_id, term, count) of content words, the input of keyness and similarity."""
-    from collections import Counter
-
-    import pandas as pd
-
-    rows: list[tuple[str, str, int]] = []
-    for tok in tokens:
-        keep = tok.pos or ("",) * len(tok.words)
-        counts = Counter(
-            w for w, p in zip(tok.words, keep, strict=True) if len(w) > 1 and (not p or p[0] in "nvajl")
-        )
-        rows.extend((tok.doc_id, term, n) for term, n in counts.items())
-    return pd.DataFrame(rows, columns=["doc_id", "term", "count"])
+    # Keyness and similarity on content words: stopwords and report filler words out.
+    stopwords = make_segmenter(cfg).stopword_set()
+    return compare_all(result, doc_term_counts=term_counts(tokens, stopwords=stopwords))
 
 
 def dictionary_info(dictionary: Any) -> dict[str, Any]:

@@ -141,15 +141,15 @@ def test_topics_units_seed_page_paragraphs(seed_page: Path):
 def test_topics_units_compound_tokens_join_split_seed_phrases():
     from govtext.topics import compound_tokens
 
-    doc = Document(doc_id="c", text="推进基层减负和社区协商。基层，减负。")
+    doc = Document(doc_id="c", text="推进楼院微治理和社区协商。楼院，微治理。")
     toks = _SEGMENTER.tokens(doc)
-    assert "基层减负" not in toks.words  # jieba splits it
-    joined = compound_tokens(toks, ["基层减负", "社区协商", "不存在的短语"])
-    assert joined.words.count("基层减负") == 1  # the pair split by a comma stays apart
+    assert "楼院微治理" not in toks.words  # jieba splits it
+    joined = compound_tokens(toks, ["楼院微治理", "社区协商", "不存在的短语"])
+    assert joined.words.count("楼院微治理") == 1  # the pair split by a comma stays apart
     assert "社区协商" in joined.words
     for w, a, b in zip(joined.words, joined.starts, joined.ends, strict=True):
-        if w in ("基层减负", "社区协商"):
+        if w in ("楼院微治理", "社区协商"):
             assert doc.text[a:b] == w
-    assert joined.pos is not None and joined.pos[joined.words.index("基层减负")] == "compound"
-    units = build_units([doc], [toks], min_df=1, max_df=1.0, compounds=["基层减负"])
-    assert "基层减负" in units.vocabulary and units.settings["compounds"] == ["基层减负"]
+    assert joined.pos is not None and joined.pos[joined.words.index("楼院微治理")] == "compound"
+    units = build_units([doc], [toks], min_df=1, max_df=1.0, compounds=["楼院微治理"])
+    assert "楼院微治理" in units.vocabulary and units.settings["compounds"] == ["楼院微治理"]

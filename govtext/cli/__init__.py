@@ -37,21 +37,11 @@ def _root(
 
 
 def _register_all() -> None:
-    from govtext.cli import run
+    # One module per command, each with register(app); imported here so --help lists them all.
+    from govtext.cli import compare, dict, ingest, kwic, report, run, segment, tag, topics, vocab
 
-    for module in (run,):
+    for module in (run, ingest, tag, kwic, topics, compare, report, segment, vocab, dict):
         module.register(app)
-    # Commands contributed by the stage modules; each is optional until its module lands.
-    import importlib
-
-    for name in ("ingest", "tag", "kwic", "dict", "segment", "vocab", "topics", "compare", "report", "sql"):
-        try:
-            mod = importlib.import_module(f"govtext.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"govtext.cli.{name}":
-                raise
-            continue
-        mod.register(app)
 
 
 _register_all()
