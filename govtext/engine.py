@@ -262,6 +262,14 @@ class Engine:
 
     # starting
 
+    def start(self) -> Engine:
+        """Start the worker pool or the Dask cluster now rather than on the first ``map``."""
+        if self.config.engine == "dask":
+            self._dask_client()
+        elif not self.config.in_process:
+            self._local_pool()
+        return self
+
     def _local_pool(self) -> Any:
         if self._pool is None:
             import multiprocessing as mp
