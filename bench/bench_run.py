@@ -148,6 +148,8 @@ def worker_settings() -> tuple[Any, dict[str, Any]]:
 
 
 def run_one(config: str, corpus: Path, store: Path) -> dict[str, Any]:
+    import resource
+
     from govtext.engine import Engine, EngineConfig, process_batch
     from govtext.progress import stage_progress
 
@@ -158,13 +160,17 @@ def run_one(config: str, corpus: Path, store: Path) -> dict[str, Any]:
     with Engine(EngineConfig(engine=engine, workers=int(workers))) as eng:  # type: ignore[arg-type]
         eng.start()
         t1 = time.perf_counter()
+        self0 = resource.getrusage(resource.RUSAGE_SELF)
         sink = StoreSink(store)
         with stage_progress(config, unit="docs", quiet=True) as advance:
             for res in eng.map(fn, read_documents(corpus, sink), progress=advance):
                 sink.add(res)
         counts = sink.close()
         t2 = time.perf_counter()
+        self1 = resource.getrusage(resource.RUSAGE_SELF)
     t3 = time.perf_counter()
+    # pool workers are reaped at close; Dask workers by their nannies, which we reap
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     mb = advance.nbytes / 1e6
     return {
         "config": config,
@@ -175,6 +181,8 @@ def run_one(config: str, corpus: Path, store: Path) -> dict[str, Any]:
         "run_s": round(t2 - t1, 2),
         "close_s": round(t3 - t2, 2),
         "mbps": round(mb / (t2 - t1), 3),
+        "parent_cpu_s": round(self1.ru_utime + self1.ru_stime - self0.ru_utime - self0.ru_stime, 2),
+        "workers_cpu_s": round(kids.ru_utime + kids.ru_stime, 2),
         "tokens": sink.n_tokens,
         "hits": sink.n_hits,
         "stored": counts,
