@@ -263,11 +263,17 @@ class Engine:
     # starting
 
     def start(self) -> Engine:
-        """Start the worker pool or the Dask cluster now rather than on the first ``map``."""
+        """Start the worker processes or the Dask cluster now rather than on the first ``map``.
+
+        Call it before opening anything that runs threads (a DuckDB connection, a Dask
+        client): local workers are forked, and forking is only safe while this process
+        runs no other threads.
+        """
         if self.config.engine == "dask":
             self._dask_client()
         elif not self.config.in_process:
-            self._local_pool()
+            # with fork the pool starts every worker on its first task
+            self._local_pool().submit(os.getpid).result()
         return self
 
     def _local_pool(self) -> Any:
@@ -275,9 +281,10 @@ class Engine:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
 
-            # fork starts a worker in milliseconds and shares the parent's imports; the
-            # parent runs no threads of ours while the pool starts (progress bars do not
-            # auto-refresh), so forking is safe. Elsewhere the platform default.
+            # fork starts a worker in milliseconds and shares the parent's imports. It is
+            # safe while the parent runs no other threads: progress bars do not
+            # auto-refresh, and ``start()`` forks before a store or client is opened.
+            # Elsewhere the platform default.
             methods = mp.get_all_start_methods()
             ctx = mp.get_context("fork" if "fork" in methods else methods[0])
             self._pool = ProcessPoolExecutor(self.config.n_workers, mp_context=ctx)

@@ -207,3 +207,12 @@ def test_engine_reports_progress_per_batch(documents: list[Document]) -> None:
     assert sum(c for _, c, _ in calls) == sum(len(d.text) for d in documents)
     assert sum(b for _, _, b in calls) == sum(len(d.text.encode()) for d in documents)
     assert len(calls) > 1
+
+
+def test_engine_start_forks_every_worker_before_the_first_map() -> None:
+    with Engine(EngineConfig(workers=2)) as eng:
+        eng.start()
+        started = {p.pid for p in multiprocessing.active_children()}
+        assert len(started) == 2
+        pids = {pid for pid, _ in eng.map(pid_and_state, range(40))}
+        assert pids <= started
