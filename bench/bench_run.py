@@ -161,6 +161,7 @@ def run_one(config: str, corpus: Path, store: Path) -> dict[str, Any]:
         eng.start()
         t1 = time.perf_counter()
         self0 = resource.getrusage(resource.RUSAGE_SELF)
+        load0 = os.getloadavg()[0]
         sink = StoreSink(store)
         with stage_progress(config, unit="docs", quiet=True) as advance:
             for res in eng.map(fn, read_documents(corpus, sink), progress=advance):
@@ -183,6 +184,7 @@ def run_one(config: str, corpus: Path, store: Path) -> dict[str, Any]:
         "mbps": round(mb / (t2 - t1), 3),
         "parent_cpu_s": round(self1.ru_utime + self1.ru_stime - self0.ru_utime - self0.ru_stime, 2),
         "workers_cpu_s": round(kids.ru_utime + kids.ru_stime, 2),
+        "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
         "tokens": sink.n_tokens,
         "hits": sink.n_hits,
         "stored": counts,
@@ -199,13 +201,15 @@ def run_yardstick(corpus: Path) -> dict[str, Any]:
     jieba.initialize()  # dictionary loading is not segmentation
     texts = [json.loads(line)["text"] for line in corpus.open(encoding="utf-8")]
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    t0 = time.perf_counter()
+    load0 = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), time.process_time()
     n = 0
     for t in texts:
         n += len(jieba.lcut(t))
-    secs = time.perf_counter() - t0
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {"config": "jieba.lcut", "corpus": corpus.name, "mb": round(mb, 2), "run_s": round(secs, 2),
-            "mbps": round(mb / secs, 3), "tokens": n}  # fmt: skip
+            "mbps": round(mb / secs, 3), "cpu_s": round(cpu, 2), "mb_per_cpu_s": round(mb / cpu, 3),
+            "tokens": n, "load": [round(load0, 2), round(os.getloadavg()[0], 2)]}  # fmt: skip
 
 
 # -- parent: orchestration --------------------------------------------------------------
@@ -285,20 +289,30 @@ def run(sizes: list[int], configs: list[str]) -> dict[str, Any]:
     date = subprocess.run(["date", "-u"], capture_output=True, text=True).stdout.strip()
     print(f"{date}; corpora ready; load average {load_before[0]:.2f}", flush=True)
     yard = measure(["yardstick", str(paths[10])])
-    print(f"  jieba.lcut one core: {yard['mbps']:.2f} MB/s over {yard['mb']} MB", flush=True)
+    print(
+        f"  jieba.lcut one core: {yard['mbps']:.2f} MB/s, {yard['mb_per_cpu_s']:.2f} MB/CPU-s "
+        f"over {yard['mb']} MB; load {yard['load']}",
+        flush=True,
+    )
     rows = []
     for mb in sizes:
         for config in configs:
             store = paths[mb].with_suffix(f".{config.replace(':', '-')}.duckdb")
             res = measure(["one", config, str(paths[mb]), str(store)])
             res["x_jieba"] = round(res["mbps"] / yard["mbps"], 2)
+            # CPU seconds of the whole tree: a measure of work that other jobs on the
+            # machine disturb far less than the wall clock
+            cpu = res["parent_cpu_s"] + res["workers_cpu_s"]
+            res["mb_per_cpu_s"] = round(res["mb"] / cpu, 3) if cpu else None
+            res["cpu_x_jieba"] = round(res["mb_per_cpu_s"] / yard["mb_per_cpu_s"], 2) if cpu else None
             res["size_mb"] = mb
             store.unlink(missing_ok=True)
             rows.append(res)
             print(
                 f"  {mb:>4} MB {config:<8} {res['mbps']:6.2f} MB/s  ×{res['x_jieba']:<5} "
                 f"start {res['startup_s']:5.2f}s  run {res['run_s']:6.2f}s  "
-                f"peak RSS {res['peak_rss_mb']} MB (PSS {res['peak_pss_mb']} MB)",
+                f"peak RSS {res['peak_rss_mb']} MB (PSS {res['peak_pss_mb']} MB)  "
+                f"{res['mb_per_cpu_s']} MB/CPU-s  load {res['load']}",
                 flush=True,
             )
     load_after = os.getloadavg()
@@ -339,15 +353,19 @@ def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
 def table(res: dict[str, Any]) -> list[str]:
     y = res["yardstick"]
     lines = [
-        "| corpus | engine | docs | MB | start-up s | run s | MB/s | × jieba.lcut | peak RSS MB | peak PSS MB |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| corpus | engine | docs | MB | start-up s | run s | MB/s | × jieba.lcut | CPU s | MB/CPU-s "
+        "| CPU × jieba.lcut | peak RSS MB | peak PSS MB | load 1 min (start, end) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         f"| {y['mb']:.0f} MB | jieba.lcut, one core (yardstick) | | {y['mb']} | | {y['run_s']} | "
-        f"{y['mbps']:.2f} | 1 | {y['peak_rss_mb']} | {y['peak_pss_mb']} |",
+        f"{y['mbps']:.2f} | 1 | {y['cpu_s']} | {y['mb_per_cpu_s']} | 1 | {y['peak_rss_mb']} | "
+        f"{y['peak_pss_mb']} | {y['load'][0]}, {y['load'][1]} |",
     ]
     for r in res["rows"]:
+        cpu = round(r["parent_cpu_s"] + r["workers_cpu_s"], 1)
         lines.append(
             f"| {r['size_mb']} MB | {r['config']} | {r['docs']} | {r['mb']} | {r['startup_s']} | {r['run_s']} | "
-            f"{r['mbps']:.2f} | {r['x_jieba']} | {r['peak_rss_mb']} | {r['peak_pss_mb']} |"
+            f"{r['mbps']:.2f} | {r['x_jieba']} | {cpu} | {r['mb_per_cpu_s']} | {r['cpu_x_jieba']} | "
+            f"{r['peak_rss_mb']} | {r['peak_pss_mb']} | {r['load'][0]}, {r['load'][1]} |"
         )
     lines += ["", "| ratio | value |", "|---|---:|"]
     lines += [f"| {k} | {v} |" for k, v in res["ratios"].items()]
@@ -372,8 +390,10 @@ def write_results(res: dict[str, Any]) -> None:
         f"rules; backend {first.get('backend')}"
         f"{'; ' + first['match'] if 'match' in first else ''}) → tokens, hits and documents into a DuckDB "
         "file. MB/s is UTF-8 text over the map with the engine started; start-up (pool or LocalCluster, "
-        "not the workers' dictionary loading, which is in the run) is apart. Peak memory is summed over "
-        "the run's process tree, sampled every 50 ms.",
+        "not the workers' dictionary loading, which is in the run) is apart. CPU s is user + system time of "
+        "the whole process tree over the run; MB/CPU-s, the work done per CPU second, is what other jobs "
+        "on a shared machine disturb least. Peak memory is summed over the run's process tree, sampled "
+        "every 50 ms.",
         "",
         *table(res),
         "",

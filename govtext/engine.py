@@ -503,6 +503,18 @@ class WorkerSettings:
         object.__setattr__(self, "user_dicts", tuple(str(p) for p in self.user_dicts))
         object.__setattr__(self, "extra", tuple(str(p) for p in self.extra))
 
+    @classmethod
+    def from_pipeline(cls, cfg: Any, *, backend: str | None = None) -> WorkerSettings:
+        """The settings of a ``govtext.pipeline.PipelineConfig`` ([segment] and [themes])."""
+        return cls(
+            user_dicts=tuple(cfg.segment.user_dicts),
+            hmm=cfg.segment.hmm,
+            pos=True,
+            backend=backend,
+            dictionary=cfg.themes.dictionary or None,
+            extra=tuple(cfg.themes.extra),
+        )
+
     def _segmenter_key(self) -> tuple[Hashable, ...]:
         # file stamps: a long-lived worker must not keep using a dictionary edited since
         return ("segmenter", self.user_dicts, self.hmm, self.pos, self.backend, _stamps(self.user_dicts))

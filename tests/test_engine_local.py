@@ -216,3 +216,26 @@ def test_engine_start_forks_every_worker_before_the_first_map() -> None:
         assert len(started) == 2
         pids = {pid for pid, _ in eng.map(pid_and_state, range(40))}
         assert pids <= started
+
+
+def test_engine_worker_settings_from_a_pipeline_config(tmp_path: Path) -> None:
+    from govtext.pipeline import PipelineConfig, SegmentConfig, ThemesConfig
+
+    user = tmp_path / "user.txt"
+    cfg = PipelineConfig(
+        segment=SegmentConfig(hmm=True, user_dicts=[str(user)]),
+        themes=ThemesConfig(dictionary="", extra=["more.toml"]),
+    )
+    s = WorkerSettings.from_pipeline(cfg)
+    assert (s.user_dicts, s.hmm, s.pos, s.dictionary, s.extra) == (
+        (str(user),),
+        True,
+        True,
+        None,
+        ("more.toml",),
+    )
+    # settings are the worker-state key: equal settings share, edited files do not
+    before = s._segmenter_key()
+    user.write_text("接诉即办 10 n\n", encoding="utf-8")
+    assert s._segmenter_key() != before
+    assert hash(s) == hash(WorkerSettings.from_pipeline(cfg))
