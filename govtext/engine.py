@@ -350,8 +350,6 @@ class Engine:
         for batch in batches:
             try:
                 out = _run_batch(fn, batch.items)
-            except EngineError:
-                raise
             except Exception as exc:
                 raise _failure(batch, exc) from exc
             yield from out
@@ -449,8 +447,6 @@ def _ordered(
             batch, future = finished.pop(next_index)
             try:
                 out = future.result()
-            except EngineError:
-                raise
             except Exception as exc:
                 raise _failure(batch, exc) from exc
             next_index += 1
