@@ -16,7 +16,8 @@ In one run it measures:
 - peak memory of each run: the resident set summed over the run's process tree (the
   parent, the pool's workers or the Dask nannies and workers), sampled every 50 ms from
   outside. RSS double-counts pages forked workers share with their parent, so PSS (each
-  shared page split between its sharers) is reported beside it.
+  shared page split between its sharers) is reported beside it, sampled once a second
+  (reading it slows the process it reads).
 
 Every configuration runs in a fresh process, so no run inherits another's caches or
 memory. Corpora come from bench/synth.py (fixed seed, into the git-ignored bench/data).
@@ -219,7 +220,12 @@ def measure(args: list[str]) -> dict[str, Any]:
     """Run ``bench_run.py --child …`` in a fresh process; its result plus peak memory of its tree."""
     import psutil
 
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    import govtext
+
+    # the child imports the very govtext this process imported (PYTHONPATH may point
+    # at another checkout than the one this script sits in)
+    where = str(Path(govtext.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([where, os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "--child", *args],
         stdout=subprocess.PIPE,
@@ -228,7 +234,12 @@ def measure(args: list[str]) -> dict[str, Any]:
     )
     top = psutil.Process(proc.pid)
     peak_rss = peak_pss = 0
+    tick = 0
     while proc.poll() is None:
+        # RSS every 50 ms is cheap (statm); PSS walks every mapping (smaps) and holds
+        # the target's memory-map lock, slowing it measurably, so only once a second
+        with_pss = tick % 20 == 0
+        tick += 1
         rss = pss = 0
         try:
             procs = [top, *top.children(recursive=True)]
@@ -236,12 +247,13 @@ def measure(args: list[str]) -> dict[str, Any]:
             break
         for p in procs:
             try:
-                info = p.memory_full_info()
-                rss += info.rss
-                pss += getattr(info, "pss", info.rss)
+                rss += p.memory_info().rss
+                if with_pss:
+                    pss += getattr(p.memory_full_info(), "pss", 0)
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 pass
-        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        peak_rss = max(peak_rss, rss)
+        peak_pss = max(peak_pss, pss)
         time.sleep(0.05)
     out, _ = proc.communicate()
     if proc.returncode != 0:
@@ -321,6 +333,7 @@ def run(sizes: list[int], configs: list[str]) -> dict[str, Any]:
         "machine": machine(),
         "revision": git_rev(),
         "overlay": os.environ.get("GOVTEXT_BENCH_NOTE", ""),
+        "govtext": str(Path(__import__("govtext").__file__).resolve().parent),
         "load": [round(x, 2) for x in (*load_before, *load_after)],
         "yardstick": yard,
         "rows": rows,
@@ -392,8 +405,8 @@ def write_results(res: dict[str, Any]) -> None:
         "file. MB/s is UTF-8 text over the map with the engine started; start-up (pool or LocalCluster, "
         "not the workers' dictionary loading, which is in the run) is apart. CPU s is user + system time of "
         "the whole process tree over the run; MB/CPU-s, the work done per CPU second, is what other jobs "
-        "on a shared machine disturb least. Peak memory is summed over the run's process tree, sampled "
-        "every 50 ms.",
+        "on a shared machine disturb least. Peak memory is summed over the run's process tree: RSS sampled "
+        "every 50 ms, PSS (shared pages split between their sharers) every second.",
         "",
         *table(res),
         "",
