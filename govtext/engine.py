@@ -483,10 +483,7 @@ class WorkerSettings:
     ``user_dicts``/``hmm``/``pos``/``backend`` are the Segmenter's parameters (``backend``
     None: the Segmenter's default); ``dictionary``/``extra`` the theme dictionary files
     (``dictionary`` None: the shipped default). ``segment``/``match`` switch the two
-    steps, so a dictionary change can re-match without re-segmenting. ``pack_tokens``
-    sends Tokens back packed (``Tokens.pack``/``unpack``, when the segment module has
-    them): a few large strings instead of tuples of a million small objects, which cost
-    a third of the per-document work to pickle and unpickle.
+    steps, so a dictionary change can re-match without re-segmenting.
     """
 
     user_dicts: tuple[str, ...] = ()
@@ -497,7 +494,6 @@ class WorkerSettings:
     extra: tuple[str, ...] = ()
     segment: bool = True
     match: bool = True
-    pack_tokens: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "user_dicts", tuple(str(p) for p in self.user_dicts))
@@ -543,6 +539,24 @@ class DocResult:
     tokens: Any  # govtext.segment.Tokens, or None when segmentation was off
     hits: tuple[Any, ...]  # govtext.themes.ThemeHit, in the matcher's order
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Between processes Tokens travel packed (``Tokens.pack``/``unpack`` when the
+        # segment module has them): a few large strings instead of tuples of a million
+        # small objects, which cost a third of the per-document work to pickle and
+        # unpickle. The receiving side decodes fields on first use.
+        tok = self.tokens
+        if tok is not None and hasattr(tok, "pack") and hasattr(type(tok), "unpack"):
+            packed = (type(tok), tok.doc_id, tok.settings_hash, tok.pack())
+            return (_unpack_result, (self.doc_id, packed, self.hits))
+        return (DocResult, (self.doc_id, self.tokens, self.hits))
+
+
+def _unpack_result(
+    doc_id: str, packed: tuple[Any, str, str, dict[str, Any]], hits: tuple[Any, ...]
+) -> DocResult:
+    cls, tok_id, settings_hash, fields = packed
+    return DocResult(doc_id=doc_id, tokens=cls.unpack(tok_id, settings_hash, **fields), hits=hits)
+
 
 def make_segmenter(settings: WorkerSettings) -> Any:
     from govtext.segment import Segmenter
@@ -557,13 +571,6 @@ def make_matcher(settings: WorkerSettings) -> Any:
     from govtext.themes import Matcher, load_dictionary
 
     return Matcher(dictionary=load_dictionary(settings.dictionary, extra=settings.extra)).fit()
-
-
-def _has_packing(seg: Any) -> bool:
-    from govtext import segment
-
-    tokens_type = getattr(segment, "Tokens", None)
-    return hasattr(tokens_type, "pack") and hasattr(tokens_type, "unpack")
 
 
 def process_batch(docs: list[Any], settings: WorkerSettings) -> list[DocResult]:
@@ -581,12 +588,8 @@ def process_batch(docs: list[Any], settings: WorkerSettings) -> list[DocResult]:
         worker_state(settings._matcher_key(), lambda: make_matcher(settings)) if settings.match else None
     )
     out = []
-    pack = settings.pack_tokens and seg is not None and _has_packing(seg)
     for doc in docs:
         tokens = seg.tokens(doc) if seg is not None else None
-        if pack:
-            # fields decode on first use in the parent; the store takes the packed form as is
-            tokens = type(tokens).unpack(doc.doc_id, tokens.settings_hash, **tokens.pack())
         hits = tuple(matcher.transform(doc)) if matcher is not None else ()
         out.append(DocResult(doc_id=doc.doc_id, tokens=tokens, hits=hits))
     return out
