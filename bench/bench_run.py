@@ -71,6 +71,9 @@ class StoreSink:
 
         path.unlink(missing_ok=True)
         self.con = duckdb.connect(str(path))
+        # DuckDB keeps written blocks cached up to 80 % of RAM by default, so without a
+        # limit the store, not the engine, makes memory grow with the corpus
+        self.con.execute("SET memory_limit = '256MB'")
         self.con.execute(
             "CREATE TABLE documents (doc_id VARCHAR, source VARCHAR, year VARCHAR, n_bytes INTEGER)"
         )
@@ -402,7 +405,7 @@ def write_results(res: dict[str, Any]) -> None:
         "`process_batch` through `govtext.engine` (normalise, segment with POS tags, match the theme "
         f"rules; backend {first.get('backend')}"
         f"{'; ' + first['match'] if 'match' in first else ''}) → tokens, hits and documents into a DuckDB "
-        "file. MB/s is UTF-8 text over the map with the engine started; start-up (pool or LocalCluster, "
+        "file (memory_limit 256 MB). MB/s is UTF-8 text over the map with the engine started; start-up (pool or LocalCluster, "
         "not the workers' dictionary loading, which is in the run) is apart. CPU s is user + system time of "
         "the whole process tree over the run; MB/CPU-s, the work done per CPU second, is what other jobs "
         "on a shared machine disturb least. Peak memory is summed over the run's process tree: RSS sampled "
