@@ -14,10 +14,10 @@ In one run it measures:
   document rows to a DuckDB file. Throughput is over the map (engine already started);
   the start-up of the pool or cluster is reported apart;
 - peak memory of each run: the resident set summed over the run's process tree (the
-  parent, the pool's workers or the Dask nannies and workers), sampled every 50 ms from
-  outside. RSS double-counts pages forked workers share with their parent, so PSS (each
-  shared page split between its sharers) is reported beside it, sampled once a second
-  (reading it slows the process it reads).
+  parent, the pool's workers or the Dask nannies and workers), sampled every 100 ms from
+  outside (the tree listed once a second). RSS double-counts pages forked workers share
+  with their parent, so PSS (each shared page split between its sharers) is reported
+  beside it, sampled every 2 s (reading it slows the process it reads).
 
 Every configuration runs in a fresh process, so no run inherits another's caches or
 memory. Corpora come from bench/synth.py (fixed seed, into the git-ignored bench/data).
@@ -237,17 +237,20 @@ def measure(args: list[str]) -> dict[str, Any]:
     )
     top = psutil.Process(proc.pid)
     peak_rss = peak_pss = 0
+    procs: list[Any] = [top]
     tick = 0
     while proc.poll() is None:
-        # RSS every 50 ms is cheap (statm); PSS walks every mapping (smaps) and holds
-        # the target's memory-map lock, slowing it measurably, so only once a second
+        # Sampling must not steal the CPU it measures: listing the process tree scans
+        # all of /proc, so once a second; RSS (statm) every 100 ms; PSS walks every
+        # mapping and holds the target's memory-map lock, so every 2 s.
+        if tick % 10 == 0:
+            try:
+                procs = [top, *top.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                break
         with_pss = tick % 20 == 0
         tick += 1
         rss = pss = 0
-        try:
-            procs = [top, *top.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            break
         for p in procs:
             try:
                 rss += p.memory_info().rss
@@ -257,7 +260,7 @@ def measure(args: list[str]) -> dict[str, Any]:
                 pass
         peak_rss = max(peak_rss, rss)
         peak_pss = max(peak_pss, pss)
-        time.sleep(0.05)
+        time.sleep(0.1)
     out, _ = proc.communicate()
     if proc.returncode != 0:
         raise SystemExit(f"benchmark child {args} failed with exit code {proc.returncode}")
@@ -409,7 +412,7 @@ def write_results(res: dict[str, Any]) -> None:
         "not the workers' dictionary loading, which is in the run) is apart. CPU s is user + system time of "
         "the whole process tree over the run; MB/CPU-s, the work done per CPU second, is what other jobs "
         "on a shared machine disturb least. Peak memory is summed over the run's process tree: RSS sampled "
-        "every 50 ms, PSS (shared pages split between their sharers) every second.",
+        "every 100 ms, PSS (shared pages split between their sharers) every 2 s.",
         "",
         *table(res),
         "",
