@@ -72,6 +72,24 @@ class Document:
         if not self.paragraphs:
             object.__setattr__(self, "paragraphs", paragraph_spans(self.text))
 
+    def __reduce__(self) -> tuple[type[Document], tuple[object, ...]]:
+        # The read-only meta view cannot be pickled; rebuild from a plain dict so
+        # documents can travel to worker processes (govtext.engine).
+        return (
+            type(self),
+            (
+                self.doc_id,
+                self.text,
+                self.title,
+                self.authors,
+                self.source,
+                self.date,
+                dict(self.meta),
+                self.paragraphs,
+                self.provenance,
+            ),
+        )
+
     @property
     def n_chars(self) -> int:
         """Characters that count for densities: everything but whitespace."""

@@ -1,0 +1,613 @@
+"""Engines: run per-document work over a corpus in batches, in order, streaming.
+
+``map_batches(fn, items, config)`` cuts ``items`` into batches, hands each batch to
+``fn`` (in this process, in a pool of worker processes, or on a Dask cluster) and
+yields ``fn``'s results in input order. Only a bounded window of batches is in flight
+(submitted and not yet yielded), so memory stays flat however long ``items`` is and
+nothing ever holds the whole corpus in one list.
+
+``fn`` must be a picklable top-level function (or a ``functools.partial`` of one) that
+returns one result per item. Expensive per-process state (a Segmenter with its
+dictionary loaded, a fitted Matcher) goes through ``worker_state(key, factory)`` so
+each worker process builds it once, not once per batch.
+
+Batches are cut by characters as well as by count: a batch closes at ``batch_size``
+items or ``batch_chars`` characters of text, whichever comes first. Hotline records
+are a few hundred characters and provincial reports tens of thousands; a count alone
+would make one task a hundred times longer than another. About 300,000 characters
+(≈0.9 MB of UTF-8) is a second or less of segmentation on one core: long enough that
+the cost of pickling a batch to a worker and its tokens back is small next to the
+work, short enough that two batches per worker in flight stay well under 100 MB.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar
+
+from govtext.errors import ConfigError, GovtextError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+EngineName = Literal["local", "dask"]
+ENGINES: tuple[str, ...] = ("local", "dask")
+
+
+class EngineError(GovtextError):
+    """A batch failed in a worker; names the batch's first document and the cause."""
+
+
+class ProgressCallback(Protocol):
+    """What ``map_batches`` reports after each batch it yields (see govtext.progress)."""
+
+    def __call__(self, n: int, *, chars: int = 0, nbytes: int = 0) -> None: ...
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Where and how per-document work runs.
+
+    engine : "local" (worker processes on this machine) or "dask" (a Dask cluster).
+    workers : worker processes; None uses every core. ``local`` with 1 worker runs
+        in this process, without a pool (the single-core yardstick).
+    scheduler : address of a running Dask scheduler (``tcp://host:8786``); None starts
+        a LocalCluster of ``workers`` processes with one thread each.
+    batch_size : most items per batch.
+    batch_chars : most characters of text per batch (items without ``text`` count 0).
+    in_flight : batches submitted and not yet yielded, per worker.
+    connect_timeout : seconds to wait for the Dask scheduler at ``scheduler``.
+    """
+
+    engine: EngineName = "local"
+    workers: int | None = None
+    scheduler: str | None = None
+    batch_size: int = 512
+    batch_chars: int = 300_000
+    in_flight: int = 2
+    connect_timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ConfigError(
+                f"The 'engine' parameter must be one of {list(ENGINES)}. Got {self.engine!r} instead."
+            )
+        if self.workers is not None and (not isinstance(self.workers, int) or self.workers < 1):
+            raise ConfigError(
+                f"The 'workers' parameter must be an integer ≥ 1 or None (all cores). Got {self.workers!r} instead."
+            )
+        for name in ("batch_size", "batch_chars", "in_flight"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"The {name!r} parameter must be an integer ≥ 1. Got {value!r} instead.")
+        if self.scheduler is not None and self.engine != "dask":
+            raise ConfigError(
+                f"A scheduler address ({self.scheduler!r}) only applies to engine 'dask'; "
+                f"the engine is {self.engine!r}. Pass engine='dask' or drop the scheduler."
+            )
+
+    @property
+    def n_workers(self) -> int:
+        """``workers`` with None resolved to the cores this process may use."""
+        if self.workers is not None:
+            return self.workers
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
+
+    @property
+    def in_process(self) -> bool:
+        return self.engine == "local" and self.n_workers == 1
+
+
+# -- per-process state ------------------------------------------------------------------
+
+_STATE: OrderedDict[Hashable, Any] = OrderedDict()
+_STATE_LOCK = threading.Lock()
+_STATE_MAX = 8  # a long session that changes settings often keeps only the recent ones
+
+
+def worker_state(key: Hashable, factory: Callable[[], T]) -> T:
+    """The object cached under ``key`` in this process, built by ``factory`` on first use.
+
+    Worker functions call this for anything expensive to build (a Segmenter with its
+    dictionaries loaded, a compiled Matcher); the key must hold every setting the
+    object depends on, so different settings never share an object.
+    """
+    with _STATE_LOCK:  # Dask workers may run several threads; build each object once
+        if key in _STATE:
+            _STATE.move_to_end(key)
+            return _STATE[key]
+        value = factory()
+        _STATE[key] = value
+        while len(_STATE) > _STATE_MAX:
+            _STATE.popitem(last=False)
+        return value
+
+
+def clear_worker_state() -> None:
+    """Forget every cached object of this process (tests, or to free memory)."""
+    with _STATE_LOCK:
+        _STATE.clear()
+
+
+# -- batching ---------------------------------------------------------------------------
+
+
+def _size(item: object) -> tuple[int, int]:
+    """Characters and UTF-8 bytes of an item's ``text`` (0, 0 without one)."""
+    text = getattr(item, "text", None)
+    if not isinstance(text, str):
+        return 0, 0
+    return len(text), len(text.encode("utf-8", "surrogatepass"))
+
+
+def _item_id(item: object, index: int) -> str:
+    doc_id = getattr(item, "doc_id", None)
+    return repr(doc_id) if doc_id is not None else f"#{index}"
+
+
+@dataclass(frozen=True)
+class _Batch:
+    index: int
+    start: int  # position of the first item in the input
+    items: list[Any]
+    chars: int
+    nbytes: int
+
+    @property
+    def where(self) -> str:
+        first = _item_id(self.items[0], self.start)
+        return f"the batch starting at document {first} (input items {self.start}–{self.start + len(self.items) - 1})"
+
+
+def iter_batches(items: Iterable[T], batch_size: int, batch_chars: int) -> Iterator[list[T]]:
+    """Lists of at most ``batch_size`` items and (past the first item) ``batch_chars`` characters."""
+    for batch in _batches(items, batch_size, batch_chars):
+        yield batch.items
+
+
+def _batches(items: Iterable[Any], batch_size: int, batch_chars: int) -> Iterator[_Batch]:
+    batch: list[Any] = []
+    chars = nbytes = 0
+    start = 0
+    index = 0
+    for item in items:
+        n, b = _size(item)
+        if batch and (len(batch) >= batch_size or chars + n > batch_chars):
+            yield _Batch(index, start, batch, chars, nbytes)
+            index += 1
+            start += len(batch)
+            batch, chars, nbytes = [], 0, 0
+        batch.append(item)
+        chars += n
+        nbytes += b
+    if batch:
+        yield _Batch(index, start, batch, chars, nbytes)
+
+
+def _run_batch(fn: Callable[[list[Any]], list[Any]], items: list[Any]) -> list[Any]:
+    out = list(fn(items))
+    if len(out) != len(items):
+        raise EngineError(
+            f"{getattr(fn, '__name__', fn)!r} returned {len(out)} results for a batch of {len(items)} items; "
+            "a batch function must return exactly one result per item, in order."
+        )
+    return out
+
+
+def _run_pickled(payload: bytes) -> list[Any]:
+    fn, items = pickle.loads(payload)
+    return _run_batch(fn, items)
+
+
+def _pickled(fn: Callable[..., Any], batch: _Batch) -> bytes:
+    # Pickle here rather than in the pool's feeder thread: there a pickling error
+    # leaves the future pending for ever (CPython 3.11), here it names the batch.
+    try:
+        return pickle.dumps((fn, batch.items), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        raise EngineError(
+            f"{batch.where} cannot be sent to a worker process: {type(exc).__name__}: {exc}. "
+            "The batch function must be a top-level function (or a functools.partial of one) "
+            "and the items plain picklable data."
+        ) from exc
+
+
+def _failure(batch: _Batch, exc: BaseException) -> EngineError:
+    return EngineError(f"{batch.where} failed: {type(exc).__name__}: {exc}")
+
+
+# -- engines ----------------------------------------------------------------------------
+
+
+class Engine:
+    """A pool (or Dask client) kept open across several ``map`` calls.
+
+    A pipeline that runs several per-document stages opens one Engine for all of them,
+    so worker processes (and what they cached with ``worker_state``) are started once.
+    """
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+        self._pool: Any = None
+        self._client: Any = None
+        self._cluster: Any = None
+
+    # context management
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut the pool down, or close the Dask client and the LocalCluster it started."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        client, self._client = self._client, None
+        cluster, self._cluster = self._cluster, None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+    # starting
+
+    def start(self) -> Engine:
+        """Start the worker processes or the Dask cluster now rather than on the first ``map``.
+
+        Call it before opening anything that runs threads (a DuckDB connection, a Dask
+        client): local workers are forked, and forking is only safe while this process
+        runs no other threads.
+        """
+        if self.config.engine == "dask":
+            self._dask_client()
+        elif not self.config.in_process:
+            # with fork the pool starts every worker on its first task
+            self._local_pool().submit(os.getpid).result()
+        return self
+
+    def _local_pool(self) -> Any:
+        if self._pool is None:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            # fork starts a worker in milliseconds and shares the parent's imports. It is
+            # safe while the parent runs no other threads: progress bars do not
+            # auto-refresh, and ``start()`` forks before a store or client is opened.
+            # Elsewhere the platform default.
+            methods = mp.get_all_start_methods()
+            ctx = mp.get_context("fork" if "fork" in methods else methods[0])
+            self._pool = ProcessPoolExecutor(self.config.n_workers, mp_context=ctx)
+        return self._pool
+
+    def _dask_client(self) -> Any:
+        if self._client is None:
+            import logging
+
+            from distributed import Client, LocalCluster
+
+            if self.config.scheduler:
+                try:
+                    self._client = Client(self.config.scheduler, timeout=self.config.connect_timeout)
+                except (OSError, TimeoutError) as exc:
+                    raise EngineError(
+                        f"cannot reach the Dask scheduler at {self.config.scheduler!r} ({exc}); "
+                        "check the address, or drop --scheduler to start a local cluster."
+                    ) from None
+            else:
+                self._cluster = LocalCluster(
+                    n_workers=self.config.n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+                try:
+                    self._client = Client(self._cluster)
+                except BaseException:
+                    self._cluster.close()
+                    self._cluster = None
+                    raise
+        return self._client
+
+    @property
+    def n_workers(self) -> int:
+        """Worker processes (for a remote scheduler: the workers it has now)."""
+        if self._client is not None and self.config.scheduler:
+            return max(1, len(self._client.scheduler_info().get("workers", {})))
+        return self.config.n_workers
+
+    # running
+
+    def map(
+        self,
+        fn: Callable[[list[T]], list[R]],
+        items: Iterable[T],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> Iterator[R]:
+        """``fn`` over batches of ``items``; results one per item, in input order."""
+        batches = _batches(items, self.config.batch_size, self.config.batch_chars)
+        if self.config.in_process:
+            return self._map_here(fn, batches, progress)
+        if self.config.engine == "local":
+            return self._map_local(fn, batches, progress)
+        return self._map_dask(fn, batches, progress)
+
+    def _map_here(
+        self, fn: Callable[..., list[Any]], batches: Iterator[_Batch], progress: Any
+    ) -> Iterator[Any]:
+        for batch in batches:
+            try:
+                out = _run_batch(fn, batch.items)
+            except Exception as exc:
+                raise _failure(batch, exc) from exc
+            yield from out
+            if progress is not None:
+                progress(len(batch.items), chars=batch.chars, nbytes=batch.nbytes)
+
+    def _map_local(
+        self, fn: Callable[..., list[Any]], batches: Iterator[_Batch], progress: Any
+    ) -> Iterator[Any]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        pool = self._local_pool()
+
+        def submit(batch: _Batch) -> Any:
+            return pool.submit(_run_pickled, _pickled(fn, batch))
+
+        def first_done(futures: set[Any]) -> set[Any]:
+            done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            return done
+
+        try:
+            yield from _ordered(batches, submit, first_done, self.config.in_flight * self.n_workers, progress)
+        except BaseException:
+            # a failed batch, Ctrl-C or a consumer that stopped early: no orphan workers
+            self.close()
+            raise
+
+    def _map_dask(
+        self, fn: Callable[..., list[Any]], batches: Iterator[_Batch], progress: Any
+    ) -> Iterator[Any]:
+        from distributed import as_completed
+
+        client = self._dask_client()
+        stream = as_completed()
+        ready: list[Any] = []
+
+        def submit(batch: _Batch) -> Any:
+            try:
+                future = client.submit(_run_batch, fn, batch.items, pure=False)
+            except Exception as exc:
+                raise EngineError(
+                    f"{batch.where} cannot be sent to the Dask workers: {type(exc).__name__}: {exc}"
+                ) from exc
+            stream.add(future)
+            return future
+
+        def first_done(futures: set[Any]) -> set[Any]:
+            # as_completed hands back every future once, in completion order; keep the
+            # ones that finished while we were not looking for the next call
+            while not ready:
+                ready.extend(stream.next_batch(block=True))
+            done = {f for f in ready if f in futures}
+            ready[:] = [f for f in ready if f not in done]
+            return done
+
+        try:
+            yield from _ordered(batches, submit, first_done, self.config.in_flight * self.n_workers, progress)
+        except BaseException:
+            self.close()
+            raise
+
+
+def _ordered(
+    batches: Iterator[_Batch],
+    submit: Callable[[_Batch], Any],
+    first_done: Callable[[set[Any]], set[Any]],
+    window: int,
+    progress: Any,
+) -> Iterator[Any]:
+    """Keep ``window`` batches submitted-but-not-yielded; yield results in input order.
+
+    Finished batches wait in a reorder buffer until every earlier batch is out; they
+    count against the window, so a slow batch stalls submission instead of letting the
+    buffer grow.
+    """
+    pending: dict[Any, _Batch] = {}
+    finished: dict[int, tuple[_Batch, Any]] = {}
+    next_index = 0
+    source = iter(batches)
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) + len(finished) < window:
+            batch = next(source, None)
+            if batch is None:
+                exhausted = True
+                break
+            pending[submit(batch)] = batch
+        if not pending and not finished:
+            return
+        if next_index not in finished:
+            for future in first_done(set(pending)):
+                batch = pending.pop(future)
+                finished[batch.index] = (batch, future)
+        while next_index in finished:
+            batch, future = finished.pop(next_index)
+            try:
+                out = future.result()
+            except Exception as exc:
+                raise _failure(batch, exc) from exc
+            next_index += 1
+            yield from out
+            if progress is not None:
+                progress(len(batch.items), chars=batch.chars, nbytes=batch.nbytes)
+
+
+def map_batches(
+    fn: Callable[[list[T]], list[R]],
+    items: Iterable[T],
+    config: EngineConfig | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> Iterator[R]:
+    """Run ``fn`` over batches of ``items`` with a one-off Engine; results in input order.
+
+    The pool or cluster closes when the iterator is exhausted, fails, or is closed.
+    """
+    engine = Engine(config)
+    try:
+        yield from engine.map(fn, items, progress=progress)
+    finally:
+        engine.close()
+
+
+# -- the pipeline's per-document work -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """Everything a worker needs to segment and match a document (picklable, hashable).
+
+    ``user_dicts``/``hmm``/``pos``/``backend`` are the Segmenter's parameters (``backend``
+    None: the Segmenter's default); ``dictionary``/``extra`` the theme dictionary files
+    (``dictionary`` None: the shipped default). ``segment``/``match`` switch the two
+    steps, so a dictionary change can re-match without re-segmenting.
+    """
+
+    user_dicts: tuple[str, ...] = ()
+    hmm: bool = False
+    pos: bool = True
+    backend: str | None = None
+    dictionary: str | None = None
+    extra: tuple[str, ...] = ()
+    segment: bool = True
+    match: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "user_dicts", tuple(str(p) for p in self.user_dicts))
+        object.__setattr__(self, "extra", tuple(str(p) for p in self.extra))
+
+    @classmethod
+    def from_pipeline(cls, cfg: Any, *, backend: str | None = None) -> WorkerSettings:
+        """The settings of a ``govtext.pipeline.PipelineConfig`` ([segment] and [themes])."""
+        return cls(
+            user_dicts=tuple(cfg.segment.user_dicts),
+            hmm=cfg.segment.hmm,
+            pos=True,
+            backend=backend,
+            dictionary=cfg.themes.dictionary or None,
+            extra=tuple(cfg.themes.extra),
+        )
+
+    def _segmenter_key(self) -> tuple[Hashable, ...]:
+        # file stamps: a long-lived worker must not keep using a dictionary edited since
+        return ("segmenter", self.user_dicts, self.hmm, self.pos, self.backend, _stamps(self.user_dicts))
+
+    def _matcher_key(self) -> tuple[Hashable, ...]:
+        paths = (*([self.dictionary] if self.dictionary else []), *self.extra)
+        return ("matcher", self.dictionary, self.extra, _stamps(paths))
+
+
+def _stamps(paths: Iterable[str]) -> tuple[tuple[int, int], ...]:
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            out.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((-1, -1))  # the loader reports the missing file with its own message
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class DocResult:
+    """What the per-document stages produce for one document."""
+
+    doc_id: str
+    tokens: Any  # govtext.segment.Tokens, or None when segmentation was off
+    hits: tuple[Any, ...]  # govtext.themes.ThemeHit, in the matcher's order
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Between processes Tokens travel packed (``Tokens.pack``/``unpack`` when the
+        # segment module has them): a few large strings instead of tuples of a million
+        # small objects, which cost a third of the per-document work to pickle and
+        # unpickle. The receiving side decodes fields on first use.
+        tok = self.tokens
+        if tok is not None and hasattr(tok, "pack") and hasattr(type(tok), "unpack"):
+            packed = (type(tok), tok.doc_id, tok.settings_hash, tok.pack())
+            return (_unpack_result, (self.doc_id, packed, self.hits))
+        return (DocResult, (self.doc_id, self.tokens, self.hits))
+
+
+def _unpack_result(
+    doc_id: str, packed: tuple[Any, str, str, dict[str, Any]], hits: tuple[Any, ...]
+) -> DocResult:
+    cls, tok_id, settings_hash, fields = packed
+    return DocResult(doc_id=doc_id, tokens=cls.unpack(tok_id, settings_hash, **fields), hits=hits)
+
+
+def make_segmenter(settings: WorkerSettings) -> Any:
+    from govtext.segment import Segmenter
+
+    kwargs: dict[str, Any] = {"user_dicts": settings.user_dicts, "hmm": settings.hmm, "pos": settings.pos}
+    if settings.backend is not None:
+        kwargs["backend"] = settings.backend
+    return Segmenter(**kwargs)
+
+
+def make_matcher(settings: WorkerSettings) -> Any:
+    from govtext.themes import Matcher, load_dictionary
+
+    return Matcher(dictionary=load_dictionary(settings.dictionary, extra=settings.extra)).fit()
+
+
+def process_batch(docs: list[Any], settings: WorkerSettings) -> list[DocResult]:
+    """Segment and theme-match a batch of Documents (run in a worker by ``map_batches``).
+
+    The Segmenter and Matcher are built once per worker process (``worker_state``).
+    Pass it as ``functools.partial(process_batch, settings=settings)``.
+    """
+    seg = (
+        worker_state(settings._segmenter_key(), lambda: make_segmenter(settings))
+        if settings.segment
+        else None
+    )
+    matcher = (
+        worker_state(settings._matcher_key(), lambda: make_matcher(settings)) if settings.match else None
+    )
+    out = []
+    for doc in docs:
+        tokens = seg.tokens(doc) if seg is not None else None
+        hits = tuple(matcher.transform(doc)) if matcher is not None else ()
+        out.append(DocResult(doc_id=doc.doc_id, tokens=tokens, hits=hits))
+    return out
+
+
+__all__ = [
+    "ENGINES",
+    "DocResult",
+    "Engine",
+    "EngineConfig",
+    "EngineError",
+    "ProgressCallback",
+    "WorkerSettings",
+    "clear_worker_state",
+    "iter_batches",
+    "make_matcher",
+    "make_segmenter",
+    "map_batches",
+    "process_batch",
+    "worker_state",
+]

@@ -1,0 +1,241 @@
+"""The local engine: batching, order, streaming, worker state, errors, clean shutdown."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import multiprocessing
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from govtext.documents import Document
+from govtext.engine import (
+    DocResult,
+    Engine,
+    EngineConfig,
+    EngineError,
+    WorkerSettings,
+    iter_batches,
+    map_batches,
+    process_batch,
+    worker_state,
+)
+from govtext.errors import ConfigError, GovtextError
+
+SEGMENT_ONLY = functools.partial(process_batch, settings=WorkerSettings(match=False))
+
+
+def real_documents(provincial_dir: Path, national_file: Path, n_national: int = 6) -> list[Document]:
+    """A few provincial reports (first 4,000 characters) and national reports (first 3,000)."""
+    docs = []
+    for path in sorted(provincial_dir.glob("*.csv"))[:4]:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            row = next(csv.DictReader(fh))
+        docs.append(Document(f"prov:{path.stem}", row["full_text"][:4000], source=row["province"]))
+    with national_file.open(encoding="utf-8") as fh:
+        for i, line in zip(range(n_national), fh, strict=False):
+            rec = json.loads(line)
+            docs.append(Document(f"nat:{i}", rec["content"][:3000], source="national"))
+    return docs
+
+
+@pytest.fixture(scope="module")
+def documents(provincial_dir: Path, national_file: Path) -> list[Document]:
+    return real_documents(provincial_dir, national_file)
+
+
+def token_table(results: list[DocResult]) -> list[tuple[object, ...]]:
+    return [(r.doc_id, r.tokens.words, r.tokens.starts, r.tokens.ends, r.tokens.pos) for r in results]
+
+
+# -- top-level batch functions (worker processes import them by name) -------------------
+
+
+def pid_and_state(items: list[int]) -> list[tuple[int, int]]:
+    state = worker_state(("test-counter",), lambda: {"built_in": os.getpid(), "serial": id(object())})
+    return [(os.getpid(), state["serial"]) for _ in items]
+
+
+def fail_on_seven(items: list[Document]) -> list[str]:
+    for doc in items:
+        if doc.doc_id == "d7":
+            raise ValueError(f"cannot handle {doc.doc_id}")
+    return [doc.doc_id for doc in items]
+
+
+def drop_one(items: list[int]) -> list[int]:
+    return items[:-1]
+
+
+def square(items: list[int]) -> list[int]:
+    return [x * x for x in items]
+
+
+# -- tests ------------------------------------------------------------------------------
+
+
+def test_engine_config_rejects_bad_values() -> None:
+    with pytest.raises(ConfigError, match=r"'engine'.*'spark'"):
+        EngineConfig(engine="spark")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"'workers'.*0"):
+        EngineConfig(workers=0)
+    with pytest.raises(ConfigError, match="batch_chars"):
+        EngineConfig(batch_chars=0)
+    with pytest.raises(ConfigError, match="scheduler"):
+        EngineConfig(engine="local", scheduler="tcp://127.0.0.1:8786")
+    assert EngineConfig(workers=None).n_workers >= 1
+
+
+def test_engine_batches_close_at_count_or_characters() -> None:
+    docs = [Document(f"d{i}", "治" * n) for i, n in enumerate([5, 5, 5, 20, 1, 1, 1, 1])]
+    sizes = [[d.doc_id for d in b] for b in iter_batches(docs, batch_size=3, batch_chars=12)]
+    # d0+d1 = 10 chars, d2 would make 15 > 12; d3 alone exceeds the budget but a batch
+    # always takes at least one item; then three small ones hit the count limit
+    assert sizes == [["d0", "d1"], ["d2"], ["d3"], ["d4", "d5", "d6"], ["d7"]]
+    assert [len(b) for b in iter_batches(range(7), batch_size=3, batch_chars=10)] == [3, 3, 1]
+
+
+def test_engine_one_and_two_workers_give_identical_results_in_order(documents: list[Document]) -> None:
+    one = list(map_batches(SEGMENT_ONLY, iter(documents), EngineConfig(workers=1, batch_chars=5000)))
+    two = list(map_batches(SEGMENT_ONLY, iter(documents), EngineConfig(workers=2, batch_chars=5000)))
+    assert [r.doc_id for r in one] == [d.doc_id for d in documents]
+    assert token_table(one) == token_table(two)
+    # the tokens are real segmentation of the real text, offsets into the original
+    for doc, res in zip(documents, one, strict=True):
+        assert len(res.tokens) > 100
+        assert all(doc.text[a:b].strip() for a, b in zip(res.tokens.starts, res.tokens.ends, strict=True))
+
+
+def test_engine_results_are_in_input_order_with_many_small_batches() -> None:
+    items = list(range(500))
+    out = list(map_batches(square, items, EngineConfig(workers=2, batch_size=7, in_flight=3)))
+    assert out == [x * x for x in items]
+
+
+def test_engine_streams_without_reading_the_whole_input() -> None:
+    consumed = 0
+
+    def source() -> Iterator[int]:
+        nonlocal consumed
+        for i in range(10_000):
+            consumed += 1
+            yield i
+
+    for workers in (1, 2):
+        consumed = 0
+        cfg = EngineConfig(workers=workers, batch_size=10, in_flight=2)
+        it = map_batches(square, source(), cfg)
+        assert next(it) == 0
+        # at most the window (in_flight × workers batches) plus the one being cut
+        assert consumed <= (cfg.in_flight * workers + 1) * cfg.batch_size + 1
+        it.close()
+
+
+def test_engine_worker_state_is_built_once_per_process() -> None:
+    out = list(map_batches(pid_and_state, range(400), EngineConfig(workers=2, batch_size=10)))
+    by_pid: dict[int, set[int]] = {}
+    for pid, serial in out:
+        by_pid.setdefault(pid, set()).add(serial)
+    assert os.getpid() not in by_pid  # two workers means worker processes, not this one
+    assert all(len(serials) == 1 for serials in by_pid.values())
+
+
+def test_engine_one_local_worker_runs_in_this_process() -> None:
+    out = list(map_batches(pid_and_state, range(30), EngineConfig(workers=1, batch_size=10)))
+    assert {pid for pid, _ in out} == {os.getpid()}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_engine_error_names_the_batch_first_document(workers: int) -> None:
+    docs = [Document(f"d{i}", "基层治理" * 3) for i in range(12)]
+    with pytest.raises(EngineError) as info:
+        list(map_batches(fail_on_seven, docs, EngineConfig(workers=workers, batch_size=5)))
+    # d7 is in the second batch, which starts at d5
+    assert "'d5'" in str(info.value)
+    assert "ValueError: cannot handle d7" in str(info.value)
+    assert isinstance(info.value, GovtextError)
+    assert multiprocessing.active_children() == []
+
+
+def test_engine_real_worker_failure_names_the_document(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-dict.txt"
+    fn = functools.partial(process_batch, settings=WorkerSettings(user_dicts=(str(missing),), match=False))
+    docs = [Document("first-doc", "推进基层治理。"), Document("second-doc", "接诉即办。")]
+    with pytest.raises(EngineError, match=r"'first-doc'.*no-such-dict"):
+        list(map_batches(fn, docs, EngineConfig(workers=2, batch_size=1)))
+
+
+def test_engine_wrong_number_of_results_is_an_error() -> None:
+    with pytest.raises(EngineError, match=r"document #0 .*one result per item"):
+        list(map_batches(drop_one, range(5), EngineConfig(workers=1)))
+
+
+def test_engine_unpicklable_items_fail_fast_with_the_batch() -> None:
+    items = [Document("ok", "治理"), lambda: None]
+    with pytest.raises(EngineError, match="cannot be sent to a worker"):
+        list(map_batches(square, items, EngineConfig(workers=2, batch_size=5)))
+
+
+def test_engine_stopping_early_shuts_the_pool_down() -> None:
+    it = map_batches(square, range(10_000), EngineConfig(workers=2, batch_size=10))
+    assert next(it) == 0
+    assert multiprocessing.active_children()
+    it.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_engine_reused_across_calls_keeps_its_workers() -> None:
+    with Engine(EngineConfig(workers=2, batch_size=5)) as eng:
+        first = {pid for pid, _ in eng.map(pid_and_state, range(50))}
+        second = {pid for pid, _ in eng.map(pid_and_state, range(50))}
+        assert first == second
+    assert multiprocessing.active_children() == []
+
+
+def test_engine_reports_progress_per_batch(documents: list[Document]) -> None:
+    calls: list[tuple[int, int, int]] = []
+
+    def progress(n: int, *, chars: int = 0, nbytes: int = 0) -> None:
+        calls.append((n, chars, nbytes))
+
+    list(map_batches(SEGMENT_ONLY, documents, EngineConfig(workers=1, batch_chars=8000), progress=progress))
+    assert sum(n for n, _, _ in calls) == len(documents)
+    assert sum(c for _, c, _ in calls) == sum(len(d.text) for d in documents)
+    assert sum(b for _, _, b in calls) == sum(len(d.text.encode()) for d in documents)
+    assert len(calls) > 1
+
+
+def test_engine_start_forks_every_worker_before_the_first_map() -> None:
+    with Engine(EngineConfig(workers=2)) as eng:
+        eng.start()
+        started = {p.pid for p in multiprocessing.active_children()}
+        assert len(started) == 2
+        pids = {pid for pid, _ in eng.map(pid_and_state, range(40))}
+        assert pids <= started
+
+
+def test_engine_worker_settings_from_a_pipeline_config(tmp_path: Path) -> None:
+    from govtext.pipeline import PipelineConfig, SegmentConfig, ThemesConfig
+
+    user = tmp_path / "user.txt"
+    cfg = PipelineConfig(
+        segment=SegmentConfig(hmm=True, user_dicts=[str(user)]),
+        themes=ThemesConfig(dictionary="", extra=["more.toml"]),
+    )
+    s = WorkerSettings.from_pipeline(cfg)
+    assert (s.user_dicts, s.hmm, s.pos, s.dictionary, s.extra) == (
+        (str(user),),
+        True,
+        True,
+        None,
+        ("more.toml",),
+    )
+    # settings are the worker-state key: equal settings share, edited files do not
+    before = s._segmenter_key()
+    user.write_text("接诉即办 10 n\n", encoding="utf-8")
+    assert s._segmenter_key() != before
+    assert hash(s) == hash(WorkerSettings.from_pipeline(cfg))
