@@ -18,6 +18,12 @@ def matcher() -> Matcher:
 
 
 CASES = [
+    # whistle_report — 条块结合 of 1980s economic administration is not street-level coordination
+    ("实行政企分开、条块结合，推动企业组织结构合理化。", "whistle_report", False),
+    ("街道统筹职能部门条块结合、协同处置群众诉求。", "whistle_report", True),
+    # party_building — the national formula of governing the country by law is not grassroots party work
+    ("依法治国是党领导人民治理国家的基本方略。", "party_building", False),
+    ("坚持党组织领导社区治理，统筹驻区单位资源。", "party_building", True),
     # self_governance — not 民族区域自治, administrative names, 高度自治, technical autonomy
     ("广西壮族自治区", "self_governance", False),
     ("广西壮族自治区人民政府召开常务会议。", "self_governance", False),
