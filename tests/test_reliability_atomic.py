@@ -77,7 +77,15 @@ def _content(path: Path) -> Any:
     return [line for line in text.splitlines() if not any(k in line.replace("\\_", "_") for k in VOLATILE)]
 
 
-def _changed(folder: Path, stamp: float) -> bool:
+def _changed(folder: Path, stamp: float, since: float = float("inf")) -> bool:
+    # The report is written into a hidden staging sibling (made after ``since``; an older one
+    # is a killed trial's leftover) and swapped in at the end.
+    for d in folder.parent.glob(f".{folder.name}.staging-*"):
+        try:
+            if d.stat().st_mtime >= since:
+                return True
+        except FileNotFoundError:
+            return True
     for p in folder.rglob("*"):
         try:
             if p.stat().st_mtime > stamp or p.name.endswith(".tmp"):
@@ -131,10 +139,11 @@ def test_reliability_kill_and_rerun(runs: dict[str, Any]) -> None:
         shutil.copytree(runs["root"] / "old", work)
         stamp = max(p.stat().st_mtime for p in work.rglob("*"))
         in_writing = trial % 2 == 0
+        since = time.time()
         proc = _start(work, "author", 10 + trial, runs["pipeline"])
         t0 = time.perf_counter()
         if in_writing:
-            while proc.poll() is None and not _changed(work, stamp):
+            while proc.poll() is None and not _changed(work, stamp, since):
                 time.sleep(0.002)
             delay = rng.uniform(0, runs["writing"])
         else:
@@ -157,6 +166,8 @@ def test_reliability_kill_and_rerun(runs: dict[str, Any]) -> None:
         assert "neither" not in versions.values(), (trial, versions)
         n_new = sum(v == "new" for v in versions.values())
         n_old = sum(v == "old" for v in versions.values())
+        # The folder as a whole is one run's output: never old and new files side by side.
+        assert not (n_new and n_old), (trial, versions)
         outcomes.append(
             {
                 "trial": trial,
