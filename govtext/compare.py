@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from govtext.results import RunResult
     from govtext.segment import Tokens
 
-MISSING_GROUP = "(missing)"
+MISSING_GROUP = "（缺失）"  # documents without a value for the --by field
 Correction = Literal["bh", "holm", "none"]
 
 __all__ = [

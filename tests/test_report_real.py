@@ -54,4 +54,4 @@ def test_report_real_national_reports_by_year_with_trend(national_file: Path, tm
     section = html.split('<section id="trend">')[1].split("</section>")[0]
     assert "<svg" in section and "2020" in unescape(section)
     # Documents without a year (the NPC resolutions) are a group of their own, not dropped.
-    assert '<th scope="row">(missing)</th>' in html
+    assert '<th scope="row">（缺失）</th>' in html
