@@ -304,3 +304,14 @@ def test_report_many_groups_and_documents_stay_readable(
     assert len(top) == 20 and top == sorted(top)
     counts = labels.value_counts()
     assert counts[top].min() >= counts.drop(top).max()
+
+
+def test_report_out_naming_a_file_is_refused_and_the_file_kept(tmp_path: Path) -> None:
+    from govtext.errors import InputError
+
+    target = tmp_path / "article.md"
+    target.write_text("正文", encoding="utf-8")
+    with pytest.raises(InputError, match="is a file"):
+        write_report(make_result(), target, formats=("json",))
+    assert target.read_text(encoding="utf-8") == "正文"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["article.md"]

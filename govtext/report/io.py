@@ -236,6 +236,12 @@ class StagedFolder:
     def __enter__(self) -> Path:
         import shutil
 
+        from govtext.errors import InputError
+
+        if self.out.exists() and not self.out.is_dir():
+            raise InputError(
+                f"the output path {self.out} is a file; give a folder for the report (e.g. --out reports/mine)."
+            )
         self.out.parent.mkdir(parents=True, exist_ok=True)
         _recover(self.out)
         shutil.rmtree(self.stage, ignore_errors=True)
