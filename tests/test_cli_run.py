@@ -136,3 +136,20 @@ def test_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     hits = namespace["hits"]
     assert len(scores) > 0 and {"doc_id", "theme", "hits", "density_per_10k"} <= set(scores.columns)  # type: ignore[attr-defined]
     assert {"sentence", "term", "start", "end"} <= set(hits.columns)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (["tag", str(ROOT / "corpus" / "01_jiesu_jiban.md"), "-t", "nosuch"], 1, "nosuch"),
+        (["kwic", "自治", str(ROOT / "corpus"), "--status", "bogus"], 2, "--status"),
+        (["ingest", "/nonexistent/folder"], 1, "no document was read"),
+        (["run", str(ROOT / "corpus"), "--out", str(ROOT / "corpus" / "01_jiesu_jiban.md")], 1, "is a file"),
+    ],
+)
+def test_cli_bad_arguments_give_one_clear_line(args: list[str], code: int, needle: str) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == code, result.output
+    assert needle in result.output
+    assert "Traceback" not in result.output
+    assert (ROOT / "corpus" / "01_jiesu_jiban.md").is_file()

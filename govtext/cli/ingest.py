@@ -77,6 +77,12 @@ def ingest(
         typer.echo(json.dumps(corpus_json(corpus, with_text=with_text), ensure_ascii=False, indent=1))
     else:
         _print_table(corpus)
+    if not corpus.documents:
+        # Nothing to analyse is an error for scripts too, whatever --strict says.
+        typer.echo(
+            "govtext ingest: no document was read; the manifest above says why for each file.", err=True
+        )
+        raise typer.Exit(1)
     bad = problems(corpus)
     if strict and bad:
         typer.echo(

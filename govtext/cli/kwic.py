@@ -49,6 +49,12 @@ def kwic(
     from govtext.themes import Matcher, load_dictionary
     from govtext.themes.tagging import display_width, pad, read_inputs
 
+    statuses = ("counted", "vetoed", "subsumed", "no rule")
+    if status is not None and status not in statuses:
+        typer.echo(
+            f"govtext: error: --status must be one of {', '.join(statuses)}; got {status!r}.", err=True
+        )
+        raise typer.Exit(2)
     try:
         matcher = Matcher(dictionary=load_dictionary(dictionary, extra=extra or ())).fit()
         lines = [

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from govtext.documents import Document
-from govtext.errors import NotFittedError
+from govtext.errors import ConfigError, NotFittedError
 from govtext.normalize import normalize
 from govtext.sentences import split_sentences
 from govtext.themes.dictionary import Context, Rule, ThemeDictionary, load_dictionary
@@ -124,6 +124,12 @@ class Matcher:
 
         dictionary = self.dictionary or load_dictionary()
         wanted = set(self.themes) if self.themes else None
+        unknown = sorted((wanted or set()) - set(dictionary.themes))
+        if unknown:
+            raise ConfigError(
+                f"The 'themes' parameter of Matcher must name themes of the dictionary "
+                f"({', '.join(dictionary.themes)}). Got {', '.join(map(repr, unknown))} instead."
+            )
         compiled: list[_Compiled] = []
         automaton = ahocorasick.Automaton()
         payloads: dict[str, list[tuple[int, str]]] = {}
