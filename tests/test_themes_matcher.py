@@ -135,3 +135,21 @@ def test_themes_every_hit_on_real_reports_quotes_its_span(
             assert a <= h.start < b
             n += 1
     assert n > 500
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("坚持为基层减负赋能。", "empowerment"),  # 为基层减负 / 减负赋能 / 赋能 chain into one mention
+        ("请拨打12345政务服务便民热线。", "complaint_response"),  # adjacent pieces of one name
+    ],
+)
+def test_themes_one_mention_is_one_hit(matcher: Matcher, text: str, theme: str) -> None:
+    hits = [h for h in matcher.transform(Document("d", text)) if h.theme == theme]
+    assert len(hits) == 1, hits
+
+
+def test_themes_explain_marks_short_match_inside_slogan_as_subsumed(matcher: Matcher) -> None:
+    doc = Document("d", "坚持共建共治共享。")  # bare 共建 alone lacks its governance context
+    inside = [c for c in matcher.explain(doc) if c.theme == "co_construction" and c.term == "共建"]
+    assert inside and all(c.status == "subsumed" for c in inside), inside

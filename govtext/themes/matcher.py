@@ -356,10 +356,12 @@ class _DocContext:
 
 
 def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
-    """Among counted candidates of one theme, keep the longest of overlapping ones.
+    """One mention, one hit: counted candidates of one theme that overlap or touch form a
+    cluster, and only its longest member (the earliest on a tie) stays counted.
 
-    Candidates are sorted by start then length (longest first) and kept greedily; a
-    candidate overlapping a kept one becomes ``subsumed``.
+    Greedy longest-first selection is not enough: in 为基层减负赋能 it would keep 为基层减负
+    and then 赋能 as well, because 赋能 overlaps only the discarded 减负赋能. Adjacent
+    pieces (12345 + 政务服务便民热线) are one mention too.
     """
     by_theme: dict[str, list[int]] = {}
     for i, c in enumerate(cands):
@@ -367,15 +369,34 @@ def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
             by_theme.setdefault(c.theme, []).append(i)
     out = list(cands)
     for idxs in by_theme.values():
-        idxs.sort(key=lambda i: (-(cands[i].end - cands[i].start), cands[i].start))
-        kept: list[tuple[int, int, str]] = []
+        idxs.sort(key=lambda i: (cands[i].start, -cands[i].end))
+        clusters: list[list[int]] = []
+        end = -1
         for i in idxs:
-            c = cands[i]
-            cover = next((k for k in kept if c.start < k[1] and k[0] < c.end), None)
-            if cover is None:
-                kept.append((c.start, c.end, c.rule))
+            if clusters and cands[i].start <= end:  # overlaps or touches the current cluster
+                clusters[-1].append(i)
+                end = max(end, cands[i].end)
             else:
+                clusters.append([i])
+                end = cands[i].end
+        for cluster in clusters:
+            best = min(cluster, key=lambda i: (-(cands[i].end - cands[i].start), cands[i].start))
+            for i in cluster:
+                if i != best:
+                    c = cands[i]
+                    out[i] = Candidate(
+                        **{**c.__dict__, "status": "subsumed", "reason": f"subsumed_by:{cands[best].rule}"}
+                    )
+    # A vetoed short match inside a counted longer one (bare 共建 inside 共建共治共享) is
+    # covered, not refused: say so, so kwic does not report a veto that changed nothing.
+    counted = [c for c in out if c.status == "counted"]
+    for i, c in enumerate(out):
+        if c.status == "vetoed":
+            cover = next(
+                (k for k in counted if k.theme == c.theme and k.start <= c.start and c.end <= k.end), None
+            )
+            if cover is not None:
                 out[i] = Candidate(
-                    **{**c.__dict__, "status": "subsumed", "reason": f"subsumed_by:{cover[2]}"}
+                    **{**c.__dict__, "status": "subsumed", "reason": f"subsumed_by:{cover.rule}"}
                 )
     return out
