@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 from govtext.documents import Document
 from govtext.errors import InputError
+from govtext.normalize import printable
 from govtext.themes.matcher import Matcher, ThemeHit
 
 SCHEMA_VERSION = 1
@@ -200,6 +202,62 @@ def _is_id_text_jsonl(path: Path) -> bool:
 
 
 def _read_with_ingest(paths: list[str]) -> Iterator[Document]:
-    from govtext.ingest import read_corpus
-
+    try:
+        from govtext.ingest import read_corpus
+    except ModuleNotFoundError as exc:  # ingest lands separately; plain text still works
+        if exc.name != "govtext.ingest":
+            raise
+        for p in paths:
+            files = sorted(Path(p).rglob("*.txt")) if Path(p).is_dir() else [Path(p)]
+            for f in files:
+                yield Document(doc_id=f.stem, text=f.read_text(encoding="utf-8-sig"), title=f.stem)
+        return
     yield from read_corpus(paths).documents
+
+
+# --------------------------------------------------------------------------- table
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def snippet(e: Evidence, width: int = 70, *, mark: tuple[str, str] = ("【", "】")) -> str:
+    """The evidence sentence cut to about ``width`` columns around the match, match marked."""
+    s = e.sentence.replace("\n", " ")
+    # Cleaned piece by piece: removing characters must not move the match.
+    left, match, right = (printable(x) for x in (s[: e.start], s[e.start : e.end], s[e.end :]))
+    room = max(0, width - display_width(match)) // 2
+    # Every character is at least one column wide, so no more than ``room`` of them can be
+    # shown: cut to that first, so a 50,000-character "sentence" costs no more than a short one.
+    left, right = left[-room - 1 :] if room else left[-1:], right[: room + 1]
+    if display_width(left) > room:
+        while left and display_width(left) > room - 1:
+            left = left[1:]
+        left = "…" + left
+    if display_width(right) > room:
+        while right and display_width(right) > room - 1:
+            right = right[:-1]
+        right = right + "…"
+    return f"{left}{mark[0]}{match}{mark[1]}{right}"
+
+
+def render_table(tags: DocumentTags, *, color: bool = False, width: int = 70) -> str:
+    """The human table of one document: theme, name, hits, best evidence with the match marked."""
+    mark = ("\x1b[1;31m", "\x1b[0m") if color else ("【", "】")
+    head = (
+        f"{printable(tags.doc_id)}"
+        + (f"  {printable(tags.title)}" if tags.title and tags.title != tags.doc_id else "")
+        + f"  ({tags.n_chars} chars)"
+    )
+    if not tags.themes:
+        return f"{head}\n  (no theme found)"
+    w_theme = max(len("theme"), *(len(t.theme) for t in tags.themes))
+    w_name = max(display_width("name"), *(display_width(t.name) for t in tags.themes))
+    lines = [head, f"  {pad('theme', w_theme)}  {pad('name', w_name)}  {'hits':>4}  evidence"]
+    for t in tags.themes:
+        ev = snippet(t.evidence[0], width, mark=mark) if t.evidence else ""
+        lines.append(f"  {pad(t.theme, w_theme)}  {pad(t.name, w_name)}  {t.hits:>4}  {ev}")
+    return "\n".join(lines)
