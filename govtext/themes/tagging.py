@@ -202,16 +202,8 @@ def _is_id_text_jsonl(path: Path) -> bool:
 
 
 def _read_with_ingest(paths: list[str]) -> Iterator[Document]:
-    try:
-        from govtext.ingest import read_corpus
-    except ModuleNotFoundError as exc:  # ingest lands separately; plain text still works
-        if exc.name != "govtext.ingest":
-            raise
-        for p in paths:
-            files = sorted(Path(p).rglob("*.txt")) if Path(p).is_dir() else [Path(p)]
-            for f in files:
-                yield Document(doc_id=f.stem, text=f.read_text(encoding="utf-8-sig"), title=f.stem)
-        return
+    from govtext.ingest import read_corpus
+
     yield from read_corpus(paths).documents
 
 
