@@ -75,7 +75,42 @@ MIGRATIONS: list[list[str]] = [
             versions JSON,
             status VARCHAR)""",
     ],
+    [
+        # Theme hits, cached per (document key, dictionary hash): a dictionary change
+        # misses exactly these rows and re-matches without re-segmenting. ``hit_sets``
+        # marks a key as matched (zero hits included); it is written in the same
+        # transaction as its hits, so a killed run leaves whole sets or none.
+        """CREATE TABLE IF NOT EXISTS hit_sets (
+            hits_key VARCHAR NOT NULL,
+            dictionary_hash VARCHAR NOT NULL,
+            n_hits INTEGER NOT NULL,
+            created TIMESTAMP DEFAULT current_timestamp,
+            PRIMARY KEY (hits_key, dictionary_hash))""",
+        """CREATE TABLE IF NOT EXISTS theme_hits (
+            hits_key VARCHAR NOT NULL,
+            dictionary_hash VARCHAR NOT NULL,
+            ord INTEGER NOT NULL,
+            theme VARCHAR, rule VARCHAR, term VARCHAR,
+            start INTEGER, "end" INTEGER,
+            sentence_index INTEGER, sentence VARCHAR, sentence_start INTEGER,
+            weight DOUBLE, paragraph_index INTEGER)""",
+        "ALTER TABLE runs ADD COLUMN reused JSON",
+        "ALTER TABLE runs ADD COLUMN store_path VARCHAR",
+    ],
 ]
+
+_HIT_FIELDS = (
+    "theme",
+    "rule",
+    "term",
+    "start",
+    "end",
+    "sentence_index",
+    "sentence",
+    "sentence_start",
+    "weight",
+    "paragraph_index",
+)
 
 _TOKEN_COLUMNS = ("n_tokens", "word_ids", "spans", "pos", "n_sentences", "sentences")
 
@@ -149,9 +184,12 @@ class Store:
     the file and what to do.
     """
 
-    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | Path = ":memory:", *, read_only: bool = False, memory_limit: str | None = "1GB"
+    ) -> None:
         self.path = str(path)
         self.read_only = read_only
+        self.memory_limit = memory_limit
         self._con: Any = None
         self._vocab: Vocabulary | None = None
 
@@ -165,7 +203,8 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(self.path, read_only=self.read_only)
+            config: dict[str, Any] = {"memory_limit": self.memory_limit} if self.memory_limit else {}
+            self._con = duckdb.connect(self.path, read_only=self.read_only, config=config)
         except duckdb.IOException as exc:
             msg = str(exc)
             if "lock" in msg.lower():
@@ -177,6 +216,10 @@ class Store:
                 ) from exc
             raise GovtextError(f"{self.path}: cannot open the store: {msg}") from exc
         except duckdb.Error as exc:
+            if self.read_only and not Path(self.path).exists():
+                raise GovtextError(
+                    f"{self.path}: no store there; run `govtext run` first or give --store PATH"
+                ) from exc
             raise GovtextError(
                 f"{self.path}: not a govtext store or damaged ({exc}); move it aside and run again"
             ) from exc
@@ -414,12 +457,83 @@ class Store:
             ],
         )
 
-    def finish_run(self, run_id: str, status: str = "done") -> None:
+    def finish_run(self, run_id: str, status: str = "done", *, reused: dict[str, Any] | None = None) -> None:
         _run(
             self.con,
-            "UPDATE runs SET finished = current_timestamp, status = ? WHERE run_id = ?",
-            [status, run_id],
+            "UPDATE runs SET finished = current_timestamp, status = ?, reused = ? WHERE run_id = ?",
+            [status, json.dumps(reused or {}), run_id],
         )
+
+    # -- theme hits --------------------------------------------------------------------
+
+    def get_hits(self, keys: Iterable[str], dictionary_hash: str) -> dict[str, list[dict[str, Any]]]:
+        """Cached hits (dicts of the ThemeHit fields, doc_id apart) per matched key, in order."""
+        import pandas as pd
+
+        key_list = list(dict.fromkeys(keys))
+        if not key_list:
+            return {}
+        wanted = pd.DataFrame({"hits_key": key_list})
+        with self._registered("govtext_wanted_hits", wanted):
+            matched = _run(
+                self.con,
+                "SELECT s.hits_key FROM hit_sets s JOIN govtext_wanted_hits w USING (hits_key) "
+                "WHERE s.dictionary_hash = ?",
+                [dictionary_hash],
+            )
+            rows = self.con.execute(
+                "SELECT h.hits_key, "
+                + ", ".join(f'h."{c}"' for c in _HIT_FIELDS)
+                + " FROM theme_hits h JOIN govtext_wanted_hits w USING (hits_key) "
+                "WHERE h.dictionary_hash = ? ORDER BY h.hits_key, h.ord",
+                [dictionary_hash],
+            ).fetchall()
+        out: dict[str, list[dict[str, Any]]] = {k: [] for (k,) in matched}
+        for row in rows:
+            if row[0] in out:
+                out[row[0]].append(dict(zip(_HIT_FIELDS, row[1:], strict=True)))
+        return out
+
+    def put_hits(self, items: Iterable[tuple[str, Sequence[Any]]], dictionary_hash: str) -> int:
+        """Cache the hits (ThemeHit-like objects) of each key in one transaction."""
+        import pandas as pd
+
+        sets: list[tuple[str, int]] = []
+        rows: list[tuple[Any, ...]] = []
+        seen: set[str] = set()
+        for key, hits in items:
+            if key in seen:
+                continue
+            seen.add(key)
+            sets.append((key, len(hits)))
+            for i, h in enumerate(hits):
+                rows.append((key, dictionary_hash, i, *(getattr(h, c) for c in _HIT_FIELDS)))
+        if not sets:
+            return 0
+        set_frame = pd.DataFrame(sets, columns=["hits_key", "n_hits"])
+        set_frame["dictionary_hash"] = dictionary_hash
+        hit_frame = pd.DataFrame(rows, columns=["hits_key", "dictionary_hash", "ord", *_HIT_FIELDS])
+        cols = ", ".join(f'"{c}"' for c in hit_frame.columns)
+        with self._registered("govtext_new_sets", set_frame), self._registered("govtext_new_hits", hit_frame):
+            _run(self.con, "BEGIN TRANSACTION")
+            try:
+                _run(
+                    self.con,
+                    "DELETE FROM theme_hits WHERE dictionary_hash = ? AND hits_key IN "
+                    "(SELECT hits_key FROM govtext_new_sets)",
+                    [dictionary_hash],
+                )
+                _run(self.con, f"INSERT INTO theme_hits ({cols}) SELECT {cols} FROM govtext_new_hits")
+                _run(
+                    self.con,
+                    "INSERT OR REPLACE INTO hit_sets (hits_key, dictionary_hash, n_hits) "
+                    "SELECT hits_key, dictionary_hash, n_hits FROM govtext_new_sets",
+                )
+                _run(self.con, "COMMIT")
+            except BaseException:
+                _run(self.con, "ROLLBACK")
+                raise
+        return len(sets)
 
 
 def segment_cached(
