@@ -96,7 +96,7 @@ def per_document(
     *,
     engine: EngineConfig,
     show_progress: bool = False,
-    flush_chars: int = 5_000_000,
+    flush_chars: int | None = None,
 ) -> PerDocument:
     """Segment and theme-match ``docs``, re-using the store and computing only what it lacks.
 
@@ -104,8 +104,8 @@ def per_document(
     paragraphs hash, dictionary hash), so a dictionary change re-matches without
     re-segmenting (matching reads only the text) and a new file costs only itself.
     The missing work runs through ``govtext.engine``; results go into the store in
-    transactions of about ``flush_chars`` characters as they arrive, so a killed run
-    keeps what it finished.
+    transactions of about ``flush_chars`` characters (default four batches) as they
+    arrive, so a killed run keeps what it finished.
     """
     import functools
 
@@ -114,6 +114,7 @@ def per_document(
     from govtext.progress import stage_progress
     from govtext.themes import ThemeHit
 
+    flush_chars = flush_chars or 4 * engine.batch_chars
     sh = make_segmenter(cfg, pos=True).settings_hash
     dh = dictionary.hash
     text_keys = [content_hash(d.text) for d in docs]
