@@ -263,7 +263,6 @@ def _analyze(
         corpus_hash=content_hash("\n".join(sorted(content_hash(d.text) for d in docs))),
         versions=stages.package_versions(),
     )
-    store.put_documents(docs, with_text=False)
     try:
         per_doc = timed(
             "segment + match",

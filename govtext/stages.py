@@ -6,7 +6,7 @@ the pipeline stays a straight line of calls.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -96,16 +96,64 @@ def per_document(
     *,
     engine: EngineConfig,
     show_progress: bool = False,
-    flush_chars: int | None = None,
 ) -> PerDocument:
+    """Tokens and hits of every document of ``docs`` (see ``iter_per_document``)."""
+    counts: dict[str, int] = {}
+    tokens: list[Tokens] = []
+    hits: list[list[Any]] = []
+    for _doc, tok, doc_hits in iter_per_document(
+        docs,
+        cfg,
+        store,
+        dictionary,
+        engine=engine,
+        show_progress=show_progress,
+        counts=counts,
+        total=len(docs),
+    ):
+        tokens.append(tok)
+        hits.append(doc_hits)
+    return PerDocument(tokens=tokens, hits=hits, counts=counts)
+
+
+def _chunks(docs: Iterable[Document], chunk_chars: int) -> Iterator[tuple[list[Document], bool]]:
+    """Lists of documents of about ``chunk_chars`` characters, each with 'is the last one'."""
+    chunk: list[Document] = []
+    size = 0
+    for doc in docs:
+        if chunk and size + len(doc.text) > chunk_chars:
+            yield chunk, False
+            chunk, size = [], 0
+        chunk.append(doc)
+        size += len(doc.text)
+    yield chunk, True
+
+
+def iter_per_document(
+    docs: Iterable[Document],
+    cfg: PipelineConfig,
+    store: Store,
+    dictionary: Any,
+    *,
+    engine: EngineConfig,
+    show_progress: bool = False,
+    counts: dict[str, int] | None = None,
+    total: int | None = None,
+    chunk_chars: int | None = None,
+    flush_chars: int | None = None,
+) -> Iterator[tuple[Document, Tokens, list[Any]]]:
     """Segment and theme-match ``docs``, re-using the store and computing only what it lacks.
 
-    Tokens are cached by (text hash, segmenter settings hash) and hits by (text and
-    paragraphs hash, dictionary hash), so a dictionary change re-matches without
-    re-segmenting (matching reads only the text) and a new file costs only itself.
-    The missing work runs through ``govtext.engine``; results go into the store in
-    transactions of about ``flush_chars`` characters (default four batches) as they
-    arrive, so a killed run keeps what it finished.
+    Yields (document, tokens, hits) in input order, streaming: documents are taken in
+    chunks of about ``chunk_chars`` characters (default 20 engine batches), so memory
+    holds one chunk, not the corpus. Tokens are cached by (text hash, segmenter settings
+    hash) and hits by (text and paragraphs hash, dictionary hash), so a dictionary
+    change re-matches without re-segmenting (matching reads only the text) and a new
+    file costs only itself. The missing work runs through ``govtext.engine``; results
+    go into the store in transactions of about ``flush_chars`` characters (default
+    four batches) as they arrive, so a killed run keeps what it finished. Document
+    rows (without text) go into the store's ``documents`` table. ``counts`` receives
+    documents, tokens_reused, hits_reused, segmented and matched.
     """
     import functools
 
@@ -115,53 +163,60 @@ def per_document(
     from govtext.themes import ThemeHit
 
     flush_chars = flush_chars or 4 * engine.batch_chars
-    sh = make_segmenter(cfg, pos=True).settings_hash
+    chunk_chars = chunk_chars or 20 * engine.batch_chars
+    counts = {} if counts is None else counts
+    counts.update(documents=0, tokens_reused=0, hits_reused=0, segmented=0, matched=0)
+    segmenter = make_segmenter(cfg, pos=True)
+    sh = segmenter.settings_hash
     dh = dictionary.hash
-    text_keys = [content_hash(d.text) for d in docs]
-    hit_keys = [hits_key(tk, d) for tk, d in zip(text_keys, docs, strict=True)]
-    tokens = {th: tok for (th, _), tok in store.get_tokens((k, sh) for k in text_keys).items()}
-    hit_dicts = store.get_hits(hit_keys, dh)
-    hits: dict[str, list[Any]] = {}
-    counts = {
-        "documents": len(docs),
-        "tokens_reused": sum(tk in tokens for tk in text_keys),
-        "hits_reused": sum(hk in hit_dicts for hk in hit_keys),
-        "segmented": 0,
-        "matched": 0,
-    }
-    # One representative document per missing key, in three groups by what it lacks.
-    groups: dict[tuple[bool, bool], list[tuple[Document, str, str]]] = {
-        (True, True): [],
-        (True, False): [],
-        (False, True): [],
-    }
-    seen_t: set[str] = set()
-    seen_h: set[str] = set()
-    for d, tk, hk in zip(docs, text_keys, hit_keys, strict=True):
-        need_t = tk not in tokens and tk not in seen_t
-        need_h = hk not in hit_dicts and hk not in seen_h
-        if need_t or need_h:
-            groups[(need_t, need_h)].append((d, tk, hk))
-            if need_t:
-                seen_t.add(tk)
-            if need_h:
-                seen_h.add(hk)
-    todo = [g for g in groups.items() if g[1]]
-    if todo:
-        chars = sum(len(d.text) for _, items in todo for d, _, _ in items)
-        if chars <= engine.batch_chars and engine.engine == "local":
-            engine = EngineConfig(engine="local", workers=1)  # one batch: no pool to start
-        # Forking is only safe while no other thread runs: let DuckDB's go while workers start.
-        store.close()
-        with Engine(engine) as eng:
-            eng.start()
-            store.open()
-            store.put_settings(make_segmenter(cfg, pos=True))
-            n_items = sum(len(items) for _, items in todo)
-            with stage_progress("segment + match", total=n_items, quiet=not show_progress) as advance:
+    base = WorkerSettings.from_pipeline(cfg)
+    eng: Engine | None = None
+    try:
+        with stage_progress("segment + match", total=total, quiet=not show_progress) as advance:
+            for chunk, last in _chunks(docs, chunk_chars):
+                if not chunk:
+                    continue
+                store.put_documents(chunk, with_text=False)
+                text_keys = [content_hash(d.text) for d in chunk]
+                hit_keys = [hits_key(tk, d) for tk, d in zip(text_keys, chunk, strict=True)]
+                tokens = {th: tok for (th, _), tok in store.get_tokens((k, sh) for k in text_keys).items()}
+                hit_dicts = store.get_hits(hit_keys, dh)
+                hits: dict[str, list[Any]] = {}
+                counts["documents"] += len(chunk)
+                counts["tokens_reused"] += sum(tk in tokens for tk in text_keys)
+                counts["hits_reused"] += sum(hk in hit_dicts for hk in hit_keys)
+                # One representative document per missing key, in groups by what it lacks.
+                groups: dict[tuple[bool, bool], list[tuple[Document, str, str]]] = {
+                    (True, True): [],
+                    (True, False): [],
+                    (False, True): [],
+                }
+                seen_t: set[str] = set()
+                seen_h: set[str] = set()
+                for d, tk, hk in zip(chunk, text_keys, hit_keys, strict=True):
+                    need_t = tk not in tokens and tk not in seen_t
+                    need_h = hk not in hit_dicts and hk not in seen_h
+                    if need_t or need_h:
+                        groups[(need_t, need_h)].append((d, tk, hk))
+                        if need_t:
+                            seen_t.add(tk)
+                        if need_h:
+                            seen_h.add(hk)
+                todo = [g for g in groups.items() if g[1]]
+                n_work = sum(len(items) for _, items in todo)
+                advance(len(chunk) - n_work)
+                if todo and eng is None:
+                    work_chars = sum(len(d.text) for _, items in todo for d, _, _ in items)
+                    if last and work_chars <= engine.batch_chars and engine.engine == "local":
+                        engine = EngineConfig(engine="local", workers=1)  # one batch: no pool to start
+                    # Forking is only safe while no other thread runs: DuckDB's go while workers start.
+                    store.close()
+                    eng = Engine(engine).start()
+                    store.open()
+                    store.put_settings(segmenter)
                 for (need_t, need_h), items in todo:
-                    settings = WorkerSettings.from_pipeline(cfg)
-                    settings = WorkerSettings(**{**settings.__dict__, "segment": need_t, "match": need_h})
+                    assert eng is not None
+                    settings = replace(base, segment=need_t, match=need_h)
                     fn = functools.partial(process_batch, settings=settings)
                     new_t: list[tuple[str, Any]] = []
                     new_h: list[tuple[str, Any]] = []
@@ -183,19 +238,17 @@ def per_document(
                     store.put_hits(new_h, dh)
                     counts["segmented"] += len(items) if need_t else 0
                     counts["matched"] += len(items) if need_h else 0
-    out_tokens = [tokens[tk].with_doc_id(d.doc_id) for d, tk in zip(docs, text_keys, strict=True)]
-    out_hits: list[list[Any]] = []
-    for d, hk in zip(docs, hit_keys, strict=True):
-        if hk in hits:
-            found = hits[hk]
-            out_hits.append(
-                found
-                if all(h.doc_id == d.doc_id for h in found)
-                else [replace(h, doc_id=d.doc_id) for h in found]
-            )
-        else:
-            out_hits.append([ThemeHit(doc_id=d.doc_id, **row) for row in hit_dicts[hk]])
-    return PerDocument(tokens=out_tokens, hits=out_hits, counts=counts)
+                for d, tk, hk in zip(chunk, text_keys, hit_keys, strict=True):
+                    if hk in hits:
+                        found = hits[hk]
+                        if any(h.doc_id != d.doc_id for h in found):
+                            found = [replace(h, doc_id=d.doc_id) for h in found]
+                    else:
+                        found = [ThemeHit(doc_id=d.doc_id, **row) for row in hit_dicts[hk]]
+                    yield d, tokens[tk].with_doc_id(d.doc_id), found
+    finally:
+        if eng is not None:
+            eng.close()
 
 
 def themes_frame(dictionary: Any) -> pd.DataFrame:
