@@ -158,7 +158,7 @@ def iter_per_document(
     import functools
 
     from govtext.documents import content_hash
-    from govtext.engine import Engine, EngineConfig, WorkerSettings, process_batch
+    from govtext.engine import Engine, EngineConfig, WorkerSettings, prepare, process_batch
     from govtext.progress import stage_progress
     from govtext.themes import ThemeHit
 
@@ -209,6 +209,10 @@ def iter_per_document(
                     work_chars = sum(len(d.text) for _, items in todo for d, _, _ in items)
                     if last and work_chars <= engine.batch_chars and engine.engine == "local":
                         engine = EngineConfig(engine="local", workers=1)  # one batch: no pool to start
+                    if engine.engine == "local":
+                        # built here, inherited by the forked workers (and used in-process)
+                        for need_t, need_h in (g for g, _ in todo):
+                            prepare(replace(base, segment=need_t, match=need_h))
                     # Forking is only safe while no other thread runs: DuckDB's go while workers start.
                     store.close()
                     eng = Engine(engine).start()
@@ -218,14 +222,14 @@ def iter_per_document(
                     assert eng is not None
                     settings = replace(base, segment=need_t, match=need_h)
                     fn = functools.partial(process_batch, settings=settings)
-                    new_t: list[tuple[str, Any]] = []
+                    new_t: list[tuple[str, Any, Any]] = []
                     new_h: list[tuple[str, Any]] = []
                     size = 0
                     results = eng.map(fn, (d for d, _, _ in items), progress=advance)
                     for (d, tk, hk), res in zip(items, results, strict=True):
                         if need_t:
                             tokens[tk] = res.tokens
-                            new_t.append((tk, res.tokens))
+                            new_t.append((tk, res.tokens, res))
                         if need_h:
                             hits[hk] = list(res.hits)
                             new_h.append((hk, res.hits))

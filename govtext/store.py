@@ -112,6 +112,7 @@ _HIT_FIELDS = (
     "paragraph_index",
 )
 
+_WHITESPACE = re.compile(r"\s+")  # str.isspace, as Document.n_chars counts
 _TOKEN_COLUMNS = ("n_tokens", "word_ids", "spans", "pos", "n_sentences", "sentences")
 
 
@@ -129,6 +130,8 @@ class Vocabulary:
         self.index = {w: i for i, w in enumerate(words)}
         self.n_saved = len(words)
         self._array: Any = None
+        self._remap: Any = None
+        self._remap_src: tuple[str, ...] | None = None
 
     def encode(self, words: Sequence[str]) -> bytes:
         """Ids of the words (new words get the next ids, in order of first use)."""
@@ -160,6 +163,30 @@ class Vocabulary:
             self._array = np.array(self.words, dtype=object)
         ids = np.frombuffer(raw, dtype=np.uint16 if raw[:1] == b"2" else np.uint32, offset=1)
         return tuple(self._array[ids].tolist())
+
+    def encode_batch(self, batch_vocab: tuple[str, ...], local_ids: Any) -> bytes:
+        """``encode`` for words given as ids into ``batch_vocab`` (see engine.DocResult).
+
+        The batch's distinct words are looked up once (cached for the last batch seen),
+        then every token is mapped with one numpy take.
+        """
+        import numpy as np
+
+        if self._remap_src is not batch_vocab:
+            index = self.index
+            remap = []
+            for w in batch_vocab:
+                j = index.get(w)
+                if j is None:
+                    j = index[w] = len(self.words)
+                    self.words.append(w)
+                remap.append(j)
+            self._remap = np.array(remap, dtype=np.uint32)
+            self._remap_src = batch_vocab
+        arr = self._remap[np.asarray(local_ids, dtype=np.intp)]
+        if len(self.words) <= 1 << 16:
+            return b"2" + arr.astype(np.uint16).tobytes()
+        return b"4" + arr.tobytes()
 
     def unsaved(self) -> list[tuple[int, str]]:
         rows = [(i, self.words[i]) for i in range(self.n_saved, len(self.words))]
@@ -319,11 +346,12 @@ class Store:
             )
         return out
 
-    def put_tokens(self, items: Iterable[tuple[str, Tokens]]) -> int:
+    def put_tokens(self, items: Iterable[tuple[str, Tokens] | tuple[str, Tokens, Any]]) -> int:
         """Cache tokens by (text_hash, tokens.settings_hash); existing keys are kept.
 
-        Rows go in as one DataFrame (a bulk insert, not row by row). Returns the number
-        of rows offered.
+        An item may carry a third element, an engine ``DocResult`` whose ``word_ids`` and
+        ``batch_vocab`` spare encoding the words one by one. Rows go in as one DataFrame
+        (a bulk insert, not row by row). Returns the number of rows offered.
         """
         import pandas as pd
 
@@ -332,14 +360,18 @@ class Store:
         vocab = self.vocabulary()
         records = []
         seen = set()
-        for text_hash, tok in items:
+        for item in items:
+            text_hash, tok = item[0], item[1]
+            res = item[2] if len(item) > 2 else None
             key = (text_hash, tok.settings_hash)
             if key in seen:
                 continue
             seen.add(key)
             packed = tok.pack(words=False)
             w = tok.words
-            if isinstance(w, Lazy) and w._raw is not None and w._decode == vocab.decode:
+            if res is not None and getattr(res, "batch_vocab", None) is not None:
+                packed["word_ids"] = vocab.encode_batch(res.batch_vocab, res.word_ids)
+            elif isinstance(w, Lazy) and w._raw is not None and w._decode == vocab.decode:
                 packed["word_ids"] = w._raw  # read from this store and never touched
             else:
                 packed["word_ids"] = vocab.encode(w)
@@ -402,6 +434,8 @@ class Store:
         rows = []
         for d in docs:
             p = d.provenance
+            # Document.n_chars counts in a Python loop; whitespace runs are few and short
+            n_chars = len(d.text) - sum(m.end() - m.start() for m in _WHITESPACE.finditer(d.text))
             rows.append(
                 {
                     "doc_id": d.doc_id,
@@ -416,7 +450,7 @@ class Store:
                     "format": p.format if p else None,
                     "encoding": p.encoding if p else None,
                     "position": p.position if p else None,
-                    "n_chars": d.n_chars,
+                    "n_chars": n_chars,
                     "text": d.text if with_text else None,
                 }
             )
