@@ -176,9 +176,9 @@ def iter_per_document(
             for chunk, last in _chunks(docs, chunk_chars):
                 if not chunk:
                     continue
-                store.put_documents(chunk, with_text=False)
                 text_keys = [content_hash(d.text) for d in chunk]
                 hit_keys = [hits_key(tk, d) for tk, d in zip(text_keys, chunk, strict=True)]
+                store.put_documents(chunk, with_text=False, hits_keys=hit_keys)
                 tokens = {th: tok for (th, _), tok in store.get_tokens((k, sh) for k in text_keys).items()}
                 hit_dicts = store.get_hits(hit_keys, dh)
                 hits: dict[str, list[Any]] = {}

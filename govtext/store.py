@@ -96,6 +96,7 @@ MIGRATIONS: list[list[str]] = [
             weight DOUBLE, paragraph_index INTEGER)""",
         "ALTER TABLE runs ADD COLUMN reused JSON",
         "ALTER TABLE runs ADD COLUMN store_path VARCHAR",
+        "ALTER TABLE documents ADD COLUMN hits_key VARCHAR",
     ],
 ]
 
@@ -425,14 +426,19 @@ class Store:
 
     # -- documents and runs ------------------------------------------------------------
 
-    def put_documents(self, docs: Iterable[Document], *, with_text: bool = True) -> int:
-        """Insert or replace documents (metadata, provenance and, by default, text)."""
+    def put_documents(
+        self, docs: Iterable[Document], *, with_text: bool = True, hits_keys: Sequence[str] | None = None
+    ) -> int:
+        """Insert or replace documents (metadata, provenance and, by default, text).
+
+        ``hits_keys`` (one per document) link each document to its rows in ``theme_hits``.
+        """
         import pandas as pd
 
         from govtext.documents import content_hash
 
         rows = []
-        for d in docs:
+        for i, d in enumerate(docs):
             p = d.provenance
             # Document.n_chars counts in a Python loop; whitespace runs are few and short
             n_chars = len(d.text) - sum(m.end() - m.start() for m in _WHITESPACE.finditer(d.text))
@@ -452,12 +458,13 @@ class Store:
                     "position": p.position if p else None,
                     "n_chars": n_chars,
                     "text": d.text if with_text else None,
+                    "hits_key": hits_keys[i] if hits_keys is not None else None,
                 }
             )
         if not rows:
             return 0
         frame = pd.DataFrame.from_records(rows)
-        for col in ("path", "format", "encoding", "text"):
+        for col in ("path", "format", "encoding", "text", "hits_key"):
             frame[col] = frame[col].astype(object)
         cols = ", ".join(frame.columns)
         with self._registered("govtext_new_documents", frame):
