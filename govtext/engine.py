@@ -535,10 +535,11 @@ def _stamps(paths: Iterable[str]) -> tuple[tuple[int, int], ...]:
 class DocResult:
     """What the per-document stages produce for one document.
 
-    ``word_ids`` (numpy uint32) index ``batch_vocab``, the distinct words of the whole
-    batch (one tuple shared by the batch's results, so it is pickled once): the store
-    turns them into its own ids with one vectorised lookup per batch instead of one
-    dictionary lookup per token in the parent process.
+    ``word_ids`` (numpy uint32) index the distinct words of the whole batch ``batch_id``,
+    which only the batch's first result carries in ``batch_vocab`` (Dask serialises a
+    batch's results one by one, so a shared tuple would travel once per document): the
+    store turns them into its own ids with one vectorised lookup per batch instead of
+    one dictionary lookup per token in the parent process.
     """
 
     doc_id: str
@@ -546,6 +547,7 @@ class DocResult:
     hits: tuple[Any, ...]  # govtext.themes.ThemeHit, in the matcher's order
     word_ids: Any = None
     batch_vocab: tuple[str, ...] | None = None
+    batch_id: str | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Between processes Tokens travel packed (``Tokens.pack``/``unpack`` when the
@@ -555,8 +557,12 @@ class DocResult:
         tok = self.tokens
         if tok is not None and hasattr(tok, "pack") and hasattr(type(tok), "unpack"):
             packed = (type(tok), tok.doc_id, tok.settings_hash, tok.pack())
-            return (_unpack_result, (self.doc_id, packed, self.hits, self.word_ids, self.batch_vocab))
-        return (DocResult, (self.doc_id, self.tokens, self.hits, self.word_ids, self.batch_vocab))
+            extra = (self.word_ids, self.batch_vocab, self.batch_id)
+            return (_unpack_result, (self.doc_id, packed, self.hits, *extra))
+        return (
+            DocResult,
+            (self.doc_id, self.tokens, self.hits, self.word_ids, self.batch_vocab, self.batch_id),
+        )
 
 
 def _unpack_result(
@@ -565,6 +571,7 @@ def _unpack_result(
     hits: tuple[Any, ...],
     word_ids: Any = None,
     batch_vocab: tuple[str, ...] | None = None,
+    batch_id: str | None = None,
 ) -> DocResult:
     cls, tok_id, settings_hash, fields = packed
     return DocResult(
@@ -573,6 +580,7 @@ def _unpack_result(
         hits=hits,
         word_ids=word_ids,
         batch_vocab=batch_vocab,
+        batch_id=batch_id,
     )
 
 
@@ -585,10 +593,20 @@ def _with_batch_vocab(results: list[DocResult]) -> list[DocResult]:
     for r in results:
         words = r.tokens.words
         ids.append(np.array([vocab.setdefault(w, len(vocab)) for w in words], dtype=np.uint32))
+    import uuid
+
     shared = tuple(vocab)
+    batch_id = uuid.uuid4().hex
     return [
-        DocResult(doc_id=r.doc_id, tokens=r.tokens, hits=r.hits, word_ids=i, batch_vocab=shared)
-        for r, i in zip(results, ids, strict=True)
+        DocResult(
+            doc_id=r.doc_id,
+            tokens=r.tokens,
+            hits=r.hits,
+            word_ids=i,
+            batch_vocab=shared if k == 0 else None,
+            batch_id=batch_id,
+        )
+        for k, (r, i) in enumerate(zip(results, ids, strict=True))
     ]
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,8 +132,7 @@ class Vocabulary:
         self.index = {w: i for i, w in enumerate(words)}
         self.n_saved = len(words)
         self._array: Any = None
-        self._remap: Any = None
-        self._remap_src: tuple[str, ...] | None = None
+        self._remaps: OrderedDict[str, Any] = OrderedDict()
 
     def encode(self, words: Sequence[str]) -> bytes:
         """Ids of the words (new words get the next ids, in order of first use)."""
@@ -165,15 +165,18 @@ class Vocabulary:
         ids = np.frombuffer(raw, dtype=np.uint16 if raw[:1] == b"2" else np.uint32, offset=1)
         return tuple(self._array[ids].tolist())
 
-    def encode_batch(self, batch_vocab: tuple[str, ...], local_ids: Any) -> bytes:
-        """``encode`` for words given as ids into ``batch_vocab`` (see engine.DocResult).
+    def encode_batch(
+        self, batch_id: str, batch_vocab: tuple[str, ...] | None, local_ids: Any
+    ) -> bytes | None:
+        """``encode`` for words given as ids into a batch's vocabulary (see engine.DocResult).
 
-        The batch's distinct words are looked up once (cached for the last batch seen),
-        then every token is mapped with one numpy take.
+        The batch's distinct words (``batch_vocab``, given with the batch's first
+        document) are looked up once, then every token is mapped with one numpy take.
+        None when the batch's vocabulary was never seen (the caller encodes the words).
         """
         import numpy as np
 
-        if self._remap_src is not batch_vocab:
+        if batch_vocab is not None and batch_id not in self._remaps:
             index = self.index
             remap = []
             for w in batch_vocab:
@@ -182,9 +185,13 @@ class Vocabulary:
                     j = index[w] = len(self.words)
                     self.words.append(w)
                 remap.append(j)
-            self._remap = np.array(remap, dtype=np.uint32)
-            self._remap_src = batch_vocab
-        arr = self._remap[np.asarray(local_ids, dtype=np.intp)]
+            self._remaps[batch_id] = np.array(remap, dtype=np.uint32)
+            while len(self._remaps) > 64:  # batches arrive in order: old ones are done
+                self._remaps.popitem(last=False)
+        table = self._remaps.get(batch_id)
+        if table is None:
+            return None
+        arr = table[np.asarray(local_ids, dtype=np.intp)]
         if len(self.words) <= 1 << 16:
             return b"2" + arr.astype(np.uint16).tobytes()
         return b"4" + arr.tobytes()
@@ -370,8 +377,11 @@ class Store:
             seen.add(key)
             packed = tok.pack(words=False)
             w = tok.words
-            if res is not None and getattr(res, "batch_vocab", None) is not None:
-                packed["word_ids"] = vocab.encode_batch(res.batch_vocab, res.word_ids)
+            ids = None
+            if res is not None and getattr(res, "batch_id", None) is not None:
+                ids = vocab.encode_batch(res.batch_id, res.batch_vocab, res.word_ids)
+            if ids is not None:
+                packed["word_ids"] = ids
             elif isinstance(w, Lazy) and w._raw is not None and w._decode == vocab.decode:
                 packed["word_ids"] = w._raw  # read from this store and never touched
             else:

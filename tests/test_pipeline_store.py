@@ -69,6 +69,14 @@ def test_pipeline_store_rerun_segments_and_matches_nothing(tmp_path: Path) -> No
     assert runs[1]["reused"]["segmented"] == 0 and runs[1]["reused"]["tokens_reused"] == n
     docs = query_store(store, "SELECT doc_id, text_hash FROM documents")
     assert sorted(docs["doc_id"]) == sorted(d.doc_id for d in a.corpus)
+    # documents join their hits through hits_key: the same count per document as the report's
+    per_doc = query_store(
+        store,
+        "SELECT d.doc_id, count(h.ord) AS n FROM documents d LEFT JOIN theme_hits h USING (hits_key) GROUP BY 1",
+    )
+    assert dict(zip(per_doc["doc_id"], per_doc["n"], strict=True)) == {
+        d.doc_id: int((a.hits["doc_id"] == d.doc_id).sum()) for d in a.corpus
+    }
 
 
 def test_pipeline_store_dictionary_change_rematches_without_segmenting(tmp_path: Path) -> None:
