@@ -38,6 +38,9 @@ def _fold_width(ch: str) -> str:
     return ch
 
 
+_SURROGATES = re.compile("([\ud800-\udfff]+)")
+
+
 def _simplify(text: str) -> str:
     """OpenCC t2s, guaranteed to keep the length (so indices stay aligned).
 
@@ -45,7 +48,12 @@ def _simplify(text: str) -> str:
     line's length, that line falls back to character-by-character conversion.
     """
     conv = _t2s()
-    out = conv.convert(text)
+    try:
+        out = conv.convert(text)
+    except UnicodeEncodeError:
+        # A lone surrogate (a broken file) cannot reach OpenCC: convert around it.
+        parts = _SURROGATES.split(text)
+        return "".join(p if i % 2 else _simplify(p) for i, p in enumerate(parts))
     if len(out) == len(text):
         return out
     lines = []
@@ -144,8 +152,12 @@ def normalize(
         from govtext.segment import fast_view
 
         # The same view without per-character Python (property-tested equal to the loop below).
-        view, breaks, shift = fast_view(text)
-        return Normalized(view, None, len(text), breaks=breaks.tolist(), shift=shift.tolist())
+        try:
+            view, breaks, shift = fast_view(text)
+        except UnicodeEncodeError:  # lone surrogates: UTF-32 cannot hold them
+            pass
+        else:
+            return Normalized(view, None, len(text), breaks=breaks.tolist(), shift=shift.tolist())
     return _normalize_loop(text, simplify=simplify, fold_width=fold_width, join_cjk_breaks=join_cjk_breaks)
 
 

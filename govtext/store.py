@@ -96,7 +96,6 @@ MIGRATIONS: list[list[str]] = [
             sentence_index INTEGER, sentence VARCHAR, sentence_start INTEGER,
             weight DOUBLE, paragraph_index INTEGER)""",
         "ALTER TABLE runs ADD COLUMN reused JSON",
-        "ALTER TABLE runs ADD COLUMN store_path VARCHAR",
         "ALTER TABLE documents ADD COLUMN hits_key VARCHAR",
     ],
 ]

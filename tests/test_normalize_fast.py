@@ -11,7 +11,22 @@ from hypothesis import strategies as st
 from govtext.normalize import _FAST_MIN_CHARS, _normalize_loop, normalize
 
 ROOT = Path(__file__).resolve().parents[1]
-PIECES = ["接訴即辦", "居民自治", "１２３４５", "\u3000", " ", "\n", "\n\n", "\t", "abc", "黨建引領", "，", "。", "𠀀", "ａ"]
+PIECES = [
+    "接訴即辦",
+    "居民自治",
+    "１２３４５",
+    "\u3000",
+    " ",
+    "\n",
+    "\n\n",
+    "\t",
+    "abc",
+    "黨建引領",
+    "，",
+    "。",
+    "𠀀",
+    "ａ",
+]
 
 
 def _loop(text: str):  # type: ignore[no-untyped-def]
@@ -22,7 +37,13 @@ def _check(text: str) -> None:
     fast, slow = normalize(text), _loop(text)
     assert fast.text == slow.text
     assert fast.origin == slow.origin
-    for s, e in [(0, 0), (0, 1), (3, 9), (len(slow.text) - 1, len(slow.text)), (len(slow.text), len(slow.text))]:
+    for s, e in [
+        (0, 0),
+        (0, 1),
+        (3, 9),
+        (len(slow.text) - 1, len(slow.text)),
+        (len(slow.text), len(slow.text)),
+    ]:
         if 0 <= s <= e <= len(slow.text):
             assert fast.to_original(s, e) == slow.to_original(s, e)
 
@@ -47,3 +68,12 @@ def test_normalize_fast_equals_loop_on_the_sample_corpus() -> None:
             e = min(len(view.text), s + rng.randrange(1, 12))
             a, b = view.to_original(s, e)
             assert a == view.origin[s] and b == view.origin[e - 1] + 1
+
+
+def test_normalize_lone_surrogates_are_kept_not_fatal() -> None:
+    # a broken file can decode to lone surrogates: OpenCC and UTF-32 refuse them
+    for text, simplified in [("㐀\ud800", "㐀"), ("接訴即辦\ud800 \n" * 100, "接诉即办")]:
+        view = normalize(text)
+        assert "\ud800" in view.text and simplified in view.text
+        assert view.text == _loop(text).text
+        assert len(view.origin) == len(view.text)
