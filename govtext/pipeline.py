@@ -299,6 +299,8 @@ def _analyze(
         except (GovtextError, ValueError) as exc:
             # Too few or too similar texts to fit topics: the theme figures still stand.
             run_warnings.append(f"topic model not fitted: {exc}")
+    if topic_model is not None:
+        store.put_topic_assignments(run_id, topic_model)
     result = RunResult(
         name=cfg.name,
         by=by,

@@ -97,6 +97,15 @@ MIGRATIONS: list[list[str]] = [
             weight DOUBLE, paragraph_index INTEGER)""",
         "ALTER TABLE runs ADD COLUMN reused JSON",
         "ALTER TABLE documents ADD COLUMN hits_key VARCHAR",
+        # The topic model of each run: its share of every topic in every unit
+        # (paragraph or document), with the topic's label.
+        """CREATE TABLE IF NOT EXISTS topic_assignments (
+            run_id VARCHAR NOT NULL,
+            unit_id VARCHAR NOT NULL,
+            doc_id VARCHAR NOT NULL,
+            topic INTEGER NOT NULL,
+            label VARCHAR,
+            share DOUBLE)""",
     ],
 ]
 
@@ -513,6 +522,23 @@ class Store:
             "UPDATE runs SET finished = current_timestamp, status = ?, reused = ? WHERE run_id = ?",
             [status, json.dumps(reused or {}), run_id],
         )
+
+    def put_topic_assignments(self, run_id: str, model: Any) -> int:
+        """The unit × topic shares of a fitted topic model (``doc_topics_``) for ``run_id``."""
+        frame = model.doc_topics_.copy()
+        labels = list(model.topic_labels_)
+        frame["label"] = [labels[t] for t in frame["topic"]]
+        frame["unit_id"] = frame["unit_id"].astype(str)
+        frame["doc_id"] = frame["doc_id"].astype(str)
+        frame["run_id"] = run_id
+        with self._registered("govtext_new_topics", frame):
+            _run(self.con, "DELETE FROM topic_assignments WHERE run_id = ?", [run_id])
+            _run(
+                self.con,
+                "INSERT INTO topic_assignments SELECT run_id, unit_id, doc_id, topic, label, share "
+                "FROM govtext_new_topics",
+            )
+        return len(frame)
 
     # -- theme hits --------------------------------------------------------------------
 

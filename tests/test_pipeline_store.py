@@ -124,6 +124,13 @@ def test_pipeline_store_topic_change_refits_from_cached_tokens(tmp_path: Path) -
     result = analyze([SAMPLE_CORPUS], config=cfg2, store=store, record=record)
     assert record["segmented"] == 0 and record["matched"] == 0
     assert result.topic_model is not None
+    # each run's topic shares are in the store: k topics per unit, shares summing to 1
+    shares = query_store(
+        store,
+        "SELECT r.run_id, count(DISTINCT a.topic) AS k, round(sum(a.share) / count(DISTINCT a.unit_id), 6) AS total "
+        "FROM topic_assignments a JOIN runs r USING (run_id) GROUP BY 1 ORDER BY min(r.started)",
+    )
+    assert shares["k"].tolist() == [2, 3] and shares["total"].tolist() == [1.0, 1.0]
     fresh = analyze([SAMPLE_CORPUS], config=cfg2)
     _assert_same_tables(result, fresh)
 
