@@ -28,8 +28,6 @@ only ratios within one run are meaningful.
 from __future__ import annotations
 
 import argparse
-import functools
-import inspect
 import json
 import os
 import platform
@@ -44,155 +42,93 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Scale: end to end (bench/bench_run.py)"
-CONFIGS = ["local:1", "local:2", "dask:1", "dask:2"]
+CONFIGS = ["local:1", "local:2", "redict:2", "dask:1", "dask:2"]
 
 
 # -- child: one measurement -------------------------------------------------------------
 
 
-def read_documents(path: Path, sink: StoreSink | None = None) -> Iterator[Any]:
+def read_documents(path: Path) -> Iterator[Any]:
     """Documents from a JSON Lines file, one line at a time (never the whole file)."""
     from govtext.documents import Document
 
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
-            doc = Document(rec["id"], rec["text"], source=rec["province"], meta={"year": rec["year"]})
-            if sink is not None:
-                sink.document(doc)
-            yield doc
+            yield Document(rec["id"], rec["text"], source=rec["province"], meta={"year": rec["year"]})
 
 
-class StoreSink:
-    """The 'store' step: tokens, hits and document rows into DuckDB, in chunks."""
-
-    def __init__(self, path: Path, chunk: int = 2000) -> None:
-        import duckdb
-
-        path.unlink(missing_ok=True)
-        self.con = duckdb.connect(str(path))
-        # DuckDB keeps written blocks cached up to 80 % of RAM by default, so without a
-        # limit the store, not the engine, makes memory grow with the corpus
-        self.con.execute("SET memory_limit = '256MB'")
-        self.con.execute(
-            "CREATE TABLE documents (doc_id VARCHAR, source VARCHAR, year VARCHAR, n_bytes INTEGER)"
-        )
-        self.con.execute(
-            "CREATE TABLE tokens (doc_id VARCHAR, n_tokens INTEGER, words VARCHAR, spans BLOB, pos VARCHAR)"
-        )
-        self.con.execute(
-            'CREATE TABLE hits (doc_id VARCHAR, theme VARCHAR, "rule" VARCHAR, term VARCHAR, '
-            '"start" INTEGER, "end" INTEGER)'
-        )
-        self.chunk = chunk
-        self.docs: list[tuple[Any, ...]] = []
-        self.toks: list[tuple[Any, ...]] = []
-        self.hits: list[tuple[Any, ...]] = []
-        self.n_tokens = 0
-        self.n_hits = 0
-
-    def document(self, doc: Any) -> None:
-        self.docs.append((doc.doc_id, doc.source, doc.meta.get("year", ""), len(doc.text.encode("utf-8"))))
-
-    def add(self, res: Any) -> None:
-        tok = res.tokens
-        if tok is not None:
-            if hasattr(tok, "pack"):  # the segment module's compact form, when it has one
-                p = tok.pack()
-                self.toks.append((res.doc_id, p["n_tokens"], p["words"], p["spans"], p["pos"]))
-            else:
-                pos = " ".join(tok.pos) if tok.pos is not None else None
-                self.toks.append((res.doc_id, len(tok.words), "\x1f".join(tok.words), None, pos))
-            self.n_tokens += len(tok.words)
-        for h in res.hits:
-            self.hits.append((h.doc_id, h.theme, h.rule, h.term, h.start, h.end))
-        self.n_hits += len(res.hits)
-        if len(self.toks) >= self.chunk:
-            self.flush()
-
-    def flush(self) -> None:
-        import pandas as pd
-
-        for table, rows, cols in (
-            ("documents", self.docs, ["doc_id", "source", "year", "n_bytes"]),
-            ("tokens", self.toks, ["doc_id", "n_tokens", "words", "spans", "pos"]),
-            ("hits", self.hits, ["doc_id", "theme", "rule", "term", "start", "end"]),
-        ):
-            if rows:
-                frame = pd.DataFrame(rows, columns=cols)  # noqa: F841 (read by DuckDB by name)
-                self.con.execute(f"INSERT INTO {table} SELECT * FROM frame")
-                rows.clear()
-
-    def close(self) -> dict[str, int]:
-        self.flush()
-        counts = {
-            t: int(self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
-            for t in ("documents", "tokens", "hits")
-        }
-        self.con.close()
-        return counts
+# A theme added by a user: the 'dictionary change' of the re-run (a new dictionary hash).
+EXTRA_DICTIONARY = """
+[[theme]]
+id = "grid_governance"
+framework = "capital_mechanisms"
+name = "网格化治理"
+terms = ["网格员", "网格化", "网格长"]
+"""
 
 
-def worker_settings() -> tuple[Any, dict[str, Any]]:
-    """The pipeline's per-document settings: POS tags on, fast backend when the Segmenter has one."""
-    from govtext.engine import WorkerSettings
-    from govtext.segment import Segmenter
+def run_one(config: str, corpus: Path, store_path: Path) -> dict[str, Any]:
+    """The pipeline's per-document stage (``govtext.stages.iter_per_document``) over the corpus.
 
-    notes: dict[str, Any] = {}
-    backend = "auto" if "backend" in inspect.signature(Segmenter).parameters else None
-    notes["backend"] = backend or "jieba (Segmenter has no backend option)"
-    try:
-        import govtext.themes  # noqa: F401
-
-        match = True
-    except ImportError:
-        match = False
-        notes["match"] = "skipped: govtext.themes is not importable"
-    return WorkerSettings(pos=True, backend=backend, match=match), notes
-
-
-def run_one(config: str, corpus: Path, store: Path) -> dict[str, Any]:
+    ``engine:N`` runs into a new store; ``redict:N`` re-runs on the store ``local:N`` left,
+    with one theme added to the dictionary (re-match, no re-segmentation).
+    """
     import resource
 
-    from govtext.engine import Engine, EngineConfig, process_batch
-    from govtext.progress import stage_progress
+    from govtext.pipeline import PipelineConfig
+    from govtext.stages import iter_per_document, load_themes
+    from govtext.store import Store
 
     engine, workers = config.split(":")
-    settings, notes = worker_settings()
-    fn = functools.partial(process_batch, settings=settings)
-    t0 = time.perf_counter()
-    with Engine(EngineConfig(engine=engine, workers=int(workers))) as eng:  # type: ignore[arg-type]
-        eng.start()
-        t1 = time.perf_counter()
-        self0 = resource.getrusage(resource.RUSAGE_SELF)
-        load0 = os.getloadavg()[0]
-        sink = StoreSink(store)
-        with stage_progress(config, unit="docs", quiet=True) as advance:
-            for res in eng.map(fn, read_documents(corpus, sink), progress=advance):
-                sink.add(res)
-        counts = sink.close()
-        t2 = time.perf_counter()
-        self1 = resource.getrusage(resource.RUSAGE_SELF)
-    t3 = time.perf_counter()
+    cfg = PipelineConfig()
+    if engine == "redict":
+        extra = store_path.with_name("extra_dictionary.toml")
+        extra.write_text(EXTRA_DICTIONARY, encoding="utf-8")
+        cfg.themes.extra = [str(extra)]
+        engine = "local"
+    else:
+        store_path.unlink(missing_ok=True)
+    cfg.engine.engine, cfg.engine.workers = engine, int(workers)
+    dictionary = load_themes(cfg)
+    t1 = time.perf_counter()
+    self0 = resource.getrusage(resource.RUSAGE_SELF)
+    load0 = os.getloadavg()[0]
+    counts: dict[str, int] = {}
+    n_docs = n_bytes = n_tokens = n_hits = 0
+    # DuckDB caches written blocks up to 80 % of RAM by default: the limit keeps the
+    # store, not the engine, from making memory grow with the corpus
+    with Store(store_path, memory_limit="256MB") as store:
+        for doc, tokens, hits in iter_per_document(
+            read_documents(corpus), cfg, store, dictionary, engine=cfg.engine.engine_config(), counts=counts
+        ):
+            n_docs += 1
+            n_bytes += len(doc.text.encode("utf-8"))
+            n_tokens += len(tokens)
+            n_hits += len(hits)
+        stored = {
+            t: int(store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
+            for t in ("documents", "tokens", "hit_sets", "theme_hits")
+        }
+    t2 = time.perf_counter()
+    self1 = resource.getrusage(resource.RUSAGE_SELF)
     # pool workers are reaped at close; Dask workers by their nannies, which we reap
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    mb = advance.nbytes / 1e6
+    mb = n_bytes / 1e6
     return {
         "config": config,
         "corpus": corpus.name,
-        "docs": advance.n,
+        "docs": n_docs,
         "mb": round(mb, 2),
-        "startup_s": round(t1 - t0, 2),
         "run_s": round(t2 - t1, 2),
-        "close_s": round(t3 - t2, 2),
         "mbps": round(mb / (t2 - t1), 3),
         "parent_cpu_s": round(self1.ru_utime + self1.ru_stime - self0.ru_utime - self0.ru_stime, 2),
         "workers_cpu_s": round(kids.ru_utime + kids.ru_stime, 2),
         "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
-        "tokens": sink.n_tokens,
-        "hits": sink.n_hits,
-        "stored": counts,
-        **notes,
+        "tokens": n_tokens,
+        "hits": n_hits,
+        "reuse": counts,
+        "stored": stored,
     }
 
 
@@ -315,7 +251,9 @@ def run(sizes: list[int], configs: list[str]) -> dict[str, Any]:
     rows = []
     for mb in sizes:
         for config in configs:
-            store = paths[mb].with_suffix(f".{config.replace(':', '-')}.duckdb")
+            # redict:N re-uses the store of local:N (run before it)
+            name = config.replace("redict", "local").replace(":", "-")
+            store = paths[mb].with_suffix(f".{name}.duckdb")
             res = measure(["one", config, str(paths[mb]), str(store)])
             res["x_jieba"] = round(res["mbps"] / yard["mbps"], 2)
             # CPU seconds of the whole tree: a measure of work that other jobs on the
@@ -324,11 +262,12 @@ def run(sizes: list[int], configs: list[str]) -> dict[str, Any]:
             res["mb_per_cpu_s"] = round(res["mb"] / cpu, 3) if cpu else None
             res["cpu_x_jieba"] = round(res["mb_per_cpu_s"] / yard["mb_per_cpu_s"], 2) if cpu else None
             res["size_mb"] = mb
-            store.unlink(missing_ok=True)
+            if not config.startswith("local") or f"redict:{config.split(':')[1]}" not in configs:
+                store.unlink(missing_ok=True)
             rows.append(res)
             print(
                 f"  {mb:>4} MB {config:<8} {res['mbps']:6.2f} MB/s  ×{res['x_jieba']:<5} "
-                f"start {res['startup_s']:5.2f}s  run {res['run_s']:6.2f}s  "
+                f"run {res['run_s']:6.2f}s  reuse {res['reuse']}  "
                 f"peak RSS {res['peak_rss_mb']} MB (PSS {res['peak_pss_mb']} MB)  "
                 f"{res['mb_per_cpu_s']} MB/CPU-s  load {res['load']}",
                 flush=True,
@@ -360,6 +299,11 @@ def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
             one, two = by[big, f"{eng}:1"]["mbps"], by[big, f"{eng}:2"]["mbps"]
             target = " (target ≥ 1.6)" if eng == "dask" else ""
             out[f"{eng} 2 workers ÷ 1 worker on {big} MB{target}"] = round(two / one, 2)
+    for size in sorted({small, big}):
+        if (size, "local:2") in by and (size, "redict:2") in by:
+            out[f"dictionary-change re-run on {size} MB: first run ÷ re-run, local:2 (target ≥ 20)"] = round(
+                by[size, "local:2"]["run_s"] / by[size, "redict:2"]["run_s"], 2
+            )
     if big != small:
         for cfg in CONFIGS:
             if (big, cfg) in by and (small, cfg) in by:
@@ -372,17 +316,18 @@ def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
 def table(res: dict[str, Any]) -> list[str]:
     y = res["yardstick"]
     lines = [
-        "| corpus | engine | docs | MB | start-up s | run s | MB/s | × jieba.lcut | CPU s | MB/CPU-s "
+        "| corpus | engine | docs | MB | segmented | matched | run s | MB/s | × jieba.lcut | CPU s | MB/CPU-s "
         "| CPU × jieba.lcut | peak RSS MB | peak PSS MB | load 1 min (start, end) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-        f"| {y['mb']:.0f} MB | jieba.lcut, one core (yardstick) | | {y['mb']} | | {y['run_s']} | "
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| {y['mb']:.0f} MB | jieba.lcut, one core (yardstick) | | {y['mb']} | | | {y['run_s']} | "
         f"{y['mbps']:.2f} | 1 | {y['cpu_s']} | {y['mb_per_cpu_s']} | 1 | {y['peak_rss_mb']} | "
         f"{y['peak_pss_mb']} | {y['load'][0]}, {y['load'][1]} |",
     ]
     for r in res["rows"]:
         cpu = round(r["parent_cpu_s"] + r["workers_cpu_s"], 1)
         lines.append(
-            f"| {r['size_mb']} MB | {r['config']} | {r['docs']} | {r['mb']} | {r['startup_s']} | {r['run_s']} | "
+            f"| {r['size_mb']} MB | {r['config']} | {r['docs']} | {r['mb']} | {r['reuse'].get('segmented')} | "
+            f"{r['reuse'].get('matched')} | {r['run_s']} | "
             f"{r['mbps']:.2f} | {r['x_jieba']} | {cpu} | {r['mb_per_cpu_s']} | {r['cpu_x_jieba']} | "
             f"{r['peak_rss_mb']} | {r['peak_pss_mb']} | {r['load'][0]}, {r['load'][1]} |"
         )
@@ -394,7 +339,6 @@ def table(res: dict[str, Any]) -> list[str]:
 def write_results(res: dict[str, Any]) -> None:
     m = res["machine"]
     load = res["load"]
-    first = res["rows"][0]
     lines = [
         SECTION,
         "",
@@ -404,12 +348,13 @@ def write_results(res: dict[str, Any]) -> None:
         "other jobs shared the two cores, so compare ratios within this run.",
         "",
         "Per configuration, in a fresh process: read the synthetic JSON Lines corpus (bench/synth.py, "
-        "2–5 KB records from the paragraphs of ../shared/corpus, fixed seed) → Document → "
-        "`process_batch` through `govtext.engine` (normalise, segment with POS tags, match the theme "
-        f"rules; backend {first.get('backend')}"
-        f"{'; ' + first['match'] if 'match' in first else ''}) → tokens, hits and documents into a DuckDB "
-        "file (memory_limit 256 MB). MB/s is UTF-8 text over the map with the engine started; start-up (pool or LocalCluster, "
-        "not the workers' dictionary loading, which is in the run) is apart. CPU s is user + system time of "
+        "2–5 KB records from the paragraphs of ../shared/corpus, fixed seed) → Document → the pipeline's "
+        "per-document stage `govtext.stages.iter_per_document` (look up the store; `process_batch` through "
+        "`govtext.engine` for what is missing: normalise, segment with POS tags, match the theme rules; "
+        "tokens, theme hits and document rows into the govtext DuckDB store, memory_limit 256 MB). "
+        "`redict:2` re-runs on the store `local:2` left with one theme added to the dictionary: every "
+        "document is re-matched, nothing re-segmented. Run s is the whole stage, engine start-up "
+        "(pool or LocalCluster) included. CPU s is user + system time of "
         "the whole process tree over the run; MB/CPU-s, the work done per CPU second, is what other jobs "
         "on a shared machine disturb least. Peak memory is summed over the run's process tree: RSS sampled "
         "every 100 ms, PSS (shared pages split between their sharers) every 2 s.",

@@ -533,11 +533,21 @@ def _stamps(paths: Iterable[str]) -> tuple[tuple[int, int], ...]:
 
 @dataclass(frozen=True)
 class DocResult:
-    """What the per-document stages produce for one document."""
+    """What the per-document stages produce for one document.
+
+    ``word_ids`` (numpy uint32) index the distinct words of the whole batch ``batch_id``,
+    which only the batch's first result carries in ``batch_vocab`` (Dask serialises a
+    batch's results one by one, so a shared tuple would travel once per document): the
+    store turns them into its own ids with one vectorised lookup per batch instead of
+    one dictionary lookup per token in the parent process.
+    """
 
     doc_id: str
     tokens: Any  # govtext.segment.Tokens, or None when segmentation was off
     hits: tuple[Any, ...]  # govtext.themes.ThemeHit, in the matcher's order
+    word_ids: Any = None
+    batch_vocab: tuple[str, ...] | None = None
+    batch_id: str | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Between processes Tokens travel packed (``Tokens.pack``/``unpack`` when the
@@ -547,15 +557,57 @@ class DocResult:
         tok = self.tokens
         if tok is not None and hasattr(tok, "pack") and hasattr(type(tok), "unpack"):
             packed = (type(tok), tok.doc_id, tok.settings_hash, tok.pack())
-            return (_unpack_result, (self.doc_id, packed, self.hits))
-        return (DocResult, (self.doc_id, self.tokens, self.hits))
+            extra = (self.word_ids, self.batch_vocab, self.batch_id)
+            return (_unpack_result, (self.doc_id, packed, self.hits, *extra))
+        return (
+            DocResult,
+            (self.doc_id, self.tokens, self.hits, self.word_ids, self.batch_vocab, self.batch_id),
+        )
 
 
 def _unpack_result(
-    doc_id: str, packed: tuple[Any, str, str, dict[str, Any]], hits: tuple[Any, ...]
+    doc_id: str,
+    packed: tuple[Any, str, str, dict[str, Any]],
+    hits: tuple[Any, ...],
+    word_ids: Any = None,
+    batch_vocab: tuple[str, ...] | None = None,
+    batch_id: str | None = None,
 ) -> DocResult:
     cls, tok_id, settings_hash, fields = packed
-    return DocResult(doc_id=doc_id, tokens=cls.unpack(tok_id, settings_hash, **fields), hits=hits)
+    return DocResult(
+        doc_id=doc_id,
+        tokens=cls.unpack(tok_id, settings_hash, **fields),
+        hits=hits,
+        word_ids=word_ids,
+        batch_vocab=batch_vocab,
+        batch_id=batch_id,
+    )
+
+
+def _with_batch_vocab(results: list[DocResult]) -> list[DocResult]:
+    """The results with ``word_ids`` into one vocabulary of the batch's distinct words."""
+    import numpy as np
+
+    vocab: dict[str, int] = {}
+    ids = []
+    for r in results:
+        words = r.tokens.words
+        ids.append(np.array([vocab.setdefault(w, len(vocab)) for w in words], dtype=np.uint32))
+    import uuid
+
+    shared = tuple(vocab)
+    batch_id = uuid.uuid4().hex
+    return [
+        DocResult(
+            doc_id=r.doc_id,
+            tokens=r.tokens,
+            hits=r.hits,
+            word_ids=i,
+            batch_vocab=shared if k == 0 else None,
+            batch_id=batch_id,
+        )
+        for k, (r, i) in enumerate(zip(results, ids, strict=True))
+    ]
 
 
 def make_segmenter(settings: WorkerSettings) -> Any:
@@ -571,6 +623,18 @@ def make_matcher(settings: WorkerSettings) -> Any:
     from govtext.themes import Matcher, load_dictionary
 
     return Matcher(dictionary=load_dictionary(settings.dictionary, extra=settings.extra)).fit()
+
+
+def prepare(settings: WorkerSettings) -> None:
+    """Build the Segmenter and Matcher of ``settings`` in this process now.
+
+    Called before a local pool forks, the workers inherit them (copy-on-write) instead
+    of each loading the dictionaries again: about a CPU second per worker.
+    """
+    from govtext.documents import Document
+
+    # one small document loads everything the objects load lazily (jieba-rs, tables)
+    process_batch([Document("prepare", "推进接诉即办，健全基层治理体系。")], settings)
 
 
 def process_batch(docs: list[Any], settings: WorkerSettings) -> list[DocResult]:
@@ -592,7 +656,7 @@ def process_batch(docs: list[Any], settings: WorkerSettings) -> list[DocResult]:
         tokens = seg.tokens(doc) if seg is not None else None
         hits = tuple(matcher.transform(doc)) if matcher is not None else ()
         out.append(DocResult(doc_id=doc.doc_id, tokens=tokens, hits=hits))
-    return out
+    return _with_batch_vocab(out) if seg is not None else out
 
 
 __all__ = [
@@ -608,6 +672,7 @@ __all__ = [
     "make_matcher",
     "make_segmenter",
     "map_batches",
+    "prepare",
     "process_batch",
     "worker_state",
 ]

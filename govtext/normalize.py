@@ -9,8 +9,8 @@ original character it came from, so a span found in the view maps back exactly.
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +38,9 @@ def _fold_width(ch: str) -> str:
     return ch
 
 
+_SURROGATES = re.compile("([\ud800-\udfff]+)")
+
+
 def _simplify(text: str) -> str:
     """OpenCC t2s, guaranteed to keep the length (so indices stay aligned).
 
@@ -45,7 +48,12 @@ def _simplify(text: str) -> str:
     line's length, that line falls back to character-by-character conversion.
     """
     conv = _t2s()
-    out = conv.convert(text)
+    try:
+        out = conv.convert(text)
+    except UnicodeEncodeError:
+        # A lone surrogate (a broken file) cannot reach OpenCC: convert around it.
+        parts = _SURROGATES.split(text)
+        return "".join(p if i % 2 else _simplify(p) for i, p in enumerate(parts))
     if len(out) == len(text):
         return out
     lines = []
@@ -57,20 +65,76 @@ def _simplify(text: str) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
 class Normalized:
-    """A normalised view: ``text`` plus, for each of its characters, the original index."""
+    """A normalised view: ``text`` plus, for each of its characters, the original index.
 
-    text: str
-    origin: tuple[int, ...]
-    original_length: int
+    ``origin`` is built on first use: long texts come from the vectorised path, which
+    keeps only the breakpoints where the shift between view and original changes
+    (``breaks``/``shift``), and ``to_original`` maps spans with those directly.
+    """
+
+    __slots__ = ("_breaks", "_origin", "_shift", "original_length", "text")
+
+    def __init__(
+        self,
+        text: str,
+        origin: tuple[int, ...] | None = None,
+        original_length: int = 0,
+        *,
+        breaks: list[int] | None = None,
+        shift: list[int] | None = None,
+    ) -> None:
+        if origin is None and (breaks is None or shift is None):
+            raise ValueError("Normalized needs origin, or breaks and shift")
+        self.text = text
+        self.original_length = original_length
+        self._origin = origin
+        self._breaks = breaks
+        self._shift = shift
+
+    @property
+    def origin(self) -> tuple[int, ...]:
+        if self._origin is None:
+            import numpy as np
+
+            assert self._breaks is not None and self._shift is not None
+            idx = np.arange(len(self.text), dtype=np.int64)
+            k = np.searchsorted(np.asarray(self._breaks, dtype=np.int64), idx, side="right") - 1
+            self._origin = tuple((idx + np.asarray(self._shift, dtype=np.int64)[k]).tolist())
+        return self._origin
+
+    def _at(self, i: int) -> int:
+        if self._origin is not None:
+            return self._origin[i]
+        assert self._breaks is not None and self._shift is not None
+        return i + self._shift[bisect.bisect_right(self._breaks, i) - 1]
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map the half-open span [start, end) of the view to the original text."""
         if start >= end:
-            pos = self.origin[start] if start < len(self.origin) else self.original_length
+            pos = self._at(start) if start < len(self.text) else self.original_length
             return pos, pos
-        return self.origin[start], self.origin[end - 1] + 1
+        return self._at(start), self._at(end - 1) + 1
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Normalized):
+            return NotImplemented
+        return (self.text, self.original_length, self.origin) == (
+            other.text,
+            other.original_length,
+            other.origin,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.original_length))
+
+    def __repr__(self) -> str:
+        return f"Normalized(text={self.text!r}, original_length={self.original_length})"
+
+
+# Below this length the per-character loop is quicker than setting up numpy arrays
+# (dictionary terms, regexes); above it the vectorised view of govtext.segment is used.
+_FAST_MIN_CHARS = 256
 
 
 def normalize(
@@ -84,6 +148,20 @@ def normalize(
     >>> n.to_original(0, 4)
     (0, 5)
     """
+    if simplify and fold_width and join_cjk_breaks and len(text) >= _FAST_MIN_CHARS:
+        from govtext.segment import fast_view
+
+        # The same view without per-character Python (property-tested equal to the loop below).
+        try:
+            view, breaks, shift = fast_view(text)
+        except UnicodeEncodeError:  # lone surrogates: UTF-32 cannot hold them
+            pass
+        else:
+            return Normalized(view, None, len(text), breaks=breaks.tolist(), shift=shift.tolist())
+    return _normalize_loop(text, simplify=simplify, fold_width=fold_width, join_cjk_breaks=join_cjk_breaks)
+
+
+def _normalize_loop(text: str, *, simplify: bool, fold_width: bool, join_cjk_breaks: bool) -> Normalized:
     if fold_width:
         text_w = "".join(_fold_width(ch) for ch in text)
     else:

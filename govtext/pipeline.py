@@ -23,6 +23,10 @@ from govtext.results import RunResult
 if TYPE_CHECKING:
     import pandas as pd
 
+    from govtext.store import Store
+
+STORE_NAME = "govtext.duckdb"  # the store's file in the output folder (not a report entry)
+
 DEFAULT_PIPELINE = Path("pipelines") / "default.toml"
 ALL_GROUP = "全部"  # the one group when no document has the --by field
 
@@ -67,6 +71,26 @@ class ReportConfig:
 
 
 @dataclass
+class EngineSection:
+    """Where the per-document stages run (``govtext.engine.EngineConfig``)."""
+
+    engine: str = "local"
+    workers: int = 0  # 0: every core
+    scheduler: str = ""  # a Dask scheduler address; "" starts a LocalCluster
+    batch_chars: int = 300_000
+
+    def engine_config(self) -> Any:
+        from govtext.engine import EngineConfig
+
+        return EngineConfig(
+            engine=self.engine,  # type: ignore[arg-type]  # EngineConfig checks the name
+            workers=self.workers or None,
+            scheduler=self.scheduler or None,
+            batch_chars=self.batch_chars,
+        )
+
+
+@dataclass
 class PipelineConfig:
     """A resolved pipeline: the [pipeline] table plus one table per stage."""
 
@@ -79,6 +103,7 @@ class PipelineConfig:
     themes: ThemesConfig = field(default_factory=ThemesConfig)
     topics: TopicsConfig = field(default_factory=TopicsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    engine: EngineSection = field(default_factory=EngineSection)
     source: str = ""  # the file it came from, for messages and run.json
 
     def to_dict(self) -> dict[str, Any]:
@@ -91,6 +116,7 @@ _SECTIONS: dict[str, type] = {
     "themes": ThemesConfig,
     "topics": TopicsConfig,
     "report": ReportConfig,
+    "engine": EngineSection,
 }
 _TOP_KEYS = {"name", "paths", "by", "time"}
 
@@ -145,6 +171,7 @@ def _validate(cfg: PipelineConfig) -> None:
         raise ConfigError(
             f"The 'unit' parameter of [topics] must be 'paragraph' or 'document'. Got {cfg.topics.unit!r} instead."
         )
+    cfg.engine.engine_config()  # names a bad engine, worker count or batch size
     if not (cfg.topics.k == "auto" or (isinstance(cfg.topics.k, int) and cfg.topics.k >= 2)):
         raise ConfigError(
             f"The 'k' parameter of [topics] must be an integer ≥ 2 or 'auto'. Got {cfg.topics.k!r} instead."
@@ -166,12 +193,47 @@ def analyze(
     config: PipelineConfig | None = None,
     corpus: Corpus | None = None,
     progress: Progress = _noop,
+    store: str | Path | Store | None = None,
+    show_progress: bool = False,
+    record: dict[str, Any] | None = None,
 ) -> RunResult:
     """Run every analysis stage and return the tables and evidence a report needs.
 
     ``paths`` overrides the pipeline's paths; ``corpus`` skips ingest entirely.
+    ``store`` is the DuckDB workspace (a path, an open Store, or None for a throw-away
+    one in memory): tokens and theme hits found there are re-used, new ones written,
+    and the run is recorded in its ``runs`` table. The per-document stages run on the
+    pipeline's [engine]; ``show_progress`` draws bars when stderr is a terminal.
+    ``record``, if given, receives the run id, the store path and the counts of
+    documents segmented, matched and re-used (also in the store's ``runs`` table).
     """
+    from govtext.store import Store
+
+    own = not isinstance(store, Store)
+    st = store if isinstance(store, Store) else Store(":memory:" if store is None else store)
+    st.open()
+    try:
+        return _analyze(paths, by, time_field, config, corpus, progress, st, show_progress, record)
+    finally:
+        if own:
+            st.close()
+
+
+def _analyze(
+    paths: Sequence[str | Path] | None,
+    by: str | None,
+    time_field: str | None,
+    config: PipelineConfig | None,
+    corpus: Corpus | None,
+    progress: Progress,
+    store: Store,
+    show_progress: bool,
+    record: dict[str, Any] | None,
+) -> RunResult:
+    import uuid
+
     from govtext import stages
+    from govtext.documents import content_hash
 
     cfg = config or default_pipeline()
     by = by or cfg.by
@@ -192,8 +254,27 @@ def analyze(
     if not corpus.documents:
         raise ConfigError("no documents were read; see the manifest for why each file was skipped.")
     dictionary = timed("themes: load dictionary", lambda: stages.load_themes(cfg))
-    tokens = timed("segment", lambda: stages.segment(corpus, cfg))
-    hits, scores = timed("themes: match", lambda: stages.match(corpus, dictionary))
+    docs = corpus.documents
+    run_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started)) + "-" + uuid.uuid4().hex[:8]
+    store.put_run(
+        run_id,
+        command="run",
+        config={"pipeline": cfg.to_dict(), "by": by, "dictionary_hash": dictionary.hash},
+        corpus_hash=content_hash("\n".join(sorted(content_hash(d.text) for d in docs))),
+        versions=stages.package_versions(),
+    )
+    try:
+        per_doc = timed(
+            "segment + match",
+            lambda: stages.per_document(
+                docs, cfg, store, dictionary, engine=cfg.engine.engine_config(), show_progress=show_progress
+            ),
+        )
+    except BaseException as exc:
+        store.finish_run(run_id, f"failed: {type(exc).__name__}")
+        raise
+    tokens = per_doc.tokens
+    hits, scores = stages.hit_tables(corpus, [h for hs in per_doc.hits for h in hs], dictionary)
     documents = corpus.to_frame()
     documents[by] = [doc.field(by) for doc in corpus]  # also resolves aliases such as author
     run_warnings: list[str] = []
@@ -218,6 +299,8 @@ def analyze(
         except (GovtextError, ValueError) as exc:
             # Too few or too similar texts to fit topics: the theme figures still stand.
             run_warnings.append(f"topic model not fitted: {exc}")
+    if topic_model is not None:
+        store.put_topic_assignments(run_id, topic_model)
     result = RunResult(
         name=cfg.name,
         by=by,
@@ -236,6 +319,11 @@ def analyze(
     result.tables["hits"] = hits
     result.settings = _settings(cfg, result, dictionary, tokens, started, timings)
     result.settings["warnings"] = run_warnings
+    # What was re-used goes to the store's runs table, not run.json: run.json stays the
+    # same whether a run started from a full store or an empty one.
+    store.finish_run(run_id, "done", reused={**per_doc.counts, "store": store.path, "run_id": run_id})
+    if record is not None:
+        record.update({"run_id": run_id, "store": store.path, **per_doc.counts})
     return result
 
 
@@ -274,6 +362,7 @@ class RunOutcome:
     result: RunResult
     out_dir: Path
     files: dict[str, Path]
+    store_run: dict[str, Any] = field(default_factory=dict)  # run id, store, reuse counts
 
 
 def run_pipeline(
@@ -283,16 +372,33 @@ def run_pipeline(
     by: str | None = None,
     out: str | Path | None = None,
     progress: Progress = _noop,
+    store: str | Path | None = None,
+    show_progress: bool = False,
 ) -> RunOutcome:
-    """``analyze`` then write the report (index.html, report.md, CSV tables, run.json, manifest)."""
+    """``analyze`` then write the report (index.html, report.md, CSV tables, run.json, manifest).
+
+    The store defaults to ``govtext.duckdb`` in the output folder; the report writer
+    carries it over when it swaps the folder, so the next run re-uses it.
+    """
     from govtext.report import write_report
 
     cfg = config or default_pipeline()
-    result = analyze(paths, by=by, config=cfg, progress=progress)
     out_dir = Path(out) if out else Path("reports") / cfg.name
+    store_path = Path(store) if store else out_dir / STORE_NAME
+    # analyze closes the store before the report is written: the folder swap moves it.
+    record: dict[str, Any] = {}
+    result = analyze(
+        paths,
+        by=by,
+        config=cfg,
+        progress=progress,
+        store=store_path,
+        show_progress=show_progress,
+        record=record,
+    )
     progress("report")
     files = write_report(result, out_dir, formats=tuple(cfg.report.formats))
-    return RunOutcome(result=result, out_dir=out_dir, files=files)
+    return RunOutcome(result=result, out_dir=out_dir, files=files, store_run=record)
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,21 @@ the pipeline stays a straight line of calls.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from govtext.documents import Corpus
+from govtext.documents import Corpus, Document
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from govtext.engine import EngineConfig
     from govtext.pipeline import PipelineConfig
     from govtext.results import RunResult
     from govtext.segment import Tokens
+    from govtext.store import Store
 
 
 def ingest(paths: list[str], cfg: PipelineConfig) -> Corpus:
@@ -50,16 +54,205 @@ def load_themes(cfg: PipelineConfig) -> Any:
 
 
 def match(corpus: Corpus, dictionary: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from govtext.themes import Matcher, hits_frame, score_documents
+    from govtext.themes import Matcher
 
     matcher = Matcher(dictionary=dictionary).fit()
-    hits = [h for doc in corpus for h in matcher.transform(doc)]
+    return hit_tables(corpus, [h for doc in corpus for h in matcher.transform(doc)], dictionary)
+
+
+def hit_tables(corpus: Corpus, hits: list[Any], dictionary: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The hits frame (with theme names) and the per-(document, theme) scores."""
+    from govtext.themes import hits_frame, score_documents
+
     frame = hits_frame(hits)
     names = {t.id: t.name for t in dictionary.themes.values()}
     frame["name"] = frame["theme"].map(names)
     # Every theme for every document, zeros included, so group figures count absences too.
     scores = score_documents(hits, corpus.documents, themes=dictionary)
     return frame, scores
+
+
+@dataclass(frozen=True)
+class PerDocument:
+    """What the per-document stages gave: tokens and hits per document, and what was re-used."""
+
+    tokens: list[Tokens]
+    hits: list[list[Any]]  # ThemeHit lists, one per document
+    counts: dict[str, int]
+
+
+def hits_key(text_hash: str, doc: Document) -> str:
+    """Cache key of a document's hits: its text and its paragraph spans (readers may set them)."""
+    from govtext.documents import content_hash
+
+    return content_hash(f"{text_hash}|{doc.paragraphs!r}")
+
+
+def per_document(
+    docs: Sequence[Document],
+    cfg: PipelineConfig,
+    store: Store,
+    dictionary: Any,
+    *,
+    engine: EngineConfig,
+    show_progress: bool = False,
+) -> PerDocument:
+    """Tokens and hits of every document of ``docs`` (see ``iter_per_document``)."""
+    counts: dict[str, int] = {}
+    tokens: list[Tokens] = []
+    hits: list[list[Any]] = []
+    for _doc, tok, doc_hits in iter_per_document(
+        docs,
+        cfg,
+        store,
+        dictionary,
+        engine=engine,
+        show_progress=show_progress,
+        counts=counts,
+        total=len(docs),
+    ):
+        tokens.append(tok)
+        hits.append(doc_hits)
+    return PerDocument(tokens=tokens, hits=hits, counts=counts)
+
+
+def _chunks(docs: Iterable[Document], chunk_chars: int) -> Iterator[tuple[list[Document], bool]]:
+    """Lists of documents of about ``chunk_chars`` characters, each with 'is the last one'."""
+    chunk: list[Document] = []
+    size = 0
+    for doc in docs:
+        if chunk and size + len(doc.text) > chunk_chars:
+            yield chunk, False
+            chunk, size = [], 0
+        chunk.append(doc)
+        size += len(doc.text)
+    yield chunk, True
+
+
+def iter_per_document(
+    docs: Iterable[Document],
+    cfg: PipelineConfig,
+    store: Store,
+    dictionary: Any,
+    *,
+    engine: EngineConfig,
+    show_progress: bool = False,
+    counts: dict[str, int] | None = None,
+    total: int | None = None,
+    chunk_chars: int | None = None,
+    flush_chars: int | None = None,
+) -> Iterator[tuple[Document, Tokens, list[Any]]]:
+    """Segment and theme-match ``docs``, re-using the store and computing only what it lacks.
+
+    Yields (document, tokens, hits) in input order, streaming: documents are taken in
+    chunks of about ``chunk_chars`` characters (default 20 engine batches), so memory
+    holds one chunk, not the corpus. Tokens are cached by (text hash, segmenter settings
+    hash) and hits by (text and paragraphs hash, dictionary hash), so a dictionary
+    change re-matches without re-segmenting (matching reads only the text) and a new
+    file costs only itself. The missing work runs through ``govtext.engine``; results
+    go into the store in transactions of about ``flush_chars`` characters (default
+    four batches) as they arrive, so a killed run keeps what it finished. Document
+    rows (without text) go into the store's ``documents`` table. ``counts`` receives
+    documents, tokens_reused, hits_reused, segmented and matched.
+    """
+    import functools
+
+    from govtext.documents import content_hash
+    from govtext.engine import Engine, EngineConfig, WorkerSettings, prepare, process_batch
+    from govtext.progress import stage_progress
+    from govtext.themes import ThemeHit
+
+    flush_chars = flush_chars or 4 * engine.batch_chars
+    chunk_chars = chunk_chars or 20 * engine.batch_chars
+    counts = {} if counts is None else counts
+    counts.update(documents=0, tokens_reused=0, hits_reused=0, segmented=0, matched=0)
+    segmenter = make_segmenter(cfg, pos=True)
+    sh = segmenter.settings_hash
+    dh = dictionary.hash
+    base = WorkerSettings.from_pipeline(cfg)
+    eng: Engine | None = None
+    try:
+        with stage_progress("segment + match", total=total, quiet=not show_progress) as advance:
+            for chunk, last in _chunks(docs, chunk_chars):
+                if not chunk:
+                    continue
+                text_keys = [content_hash(d.text) for d in chunk]
+                hit_keys = [hits_key(tk, d) for tk, d in zip(text_keys, chunk, strict=True)]
+                store.put_documents(chunk, with_text=False, hits_keys=hit_keys)
+                tokens = {th: tok for (th, _), tok in store.get_tokens((k, sh) for k in text_keys).items()}
+                hit_dicts = store.get_hits(hit_keys, dh)
+                hits: dict[str, list[Any]] = {}
+                counts["documents"] += len(chunk)
+                counts["tokens_reused"] += sum(tk in tokens for tk in text_keys)
+                counts["hits_reused"] += sum(hk in hit_dicts for hk in hit_keys)
+                # One representative document per missing key, in groups by what it lacks.
+                groups: dict[tuple[bool, bool], list[tuple[Document, str, str]]] = {
+                    (True, True): [],
+                    (True, False): [],
+                    (False, True): [],
+                }
+                seen_t: set[str] = set()
+                seen_h: set[str] = set()
+                for d, tk, hk in zip(chunk, text_keys, hit_keys, strict=True):
+                    need_t = tk not in tokens and tk not in seen_t
+                    need_h = hk not in hit_dicts and hk not in seen_h
+                    if need_t or need_h:
+                        groups[(need_t, need_h)].append((d, tk, hk))
+                        if need_t:
+                            seen_t.add(tk)
+                        if need_h:
+                            seen_h.add(hk)
+                todo = [g for g in groups.items() if g[1]]
+                n_work = sum(len(items) for _, items in todo)
+                advance(len(chunk) - n_work)
+                if todo and eng is None:
+                    work_chars = sum(len(d.text) for _, items in todo for d, _, _ in items)
+                    if last and work_chars <= engine.batch_chars and engine.engine == "local":
+                        engine = EngineConfig(engine="local", workers=1)  # one batch: no pool to start
+                    if engine.engine == "local":
+                        # built here, inherited by the forked workers (and used in-process)
+                        for need_t, need_h in (g for g, _ in todo):
+                            prepare(replace(base, segment=need_t, match=need_h))
+                    # Forking is only safe while no other thread runs: DuckDB's go while workers start.
+                    store.close()
+                    eng = Engine(engine).start()
+                    store.open()
+                    store.put_settings(segmenter)
+                for (need_t, need_h), items in todo:
+                    assert eng is not None
+                    settings = replace(base, segment=need_t, match=need_h)
+                    fn = functools.partial(process_batch, settings=settings)
+                    new_t: list[tuple[str, Any, Any]] = []
+                    new_h: list[tuple[str, Any]] = []
+                    size = 0
+                    results = eng.map(fn, (d for d, _, _ in items), progress=advance)
+                    for (d, tk, hk), res in zip(items, results, strict=True):
+                        if need_t:
+                            tokens[tk] = res.tokens
+                            new_t.append((tk, res.tokens, res))
+                        if need_h:
+                            hits[hk] = list(res.hits)
+                            new_h.append((hk, res.hits))
+                        size += len(d.text)
+                        if size >= flush_chars:
+                            store.put_tokens(new_t)
+                            store.put_hits(new_h, dh)
+                            new_t, new_h, size = [], [], 0
+                    store.put_tokens(new_t)
+                    store.put_hits(new_h, dh)
+                    counts["segmented"] += len(items) if need_t else 0
+                    counts["matched"] += len(items) if need_h else 0
+                for d, tk, hk in zip(chunk, text_keys, hit_keys, strict=True):
+                    if hk in hits:
+                        found = hits[hk]
+                        if any(h.doc_id != d.doc_id for h in found):
+                            found = [replace(h, doc_id=d.doc_id) for h in found]
+                    else:
+                        found = [ThemeHit(doc_id=d.doc_id, **row) for row in hit_dicts[hk]]
+                    yield d, tokens[tk].with_doc_id(d.doc_id), found
+    finally:
+        if eng is not None:
+            eng.close()
 
 
 def themes_frame(dictionary: Any) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,8 +76,53 @@ MIGRATIONS: list[list[str]] = [
             versions JSON,
             status VARCHAR)""",
     ],
+    [
+        # Theme hits, cached per (document key, dictionary hash): a dictionary change
+        # misses exactly these rows and re-matches without re-segmenting. ``hit_sets``
+        # marks a key as matched (zero hits included); it is written in the same
+        # transaction as its hits, so a killed run leaves whole sets or none.
+        """CREATE TABLE IF NOT EXISTS hit_sets (
+            hits_key VARCHAR NOT NULL,
+            dictionary_hash VARCHAR NOT NULL,
+            n_hits INTEGER NOT NULL,
+            created TIMESTAMP DEFAULT current_timestamp,
+            PRIMARY KEY (hits_key, dictionary_hash))""",
+        """CREATE TABLE IF NOT EXISTS theme_hits (
+            hits_key VARCHAR NOT NULL,
+            dictionary_hash VARCHAR NOT NULL,
+            ord INTEGER NOT NULL,
+            theme VARCHAR, rule VARCHAR, term VARCHAR,
+            start INTEGER, "end" INTEGER,
+            sentence_index INTEGER, sentence VARCHAR, sentence_start INTEGER,
+            weight DOUBLE, paragraph_index INTEGER)""",
+        "ALTER TABLE runs ADD COLUMN reused JSON",
+        "ALTER TABLE documents ADD COLUMN hits_key VARCHAR",
+        # The topic model of each run: its share of every topic in every unit
+        # (paragraph or document), with the topic's label.
+        """CREATE TABLE IF NOT EXISTS topic_assignments (
+            run_id VARCHAR NOT NULL,
+            unit_id VARCHAR NOT NULL,
+            doc_id VARCHAR NOT NULL,
+            topic INTEGER NOT NULL,
+            label VARCHAR,
+            share DOUBLE)""",
+    ],
 ]
 
+_HIT_FIELDS = (
+    "theme",
+    "rule",
+    "term",
+    "start",
+    "end",
+    "sentence_index",
+    "sentence",
+    "sentence_start",
+    "weight",
+    "paragraph_index",
+)
+
+_WHITESPACE = re.compile(r"\s+")  # str.isspace, as Document.n_chars counts
 _TOKEN_COLUMNS = ("n_tokens", "word_ids", "spans", "pos", "n_sentences", "sentences")
 
 
@@ -94,6 +140,7 @@ class Vocabulary:
         self.index = {w: i for i, w in enumerate(words)}
         self.n_saved = len(words)
         self._array: Any = None
+        self._remaps: OrderedDict[str, Any] = OrderedDict()
 
     def encode(self, words: Sequence[str]) -> bytes:
         """Ids of the words (new words get the next ids, in order of first use)."""
@@ -126,6 +173,37 @@ class Vocabulary:
         ids = np.frombuffer(raw, dtype=np.uint16 if raw[:1] == b"2" else np.uint32, offset=1)
         return tuple(self._array[ids].tolist())
 
+    def encode_batch(
+        self, batch_id: str, batch_vocab: tuple[str, ...] | None, local_ids: Any
+    ) -> bytes | None:
+        """``encode`` for words given as ids into a batch's vocabulary (see engine.DocResult).
+
+        The batch's distinct words (``batch_vocab``, given with the batch's first
+        document) are looked up once, then every token is mapped with one numpy take.
+        None when the batch's vocabulary was never seen (the caller encodes the words).
+        """
+        import numpy as np
+
+        if batch_vocab is not None and batch_id not in self._remaps:
+            index = self.index
+            remap = []
+            for w in batch_vocab:
+                j = index.get(w)
+                if j is None:
+                    j = index[w] = len(self.words)
+                    self.words.append(w)
+                remap.append(j)
+            self._remaps[batch_id] = np.array(remap, dtype=np.uint32)
+            while len(self._remaps) > 64:  # batches arrive in order: old ones are done
+                self._remaps.popitem(last=False)
+        table = self._remaps.get(batch_id)
+        if table is None:
+            return None
+        arr = table[np.asarray(local_ids, dtype=np.intp)]
+        if len(self.words) <= 1 << 16:
+            return b"2" + arr.astype(np.uint16).tobytes()
+        return b"4" + arr.tobytes()
+
     def unsaved(self) -> list[tuple[int, str]]:
         rows = [(i, self.words[i]) for i in range(self.n_saved, len(self.words))]
         self.n_saved = len(self.words)
@@ -149,9 +227,12 @@ class Store:
     the file and what to do.
     """
 
-    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | Path = ":memory:", *, read_only: bool = False, memory_limit: str | None = "1GB"
+    ) -> None:
         self.path = str(path)
         self.read_only = read_only
+        self.memory_limit = memory_limit
         self._con: Any = None
         self._vocab: Vocabulary | None = None
 
@@ -165,7 +246,8 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(self.path, read_only=self.read_only)
+            config: dict[str, Any] = {"memory_limit": self.memory_limit} if self.memory_limit else {}
+            self._con = duckdb.connect(self.path, read_only=self.read_only, config=config)
         except duckdb.IOException as exc:
             msg = str(exc)
             if "lock" in msg.lower():
@@ -177,6 +259,10 @@ class Store:
                 ) from exc
             raise GovtextError(f"{self.path}: cannot open the store: {msg}") from exc
         except duckdb.Error as exc:
+            if self.read_only and not Path(self.path).exists():
+                raise GovtextError(
+                    f"{self.path}: no store there; run `govtext run` first or give --store PATH"
+                ) from exc
             raise GovtextError(
                 f"{self.path}: not a govtext store or damaged ({exc}); move it aside and run again"
             ) from exc
@@ -276,11 +362,12 @@ class Store:
             )
         return out
 
-    def put_tokens(self, items: Iterable[tuple[str, Tokens]]) -> int:
+    def put_tokens(self, items: Iterable[tuple[str, Tokens] | tuple[str, Tokens, Any]]) -> int:
         """Cache tokens by (text_hash, tokens.settings_hash); existing keys are kept.
 
-        Rows go in as one DataFrame (a bulk insert, not row by row). Returns the number
-        of rows offered.
+        An item may carry a third element, an engine ``DocResult`` whose ``word_ids`` and
+        ``batch_vocab`` spare encoding the words one by one. Rows go in as one DataFrame
+        (a bulk insert, not row by row). Returns the number of rows offered.
         """
         import pandas as pd
 
@@ -289,14 +376,21 @@ class Store:
         vocab = self.vocabulary()
         records = []
         seen = set()
-        for text_hash, tok in items:
+        for item in items:
+            text_hash, tok = item[0], item[1]
+            res = item[2] if len(item) > 2 else None
             key = (text_hash, tok.settings_hash)
             if key in seen:
                 continue
             seen.add(key)
             packed = tok.pack(words=False)
             w = tok.words
-            if isinstance(w, Lazy) and w._raw is not None and w._decode == vocab.decode:
+            ids = None
+            if res is not None and getattr(res, "batch_id", None) is not None:
+                ids = vocab.encode_batch(res.batch_id, res.batch_vocab, res.word_ids)
+            if ids is not None:
+                packed["word_ids"] = ids
+            elif isinstance(w, Lazy) and w._raw is not None and w._decode == vocab.decode:
                 packed["word_ids"] = w._raw  # read from this store and never touched
             else:
                 packed["word_ids"] = vocab.encode(w)
@@ -350,15 +444,22 @@ class Store:
 
     # -- documents and runs ------------------------------------------------------------
 
-    def put_documents(self, docs: Iterable[Document], *, with_text: bool = True) -> int:
-        """Insert or replace documents (metadata, provenance and, by default, text)."""
+    def put_documents(
+        self, docs: Iterable[Document], *, with_text: bool = True, hits_keys: Sequence[str] | None = None
+    ) -> int:
+        """Insert or replace documents (metadata, provenance and, by default, text).
+
+        ``hits_keys`` (one per document) link each document to its rows in ``theme_hits``.
+        """
         import pandas as pd
 
         from govtext.documents import content_hash
 
         rows = []
-        for d in docs:
+        for i, d in enumerate(docs):
             p = d.provenance
+            # Document.n_chars counts in a Python loop; whitespace runs are few and short
+            n_chars = len(d.text) - sum(m.end() - m.start() for m in _WHITESPACE.finditer(d.text))
             rows.append(
                 {
                     "doc_id": d.doc_id,
@@ -373,14 +474,15 @@ class Store:
                     "format": p.format if p else None,
                     "encoding": p.encoding if p else None,
                     "position": p.position if p else None,
-                    "n_chars": d.n_chars,
+                    "n_chars": n_chars,
                     "text": d.text if with_text else None,
+                    "hits_key": hits_keys[i] if hits_keys is not None else None,
                 }
             )
         if not rows:
             return 0
         frame = pd.DataFrame.from_records(rows)
-        for col in ("path", "format", "encoding", "text"):
+        for col in ("path", "format", "encoding", "text", "hits_key"):
             frame[col] = frame[col].astype(object)
         cols = ", ".join(frame.columns)
         with self._registered("govtext_new_documents", frame):
@@ -414,12 +516,100 @@ class Store:
             ],
         )
 
-    def finish_run(self, run_id: str, status: str = "done") -> None:
+    def finish_run(self, run_id: str, status: str = "done", *, reused: dict[str, Any] | None = None) -> None:
         _run(
             self.con,
-            "UPDATE runs SET finished = current_timestamp, status = ? WHERE run_id = ?",
-            [status, run_id],
+            "UPDATE runs SET finished = current_timestamp, status = ?, reused = ? WHERE run_id = ?",
+            [status, json.dumps(reused or {}), run_id],
         )
+
+    def put_topic_assignments(self, run_id: str, model: Any) -> int:
+        """The unit × topic shares of a fitted topic model (``doc_topics_``) for ``run_id``."""
+        frame = model.doc_topics_.copy()
+        labels = list(model.topic_labels_)
+        frame["label"] = [labels[t] for t in frame["topic"]]
+        frame["unit_id"] = frame["unit_id"].astype(str)
+        frame["doc_id"] = frame["doc_id"].astype(str)
+        frame["run_id"] = run_id
+        with self._registered("govtext_new_topics", frame):
+            _run(self.con, "DELETE FROM topic_assignments WHERE run_id = ?", [run_id])
+            _run(
+                self.con,
+                "INSERT INTO topic_assignments SELECT run_id, unit_id, doc_id, topic, label, share "
+                "FROM govtext_new_topics",
+            )
+        return len(frame)
+
+    # -- theme hits --------------------------------------------------------------------
+
+    def get_hits(self, keys: Iterable[str], dictionary_hash: str) -> dict[str, list[dict[str, Any]]]:
+        """Cached hits (dicts of the ThemeHit fields, doc_id apart) per matched key, in order."""
+        import pandas as pd
+
+        key_list = list(dict.fromkeys(keys))
+        if not key_list:
+            return {}
+        wanted = pd.DataFrame({"hits_key": key_list})
+        with self._registered("govtext_wanted_hits", wanted):
+            matched = _run(
+                self.con,
+                "SELECT s.hits_key FROM hit_sets s JOIN govtext_wanted_hits w USING (hits_key) "
+                "WHERE s.dictionary_hash = ?",
+                [dictionary_hash],
+            )
+            rows = self.con.execute(
+                "SELECT h.hits_key, "
+                + ", ".join(f'h."{c}"' for c in _HIT_FIELDS)
+                + " FROM theme_hits h JOIN govtext_wanted_hits w USING (hits_key) "
+                "WHERE h.dictionary_hash = ? ORDER BY h.hits_key, h.ord",
+                [dictionary_hash],
+            ).fetchall()
+        out: dict[str, list[dict[str, Any]]] = {k: [] for (k,) in matched}
+        for row in rows:
+            if row[0] in out:
+                out[row[0]].append(dict(zip(_HIT_FIELDS, row[1:], strict=True)))
+        return out
+
+    def put_hits(self, items: Iterable[tuple[str, Sequence[Any]]], dictionary_hash: str) -> int:
+        """Cache the hits (ThemeHit-like objects) of each key in one transaction."""
+        import pandas as pd
+
+        sets: list[tuple[str, int]] = []
+        rows: list[tuple[Any, ...]] = []
+        seen: set[str] = set()
+        for key, hits in items:
+            if key in seen:
+                continue
+            seen.add(key)
+            sets.append((key, len(hits)))
+            for i, h in enumerate(hits):
+                rows.append((key, dictionary_hash, i, *(getattr(h, c) for c in _HIT_FIELDS)))
+        if not sets:
+            return 0
+        set_frame = pd.DataFrame(sets, columns=["hits_key", "n_hits"])
+        set_frame["dictionary_hash"] = dictionary_hash
+        hit_frame = pd.DataFrame(rows, columns=["hits_key", "dictionary_hash", "ord", *_HIT_FIELDS])
+        cols = ", ".join(f'"{c}"' for c in hit_frame.columns)
+        with self._registered("govtext_new_sets", set_frame), self._registered("govtext_new_hits", hit_frame):
+            _run(self.con, "BEGIN TRANSACTION")
+            try:
+                _run(
+                    self.con,
+                    "DELETE FROM theme_hits WHERE dictionary_hash = ? AND hits_key IN "
+                    "(SELECT hits_key FROM govtext_new_sets)",
+                    [dictionary_hash],
+                )
+                _run(self.con, f"INSERT INTO theme_hits ({cols}) SELECT {cols} FROM govtext_new_hits")
+                _run(
+                    self.con,
+                    "INSERT OR REPLACE INTO hit_sets (hits_key, dictionary_hash, n_hits) "
+                    "SELECT hits_key, dictionary_hash, n_hits FROM govtext_new_sets",
+                )
+                _run(self.con, "COMMIT")
+            except BaseException:
+                _run(self.con, "ROLLBACK")
+                raise
+        return len(sets)
 
 
 def segment_cached(
@@ -477,3 +667,38 @@ def iter_segment_cached(
         store.put_tokens(batch)
     for d, h in zip(doc_list, hashes, strict=True):
         yield hits[h].with_doc_id(d.doc_id)
+
+
+def query_store(path: str | Path, query: str, *, out: str | Path | None = None) -> pd.DataFrame:
+    """Run ``query`` on the store at ``path`` through a read-only connection.
+
+    ``out`` (a ``.csv`` or ``.parquet`` path) also writes the result there. A store
+    another process is writing gives StoreLockedError; a bad query a GovtextError
+    with DuckDB's one-line reason.
+    """
+    import duckdb
+
+    if not Path(path).exists():
+        raise GovtextError(f"{path}: no store there; run `govtext run` first, or give --store PATH")
+    suffix = Path(out).suffix.lower() if out is not None else ""
+    if out is not None and suffix not in {".csv", ".parquet"}:
+        raise GovtextError(f"--out {out}: give a .csv or .parquet file name")
+    with Store(path, read_only=True) as store:
+        try:
+            frame = store.sql(query)
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise GovtextError(f"{path}: query failed: {first}") from None
+        if out is not None:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            if suffix == ".csv":
+                from govtext.report.io import safe_frame
+
+                # Excel opens it as UTF-8, and a cell like "=HYPERLINK(…)" stays text.
+                safe_frame(frame).to_csv(out, index=False, encoding="utf-8-sig")
+            else:
+                # DuckDB writes Parquet itself (no pyarrow needed).
+                target = str(out).replace("'", "''")
+                with store._registered("govtext_result", frame):
+                    _run(store.con, f"COPY (SELECT * FROM govtext_result) TO '{target}' (FORMAT PARQUET)")
+    return frame

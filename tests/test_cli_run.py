@@ -153,3 +153,64 @@ def test_cli_bad_arguments_give_one_clear_line(args: list[str], code: int, needl
     assert needle in result.output
     assert "Traceback" not in result.output
     assert (ROOT / "corpus" / "01_jiesu_jiban.md").is_file()
+
+
+def test_cli_run_store_and_engine_options_then_sql(tmp_path: Path) -> None:
+    store = tmp_path / "work.duckdb"
+    args = ["run", str(ROOT / "corpus"), "--out", str(tmp_path / "r"), "--store", str(store), "-q"]
+    result = runner.invoke(app, [*args, "--engine", "local", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert store.is_file() and not (tmp_path / "r" / "govtext.duckdb").exists()
+    again = runner.invoke(app, [*args, "--workers", "1"])
+    assert again.exit_code == 0, again.output
+    table = runner.invoke(
+        app,
+        [
+            "sql",
+            "SELECT json_extract(reused, '$.segmented')::INT AS seg FROM runs ORDER BY started",
+            "--store",
+            str(store),
+        ],
+    )
+    assert table.exit_code == 0, table.output
+    assert table.output.split()[0] == "seg" and table.output.split()[-1] == "0"
+    out_csv = tmp_path / "themes.csv"
+    export = runner.invoke(
+        app,
+        [
+            "sql",
+            "SELECT theme, count(*) AS n FROM theme_hits GROUP BY 1",
+            "--store",
+            str(store),
+            "--out",
+            str(out_csv),
+        ],
+    )
+    assert export.exit_code == 0, export.output
+    assert out_csv.read_text(encoding="utf-8-sig").splitlines()[0] == "theme,n"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["run", "corpus", "--engine", "spark"], "spark"),
+        (["run", "corpus", "--workers", "-2"], "workers"),
+        (["sql", "SELEC 1", "--store", "STORE"], "syntax error"),
+        (["sql", "SELECT 1", "--store", "missing.duckdb"], "no store there"),
+    ],
+)
+def test_cli_run_and_sql_errors_are_one_line(tmp_path: Path, args: list[str], needle: str) -> None:
+    if "STORE" in args:
+        from govtext.store import Store
+
+        Store(tmp_path / "s.duckdb").open().close()
+        args = [str(tmp_path / "s.duckdb") if a == "STORE" else a for a in args]
+    args = [str(tmp_path / a) if a.endswith(".duckdb") and not Path(a).is_absolute() else a for a in args]
+    result = runner.invoke(
+        app,
+        [*args, "--out", str(tmp_path / "o.csv")]
+        if args[0] == "sql"
+        else [*args, "--out", str(tmp_path / "o")],
+    )
+    assert result.exit_code == 1
+    assert needle in result.output and len(result.output.strip().splitlines()) == 1, result.output

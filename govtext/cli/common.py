@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import typer
 
@@ -30,3 +31,18 @@ def stage_printer(quiet: bool) -> Callable[[str], None]:
         typer.echo(f"  … {stage}", err=True)
 
     return show
+
+
+def apply_engine_options(
+    cfg: Any, *, engine: str | None = None, workers: int | None = None, scheduler: str | None = None
+) -> None:
+    """Command-line --engine/--workers/--scheduler over the pipeline's [engine] table (checked)."""
+    if engine is not None:
+        cfg.engine.engine = engine
+    if workers is not None:
+        cfg.engine.workers = workers
+    if scheduler is not None:
+        cfg.engine.scheduler = scheduler
+        if engine is None:
+            cfg.engine.engine = "dask"  # a scheduler address only means something to Dask
+    cfg.engine.engine_config()  # a ConfigError naming the bad value

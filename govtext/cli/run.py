@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from govtext.cli.common import library_errors, stage_printer
+from govtext.cli.common import apply_engine_options, library_errors, stage_printer
 from govtext.normalize import printable
 
 if TYPE_CHECKING:
@@ -31,6 +31,18 @@ def run(
         False, "--quiet", "-q", help="No progress or summary; print only the report folder."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+    engine: str = typer.Option(
+        None, "--engine", help="Where segmentation and matching run: local (processes) or dask."
+    ),
+    workers: int = typer.Option(None, "--workers", help="Worker processes (default: every core)."),
+    scheduler: str = typer.Option(
+        None, "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a LocalCluster."
+    ),
+    store: Path = typer.Option(
+        None,
+        "--store",
+        help="The DuckDB store to re-use and fill (default: govtext.duckdb in the output folder).",
+    ),
 ) -> None:
     """Ingest, segment, tag themes, fit topics, compare groups and write the report."""
     from govtext.pipeline import default_pipeline, load_pipeline, run_pipeline
@@ -41,7 +53,16 @@ def run(
             cfg = load_pipeline(args.pop(0))
         else:
             cfg = default_pipeline()
-        outcome = run_pipeline(cfg, args or None, by=by, out=out, progress=stage_printer(quiet or as_json))
+        apply_engine_options(cfg, engine=engine, workers=workers, scheduler=scheduler)
+        outcome = run_pipeline(
+            cfg,
+            args or None,
+            by=by,
+            out=out,
+            progress=stage_printer(quiet or as_json),
+            store=store,
+            show_progress=not (quiet or as_json),
+        )
     summary = outcome_summary(outcome)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))

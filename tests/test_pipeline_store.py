@@ -1,0 +1,183 @@
+"""The main job re-uses its store: tokens, theme hits and documents computed once.
+
+Runs over the sample corpus (and copies of a few of its files) with topics off, so each
+run takes a second or two; what was re-used is read from the store's ``runs`` table and
+from the ``record`` that ``analyze`` fills.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from conftest import SAMPLE_CORPUS
+
+from govtext.pipeline import PipelineConfig, TopicsConfig, analyze, run_pipeline
+from govtext.store import Store, StoreLockedError, query_store
+
+EXTRA_DICT = """
+[[theme]]
+id = "grid"
+framework = "capital_mechanisms"
+name = "网格化"
+terms = ["网格员", "网格化"]
+"""
+
+
+def _cfg(**engine: Any) -> PipelineConfig:
+    cfg = PipelineConfig(topics=TopicsConfig(enabled=False))
+    for key, value in engine.items():
+        setattr(cfg.engine, key, value)
+    return cfg
+
+
+def _tables(result: Any) -> dict[str, pd.DataFrame]:
+    return {name: frame.reset_index(drop=True) for name, frame in result.tables.items()}
+
+
+def _assert_same_tables(a: Any, b: Any) -> None:
+    ta, tb = _tables(a), _tables(b)
+    assert set(ta) == set(tb)
+    for name in ta:
+        pd.testing.assert_frame_equal(ta[name], tb[name], check_dtype=False, obj=name)
+
+
+def _runs(store: Path) -> list[dict[str, Any]]:
+    frame = query_store(store, "SELECT run_id, status, reused FROM runs ORDER BY started, run_id")
+    return [{**row, "reused": json.loads(row["reused"] or "{}")} for row in frame.to_dict("records")]
+
+
+def test_pipeline_store_rerun_segments_and_matches_nothing(tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    first: dict[str, Any] = {}
+    second: dict[str, Any] = {}
+    a = analyze([SAMPLE_CORPUS], config=_cfg(), store=store, record=first)
+    b = analyze([SAMPLE_CORPUS], config=_cfg(), store=store, record=second)
+    n = len(a.corpus)
+    assert n > 1
+    assert (first["segmented"], first["matched"], first["tokens_reused"]) == (n, n, 0)
+    assert (second["segmented"], second["matched"]) == (0, 0)
+    assert second["tokens_reused"] == second["hits_reused"] == n
+    _assert_same_tables(a, b)
+    pd.testing.assert_frame_equal(a.hits, b.hits, check_dtype=False)
+    runs = _runs(store)
+    assert [r["status"] for r in runs] == ["done", "done"]
+    assert runs[1]["reused"]["segmented"] == 0 and runs[1]["reused"]["tokens_reused"] == n
+    docs = query_store(store, "SELECT doc_id, text_hash FROM documents")
+    assert sorted(docs["doc_id"]) == sorted(d.doc_id for d in a.corpus)
+    # documents join their hits through hits_key: the same count per document as the report's
+    per_doc = query_store(
+        store,
+        "SELECT d.doc_id, count(h.ord) AS n FROM documents d LEFT JOIN theme_hits h USING (hits_key) GROUP BY 1",
+    )
+    assert dict(zip(per_doc["doc_id"], per_doc["n"], strict=True)) == {
+        d.doc_id: int((a.hits["doc_id"] == d.doc_id).sum()) for d in a.corpus
+    }
+
+
+def test_pipeline_store_dictionary_change_rematches_without_segmenting(tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    analyze([SAMPLE_CORPUS], config=_cfg(), store=store)
+    extra = tmp_path / "grid.toml"
+    extra.write_text(EXTRA_DICT, encoding="utf-8")
+    cfg = _cfg()
+    cfg.themes.extra = [str(extra)]
+    record: dict[str, Any] = {}
+    result = analyze([SAMPLE_CORPUS], config=cfg, store=store, record=record)
+    n = len(result.corpus)
+    assert record["segmented"] == 0 and record["tokens_reused"] == n
+    assert record["matched"] == n and record["hits_reused"] == 0
+    assert "grid" in set(result.scores["theme"])
+    # the same as matching from scratch in a fresh store
+    fresh = analyze([SAMPLE_CORPUS], config=cfg)
+    _assert_same_tables(result, fresh)
+    pd.testing.assert_frame_equal(result.hits, fresh.hits, check_dtype=False)
+
+
+def test_pipeline_store_new_file_is_the_only_one_segmented(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    files = sorted(SAMPLE_CORPUS.glob("0*.md"))
+    for f in files[:3]:
+        shutil.copy(f, folder / f.name)
+    store = tmp_path / "s.duckdb"
+    analyze([folder], config=_cfg(), store=store)
+    shutil.copy(files[3], folder / files[3].name)
+    record: dict[str, Any] = {}
+    result = analyze([folder], config=_cfg(), store=store, record=record)
+    new_docs = [d for d in result.corpus if d.provenance and Path(d.provenance.path).name == files[3].name]
+    assert len(new_docs) >= 1
+    assert record["segmented"] == len(new_docs) and record["matched"] == len(new_docs)
+    assert record["tokens_reused"] == len(result.corpus) - len(new_docs)
+
+
+def test_pipeline_store_topic_change_refits_from_cached_tokens(tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    cfg = PipelineConfig(topics=TopicsConfig(method="nmf", k=2))
+    analyze([SAMPLE_CORPUS], config=cfg, store=store)
+    cfg2 = PipelineConfig(topics=TopicsConfig(method="nmf", k=3))
+    record: dict[str, Any] = {}
+    result = analyze([SAMPLE_CORPUS], config=cfg2, store=store, record=record)
+    assert record["segmented"] == 0 and record["matched"] == 0
+    assert result.topic_model is not None
+    # each run's topic shares are in the store: k topics per unit, shares summing to 1
+    shares = query_store(
+        store,
+        "SELECT r.run_id, count(DISTINCT a.topic) AS k, round(sum(a.share) / count(DISTINCT a.unit_id), 6) AS total "
+        "FROM topic_assignments a JOIN runs r USING (run_id) GROUP BY 1 ORDER BY min(r.started)",
+    )
+    assert shares["k"].tolist() == [2, 3] and shares["total"].tolist() == [1.0, 1.0]
+    fresh = analyze([SAMPLE_CORPUS], config=cfg2)
+    _assert_same_tables(result, fresh)
+
+
+def test_pipeline_store_default_lives_in_the_output_folder(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    first = run_pipeline(_cfg(), [SAMPLE_CORPUS], out=out)
+    assert (out / "govtext.duckdb").is_file()
+    second = run_pipeline(_cfg(), [SAMPLE_CORPUS], out=out)
+    assert first.store_run["segmented"] == len(first.result.corpus)
+    assert second.store_run["segmented"] == 0  # carried over when the report folder was swapped
+    assert (out / "govtext.duckdb").is_file() and (out / "index.html").is_file()
+
+
+def test_pipeline_store_local_workers_match_one_process(tmp_path: Path) -> None:
+    one = analyze([SAMPLE_CORPUS], config=_cfg(workers=1))
+    # small batches so two worker processes really share the corpus
+    record: dict[str, Any] = {}
+    two = analyze([SAMPLE_CORPUS], config=_cfg(workers=2, batch_chars=3000), record=record)
+    assert record["segmented"] == len(two.corpus)
+    _assert_same_tables(one, two)
+    pd.testing.assert_frame_equal(one.hits, two.hits, check_dtype=False)
+
+
+def test_pipeline_store_locked_by_another_writer(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    store = tmp_path / "s.duckdb"
+    code = (
+        "import sys, time; from govtext.store import Store; s = Store(sys.argv[1]).open(); "
+        "print('open', flush=True); time.sleep(30)"
+    )
+    env_root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(store)],
+        stdout=subprocess.PIPE,
+        env={"PYTHONPATH": str(env_root), "PATH": ""},
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == b"open"
+        with pytest.raises(StoreLockedError, match="open in another process"):
+            analyze([SAMPLE_CORPUS], config=_cfg(), store=store)
+        with pytest.raises(StoreLockedError, match=str(store.name)):
+            query_store(store, "SELECT 1")
+    finally:
+        proc.kill()
+        proc.wait()
+    with Store(store) as s:  # the writer is gone: the store opens again, undamaged
+        assert s.schema_version() >= 2
