@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govtext.documents import Corpus
-from govtext.errors import ConfigError, GovtextError
+from govtext.errors import ConfigError, GovtextError, InputError
 from govtext.results import RunResult
 
 if TYPE_CHECKING:
@@ -384,6 +384,11 @@ def run_pipeline(
 
     cfg = config or default_pipeline()
     out_dir = Path(out) if out else Path("reports") / cfg.name
+    if out_dir.exists() and not out_dir.is_dir():
+        # Checked before any work: the store and the report both live in this folder.
+        raise InputError(
+            f"the output path {out_dir} is a file; give a folder for the report (e.g. --out reports/mine)."
+        )
     store_path = Path(store) if store else out_dir / STORE_NAME
     # analyze closes the store before the report is written: the folder swap moves it.
     record: dict[str, Any] = {}
