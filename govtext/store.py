@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govtext.errors import GovtextError
+from govtext.themes.scores import HIT_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,18 +110,8 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 
-_HIT_FIELDS = (
-    "theme",
-    "rule",
-    "term",
-    "start",
-    "end",
-    "sentence_index",
-    "sentence",
-    "sentence_start",
-    "weight",
-    "paragraph_index",
-)
+# The fields of a ThemeHit after doc_id, in the order hits_frame uses.
+_HIT_FIELDS = tuple(HIT_COLUMNS[1:])
 
 _WHITESPACE = re.compile(r"\s+")  # str.isspace, as Document.n_chars counts
 _TOKEN_COLUMNS = ("n_tokens", "word_ids", "spans", "pos", "n_sentences", "sentences")
