@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -60,7 +60,9 @@ def segment(
         segmenter = Segmenter(
             user_dicts=user_dict or (), use_default_dict=not no_default_dict, hmm=hmm, pos=pos
         )
-        corpus = _read_corpus([str(p) for p in paths])
+        from govtext.ingest import read_corpus  # only when the command runs
+
+        corpus = read_corpus([str(p) for p in paths])
         if store is not None:
             from govtext.store import Store, segment_cached
 
@@ -90,10 +92,3 @@ def _write(tokens: Iterable[Tokens], fmt: OutputFormat, out: Path | None) -> Non
     finally:
         if out:
             stream.close()
-
-
-def _read_corpus(paths: list[str]) -> Any:
-    """``govtext.ingest.read_corpus``, imported only when the command runs."""
-    from importlib import import_module
-
-    return import_module("govtext.ingest").read_corpus(paths)

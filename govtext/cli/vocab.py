@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -41,7 +41,9 @@ def discover(
         finder = PhraseFinder(
             top=top, min_count=min_count, max_len=max_len, segmenter=Segmenter(user_dicts=user_dict or ())
         )
-        finder.fit(_read_corpus([str(p) for p in paths]))
+        from govtext.ingest import read_corpus  # only when the command runs
+
+        finder.fit(read_corpus([str(p) for p in paths]))
     except GovtextError as exc:
         typer.echo(f"govtext vocab discover: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -69,10 +71,3 @@ def discover(
     Console().print(table)
     if out is not None:
         typer.echo(f"wrote {len(finder.candidates_)} entries to {out}")
-
-
-def _read_corpus(paths: list[str]) -> Any:
-    """``govtext.ingest.read_corpus``, imported only when the command runs."""
-    from importlib import import_module
-
-    return import_module("govtext.ingest").read_corpus(paths)
