@@ -26,9 +26,9 @@ import os
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, overload
 
 from govtext.errors import ConfigError, GovtextError
 
@@ -192,8 +192,11 @@ def _batches(items: Iterable[Any], batch_size: int, batch_chars: int) -> Iterato
         yield _Batch(index, start, batch, chars, nbytes)
 
 
-def _run_batch(fn: Callable[[list[Any]], list[Any]], items: list[Any]) -> list[Any]:
-    out = list(fn(items))
+def _run_batch(fn: Callable[[list[Any]], Sequence[Any]], items: list[Any]) -> Sequence[Any]:
+    # A Sequence (a BatchResult) is kept as it is: it travels as one object.
+    out = fn(items)
+    if not isinstance(out, Sequence):
+        out = list(out)
     if len(out) != len(items):
         raise EngineError(
             f"{getattr(fn, '__name__', fn)!r} returned {len(out)} results for a batch of {len(items)} items; "
@@ -202,7 +205,7 @@ def _run_batch(fn: Callable[[list[Any]], list[Any]], items: list[Any]) -> list[A
     return out
 
 
-def _run_pickled(payload: bytes) -> list[Any]:
+def _run_pickled(payload: bytes) -> Sequence[Any]:
     fn, items = pickle.loads(payload)
     return _run_batch(fn, items)
 
@@ -535,79 +538,50 @@ def _stamps(paths: Iterable[str]) -> tuple[tuple[int, int], ...]:
 class DocResult:
     """What the per-document stages produce for one document.
 
-    ``word_ids`` (numpy uint32) index the distinct words of the whole batch ``batch_id``,
-    which only the batch's first result carries in ``batch_vocab`` (Dask serialises a
-    batch's results one by one, so a shared tuple would travel once per document): the
-    store turns them into its own ids with one vectorised lookup per batch instead of
-    one dictionary lookup per token in the parent process.
+    ``batch``/``index`` point at the BatchResult it came in, so the store can write a
+    batch's tokens from its arrays instead of document by document.
     """
 
     doc_id: str
     tokens: Any  # govtext.segment.Tokens, or None when segmentation was off
     hits: tuple[Any, ...]  # govtext.themes.ThemeHit, in the matcher's order
-    word_ids: Any = None
-    batch_vocab: tuple[str, ...] | None = None
-    batch_id: str | None = None
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Between processes Tokens travel packed (``Tokens.pack``/``unpack`` when the
-        # segment module has them): a few large strings instead of tuples of a million
-        # small objects, which cost a third of the per-document work to pickle and
-        # unpickle. The receiving side decodes fields on first use.
-        tok = self.tokens
-        if tok is not None and hasattr(tok, "pack") and hasattr(type(tok), "unpack"):
-            packed = (type(tok), tok.doc_id, tok.settings_hash, tok.pack())
-            extra = (self.word_ids, self.batch_vocab, self.batch_id)
-            return (_unpack_result, (self.doc_id, packed, self.hits, *extra))
-        return (
-            DocResult,
-            (self.doc_id, self.tokens, self.hits, self.word_ids, self.batch_vocab, self.batch_id),
-        )
+    batch: Any = None
+    index: int = -1
 
 
-def _unpack_result(
-    doc_id: str,
-    packed: tuple[Any, str, str, dict[str, Any]],
-    hits: tuple[Any, ...],
-    word_ids: Any = None,
-    batch_vocab: tuple[str, ...] | None = None,
-    batch_id: str | None = None,
-) -> DocResult:
-    cls, tok_id, settings_hash, fields = packed
-    return DocResult(
-        doc_id=doc_id,
-        tokens=cls.unpack(tok_id, settings_hash, **fields),
-        hits=hits,
-        word_ids=word_ids,
-        batch_vocab=batch_vocab,
-        batch_id=batch_id,
-    )
+@dataclass(eq=False)
+class BatchResult(Sequence[DocResult]):
+    """The results of one batch, travelling as one object: the tokens of all its
+    documents as a few arrays (``govtext.segment.TokenBatch``) and the hits per
+    document. Indexing gives a DocResult per document, built on the receiving side."""
 
+    doc_ids: list[str]
+    tokens: Any  # govtext.segment.TokenBatch, or None when segmentation was off
+    hits: list[tuple[Any, ...]]
 
-def _with_batch_vocab(results: list[DocResult]) -> list[DocResult]:
-    """The results with ``word_ids`` into one vocabulary of the batch's distinct words."""
-    import numpy as np
+    def __len__(self) -> int:
+        return len(self.doc_ids)
 
-    vocab: dict[str, int] = {}
-    ids = []
-    for r in results:
-        words = r.tokens.words
-        ids.append(np.array([vocab.setdefault(w, len(vocab)) for w in words], dtype=np.uint32))
-    import uuid
+    @overload
+    def __getitem__(self, i: int) -> DocResult: ...
 
-    shared = tuple(vocab)
-    batch_id = uuid.uuid4().hex
-    return [
-        DocResult(
-            doc_id=r.doc_id,
-            tokens=r.tokens,
-            hits=r.hits,
-            word_ids=i,
-            batch_vocab=shared if k == 0 else None,
-            batch_id=batch_id,
-        )
-        for k, (r, i) in enumerate(zip(results, ids, strict=True))
-    ]
+    @overload
+    def __getitem__(self, i: slice) -> list[DocResult]: ...
+
+    def __getitem__(self, i: int | slice) -> DocResult | list[DocResult]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        doc_id = self.doc_ids[i]
+        tokens = self.tokens.tokens(i, doc_id) if self.tokens is not None else None
+        return DocResult(doc_id=doc_id, tokens=tokens, hits=self.hits[i], batch=self, index=i)
+
+    def __iter__(self) -> Iterator[DocResult]:
+        for i in range(len(self)):
+            yield self[i]
 
 
 def make_segmenter(settings: WorkerSettings) -> Any:
@@ -637,12 +611,16 @@ def prepare(settings: WorkerSettings) -> None:
     process_batch([Document("prepare", "推进接诉即办，健全基层治理体系。")], settings)
 
 
-def process_batch(docs: list[Any], settings: WorkerSettings) -> list[DocResult]:
+def process_batch(docs: list[Any], settings: WorkerSettings) -> BatchResult:
     """Segment and theme-match a batch of Documents (run in a worker by ``map_batches``).
 
     The Segmenter and Matcher are built once per worker process (``worker_state``).
-    Pass it as ``functools.partial(process_batch, settings=settings)``.
+    Each text's normalised view is made once and serves both. Pass it as
+    ``functools.partial(process_batch, settings=settings)``.
     """
+    from govtext.normalize import Normalized
+    from govtext.segment import _view_arrays
+
     seg = (
         worker_state(settings._segmenter_key(), lambda: make_segmenter(settings))
         if settings.segment
@@ -651,16 +629,30 @@ def process_batch(docs: list[Any], settings: WorkerSettings) -> list[DocResult]:
     matcher = (
         worker_state(settings._matcher_key(), lambda: make_matcher(settings)) if settings.match else None
     )
-    out = []
+    views: list[Any] = []
     for doc in docs:
-        tokens = seg.tokens(doc) if seg is not None else None
-        hits = tuple(matcher.transform(doc)) if matcher is not None else ()
-        out.append(DocResult(doc_id=doc.doc_id, tokens=tokens, hits=hits))
-    return _with_batch_vocab(out) if seg is not None else out
+        try:
+            views.append(_view_arrays(doc.text))
+        except UnicodeEncodeError:  # lone surrogates: the segmenter refuses them, the matcher copes
+            views.append(None)
+    tokens = None
+    if seg is not None:
+        tokens = seg.tokens_batch([d.text for d in docs], views=[v or _view_arrays(d.text) for v, d in zip(views, docs, strict=True)])
+    hits: list[tuple[Any, ...]] = []
+    for doc, v in zip(docs, views, strict=True):
+        if matcher is None:
+            hits.append(())
+            continue
+        view = None
+        if v is not None:
+            view = Normalized(v[0], None, len(doc.text), breaks=v[1].tolist(), shift=v[2].tolist())
+        hits.append(tuple(matcher.transform(doc, view=view)))
+    return BatchResult(doc_ids=[d.doc_id for d in docs], tokens=tokens, hits=hits)
 
 
 __all__ = [
     "ENGINES",
+    "BatchResult",
     "DocResult",
     "Engine",
     "EngineConfig",

@@ -478,7 +478,7 @@ class Tokens:
             doc_id, self.words, self.starts, self.ends, self.pos, self.sentences, self.settings_hash
         )
 
-    def pack(self, *, words: bool = True, sentences: bool = True) -> dict[str, Any]:
+    def pack(self, *, words: bool = True, sentences: bool = True, pos: bool = True) -> dict[str, Any]:
         """A compact form for the store: joined words and tags, byte-coded spans.
 
         Fields still packed (read from the cache, never touched) are passed through
@@ -509,8 +509,9 @@ class Tokens:
         out = {
             "n_tokens": len(self.words),
             "spans": spans,
-            "pos": None if self.pos is None else raw_or(self.pos, " ".join),
         }
+        if pos:
+            out["pos"] = None if self.pos is None else raw_or(self.pos, " ".join)
         if sentences:
             sents = self.sentences
             sent_raw = packed(sents, bytes)
@@ -531,7 +532,7 @@ class Tokens:
         n_tokens: int,
         words: str | Lazy,
         spans: bytes,
-        pos: str | None,
+        pos: str | Lazy | None,
         n_sentences: int | None = None,
         sentences: bytes | None = None,
         text: str | None = None,
@@ -550,9 +551,98 @@ class Tokens:
             words=Lazy(words, _decode_words, n_tokens) if isinstance(words, str) else words,
             starts=Lazy(shared, _decode_starts, n_tokens),
             ends=Lazy(shared, _decode_ends, n_tokens),
-            pos=None if pos is None else Lazy(pos, _decode_tags, n_tokens),
+            pos=Lazy(pos, _decode_tags, n_tokens) if isinstance(pos, str) else pos,
             sentences=sents,
             settings_hash=settings_hash,
+        )
+
+
+# Joins the views of a batch's documents for one call to jieba: a character that is
+# neither CJK, a letter, a digit nor whitespace is always a token of its own, so no
+# token ever spans two documents (and a NUL inside a text stays an ordinary token).
+_BATCH_SEP = "\x00"
+
+
+def _decode_batch_words(ref: tuple[TokenBatch, int, int]) -> tuple[str, ...]:
+    batch, a, b = ref
+    return tuple(batch.vocab_array()[batch.word_ids[a:b]].tolist())
+
+
+def _decode_batch_tags(ref: tuple[TokenBatch, int, int]) -> tuple[str, ...]:
+    batch, a, b = ref
+    assert batch.tags is not None and batch.tag_ids is not None
+    return tuple(batch.tag_array()[batch.tag_ids[a:b]].tolist())
+
+
+def _decode_span_pair(pair: tuple[Any, Any]) -> tuple[tuple[int, int], ...]:
+    return tuple(zip(pair[0].tolist(), pair[1].tolist(), strict=True))
+
+
+@dataclass(eq=False)
+class TokenBatch:
+    """The tokens of a batch of documents as a handful of arrays.
+
+    This is what a worker sends back: a few large arrays pickle in microseconds, where
+    per-document tuples of words cost a third of the work to pickle and unpickle.
+    ``word_ids`` index ``vocab`` (the batch's distinct words), ``tag_ids`` index
+    ``tags``; ``starts``/``ends`` are offsets into each document's original text.
+    Document ``i`` owns tokens ``bounds[i]:bounds[i+1]`` and sentences
+    ``sent_bounds[i]:sent_bounds[i+1]``. ``tokens(i)`` gives its Tokens, decoded lazily.
+    """
+
+    settings_hash: str
+    vocab: tuple[str, ...]
+    word_ids: Any
+    tags: tuple[str, ...] | None
+    tag_ids: Any
+    starts: Any
+    ends: Any
+    bounds: Any
+    sent_starts: Any
+    sent_ends: Any
+    sent_bounds: Any
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def vocab_array(self) -> Any:
+        import numpy as np
+
+        arr = self.__dict__.get("_vocab_array")
+        if arr is None:
+            arr = self.__dict__["_vocab_array"] = np.array(self.vocab, dtype=object)
+        return arr
+
+    def tag_array(self) -> Any:
+        import numpy as np
+
+        arr = self.__dict__.get("_tag_array")
+        if arr is None:
+            arr = self.__dict__["_tag_array"] = np.array(self.tags or (), dtype=object)
+        return arr
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the decoding caches are rebuilt where they are needed
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def token_range(self, i: int) -> tuple[int, int]:
+        return int(self.bounds[i]), int(self.bounds[i + 1])
+
+    def sentence_range(self, i: int) -> tuple[int, int]:
+        return int(self.sent_bounds[i]), int(self.sent_bounds[i + 1])
+
+    def tokens(self, i: int, doc_id: str = "") -> Tokens:
+        a, b = self.token_range(i)
+        sa, sb = self.sentence_range(i)
+        n = b - a
+        return Tokens(
+            doc_id=doc_id,
+            words=Lazy((self, a, b), _decode_batch_words, n),
+            starts=Lazy(self.starts[a:b], _array_to_tuple, n),
+            ends=Lazy(self.ends[a:b], _array_to_tuple, n),
+            pos=None if self.tag_ids is None else Lazy((self, a, b), _decode_batch_tags, n),
+            sentences=Lazy((self.sent_starts[sa:sb], self.sent_ends[sa:sb]), _decode_span_pair, sb - sa),
+            settings_hash=self.settings_hash,
         )
 
 
@@ -781,6 +871,92 @@ class Segmenter:
             pos=tuple(tags) if tags is not None else None,
             sentences=Lazy(text, _sentences_of),
             settings_hash=self.settings_hash,
+        )
+
+    def tokens_batch(self, texts: Sequence[str], *, views: Sequence[Any] | None = None) -> TokenBatch:
+        """The tokens of several texts at once, equal to ``tokens_of_text`` of each.
+
+        One call to jieba over the texts' views joined by ``_BATCH_SEP`` and one
+        vectorised pass for offsets, ids and tags, instead of a dozen small numpy
+        calls per document. ``views`` are ``_view_arrays`` of the texts when the
+        caller has them already (the matcher needs them too).
+        """
+        import numpy as np
+
+        arrays = list(views) if views is not None else [_view_arrays(t) for t in texts]
+        n_docs = len(texts)
+        vlen = np.fromiter((len(a[0]) for a in arrays), dtype=np.int64, count=n_docs)
+        base = np.zeros(n_docs + 1, dtype=np.int64)
+        base[1:] = np.cumsum(vlen + 1)  # where each view starts in the joined text
+        joined = _BATCH_SEP.join(a[0] for a in arrays)
+        tags: list[str] | None = None
+        if self.pos and (self.hmm or self.backend_ != "rjieba"):
+            words, tags = self._tag_view(joined)
+        else:
+            words = self._cut_view(joined)
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        ends_v = np.cumsum(lengths)
+        starts_v = ends_v - lengths
+        sep = np.ones(1, dtype=bool)
+        pieces: list[Any] = []
+        for k, a in enumerate(arrays):
+            pieces.append(a[3])
+            if k < n_docs - 1:
+                pieces.append(sep)
+        ws = np.concatenate(pieces) if pieces else np.zeros(0, dtype=bool)
+        # separators and whitespace go; a token is whitespace when its first character is
+        drop = np.flatnonzero(ws[starts_v]) if len(starts_v) else np.zeros(0, dtype=np.int64)
+        if len(drop):
+            words = _without(words, drop)
+            if tags is not None:
+                tags = _without(tags, drop)
+            starts_v = np.delete(starts_v, drop)
+            ends_v = np.delete(ends_v, drop)
+        # one shift table for the batch: view position p of document d maps to
+        # p + shift_d[k] - base[d] in d's original text
+        gbreaks = np.concatenate([a[1] + base[k] for k, a in enumerate(arrays)]) if arrays else base[:1]
+        gshift = np.concatenate([a[2] - base[k] for k, a in enumerate(arrays)]) if arrays else base[:1]
+        starts_o = starts_v + gshift[np.searchsorted(gbreaks, starts_v, side="right") - 1]
+        last = ends_v - 1
+        ends_o = last + gshift[np.searchsorted(gbreaks, last, side="right") - 1] + 1
+        bounds = np.searchsorted(starts_v, base, side="left")
+        bounds[-1] = len(starts_v)
+        vocab = tuple(dict.fromkeys(words))
+        index = dict(zip(vocab, range(len(vocab)), strict=True))
+        word_ids = np.fromiter(map(index.__getitem__, words), dtype=np.uint32, count=len(words))
+        tag_names: tuple[str, ...] | None = None
+        tag_ids: Any = None
+        if self.pos:
+            if tags is None:  # with the HMM off a word's tag depends on the word alone
+                self._ensure()
+                per_word = _tags_like_posseg(list(vocab), self._tag_table, self._hot_tags)
+                tag_names = tuple(dict.fromkeys(per_word))
+                tix = dict(zip(tag_names, range(len(tag_names)), strict=True))
+                tag_ids = np.fromiter(map(tix.__getitem__, per_word), dtype=np.uint16, count=len(vocab))[word_ids]
+            else:
+                tag_names = tuple(dict.fromkeys(tags))
+                tix = dict(zip(tag_names, range(len(tag_names)), strict=True))
+                tag_ids = np.fromiter(map(tix.__getitem__, tags), dtype=np.uint16, count=len(tags))
+        # Sentences never contain a line break, so the texts joined by one split as each alone.
+        tbase = np.zeros(n_docs + 1, dtype=np.int64)
+        tbase[1:] = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n_docs) + 1)
+        spans = np.array(split_sentences("\n".join(texts)), dtype=np.int64).reshape(-1, 2)
+        sent_bounds = np.searchsorted(spans[:, 0], tbase, side="left")
+        sent_bounds[-1] = len(spans)
+        sent_doc = np.repeat(np.arange(n_docs), np.diff(sent_bounds))
+        return TokenBatch(
+            settings_hash=self.settings_hash,
+            vocab=vocab,
+            word_ids=word_ids,
+            tags=tag_names,
+            tag_ids=tag_ids,
+            # int32: half the bytes to send back; a document is far below 2**31 characters
+            starts=starts_o.astype(np.int32),
+            ends=ends_o.astype(np.int32),
+            bounds=bounds,
+            sent_starts=(spans[:, 0] - tbase[sent_doc]).astype(np.int32),
+            sent_ends=(spans[:, 1] - tbase[sent_doc]).astype(np.int32),
+            sent_bounds=sent_bounds,
         )
 
     # -- stopwords -------------------------------------------------------------------

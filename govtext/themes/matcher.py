@@ -18,7 +18,7 @@ from typing import Any
 
 from govtext.documents import Document
 from govtext.errors import ConfigError, NotFittedError
-from govtext.normalize import normalize
+from govtext.normalize import Normalized, normalize
 from govtext.sentences import split_sentences
 from govtext.themes.dictionary import Context, Rule, ThemeDictionary, load_dictionary
 
@@ -172,8 +172,11 @@ class Matcher:
             )
 
     # ------------------------------------------------------------------ public
-    def transform(self, doc: Document) -> list[ThemeHit]:
-        """The counted hits of one document, in text order."""
+    def transform(self, doc: Document, *, view: Normalized | None = None) -> list[ThemeHit]:
+        """The counted hits of one document, in text order.
+
+        ``view`` is ``normalize(doc.text)`` when the caller has it already.
+        """
         return [
             ThemeHit(
                 c.doc_id,
@@ -188,7 +191,7 @@ class Matcher:
                 c.weight,
                 c.paragraph_index,
             )
-            for c in self.explain(doc)
+            for c in self.explain(doc, view=view)
             if c.status == "counted"
         ]
 
@@ -197,14 +200,17 @@ class Matcher:
         for doc in docs:
             yield self.transform(doc)
 
-    def explain(self, doc: Document, *, terms: Iterable[str] | None = None) -> list[Candidate]:
+    def explain(
+        self, doc: Document, *, terms: Iterable[str] | None = None, view: Normalized | None = None
+    ) -> list[Candidate]:
         """Every candidate occurrence with its status and the reason it was vetoed.
 
         ``terms`` adds literal strings to look for that no rule names (kwic of any
         word): their occurrences come back with theme ``""`` and status ``unruled``.
         """
         self._check()
-        view = normalize(doc.text)
+        if view is None:
+            view = normalize(doc.text)
         vt = view.text
         raw: list[tuple[int, int, int, str]] = []  # (view start, view end, compiled index, matched text)
         if self.automaton_ is not None and vt:
@@ -248,26 +254,36 @@ class _DocContext:
         self.view = view
         self.vt: str = view.text
         self.matcher = matcher
-        self.sentences = split_sentences(doc.text)
-        self.sent_starts = [a for a, _ in self.sentences]
-        self.par_starts = [a for a, _ in doc.paragraphs]
+        self._sentences: list[tuple[int, int]] | None = None
+        self.sent_starts: list[int] = []
+        self.par_starts: list[int] = []
         self._token_edges: tuple[set[int], set[int]] | None = None
+
+    # Split on first need: most documents of a large corpus have no candidate at all.
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        if self._sentences is None:
+            self._sentences = split_sentences(self.doc.text)
+            self.sent_starts = [a for a, _ in self._sentences]
+            self.par_starts = [a for a, _ in self.doc.paragraphs]
+        return self._sentences
 
     def candidate(
         self, theme: str, rule: Rule | None, text: str, s: int, e: int, status: str, reason: str
     ) -> Candidate:
         a, b = self.view.to_original(s, e)
+        sentences = self.sentences
         si = bisect.bisect_right(self.sent_starts, a) - 1
-        if si >= 0 and a < self.sentences[si][1]:
-            ss, se = self.sentences[si]
+        if si >= 0 and a < sentences[si][1]:
+            ss, se = sentences[si]
         else:  # a match that starts on whitespace or punctuation outside any sentence
             si, ss, se = max(si, 0), a, b
-            if self.sentences:
-                ss, se = self.sentences[si]
+            if sentences:
+                ss, se = sentences[si]
         # A term broken across lines spans two "sentences": quote both so evidence holds the match.
         sj = bisect.bisect_left(self.sent_starts, b) - 1
-        if sj > si and sj < len(self.sentences):
-            se = max(se, self.sentences[sj][1])
+        if sj > si and sj < len(sentences):
+            se = max(se, sentences[sj][1])
         pi = bisect.bisect_right(self.par_starts, a) - 1
         return Candidate(
             doc_id=self.doc.doc_id,
