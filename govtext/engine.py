@@ -334,7 +334,7 @@ class Engine:
 
     def map(
         self,
-        fn: Callable[[list[T]], list[R]],
+        fn: Callable[[list[T]], Sequence[R]],
         items: Iterable[T],
         *,
         progress: ProgressCallback | None = None,
@@ -348,7 +348,7 @@ class Engine:
         return self._map_dask(fn, batches, progress)
 
     def _map_here(
-        self, fn: Callable[..., list[Any]], batches: Iterator[_Batch], progress: Any
+        self, fn: Callable[..., Sequence[Any]], batches: Iterator[_Batch], progress: Any
     ) -> Iterator[Any]:
         for batch in batches:
             try:
@@ -360,7 +360,7 @@ class Engine:
                 progress(len(batch.items), chars=batch.chars, nbytes=batch.nbytes)
 
     def _map_local(
-        self, fn: Callable[..., list[Any]], batches: Iterator[_Batch], progress: Any
+        self, fn: Callable[..., Sequence[Any]], batches: Iterator[_Batch], progress: Any
     ) -> Iterator[Any]:
         from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -381,7 +381,7 @@ class Engine:
             raise
 
     def _map_dask(
-        self, fn: Callable[..., list[Any]], batches: Iterator[_Batch], progress: Any
+        self, fn: Callable[..., Sequence[Any]], batches: Iterator[_Batch], progress: Any
     ) -> Iterator[Any]:
         from distributed import as_completed
 
@@ -459,7 +459,7 @@ def _ordered(
 
 
 def map_batches(
-    fn: Callable[[list[T]], list[R]],
+    fn: Callable[[list[T]], Sequence[R]],
     items: Iterable[T],
     config: EngineConfig | None = None,
     *,
@@ -637,7 +637,10 @@ def process_batch(docs: list[Any], settings: WorkerSettings) -> BatchResult:
             views.append(None)
     tokens = None
     if seg is not None:
-        tokens = seg.tokens_batch([d.text for d in docs], views=[v or _view_arrays(d.text) for v, d in zip(views, docs, strict=True)])
+        tokens = seg.tokens_batch(
+            [d.text for d in docs],
+            views=[v or _view_arrays(d.text) for v, d in zip(views, docs, strict=True)],
+        )
     hits: list[tuple[Any, ...]] = []
     for doc, v in zip(docs, views, strict=True):
         if matcher is None:

@@ -380,7 +380,7 @@ class Lazy(Sequence[Any]):
         return (tuple, (self._get(),))
 
 
-def _pack_spans(starts: Sequence[int], ends: Sequence[int]) -> bytes:
+def _pack_spans(starts: Any, ends: Any) -> bytes:
     """Spans as (gap to the previous end, length) pairs in the narrowest integer type:
     one byte a number for almost every document."""
     import numpy as np
@@ -574,10 +574,6 @@ def _decode_batch_tags(ref: tuple[TokenBatch, int, int]) -> tuple[str, ...]:
     return tuple(batch.tag_array()[batch.tag_ids[a:b]].tolist())
 
 
-def _decode_span_pair(pair: tuple[Any, Any]) -> tuple[tuple[int, int], ...]:
-    return tuple(zip(pair[0].tolist(), pair[1].tolist(), strict=True))
-
-
 @dataclass(eq=False)
 class TokenBatch:
     """The tokens of a batch of documents as a handful of arrays.
@@ -585,9 +581,10 @@ class TokenBatch:
     This is what a worker sends back: a few large arrays pickle in microseconds, where
     per-document tuples of words cost a third of the work to pickle and unpickle.
     ``word_ids`` index ``vocab`` (the batch's distinct words), ``tag_ids`` index
-    ``tags``; ``starts``/``ends`` are offsets into each document's original text.
-    Document ``i`` owns tokens ``bounds[i]:bounds[i+1]`` and sentences
-    ``sent_bounds[i]:sent_bounds[i+1]``. ``tokens(i)`` gives its Tokens, decoded lazily.
+    ``tags``; document ``i`` owns tokens ``bounds[i]:bounds[i+1]``. Its offsets and
+    sentences come packed as the store keeps them (``spans[i]``, ``sentences[i]``,
+    see ``_pack_spans``): the worker packs them, so the process that writes the store
+    does not. ``tokens(i)`` gives the document's Tokens, decoded lazily.
     """
 
     settings_hash: str
@@ -595,12 +592,10 @@ class TokenBatch:
     word_ids: Any
     tags: tuple[str, ...] | None
     tag_ids: Any
-    starts: Any
-    ends: Any
     bounds: Any
-    sent_starts: Any
-    sent_ends: Any
-    sent_bounds: Any
+    spans: list[bytes]
+    sentences: list[bytes]
+    n_sentences: list[int]
 
     def __len__(self) -> int:
         return len(self.bounds) - 1
@@ -628,21 +623,17 @@ class TokenBatch:
     def token_range(self, i: int) -> tuple[int, int]:
         return int(self.bounds[i]), int(self.bounds[i + 1])
 
-    def sentence_range(self, i: int) -> tuple[int, int]:
-        return int(self.sent_bounds[i]), int(self.sent_bounds[i + 1])
-
     def tokens(self, i: int, doc_id: str = "") -> Tokens:
         a, b = self.token_range(i)
-        sa, sb = self.sentence_range(i)
-        n = b - a
-        return Tokens(
-            doc_id=doc_id,
-            words=Lazy((self, a, b), _decode_batch_words, n),
-            starts=Lazy(self.starts[a:b], _array_to_tuple, n),
-            ends=Lazy(self.ends[a:b], _array_to_tuple, n),
-            pos=None if self.tag_ids is None else Lazy((self, a, b), _decode_batch_tags, n),
-            sentences=Lazy((self.sent_starts[sa:sb], self.sent_ends[sa:sb]), _decode_span_pair, sb - sa),
-            settings_hash=self.settings_hash,
+        return Tokens.unpack(
+            doc_id,
+            self.settings_hash,
+            n_tokens=b - a,
+            words=Lazy((self, a, b), _decode_batch_words, b - a),
+            spans=self.spans[i],
+            pos=None if self.tag_ids is None else Lazy((self, a, b), _decode_batch_tags, b - a),
+            n_sentences=self.n_sentences[i],
+            sentences=self.sentences[i],
         )
 
 
@@ -932,7 +923,9 @@ class Segmenter:
                 per_word = _tags_like_posseg(list(vocab), self._tag_table, self._hot_tags)
                 tag_names = tuple(dict.fromkeys(per_word))
                 tix = dict(zip(tag_names, range(len(tag_names)), strict=True))
-                tag_ids = np.fromiter(map(tix.__getitem__, per_word), dtype=np.uint16, count=len(vocab))[word_ids]
+                tag_ids = np.fromiter(map(tix.__getitem__, per_word), dtype=np.uint16, count=len(vocab))[
+                    word_ids
+                ]
             else:
                 tag_names = tuple(dict.fromkeys(tags))
                 tix = dict(zip(tag_names, range(len(tag_names)), strict=True))
@@ -944,19 +937,23 @@ class Segmenter:
         sent_bounds = np.searchsorted(spans[:, 0], tbase, side="left")
         sent_bounds[-1] = len(spans)
         sent_doc = np.repeat(np.arange(n_docs), np.diff(sent_bounds))
+        sent_a = spans[:, 0] - tbase[sent_doc]
+        sent_b = spans[:, 1] - tbase[sent_doc]
+        tb, sb = bounds.tolist(), sent_bounds.tolist()
         return TokenBatch(
             settings_hash=self.settings_hash,
             vocab=vocab,
             word_ids=word_ids,
             tags=tag_names,
             tag_ids=tag_ids,
-            # int32: half the bytes to send back; a document is far below 2**31 characters
-            starts=starts_o.astype(np.int32),
-            ends=ends_o.astype(np.int32),
             bounds=bounds,
-            sent_starts=(spans[:, 0] - tbase[sent_doc]).astype(np.int32),
-            sent_ends=(spans[:, 1] - tbase[sent_doc]).astype(np.int32),
-            sent_bounds=sent_bounds,
+            spans=[
+                _pack_spans(starts_o[tb[i] : tb[i + 1]], ends_o[tb[i] : tb[i + 1]]) for i in range(n_docs)
+            ],
+            sentences=[
+                _pack_spans(sent_a[sb[i] : sb[i + 1]], sent_b[sb[i] : sb[i + 1]]) for i in range(n_docs)
+            ],
+            n_sentences=[sb[i + 1] - sb[i] for i in range(n_docs)],
         )
 
     # -- stopwords -------------------------------------------------------------------

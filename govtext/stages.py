@@ -178,7 +178,7 @@ def iter_per_document(
                     continue
                 text_keys = [content_hash(d.text) for d in chunk]
                 hit_keys = [hits_key(tk, d) for tk, d in zip(text_keys, chunk, strict=True)]
-                store.put_documents(chunk, with_text=False, hits_keys=hit_keys)
+                store.put_documents(chunk, with_text=False, hits_keys=hit_keys, text_hashes=text_keys)
                 tokens = {th: tok for (th, _), tok in store.get_tokens((k, sh) for k in text_keys).items()}
                 hit_dicts = store.get_hits(hit_keys, dh)
                 hits: dict[str, list[Any]] = {}
@@ -235,11 +235,13 @@ def iter_per_document(
                             new_h.append((hk, res.hits))
                         size += len(d.text)
                         if size >= flush_chars:
-                            store.put_tokens(new_t)
-                            store.put_hits(new_h, dh)
+                            with store.transaction():
+                                store.put_tokens(new_t)
+                                store.put_hits(new_h, dh)
                             new_t, new_h, size = [], [], 0
-                    store.put_tokens(new_t)
-                    store.put_hits(new_h, dh)
+                    with store.transaction():
+                        store.put_tokens(new_t)
+                        store.put_hits(new_h, dh)
                     counts["segmented"] += len(items) if need_t else 0
                     counts["matched"] += len(items) if need_h else 0
                 for d, tk, hk in zip(chunk, text_keys, hit_keys, strict=True):

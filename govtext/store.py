@@ -146,6 +146,18 @@ class Vocabulary:
         """Ids of the words (new words get the next ids, in order of first use)."""
         import numpy as np
 
+        return self.pack(np.array(self.ids(words), dtype=np.uint32))
+
+    def decode(self, raw: bytes) -> tuple[str, ...]:
+        import numpy as np
+
+        if self._array is None or len(self._array) != len(self.words):
+            self._array = np.array(self.words, dtype=object)
+        ids = np.frombuffer(raw, dtype=np.uint16 if raw[:1] == b"2" else np.uint32, offset=1)
+        return tuple(self._array[ids].tolist())
+
+    def ids(self, words: Sequence[str]) -> list[int]:
+        """The id of every word, new words appended (in order of first appearance)."""
         index = self.index
         ids: list[Any] = list(map(index.get, words))
         i = -1
@@ -160,27 +172,17 @@ class Vocabulary:
                 ids[i] = j
         except ValueError:
             pass
-        return self.pack(np.array(ids, dtype=np.uint32))
+        return ids
 
-    def decode(self, raw: bytes) -> tuple[str, ...]:
+    def pack_batch(self, local_vocab: Sequence[str], local_ids: Any) -> tuple[bytes, bytes, int]:
+        """Ids into ``local_vocab`` turned into this vocabulary's, packed as ``pack`` does
+        for the whole array: (code, bytes, bytes per id)."""
         import numpy as np
 
-        if self._array is None or len(self._array) != len(self.words):
-            self._array = np.array(self.words, dtype=object)
-        ids = np.frombuffer(raw, dtype=np.uint16 if raw[:1] == b"2" else np.uint32, offset=1)
-        return tuple(self._array[ids].tolist())
-
-    def ids(self, words: Sequence[str]) -> list[int]:
-        """The id of every word, new words appended (in order of first appearance)."""
-        index = self.index
-        out = []
-        for w in words:
-            j = index.get(w)
-            if j is None:
-                j = index[w] = len(self.words)
-                self.words.append(w)
-            out.append(j)
-        return out
+        ids = np.asarray(self.ids(local_vocab), dtype=np.uint32)[local_ids]
+        if len(self.words) <= 1 << 16:
+            return b"2", ids.astype(np.uint16).tobytes(), 2
+        return b"4", ids.tobytes(), 4
 
     def pack(self, ids: Any) -> bytes:
         """Ids (a numpy array) in the stored form: two bytes each while the vocabulary allows."""
@@ -223,6 +225,7 @@ class Store:
         self._vocab: Vocabulary | None = None
         self._tags: Vocabulary | None = None
         self._batch_ids: tuple[Any, Any, Any] | None = None
+        self._in_transaction = False
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -305,6 +308,27 @@ class Store:
         finally:
             self.con.unregister(name)
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written inside commits together or not at all (and once: a commit
+        costs more than a bulk insert). Nested use joins the outer transaction."""
+        if self._in_transaction:
+            yield
+            return
+        _run(self.con, "BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._in_transaction = False
+            # words added in memory may not have reached the table: read both again
+            self._vocab = self._tags = None
+            self._batch_ids = None
+            _run(self.con, "ROLLBACK")
+            raise
+        self._in_transaction = False
+        _run(self.con, "COMMIT")
+
     def sql(self, query: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         """Run a query and return a DataFrame (the scholar's way into the store)."""
         return self.con.execute(query, params or []).df()
@@ -335,16 +359,15 @@ class Store:
                     _run(self.con, f"INSERT INTO {voc.table} SELECT id, word FROM govtext_new_words")
 
     def _global_ids(self, batch: Any) -> tuple[Any, Any]:
-        """Word and tag ids of a TokenBatch in the store's vocabularies (one lookup per
-        distinct word of the batch, then one numpy take for all its tokens)."""
-        import numpy as np
-
+        """Word and tag ids of a TokenBatch in the store's vocabularies, packed for the
+        whole batch: (code, bytes, bytes per id); a document's ids are a slice. One
+        lookup per distinct word of the batch, one numpy take for all its tokens."""
         if self._batch_ids is not None and self._batch_ids[0] is batch:
             return self._batch_ids[1], self._batch_ids[2]
-        words = np.asarray(self.vocabulary().ids(batch.vocab), dtype=np.uint32)[batch.word_ids]
+        words = self.vocabulary().pack_batch(batch.vocab, batch.word_ids)
         tags = None
         if batch.tag_ids is not None:
-            tags = np.asarray(self.tag_vocabulary().ids(batch.tags), dtype=np.uint32)[batch.tag_ids]
+            tags = self.tag_vocabulary().pack_batch(batch.tags, batch.tag_ids)
         self._batch_ids = (batch, words, tags)
         return words, tags
 
@@ -392,7 +415,7 @@ class Store:
         """
         import pandas as pd
 
-        from govtext.segment import Lazy, _pack_spans
+        from govtext.segment import Lazy
 
         vocab = self.vocabulary()
         tags = self.tag_vocabulary()
@@ -407,17 +430,19 @@ class Store:
             seen.add(key)
             batch = getattr(getattr(res, "batch", None), "tokens", None)
             if batch is not None:
+                i = res.index  # type: ignore[union-attr]
                 words, tag_ids = self._global_ids(batch)
-                a, b = batch.token_range(res.index)  # type: ignore[union-attr]
-                sa, sb = batch.sentence_range(res.index)  # type: ignore[union-attr]
+                a, b = batch.token_range(i)
                 packed: dict[str, Any] = {
                     "n_tokens": b - a,
-                    "word_ids": vocab.pack(words[a:b]),
-                    "spans": _pack_spans(batch.starts[a:b], batch.ends[a:b]),
+                    "word_ids": words[0] + words[1][a * words[2] : b * words[2]],
+                    "spans": batch.spans[i],
                     "pos": None,
-                    "n_sentences": sb - sa,
-                    "sentences": _pack_spans(batch.sent_starts[sa:sb], batch.sent_ends[sa:sb]),
-                    "pos_ids": None if tag_ids is None else tags.pack(tag_ids[a:b]),
+                    "n_sentences": batch.n_sentences[i],
+                    "sentences": batch.sentences[i],
+                    "pos_ids": None
+                    if tag_ids is None
+                    else tag_ids[0] + tag_ids[1][a * tag_ids[2] : b * tag_ids[2]],
                 }
             else:
                 packed = tok.pack(words=False, pos=False)
@@ -437,12 +462,12 @@ class Store:
             records.append({"text_hash": text_hash, "settings_hash": tok.settings_hash, **packed})
         if not records:
             return 0
-        self._save_vocabularies()
         frame = pd.DataFrame.from_records(records, columns=["text_hash", "settings_hash", *_TOKEN_COLUMNS])
         frame["pos"] = frame["pos"].astype(object)
         frame["pos_ids"] = frame["pos_ids"].astype(object)
         cols = ", ".join(["text_hash", "settings_hash", *_TOKEN_COLUMNS])
-        with self._registered("govtext_new_tokens", frame):
+        with self._registered("govtext_new_tokens", frame), self.transaction():
+            self._save_vocabularies()
             _run(
                 self.con,
                 f"INSERT OR IGNORE INTO tokens ({cols}) "
@@ -482,11 +507,17 @@ class Store:
     # -- documents and runs ------------------------------------------------------------
 
     def put_documents(
-        self, docs: Iterable[Document], *, with_text: bool = True, hits_keys: Sequence[str] | None = None
+        self,
+        docs: Iterable[Document],
+        *,
+        with_text: bool = True,
+        hits_keys: Sequence[str] | None = None,
+        text_hashes: Sequence[str] | None = None,
     ) -> int:
         """Insert or replace documents (metadata, provenance and, by default, text).
 
-        ``hits_keys`` (one per document) link each document to its rows in ``theme_hits``.
+        ``hits_keys`` (one per document) link each document to its rows in ``theme_hits``;
+        ``text_hashes`` are the texts' content hashes when the caller has them.
         """
         import pandas as pd
 
@@ -495,12 +526,12 @@ class Store:
         rows = []
         for i, d in enumerate(docs):
             p = d.provenance
-            # Document.n_chars counts in a Python loop; whitespace runs are few and short
-            n_chars = len(d.text) - sum(m.end() - m.start() for m in _WHITESPACE.finditer(d.text))
+            # Document.n_chars counts in a Python loop; the regex removes whitespace in C
+            n_chars = len(_WHITESPACE.sub("", d.text))
             rows.append(
                 {
                     "doc_id": d.doc_id,
-                    "text_hash": content_hash(d.text),
+                    "text_hash": text_hashes[i] if text_hashes is not None else content_hash(d.text),
                     "title": d.title,
                     "authors": "、".join(d.authors),
                     "source": d.source,
@@ -628,8 +659,7 @@ class Store:
         hit_frame = pd.DataFrame(rows, columns=["hits_key", "dictionary_hash", "ord", *_HIT_FIELDS])
         cols = ", ".join(f'"{c}"' for c in hit_frame.columns)
         with self._registered("govtext_new_sets", set_frame), self._registered("govtext_new_hits", hit_frame):
-            _run(self.con, "BEGIN TRANSACTION")
-            try:
+            with self.transaction():
                 _run(
                     self.con,
                     "DELETE FROM theme_hits WHERE dictionary_hash = ? AND hits_key IN "
@@ -642,10 +672,6 @@ class Store:
                     "INSERT OR REPLACE INTO hit_sets (hits_key, dictionary_hash, n_hits) "
                     "SELECT hits_key, dictionary_hash, n_hits FROM govtext_new_sets",
                 )
-                _run(self.con, "COMMIT")
-            except BaseException:
-                _run(self.con, "ROLLBACK")
-                raise
         return len(sets)
 
 

@@ -153,3 +153,49 @@ def test_themes_explain_marks_short_match_inside_slogan_as_subsumed(matcher: Mat
     doc = Document("d", "坚持共建共治共享。")  # bare 共建 alone lacks its governance context
     inside = [c for c in matcher.explain(doc) if c.theme == "co_construction" and c.term == "共建"]
     assert inside and all(c.status == "subsumed" for c in inside), inside
+
+
+# -- regex gates: the Aho-Corasick pass decides which regexes need to run --------------
+
+
+def test_required_literals_are_necessary() -> None:
+    import re
+
+    from govtext.themes.matcher import required_literals
+
+    assert required_literals(re.compile("赋权[、,和与及]{0,2}下沉")) == [("赋权",), ("下沉",)]
+    assert required_literals(re.compile("(?:街道|乡镇)(?:权责|职权)+")) == [
+        ("街道", "乡镇"),
+        ("权责", "职权"),
+    ]
+    # optional parts and branches at the top are not required
+    assert required_literals(re.compile("(?:居民)?议事|协商")) == []
+    assert required_literals(re.compile("(?i)abc")) == []
+
+
+def test_gated_regexes_find_what_ungated_ones_find(provincial_dir, national_file) -> None:  # type: ignore[no-untyped-def]
+    """Skipping a regex whose required strings are absent changes no candidate."""
+    import csv
+    import json
+
+    from govtext.documents import Document
+    from govtext.themes import Matcher
+
+    docs = []
+    for path in sorted(provincial_dir.glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            for k, row in enumerate(csv.DictReader(f)):
+                docs.append(Document(f"{path.stem}-{k}", row["full_text"]))
+    with national_file.open(encoding="utf-8") as f:
+        for k, line in enumerate(f):
+            docs.append(Document(f"national-{k}", json.loads(line)["content"]))
+    gated = Matcher().fit()
+    assert gated.gates_, "the default dictionary's regexes should have gates"
+    ungated = Matcher().fit()
+    ungated.gates_ = {}
+    n = 0
+    for doc in docs:
+        got = gated.explain(doc)
+        assert got == ungated.explain(doc), doc.doc_id
+        n += sum(c.status == "counted" for c in got)
+    assert n > 1000

@@ -77,6 +77,80 @@ class Candidate:
         return self.status == "counted"
 
 
+def required_literals(pattern: re.Pattern[str]) -> list[tuple[str, ...]]:
+    """Groups of strings such that every match of ``pattern`` contains one string of
+    each group ([] when none is evident).
+
+    Looks at the pattern's top-level sequence only (a branch or an optional part may
+    be skipped by a match; a top-level item may not): runs of literal characters,
+    groups of literal alternatives (?:街道|乡镇), small character classes, and
+    repeats of these with a minimum of one. The matcher looks these up in its
+    Aho-Corasick pass and runs the regex only on texts that contain one string of
+    every group, which spares most regex scans (a regex starting with an alternation
+    or a lookbehind gets no fast prefix search in ``re``).
+
+    >>> required_literals(re.compile("(?:村|社区)[^，]{0,8}两委"))
+    [('村', '社区'), ('两委',)]
+    >>> required_literals(re.compile("(?<![0-9])12345(?![0-9])"))
+    [('12345',)]
+    >>> required_literals(re.compile("(?:a|b)?c*"))
+    []
+    """
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    if pattern.flags & re.IGNORECASE:
+        return []
+    try:
+        items = list(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # the pattern compiled, so this is a parser difference: no prefilter
+        return []
+
+    def literal_seq(seq: Any) -> str | None:
+        out = []
+        for op, av in seq:
+            if op is not c.LITERAL:
+                return None
+            out.append(chr(av))
+        return "".join(out) or None
+
+    def alternatives(op: Any, av: Any) -> list[str] | None:
+        if op is c.BRANCH:
+            alts = [literal_seq(branch) for branch in av[1]]
+            return None if any(a is None for a in alts) else [a for a in alts if a]
+        if op is c.SUBPATTERN:
+            sub = list(av[-1])
+            if len(sub) == 1:
+                return alternatives(*sub[0])
+            seq = literal_seq(sub)
+            return [seq] if seq else None
+        if op is c.IN and all(o is c.LITERAL for o, _ in av) and len(av) <= 16:
+            return [chr(v) for _, v in av]
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            inner = list(av[2])
+            if len(inner) == 1:
+                return alternatives(*inner[0])
+            seq = literal_seq(inner)
+            return [seq] if seq else None
+        return None
+
+    candidates: list[list[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            candidates.append(["".join(run)])
+            run = []
+        alts = alternatives(op, av)
+        if alts:
+            candidates.append(alts)
+    if run:
+        candidates.append(["".join(run)])
+    return [tuple(dict.fromkeys(alts)) for alts in candidates]
+
+
 @dataclass(frozen=True)
 class _Compiled:
     rule: Rule
@@ -133,6 +207,10 @@ class Matcher:
         compiled: list[_Compiled] = []
         automaton = ahocorasick.Automaton()
         payloads: dict[str, list[tuple[int, str]]] = {}
+        # Regexes need not run on a text that lacks every string of one of their
+        # required groups: anchors maps a string to the (rule, regex, group) it stands for.
+        anchors: dict[str, list[tuple[int, int, int]]] = {}
+        gates: dict[tuple[int, int], int] = {}
         for rule in dictionary.rules():
             themes = tuple(t for t in rule.themes if wanted is None or t in wanted)
             if not themes:
@@ -155,13 +233,22 @@ class Matcher:
             for term in rule.terms:
                 key = normalize(term).text
                 payloads.setdefault(key, []).append((idx, term))
-        for key, value in payloads.items():
-            automaton.add_word(key, (key, value))
-        if payloads:
+            for k, rx in enumerate(compiled[-1].regex):
+                # a single character is in nearly every text: not worth a gate
+                groups = [g for g in required_literals(rx) if min(map(len, g)) >= 2]
+                if groups:
+                    gates[(idx, k)] = len(groups)
+                    for gi, group in enumerate(groups):
+                        for lit in group:
+                            anchors.setdefault(lit, []).append((idx, k, gi))
+        for key in payloads.keys() | anchors.keys():
+            automaton.add_word(key, (key, tuple(payloads.get(key, ())), tuple(anchors.get(key, ()))))
+        if payloads or anchors:
             automaton.make_automaton()
         self.dictionary_ = dictionary
         self.rules_ = tuple(compiled)
-        self.automaton_ = automaton if payloads else None
+        self.automaton_ = automaton if payloads or anchors else None
+        self.gates_ = gates
         self.n_terms_ = len(payloads)
         return self
 
@@ -213,13 +300,22 @@ class Matcher:
             view = normalize(doc.text)
         vt = view.text
         raw: list[tuple[int, int, int, str]] = []  # (view start, view end, compiled index, matched text)
+        present: set[tuple[int, int, int]] = set()  # (rule, regex, group) whose literal occurs
         if self.automaton_ is not None and vt:
-            for end, (key, entries) in self.automaton_.iter(vt):
+            for end, (key, entries, anchors) in self.automaton_.iter(vt):
                 start = end - len(key) + 1
                 for idx, _term in entries:
                     raw.append((start, end + 1, idx, key))
+                present.update(anchors)
+        open_gates: dict[tuple[int, int], int] = {}
+        for idx, k, _ in present:
+            open_gates[(idx, k)] = open_gates.get((idx, k), 0) + 1
+        gates = self.gates_
         for idx, comp in enumerate(self.rules_):
-            for rx in comp.regex:
+            for k, rx in enumerate(comp.regex):
+                need = gates.get((idx, k))
+                if need is not None and open_gates.get((idx, k), 0) < need:
+                    continue
                 for m in rx.finditer(vt):
                     if m.end() > m.start():
                         raw.append((m.start(), m.end(), idx, m.group(0)))
