@@ -486,7 +486,9 @@ class WorkerSettings:
     ``user_dicts``/``hmm``/``pos``/``backend`` are the Segmenter's parameters (``backend``
     None: the Segmenter's default); ``dictionary``/``extra`` the theme dictionary files
     (``dictionary`` None: the shipped default). ``segment``/``match`` switch the two
-    steps, so a dictionary change can re-match without re-segmenting.
+    steps, so a dictionary change can re-match without re-segmenting; ``themes``
+    restricts matching to those themes (None: all), so it re-matches only the themes
+    whose rules changed.
     """
 
     user_dicts: tuple[str, ...] = ()
@@ -497,10 +499,13 @@ class WorkerSettings:
     extra: tuple[str, ...] = ()
     segment: bool = True
     match: bool = True
+    themes: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "user_dicts", tuple(str(p) for p in self.user_dicts))
         object.__setattr__(self, "extra", tuple(str(p) for p in self.extra))
+        if self.themes is not None:
+            object.__setattr__(self, "themes", tuple(sorted(self.themes)))
 
     @classmethod
     def from_pipeline(cls, cfg: Any, *, backend: str | None = None) -> WorkerSettings:
@@ -520,7 +525,7 @@ class WorkerSettings:
 
     def _matcher_key(self) -> tuple[Hashable, ...]:
         paths = (*([self.dictionary] if self.dictionary else []), *self.extra)
-        return ("matcher", self.dictionary, self.extra, _stamps(paths))
+        return ("matcher", self.dictionary, self.extra, self.themes, _stamps(paths))
 
 
 def _stamps(paths: Iterable[str]) -> tuple[tuple[int, int], ...]:
@@ -596,7 +601,8 @@ def make_segmenter(settings: WorkerSettings) -> Any:
 def make_matcher(settings: WorkerSettings) -> Any:
     from govtext.themes import Matcher, load_dictionary
 
-    return Matcher(dictionary=load_dictionary(settings.dictionary, extra=settings.extra)).fit()
+    themes = list(settings.themes) if settings.themes is not None else None
+    return Matcher(dictionary=load_dictionary(settings.dictionary, extra=settings.extra), themes=themes).fit()
 
 
 def prepare(settings: WorkerSettings) -> None:

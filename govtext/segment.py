@@ -262,8 +262,11 @@ def _char_flags() -> Any:
     return flags
 
 
-def _view_arrays(text: str) -> tuple[str, Any, Any, Any]:
-    """The view, its breakpoints and shifts, and a whitespace mask over the view.
+def _view_arrays(text: str) -> tuple[str, Any, Any, Any, bool]:
+    """The view, its breakpoints and shifts, a whitespace mask over the view, and
+    'plain': True when no character was changed by t2s (only width folding and the
+    removal of whitespace made the view), so a string without ASCII characters or
+    whitespace that is in the view is in the text once its whitespace is removed.
 
     All per-character work is vectorised over the UTF-32 code points: width folding
     (str.translate is several times slower on CJK text), the check for characters
@@ -290,8 +293,9 @@ def _view_arrays(text: str) -> tuple[str, Any, Any, Any]:
     ws = (flags & _SPACE) != 0
     breaks = np.zeros(1, dtype=np.int64)
     shift = np.zeros(1, dtype=np.int64)
+    plain = not seen & _TRAD
     if not seen & _SPACE:
-        return view, breaks, shift, ws
+        return view, breaks, shift, ws, plain
     n = len(codes)
     edges = np.diff(np.concatenate(([0], ws.view(np.int8), [0])))
     run_a = np.flatnonzero(edges == 1)
@@ -302,7 +306,7 @@ def _view_arrays(text: str) -> tuple[str, Any, Any, Any]:
     join = cjk[run_a - 1] & cjk[run_b]
     run_a, run_b = run_a[join], run_b[join]
     if len(run_a) == 0:
-        return view, breaks, shift, ws
+        return view, breaks, shift, ws, plain
     marks = np.zeros(n + 1, dtype=np.int64)
     np.add.at(marks, run_a, 1)
     np.add.at(marks, run_b, -1)
@@ -311,7 +315,7 @@ def _view_arrays(text: str) -> tuple[str, Any, Any, Any]:
     removed = np.cumsum(run_b - run_a)
     breaks = np.concatenate((breaks, run_b - removed))
     shift = np.concatenate((shift, removed))
-    return view, breaks, shift, ws[keep]
+    return view, breaks, shift, ws[keep], plain
 
 
 def fast_view(text: str) -> tuple[str, Any, Any]:
@@ -322,7 +326,7 @@ def fast_view(text: str) -> tuple[str, Any, Any]:
     Equal to ``govtext.normalize.normalize`` (a property test checks it); segmentation
     needs this because the per-character mapping would cost more than jieba-rs itself.
     """
-    view, breaks, shift, _ = _view_arrays(text)
+    view, breaks, shift, _, _ = _view_arrays(text)
     return view, breaks, shift
 
 
@@ -596,6 +600,7 @@ class TokenBatch:
     spans: list[bytes]
     sentences: list[bytes]
     n_sentences: list[int]
+    view_plain: list[bool] | None = None  # per document: see _view_arrays
 
     def __len__(self) -> int:
         return len(self.bounds) - 1
@@ -829,7 +834,7 @@ class Segmenter:
     def tokens_of_text(self, text: str, doc_id: str = "") -> Tokens:
         import numpy as np
 
-        view, breaks, shift, ws = _view_arrays(text)
+        view, breaks, shift, ws, _ = _view_arrays(text)
         tags: list[str] | None = None
         if self.pos:
             words, tags = self._tag_view(view)
@@ -954,6 +959,7 @@ class Segmenter:
                 _pack_spans(sent_a[sb[i] : sb[i + 1]], sent_b[sb[i] : sb[i + 1]]) for i in range(n_docs)
             ],
             n_sentences=[sb[i + 1] - sb[i] for i in range(n_docs)],
+            view_plain=[bool(a[4]) for a in arrays],
         )
 
     # -- stopwords -------------------------------------------------------------------

@@ -147,12 +147,12 @@ def iter_per_document(
     Yields (document, tokens, hits) in input order, streaming: documents are taken in
     chunks of about ``chunk_chars`` characters (default 20 engine batches), so memory
     holds one chunk, not the corpus. Tokens are cached by (text hash, segmenter settings
-    hash) and hits by (text and paragraphs hash, dictionary hash), so a dictionary
-    change re-matches without re-segmenting (matching reads only the text) and a new
-    file costs only itself. The missing work runs through ``govtext.engine``; results
+    hash) and hits by (text and paragraphs hash, theme hash), so a dictionary change
+    re-matches only the themes it touched, only in the texts that contain one of their
+    strings, and never re-segments; a new file costs only itself. The missing work runs through ``govtext.engine``; results
     go into the store in transactions of about ``flush_chars`` characters (default
-    four batches) as they arrive, so a killed run keeps what it finished. Document
-    rows (without text) go into the store's ``documents`` table. ``counts`` receives
+    sixteen batches: a commit costs more than the rows it writes) as they arrive, so
+    a killed run keeps what it finished. Document rows (without text) go into the store's ``documents`` table. ``counts`` receives
     documents, tokens_reused, hits_reused, segmented and matched.
     """
     import functools
@@ -162,14 +162,16 @@ def iter_per_document(
     from govtext.progress import stage_progress
     from govtext.themes import ThemeHit
 
-    flush_chars = flush_chars or 4 * engine.batch_chars
+    flush_chars = flush_chars or 16 * engine.batch_chars
     chunk_chars = chunk_chars or 20 * engine.batch_chars
     counts = {} if counts is None else counts
     counts.update(documents=0, tokens_reused=0, hits_reused=0, segmented=0, matched=0)
     segmenter = make_segmenter(cfg, pos=True)
     sh = segmenter.settings_hash
-    dh = dictionary.hash
+    theme_hashes = dictionary.theme_hashes()
+    all_themes = frozenset(theme_hashes)
     base = WorkerSettings.from_pipeline(cfg)
+    literals: dict[frozenset[str], Any] = {}
     eng: Engine | None = None
     try:
         with stage_progress("segment + match", total=total, quiet=not show_progress) as advance:
@@ -180,28 +182,26 @@ def iter_per_document(
                 hit_keys = [hits_key(tk, d) for tk, d in zip(text_keys, chunk, strict=True)]
                 store.put_documents(chunk, with_text=False, hits_keys=hit_keys, text_hashes=text_keys)
                 tokens = {th: tok for (th, _), tok in store.get_tokens((k, sh) for k in text_keys).items()}
-                hit_dicts = store.get_hits(hit_keys, dh)
-                hits: dict[str, list[Any]] = {}
+                cached, missing = store.get_hits(hit_keys, theme_hashes)
+                new_hits: dict[str, list[Any]] = {}
                 counts["documents"] += len(chunk)
                 counts["tokens_reused"] += sum(tk in tokens for tk in text_keys)
-                counts["hits_reused"] += sum(hk in hit_dicts for hk in hit_keys)
-                # One representative document per missing key, in groups by what it lacks.
-                groups: dict[tuple[bool, bool], list[tuple[Document, str, str]]] = {
-                    (True, True): [],
-                    (True, False): [],
-                    (False, True): [],
-                }
+                counts["hits_reused"] += sum(hk not in missing for hk in hit_keys)
+                # One representative document per missing key, in groups by what it lacks:
+                # its tokens or not, and which themes (all for a new text, the changed ones
+                # after a dictionary change).
+                groups: dict[tuple[bool, frozenset[str]], list[tuple[Document, str, str]]] = {}
                 seen_t: set[str] = set()
                 seen_h: set[str] = set()
                 for d, tk, hk in zip(chunk, text_keys, hit_keys, strict=True):
                     need_t = tk not in tokens and tk not in seen_t
-                    need_h = hk not in hit_dicts and hk not in seen_h
-                    if need_t or need_h:
-                        groups[(need_t, need_h)].append((d, tk, hk))
-                        if need_t:
-                            seen_t.add(tk)
-                        if need_h:
+                    themes = missing.get(hk, frozenset()) if hk not in seen_h else frozenset()
+                    if need_t or themes:
+                        groups.setdefault((need_t, themes), []).append((d, tk, hk))
+                        seen_t.add(tk)
+                        if themes:
                             seen_h.add(hk)
+                _skip_absent(groups, store, sh, dictionary, literals, theme_hashes, new_hits)
                 todo = [g for g in groups.items() if g[1]]
                 n_work = sum(len(items) for _, items in todo)
                 advance(len(chunk) - n_work)
@@ -211,17 +211,19 @@ def iter_per_document(
                         engine = EngineConfig(engine="local", workers=1)  # one batch: no pool to start
                     if engine.engine == "local":
                         # built here, inherited by the forked workers (and used in-process)
-                        for need_t, need_h in (g for g, _ in todo):
-                            prepare(replace(base, segment=need_t, match=need_h))
+                        for need_t, themes in (g for g, _ in todo):
+                            prepare(_settings(base, need_t, themes, all_themes))
                     # Forking is only safe while no other thread runs: DuckDB's go while workers start.
                     store.close()
                     eng = Engine(engine).start()
                     store.open()
                     store.put_settings(segmenter)
-                for (need_t, need_h), items in todo:
+                for (need_t, themes), items in todo:
                     assert eng is not None
-                    settings = replace(base, segment=need_t, match=need_h)
-                    fn = functools.partial(process_batch, settings=settings)
+                    fn = functools.partial(
+                        process_batch, settings=_settings(base, need_t, themes, all_themes)
+                    )
+                    hashes = {t: theme_hashes[t] for t in themes}
                     new_t: list[tuple[str, Any, Any]] = []
                     new_h: list[tuple[str, Any]] = []
                     size = 0
@@ -230,31 +232,107 @@ def iter_per_document(
                         if need_t:
                             tokens[tk] = res.tokens
                             new_t.append((tk, res.tokens, res))
-                        if need_h:
-                            hits[hk] = list(res.hits)
+                        if themes:
+                            new_hits[hk] = list(res.hits)
                             new_h.append((hk, res.hits))
                         size += len(d.text)
                         if size >= flush_chars:
                             with store.transaction():
                                 store.put_tokens(new_t)
-                                store.put_hits(new_h, dh)
+                                store.put_hits(new_h, hashes)
                             new_t, new_h, size = [], [], 0
                     with store.transaction():
                         store.put_tokens(new_t)
-                        store.put_hits(new_h, dh)
+                        store.put_hits(new_h, hashes)
                     counts["segmented"] += len(items) if need_t else 0
-                    counts["matched"] += len(items) if need_h else 0
+                    counts["matched"] += len(items) if themes else 0
                 for d, tk, hk in zip(chunk, text_keys, hit_keys, strict=True):
-                    if hk in hits:
-                        found = hits[hk]
-                        if any(h.doc_id != d.doc_id for h in found):
-                            found = [replace(h, doc_id=d.doc_id) for h in found]
-                    else:
-                        found = [ThemeHit(doc_id=d.doc_id, **row) for row in hit_dicts[hk]]
+                    found = [ThemeHit(doc_id=d.doc_id, **row) for row in cached.get(hk, ())]
+                    fresh = new_hits.get(hk)
+                    if fresh:
+                        found = sorted(
+                            [
+                                *found,
+                                *(h if h.doc_id == d.doc_id else replace(h, doc_id=d.doc_id) for h in fresh),
+                            ],
+                            key=_matcher_order,
+                        )
                     yield d, tokens[tk].with_doc_id(d.doc_id), found
     finally:
         if eng is not None:
             eng.close()
+
+
+def _matcher_order(h: Any) -> tuple[int, int, str, str]:
+    return (h.start, h.start - h.end, h.theme, h.rule)
+
+
+def _settings(base: Any, need_t: bool, themes: frozenset[str], all_themes: frozenset[str]) -> Any:
+    """Worker settings for documents that lack their tokens (need_t) and ``themes``."""
+    return replace(
+        base,
+        segment=need_t,
+        match=bool(themes),
+        themes=None if themes == all_themes else tuple(sorted(themes)),
+    )
+
+
+def _finder(lits: tuple[str, ...]) -> Any:
+    """A test 'does the text contain one of ``lits``': str.find for a few, Aho-Corasick for many."""
+    if len(lits) <= 16:
+        return lambda text: any(lit in text for lit in lits)
+    import ahocorasick
+
+    auto = ahocorasick.Automaton()
+    for lit in lits:
+        auto.add_word(lit, lit)
+    auto.make_automaton()
+    return lambda text: next(auto.iter(text), None) is not None
+
+
+def _skip_absent(
+    groups: dict[tuple[bool, frozenset[str]], list[tuple[Document, str, str]]],
+    store: Store,
+    settings_hash: str,
+    dictionary: Any,
+    literals: dict[frozenset[str], Any],
+    theme_hashes: dict[str, str],
+    new_hits: dict[str, list[Any]],
+) -> None:
+    """Record, without matching, that documents whose text holds none of the strings the
+    missing themes need have no hits for them (after a dictionary change most texts do
+    not contain a new theme's terms at all).
+
+    The view joins lines, folds width and converts traditional characters, so a term
+    can be in the view of a text that lacks it. Hence only texts without traditional
+    characters qualify (the store recorded it with their tokens), they are searched
+    with their whitespace removed, and only for strings without ASCII characters.
+    Documents left go to the engine.
+    """
+    import re
+
+    blank = re.compile(r"\s+")
+    for (need_t, themes), items in list(groups.items()):
+        if need_t or not themes:
+            continue
+        if themes not in literals:
+            literals[themes] = dictionary.literals_of(themes)
+        lits = literals[themes]
+        if lits is None or any(ch.isascii() or ch.isspace() for lit in lits for ch in lit):
+            continue
+        same = store.view_plain((tk, settings_hash) for _, tk, _ in items)
+        has = _finder(lits)
+        keep, empty = [], []
+        for item in items:
+            d, tk, hk = item
+            if same.get(tk) and not has(blank.sub("", d.text)):
+                empty.append((hk, ()))
+                new_hits[hk] = []
+            else:
+                keep.append(item)
+        if empty:
+            store.put_hits(empty, {t: theme_hashes[t] for t in themes})
+        groups[(need_t, themes)] = keep
 
 
 def themes_frame(dictionary: Any) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,6 +114,14 @@ MIGRATIONS: list[list[str]] = [
         # written before keep their ``pos`` string and still decode.
         "ALTER TABLE tokens ADD COLUMN pos_ids BLOB",
         "CREATE TABLE IF NOT EXISTS pos_tags (id INTEGER PRIMARY KEY, tag VARCHAR NOT NULL)",
+        # True when no character of the text is changed by t2s (see segment._view_arrays):
+        # a dictionary change then tells from the text alone which documents can hold a
+        # new term.
+        "ALTER TABLE tokens ADD COLUMN view_plain BOOLEAN",
+        # Hit sets are now kept per theme: ``dictionary_hash`` holds a theme's hash
+        # (ThemeDictionary.theme_hashes), so sets keyed by a whole dictionary are stale.
+        "DELETE FROM theme_hits",
+        "DELETE FROM hit_sets",
     ],
 ]
 
@@ -122,6 +130,7 @@ _HIT_FIELDS = tuple(HIT_COLUMNS[1:])
 
 _WHITESPACE = re.compile(r"\s+")  # str.isspace, as Document.n_chars counts
 _TOKEN_COLUMNS = ("n_tokens", "word_ids", "spans", "pos", "n_sentences", "sentences", "pos_ids")
+_TOKEN_WRITE_COLUMNS = (*_TOKEN_COLUMNS, "view_plain")
 
 
 class Vocabulary:
@@ -258,6 +267,10 @@ class Store:
                 f"{self.path}: not a govtext store or damaged ({exc}); move it aside and run again"
             ) from exc
         if not self.read_only:
+            # Checkpoint (fold the write-ahead log into the file) when the log reaches
+            # 1 GB or at close, not every 16 MB: a run writes ~1.3 bytes of token rows per
+            # byte of text, and frequent checkpoints cost a run about a tenth of its time.
+            _run(self._con, "SET checkpoint_threshold = '1GB'")
             self._migrate()
         return self
 
@@ -443,6 +456,7 @@ class Store:
                     "pos_ids": None
                     if tag_ids is None
                     else tag_ids[0] + tag_ids[1][a * tag_ids[2] : b * tag_ids[2]],
+                    "view_plain": batch.view_plain[i] if batch.view_plain is not None else None,
                 }
             else:
                 packed = tok.pack(words=False, pos=False)
@@ -459,20 +473,23 @@ class Store:
                     packed["pos_ids"] = p._raw
                 else:
                     packed["pos_ids"] = tags.encode(p)
+                packed["view_plain"] = None
             records.append({"text_hash": text_hash, "settings_hash": tok.settings_hash, **packed})
         if not records:
             return 0
-        frame = pd.DataFrame.from_records(records, columns=["text_hash", "settings_hash", *_TOKEN_COLUMNS])
-        frame["pos"] = frame["pos"].astype(object)
-        frame["pos_ids"] = frame["pos_ids"].astype(object)
-        cols = ", ".join(["text_hash", "settings_hash", *_TOKEN_COLUMNS])
+        frame = pd.DataFrame.from_records(
+            records, columns=["text_hash", "settings_hash", *_TOKEN_WRITE_COLUMNS]
+        )
+        for col in ("pos", "pos_ids", "view_plain"):
+            frame[col] = frame[col].astype(object)
+        cols = ", ".join(["text_hash", "settings_hash", *_TOKEN_WRITE_COLUMNS])
         with self._registered("govtext_new_tokens", frame), self.transaction():
             self._save_vocabularies()
             _run(
                 self.con,
                 f"INSERT OR IGNORE INTO tokens ({cols}) "
                 "SELECT text_hash, settings_hash, n_tokens, word_ids::BLOB, spans::BLOB, pos::VARCHAR, "
-                "n_sentences, sentences::BLOB, pos_ids::BLOB FROM govtext_new_tokens",
+                "n_sentences, sentences::BLOB, pos_ids::BLOB, view_plain::BOOLEAN FROM govtext_new_tokens",
             )
         return len(records)
 
@@ -610,61 +627,84 @@ class Store:
 
     # -- theme hits --------------------------------------------------------------------
 
-    def get_hits(self, keys: Iterable[str], dictionary_hash: str) -> dict[str, list[dict[str, Any]]]:
-        """Cached hits (dicts of the ThemeHit fields, doc_id apart) per matched key, in order."""
+    def get_hits(
+        self, keys: Iterable[str], theme_hashes: Mapping[str, str]
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, frozenset[str]]]:
+        """Cached hits per key, and the themes each key still lacks.
+
+        Hits are kept per (key, theme hash) (``ThemeDictionary.theme_hashes``): the
+        first dict has, for every key, the hits (dicts of the ThemeHit fields, doc_id
+        apart) of the themes whose sets are stored, in the matcher's order; the second
+        names, for the keys that lack some, the themes still to match.
+        """
         import pandas as pd
 
         key_list = list(dict.fromkeys(keys))
         if not key_list:
-            return {}
+            return {}, {}
+        theme_of = {h: t for t, h in theme_hashes.items()}
         wanted = pd.DataFrame({"hits_key": key_list})
-        with self._registered("govtext_wanted_hits", wanted):
+        hashes = pd.DataFrame({"dictionary_hash": list(theme_of)})
+        with (
+            self._registered("govtext_wanted_hits", wanted),
+            self._registered("govtext_theme_hashes", hashes),
+        ):
             matched = _run(
                 self.con,
-                "SELECT s.hits_key FROM hit_sets s JOIN govtext_wanted_hits w USING (hits_key) "
-                "WHERE s.dictionary_hash = ?",
-                [dictionary_hash],
+                "SELECT s.hits_key, s.dictionary_hash FROM hit_sets s JOIN govtext_wanted_hits w "
+                "USING (hits_key) JOIN govtext_theme_hashes USING (dictionary_hash)",
             )
             rows = self.con.execute(
                 "SELECT h.hits_key, "
                 + ", ".join(f'h."{c}"' for c in _HIT_FIELDS)
                 + " FROM theme_hits h JOIN govtext_wanted_hits w USING (hits_key) "
-                "WHERE h.dictionary_hash = ? ORDER BY h.hits_key, h.ord",
-                [dictionary_hash],
+                "JOIN govtext_theme_hashes USING (dictionary_hash)"
             ).fetchall()
-        out: dict[str, list[dict[str, Any]]] = {k: [] for (k,) in matched}
+        have: dict[str, set[str]] = {k: set() for k in key_list}
+        for k, h in matched:
+            have[k].add(theme_of[h])
+        all_themes = frozenset(theme_hashes)
+        missing = {k: all_themes - got for k, got in have.items() if len(got) < len(all_themes)}
+        out: dict[str, list[dict[str, Any]]] = {k: [] for k in key_list}
         for row in rows:
-            if row[0] in out:
-                out[row[0]].append(dict(zip(_HIT_FIELDS, row[1:], strict=True)))
-        return out
+            out[row[0]].append(dict(zip(_HIT_FIELDS, row[1:], strict=True)))
+        for found in out.values():
+            # the matcher's order: text order, longer first, then theme and rule
+            found.sort(key=lambda h: (h["start"], h["start"] - h["end"], h["theme"], h["rule"]))
+        return out, missing
 
-    def put_hits(self, items: Iterable[tuple[str, Sequence[Any]]], dictionary_hash: str) -> int:
-        """Cache the hits (ThemeHit-like objects) of each key in one transaction."""
+    def put_hits(self, items: Iterable[tuple[str, Sequence[Any]]], theme_hashes: Mapping[str, str]) -> int:
+        """Cache the hits (ThemeHit-like objects) of each key for the themes of
+        ``theme_hashes`` (those it was matched for: a theme without hits gets an empty
+        set), in one transaction."""
         import pandas as pd
 
-        sets: list[tuple[str, int]] = []
+        sets: list[tuple[str, str, int]] = []
         rows: list[tuple[Any, ...]] = []
         seen: set[str] = set()
         for key, hits in items:
             if key in seen:
                 continue
             seen.add(key)
-            sets.append((key, len(hits)))
-            for i, h in enumerate(hits):
-                rows.append((key, dictionary_hash, i, *(getattr(h, c) for c in _HIT_FIELDS)))
+            by_theme: dict[str, list[Any]] = {t: [] for t in theme_hashes}
+            for h in hits:
+                by_theme[h.theme].append(h)
+            for theme, found in by_theme.items():
+                th = theme_hashes[theme]
+                sets.append((key, th, len(found)))
+                for i, h in enumerate(found):
+                    rows.append((key, th, i, *(getattr(h, c) for c in _HIT_FIELDS)))
         if not sets:
             return 0
-        set_frame = pd.DataFrame(sets, columns=["hits_key", "n_hits"])
-        set_frame["dictionary_hash"] = dictionary_hash
+        set_frame = pd.DataFrame(sets, columns=["hits_key", "dictionary_hash", "n_hits"])
         hit_frame = pd.DataFrame(rows, columns=["hits_key", "dictionary_hash", "ord", *_HIT_FIELDS])
         cols = ", ".join(f'"{c}"' for c in hit_frame.columns)
         with self._registered("govtext_new_sets", set_frame), self._registered("govtext_new_hits", hit_frame):
             with self.transaction():
                 _run(
                     self.con,
-                    "DELETE FROM theme_hits WHERE dictionary_hash = ? AND hits_key IN "
-                    "(SELECT hits_key FROM govtext_new_sets)",
-                    [dictionary_hash],
+                    "DELETE FROM theme_hits USING govtext_new_sets s "
+                    "WHERE theme_hits.hits_key = s.hits_key AND theme_hits.dictionary_hash = s.dictionary_hash",
                 )
                 _run(self.con, f"INSERT INTO theme_hits ({cols}) SELECT {cols} FROM govtext_new_hits")
                 _run(
@@ -672,7 +712,26 @@ class Store:
                     "INSERT OR REPLACE INTO hit_sets (hits_key, dictionary_hash, n_hits) "
                     "SELECT hits_key, dictionary_hash, n_hits FROM govtext_new_sets",
                 )
-        return len(sets)
+        return len(seen)
+
+    def view_plain(self, keys: Iterable[tuple[str, str]]) -> dict[str, bool]:
+        """Per text hash: True when only width folding and whitespace removal made the
+        text's normalised view (recorded with the tokens), so a string without ASCII
+        characters that is absent from the text without its whitespace is absent from
+        the view."""
+        import pandas as pd
+
+        key_list = list(dict.fromkeys(keys))
+        if not key_list:
+            return {}
+        wanted = pd.DataFrame(key_list, columns=["text_hash", "settings_hash"])
+        with self._registered("govtext_wanted_views", wanted):
+            rows = _run(
+                self.con,
+                "SELECT t.text_hash, t.view_plain FROM tokens t JOIN govtext_wanted_views w "
+                "USING (text_hash, settings_hash)",
+            )
+        return {th: bool(v) for th, v in rows if v is not None}
 
 
 def segment_cached(

@@ -24,7 +24,7 @@ EXTRA_DICT = """
 id = "grid"
 framework = "capital_mechanisms"
 name = "网格化"
-terms = ["网格员", "网格化"]
+terms = ["网格员", "网格化", "网格"]
 """
 
 
@@ -90,12 +90,49 @@ def test_pipeline_store_dictionary_change_rematches_without_segmenting(tmp_path:
     result = analyze([SAMPLE_CORPUS], config=cfg, store=store, record=record)
     n = len(result.corpus)
     assert record["segmented"] == 0 and record["tokens_reused"] == n
-    assert record["matched"] == n and record["hits_reused"] == 0
+    assert record["hits_reused"] == 0
+    # Only the new theme is matched, and only in the texts that hold one of its terms:
+    # the others get an empty set without being sent to the matcher.
+    holders = [d for d in result.corpus if "网格" in d.text]
+    assert 0 < len(holders) < n
+    assert record["matched"] == len(holders)
+    assert set(result.hits.loc[result.hits["theme"] == "grid", "doc_id"]) <= {d.doc_id for d in holders}
     assert "grid" in set(result.scores["theme"])
     # the same as matching from scratch in a fresh store
     fresh = analyze([SAMPLE_CORPUS], config=cfg)
     _assert_same_tables(result, fresh)
     pd.testing.assert_frame_equal(result.hits, fresh.hits, check_dtype=False)
+    # and a third run with the same dictionary re-uses every set, empty ones included
+    again: dict[str, Any] = {}
+    analyze([SAMPLE_CORPUS], config=cfg, store=store, record=again)
+    assert again["matched"] == 0 and again["hits_reused"] == n
+
+
+def test_pipeline_store_changed_theme_rematches_that_theme_only(tmp_path: Path) -> None:
+    """Editing one theme's rules re-matches that theme; every other theme's hits are re-used."""
+    from govtext.themes import load_dictionary
+
+    store = tmp_path / "s.duckdb"
+    before = analyze([SAMPLE_CORPUS], config=_cfg(), store=store)
+    override = tmp_path / "narrower.toml"
+    # 接诉即办 without its 12345 hotline rule (a user who counts the hotline apart)
+    override.write_text(
+        '[[theme]]\nid = "complaint_response"\n  [[theme.rule]]\n  id = "hotline_number"\n  disabled = true\n',
+        encoding="utf-8",
+    )
+    cfg = _cfg()
+    cfg.themes.extra = [str(override)]
+    old = load_dictionary().theme_hashes()
+    new = load_dictionary(extra=[override]).theme_hashes()
+    assert {t for t in old if old[t] != new[t]} == {"complaint_response"}
+    record: dict[str, Any] = {}
+    after = analyze([SAMPLE_CORPUS], config=cfg, store=store, record=record)
+    assert record["segmented"] == 0 and record["hits_reused"] == 0 and record["matched"] > 0
+    unchanged = before.hits[before.hits["theme"] != "complaint_response"].reset_index(drop=True)
+    kept = after.hits[after.hits["theme"] != "complaint_response"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(unchanged, kept, check_dtype=False)
+    fresh = analyze([SAMPLE_CORPUS], config=cfg)
+    pd.testing.assert_frame_equal(after.hits, fresh.hits, check_dtype=False)
 
 
 def test_pipeline_store_new_file_is_the_only_one_segmented(tmp_path: Path) -> None:

@@ -199,3 +199,35 @@ def test_gated_regexes_find_what_ungated_ones_find(provincial_dir, national_file
         assert got == ungated.explain(doc), doc.doc_id
         n += sum(c.status == "counted" for c in got)
     assert n > 1000
+
+
+def test_matching_one_theme_gives_that_themes_hits_of_a_full_match(provincial_dir) -> None:  # type: ignore[no-untyped-def]
+    """Hits are cached per theme: a Matcher restricted to a theme must find exactly the
+    hits the full Matcher finds for it (exclusions and overlaps stay within a theme)."""
+    import csv
+
+    from govtext.documents import Document
+    from govtext.themes import Matcher
+
+    docs = []
+    for path in sorted(provincial_dir.glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            for k, row in enumerate(csv.DictReader(f)):
+                docs.append(Document(f"{path.stem}-{k}", row["full_text"]))
+    full = Matcher().fit()
+    per_theme = {t: Matcher(themes=[t]).fit() for t in full.dictionary_.themes}
+    seen = set()
+    for doc in docs:
+        hits = full.transform(doc)
+        for theme, m in per_theme.items():
+            assert m.transform(doc) == [h for h in hits if h.theme == theme], (doc.doc_id, theme)
+        seen.update(h.theme for h in hits)
+    assert len(seen) >= 10
+
+
+def test_required_literals_respect_case_insensitive_groups() -> None:
+    import re
+
+    from govtext.themes.matcher import required_literals
+
+    assert required_literals(re.compile("(?i:abc)def")) == [("def",)]

@@ -175,6 +175,48 @@ class ThemeDictionary:
                     out[tid].extend(t for t in rule.terms if t not in out[tid])
         return out
 
+    def theme_hashes(self) -> dict[str, str]:
+        """A hash per theme of everything that decides its hits: the rules that count for
+        it (in order, restricted to it) and the matcher's version.
+
+        A theme's hits depend on nothing else (exclusions, contexts and overlaps are
+        resolved within a theme), so the store keeps hits per (document, theme hash): a
+        dictionary change re-matches the themes it touched and no other.
+        """
+        from govtext.themes.matcher import MATCHER_VERSION
+
+        out = {}
+        for tid in self.themes:
+            rules = [{**_rule_dict(r), "themes": [tid]} for r in self.rules() if tid in r.themes]
+            raw = json.dumps([MATCHER_VERSION, tid, rules], ensure_ascii=False, sort_keys=True)
+            out[tid] = hashlib.sha256(raw.encode()).hexdigest()[:16]
+        return out
+
+    def literals_of(self, themes: Iterable[str]) -> tuple[str, ...] | None:
+        """Strings one of which a text's normalised view must contain for any of
+        ``themes`` to have a hit there; None when no such list can be given (a rule
+        with a regex that has no required string).
+        """
+
+        from govtext.normalize import normalize
+        from govtext.themes.matcher import required_literals
+
+        wanted = set(themes)
+        out: dict[str, None] = {}
+        for rule in self.rules():
+            if not wanted & set(rule.themes):
+                continue
+            for term in rule.terms:
+                out[normalize(term).text] = None
+            for rx in rule.regex:
+                groups = required_literals(re.compile(normalize(rx).text))
+                if not groups:
+                    return None
+                # any one group will do: each is required; the longest strings are rarest
+                best = max(groups, key=lambda g: min(map(len, g)))
+                out.update(dict.fromkeys(best))
+        return tuple(k for k in out if k)
+
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON-able view (what the hash is computed over)."""
         return {

@@ -22,6 +22,9 @@ from govtext.normalize import Normalized, normalize
 from govtext.sentences import split_sentences
 from govtext.themes.dictionary import Context, Rule, ThemeDictionary, load_dictionary
 
+# Part of every theme's hash in the store: bump it when a change here alters any hit.
+MATCHER_VERSION = "matcher-2"
+
 # Characters that close a clause / a sentence in the normalised view (full-width
 # punctuation other than the ideographic comma survives normalisation unchanged).
 _CLAUSE_END = set("，,；;。！？!?：:\n")
@@ -119,6 +122,8 @@ def required_literals(pattern: re.Pattern[str]) -> list[tuple[str, ...]]:
             alts = [literal_seq(branch) for branch in av[1]]
             return None if any(a is None for a in alts) else [a for a in alts if a]
         if op is c.SUBPATTERN:
+            if av[1] & re.IGNORECASE:  # (?i:…): the literals may match in another case
+                return None
             sub = list(av[-1])
             if len(sub) == 1:
                 return alternatives(*sub[0])

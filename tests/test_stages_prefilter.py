@@ -1,0 +1,51 @@
+"""The dictionary-change shortcut never skips a document that could hold a new term.
+
+``stages._skip_absent`` records an empty hit set, without matching, for a text that has
+no traditional characters and does not contain any of the missing themes' strings
+once its whitespace is removed. That is sound only if every string without ASCII or
+whitespace that occurs in the normalised view also occurs there: checked here on
+generated texts with line breaks inside terms, full-width forms and traditional
+characters.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from govtext.normalize import normalize
+from govtext.segment import _view_arrays
+from govtext.themes import load_dictionary
+
+_TERMS = ["网格员", "接诉即办", "吹哨报到", "共建共治", "协商议事"]
+_CHARS = list("".join(_TERMS)) + list("接訴即辦網格員，。；：\n \u3000\t（）ＡＢ12３") + ["\r\n"]
+_BLANK = re.compile(r"\s+")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_CHARS), max_size=40).map("".join), st.sampled_from(_TERMS))
+def test_a_term_in_the_view_is_in_the_plain_text_without_whitespace(text: str, term: str) -> None:
+    plain = _view_arrays(text)[4]
+    if term in normalize(text).text and plain:
+        assert term in _BLANK.sub("", text)
+
+
+def test_literals_of_cover_terms_and_regex_requirements(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    d = load_dictionary()
+    lits = d.literals_of(["whistle_report"])
+    assert lits is not None and "吹哨报到" in lits and "吹哨" in lits
+    extra = tmp_path / "rx.toml"
+    extra.write_text(
+        '[[theme]]\nid = "free"\nframework = "capital_mechanisms"\nname = "自由"\nregex = ["(?:居民)?议事"]\n',
+        encoding="utf-8",
+    )
+    assert load_dictionary(extra=[extra]).literals_of(["free"]) == ("议事",)
+    extra.write_text(
+        '[[theme]]\nid = "free"\nframework = "capital_mechanisms"\nname = "自由"\nregex = ["[^，]{2}议|事"]\n',
+        encoding="utf-8",
+    )
+    assert (
+        load_dictionary(extra=[extra]).literals_of(["free"]) is None
+    )  # a top-level branch: nothing required
