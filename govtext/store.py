@@ -128,7 +128,6 @@ MIGRATIONS: list[list[str]] = [
 # The fields of a ThemeHit after doc_id, in the order hits_frame uses.
 _HIT_FIELDS = tuple(HIT_COLUMNS[1:])
 
-_WHITESPACE = re.compile(r"\s+")  # str.isspace, as Document.n_chars counts
 _TOKEN_COLUMNS = ("n_tokens", "word_ids", "spans", "pos", "n_sentences", "sentences", "pos_ids")
 _TOKEN_WRITE_COLUMNS = (*_TOKEN_COLUMNS, "view_plain")
 
@@ -543,8 +542,8 @@ class Store:
         rows = []
         for i, d in enumerate(docs):
             p = d.provenance
-            # Document.n_chars counts in a Python loop; the regex removes whitespace in C
-            n_chars = len(_WHITESPACE.sub("", d.text))
+            # Document.n_chars counts in a Python loop; str.split drops whitespace runs in C
+            n_chars = sum(map(len, d.text.split()))
             rows.append(
                 {
                     "doc_id": d.doc_id,
@@ -645,26 +644,41 @@ class Store:
         theme_of = {h: t for t, h in theme_hashes.items()}
         wanted = pd.DataFrame({"hits_key": key_list})
         hashes = pd.DataFrame({"dictionary_hash": list(theme_of)})
+        all_themes = frozenset(theme_hashes)
+        missing: dict[str, frozenset[str]] = {}
         with (
             self._registered("govtext_wanted_hits", wanted),
             self._registered("govtext_theme_hashes", hashes),
         ):
-            matched = _run(
+            # How many of the themes each key has: all (the usual re-run), none (a new
+            # text) or some (a dictionary change); only the last needs the themes named.
+            present = _run(
                 self.con,
-                "SELECT s.hits_key, s.dictionary_hash FROM hit_sets s JOIN govtext_wanted_hits w "
-                "USING (hits_key) JOIN govtext_theme_hashes USING (dictionary_hash)",
+                "SELECT w.hits_key, count(s.hits_key) FROM govtext_wanted_hits w LEFT JOIN "
+                "(SELECT hits_key FROM hit_sets JOIN govtext_theme_hashes USING (dictionary_hash)) s "
+                "USING (hits_key) GROUP BY 1",
             )
+            partial = [k for k, n in present if 0 < n < len(all_themes)]
+            missing.update((k, all_themes) for k, n in present if n == 0)
+            if partial:
+                frame = pd.DataFrame({"hits_key": partial})
+                with self._registered("govtext_partial_hits", frame):
+                    lacking = _run(
+                        self.con,
+                        "SELECT p.hits_key, t.dictionary_hash FROM govtext_partial_hits p "
+                        "CROSS JOIN govtext_theme_hashes t ANTI JOIN hit_sets s "
+                        "ON s.hits_key = p.hits_key AND s.dictionary_hash = t.dictionary_hash",
+                    )
+                by_key: dict[str, set[str]] = {}
+                for k, h in lacking:
+                    by_key.setdefault(k, set()).add(theme_of[h])
+                missing.update((k, frozenset(v)) for k, v in by_key.items())
             rows = self.con.execute(
                 "SELECT h.hits_key, "
                 + ", ".join(f'h."{c}"' for c in _HIT_FIELDS)
                 + " FROM theme_hits h JOIN govtext_wanted_hits w USING (hits_key) "
                 "JOIN govtext_theme_hashes USING (dictionary_hash)"
             ).fetchall()
-        have: dict[str, set[str]] = {k: set() for k in key_list}
-        for k, h in matched:
-            have[k].add(theme_of[h])
-        all_themes = frozenset(theme_hashes)
-        missing = {k: all_themes - got for k, got in have.items() if len(got) < len(all_themes)}
         out: dict[str, list[dict[str, Any]]] = {k: [] for k in key_list}
         for row in rows:
             out[row[0]].append(dict(zip(_HIT_FIELDS, row[1:], strict=True)))
