@@ -72,7 +72,8 @@ def run_one(config: str, corpus: Path, store_path: Path) -> dict[str, Any]:
     """The pipeline's per-document stage (``govtext.stages.iter_per_document``) over the corpus.
 
     ``engine:N`` runs into a new store; ``redict:N`` re-runs on the store ``local:N`` left,
-    with one theme added to the dictionary (re-match, no re-segmentation).
+    with one theme added to the dictionary (the new theme matched where it can occur,
+    nothing re-segmented).
     """
     import resource
 
@@ -352,8 +353,9 @@ def write_results(res: dict[str, Any]) -> None:
         "per-document stage `govtext.stages.iter_per_document` (look up the store; `process_batch` through "
         "`govtext.engine` for what is missing: normalise, segment with POS tags, match the theme rules; "
         "tokens, theme hits and document rows into the govtext DuckDB store, memory_limit 256 MB). "
-        "`redict:2` re-runs on the store `local:2` left with one theme added to the dictionary: every "
-        "document is re-matched, nothing re-segmented. Run s is the whole stage, engine start-up "
+        "`redict:2` re-runs on the store `local:2` left with one theme added to the dictionary: nothing "
+        "is re-segmented, every other theme's hits are re-used, and the new theme is matched in the "
+        "documents that can hold one of its terms (`matched`). Run s is the whole stage, engine start-up "
         "(pool or LocalCluster) included. CPU s is user + system time of "
         "the whole process tree over the run; MB/CPU-s, the work done per CPU second, is what other jobs "
         "on a shared machine disturb least. Peak memory is summed over the run's process tree: RSS sampled "

@@ -259,7 +259,13 @@ def _analyze(
     store.put_run(
         run_id,
         command="run",
-        config={"pipeline": cfg.to_dict(), "by": by, "dictionary_hash": dictionary.hash},
+        config={
+            "pipeline": cfg.to_dict(),
+            "by": by,
+            "dictionary_hash": dictionary.hash,
+            # the keys of this run's hits in the store (hit sets are kept per theme)
+            "theme_hashes": dictionary.theme_hashes(),
+        },
         corpus_hash=content_hash("\n".join(sorted(content_hash(d.text) for d in docs))),
         versions=stages.package_versions(),
     )
