@@ -92,8 +92,15 @@ class Document:
 
     @property
     def n_chars(self) -> int:
-        """Characters that count for densities: everything but whitespace."""
-        return sum(1 for ch in self.text if not ch.isspace())
+        """Characters that count for densities: everything but whitespace.
+
+        ``str.split()`` drops exactly the characters ``str.isspace`` names, in C: a
+        per-character loop costs seconds on a 100 MB corpus.
+
+        >>> Document("d", "接诉 即办。 治理").n_chars
+        7
+        """
+        return sum(map(len, self.text.split()))
 
     @property
     def year(self) -> str:

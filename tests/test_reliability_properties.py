@@ -225,3 +225,11 @@ def test_reliability_dictionary_loader_on_garbage(text: str | bytes, data: st.Da
         cut = data.draw(st.integers(0, len(base)))
         text = base[:cut] + text + base[cut:]
     _check_loader(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_document_n_chars_counts_every_non_whitespace_character(text: str) -> None:
+    from govtext.documents import Document
+
+    assert Document("d", text).n_chars == sum(1 for ch in text if not ch.isspace())
