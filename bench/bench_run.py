@@ -9,10 +9,11 @@ In one run it measures:
 - the yardstick: plain ``jieba.lcut`` (its defaults, global dictionary) on one core over
   the 10 MB corpus, in MB/s of UTF-8 text;
 - end to end, per configuration (``local:1``, ``local:2``, ``dask:1``, ``dask:2``) and
-  corpus size: read the JSON Lines file → Document → ``process_batch`` in the engine
-  (normalise, segment with POS tags, match the theme rules) → write tokens, hits and
-  document rows to a DuckDB file. Throughput is over the map (engine already started);
-  the start-up of the pool or cluster is reported apart;
+  corpus size: ``govtext.stages.update_store`` on the JSON Lines file, the pipeline's
+  per-document stages: govtext's ingest → ``process_batch`` in the engine (normalise,
+  segment with POS tags, match the theme rules) → tokens, hits and document rows in a
+  DuckDB file. The time runs from the call to the store's close, engine start-up
+  included; ``redict:2`` re-runs on ``local:2``'s store with a theme added;
 - peak memory of each run: the resident set summed over the run's process tree (the
   parent, the pool's workers or the Dask nannies and workers), sampled every 100 ms from
   outside (the tree listed once a second). RSS double-counts pages forked workers share
@@ -34,7 +35,6 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +48,6 @@ CONFIGS = ["local:1", "local:2", "redict:2", "dask:1", "dask:2"]
 # -- child: one measurement -------------------------------------------------------------
 
 
-def read_documents(path: Path) -> Iterator[Any]:
-    """Documents from a JSON Lines file, one line at a time (never the whole file)."""
-    from govtext.documents import Document
-
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            yield Document(rec["id"], rec["text"], source=rec["province"], meta={"year": rec["year"]})
-
-
 # A theme added by a user: the 'dictionary change' of the re-run (a new dictionary hash).
 EXTRA_DICTIONARY = """
 [[theme]]
@@ -69,16 +59,17 @@ terms = ["网格员", "网格化", "网格长"]
 
 
 def run_one(config: str, corpus: Path, store_path: Path) -> dict[str, Any]:
-    """The pipeline's per-document stage (``govtext.stages.iter_per_document``) over the corpus.
+    """The pipeline's per-document stages (``govtext.stages.update_store``: ingest with
+    govtext's own reader → segment → match → store) over the corpus file.
 
     ``engine:N`` runs into a new store; ``redict:N`` re-runs on the store ``local:N`` left,
-    with one theme added to the dictionary (the new theme matched where it can occur,
-    nothing re-segmented).
+    with one theme added to the dictionary (the files are unchanged: the documents come
+    from the store, the new theme is matched where it can occur, nothing is segmented).
     """
     import resource
 
     from govtext.pipeline import PipelineConfig
-    from govtext.stages import iter_per_document, load_themes
+    from govtext.stages import load_themes, update_store
     from govtext.store import Store
 
     engine, workers = config.split(":")
@@ -90,45 +81,45 @@ def run_one(config: str, corpus: Path, store_path: Path) -> dict[str, Any]:
         engine = "local"
     else:
         store_path.unlink(missing_ok=True)
+        store_path.with_name(store_path.name + ".wal").unlink(missing_ok=True)
     cfg.engine.engine, cfg.engine.workers = engine, int(workers)
     dictionary = load_themes(cfg)
     t1 = time.perf_counter()
     self0 = resource.getrusage(resource.RUSAGE_SELF)
     load0 = os.getloadavg()[0]
-    counts: dict[str, int] = {}
-    n_docs = n_bytes = n_tokens = n_hits = 0
     # DuckDB caches written blocks up to 80 % of RAM by default: the limit keeps the
     # store, not the engine, from making memory grow with the corpus
     with Store(store_path, memory_limit="256MB") as store:
-        for doc, tokens, hits in iter_per_document(
-            read_documents(corpus), cfg, store, dictionary, engine=cfg.engine.engine_config(), counts=counts
-        ):
-            n_docs += 1
-            n_bytes += len(doc.text.encode("utf-8"))
-            n_tokens += len(tokens)
-            n_hits += len(hits)
+        update = update_store(
+            [str(corpus)], cfg, store, dictionary, engine=cfg.engine.engine_config(), keep=False
+        )
+    t2 = time.perf_counter()  # closing the store (its final checkpoint) belongs to the run
+    self1 = resource.getrusage(resource.RUSAGE_SELF)
+    # pool workers are reaped at close; Dask workers by their nannies, which we reap
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with Store(store_path, read_only=True) as store:
         stored = {
             t: int(store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
             for t in ("documents", "tokens", "hit_sets", "theme_hits")
         }
-    t2 = time.perf_counter()
-    self1 = resource.getrusage(resource.RUSAGE_SELF)
-    # pool workers are reaped at close; Dask workers by their nannies, which we reap
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    mb = n_bytes / 1e6
+        n_docs, n_bytes = store.con.execute(
+            "SELECT count(*), sum(strlen(d.text)) FROM snapshot_documents s JOIN documents d USING (doc_id) "
+            "WHERE s.snapshot = ?",
+            [update.snapshot],
+        ).fetchone()  # type: ignore[misc]
+    run_s = t2 - t1
+    mb = int(n_bytes) / 1e6
     return {
         "config": config,
         "corpus": corpus.name,
-        "docs": n_docs,
+        "docs": int(n_docs),
         "mb": round(mb, 2),
-        "run_s": round(t2 - t1, 2),
-        "mbps": round(mb / (t2 - t1), 3),
+        "run_s": round(run_s, 2),
+        "mbps": round(mb / run_s, 3),
         "parent_cpu_s": round(self1.ru_utime + self1.ru_stime - self0.ru_utime - self0.ru_stime, 2),
         "workers_cpu_s": round(kids.ru_utime + kids.ru_stime, 2),
         "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
-        "tokens": n_tokens,
-        "hits": n_hits,
-        "reuse": counts,
+        "reuse": update.counts,
         "stored": stored,
     }
 
@@ -348,15 +339,17 @@ def write_results(res: dict[str, Any]) -> None:
         f"Load average (1/5/15 min) before {load[0]}/{load[1]}/{load[2]}, after {load[3]}/{load[4]}/{load[5]}: "
         "other jobs shared the two cores, so compare ratios within this run.",
         "",
-        "Per configuration, in a fresh process: read the synthetic JSON Lines corpus (bench/synth.py, "
-        "2–5 KB records from the paragraphs of ../shared/corpus, fixed seed) → Document → the pipeline's "
-        "per-document stage `govtext.stages.iter_per_document` (look up the store; `process_batch` through "
-        "`govtext.engine` for what is missing: normalise, segment with POS tags, match the theme rules; "
-        "tokens, theme hits and document rows into the govtext DuckDB store, memory_limit 256 MB). "
-        "`redict:2` re-runs on the store `local:2` left with one theme added to the dictionary: nothing "
-        "is re-segmented, every other theme's hits are re-used, and the new theme is matched in the "
-        "documents that can hold one of its terms (`matched`). Run s is the whole stage, engine start-up "
-        "(pool or LocalCluster) included. CPU s is user + system time of "
+        "Per configuration, in a fresh process: the pipeline's per-document stages, "
+        "`govtext.stages.update_store` on the synthetic JSON Lines corpus (bench/synth.py, 2–5 KB records "
+        "from the paragraphs of ../shared/corpus, fixed seed): govtext's ingest (the text column found, the "
+        "other fields as metadata, duplicate flags) → `process_batch` through `govtext.engine` (normalise, "
+        "segment with POS tags, match the theme rules) → documents with their text, tokens and theme hits "
+        "in the govtext DuckDB store (memory_limit 256 MB), and the corpus snapshot. `redict:2` re-runs on "
+        "the store `local:2` left with one theme added to the dictionary: the file is unchanged, so its "
+        "documents come from the store; nothing is segmented, every other theme's hits are re-used, texts "
+        "that cannot hold the new theme's terms get an empty set by SQL, the rest are matched (`matched`). "
+        "Run s is from the call to the store's close (its final checkpoint), engine start-up included. "
+        "CPU s is user + system time of "
         "the whole process tree over the run; MB/CPU-s, the work done per CPU second, is what other jobs "
         "on a shared machine disturb least. Peak memory is summed over the run's process tree: RSS sampled "
         "every 100 ms, PSS (shared pages split between their sharers) every 2 s.",

@@ -248,13 +248,9 @@ def _analyze(
         timings[stage] = round(time.perf_counter() - t0, 3)
         return out
 
-    if corpus is None:
-        use_paths = [str(p) for p in (paths or cfg.paths)]
-        corpus = timed("ingest", lambda: stages.ingest(use_paths, cfg))
-    if not corpus.documents:
-        raise ConfigError("no documents were read; see the manifest for why each file was skipped.")
     dictionary = timed("themes: load dictionary", lambda: stages.load_themes(cfg))
-    docs = corpus.documents
+    if corpus is not None and not corpus.documents:
+        raise ConfigError("no documents were read; see the manifest for why each file was skipped.")
     run_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started)) + "-" + uuid.uuid4().hex[:8]
     store.put_run(
         run_id,
@@ -266,19 +262,44 @@ def _analyze(
             # the keys of this run's hits in the store (hit sets are kept per theme)
             "theme_hashes": dictionary.theme_hashes(),
         },
-        corpus_hash=content_hash("\n".join(sorted(content_hash(d.text) for d in docs))),
         versions=stages.package_versions(),
     )
+    engine = cfg.engine.engine_config()
     try:
-        per_doc = timed(
-            "segment + match",
-            lambda: stages.per_document(
-                docs, cfg, store, dictionary, engine=cfg.engine.engine_config(), show_progress=show_progress
-            ),
-        )
+        if corpus is None:
+            # Ingest, segment and match into the store; over files unchanged since an
+            # earlier run the store already has the documents, and only what the
+            # dictionary now asks for is added. Then read back whatever was not in hand.
+            use_paths = [str(p) for p in (paths or cfg.paths)]
+            update = timed(
+                "ingest + segment + match",
+                lambda: stages.update_store(
+                    use_paths, cfg, store, dictionary, engine=engine, show_progress=show_progress
+                ),
+            )
+            if update.corpus is not None and update.per_document is not None:
+                corpus, per_doc = update.corpus, update.per_document
+            else:
+                assert update.snapshot is not None
+                snapshot = update.snapshot
+                corpus = timed("ingest (from the store)", lambda: store.load_corpus(snapshot))
+                loaded = timed(
+                    "segment + match (from the store)",
+                    lambda: stages.per_document(corpus.documents, cfg, store, dictionary, engine=engine),
+                )
+                per_doc = stages.PerDocument(loaded.tokens, loaded.hits, update.counts)
+        else:
+            per_doc = timed(
+                "segment + match",
+                lambda: stages.per_document(
+                    corpus.documents, cfg, store, dictionary, engine=engine, show_progress=show_progress
+                ),
+            )
     except BaseException as exc:
         store.finish_run(run_id, f"failed: {type(exc).__name__}")
         raise
+    docs = corpus.documents
+    corpus_hash = content_hash("\n".join(sorted(content_hash(d.text) for d in docs)))
     tokens = per_doc.tokens
     hits, scores = stages.hit_tables(corpus, [h for hs in per_doc.hits for h in hs], dictionary)
     documents = corpus.to_frame()
@@ -327,7 +348,12 @@ def _analyze(
     result.settings["warnings"] = run_warnings
     # What was re-used goes to the store's runs table, not run.json: run.json stays the
     # same whether a run started from a full store or an empty one.
-    store.finish_run(run_id, "done", reused={**per_doc.counts, "store": store.path, "run_id": run_id})
+    store.finish_run(
+        run_id,
+        "done",
+        reused={**per_doc.counts, "store": store.path, "run_id": run_id},
+        corpus_hash=corpus_hash,
+    )
     if record is not None:
         record.update({"run_id": run_id, "store": store.path, **per_doc.counts})
     return result

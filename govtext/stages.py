@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from govtext.documents import Corpus, Document
+from govtext.documents import Corpus, Document, FileRecord
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,16 +24,270 @@ if TYPE_CHECKING:
 
 
 def ingest(paths: list[str], cfg: PipelineConfig) -> Corpus:
-    from govtext.ingest import read_corpus
+    manifest: list[FileRecord] = []
+    docs = list(iter_ingest(paths, cfg, manifest))
+    return Corpus(documents=docs, files=manifest)
 
-    return read_corpus(
+
+def iter_ingest(paths: list[str], cfg: PipelineConfig, manifest: list[FileRecord]) -> Iterator[Document]:
+    """``ingest`` as a stream; ``manifest`` is complete once the iterator is."""
+    from govtext.ingest import iter_corpus
+
+    return iter_corpus(
         paths,
         text_column=cfg.ingest.text_column or None,
         path_pattern=cfg.ingest.path_pattern or None,
         max_file_size=int(cfg.ingest.max_file_size_mb * 1024 * 1024),
         max_doc_chars=cfg.ingest.max_doc_chars,
         extract_timeout=cfg.ingest.extract_timeout,
+        manifest=manifest,
     )
+
+
+def snapshot_key(paths: list[str], cfg: PipelineConfig) -> str | None:
+    """The key under which the store keeps the corpus that ``ingest(paths, cfg)`` reads
+    (see ``govtext.ingest.core.input_signature``); None for standard input."""
+    from govtext.ingest.core import IngestOptions, input_signature
+
+    options = IngestOptions(
+        text_column=cfg.ingest.text_column or None,
+        path_pattern=cfg.ingest.path_pattern or None,
+        max_file_size=int(cfg.ingest.max_file_size_mb * 1024 * 1024),
+        max_doc_chars=cfg.ingest.max_doc_chars,
+        extract_timeout=cfg.ingest.extract_timeout,
+    )
+    return input_signature(paths, options)
+
+
+@dataclass
+class StoreUpdate:
+    """What ``update_store`` did: the snapshot key, the corpus and per-document results
+    when it read the files (None when the store already had them), and the counts."""
+
+    snapshot: str | None
+    corpus: Corpus | None
+    per_document: PerDocument | None
+    counts: dict[str, int]
+
+
+def update_store(
+    paths: list[str],
+    cfg: PipelineConfig,
+    store: Store,
+    dictionary: Any,
+    *,
+    engine: EngineConfig,
+    show_progress: bool = False,
+    keep: bool = True,
+) -> StoreUpdate:
+    """Bring the store up to date with the per-document stages for ``paths``:
+    ingest → segment → match → store.
+
+    Over input files unchanged since a run that finished (same snapshot key), nothing is
+    read: the store already holds the documents, their text and tokens, and only theme
+    sets the dictionary now asks for are added; most of those by one SQL statement per
+    changed theme (texts that cannot hold the theme get an empty set), the rest by
+    matching the few texts that can. Otherwise the files are read and streamed through
+    ``iter_per_document``; the corpus is then saved under its key. ``keep`` holds the
+    documents, tokens and hits in memory for the caller (the pipeline's analyses need
+    them); without it memory stays flat whatever the corpus size.
+    """
+    from govtext.errors import ConfigError
+
+    key = snapshot_key(paths, cfg)
+    if key is not None and store.has_snapshot(key):
+        counts = _update_from_snapshot(
+            key, cfg, store, dictionary, engine=engine, show_progress=show_progress
+        )
+        if counts is not None:
+            return StoreUpdate(key, None, None, counts)
+    started = None
+    if engine.engine == "local" and not engine.in_process:
+        # Fork the workers now, before a large file is read into this process: forked
+        # later they would start with (and count as their own) pages of the whole file.
+        from govtext.engine import Engine, WorkerSettings, prepare
+
+        prepare(WorkerSettings.from_pipeline(cfg))
+        store.close()
+        started = Engine(engine).start()
+        store.open()
+    manifest: list[FileRecord] = []
+    counts = {}
+    doc_ids: list[str] = []
+    docs: list[Document] = []
+    tokens: list[Tokens] = []
+    hits: list[list[Any]] = []
+    try:
+        for doc, tok, found in iter_per_document(
+            iter_ingest(paths, cfg, manifest),
+            cfg,
+            store,
+            dictionary,
+            engine=engine,
+            show_progress=show_progress,
+            counts=counts,
+            started=started,
+        ):
+            doc_ids.append(doc.doc_id)
+            if keep:
+                docs.append(doc)
+                tokens.append(tok)
+                hits.append(found)
+    finally:
+        if started is not None:
+            started.close()
+    if not doc_ids:
+        raise ConfigError("no documents were read; see the manifest for why each file was skipped.")
+    corpus = Corpus(documents=docs, files=manifest)
+    if key is not None:
+        store.put_snapshot(key, doc_ids, manifest)
+    per = PerDocument(tokens=tokens, hits=hits, counts=counts) if keep else None
+    return StoreUpdate(key, corpus if keep else None, per, counts)
+
+
+# Python's whitespace (str.isspace, what str.split drops) as an RE2 class: DuckDB's \s
+# is ASCII only, and a term broken by an ideographic space is whole in the view.
+_SQL_BLANK = "[" + "".join(f"\\x{{{c:x}}}" for c in range(0x3001) if chr(c).isspace()) + "]"
+
+
+def _update_from_snapshot(
+    key: str,
+    cfg: PipelineConfig,
+    store: Store,
+    dictionary: Any,
+    *,
+    engine: EngineConfig,
+    show_progress: bool,
+) -> dict[str, int] | None:
+    """Add the theme sets a snapshot's documents lack; None when tokens are missing
+    (the segmenter changed: the caller reads the files again)."""
+    sh = make_segmenter(cfg, pos=True).settings_hash
+    (n_docs,) = store.con.execute(
+        "SELECT count(*) FROM snapshot_documents WHERE snapshot = ?", [key]
+    ).fetchone()
+    (no_tokens,) = store.con.execute(
+        "SELECT count(*) FROM snapshot_documents s ANTI JOIN tokens t "
+        "ON t.text_hash = s.text_hash AND t.settings_hash = ? WHERE s.snapshot = ?",
+        [sh, key],
+    ).fetchone()
+    if no_tokens:
+        return None
+    theme_hashes = dictionary.theme_hashes()
+    # One pass over (document key × theme): the themes each key lacks, and the number of
+    # documents behind it; keys that lack nothing do not come back.
+    lacking = store.con.execute(
+        "SELECT s.hits_key, min(s.ord), count(DISTINCT s.ord), list(DISTINCT t.theme) "
+        "FROM snapshot_documents s CROSS JOIN "
+        "(SELECT unnest(?::VARCHAR[]) AS theme, unnest(?::VARCHAR[]) AS th) t "
+        "ANTI JOIN hit_sets h ON h.hits_key = s.hits_key AND h.dictionary_hash = t.th "
+        "WHERE s.snapshot = ? GROUP BY s.hits_key",
+        [list(theme_hashes), list(theme_hashes.values()), key],
+    ).fetchall()
+    counts = {"documents": int(n_docs), "tokens_reused": int(n_docs), "hits_reused": int(n_docs)}
+    counts.update(segmented=0, matched=0)
+    if not lacking:
+        return counts
+    counts["hits_reused"] = int(n_docs) - sum(int(r[2]) for r in lacking)
+    todo = {k: (int(o), set(themes)) for k, o, _, themes in lacking}
+    for theme in sorted({t for _, themes in todo.values() for t in themes}):
+        lits = dictionary.literals_of([theme])
+        if lits is None or any(ch.isascii() or ch.isspace() for lit in lits for ch in lit):
+            continue
+        # The reasoning of _skip_absent, in SQL: a text without traditional characters
+        # that lacks every string the theme needs, whitespace removed, has no hit of it.
+        # "Whitespace removed" is in the pattern (any blanks between the characters):
+        # ten times quicker than removing it from every text first.
+        with store.transaction():
+            done = store.con.execute(
+                "INSERT INTO hit_sets (hits_key, dictionary_hash, n_hits) "
+                "SELECT DISTINCT s.hits_key, ?, 0 FROM snapshot_documents s "
+                "JOIN documents d USING (doc_id) "
+                "JOIN tokens t ON t.text_hash = s.text_hash AND t.settings_hash = ? "
+                "WHERE s.snapshot = ? AND t.view_plain "
+                "AND NOT regexp_matches(d.text, ?) "
+                "AND NOT EXISTS (SELECT 1 FROM hit_sets h WHERE h.hits_key = s.hits_key "
+                "AND h.dictionary_hash = ?) RETURNING hits_key",
+                [theme_hashes[theme], sh, key, "|".join(map(_re2_spaced, lits)), theme_hashes[theme]],
+            ).fetchall()
+        for (k,) in done:
+            todo[k][1].discard(theme)
+    # What is still missing: match those texts (one document per key) for the themes
+    # they lack. Their tokens are all stored (checked above), so only matching runs.
+    rest = [(o, sorted(themes)) for o, themes in todo.values() if themes]
+    if rest:
+        counts["matched"] = _match_missing(
+            rest, key, cfg, store, dictionary, theme_hashes, engine, show_progress
+        )
+    return counts
+
+
+def _match_missing(
+    rest: list[tuple[int, list[str]]],
+    key: str,
+    cfg: PipelineConfig,
+    store: Store,
+    dictionary: Any,
+    theme_hashes: dict[str, str],
+    engine: EngineConfig,
+    show_progress: bool,
+) -> int:
+    """Match the snapshot's documents at the given positions for the themes listed with
+    each, in the engine (in this process when they fit one batch), and store the sets."""
+    import functools
+
+    from govtext.engine import Engine, EngineConfig, WorkerSettings, process_batch
+    from govtext.progress import stage_progress
+
+    corpus = store.load_corpus(key, only=[int(r[0]) for r in rest])
+    by_ord = dict(zip(sorted(int(r[0]) for r in rest), corpus.documents, strict=True))
+    groups: dict[tuple[str, ...], list[Document]] = {}
+    for ord_, lacks in rest:
+        groups.setdefault(tuple(lacks), []).append(by_ord[int(ord_)])
+    chars = sum(len(d.text) for d in corpus.documents)
+    # Matching a theme or two costs little next to forking workers and sending them the
+    # texts: only a large remainder (a dictionary change that rules no text out) goes out.
+    if chars <= 16 * engine.batch_chars and engine.engine == "local":
+        engine = EngineConfig(engine="local", workers=1)
+    base = WorkerSettings.from_pipeline(cfg)
+    all_themes = frozenset(theme_hashes)
+    n = 0
+    eng = Engine(engine)
+    if not engine.in_process:
+        store.close()  # workers fork: no DuckDB thread may run meanwhile
+        eng.start()
+        store.open()
+    with eng, stage_progress("match", total=len(rest), quiet=not show_progress) as advance:
+        for themes, docs in groups.items():
+            wanted = frozenset(themes)
+            settings = _settings(base, False, wanted, all_themes)
+            hashes = {t: theme_hashes[t] for t in wanted}
+            found: list[tuple[str, Any]] = []
+            for doc, res in zip(
+                docs,
+                eng.map(functools.partial(process_batch, settings=settings), docs, progress=advance),
+                strict=True,
+            ):
+                found.append((hits_key(_text_hash(doc), doc), res.hits))
+                if len(found) >= 2000:
+                    store.put_hits(found, hashes)
+                    found = []
+            store.put_hits(found, hashes)
+            n += len(docs)
+    return n
+
+
+def _text_hash(doc: Document) -> str:
+    from govtext.documents import content_hash
+
+    return content_hash(doc.text)
+
+
+def _re2_spaced(text: str) -> str:
+    """An RE2 pattern for ``text`` with any run of whitespace between its characters
+    (the strings here have no ASCII, but escape them all the same)."""
+    import re
+
+    return (_SQL_BLANK + "*").join(re.escape(ch) for ch in text)
 
 
 def make_segmenter(cfg: PipelineConfig, *, pos: bool = False) -> Any:
@@ -141,6 +395,7 @@ def iter_per_document(
     total: int | None = None,
     chunk_chars: int | None = None,
     flush_chars: int | None = None,
+    started: Any = None,
 ) -> Iterator[tuple[Document, Tokens, list[Any]]]:
     """Segment and theme-match ``docs``, re-using the store and computing only what it lacks.
 
@@ -152,8 +407,9 @@ def iter_per_document(
     strings, and never re-segments; a new file costs only itself. The missing work runs through ``govtext.engine``; results
     go into the store in transactions of about ``flush_chars`` characters (default
     sixteen batches: a commit costs more than the rows it writes) as they arrive, so
-    a killed run keeps what it finished. Document rows (without text) go into the store's ``documents`` table. ``counts`` receives
-    documents, tokens_reused, hits_reused, segmented and matched.
+    a killed run keeps what it finished. Document rows (with their text, so a re-run
+    over unchanged files need not read them) go into the store's ``documents`` table.
+    ``counts`` receives documents, tokens_reused, hits_reused, segmented and matched.
     """
     import functools
 
@@ -172,7 +428,10 @@ def iter_per_document(
     all_themes = frozenset(theme_hashes)
     base = WorkerSettings.from_pipeline(cfg)
     literals: dict[frozenset[str], Any] = {}
-    eng: Engine | None = None
+    # ``started``: an Engine the caller started (and closes), e.g. before reading files,
+    # so forked workers do not share the reader's pages
+    eng: Engine | None = started
+    settings_recorded = False
     try:
         with stage_progress("segment + match", total=total, quiet=not show_progress) as advance:
             for chunk, last in _chunks(docs, chunk_chars):
@@ -180,7 +439,7 @@ def iter_per_document(
                     continue
                 text_keys = [content_hash(d.text) for d in chunk]
                 hit_keys = [hits_key(tk, d) for tk, d in zip(text_keys, chunk, strict=True)]
-                store.put_documents(chunk, with_text=False, hits_keys=hit_keys, text_hashes=text_keys)
+                store.put_documents(chunk, hits_keys=hit_keys, text_hashes=text_keys)
                 tokens = {th: tok for (th, _), tok in store.get_tokens((k, sh) for k in text_keys).items()}
                 cached, missing = store.get_hits(hit_keys, theme_hashes)
                 new_hits: dict[str, list[Any]] = {}
@@ -217,7 +476,9 @@ def iter_per_document(
                     store.close()
                     eng = Engine(engine).start()
                     store.open()
+                if todo and not settings_recorded:
                     store.put_settings(segmenter)
+                    settings_recorded = True
                 for (need_t, themes), items in todo:
                     assert eng is not None
                     fn = functools.partial(
@@ -259,7 +520,7 @@ def iter_per_document(
                         )
                     yield d, tokens[tk].with_doc_id(d.doc_id), found
     finally:
-        if eng is not None:
+        if eng is not None and eng is not started:
             eng.close()
 
 

@@ -37,7 +37,7 @@ from govtext.themes.scores import HIT_COLUMNS
 if TYPE_CHECKING:
     import pandas as pd
 
-    from govtext.documents import Document
+    from govtext.documents import Corpus, Document, FileRecord
     from govtext.segment import Segmenter, Tokens
 
 MIGRATIONS: list[list[str]] = [
@@ -122,6 +122,24 @@ MIGRATIONS: list[list[str]] = [
         # (ThemeDictionary.theme_hashes), so sets keyed by a whole dictionary are stale.
         "DELETE FROM theme_hits",
         "DELETE FROM hit_sets",
+        # Enough of a document to rebuild it without its file: paragraph spans (packed
+        # as token spans are) and the authors as a list.
+        "ALTER TABLE documents ADD COLUMN paragraphs BLOB",
+        "ALTER TABLE documents ADD COLUMN authors_json JSON",
+        # A corpus as read from its input files, keyed by the files' sizes and times
+        # and the ingest options (stages.snapshot_key): a re-run over unchanged files
+        # takes its documents and manifest from here instead of reading the files.
+        """CREATE TABLE IF NOT EXISTS snapshots (
+            snapshot VARCHAR PRIMARY KEY,
+            manifest JSON NOT NULL,
+            n_documents INTEGER NOT NULL,
+            created TIMESTAMP DEFAULT current_timestamp)""",
+        """CREATE TABLE IF NOT EXISTS snapshot_documents (
+            snapshot VARCHAR NOT NULL,
+            ord INTEGER NOT NULL,
+            doc_id VARCHAR NOT NULL,
+            text_hash VARCHAR NOT NULL,
+            hits_key VARCHAR NOT NULL)""",
     ],
 ]
 
@@ -538,6 +556,7 @@ class Store:
         import pandas as pd
 
         from govtext.documents import content_hash
+        from govtext.segment import _pack_spans
 
         rows = []
         for i, d in enumerate(docs):
@@ -560,19 +579,22 @@ class Store:
                     "position": p.position if p else None,
                     "n_chars": n_chars,
                     "text": d.text if with_text else None,
+                    "paragraphs": _pack_spans([a for a, _ in d.paragraphs], [b for _, b in d.paragraphs]),
+                    "authors_json": json.dumps(list(d.authors), ensure_ascii=False),
                     "hits_key": hits_keys[i] if hits_keys is not None else None,
                 }
             )
         if not rows:
             return 0
         frame = pd.DataFrame.from_records(rows)
-        for col in ("path", "format", "encoding", "text", "hits_key"):
+        for col in ("path", "format", "encoding", "text", "hits_key", "paragraphs"):
             frame[col] = frame[col].astype(object)
         cols = ", ".join(frame.columns)
+        select = ", ".join(f"{c}::BLOB" if c == "paragraphs" else c for c in frame.columns)
         with self._registered("govtext_new_documents", frame):
             _run(
                 self.con,
-                f"INSERT OR REPLACE INTO documents ({cols}) SELECT {cols} FROM govtext_new_documents",
+                f"INSERT OR REPLACE INTO documents ({cols}) SELECT {select} FROM govtext_new_documents",
             )
         return len(rows)
 
@@ -600,11 +622,19 @@ class Store:
             ],
         )
 
-    def finish_run(self, run_id: str, status: str = "done", *, reused: dict[str, Any] | None = None) -> None:
+    def finish_run(
+        self,
+        run_id: str,
+        status: str = "done",
+        *,
+        reused: dict[str, Any] | None = None,
+        corpus_hash: str | None = None,
+    ) -> None:
         _run(
             self.con,
-            "UPDATE runs SET finished = current_timestamp, status = ?, reused = ? WHERE run_id = ?",
-            [status, json.dumps(reused or {}), run_id],
+            "UPDATE runs SET finished = current_timestamp, status = ?, reused = ?, "
+            "corpus_hash = coalesce(?, corpus_hash) WHERE run_id = ?",
+            [status, json.dumps(reused or {}), corpus_hash, run_id],
         )
 
     def put_topic_assignments(self, run_id: str, model: Any) -> int:
@@ -623,6 +653,80 @@ class Store:
                 "FROM govtext_new_topics",
             )
         return len(frame)
+
+    # -- corpus snapshots --------------------------------------------------------------
+
+    def put_snapshot(self, snapshot: str, doc_ids: Sequence[str], manifest: Sequence[FileRecord]) -> None:
+        """Remember a corpus under ``snapshot``: the ids of its documents, in order (their
+        rows, with text, are already in ``documents``), and its manifest."""
+        import dataclasses
+
+        import pandas as pd
+
+        frame = pd.DataFrame({"ord": range(len(doc_ids)), "doc_id": list(doc_ids)})
+        listing = json.dumps([dataclasses.asdict(f) for f in manifest], ensure_ascii=False)
+        with self._registered("govtext_new_snapshot", frame), self.transaction():
+            _run(self.con, "DELETE FROM snapshot_documents WHERE snapshot = ?", [snapshot])
+            _run(
+                self.con,
+                "INSERT INTO snapshot_documents SELECT ?, n.ord, n.doc_id, d.text_hash, d.hits_key "
+                "FROM govtext_new_snapshot n JOIN documents d USING (doc_id)",
+                [snapshot],
+            )
+            _run(
+                self.con,
+                "INSERT OR REPLACE INTO snapshots (snapshot, manifest, n_documents) VALUES (?, ?, ?)",
+                [snapshot, listing, len(frame)],
+            )
+
+    def has_snapshot(self, snapshot: str) -> bool:
+        """True when the snapshot exists and every one of its documents is still stored
+        with the same text (another corpus in this store may have reused a doc_id)."""
+        rows = _run(self.con, "SELECT n_documents FROM snapshots WHERE snapshot = ?", [snapshot])
+        if not rows:
+            return False
+        ok = _run(
+            self.con,
+            "SELECT count(*) FROM snapshot_documents s JOIN documents d USING (doc_id) "
+            "WHERE s.snapshot = ? AND d.text_hash = s.text_hash AND d.hits_key = s.hits_key "
+            "AND d.text IS NOT NULL",
+            [snapshot],
+        )
+        return int(ok[0][0]) == int(rows[0][0])
+
+    def load_corpus(self, snapshot: str, *, only: Iterable[int] | None = None) -> Corpus:
+        """The corpus saved under ``snapshot``: documents in their order, and the manifest
+        (``only``: just the documents at these positions)."""
+        from govtext.documents import Corpus, Document, FileRecord, Provenance
+        from govtext.segment import _unpack_spans
+
+        (manifest,) = _run(self.con, "SELECT manifest FROM snapshots WHERE snapshot = ?", [snapshot])[0]
+        rows = _run(
+            self.con,
+            "SELECT d.doc_id, d.text, d.title, d.authors_json, d.source, d.date, d.meta, d.path, "
+            "d.format, d.encoding, d.position, d.paragraphs FROM snapshot_documents s "
+            "JOIN documents d USING (doc_id) WHERE s.snapshot = ? "
+            + ("AND s.ord IN (SELECT unnest(?::INTEGER[])) " if only is not None else "")
+            + "ORDER BY s.ord",
+            [snapshot, sorted(only)] if only is not None else [snapshot],
+        )
+        docs = []
+        for doc_id, text, title, authors, source, date, meta, path, fmt, enc, pos, paras in rows:
+            a, b = _unpack_spans(paras)
+            docs.append(
+                Document(
+                    doc_id=doc_id,
+                    text=text,
+                    title=title or "",
+                    authors=tuple(json.loads(authors)),
+                    source=source or "",
+                    date=date or "",
+                    meta=json.loads(meta),
+                    paragraphs=tuple(zip(a.tolist(), b.tolist(), strict=True)),
+                    provenance=Provenance(path, fmt, enc or "", pos or 0) if path is not None else None,
+                )
+            )
+        return Corpus(documents=docs, files=[FileRecord(**f) for f in json.loads(manifest)])
 
     # -- theme hits --------------------------------------------------------------------
 

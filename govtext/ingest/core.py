@@ -85,6 +85,35 @@ def _walk(paths: Sequence[str | Path], recursive: bool) -> Iterator[_Input]:
             yield _Input(p, shown, None, missing=True, name_note=note)
 
 
+# Bump when ingest would read an unchanged file differently (part of input_signature).
+INGEST_VERSION = "ingest-1"
+
+
+def input_signature(paths: Sequence[str | Path], options: IngestOptions) -> str | None:
+    """A hash of what ingest would read: every file the walk meets (name, size,
+    modification time in nanoseconds; folders' metadata sidecars are files it meets
+    too), the options and the reader version. None when standard input is among the
+    paths (it cannot be seen without reading it). Only stat calls: no file is opened.
+    """
+    import hashlib
+    import json
+
+    rows: list[Any] = [INGEST_VERSION, [str(p) for p in paths], repr(options)]
+    for item in _walk(paths, options.recursive):
+        if item.path is None:
+            return None
+        try:
+            st = item.path.stat()
+            stamp = [st.st_size, st.st_mtime_ns, st.st_ino, os.access(item.path, os.R_OK)]
+        except OSError:
+            stamp = [-1, -1, -1, False]
+        flags = [item.hidden, item.missing, item.docfile, item.linked_dir, item.unlisted, item.name_note]
+        rows.append([item.shown, str(item.root), *flags, *stamp])
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()[
+        :32
+    ]
+
+
 def display_path(path: Path) -> tuple[str, str]:
     """The path as text that can be printed and written as UTF-8, and a note when the name's
     bytes were not UTF-8 (a GBK name from a Windows zip shows decoded as GB18030)."""

@@ -1,0 +1,120 @@
+"""Corpus snapshots: a re-run over unchanged input files reads none of them.
+
+``stages.update_store`` keys the corpus it read by the files' sizes and modification
+times and the ingest options; the next run over the same files takes documents and
+manifest from the store. These tests hold the stored corpus equal to a fresh read on
+the real corpora, check what invalidates a snapshot, and check the SQL shortcut's
+whitespace class against Python's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SAMPLE_CORPUS
+
+from govtext.pipeline import PipelineConfig, TopicsConfig
+from govtext.stages import _SQL_BLANK, _re2_spaced, ingest, load_themes, snapshot_key, update_store
+from govtext.store import Store
+
+
+def _cfg() -> PipelineConfig:
+    return PipelineConfig(topics=TopicsConfig(enabled=False))
+
+
+def _update(paths: list[str], store: Store, cfg: PipelineConfig | None = None) -> Any:
+    cfg = cfg or _cfg()
+    return update_store(paths, cfg, store, load_themes(cfg), engine=cfg.engine.engine_config())
+
+
+@pytest.mark.parametrize("which", ["sample", "provincial", "seed", "national"])
+def test_stored_corpus_equals_a_fresh_read(which: str, tmp_path: Path, shared_corpus: Path) -> None:
+    paths = {
+        "sample": [str(SAMPLE_CORPUS)],
+        "provincial": [str(shared_corpus / "provincial-reports-2026")],
+        "seed": [str(next((shared_corpus / "seed").glob("*.txt")))],
+        "national": [str(shared_corpus / "national-reports" / "government_work_reports.jsonl")],
+    }[which]
+    with Store(tmp_path / "s.duckdb") as store:
+        first = _update(paths, store)
+        assert first.corpus is not None and first.snapshot is not None
+        second = _update(paths, store)
+        assert second.corpus is None and second.snapshot == first.snapshot
+        assert second.counts["segmented"] == second.counts["matched"] == 0
+        loaded = store.load_corpus(second.snapshot)
+    fresh = ingest(paths, _cfg())
+    assert loaded.files == fresh.files
+    assert len(loaded.documents) == len(fresh.documents)
+    for a, b in zip(loaded.documents, fresh.documents, strict=True):
+        assert a == b, a.doc_id
+
+
+def test_a_changed_added_or_removed_file_changes_the_snapshot(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    shutil.copytree(SAMPLE_CORPUS, folder)
+    cfg = _cfg()
+    key = snapshot_key([str(folder)], cfg)
+    assert key is not None and key == snapshot_key([str(folder)], cfg)
+    one = next(folder.glob("*.md"))
+    st = one.stat()
+    os.utime(one, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    touched = snapshot_key([str(folder)], cfg)
+    assert touched != key
+    (folder / "new.txt").write_text("推进接诉即办。", encoding="utf-8")
+    added = snapshot_key([str(folder)], cfg)
+    assert added not in (key, touched)
+    (folder / "new.txt").unlink()
+    assert snapshot_key([str(folder)], cfg) == touched
+    cfg.ingest.max_doc_chars = 1000
+    assert snapshot_key([str(folder)], cfg) != touched  # ingest options are part of it
+    assert snapshot_key(["-"], cfg) is None  # standard input cannot be seen unread
+
+
+def test_rerun_after_touching_a_file_reads_the_files_again(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    shutil.copytree(SAMPLE_CORPUS, folder)
+    with Store(tmp_path / "s.duckdb") as store:
+        first = _update([str(folder)], store)
+        one = next(folder.glob("*.md"))
+        one.write_text(one.read_text(encoding="utf-8") + "\n\n新增一段：推进网格化管理。\n", encoding="utf-8")
+        again = _update([str(folder)], store)
+        assert again.corpus is not None and again.snapshot != first.snapshot
+        assert again.counts["segmented"] == 1  # only the edited text
+
+
+def test_snapshot_whose_documents_were_replaced_is_not_used(tmp_path: Path) -> None:
+    """Another corpus in the same store may reuse a doc_id with another text."""
+    a = tmp_path / "a"
+    b = tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "doc.txt").write_text("推进接诉即办改革。", encoding="utf-8")
+    (b / "doc.txt").write_text("健全基层治理体系。", encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        first = _update([str(a)], store)
+        _update([str(b)], store)  # the same doc_id "doc", another text
+        assert not store.has_snapshot(first.snapshot)
+        again = _update([str(a)], store)
+        assert again.corpus is not None  # read from the file, not from the store
+
+
+def test_sql_whitespace_class_is_pythons(tmp_path: Path) -> None:
+    text = "".join(f"网{chr(c)}格" for c in range(0x3001) if chr(c).isspace()) + "员 \u3000\n治理"
+    with Store(":memory:") as store:
+        (got,) = store.con.execute("SELECT regexp_replace(?, ?, '', 'g')", [text, _SQL_BLANK]).fetchone()
+    assert got == "".join(text.split())
+
+
+def test_sql_pattern_finds_a_term_across_any_whitespace() -> None:
+    blanks = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+    texts = [f"推进网{b}格{b}{b}员" for b in blanks] + ["网格员", "网 格\u3000员", "网-格员", "网格"]
+    with Store(":memory:") as store:
+        for text in texts:
+            (got,) = store.con.execute(
+                "SELECT regexp_matches(?, ?)", [text, _re2_spaced("网格员")]
+            ).fetchone()
+            assert got == ("网格员" in "".join(text.split())), repr(text)
