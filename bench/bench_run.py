@@ -228,13 +228,13 @@ def git_rev() -> str:
 
 
 def run(sizes: list[int], configs: list[str]) -> dict[str, Any]:
-    from synth import build
+    from synth import build, build_parts
 
     load_before = os.getloadavg()
-    paths = {mb: build(mb) for mb in sorted(set([10, *sizes]))}
+    paths = {mb: build_parts(mb) for mb in sorted(set([10, *sizes]))}
     date = subprocess.run(["date", "-u"], capture_output=True, text=True).stdout.strip()
     print(f"{date}; corpora ready; load average {load_before[0]:.2f}", flush=True)
-    yard = measure(["yardstick", str(paths[10])])
+    yard = measure(["yardstick", str(build(10))])
     print(
         f"  jieba.lcut one core: {yard['mbps']:.2f} MB/s, {yard['mb_per_cpu_s']:.2f} MB/CPU-s "
         f"over {yard['mb']} MB; load {yard['load']}",
@@ -245,7 +245,7 @@ def run(sizes: list[int], configs: list[str]) -> dict[str, Any]:
         for config in configs:
             # redict:N re-uses the store of local:N (run before it)
             name = config.replace("redict", "local").replace(":", "-")
-            store = paths[mb].with_suffix(f".{name}.duckdb")
+            store = paths[mb].with_name(f"{paths[mb].name}.{name}.duckdb")
             res = measure(["one", config, str(paths[mb]), str(store)])
             res["x_jieba"] = round(res["mbps"] / yard["mbps"], 2)
             # CPU seconds of the whole tree: a measure of work that other jobs on the

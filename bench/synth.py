@@ -114,6 +114,42 @@ def build(mb: int, *, seed: int = SEED, shared: Path = SHARED, out_dir: Path = D
     return path
 
 
+PART_BYTES = 5_000_000
+
+
+def build_parts(mb: int, *, part_bytes: int = PART_BYTES, **kwargs: object) -> Path:
+    """The corpus of ``build(mb)`` as a folder of JSON Lines files of about ``part_bytes``
+    each (bench/data/synth_<mb>mb/part-000.jsonl …), the same records in the same order.
+
+    A scholar's 100 MB is many files; ingest holds one file at a time, so a corpus in
+    one 100 MB file would make the reader's memory, not the pipeline's, the peak.
+    """
+    whole = build(mb, **kwargs)  # type: ignore[arg-type]
+    folder = whole.with_suffix("")
+    stamp = folder.with_name(folder.name + ".parts.json")  # outside: ingest would read it
+    params = {"whole": json.loads(whole.with_suffix(".json").read_text()), "part_bytes": part_bytes}
+    if stamp.exists() and json.loads(stamp.read_text()) == params:
+        return folder
+    if folder.exists():
+        for old in folder.glob("part-*.jsonl"):
+            old.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    part, size, out = 0, 0, None
+    with whole.open(encoding="utf-8") as src:
+        for line in src:
+            if out is None or size >= part_bytes:
+                if out is not None:
+                    out.close()
+                out = (folder / f"part-{part:03d}.jsonl").open("w", encoding="utf-8")
+                part, size = part + 1, 0
+            out.write(line)
+            size += len(line.encode("utf-8"))
+    if out is not None:
+        out.close()
+    stamp.write_text(json.dumps(params))
+    return folder
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=int, action="append", help="corpus size in MB of text (repeatable)")

@@ -173,23 +173,26 @@ def _update_from_snapshot(
     if no_tokens:
         return None
     theme_hashes = dictionary.theme_hashes()
-    # One pass over (document key × theme): the themes each key lacks, and the number of
-    # documents behind it; keys that lack nothing do not come back.
-    lacking = store.con.execute(
-        "SELECT s.hits_key, min(s.ord), count(DISTINCT s.ord), list(DISTINCT t.theme) "
-        "FROM snapshot_documents s CROSS JOIN "
-        "(SELECT unnest(?::VARCHAR[]) AS theme, unnest(?::VARCHAR[]) AS th) t "
-        "ANTI JOIN hit_sets h ON h.hits_key = s.hits_key AND h.dictionary_hash = t.th "
-        "WHERE s.snapshot = ? GROUP BY s.hits_key",
-        [list(theme_hashes), list(theme_hashes.values()), key],
-    ).fetchall()
     counts = {"documents": int(n_docs), "tokens_reused": int(n_docs), "hits_reused": int(n_docs)}
     counts.update(segmented=0, matched=0)
-    if not lacking:
+    # Which themes some key lacks: a theme's sets are counted, not listed, so the usual
+    # cases (everything there; a new theme nowhere) cost one aggregate each.
+    have = dict(
+        store.con.execute(
+            "SELECT h.dictionary_hash, count(*) FROM hit_sets h "
+            "JOIN (SELECT DISTINCT hits_key FROM snapshot_documents WHERE snapshot = ?) k USING (hits_key) "
+            "WHERE h.dictionary_hash IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
+            [key, list(theme_hashes.values())],
+        ).fetchall()
+    )
+    (n_keys,) = store.con.execute(
+        "SELECT count(DISTINCT hits_key) FROM snapshot_documents WHERE snapshot = ?", [key]
+    ).fetchone()
+    incomplete = {t: h for t, h in theme_hashes.items() if have.get(h, 0) < n_keys}
+    if not incomplete:
         return counts
-    counts["hits_reused"] = int(n_docs) - sum(int(r[2]) for r in lacking)
-    todo = {k: (int(o), set(themes)) for k, o, _, themes in lacking}
-    for theme in sorted({t for _, themes in todo.values() for t in themes}):
+    counts["hits_reused"] = int(n_docs) - _lacking(store, key, incomplete, count=True)[0][0]
+    for theme, th in sorted(incomplete.items()):
         lits = dictionary.literals_of([theme])
         if lits is None or any(ch.isascii() or ch.isspace() for lit in lits for ch in lit):
             continue
@@ -198,7 +201,7 @@ def _update_from_snapshot(
         # "Whitespace removed" is in the pattern (any blanks between the characters):
         # ten times quicker than removing it from every text first.
         with store.transaction():
-            done = store.con.execute(
+            store.con.execute(
                 "INSERT INTO hit_sets (hits_key, dictionary_hash, n_hits) "
                 "SELECT DISTINCT s.hits_key, ?, 0 FROM snapshot_documents s "
                 "JOIN documents d USING (doc_id) "
@@ -206,19 +209,31 @@ def _update_from_snapshot(
                 "WHERE s.snapshot = ? AND t.view_plain "
                 "AND NOT regexp_matches(d.text, ?) "
                 "AND NOT EXISTS (SELECT 1 FROM hit_sets h WHERE h.hits_key = s.hits_key "
-                "AND h.dictionary_hash = ?) RETURNING hits_key",
-                [theme_hashes[theme], sh, key, "|".join(map(_re2_spaced, lits)), theme_hashes[theme]],
-            ).fetchall()
-        for (k,) in done:
-            todo[k][1].discard(theme)
+                "AND h.dictionary_hash = ?)",
+                [th, sh, key, "|".join(map(_re2_spaced, lits)), th],
+            )
     # What is still missing: match those texts (one document per key) for the themes
     # they lack. Their tokens are all stored (checked above), so only matching runs.
-    rest = [(o, sorted(themes)) for o, themes in todo.values() if themes]
+    rest = [(int(o), sorted(themes)) for o, themes in _lacking(store, key, incomplete)]
     if rest:
         counts["matched"] = _match_missing(
             rest, key, cfg, store, dictionary, theme_hashes, engine, show_progress
         )
     return counts
+
+
+def _lacking(store: Store, key: str, themes: dict[str, str], *, count: bool = False) -> list[Any]:
+    """Per document key of the snapshot that lacks a set of ``themes`` (id → hash): its
+    first position and the themes it lacks; with ``count``, the number of documents."""
+    what = "count(DISTINCT s.ord)" if count else "min(s.ord), list(t.theme ORDER BY t.theme)"
+    group = "" if count else " GROUP BY s.hits_key"
+    return store.con.execute(
+        f"SELECT {what} FROM snapshot_documents s CROSS JOIN "
+        "(SELECT unnest(?::VARCHAR[]) AS theme, unnest(?::VARCHAR[]) AS th) t "
+        "ANTI JOIN hit_sets h ON h.hits_key = s.hits_key AND h.dictionary_hash = t.th "
+        f"WHERE s.snapshot = ?{group}",
+        [list(themes), list(themes.values()), key],
+    ).fetchall()
 
 
 def _match_missing(

@@ -77,3 +77,22 @@ def test_normalize_lone_surrogates_are_kept_not_fatal() -> None:
         assert "\ud800" in view.text and simplified in view.text
         assert view.text == _loop(text).text
         assert len(view.origin) == len(view.text)
+
+
+def test_char_flags_table_is_cached_and_rebuilt_when_damaged(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from govtext.segment import _build_char_flags, _char_flags
+
+    monkeypatch.setenv("GOVTEXT_CACHE_DIR", str(tmp_path))
+    built = _build_char_flags()
+    first = _char_flags.__wrapped__()  # not the per-process copy
+    (cached,) = tmp_path.glob("charflags-*.npy")
+    assert np.array_equal(first, built)
+    assert np.array_equal(np.load(cached), built)
+    cached.write_bytes(b"not a table")
+    assert np.array_equal(_char_flags.__wrapped__(), built)
+    assert np.array_equal(np.load(cached), built)  # written again
+    monkeypatch.setenv("GOVTEXT_CACHE_DIR", str(tmp_path / "file"))
+    (tmp_path / "file").write_text("a file where the folder should be")
+    assert np.array_equal(_char_flags.__wrapped__(), built)  # unwritable cache: still works
