@@ -287,7 +287,7 @@ class Store:
             # Checkpoint (fold the write-ahead log into the file) when the log reaches
             # 1 GB or at close, not every 16 MB: a run writes ~1.3 bytes of token rows per
             # byte of text, and frequent checkpoints cost a run about a tenth of its time.
-            _run(self._con, "SET checkpoint_threshold = '1GB'")
+            _run(self._con, "SET checkpoint_threshold = '128MB'")
             self._migrate()
         return self
 

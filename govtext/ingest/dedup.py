@@ -9,7 +9,7 @@ and linked to the earliest document it copies; nothing is dropped.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from govtext.documents import Document, content_hash
 
@@ -44,12 +44,19 @@ class Deduplicator:
         self.threshold = threshold
         self.random_state = random_state
         self._exact: dict[str, str] = {}
-        self._signatures: dict[str, np.ndarray] = {}
-        self._buckets: dict[tuple[int, bytes], list[str]] = {}
+        # Everything kept per document is compact, since it is kept for the whole corpus:
+        # signatures as rows of one growing array, LSH buckets keyed by a 64-bit fold of
+        # the band (a collision only adds a candidate, which the similarity then checks)
+        # and holding a document's number, or a list of numbers once a bucket is shared.
+        self._ids: list[str] = []
+        self._sigs: np.ndarray | None = None
+        self._buckets: list[dict[int, Any]] = [{} for _ in range(BANDS)]
         self._params: np.ndarray | None = None
 
     def check(self, doc: Document) -> dict[str, str] | None:
         """Metadata linking ``doc`` to an earlier copy, or None; records ``doc`` either way."""
+        import numpy as np
+
         compact = _SPACE.sub("", doc.text)
         key = content_hash(compact)
         if key in self._exact:
@@ -62,27 +69,50 @@ class Deduplicator:
         if self.threshold > 1 or len(compact) < MIN_CHARS:
             return None
         sig = self._signature(compact)
-        best, best_sim = None, 0.0
+        best, best_sim = -1, 0.0
         rows = NUM_PERM // BANDS
-        seen: set[str] = set()
-        full_bands = (sig != _EMPTY).reshape(BANDS, rows).all(axis=1).tolist()
-        raw = sig.tobytes()
-        width = rows * sig.itemsize
+        seen: set[int] = set()
+        by_band = sig.reshape(BANDS, rows)
+        full_bands = (by_band != _EMPTY).all(axis=1).tolist()
+        folds = np.bitwise_xor.reduce(by_band, axis=1).tolist()
+        me = len(self._ids)
         for band in range(BANDS):
             if not full_bands[band]:
                 continue  # empty bins agree between any two short texts: no evidence of copying
-            bucket = self._buckets.setdefault((band, raw[band * width : (band + 1) * width]), [])
-            for other in bucket:
+            buckets = self._buckets[band]
+            members = buckets.get(folds[band])
+            if members is None:
+                buckets[folds[band]] = me
+                continue
+            if isinstance(members, int):
+                members = buckets[folds[band]] = [members]
+            for other in members:
                 if other not in seen:
                     seen.add(other)
-                    sim = _similarity(self._signatures[other], sig)
+                    sim = _similarity(self._sigs[other], sig)  # type: ignore[index]
                     if sim > best_sim:
                         best, best_sim = other, sim
-            bucket.append(doc.doc_id)
-        self._signatures[doc.doc_id] = sig
-        if best is not None and best_sim >= self.threshold:
-            return {"duplicate_of": best, "duplicate_kind": "near", "duplicate_similarity": f"{best_sim:.2f}"}
+            members.append(me)
+        self._store(doc.doc_id, sig)
+        if best >= 0 and best_sim >= self.threshold:
+            return {
+                "duplicate_of": self._ids[best],
+                "duplicate_kind": "near",
+                "duplicate_similarity": f"{best_sim:.2f}",
+            }
         return None
+
+    def _store(self, doc_id: str, sig: np.ndarray) -> None:
+        import numpy as np
+
+        n = len(self._ids)
+        if self._sigs is None or n == len(self._sigs):
+            grown = np.empty((max(64, 2 * n), NUM_PERM), dtype=np.uint64)
+            if self._sigs is not None:
+                grown[:n] = self._sigs
+            self._sigs = grown
+        self._sigs[n] = sig
+        self._ids.append(doc_id)
 
     def _signature(self, compact: str) -> np.ndarray:
         """One-permutation MinHash: the 5-gram hashes fall into NUM_PERM bins by their top bits
