@@ -285,7 +285,9 @@ def _analyze(
                 corpus = timed("ingest (from the store)", lambda: store.load_corpus(snapshot))
                 loaded = timed(
                     "segment + match (from the store)",
-                    lambda: stages.per_document(corpus.documents, cfg, store, dictionary, engine=engine),
+                    lambda: stages.per_document(
+                        corpus.documents, cfg, store, dictionary, engine=engine, write_documents=False
+                    ),
                 )
                 per_doc = stages.PerDocument(loaded.tokens, loaded.hits, update.counts)
         else:

@@ -365,6 +365,7 @@ def per_document(
     *,
     engine: EngineConfig,
     show_progress: bool = False,
+    write_documents: bool = True,
 ) -> PerDocument:
     """Tokens and hits of every document of ``docs`` (see ``iter_per_document``)."""
     counts: dict[str, int] = {}
@@ -379,6 +380,7 @@ def per_document(
         show_progress=show_progress,
         counts=counts,
         total=len(docs),
+        write_documents=write_documents,
     ):
         tokens.append(tok)
         hits.append(doc_hits)
@@ -411,6 +413,7 @@ def iter_per_document(
     chunk_chars: int | None = None,
     flush_chars: int | None = None,
     started: Any = None,
+    write_documents: bool = True,
 ) -> Iterator[tuple[Document, Tokens, list[Any]]]:
     """Segment and theme-match ``docs``, re-using the store and computing only what it lacks.
 
@@ -423,7 +426,8 @@ def iter_per_document(
     go into the store in transactions of about ``flush_chars`` characters (default
     sixteen batches: a commit costs more than the rows it writes) as they arrive, so
     a killed run keeps what it finished. Document rows (with their text, so a re-run
-    over unchanged files need not read them) go into the store's ``documents`` table.
+    over unchanged files need not read them) go into the store's ``documents`` table,
+    unless ``write_documents`` is False (documents just read back from the store).
     ``counts`` receives documents, tokens_reused, hits_reused, segmented and matched.
     """
     import functools
@@ -454,7 +458,8 @@ def iter_per_document(
                     continue
                 text_keys = [content_hash(d.text) for d in chunk]
                 hit_keys = [hits_key(tk, d) for tk, d in zip(text_keys, chunk, strict=True)]
-                store.put_documents(chunk, hits_keys=hit_keys, text_hashes=text_keys)
+                if write_documents:  # False for documents just read back from the store
+                    store.put_documents(chunk, hits_keys=hit_keys, text_hashes=text_keys)
                 tokens = {th: tok for (th, _), tok in store.get_tokens((k, sh) for k in text_keys).items()}
                 cached, missing = store.get_hits(hit_keys, theme_hashes)
                 new_hits: dict[str, list[Any]] = {}
