@@ -624,7 +624,7 @@ def process_batch(docs: list[Any], settings: WorkerSettings) -> BatchResult:
     Each text's normalised view is made once and serves both. Pass it as
     ``functools.partial(process_batch, settings=settings)``.
     """
-    from govtext.normalize import Normalized
+    from govtext.normalize import _FAST_MIN_CHARS, Normalized
     from govtext.segment import _view_arrays
 
     seg = (
@@ -653,7 +653,9 @@ def process_batch(docs: list[Any], settings: WorkerSettings) -> BatchResult:
             hits.append(())
             continue
         view = None
-        if v is not None:
+        # normalize() views a short text with its per-character loop (OpenCC phrase rules
+        # included); the vectorised view stands in for it only where normalize uses it too
+        if v is not None and len(doc.text) >= _FAST_MIN_CHARS:
             view = Normalized(v[0], None, len(doc.text), breaks=v[1].tolist(), shift=v[2].tolist())
         hits.append(tuple(matcher.transform(doc, view=view)))
     return BatchResult(doc_ids=[d.doc_id for d in docs], tokens=tokens, hits=hits)

@@ -372,8 +372,12 @@ def fast_view(text: str) -> tuple[str, Any, Any]:
 
     Returns the view and its shift table: for a view index ``i``, the original index
     is ``i + shift[k]`` where ``k`` is the last breakpoint with ``breaks[k] <= i``.
-    Equal to ``govtext.normalize.normalize`` (a property test checks it); segmentation
-    needs this because the per-character mapping would cost more than jieba-rs itself.
+    It is what ``govtext.normalize.normalize`` returns for texts of 256 characters and
+    more, and equal to its per-character loop (used for shorter texts) except for
+    OpenCC's phrase rules among characters that are not traditional on their own
+    (反覆→反复, 批覆→批复): the vectorised view only calls OpenCC on texts with a
+    traditional character (a property test checks the rest). Segmentation needs it
+    because the per-character mapping would cost more than jieba-rs itself.
     """
     view, breaks, shift, _, _ = _view_arrays(text)
     return view, breaks, shift
@@ -616,6 +620,18 @@ class Tokens:
 _BATCH_SEP = "\x00"
 
 
+def _plain(arrays: tuple[Any, ...], text: str) -> bool:
+    """Whether the matcher's view of ``text`` differs from it only by width folding and
+    removed whitespace (see _view_arrays). The matcher views a text under 256 characters
+    through the per-character loop, whose OpenCC call also applies phrase rules
+    (反覆→反复) that the vectorised view leaves alone: such a text must match too."""
+    from govtext.normalize import _FAST_MIN_CHARS, normalize
+
+    if not arrays[4]:
+        return False
+    return len(text) >= _FAST_MIN_CHARS or normalize(text).text == arrays[0]
+
+
 def _decode_batch_words(ref: tuple[TokenBatch, int, int]) -> tuple[str, ...]:
     batch, a, b = ref
     return tuple(batch.vocab_array()[batch.word_ids[a:b]].tolist())
@@ -788,13 +804,11 @@ class Segmenter:
         Words are put in the normalised view, as the text is: a user who writes
         接訴即辦 or ＡＢＣ in a dictionary still gets 接诉即办 and ABC kept whole.
         """
-        from govtext.normalize import normalize
-
         out: list[DictEntry] = []
         for path in self._dict_paths():
             for e in read_user_dict(path):
-                # the per-character view: for a word it beats setting up numpy arrays
-                word = normalize(e.word).text
+                # the view the text is cut in (fast_view), so a word is found as written
+                word = fast_view(e.word)[0]
                 out.append(e if word == e.word else DictEntry(word, e.freq, e.tag))
         return out
 
@@ -1011,7 +1025,7 @@ class Segmenter:
                 _pack_spans(sent_a[sb[i] : sb[i + 1]], sent_b[sb[i] : sb[i + 1]]) for i in range(n_docs)
             ],
             n_sentences=[sb[i + 1] - sb[i] for i in range(n_docs)],
-            view_plain=[bool(a[4]) for a in arrays],
+            view_plain=[_plain(a, t) for a, t in zip(arrays, texts, strict=True)],
         )
 
     # -- stopwords -------------------------------------------------------------------

@@ -139,7 +139,9 @@ def update_store(
     if not doc_ids:
         raise ConfigError("no documents were read; see the manifest for why each file was skipped.")
     corpus = Corpus(documents=docs, files=manifest)
-    if key is not None:
+    # A file that failed may succeed next time (a time-out under load, a reader library
+    # installed since): such a corpus is read again rather than remembered.
+    if key is not None and not any(f.status == "failed" for f in manifest):
         store.put_snapshot(key, doc_ids, manifest)
     per = PerDocument(tokens=tokens, hits=hits, counts=counts) if keep else None
     return StoreUpdate(key, corpus if keep else None, per, counts)
@@ -210,7 +212,8 @@ def _update_from_snapshot(
                 "AND NOT regexp_matches(d.text, ?) "
                 "AND NOT EXISTS (SELECT 1 FROM hit_sets h WHERE h.hits_key = s.hits_key "
                 "AND h.dictionary_hash = ?)",
-                [th, sh, key, "|".join(map(_re2_spaced, lits)), th],
+                # a theme without strings (no rules) has no hit anywhere: a class matching nothing
+                [th, sh, key, "|".join(map(_re2_spaced, lits)) or "[^\\x{0}-\\x{10FFFF}]", th],
             )
     # What is still missing: match those texts (one document per key) for the themes
     # they lack. Their tokens are all stored (checked above), so only matching runs.

@@ -139,7 +139,8 @@ MIGRATIONS: list[list[str]] = [
             ord INTEGER NOT NULL,
             doc_id VARCHAR NOT NULL,
             text_hash VARCHAR NOT NULL,
-            hits_key VARCHAR NOT NULL)""",
+            hits_key VARCHAR NOT NULL,
+            row_hash VARCHAR NOT NULL)""",
     ],
 ]
 
@@ -148,6 +149,11 @@ _HIT_FIELDS = tuple(HIT_COLUMNS[1:])
 
 _TOKEN_COLUMNS = ("n_tokens", "word_ids", "spans", "pos", "n_sentences", "sentences", "pos_ids")
 _TOKEN_WRITE_COLUMNS = (*_TOKEN_COLUMNS, "view_plain")
+# Everything load_corpus rebuilds a document from, as one hash (SQL over ``documents d``).
+_ROW_HASH = (
+    "md5(concat_ws(chr(31), d.doc_id, d.text_hash, d.hits_key, d.title, d.authors_json, d.source, "
+    "d.date, d.meta, d.path, d.format, d.encoding, d.position, hex(d.paragraphs)))"
+)
 
 
 class Vocabulary:
@@ -222,6 +228,19 @@ class Vocabulary:
         rows = [(i, self.words[i]) for i in range(self.n_saved, len(self.words))]
         self.n_saved = len(self.words)
         return rows
+
+
+def _packed_paragraphs(spans: Sequence[tuple[int, int]]) -> bytes | None:
+    """Paragraph spans packed as token spans are; None when they are not in order and
+    apart (the packing stores gaps), which keeps such a corpus out of snapshots."""
+    from govtext.segment import _pack_spans
+
+    prev = 0
+    for a, b in spans:
+        if a < prev or b < a:
+            return None
+        prev = b
+    return _pack_spans([a for a, _ in spans], [b for _, b in spans])
 
 
 def _run(con: Any, query: str, params: Sequence[Any] | None = None) -> list[Any]:
@@ -556,7 +575,6 @@ class Store:
         import pandas as pd
 
         from govtext.documents import content_hash
-        from govtext.segment import _pack_spans
 
         rows = []
         for i, d in enumerate(docs):
@@ -579,7 +597,7 @@ class Store:
                     "position": p.position if p else None,
                     "n_chars": n_chars,
                     "text": d.text if with_text else None,
-                    "paragraphs": _pack_spans([a for a, _ in d.paragraphs], [b for _, b in d.paragraphs]),
+                    "paragraphs": _packed_paragraphs(d.paragraphs),
                     "authors_json": json.dumps(list(d.authors), ensure_ascii=False),
                     "hits_key": hits_keys[i] if hits_keys is not None else None,
                 }
@@ -669,8 +687,8 @@ class Store:
             _run(self.con, "DELETE FROM snapshot_documents WHERE snapshot = ?", [snapshot])
             _run(
                 self.con,
-                "INSERT INTO snapshot_documents SELECT ?, n.ord, n.doc_id, d.text_hash, d.hits_key "
-                "FROM govtext_new_snapshot n JOIN documents d USING (doc_id)",
+                "INSERT INTO snapshot_documents SELECT ?, n.ord, n.doc_id, d.text_hash, d.hits_key, "
+                f"{_ROW_HASH} FROM govtext_new_snapshot n JOIN documents d USING (doc_id)",
                 [snapshot],
             )
             _run(
@@ -681,15 +699,16 @@ class Store:
 
     def has_snapshot(self, snapshot: str) -> bool:
         """True when the snapshot exists and every one of its documents is still stored
-        with the same text (another corpus in this store may have reused a doc_id)."""
+        as it was, text, metadata and provenance alike (another corpus in this store may
+        have reused a doc_id, or the same files been read with other metadata)."""
         rows = _run(self.con, "SELECT n_documents FROM snapshots WHERE snapshot = ?", [snapshot])
         if not rows:
             return False
         ok = _run(
             self.con,
             "SELECT count(*) FROM snapshot_documents s JOIN documents d USING (doc_id) "
-            "WHERE s.snapshot = ? AND d.text_hash = s.text_hash AND d.hits_key = s.hits_key "
-            "AND d.text IS NOT NULL",
+            f"WHERE s.snapshot = ? AND s.row_hash = {_ROW_HASH} "
+            "AND d.text IS NOT NULL AND d.paragraphs IS NOT NULL",
             [snapshot],
         )
         return int(ok[0][0]) == int(rows[0][0])

@@ -118,3 +118,42 @@ def test_sql_pattern_finds_a_term_across_any_whitespace() -> None:
                 "SELECT regexp_matches(?, ?)", [text, _re2_spaced("网格员")]
             ).fetchone()
             assert got == ("网格员" in "".join(text.split())), repr(text)
+
+
+def test_same_file_names_with_other_metadata_do_not_share_a_snapshot(tmp_path: Path) -> None:
+    """a/doc.txt and b/doc.txt hold the same text: the same doc_id and text, other paths."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "doc.txt").write_text("推进接诉即办改革。", encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        first = _update([str(tmp_path / "a")], store)
+        _update([str(tmp_path / "b")], store)  # overwrites the row of doc_id "doc"
+        assert not store.has_snapshot(first.snapshot)
+        again = _update([str(tmp_path / "a")], store)
+        assert again.corpus is not None
+        assert again.corpus.documents[0].provenance.path.endswith("a/doc.txt")  # type: ignore[union-attr]
+
+
+def test_sidecar_beside_a_file_named_on_its_own_is_part_of_the_key(tmp_path: Path) -> None:
+    (tmp_path / "doc.txt").write_text("推进接诉即办改革。", encoding="utf-8")
+    sidecar = tmp_path / "metadata.csv"
+    sidecar.write_text("file,date\ndoc.txt,2020-01-01\n", encoding="utf-8")
+    cfg = _cfg()
+    before = snapshot_key([str(tmp_path / "doc.txt")], cfg)
+    sidecar.write_text("file,date\ndoc.txt,2023-05-05\n", encoding="utf-8")
+    assert snapshot_key([str(tmp_path / "doc.txt")], cfg) != before
+    with Store(tmp_path / "s.duckdb") as store:
+        _update([str(tmp_path / "doc.txt")], store)
+        sidecar.write_text("file,date\ndoc.txt,2024-06-06\n", encoding="utf-8")
+        again = _update([str(tmp_path / "doc.txt")], store)
+        assert again.corpus is not None and again.corpus.documents[0].date == "2024-06-06"
+
+
+def test_a_corpus_with_a_failed_file_is_read_again(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("推进接诉即办改革。", encoding="utf-8")
+    (tmp_path / "bad.docx").write_bytes(b"not a zip at all")
+    with Store(tmp_path / "s.duckdb") as store:
+        first = _update([str(tmp_path)], store)
+        assert first.corpus is not None and any(f.status == "failed" for f in first.corpus.files)
+        again = _update([str(tmp_path)], store)
+        assert again.corpus is not None  # not served from a snapshot that remembers the failure

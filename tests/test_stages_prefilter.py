@@ -49,3 +49,18 @@ def test_literals_of_cover_terms_and_regex_requirements(tmp_path) -> None:  # ty
     assert (
         load_dictionary(extra=[extra]).literals_of(["free"]) is None
     )  # a top-level branch: nothing required
+
+
+def test_short_texts_with_opencc_phrase_rules_are_not_plain() -> None:
+    """The matcher views a short text through OpenCC with its phrase rules (反覆→反复), so
+    a term can be in its view and not in the text: such a text must not be 'plain'."""
+    from govtext.segment import Segmenter
+
+    texts = ["反覆研究论证，推进接诉即办。", "推进接诉即办改革。", "反覆研究论证。" * 60]
+    batch = Segmenter(pos=True).tokens_batch(texts)
+    assert batch.view_plain is not None
+    assert batch.view_plain[0] is False  # short, and OpenCC's phrase rule changes it
+    assert batch.view_plain[1] is True
+    # long texts are viewed by the vectorised path in the matcher too: plain stays true
+    assert batch.view_plain[2] is True
+    assert "反复" in normalize(texts[0]).text and "反复" not in texts[0]

@@ -85,30 +85,60 @@ def _walk(paths: Sequence[str | Path], recursive: bool) -> Iterator[_Input]:
             yield _Input(p, shown, None, missing=True, name_note=note)
 
 
-# Bump when ingest would read an unchanged file differently (part of input_signature).
+# Bump when ingest would read an unchanged file differently (part of input_signature,
+# together with a hash of the ingest package's own source files).
 INGEST_VERSION = "ingest-1"
+
+
+def _ingest_code_digest() -> str:
+    """A hash of the source of govtext.ingest: a changed reader or cleaning rule makes
+    stored corpora stale even when nobody remembered to bump INGEST_VERSION."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        try:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        except OSError:
+            digest.update(path.name.encode() + b"\0?")
+    return digest.hexdigest()
 
 
 def input_signature(paths: Sequence[str | Path], options: IngestOptions) -> str | None:
     """A hash of what ingest would read: every file the walk meets (name, size,
-    modification time in nanoseconds; folders' metadata sidecars are files it meets
-    too), the options and the reader version. None when standard input is among the
-    paths (it cannot be seen without reading it). Only stat calls: no file is opened.
+    modification time in nanoseconds, inode, readability), the metadata sidecars that
+    apply to them (a walk meets those inside the folders it lists; a file named on its
+    own takes the one beside it), the options, and the readers' version and source.
+    None when standard input is among the paths (it cannot be seen without reading
+    it). Only stat calls: no file is opened.
     """
     import hashlib
     import json
 
-    rows: list[Any] = [INGEST_VERSION, [str(p) for p in paths], repr(options)]
+    def stamp(path: Path) -> list[Any]:
+        try:
+            st = path.stat()
+            return [st.st_size, st.st_mtime_ns, st.st_ino, os.access(path, os.R_OK)]
+        except OSError:
+            return [-1, -1, -1, False]
+
+    rows: list[Any] = [INGEST_VERSION, _ingest_code_digest(), [str(p) for p in paths], repr(options)]
+    folders: set[Path] = set()
     for item in _walk(paths, options.recursive):
         if item.path is None:
             return None
-        try:
-            st = item.path.stat()
-            stamp = [st.st_size, st.st_mtime_ns, st.st_ino, os.access(item.path, os.R_OK)]
-        except OSError:
-            stamp = [-1, -1, -1, False]
         flags = [item.hidden, item.missing, item.docfile, item.linked_dir, item.unlisted, item.name_note]
-        rows.append([item.shown, str(item.root), *flags, *stamp])
+        rows.append([item.shown, str(item.root), *flags, *stamp(item.path)])
+        if item.root is not None:
+            # the folders _Sidecars.fields_for looks in: the file's own, up to the root
+            folder, stop = item.path.parent, item.root
+            while True:
+                folders.add(folder)
+                if folder == stop or folder.parent == folder or stop not in folder.parents:
+                    break
+                folder = folder.parent
+    for folder in sorted(folders):
+        rows.append([str(folder / SIDECAR_NAME), *stamp(folder / SIDECAR_NAME)])
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()[
         :32
     ]
