@@ -671,19 +671,18 @@ class TokenBatch:
         return len(self.bounds) - 1
 
     def vocab_array(self) -> Any:
-        import numpy as np
-
-        arr = self.__dict__.get("_vocab_array")
-        if arr is None:
-            arr = self.__dict__["_vocab_array"] = np.array(self.vocab, dtype=object)
-        return arr
+        return self._object_array("_vocab_array", self.vocab)
 
     def tag_array(self) -> Any:
+        return self._object_array("_tag_array", self.tags or ())
+
+    def _object_array(self, name: str, values: Sequence[str]) -> Any:
+        # built on first decode, where the batch arrived (not pickled: see __getstate__)
         import numpy as np
 
-        arr = self.__dict__.get("_tag_array")
+        arr = self.__dict__.get(name)
         if arr is None:
-            arr = self.__dict__["_tag_array"] = np.array(self.tags or (), dtype=object)
+            arr = self.__dict__[name] = np.array(values, dtype=object)
         return arr
 
     def __getstate__(self) -> dict[str, Any]:
@@ -898,7 +897,6 @@ class Segmenter:
         return self.tokens_of_text(doc.text, doc.doc_id)
 
     def tokens_of_text(self, text: str, doc_id: str = "") -> Tokens:
-        import numpy as np
 
         view, breaks, shift, ws, _ = _view_arrays(text)
         tags: list[str] | None = None
@@ -906,23 +904,9 @@ class Segmenter:
             words, tags = self._tag_view(view)
         else:
             words = self._cut_view(view)
-        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        ends_v = np.cumsum(lengths)
-        starts_v = ends_v - lengths
-        # Whitespace never shares a token with anything else, so a token is whitespace
-        # exactly when its first character is.
-        drop = np.flatnonzero(ws[starts_v]) if len(starts_v) else ()
-        if len(drop):
-            # whitespace tokens are few (line breaks): copy the runs between them
-            words = _without(words, drop)
-            if tags is not None:
-                tags = _without(tags, drop)
-            starts_v = np.delete(starts_v, drop)
-            ends_v = np.delete(ends_v, drop)
+        words, tags, starts_v, ends_v = _kept_tokens(words, tags, ws)
         if len(breaks) > 1:
-            starts_o = starts_v + shift[np.searchsorted(breaks, starts_v, side="right") - 1]
-            last = ends_v - 1
-            ends_o = last + shift[np.searchsorted(breaks, last, side="right") - 1] + 1
+            starts_o, ends_o = _to_original(starts_v, ends_v, breaks, shift)
         else:
             starts_o, ends_o = starts_v, ends_v
         return Tokens(
@@ -956,31 +940,20 @@ class Segmenter:
             words, tags = self._tag_view(joined)
         else:
             words = self._cut_view(joined)
-        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        ends_v = np.cumsum(lengths)
-        starts_v = ends_v - lengths
         sep = np.ones(1, dtype=bool)
         pieces: list[Any] = []
         for k, a in enumerate(arrays):
             pieces.append(a[3])
             if k < n_docs - 1:
                 pieces.append(sep)
+        # the separators count as whitespace, so they go with it
         ws = np.concatenate(pieces) if pieces else np.zeros(0, dtype=bool)
-        # separators and whitespace go; a token is whitespace when its first character is
-        drop = np.flatnonzero(ws[starts_v]) if len(starts_v) else np.zeros(0, dtype=np.int64)
-        if len(drop):
-            words = _without(words, drop)
-            if tags is not None:
-                tags = _without(tags, drop)
-            starts_v = np.delete(starts_v, drop)
-            ends_v = np.delete(ends_v, drop)
+        words, tags, starts_v, ends_v = _kept_tokens(words, tags, ws)
         # one shift table for the batch: view position p of document d maps to
         # p + shift_d[k] - base[d] in d's original text
         gbreaks = np.concatenate([a[1] + base[k] for k, a in enumerate(arrays)]) if arrays else base[:1]
         gshift = np.concatenate([a[2] - base[k] for k, a in enumerate(arrays)]) if arrays else base[:1]
-        starts_o = starts_v + gshift[np.searchsorted(gbreaks, starts_v, side="right") - 1]
-        last = ends_v - 1
-        ends_o = last + gshift[np.searchsorted(gbreaks, last, side="right") - 1] + 1
+        starts_o, ends_o = _to_original(starts_v, ends_v, gbreaks, gshift)
         bounds = np.searchsorted(starts_v, base, side="left")
         bounds[-1] = len(starts_v)
         vocab = tuple(dict.fromkeys(words))
@@ -1048,6 +1021,38 @@ class Segmenter:
         words = tokens.words if isinstance(tokens, Tokens) else tokens
         stop = self.stopword_set()
         return [w for w in words if len(w) >= min_len and w not in stop and is_content(w)]
+
+
+def _kept_tokens(
+    words: list[str], tags: list[str] | None, ws: Any
+) -> tuple[list[str], list[str] | None, Any, Any]:
+    """Words (and tags) of a cut view without its whitespace tokens, with the view
+    offsets of those kept. ``ws`` marks the view's whitespace characters."""
+    import numpy as np
+
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    ends_v = np.cumsum(lengths)
+    starts_v = ends_v - lengths
+    # Whitespace never shares a token with anything else, so a token is whitespace
+    # exactly when its first character is.
+    drop = np.flatnonzero(ws[starts_v]) if len(starts_v) else np.zeros(0, dtype=np.int64)
+    if len(drop):
+        # whitespace tokens are few (line breaks): copy the runs between them
+        words = _without(words, drop)
+        if tags is not None:
+            tags = _without(tags, drop)
+        starts_v = np.delete(starts_v, drop)
+        ends_v = np.delete(ends_v, drop)
+    return words, tags, starts_v, ends_v
+
+
+def _to_original(starts_v: Any, ends_v: Any, breaks: Any, shift: Any) -> tuple[Any, Any]:
+    """View offsets mapped to the original text by a shift table (see fast_view)."""
+    import numpy as np
+
+    starts_o = starts_v + shift[np.searchsorted(breaks, starts_v, side="right") - 1]
+    last = ends_v - 1
+    return starts_o, last + shift[np.searchsorted(breaks, last, side="right") - 1] + 1
 
 
 def _without(items: list[str], drop: Any) -> list[str]:

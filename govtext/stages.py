@@ -33,15 +33,18 @@ def iter_ingest(paths: list[str], cfg: PipelineConfig, manifest: list[FileRecord
     """``ingest`` as a stream; ``manifest`` is complete once the iterator is."""
     from govtext.ingest import iter_corpus
 
-    return iter_corpus(
-        paths,
-        text_column=cfg.ingest.text_column or None,
-        path_pattern=cfg.ingest.path_pattern or None,
-        max_file_size=int(cfg.ingest.max_file_size_mb * 1024 * 1024),
-        max_doc_chars=cfg.ingest.max_doc_chars,
-        extract_timeout=cfg.ingest.extract_timeout,
-        manifest=manifest,
-    )
+    return iter_corpus(paths, manifest=manifest, **_ingest_options(cfg))
+
+
+def _ingest_options(cfg: PipelineConfig) -> dict[str, Any]:
+    """The pipeline's [ingest] table as ingest's keyword arguments (IngestOptions fields)."""
+    return {
+        "text_column": cfg.ingest.text_column or None,
+        "path_pattern": cfg.ingest.path_pattern or None,
+        "max_file_size": int(cfg.ingest.max_file_size_mb * 1024 * 1024),
+        "max_doc_chars": cfg.ingest.max_doc_chars,
+        "extract_timeout": cfg.ingest.extract_timeout,
+    }
 
 
 def snapshot_key(paths: list[str], cfg: PipelineConfig) -> str | None:
@@ -49,14 +52,7 @@ def snapshot_key(paths: list[str], cfg: PipelineConfig) -> str | None:
     (see ``govtext.ingest.core.input_signature``); None for standard input."""
     from govtext.ingest.core import IngestOptions, input_signature
 
-    options = IngestOptions(
-        text_column=cfg.ingest.text_column or None,
-        path_pattern=cfg.ingest.path_pattern or None,
-        max_file_size=int(cfg.ingest.max_file_size_mb * 1024 * 1024),
-        max_doc_chars=cfg.ingest.max_doc_chars,
-        extract_timeout=cfg.ingest.extract_timeout,
-    )
-    return input_signature(paths, options)
+    return input_signature(paths, IngestOptions(**_ingest_options(cfg)))
 
 
 @dataclass
@@ -105,12 +101,10 @@ def update_store(
     if engine.engine == "local" and not engine.in_process:
         # Fork the workers now, before a large file is read into this process: forked
         # later they would start with (and count as their own) pages of the whole file.
-        from govtext.engine import Engine, WorkerSettings, prepare
+        from govtext.engine import WorkerSettings, prepare
 
         prepare(WorkerSettings.from_pipeline(cfg))
-        store.close()
-        started = Engine(engine).start()
-        store.open()
+        started = _start_engine(engine, store)
     manifest: list[FileRecord] = []
     counts = {}
     doc_ids: list[str] = []
@@ -195,8 +189,8 @@ def _update_from_snapshot(
         return counts
     counts["hits_reused"] = int(n_docs) - _lacking(store, key, incomplete, count=True)[0][0]
     for theme, th in sorted(incomplete.items()):
-        lits = dictionary.literals_of([theme])
-        if lits is None or any(ch.isascii() or ch.isspace() for lit in lits for ch in lit):
+        lits = _plain_literals(dictionary, [theme])
+        if lits is None:
             continue
         # The reasoning of _skip_absent, in SQL: a text without traditional characters
         # that lacks every string the theme needs, whitespace removed, has no hit of it.
@@ -250,10 +244,11 @@ def _match_missing(
     show_progress: bool,
 ) -> int:
     """Match the snapshot's documents at the given positions for the themes listed with
-    each, in the engine (in this process when they fit one batch), and store the sets."""
+    each, in the engine (in this process up to sixteen batches' worth), and store the sets."""
     import functools
 
-    from govtext.engine import Engine, EngineConfig, WorkerSettings, process_batch
+    from govtext.documents import content_hash
+    from govtext.engine import EngineConfig, WorkerSettings, process_batch
     from govtext.progress import stage_progress
 
     corpus = store.load_corpus(key, only=[int(r[0]) for r in rest])
@@ -269,11 +264,7 @@ def _match_missing(
     base = WorkerSettings.from_pipeline(cfg)
     all_themes = frozenset(theme_hashes)
     n = 0
-    eng = Engine(engine)
-    if not engine.in_process:
-        store.close()  # workers fork: no DuckDB thread may run meanwhile
-        eng.start()
-        store.open()
+    eng = _start_engine(engine, store)
     with eng, stage_progress("match", total=len(rest), quiet=not show_progress) as advance:
         for themes, docs in groups.items():
             wanted = frozenset(themes)
@@ -285,7 +276,7 @@ def _match_missing(
                 eng.map(functools.partial(process_batch, settings=settings), docs, progress=advance),
                 strict=True,
             ):
-                found.append((hits_key(_text_hash(doc), doc), res.hits))
+                found.append((hits_key(content_hash(doc.text), doc), res.hits))
                 if len(found) >= 2000:
                     store.put_hits(found, hashes)
                     found = []
@@ -294,10 +285,28 @@ def _match_missing(
     return n
 
 
-def _text_hash(doc: Document) -> str:
-    from govtext.documents import content_hash
+def _start_engine(engine: EngineConfig, store: Store) -> Any:
+    """A started Engine. Local workers are forked, and forking is only safe while no
+    other thread runs: the store (DuckDB's threads) is closed meanwhile."""
+    from govtext.engine import Engine
 
-    return content_hash(doc.text)
+    if engine.in_process:
+        return Engine(engine)
+    store.close()
+    try:
+        return Engine(engine).start()
+    finally:
+        store.open()
+
+
+def _plain_literals(dictionary: Any, themes: Iterable[str]) -> tuple[str, ...] | None:
+    """The strings ``themes`` need (``ThemeDictionary.literals_of``) when a text's
+    whitespace-free form can be searched for them: None when a rule needs no string,
+    or a string has ASCII or whitespace (the view folds and removes those)."""
+    lits = dictionary.literals_of(themes)
+    if lits is None or any(ch.isascii() or ch.isspace() for lit in lits for ch in lit):
+        return None
+    return tuple(lits)
 
 
 def _re2_spaced(text: str) -> str:
@@ -425,10 +434,10 @@ def iter_per_document(
     holds one chunk, not the corpus. Tokens are cached by (text hash, segmenter settings
     hash) and hits by (text and paragraphs hash, theme hash), so a dictionary change
     re-matches only the themes it touched, only in the texts that contain one of their
-    strings, and never re-segments; a new file costs only itself. The missing work runs through ``govtext.engine``; results
-    go into the store in transactions of about ``flush_chars`` characters (default
-    sixteen batches: a commit costs more than the rows it writes) as they arrive, so
-    a killed run keeps what it finished. Document rows (with their text, so a re-run
+    strings, and never re-segments; a new file costs only itself. The missing work runs
+    through ``govtext.engine``; results go into the store in transactions of about
+    ``flush_chars`` characters (default sixteen batches: a commit costs more than the
+    rows it writes) as they arrive, so a killed run keeps what it finished. Document rows (with their text, so a re-run
     over unchanged files need not read them) go into the store's ``documents`` table,
     unless ``write_documents`` is False (documents just read back from the store).
     ``counts`` receives documents, tokens_reused, hits_reused, segmented and matched.
@@ -495,10 +504,7 @@ def iter_per_document(
                         # built here, inherited by the forked workers (and used in-process)
                         for need_t, themes in (g for g, _ in todo):
                             prepare(_settings(base, need_t, themes, all_themes))
-                    # Forking is only safe while no other thread runs: DuckDB's go while workers start.
-                    store.close()
-                    eng = Engine(engine).start()
-                    store.open()
+                    eng = _start_engine(engine, store)
                 if todo and not settings_recorded:
                     store.put_settings(segmenter)
                     settings_recorded = True
@@ -597,9 +603,9 @@ def _skip_absent(
         if need_t or not themes:
             continue
         if themes not in literals:
-            literals[themes] = dictionary.literals_of(themes)
+            literals[themes] = _plain_literals(dictionary, themes)
         lits = literals[themes]
-        if lits is None or any(ch.isascii() or ch.isspace() for lit in lits for ch in lit):
+        if lits is None:
             continue
         same = store.view_plain((tk, settings_hash) for _, tk, _ in items)
         has = _finder(lits)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -165,14 +164,12 @@ class Vocabulary:
     distinct words). Append-only: an id never changes.
     """
 
-    def __init__(self, words: list[str], table: str = "vocab", column: str = "word") -> None:
-        self.table = table
-        self.column = column
+    def __init__(self, words: list[str], table: str = "vocab") -> None:
+        self.table = table  # vocab (words) or pos_tags (tags): (id, value) rows
         self.words = words
         self.index = {w: i for i, w in enumerate(words)}
         self.n_saved = len(words)
         self._array: Any = None
-        self._remaps: OrderedDict[str, Any] = OrderedDict()
 
     def encode(self, words: Sequence[str]) -> bytes:
         """Ids of the words (new words get the next ids, in order of first use)."""
@@ -394,7 +391,7 @@ class Store:
         """The part-of-speech tags, each stored once (tokens hold their ids)."""
         if self._tags is None:
             rows = _run(self.con, "SELECT tag FROM pos_tags ORDER BY id")
-            self._tags = Vocabulary([r[0] for r in rows], table="pos_tags", column="tag")
+            self._tags = Vocabulary([r[0] for r in rows], table="pos_tags")
         return self._tags
 
     def _save_vocabularies(self) -> None:

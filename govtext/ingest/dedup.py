@@ -55,8 +55,6 @@ class Deduplicator:
 
     def check(self, doc: Document) -> dict[str, str] | None:
         """Metadata linking ``doc`` to an earlier copy, or None; records ``doc`` either way."""
-        import numpy as np
-
         compact = _SPACE.sub("", doc.text)
         key = content_hash(compact)
         if key in self._exact:
@@ -67,7 +65,9 @@ class Deduplicator:
             }
         self._exact[key] = doc.doc_id
         if self.threshold > 1 or len(compact) < MIN_CHARS:
-            return None
+            return None  # before numpy is imported: `govtext tag` on a short text never needs it
+        import numpy as np
+
         sig = self._signature(compact)
         best, best_sim = -1, 0.0
         rows = NUM_PERM // BANDS
