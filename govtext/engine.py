@@ -338,14 +338,21 @@ class Engine:
         items: Iterable[T],
         *,
         progress: ProgressCallback | None = None,
+        batch_size: int | None = None,
+        in_flight: int | None = None,
     ) -> Iterator[R]:
-        """``fn`` over batches of ``items``; results one per item, in input order."""
-        batches = _batches(items, self.config.batch_size, self.config.batch_chars)
+        """``fn`` over batches of ``items``; results one per item, in input order.
+
+        ``batch_size`` and ``in_flight`` override the config's for this call (files to
+        read go one per batch, and few at a time: each may be large).
+        """
+        batches = _batches(items, batch_size or self.config.batch_size, self.config.batch_chars)
+        per_worker = in_flight or self.config.in_flight
         if self.config.in_process:
             return self._map_here(fn, batches, progress)
         if self.config.engine == "local":
-            return self._map_local(fn, batches, progress)
-        return self._map_dask(fn, batches, progress)
+            return self._map_local(fn, batches, progress, per_worker)
+        return self._map_dask(fn, batches, progress, per_worker)
 
     def _map_here(
         self, fn: Callable[..., Sequence[Any]], batches: Iterator[_Batch], progress: Any
@@ -360,7 +367,7 @@ class Engine:
                 progress(len(batch.items), chars=batch.chars, nbytes=batch.nbytes)
 
     def _map_local(
-        self, fn: Callable[..., Sequence[Any]], batches: Iterator[_Batch], progress: Any
+        self, fn: Callable[..., Sequence[Any]], batches: Iterator[_Batch], progress: Any, per_worker: int
     ) -> Iterator[Any]:
         from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -374,14 +381,14 @@ class Engine:
             return done
 
         try:
-            yield from _ordered(batches, submit, first_done, self.config.in_flight * self.n_workers, progress)
+            yield from _ordered(batches, submit, first_done, per_worker * self.n_workers, progress)
         except BaseException:
             # a failed batch, Ctrl-C or a consumer that stopped early: no orphan workers
             self.close()
             raise
 
     def _map_dask(
-        self, fn: Callable[..., Sequence[Any]], batches: Iterator[_Batch], progress: Any
+        self, fn: Callable[..., Sequence[Any]], batches: Iterator[_Batch], progress: Any, per_worker: int
     ) -> Iterator[Any]:
         from distributed import as_completed
 
@@ -409,7 +416,7 @@ class Engine:
             return done
 
         try:
-            yield from _ordered(batches, submit, first_done, self.config.in_flight * self.n_workers, progress)
+            yield from _ordered(batches, submit, first_done, per_worker * self.n_workers, progress)
         except BaseException:
             self.close()
             raise

@@ -29,11 +29,27 @@ def ingest(paths: list[str], cfg: PipelineConfig) -> Corpus:
     return Corpus(documents=docs, files=manifest)
 
 
-def iter_ingest(paths: list[str], cfg: PipelineConfig, manifest: list[FileRecord]) -> Iterator[Document]:
-    """``ingest`` as a stream; ``manifest`` is complete once the iterator is."""
+def iter_ingest(
+    paths: list[str], cfg: PipelineConfig, manifest: list[FileRecord], engine: Any = None
+) -> Iterator[Document]:
+    """``ingest`` as a stream; ``manifest`` is complete once the iterator is. With a
+    started ``engine`` (govtext.engine.Engine) the files are read in its workers, one
+    per task and one in flight per worker (a file may be large); Dask workers get the
+    files' bytes, since they may run where the paths do not exist."""
+    import functools
+
     from govtext.ingest import iter_corpus
 
-    return iter_corpus(paths, manifest=manifest, **_ingest_options(cfg))
+    read_map = None
+    if engine is not None and not engine.config.in_process:
+        read_map = functools.partial(engine.map, batch_size=1, in_flight=1)
+    return iter_corpus(
+        paths,
+        manifest=manifest,
+        read_map=read_map,
+        ship_bytes=engine is not None and engine.config.engine == "dask",
+        **_ingest_options(cfg),
+    )
 
 
 def _ingest_options(cfg: PipelineConfig) -> dict[str, Any]:
@@ -98,12 +114,14 @@ def update_store(
         if counts is not None:
             return StoreUpdate(key, None, None, counts)
     started = None
-    if engine.engine == "local" and not engine.in_process:
-        # Fork the workers now, before a large file is read into this process: forked
-        # later they would start with (and count as their own) pages of the whole file.
+    if not engine.in_process:
+        # Start the workers now: they read the files. Forked local workers also start
+        # without a large file's pages (which they would count as their own) and with
+        # the segmenter and matcher already built.
         from govtext.engine import WorkerSettings, prepare
 
-        prepare(WorkerSettings.from_pipeline(cfg))
+        if engine.engine == "local":
+            prepare(WorkerSettings.from_pipeline(cfg))
         started = _start_engine(engine, store)
     manifest: list[FileRecord] = []
     counts = {}
@@ -113,7 +131,7 @@ def update_store(
     hits: list[list[Any]] = []
     try:
         for doc, tok, found in iter_per_document(
-            iter_ingest(paths, cfg, manifest),
+            iter_ingest(paths, cfg, manifest, started),
             cfg,
             store,
             dictionary,

@@ -17,6 +17,7 @@ from govtext.ingest.core import (
     DEFAULT_MAX_DOC_CHARS,
     DEFAULT_MAX_FILE_SIZE,
     IngestOptions,
+    ReadMap,
     iter_documents,
 )
 from govtext.ingest.metadata import compile_path_pattern
@@ -39,12 +40,17 @@ def iter_corpus(
     near_duplicate_threshold: float = 0.8,
     max_doc_chars: int = DEFAULT_MAX_DOC_CHARS,
     extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT,
+    read_map: ReadMap | None = None,
+    ship_bytes: bool = False,
 ) -> Iterator[Document]:
     """Stream the documents of ``paths`` file by file; one FileRecord per input file is
     appended to ``manifest`` as each file is done (so it is complete once the iterator is).
 
     ``paths`` are files, folders (read recursively unless ``recursive=False``) or ``-`` for
-    standard input. Options are those of :func:`read_corpus`.
+    standard input. Options are those of :func:`read_corpus`. ``read_map`` reads the
+    files in parallel, e.g. ``functools.partial(engine.map, batch_size=1)`` of a started
+    ``govtext.engine.Engine``; ``ship_bytes`` sends the workers the files' bytes rather
+    than their paths (workers on other machines). Documents are the same either way.
     """
     if isinstance(paths, str | Path):
         paths = [paths]
@@ -60,7 +66,9 @@ def iter_corpus(
         max_doc_chars=max_doc_chars,
         extract_timeout=extract_timeout,
     )
-    return iter_documents(paths, options, manifest, progress=progress)
+    return iter_documents(
+        paths, options, manifest, progress=progress, read_map=read_map, ship_bytes=ship_bytes
+    )
 
 
 def _check_options(

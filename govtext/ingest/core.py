@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govtext.documents import Document, FileRecord, Provenance
+from govtext.documents import Document, FileRecord, FileStatus, Provenance
 from govtext.ingest.clean import scrub_fields
-from govtext.ingest.dedup import Deduplicator
+from govtext.ingest.dedup import Deduplicator, Fingerprint, fingerprint
 from govtext.ingest.metadata import (
     SIDECAR_NAME,
     compile_path_pattern,
@@ -248,7 +248,8 @@ class _Sidecars:
         return self._cache[folder]
 
 
-def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -> tuple[str, ReadResult]:
+def _load(item: _Input, options: IngestOptions) -> tuple[str, bytes]:
+    """The file's suffix (its reader) and bytes, after the checks that need no reader."""
     if item.path is None:
         # One byte past the limit is enough to know it is over, without holding it all.
         data = sys.stdin.buffer.read(options.max_file_size + 1)
@@ -259,7 +260,7 @@ def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -
             )
         if not data.strip():
             raise SkipFile("standard input was empty")
-        return "txt", READERS[".txt"][1](data, read_options)
+        return ".txt", data
     path = item.path
     suffix = path.suffix.lower()
     if suffix not in READERS:
@@ -281,12 +282,92 @@ def _read_one(item: _Input, options: IngestOptions, read_options: ReadOptions) -
             f"file is {_human(size)}, over the {_human(options.max_file_size)} limit; "
             "split it or raise the limit (max_file_size)"
         )
-    fmt, reader = READERS[suffix]
     try:
-        data = path.read_bytes()
+        return suffix, path.read_bytes()
     except OSError as exc:
         raise FailFile(f"cannot read the file: {exc.strerror or exc}") from exc
-    return fmt, run_with_deadline(lambda: reader(data, read_options), options.extract_timeout)
+
+
+def _fmt_of(item: _Input) -> str:
+    """The format a manifest line names before the file is read ('' when unsupported)."""
+    return READERS.get(item.path.suffix.lower(), ("", None))[0] if item.path is not None else "txt"
+
+
+@dataclass(frozen=True)
+class ReadTask:
+    """One file to read, as an engine worker receives it: the path, or (``data``) its
+    bytes when the worker may not see the file (a Dask worker on another machine)."""
+
+    item: _Input
+    options: IngestOptions
+    data: bytes | None = None
+    suffix: str = ""
+
+
+@dataclass
+class ReadOutcome:
+    """What reading one file gave: the reader's result and one duplicate fingerprint per
+    document, or the status and reason of a file that was skipped or failed."""
+
+    status: FileStatus
+    fmt: str
+    result: ReadResult | None = None
+    reason: str = ""
+    fingerprints: list[Fingerprint] | None = None
+
+
+def read_files(tasks: Sequence[ReadTask | ReadOutcome]) -> list[ReadOutcome]:
+    """Read files (an engine batch function: ``Engine.map(read_files, tasks)``); an
+    outcome decided before reading passes through."""
+    return [t if isinstance(t, ReadOutcome) else read_file(t) for t in tasks]
+
+
+def read_file(task: ReadTask) -> ReadOutcome:
+    """Read one file to documents, turning every error into a skipped or failed outcome:
+    a file that breaks its reader never stops the others."""
+    item, options = task.item, task.options
+    fmt = _fmt_of(item)
+    try:
+        if task.data is None:
+            suffix, data = _load(item, options)
+        else:
+            suffix, data = task.suffix, task.data
+        fmt, reader = READERS[suffix]
+        read_options = ReadOptions(
+            text_column=options.text_column,
+            encoding=options.encoding,
+            max_file_size=options.max_file_size,
+            max_doc_chars=options.max_doc_chars,
+        )
+        result = run_with_deadline(lambda: reader(data, read_options), options.extract_timeout)
+    except SkipFile as exc:
+        return ReadOutcome("skipped", fmt, reason=str(exc))
+    except FailFile as exc:
+        return ReadOutcome("failed", fmt, reason=str(exc))
+    except Exception as exc:  # a reader bug or a library choking on a broken file: report, go on
+        return ReadOutcome(
+            "failed", fmt, reason=f"unexpected error while reading: {type(exc).__name__}: {exc}"
+        )
+    # Duplicate fingerprints are computed here, beside the reader, because they depend on
+    # one text only; comparing them (and so the flags) stays with the corpus order.
+    prints = [
+        fingerprint(raw.text, options.near_duplicate_threshold)
+        for raw in result.docs
+        if len(raw.text) <= options.max_doc_chars
+    ]
+    return ReadOutcome("read", fmt, result, fingerprints=prints)
+
+
+def _shipped(item: _Input, options: IngestOptions) -> ReadTask | ReadOutcome:
+    """A task carrying the file's bytes (for workers that may not see the file), or the
+    outcome when the file is refused before any reader runs."""
+    try:
+        suffix, data = _load(item, options)
+    except SkipFile as exc:
+        return ReadOutcome("skipped", _fmt_of(item), reason=str(exc))
+    except FailFile as exc:
+        return ReadOutcome("failed", _fmt_of(item), reason=str(exc))
+    return ReadTask(item, options, data, suffix)
 
 
 class _Deadline(BaseException):
@@ -393,36 +474,82 @@ def _document(raw: RawDoc, doc_id: str, extra: dict[str, Any], prov: Provenance)
     )
 
 
+# Maps a batch function over tasks, results in order: ``Engine.map`` with one file per
+# batch, so files are read in the engine's workers while earlier documents are processed.
+ReadMap = Callable[
+    [Callable[[Sequence[ReadTask | ReadOutcome]], list[ReadOutcome]], Iterator[ReadTask | ReadOutcome]],
+    Iterator[ReadOutcome],
+]
+
+
 def iter_documents(
-    paths: Sequence[str | Path], options: IngestOptions, manifest: list[FileRecord], *, progress: bool = False
+    paths: Sequence[str | Path],
+    options: IngestOptions,
+    manifest: list[FileRecord],
+    *,
+    progress: bool = False,
+    read_map: ReadMap | None = None,
+    ship_bytes: bool = False,
 ) -> Iterator[Document]:
-    """Stream documents file by file, appending one FileRecord per input file to ``manifest``."""
-    read_options = ReadOptions(
-        text_column=options.text_column,
-        encoding=options.encoding,
-        max_file_size=options.max_file_size,
-        max_doc_chars=options.max_doc_chars,
-    )
+    """Stream documents file by file, appending one FileRecord per input file to ``manifest``.
+
+    ``read_map`` reads the files elsewhere (see ``ReadMap``; the default reads them here);
+    with ``ship_bytes`` the tasks carry the files' bytes, read here, for workers that
+    cannot open the paths. Ids and duplicate flags are given here, in corpus order, so
+    documents are the same wherever their files were read.
+    """
     pattern = compile_path_pattern(options.path_pattern) if options.path_pattern else None
     sidecars = _Sidecars()
     dedup = Deduplicator(options.near_duplicate_threshold)
     used: set[str] = set()
     items = list(_walk(paths, options.recursive))
+    # Standard input is read here whatever the engine (a worker has no stdin).
+    elsewhere = read_map is not None and sum(_to_read(i) and i.path is not None for i in items) > 1
+    outcomes: Iterator[ReadOutcome] = iter(())
+    if elsewhere:
+        assert read_map is not None
+        outcomes = _read_elsewhere(items, options, read_map, ship_bytes)
     bar = _progress(len(items)) if progress else None
     try:
         for item in items:
             if bar is not None:
                 bar.advance()
-            yield from _ingest_item(item, options, read_options, pattern, sidecars, dedup, used, manifest)
+            outcome = None
+            if _to_read(item):
+                outcome = (
+                    next(outcomes)
+                    if elsewhere and item.path is not None
+                    else read_file(ReadTask(item, options))
+                )
+            yield from _ingest_item(item, outcome, options, pattern, sidecars, dedup, used, manifest)
     finally:
         if bar is not None:
             bar.close()
 
 
+def _to_read(item: _Input) -> bool:
+    """Whether the item is a file for a reader (not a manifest line decided by the walk)."""
+    if item.missing or item.unlisted or item.linked_dir or item.docfile or item.hidden:
+        return False
+    return item.path is None or item.path.name != SIDECAR_NAME
+
+
+def _read_elsewhere(
+    items: list[_Input], options: IngestOptions, read_map: ReadMap, ship_bytes: bool
+) -> Iterator[ReadOutcome]:
+    """Outcomes of the files among ``items`` (stdin aside), in order, read through ``read_map``.
+    With ``ship_bytes`` a file refused before reading (too big, unreadable) goes out as
+    its outcome, which the worker hands back as it is."""
+    files = (i for i in items if _to_read(i) and i.path is not None)
+    if ship_bytes:
+        return read_map(read_files, (_shipped(i, options) for i in files))
+    return read_map(read_files, (ReadTask(i, options) for i in files))
+
+
 def _ingest_item(
     item: _Input,
+    outcome: ReadOutcome | None,
     options: IngestOptions,
-    read_options: ReadOptions,
     pattern: re.Pattern[str] | None,
     sidecars: _Sidecars,
     dedup: Deduplicator,
@@ -462,19 +589,13 @@ def _ingest_item(
             n = len(sidecars.table(item.path.parent))
             manifest.append(FileRecord(shown, "read", f"metadata sidecar for {n} file(s)", 0, format="csv"))
         return
-    fmt = READERS.get(item.path.suffix.lower(), ("", None))[0] if item.path is not None else "txt"
-    try:
-        fmt, result = _read_one(item, options, read_options)
-    except SkipFile as exc:
-        manifest.append(FileRecord(shown, "skipped", str(exc), format=fmt))
+    assert outcome is not None
+    fmt = outcome.fmt
+    if outcome.status != "read":
+        manifest.append(FileRecord(shown, outcome.status, outcome.reason, format=fmt))
         return
-    except FailFile as exc:
-        manifest.append(FileRecord(shown, "failed", str(exc), format=fmt))
-        return
-    except Exception as exc:  # a reader bug or a library choking on a broken file: report, go on
-        reason = f"unexpected error while reading: {type(exc).__name__}: {exc}"
-        manifest.append(FileRecord(shown, "failed", reason, format=fmt))
-        return
+    result = outcome.result
+    assert result is not None and outcome.fingerprints is not None
     if not result.docs:
         manifest.append(
             FileRecord(shown, "skipped", "no documents found", encoding=result.encoding, format=fmt)
@@ -512,6 +633,7 @@ def _ingest_item(
     multi = len(result.docs) > 1
     docs = []
     n_dups = 0
+    prints = iter(outcome.fingerprints)  # one per document within the limit
     for pos, raw in enumerate(result.docs):
         if len(raw.text) > options.max_doc_chars:
             continue  # positions (and so ids) of the others stay as if it were there
@@ -519,7 +641,7 @@ def _ingest_item(
         prov = Provenance(shown, fmt, result.encoding, pos)
         page = {"page": item.path.stem if item.path is not None else base} if raw.from_page else {}
         doc = _document(raw, doc_id, {**page, **extra}, prov)
-        dup = dedup.check(doc)
+        dup = dedup.check(doc, next(prints))
         if dup is not None:
             n_dups += 1
             doc = _with_meta(doc, dup)

@@ -51,12 +51,16 @@ class Deduplicator:
         self._ids: list[str] = []
         self._sigs: np.ndarray | None = None
         self._buckets: list[dict[int, Any]] = [{} for _ in range(BANDS)]
-        self._params: np.ndarray | None = None
 
-    def check(self, doc: Document) -> dict[str, str] | None:
-        """Metadata linking ``doc`` to an earlier copy, or None; records ``doc`` either way."""
-        compact = _SPACE.sub("", doc.text)
-        key = content_hash(compact)
+    def check(self, doc: Document, fingerprint: Fingerprint | None = None) -> dict[str, str] | None:
+        """Metadata linking ``doc`` to an earlier copy, or None; records ``doc`` either way.
+
+        ``fingerprint``: ``fingerprint(doc.text, ...)`` computed elsewhere (ingest computes
+        it where the file is read, in an engine worker), else computed here.
+        """
+        if fingerprint is None:
+            fingerprint = self.fingerprint(doc.text)
+        key, sig, folds = fingerprint
         if key in self._exact:
             return {
                 "duplicate_of": self._exact[key],
@@ -64,28 +68,21 @@ class Deduplicator:
                 "duplicate_similarity": "1.00",
             }
         self._exact[key] = doc.doc_id
-        if self.threshold > 1 or len(compact) < MIN_CHARS:
-            return None  # before numpy is imported: `govtext tag` on a short text never needs it
-        import numpy as np
-
-        sig = self._signature(compact)
+        if sig is None:
+            return None
         best, best_sim = -1, 0.0
-        rows = NUM_PERM // BANDS
         seen: set[int] = set()
-        by_band = sig.reshape(BANDS, rows)
-        full_bands = (by_band != _EMPTY).all(axis=1).tolist()
-        folds = np.bitwise_xor.reduce(by_band, axis=1).tolist()
         me = len(self._ids)
-        for band in range(BANDS):
-            if not full_bands[band]:
+        for band, fold in enumerate(folds):
+            if fold is None:
                 continue  # empty bins agree between any two short texts: no evidence of copying
             buckets = self._buckets[band]
-            members = buckets.get(folds[band])
+            members = buckets.get(fold)
             if members is None:
-                buckets[folds[band]] = me
+                buckets[fold] = me
                 continue
             if isinstance(members, int):
-                members = buckets[folds[band]] = [members]
+                members = buckets[fold] = [members]
             for other in members:
                 if other not in seen:
                     seen.add(other)
@@ -114,26 +111,56 @@ class Deduplicator:
         self._sigs[n] = sig
         self._ids.append(doc_id)
 
-    def _signature(self, compact: str) -> np.ndarray:
-        """One-permutation MinHash: the 5-gram hashes fall into NUM_PERM bins by their top bits
-        and each bin keeps its smallest hash (one sort instead of NUM_PERM hash passes)."""
-        import numpy as np
+    def fingerprint(self, text: str) -> Fingerprint:
+        """What :meth:`check` compares (see the module function ``fingerprint``)."""
+        return fingerprint(text, self.threshold, self.random_state)
 
-        if self._params is None:
-            rng = np.random.default_rng(self.random_state)
-            self._params = rng.integers(1, 1 << 63, size=2, dtype=np.uint64) | np.uint64(1)
-        mult, mix = self._params
-        codes = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        n = len(codes) - SHINGLE + 1
-        h = np.zeros(n, dtype=np.uint64)
-        for j in range(SHINGLE):  # polynomial hash of each 5-gram, with uint64 wrap-around
-            h = h * mult + codes[j : j + n]
-        h ^= h >> np.uint64(29)  # splitmix-style finaliser so the top bits are well mixed
-        h *= mix
-        h ^= h >> np.uint64(32)
-        h.sort()
-        shift = np.uint64(64 - _BIN_BITS)
-        starts = np.arange(NUM_PERM, dtype=np.uint64) << shift
-        idx = np.minimum(np.searchsorted(h, starts), n - 1)
-        first = h[idx]
-        return np.where((first >> shift) == np.arange(NUM_PERM, dtype=np.uint64), first, _EMPTY)
+
+# The exact key (hash of the text without whitespace), the near-duplicate signature
+# (None when the text is too short or near copies are not looked for) and its LSH band
+# keys (a 64-bit fold of each band; None for a band with an empty bin).
+Fingerprint = tuple[str, "np.ndarray | None", "list[int | None]"]
+
+
+def fingerprint(text: str, threshold: float = 0.8, random_state: int = 20240601) -> Fingerprint:
+    """A document's fingerprint for :meth:`Deduplicator.check`: independent of every other
+    document, so it can be computed in parallel wherever the text is read."""
+    compact = _SPACE.sub("", text)
+    key = content_hash(compact)
+    if threshold > 1 or len(compact) < MIN_CHARS:
+        return key, None, []  # before numpy is imported: `govtext tag` on a short text never needs it
+    import numpy as np
+
+    sig = _signature(compact, random_state)
+    by_band = sig.reshape(BANDS, NUM_PERM // BANDS)
+    full = (by_band != _EMPTY).all(axis=1).tolist()
+    folds = np.bitwise_xor.reduce(by_band, axis=1).tolist()
+    return key, sig, [f if ok else None for f, ok in zip(folds, full, strict=True)]
+
+
+_PARAMS: dict[int, Any] = {}
+
+
+def _signature(compact: str, random_state: int) -> np.ndarray:
+    """One-permutation MinHash: the 5-gram hashes fall into NUM_PERM bins by their top bits
+    and each bin keeps its smallest hash (one sort instead of NUM_PERM hash passes)."""
+    import numpy as np
+
+    if random_state not in _PARAMS:
+        rng = np.random.default_rng(random_state)
+        _PARAMS[random_state] = rng.integers(1, 1 << 63, size=2, dtype=np.uint64) | np.uint64(1)
+    mult, mix = _PARAMS[random_state]
+    codes = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(codes) - SHINGLE + 1
+    h = np.zeros(n, dtype=np.uint64)
+    for j in range(SHINGLE):  # polynomial hash of each 5-gram, with uint64 wrap-around
+        h = h * mult + codes[j : j + n]
+    h ^= h >> np.uint64(29)  # splitmix-style finaliser so the top bits are well mixed
+    h *= mix
+    h ^= h >> np.uint64(32)
+    h.sort()
+    shift = np.uint64(64 - _BIN_BITS)
+    starts = np.arange(NUM_PERM, dtype=np.uint64) << shift
+    idx = np.minimum(np.searchsorted(h, starts), n - 1)
+    first = h[idx]
+    return np.where((first >> shift) == np.arange(NUM_PERM, dtype=np.uint64), first, _EMPTY)
