@@ -27,7 +27,7 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar, overload
 
 from govtext.errors import ConfigError, GovtextError
@@ -380,10 +380,17 @@ class Engine:
             done, _ = wait(futures, return_when=FIRST_COMPLETED)
             return done
 
+        window = _Window(per_worker * self.n_workers)
         try:
-            yield from _ordered(batches, submit, first_done, per_worker * self.n_workers, progress)
+            yield from _ordered(batches, submit, first_done, window, progress)
+        except GeneratorExit:
+            # a consumer that took every result it wanted: the pool stays for the next
+            # map, unless batches it left behind are still running
+            if window.busy:
+                self.close()
+            raise
         except BaseException:
-            # a failed batch, Ctrl-C or a consumer that stopped early: no orphan workers
+            # a failed batch or Ctrl-C: no orphan workers
             self.close()
             raise
 
@@ -415,33 +422,50 @@ class Engine:
             ready[:] = [f for f in ready if f not in done]
             return done
 
+        window = _Window(per_worker * self.n_workers)
         try:
-            yield from _ordered(batches, submit, first_done, per_worker * self.n_workers, progress)
+            yield from _ordered(batches, submit, first_done, window, progress)
+        except GeneratorExit:
+            if window.busy:
+                self.close()
+            raise
         except BaseException:
             self.close()
             raise
+
+
+@dataclass
+class _Window:
+    """Batches ``_ordered`` may have submitted and not yielded, and those it has."""
+
+    size: int
+    pending: dict[Any, _Batch] = field(default_factory=dict)  # submitted, running
+    finished: dict[int, tuple[_Batch, Any]] = field(default_factory=dict)  # done, not yielded
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.pending or self.finished)
 
 
 def _ordered(
     batches: Iterator[_Batch],
     submit: Callable[[_Batch], Any],
     first_done: Callable[[set[Any]], set[Any]],
-    window: int,
+    window: _Window,
     progress: Any,
 ) -> Iterator[Any]:
-    """Keep ``window`` batches submitted-but-not-yielded; yield results in input order.
+    """Keep ``window.size`` batches submitted-but-not-yielded; yield results in input order.
 
     Finished batches wait in a reorder buffer until every earlier batch is out; they
     count against the window, so a slow batch stalls submission instead of letting the
     buffer grow.
     """
-    pending: dict[Any, _Batch] = {}
-    finished: dict[int, tuple[_Batch, Any]] = {}
+    pending, finished = window.pending, window.finished
     next_index = 0
     source = iter(batches)
     exhausted = False
     while True:
-        while not exhausted and len(pending) + len(finished) < window:
+        while not exhausted and len(pending) + len(finished) < window.size:
             batch = next(source, None)
             if batch is None:
                 exhausted = True

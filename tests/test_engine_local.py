@@ -188,6 +188,24 @@ def test_engine_stopping_early_shuts_the_pool_down() -> None:
     assert multiprocessing.active_children() == []
 
 
+def test_engine_map_left_after_its_last_result_keeps_the_pool() -> None:
+    # Ingest takes exactly one result per file and drops the map without reaching its
+    # end: nothing is running then, so the workers must stay for the next map (a new
+    # pool would fork from a parent that holds the corpus read so far).
+    with Engine(EngineConfig(workers=2, batch_size=5)) as eng:
+        it = eng.map(pid_and_state, range(20))
+        first = {next(it)[0] for _ in range(20)}
+        it.close()
+        assert eng._pool is not None
+        second = {pid for pid, _ in eng.map(pid_and_state, range(50))}
+        assert first <= second == {p.pid for p in multiprocessing.active_children()}
+        it = eng.map(pid_and_state, range(200))
+        next(it)
+        it.close()  # batches still running: the pool goes, as when stopping early
+        assert eng._pool is None
+    assert multiprocessing.active_children() == []
+
+
 def test_engine_reused_across_calls_keeps_its_workers() -> None:
     with Engine(EngineConfig(workers=2, batch_size=5)) as eng:
         first = {pid for pid, _ in eng.map(pid_and_state, range(50))}
