@@ -632,6 +632,14 @@ def _plain(arrays: tuple[Any, ...], text: str) -> bool:
     return len(text) >= _FAST_MIN_CHARS or normalize(text).text == arrays[0]
 
 
+def _matcher_view(arrays: tuple[Any, ...], text: str) -> str:
+    """The string the matcher searches in ``text`` (see engine.process_batch): the
+    vectorised view, or normalize()'s for a short text."""
+    from govtext.normalize import _FAST_MIN_CHARS, normalize
+
+    return arrays[0] if len(text) >= _FAST_MIN_CHARS else normalize(text).text
+
+
 def _decode_batch_words(ref: tuple[TokenBatch, int, int]) -> tuple[str, ...]:
     batch, a, b = ref
     return tuple(batch.vocab_array()[batch.word_ids[a:b]].tolist())
@@ -666,6 +674,7 @@ class TokenBatch:
     sentences: list[bytes]
     n_sentences: list[int]
     view_plain: list[bool] | None = None  # per document: see _view_arrays
+    views: list[str | None] | None = None  # per document: the matcher's view when not plain
 
     def __len__(self) -> int:
         return len(self.bounds) - 1
@@ -984,6 +993,7 @@ class Segmenter:
         sent_a = spans[:, 0] - tbase[sent_doc]
         sent_b = spans[:, 1] - tbase[sent_doc]
         tb, sb = bounds.tolist(), sent_bounds.tolist()
+        plain = [_plain(a, t) for a, t in zip(arrays, texts, strict=True)]
         return TokenBatch(
             settings_hash=self.settings_hash,
             vocab=vocab,
@@ -998,7 +1008,8 @@ class Segmenter:
                 _pack_spans(sent_a[sb[i] : sb[i + 1]], sent_b[sb[i] : sb[i + 1]]) for i in range(n_docs)
             ],
             n_sentences=[sb[i + 1] - sb[i] for i in range(n_docs)],
-            view_plain=[_plain(a, t) for a, t in zip(arrays, texts, strict=True)],
+            view_plain=plain,
+            views=[None if p else _matcher_view(a, t) for a, t, p in zip(arrays, texts, plain, strict=True)],
         )
 
     # -- stopwords -------------------------------------------------------------------

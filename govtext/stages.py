@@ -210,8 +210,9 @@ def _update_from_snapshot(
         lits = _plain_literals(dictionary, [theme])
         if lits is None:
             continue
-        # The reasoning of _skip_absent, in SQL: a text without traditional characters
-        # that lacks every string the theme needs, whitespace removed, has no hit of it.
+        # The reasoning of _skip_absent, in SQL: a text (or, for a text with traditional
+        # characters, its stored view) that lacks every string the theme needs,
+        # whitespace removed, has no hit of it.
         # "Whitespace removed" is in the pattern (any blanks between the characters):
         # ten times quicker than removing it from every text first.
         with store.transaction():
@@ -220,8 +221,8 @@ def _update_from_snapshot(
                 "SELECT DISTINCT s.hits_key, ?, 0 FROM snapshot_documents s "
                 "JOIN documents d USING (doc_id) "
                 "JOIN tokens t ON t.text_hash = s.text_hash AND t.settings_hash = ? "
-                "WHERE s.snapshot = ? AND t.view_plain "
-                "AND NOT regexp_matches(d.text, ?) "
+                "WHERE s.snapshot = ? AND (t.view_plain OR t.view_text IS NOT NULL) "
+                "AND NOT regexp_matches(coalesce(t.view_text, d.text), ?) "
                 "AND NOT EXISTS (SELECT 1 FROM hit_sets h WHERE h.hits_key = s.hits_key "
                 "AND h.dictionary_hash = ?)",
                 # a theme without strings (no rules) has no hit anywhere: a class matching nothing
@@ -612,10 +613,10 @@ def _skip_absent(
     not contain a new theme's terms at all).
 
     The view joins lines, folds width and converts traditional characters, so a term
-    can be in the view of a text that lacks it. Hence only texts without traditional
-    characters qualify (the store recorded it with their tokens), they are searched
-    with their whitespace removed, and only for strings without ASCII characters.
-    Documents left go to the engine.
+    can be in the view of a text that lacks it. Hence a text without traditional
+    characters (the store recorded it with their tokens) is searched itself, any other
+    text in its view as stored with its tokens; both with their whitespace removed and
+    only for strings without ASCII characters. Documents left go to the engine.
     """
     for (need_t, themes), items in list(groups.items()):
         if need_t or not themes:
@@ -625,12 +626,12 @@ def _skip_absent(
         lits = literals[themes]
         if lits is None:
             continue
-        same = store.view_plain((tk, settings_hash) for _, tk, _ in items)
+        views = store.searchable((tk, settings_hash) for _, tk, _ in items)
         has = _finder(lits)
         keep, empty = [], []
         for item in items:
             d, tk, hk = item
-            if same.get(tk) and not has("".join(d.text.split())):  # whitespace out, in C
+            if tk in views and not has("".join((views[tk] or d.text).split())):  # whitespace out, in C
                 empty.append((hk, ()))
                 new_hits[hk] = []
             else:

@@ -141,13 +141,19 @@ MIGRATIONS: list[list[str]] = [
             hits_key VARCHAR NOT NULL,
             row_hash VARCHAR NOT NULL)""",
     ],
+    [
+        # The matcher's view of a text that is not 'plain' (traditional characters, or
+        # OpenCC phrase rules on a short text); NULL for plain texts, whose text serves.
+        # A dictionary change then rules out these texts by SQL too.
+        "ALTER TABLE tokens ADD COLUMN view_text VARCHAR",
+    ],
 ]
 
 # The fields of a ThemeHit after doc_id, in the order hits_frame uses.
 _HIT_FIELDS = tuple(HIT_COLUMNS[1:])
 
 _TOKEN_COLUMNS = ("n_tokens", "word_ids", "spans", "pos", "n_sentences", "sentences", "pos_ids")
-_TOKEN_WRITE_COLUMNS = (*_TOKEN_COLUMNS, "view_plain")
+_TOKEN_WRITE_COLUMNS = (*_TOKEN_COLUMNS, "view_plain", "view_text")
 # Everything load_corpus rebuilds a document from, as one hash (SQL over ``documents d``).
 _ROW_HASH = (
     "md5(concat_ws(chr(31), d.doc_id, d.text_hash, d.hits_key, d.title, d.authors_json, d.source, "
@@ -490,6 +496,7 @@ class Store:
                     if tag_ids is None
                     else tag_ids[0] + tag_ids[1][a * tag_ids[2] : b * tag_ids[2]],
                     "view_plain": batch.view_plain[i] if batch.view_plain is not None else None,
+                    "view_text": batch.views[i] if batch.views is not None else None,
                 }
             else:
                 packed = tok.pack(words=False, pos=False)
@@ -506,14 +513,14 @@ class Store:
                     packed["pos_ids"] = p._raw
                 else:
                     packed["pos_ids"] = tags.encode(p)
-                packed["view_plain"] = None
+                packed["view_plain"] = packed["view_text"] = None
             records.append({"text_hash": text_hash, "settings_hash": tok.settings_hash, **packed})
         if not records:
             return 0
         frame = pd.DataFrame.from_records(
             records, columns=["text_hash", "settings_hash", *_TOKEN_WRITE_COLUMNS]
         )
-        for col in ("pos", "pos_ids", "view_plain"):
+        for col in ("pos", "pos_ids", "view_plain", "view_text"):
             frame[col] = frame[col].astype(object)
         cols = ", ".join(["text_hash", "settings_hash", *_TOKEN_WRITE_COLUMNS])
         with self._registered("govtext_new_tokens", frame), self.transaction():
@@ -522,7 +529,8 @@ class Store:
                 self.con,
                 f"INSERT OR IGNORE INTO tokens ({cols}) "
                 "SELECT text_hash, settings_hash, n_tokens, word_ids::BLOB, spans::BLOB, pos::VARCHAR, "
-                "n_sentences, sentences::BLOB, pos_ids::BLOB, view_plain::BOOLEAN FROM govtext_new_tokens",
+                "n_sentences, sentences::BLOB, pos_ids::BLOB, view_plain::BOOLEAN, view_text::VARCHAR "
+                "FROM govtext_new_tokens",
             )
         return len(records)
 
@@ -848,11 +856,12 @@ class Store:
                 )
         return len(seen)
 
-    def view_plain(self, keys: Iterable[tuple[str, str]]) -> dict[str, bool]:
-        """Per text hash: True when only width folding and whitespace removal made the
-        text's normalised view (recorded with the tokens), so a string without ASCII
-        characters that is absent from the text without its whitespace is absent from
-        the view."""
+    def searchable(self, keys: Iterable[tuple[str, str]]) -> dict[str, str | None]:
+        """Per text hash, a string that holds every string without ASCII characters that
+        the text's normalised view holds, once whitespace is removed from both: None
+        for a plain text (only width folding and whitespace removal made its view: the
+        text itself serves), the stored view otherwise. Texts recorded without either
+        (rows written before views were kept) are absent."""
         import pandas as pd
 
         key_list = list(dict.fromkeys(keys))
@@ -862,10 +871,10 @@ class Store:
         with self._registered("govtext_wanted_views", wanted):
             rows = _run(
                 self.con,
-                "SELECT t.text_hash, t.view_plain FROM tokens t JOIN govtext_wanted_views w "
-                "USING (text_hash, settings_hash)",
+                "SELECT t.text_hash, t.view_text FROM tokens t JOIN govtext_wanted_views w "
+                "USING (text_hash, settings_hash) WHERE t.view_plain OR t.view_text IS NOT NULL",
             )
-        return {th: bool(v) for th, v in rows if v is not None}
+        return dict(rows)
 
 
 def segment_cached(

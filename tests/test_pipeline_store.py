@@ -8,6 +8,7 @@ from the ``record`` that ``analyze`` fills.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,48 @@ def test_pipeline_store_dictionary_change_rematches_without_segmenting(tmp_path:
     again: dict[str, Any] = {}
     analyze([SAMPLE_CORPUS], config=cfg, store=store, record=again)
     assert again["matched"] == 0 and again["hits_reused"] == n
+
+
+def test_pipeline_store_dictionary_change_on_traditional_texts(tmp_path: Path, provincial_dir: Path) -> None:
+    """Texts in traditional characters are ruled out by their stored view: after a
+    theme is added only the reports whose view holds one of its terms are matched, and
+    the hits are those of matching every text from scratch."""
+    import opencc
+
+    to_trad = opencc.OpenCC("s2t")
+    folder = tmp_path / "trad"
+    folder.mkdir()
+    for f in sorted(provincial_dir.iterdir()):  # converted at test time, never committed
+        (folder / f.name).write_text(to_trad.convert(f.read_text(encoding="utf-8-sig")), encoding="utf-8")
+    store = tmp_path / "s.duckdb"
+    analyze([folder], config=_cfg(), store=store)
+    stored = query_store(store, "SELECT count(*) AS n FROM tokens WHERE view_text IS NOT NULL")
+    assert int(stored["n"][0]) == len(list(folder.iterdir()))
+    extra = tmp_path / "grid.toml"
+    extra.write_text(EXTRA_DICT, encoding="utf-8")
+    cfg = _cfg()
+    cfg.themes.extra = [str(extra)]
+    record: dict[str, Any] = {}
+    result = analyze([folder], config=cfg, store=store, record=record)
+    simplified = opencc.OpenCC("t2s")
+    holders = [d for d in result.corpus if "网格" in simplified.convert(d.text)]
+    assert 0 < len(holders) < len(result.corpus)
+    assert record["segmented"] == 0 and record["matched"] == len(holders)
+    assert result.hits["theme"].eq("grid").any()
+    fresh = analyze([folder], config=cfg)
+    pd.testing.assert_frame_equal(result.hits, fresh.hits, check_dtype=False)
+    _assert_same_tables(result, fresh)
+    # The same rule where the files are read again (a touched file: no snapshot), in
+    # Python rather than SQL, for another new theme with the same terms.
+    extra.write_text(
+        EXTRA_DICT + EXTRA_DICT.replace('"grid"', '"grid2"').replace("网格化", "网格化治理"), encoding="utf-8"
+    )
+    os.utime(next(folder.iterdir()))
+    cfg.themes.extra = [str(extra)]
+    record = {}
+    again = analyze([folder], config=cfg, store=store, record=record)
+    assert record["segmented"] == 0 and record["matched"] == len(holders)
+    pd.testing.assert_frame_equal(again.hits, analyze([folder], config=cfg).hits, check_dtype=False)
 
 
 def test_pipeline_store_changed_theme_rematches_that_theme_only(tmp_path: Path) -> None:

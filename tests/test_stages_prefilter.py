@@ -64,3 +64,5 @@ def test_short_texts_with_opencc_phrase_rules_are_not_plain() -> None:
     # long texts are viewed by the vectorised path in the matcher too: plain stays true
     assert batch.view_plain[2] is True
     assert "反复" in normalize(texts[0]).text and "反复" not in texts[0]
+    # what the store keeps to search instead of such a text: the matcher's own view
+    assert batch.views == [normalize(texts[0]).text, None, None]
