@@ -87,6 +87,12 @@ def rows_to_docs(
 
 
 def read_delimited(text: str, delimiter: str, text_column: str | None, notes: list[str]) -> list[RawDoc]:
+    columns, rows = delimited_rows(text, delimiter)
+    return rows_to_docs(columns, rows, text_column, notes)
+
+
+def delimited_rows(text: str, delimiter: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """The header's columns and the rows of CSV/TSV text."""
     import csv
     import io
     import sys
@@ -105,19 +111,35 @@ def read_delimited(text: str, delimiter: str, text_column: str | None, notes: li
         raise FailFile(f"not a valid {'TSV' if delimiter == chr(9) else 'CSV'} file: {exc}") from exc
     if not columns:
         raise SkipFile("no header row")
-    return rows_to_docs(columns, rows, text_column, notes)
+    return columns, rows
 
 
-def read_json_rows(text: str, *, lines: bool, text_column: str | None, notes: list[str]) -> list[RawDoc]:
+def json_lines(text: str, first_line: int = 1) -> tuple[list[Any], list[str]]:
+    """The records of JSON Lines text, and a note per line that is not valid JSON
+    (numbered from ``first_line``): a damaged line costs itself, not the file."""
+    records: list[Any] = []
+    bad: list[str] = []
+    for n, line in enumerate(text.splitlines(), first_line):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            bad.append(f"line {n} is not valid JSON ({exc.msg} at column {exc.colno})")
+    return records, bad
+
+
+def read_json_rows(
+    text: str, *, lines: bool, text_column: str | None, notes: list[str], first_line: int = 1
+) -> list[RawDoc]:
     records: list[Any] = []
     if lines:
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise FailFile(f"line {n} is not valid JSON ({exc.msg} at column {exc.colno})") from exc
+        records, bad = json_lines(text, first_line)
+        if bad and not records:
+            raise FailFile(bad[0] + ("" if len(bad) == 1 else f", and {len(bad) - 1} more line(s)"))
+        if bad:
+            more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+            notes.append(f"{bad[0]}{more}; skipped, the other lines read")
     else:
         try:
             data = json.loads(text)
@@ -133,13 +155,19 @@ def read_json_rows(text: str, *, lines: bool, text_column: str | None, notes: li
             records = data
         else:
             raise FailFile("JSON holds a single value, not objects; expected a list of objects or one object")
+    columns, rows = json_columns(records)
+    return rows_to_docs(columns, rows, text_column, notes)
+
+
+def json_columns(records: Sequence[Any]) -> tuple[list[str], list[Mapping[str, Any]]]:
+    """Rows (a value that is not an object becomes its ``text``) and every key, in order."""
     rows = [r if isinstance(r, Mapping) else {"text": r} for r in records]
     columns: list[str] = []
     for r in rows:
         for k in r:
             if k not in columns:
                 columns.append(str(k))
-    return rows_to_docs(columns, rows, text_column, notes)
+    return columns, rows
 
 
 def read_xlsx(data: bytes, text_column: str | None, notes: list[str]) -> list[RawDoc]:
