@@ -58,6 +58,7 @@ def _ingest_options(cfg: PipelineConfig) -> dict[str, Any]:
         "text_column": cfg.ingest.text_column or None,
         "path_pattern": cfg.ingest.path_pattern or None,
         "max_file_size": int(cfg.ingest.max_file_size_mb * 1024 * 1024),
+        "part_bytes": int(cfg.ingest.part_size_mb * 1024 * 1024),
         "max_doc_chars": cfg.ingest.max_doc_chars,
         "extract_timeout": cfg.ingest.extract_timeout,
     }

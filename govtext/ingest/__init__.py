@@ -21,6 +21,7 @@ from govtext.ingest.core import (
     iter_documents,
 )
 from govtext.ingest.metadata import compile_path_pattern
+from govtext.ingest.parts import DEFAULT_PART_BYTES
 from govtext.ingest.readers import READERS
 from govtext.ingest.summary import corpus_json, problems, write_manifest
 
@@ -42,6 +43,7 @@ def iter_corpus(
     extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT,
     read_map: ReadMap | None = None,
     ship_bytes: bool = False,
+    part_bytes: int = DEFAULT_PART_BYTES,
 ) -> Iterator[Document]:
     """Stream the documents of ``paths`` file by file; one FileRecord per input file is
     appended to ``manifest`` as each file is done (so it is complete once the iterator is).
@@ -55,7 +57,7 @@ def iter_corpus(
     if isinstance(paths, str | Path):
         paths = [paths]
     _check_options(path_pattern, encoding, max_file_size, near_duplicate_threshold)
-    _check_limits(max_doc_chars, extract_timeout)
+    _check_limits(max_doc_chars, extract_timeout, part_bytes)
     options = IngestOptions(
         text_column=text_column,
         path_pattern=path_pattern,
@@ -65,6 +67,7 @@ def iter_corpus(
         near_duplicate_threshold=near_duplicate_threshold,
         max_doc_chars=max_doc_chars,
         extract_timeout=extract_timeout,
+        part_bytes=part_bytes,
     )
     return iter_documents(
         paths, options, manifest, progress=progress, read_map=read_map, ship_bytes=ship_bytes
@@ -99,7 +102,11 @@ def _check_options(
         )
 
 
-def _check_limits(max_doc_chars: int, extract_timeout: float) -> None:
+def _check_limits(max_doc_chars: int, extract_timeout: float, part_bytes: int) -> None:
+    if not isinstance(part_bytes, int) or part_bytes <= 0:
+        raise InputError(
+            f"The 'part_bytes' option must be a positive number of bytes. Got {part_bytes!r} instead."
+        )
     if not isinstance(max_doc_chars, int) or max_doc_chars <= 0:
         raise InputError(
             f"The 'max_doc_chars' option must be a positive number of characters. Got {max_doc_chars!r} instead."
@@ -122,13 +129,19 @@ def read_corpus(
     near_duplicate_threshold: float = 0.8,
     max_doc_chars: int = DEFAULT_MAX_DOC_CHARS,
     extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT,
+    part_bytes: int = DEFAULT_PART_BYTES,
 ) -> Corpus:
     """Read files and folders into a :class:`Corpus` whose ``files`` account for every input.
 
     - ``text_column``: the column holding the text in CSV/TSV/XLSX/JSON(L) (else detected).
     - ``path_pattern``: metadata from paths, e.g. ``'{province}/{year}.txt'``.
     - ``encoding``: force a code page for text files (else detected per file).
-    - ``max_file_size``: bytes (default 200 MB); larger files are skipped with a reason, and a
+    - ``part_bytes``: JSON Lines, CSV and TSV files larger than this (default 32 MB) are
+      read in parts of about this size, a part at a time (or one per engine worker), with
+      the encoding and text column decided from the file's first megabyte; they have no
+      size limit.
+    - ``max_file_size``: bytes (default 200 MB); larger files (other than those read in
+      parts) are skipped with a reason, and a
       .docx/.xlsx that would unpack to more is refused (zip bombs).
     - ``max_doc_chars``: characters of one document (default 2,000,000); longer documents
       are left out with a reason in the manifest.
@@ -153,6 +166,7 @@ def read_corpus(
             near_duplicate_threshold=near_duplicate_threshold,
             max_doc_chars=max_doc_chars,
             extract_timeout=extract_timeout,
+            part_bytes=part_bytes,
         )
     )
     return Corpus(documents=docs, files=manifest)

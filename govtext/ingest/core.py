@@ -6,6 +6,7 @@ with a reason); a file that breaks its reader never stops the others.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -27,6 +28,15 @@ from govtext.ingest.metadata import (
     parse_date,
     read_sidecar,
     split_fields,
+)
+from govtext.ingest.parts import (
+    DEFAULT_PART_BYTES,
+    PART_FORMATS,
+    Part,
+    Plan,
+    merge_notes,
+    plan_parts,
+    read_part,
 )
 from govtext.ingest.raw import FailFile, RawDoc, ReadResult, SkipFile
 from govtext.ingest.readers import READERS, ReadOptions
@@ -51,6 +61,7 @@ class IngestOptions:
     near_duplicate_threshold: float = 0.8
     max_doc_chars: int = DEFAULT_MAX_DOC_CHARS
     extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT
+    part_bytes: int = DEFAULT_PART_BYTES  # JSON Lines/CSV/TSV files over this are read in parts
 
 
 @dataclass(frozen=True)
@@ -302,6 +313,8 @@ class ReadTask:
     options: IngestOptions
     data: bytes | None = None
     suffix: str = ""
+    part: Part | None = None  # one part of a file read in parts, with its file's plan
+    plan: Plan | None = None
 
 
 @dataclass
@@ -327,17 +340,23 @@ def read_file(task: ReadTask) -> ReadOutcome:
     a file that breaks its reader never stops the others."""
     item, options = task.item, task.options
     fmt = _fmt_of(item)
+    part, plan = task.part, task.plan
     try:
-        if task.data is None:
+        if part is not None:
+            assert plan is not None and item.path is not None
+            suffix = item.path.suffix.lower()
+            data = task.data if task.data is not None else _part_bytes(item.path, plan, part)
+        elif task.data is None:
             suffix, data = _load(item, options)
         else:
             suffix, data = task.suffix, task.data
         fmt, reader = READERS[suffix]
         read_options = ReadOptions(
-            text_column=options.text_column,
-            encoding=options.encoding,
+            text_column=plan.text_column if plan is not None else options.text_column,
+            encoding=plan.encoding if plan is not None else options.encoding,
             max_file_size=options.max_file_size,
             max_doc_chars=options.max_doc_chars,
+            first_line=part.first_line if part is not None else 1,
         )
         result = run_with_deadline(lambda: reader(data, read_options), options.extract_timeout)
     except SkipFile as exc:
@@ -356,6 +375,60 @@ def read_file(task: ReadTask) -> ReadOutcome:
         if len(raw.text) <= options.max_doc_chars
     ]
     return ReadOutcome("read", fmt, result, fingerprints=prints)
+
+
+def _part_bytes(path: Path, plan: Plan, part: Part) -> bytes:
+    """A part's bytes, after the file's header line for a part past the first."""
+    try:
+        data = read_part(path, part)
+    except OSError as exc:
+        raise FailFile(f"cannot read the file: {exc.strerror or exc}") from exc
+    return data if part.start == 0 else plan.header + data
+
+
+def _plan(item: _Input, options: IngestOptions) -> Plan | ReadOutcome | None:
+    """How to read a large table file in parts (parts.plan_parts), the outcome when its
+    head already shows it cannot be read, or None: read it whole (any other file, or
+    one whose size or access the whole-file path will report on)."""
+    path = item.path
+    if path is None or path.suffix.lower() not in PART_FORMATS:
+        return None
+    try:
+        if path.stat().st_size <= options.part_bytes or not os.access(path, os.R_OK):
+            return None
+        return plan_parts(
+            path,
+            path.suffix.lower(),
+            part_bytes=options.part_bytes,
+            encoding=options.encoding,
+            text_column=options.text_column,
+        )
+    except OSError:
+        return None
+    except SkipFile as exc:
+        return ReadOutcome("skipped", _fmt_of(item), reason=str(exc))
+    except FailFile as exc:
+        return ReadOutcome("failed", _fmt_of(item), reason=str(exc))
+
+
+def _tasks(
+    item: _Input, options: IngestOptions, plan: Plan | ReadOutcome | None, ship_bytes: bool
+) -> Iterator[ReadTask | ReadOutcome]:
+    """What reading ``item`` takes: one task, or one per part (made as they are asked
+    for, so shipped bytes are read a part at a time)."""
+    if isinstance(plan, ReadOutcome):
+        yield plan
+    elif plan is None:
+        yield _shipped(item, options) if ship_bytes else ReadTask(item, options)
+    else:
+        assert item.path is not None
+        for part in plan.parts:
+            try:
+                data = _part_bytes(item.path, plan, part) if ship_bytes else None
+            except FailFile as exc:
+                yield ReadOutcome("failed", _fmt_of(item), reason=str(exc))
+                continue
+            yield ReadTask(item, options, data, part=part, plan=plan)
 
 
 def _shipped(item: _Input, options: IngestOptions) -> ReadTask | ReadOutcome:
@@ -505,23 +578,39 @@ def iter_documents(
     items = list(_walk(paths, options.recursive))
     # Standard input is read here whatever the engine (a worker has no stdin).
     elsewhere = read_map is not None and sum(_to_read(i) and i.path is not None for i in items) > 1
-    outcomes: Iterator[ReadOutcome] = iter(())
+    files = [i for i in items if _to_read(i) and (i.path is not None or not elsewhere)]
+    # Files are planned (parts.py) as their tasks are made, ahead of their outcomes.
+    plans: dict[int, Plan | ReadOutcome | None] = {}
+
+    def tasks() -> Iterator[ReadTask | ReadOutcome]:
+        for k, item in enumerate(files):
+            plans[k] = _plan(item, options)
+            yield from _tasks(item, options, plans[k], ship_bytes and elsewhere)
+
     if elsewhere:
         assert read_map is not None
-        outcomes = _read_elsewhere(items, options, read_map, ship_bytes)
+        outcomes = read_map(read_files, tasks())
+    else:
+        outcomes = (read_files([t])[0] for t in tasks())
     bar = _progress(len(items)) if progress else None
+    k = 0
     try:
         for item in items:
             if bar is not None:
                 bar.advance()
-            outcome = None
-            if _to_read(item):
-                outcome = (
-                    next(outcomes)
-                    if elsewhere and item.path is not None
-                    else read_file(ReadTask(item, options))
-                )
-            yield from _ingest_item(item, outcome, options, pattern, sidecars, dedup, used, manifest)
+            if not _to_read(item):
+                yield from _ingest_item(item, None, (), options, pattern, sidecars, dedup, used, manifest)
+                continue
+            if item.path is None and elsewhere:
+                here = iter([read_file(ReadTask(item, options))])
+                yield from _ingest_item(item, here, (), options, pattern, sidecars, dedup, used, manifest)
+                continue
+            first = next(outcomes)  # the file is planned by now
+            plan = plans.pop(k)
+            k += 1
+            parts = plan.parts if isinstance(plan, Plan) else ()
+            mine = itertools.chain([first], itertools.islice(outcomes, max(len(parts) - 1, 0)))
+            yield from _ingest_item(item, mine, parts, options, pattern, sidecars, dedup, used, manifest)
     finally:
         if bar is not None:
             bar.close()
@@ -534,21 +623,10 @@ def _to_read(item: _Input) -> bool:
     return item.path is None or item.path.name != SIDECAR_NAME
 
 
-def _read_elsewhere(
-    items: list[_Input], options: IngestOptions, read_map: ReadMap, ship_bytes: bool
-) -> Iterator[ReadOutcome]:
-    """Outcomes of the files among ``items`` (stdin aside), in order, read through ``read_map``.
-    With ``ship_bytes`` a file refused before reading (too big, unreadable) goes out as
-    its outcome, which the worker hands back as it is."""
-    files = (i for i in items if _to_read(i) and i.path is not None)
-    if ship_bytes:
-        return read_map(read_files, (_shipped(i, options) for i in files))
-    return read_map(read_files, (ReadTask(i, options) for i in files))
-
-
 def _ingest_item(
     item: _Input,
-    outcome: ReadOutcome | None,
+    outcomes: Iterator[ReadOutcome] | None,
+    parts: tuple[Part, ...],
     options: IngestOptions,
     pattern: re.Pattern[str] | None,
     sidecars: _Sidecars,
@@ -589,19 +667,7 @@ def _ingest_item(
             n = len(sidecars.table(item.path.parent))
             manifest.append(FileRecord(shown, "read", f"metadata sidecar for {n} file(s)", 0, format="csv"))
         return
-    assert outcome is not None
-    fmt = outcome.fmt
-    if outcome.status != "read":
-        manifest.append(FileRecord(shown, outcome.status, outcome.reason, format=fmt))
-        return
-    result = outcome.result
-    assert result is not None and outcome.fingerprints is not None
-    if not result.docs:
-        manifest.append(
-            FileRecord(shown, "skipped", "no documents found", encoding=result.encoding, format=fmt)
-        )
-        return
-
+    assert outcomes is not None
     extra: dict[str, Any] = {}
     if item.path is not None:
         if pattern is not None and item.root is not None:
@@ -611,45 +677,84 @@ def _ingest_item(
                 rel = item.path.as_posix()
             extra.update(fields_from_path(pattern, rel))
         extra.update(sidecars.fields_for(item.path, item.root))
-
-    notes = list(result.notes)
+    # A file read in parts (parts.py) is one manifest line like a file read whole: its
+    # counts and notes add up, records are numbered across the parts, and a part that
+    # could not be read is a note (the file fails only if no part was read).
+    fmt, encoding = _fmt_of(item), ""
+    notes: list[str] = []
+    unread: list[tuple[Part | None, ReadOutcome]] = []
+    n_raw = n_docs = n_too_long = longest = scrubbed = n_dups = 0
+    base = ""
+    multi = len(parts) > 1
+    whole: list[Document] = []
+    for k, outcome in enumerate(outcomes):
+        part = parts[k] if parts else None
+        fmt = outcome.fmt
+        if outcome.status != "read":
+            unread.append((part, outcome))
+            continue
+        result = outcome.result
+        assert result is not None and outcome.fingerprints is not None
+        encoding = encoding or result.encoding
+        notes.extend(result.notes)
+        multi = multi or len(result.docs) > 1
+        prints = iter(outcome.fingerprints)  # one per document within the limit
+        kept = []
+        for pos, raw in enumerate(result.docs, n_raw):
+            if len(raw.text) > options.max_doc_chars:
+                # positions (and so ids) of the others stay as if it were there
+                n_too_long += 1
+                longest = max(longest, len(raw.text))
+                continue
+            if not base:
+                base = _file_id(item, used)
+            scrubbed += raw.n_scrubbed
+            doc_id = _unique(f"{base}#{pos + 1}" if multi else base, used)
+            prov = Provenance(shown, fmt, result.encoding, pos)
+            page = {"page": item.path.stem if item.path is not None else base} if raw.from_page else {}
+            doc = _document(raw, doc_id, {**page, **extra}, prov)
+            dup = dedup.check(doc, next(prints))
+            if dup is not None:
+                n_dups += 1
+                doc = _with_meta(doc, dup)
+            kept.append(doc)
+        n_raw += len(result.docs)
+        n_docs += len(kept)
+        if parts:
+            yield from kept  # a part at a time; the manifest line follows the last
+        else:
+            whole = kept  # after the manifest line, as a whole file always was
+    if len(unread) == len(parts or [None]):  # nothing was read
+        first = next((o for _, o in unread if o.status == "failed"), unread[0][1])
+        more = f"; and {len(unread) - 1} other part(s) of the file" if len(unread) > 1 else ""
+        manifest.append(FileRecord(shown, first.status, first.reason + more, format=first.fmt))
+        return
+    if not n_raw:
+        manifest.append(FileRecord(shown, "skipped", "no documents found", encoding=encoding, format=fmt))
+        return
+    notes = merge_notes(notes)
     if item.name_note:
         notes.append(item.name_note)
-    raws = [r for r in result.docs if len(r.text) <= options.max_doc_chars]
-    if len(raws) < len(result.docs):
-        longest = max(len(r.text) for r in result.docs)
+    if n_too_long:
         too_long = (
-            f"{len(result.docs) - len(raws)} document(s) over the {options.max_doc_chars:,}-character "
+            f"{n_too_long} document(s) over the {options.max_doc_chars:,}-character "
             f"limit left out (longest {longest:,}); split them or raise max_doc_chars"
         )
-        if not raws:
-            manifest.append(FileRecord(shown, "skipped", too_long, encoding=result.encoding, format=fmt))
+        if not n_docs:
+            manifest.append(FileRecord(shown, "skipped", too_long, encoding=encoding, format=fmt))
             return
         notes.append(too_long)
-    scrubbed = sum(r.n_scrubbed for r in raws)
     if scrubbed:
         notes.append(f"{scrubbed} control character(s) or lone surrogate(s) removed or replaced with U+FFFD")
-    base = _file_id(item, used)
-    multi = len(result.docs) > 1
-    docs = []
-    n_dups = 0
-    prints = iter(outcome.fingerprints)  # one per document within the limit
-    for pos, raw in enumerate(result.docs):
-        if len(raw.text) > options.max_doc_chars:
-            continue  # positions (and so ids) of the others stay as if it were there
-        doc_id = _unique(f"{base}#{pos + 1}" if multi else base, used)
-        prov = Provenance(shown, fmt, result.encoding, pos)
-        page = {"page": item.path.stem if item.path is not None else base} if raw.from_page else {}
-        doc = _document(raw, doc_id, {**page, **extra}, prov)
-        dup = dedup.check(doc, next(prints))
-        if dup is not None:
-            n_dups += 1
-            doc = _with_meta(doc, dup)
-        docs.append(doc)
     if n_dups:
         notes.append(f"{n_dups} duplicate(s) of earlier documents flagged (meta duplicate_of)")
-    manifest.append(FileRecord(shown, "read", "; ".join(notes), len(docs), result.encoding, fmt))
-    yield from docs
+    if parts:
+        notes.append(f"read in {len(parts)} parts of about {options.part_bytes // (1 << 20)} MB")
+    for part, outcome in unread:
+        assert part is not None
+        notes.append(f"the part from line {part.first_line} was not read ({outcome.reason})")
+    manifest.append(FileRecord(shown, "read", "; ".join(notes), n_docs, encoding, fmt))
+    yield from whole
 
 
 def _with_meta(doc: Document, extra: dict[str, str]) -> Document:

@@ -26,6 +26,7 @@ class ReadOptions:
     encoding: str | None = None
     max_file_size: int = 200 * 1024 * 1024  # also bounds what a .docx/.xlsx may unpack to
     max_doc_chars: int = 2_000_000
+    first_line: int = 1  # the file's line number of the data's first line (a part of a file)
 
 
 # A member that inflates more than this (and to more than 10 MB) is built to exhaust memory:
@@ -163,7 +164,9 @@ def read_tsv(data: bytes, options: ReadOptions) -> ReadResult:
 def read_jsonl(data: bytes, options: ReadOptions) -> ReadResult:
     decoded = _decode(data, options)
     notes = _notes(decoded)
-    docs = read_json_rows(decoded.text, lines=True, text_column=options.text_column, notes=notes)
+    docs = read_json_rows(
+        decoded.text, lines=True, text_column=options.text_column, notes=notes, first_line=options.first_line
+    )
     return ReadResult(docs, decoded.encoding, notes)
 
 
