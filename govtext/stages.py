@@ -34,8 +34,8 @@ def iter_ingest(
 ) -> Iterator[Document]:
     """``ingest`` as a stream; ``manifest`` is complete once the iterator is. With a
     started ``engine`` (govtext.engine.Engine) the files are read in its workers, one
-    per task and one in flight per worker (a file may be large); Dask workers get the
-    files' bytes, since they may run where the paths do not exist."""
+    per task and one in flight per worker (a file may be large); the workers of a remote
+    Dask scheduler get the files' bytes, since they may run where the paths do not exist."""
     import functools
 
     from govtext.ingest import iter_corpus
@@ -47,7 +47,8 @@ def iter_ingest(
         paths,
         manifest=manifest,
         read_map=read_map,
-        ship_bytes=engine is not None and engine.config.engine == "dask",
+        # a LocalCluster runs on this machine and opens the paths itself
+        ship_bytes=engine is not None and engine.config.scheduler is not None,
         **_ingest_options(cfg),
     )
 

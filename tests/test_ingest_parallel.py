@@ -110,5 +110,6 @@ def test_ingest_in_dask_workers_equals_in_process(mixed_folder: Path) -> None:
     pytest.importorskip("distributed")
     want = read_corpus([mixed_folder / "provincial", mixed_folder / "bad"])
     with Engine(EngineConfig(engine="dask", workers=2)) as eng:
-        got = _read([str(mixed_folder / "provincial"), str(mixed_folder / "bad")], eng, ship_bytes=True)
-    _assert_same(got, want)
+        for ship in (False, True):  # a LocalCluster opens the paths; a remote one gets bytes
+            got = _read([str(mixed_folder / "provincial"), str(mixed_folder / "bad")], eng, ship_bytes=ship)
+            _assert_same(got, want)
