@@ -1,21 +1,19 @@
-"""Large JSON Lines, CSV and TSV files read in parts give what reading them whole gives.
+"""Large JSON Lines files read in parts give what reading them whole gives.
 
-Small ``part_bytes`` make the real files cut into many parts: the national reports
-(JSON Lines, 72 records), and the 21 provincial reports joined into one CSV at test time
-(each row a whole report, its text a quoted field full of line breaks and quotes), in
-UTF-8 and in GB18030. Documents must equal a whole-file read field by field, ids
-included; the manifest line differs only by its note on the parts. Generated CSV text
-checks that every cut falls between records, wherever quotes and line breaks sit.
+Small ``part_bytes`` make the national reports (JSON Lines, 72 records) cut into many
+parts. Documents must equal a whole-file read field by field, ids included; the manifest
+line differs only by its note on the parts. Generated records with quotes, CR, U+2028 and
+U+0085 in their text check the cuts; files that cannot be cut safely (a first record over
+a megabyte, bytes after the head that do not decode, CSV) are read whole.
 """
 
 from __future__ import annotations
 
-import csv
-import functools
-import io
 import itertools
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -25,7 +23,7 @@ from govtext.documents import Corpus, FileRecord
 from govtext.engine import Engine, EngineConfig
 from govtext.ingest import iter_corpus, read_corpus
 from govtext.ingest.parts import _boundaries, merge_notes, plan_parts
-from govtext.ingest.tables import delimited_rows
+from govtext.ingest.tables import json_lines
 
 WHOLE = 1 << 40  # no file is this big: read whole
 
@@ -45,20 +43,6 @@ def _same(parted: Corpus, whole: Corpus) -> None:
     assert "parts" in p.reason and p.reason.startswith(w.reason)
 
 
-@pytest.fixture(scope="module")
-def provincial_csv(tmp_path_factory: pytest.TempPathFactory, provincial_dir: Path) -> Path:
-    """The provincial reports as one CSV (built here, never committed)."""
-    rows: list[dict[str, str]] = []
-    for f in sorted(provincial_dir.glob("*.csv")):
-        rows.extend(csv.DictReader(io.StringIO(f.read_text(encoding="utf-8-sig"), newline="")))
-    out = tmp_path_factory.mktemp("joined") / "provinces.csv"
-    with open(out, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return out
-
-
 def test_national_jsonl_in_parts_equals_whole(national_file: Path) -> None:
     whole = read_corpus([national_file], part_bytes=WHOLE)
     parted = read_corpus([national_file], part_bytes=100_000)
@@ -69,33 +53,99 @@ def test_national_jsonl_in_parts_equals_whole(national_file: Path) -> None:
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
-def test_provincial_csv_in_parts_equals_whole(provincial_csv: Path, tmp_path: Path, encoding: str) -> None:
-    path = tmp_path / "provinces.csv"
-    path.write_bytes(provincial_csv.read_text(encoding="utf-8").encode(encoding))
-    plan = plan_parts(path, ".csv", part_bytes=50_000, encoding=None, text_column=None)
-    assert plan is not None and len(plan.parts) >= 10 and plan.text_column == "full_text"
-    _same(read_corpus([path], part_bytes=50_000), read_corpus([path], part_bytes=WHOLE))
-
-
-def test_parts_read_in_engine_workers_equal_parts_read_here(
-    provincial_csv: Path, national_file: Path
+def test_national_jsonl_in_gb18030_in_parts_equals_whole(
+    national_file: Path, tmp_path: Path, encoding: str
 ) -> None:
-    paths = [str(provincial_csv), str(national_file)]
-    here = read_corpus(paths, part_bytes=60_000)
+    path = tmp_path / "national.jsonl"
+    path.write_bytes(national_file.read_text(encoding="utf-8").encode(encoding))
+    plan = plan_parts(path, ".jsonl", part_bytes=80_000, encoding=None, text_column=None)
+    assert plan is not None and len(plan.parts) >= 10 and plan.encoding == encoding
+    _same(read_corpus([path], part_bytes=80_000), read_corpus([path], part_bytes=WHOLE))
+
+
+def test_files_that_cannot_be_cut_safely_are_read_whole(
+    national_file: Path, tmp_path: Path, provincial_dir: Path
+) -> None:
+    records = [json.loads(line) for line in national_file.read_text(encoding="utf-8").splitlines()]
+    # a first record over a megabyte: the head holds no whole record
+    big = tmp_path / "big_first.jsonl"
+    first = {**records[0], "content": records[0]["content"] * (1_100_000 // len(records[0]["content"]) + 1)}
+    big.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in [first, *records]) + "\n", encoding="utf-8"
+    )
+    # a head in plain ASCII and GB18030 after it: the head's encoding would not hold
+    mixed = tmp_path / "mixed.jsonl"
+    ascii_head = [json.dumps({"content": f"record {i} " + "x" * 200}) for i in range(6000)]
+    rest = [json.dumps(r, ensure_ascii=False) for r in records]
+    mixed.write_bytes(("\n".join(ascii_head) + "\n").encode() + ("\n".join(rest) + "\n").encode("gb18030"))
+    # CSV: a record's end cannot be told from the bytes
+    table = tmp_path / "rows.csv"
+    table.write_text(
+        "title,text\n" + "".join(f'{i},"第{i}行\n""引号""，逗号"\n' for i in range(20000)), encoding="utf-8"
+    )
+    for path in (big, mixed, table):
+        assert plan_parts(path, path.suffix, part_bytes=100_000, encoding=None, text_column=None) is None
+        parted, whole = read_corpus([path], part_bytes=100_000), read_corpus([path], part_bytes=WHOLE)
+        assert parted.files == whole.files and parted.documents == whole.documents
+    assert read_corpus([mixed]).files[0].encoding == "gb18030"
+
+
+def _counting_map(eng: Engine, sent: list[object]) -> Any:
+    """``eng.map`` one task per batch, recording the tasks it is given."""
+
+    def read_map(fn: object, tasks: Iterator[object]) -> Iterator[object]:
+        def counted() -> Iterator[object]:
+            for t in tasks:
+                sent.append(t)
+                yield t
+
+        return eng.map(fn, counted(), batch_size=1, in_flight=1)  # type: ignore[arg-type]
+
+    return read_map
+
+
+def test_parts_read_in_engine_workers_equal_parts_read_here(national_file: Path) -> None:
+    here = read_corpus([national_file], part_bytes=60_000)
     with Engine(EngineConfig(workers=2)).start() as eng:
         for ship in (False, True):
             manifest: list[FileRecord] = []
+            sent: list[object] = []
+            read_map = _counting_map(eng, sent)
             docs = list(
                 iter_corpus(
-                    paths,
+                    [national_file],
                     manifest=manifest,
                     part_bytes=60_000,
-                    read_map=functools.partial(eng.map, batch_size=1, in_flight=1),
+                    read_map=read_map,
                     ship_bytes=ship,
                 )
             )
+            assert len(sent) > 10  # one file, many parts: read in the workers
             assert manifest == here.files
             assert docs == here.documents
+
+
+def test_a_part_that_fails_leaves_the_file_failed_with_the_other_parts_kept(
+    national_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import govtext.ingest.core as core
+
+    real = core.read_part
+
+    def flaky(path: Path, part: Any) -> bytes:
+        if part.first_line > 1 and part.start < 300_000 <= part.end:
+            raise OSError(5, "Input/output error")
+        return real(path, part)
+
+    monkeypatch.setattr(core, "read_part", flaky)
+    corpus = read_corpus([national_file], part_bytes=100_000)
+    (record,) = corpus.files
+    assert (
+        record.status == "failed"
+        and "was not read" in record.reason
+        and "Input/output error" in record.reason
+    )
+    assert 0 < record.n_documents == len(corpus) < 72
 
 
 def test_a_damaged_line_in_a_later_part_is_named_by_its_line_in_the_file(
@@ -117,32 +167,38 @@ def test_a_large_table_file_is_read_past_the_size_limit(national_file: Path) -> 
     assert read_corpus([national_file], max_file_size=1_000_000).files[0].status == "skipped"
 
 
-_CELL = st.text(alphabet=st.sampled_from(list('治理"，,\n\r 议事a')), max_size=12)
+_TEXT = st.text(
+    alphabet=st.sampled_from(list('治理"\\\r\u2028\u0085 议事a\U0001f600，')), min_size=1, max_size=30
+)
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(_CELL, _CELL), min_size=1, max_size=40), st.integers(1, 60))
-def test_csv_cuts_fall_between_records(
-    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str]], part: int
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_TEXT, min_size=1, max_size=60), st.integers(1, 400))
+def test_jsonl_cuts_fall_between_records(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str], part: int
 ) -> None:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf)
-    writer.writerow(["title", "text"])
-    writer.writerows(rows)
-    data = buf.getvalue().encode("utf-8")
-    path = tmp_path_factory.mktemp("gen") / "g.csv"
+    data = "".join(json.dumps({"text": "社区" + t}, ensure_ascii=False) + "\n" for t in texts).encode("utf-8")
+    path = tmp_path_factory.mktemp("gen") / "g.jsonl"
     path.write_bytes(data)
-    parts = _boundaries(path, len(data), part, quoted=True)
-    assert parts[0].start == 0 and parts[-1].end == len(data)
+    parts = _boundaries(path, len(data), part, "utf-8")
+    assert parts is not None and parts[0].start == 0 and parts[-1].end == len(data)
     assert all(a.end == b.start for a, b in itertools.pairwise(parts))
-    header = b"title,text\r\n"  # csv.writer ends its lines with CRLF
-    got: list[dict[str, str]] = []
+    got = []
     for p in parts:
-        chunk = data[p.start : p.end]
-        got.extend(delimited_rows((chunk if p.start == 0 else header + chunk).decode("utf-8"), ",")[1])
-    assert got == delimited_rows(data.decode("utf-8"), ",")[1]
-    for p in parts:  # line numbers count the line breaks before each part
+        assert data[p.end - 1 : p.end] == b"\n"
+        got.extend(json_lines(data[p.start : p.end].decode("utf-8"), p.first_line)[0])
         assert p.first_line == 1 + data.count(b"\n", 0, p.start)
+    assert got == [{"text": "社区" + t} for t in texts]
+
+
+def test_a_line_json_cannot_hold_is_skipped_not_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "numbers.jsonl"
+    path.write_text(
+        '{"text": "社区议事会讨论停车"}\n{"text": "x", "n": ' + "9" * 5000 + '}\n{"text": "居民议事"}\n',
+        encoding="utf-8",
+    )
+    corpus = read_corpus([path])
+    assert len(corpus) == 2 and "line 2 cannot be read as JSON" in corpus.files[0].reason
 
 
 def test_merge_notes_sums_counted_notes_and_keeps_the_rest_once() -> None:

@@ -61,7 +61,7 @@ class IngestOptions:
     near_duplicate_threshold: float = 0.8
     max_doc_chars: int = DEFAULT_MAX_DOC_CHARS
     extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT
-    part_bytes: int = DEFAULT_PART_BYTES  # JSON Lines/CSV/TSV files over this are read in parts
+    part_bytes: int = DEFAULT_PART_BYTES  # JSON Lines files over this are read in parts
 
 
 @dataclass(frozen=True)
@@ -345,7 +345,7 @@ def read_file(task: ReadTask) -> ReadOutcome:
         if part is not None:
             assert plan is not None and item.path is not None
             suffix = item.path.suffix.lower()
-            data = task.data if task.data is not None else _part_bytes(item.path, plan, part)
+            data = task.data if task.data is not None else _part_bytes(item.path, part)
         elif task.data is None:
             suffix, data = _load(item, options)
         else:
@@ -377,54 +377,54 @@ def read_file(task: ReadTask) -> ReadOutcome:
     return ReadOutcome("read", fmt, result, fingerprints=prints)
 
 
-def _part_bytes(path: Path, plan: Plan, part: Part) -> bytes:
-    """A part's bytes, after the file's header line for a part past the first."""
+def _part_bytes(path: Path, part: Part) -> bytes:
     try:
-        data = read_part(path, part)
+        return read_part(path, part)
     except OSError as exc:
         raise FailFile(f"cannot read the file: {exc.strerror or exc}") from exc
-    return data if part.start == 0 else plan.header + data
 
 
-def _plan(item: _Input, options: IngestOptions) -> Plan | ReadOutcome | None:
-    """How to read a large table file in parts (parts.plan_parts), the outcome when its
-    head already shows it cannot be read, or None: read it whole (any other file, or
-    one whose size or access the whole-file path will report on)."""
-    path = item.path
-    if path is None or path.suffix.lower() not in PART_FORMATS:
+def _plan(item: _Input, options: IngestOptions) -> Plan | None:
+    """How to read a large JSON Lines file in parts (parts.plan_parts), or None: read it
+    whole (any other file; one that cannot be cut or decoded throughout; one whose
+    size, access or content the whole-file path will report on)."""
+    if not _may_have_parts(item, options):
         return None
+    assert item.path is not None
     try:
-        if path.stat().st_size <= options.part_bytes or not os.access(path, os.R_OK):
-            return None
         return plan_parts(
-            path,
-            path.suffix.lower(),
+            item.path,
+            item.path.suffix.lower(),
             part_bytes=options.part_bytes,
             encoding=options.encoding,
             text_column=options.text_column,
         )
-    except OSError:
+    except Exception:  # whatever it is, the whole-file path meets it again and reports it
         return None
-    except SkipFile as exc:
-        return ReadOutcome("skipped", _fmt_of(item), reason=str(exc))
-    except FailFile as exc:
-        return ReadOutcome("failed", _fmt_of(item), reason=str(exc))
+
+
+def _may_have_parts(item: _Input, options: IngestOptions) -> bool:
+    path = item.path
+    if path is None or path.suffix.lower() not in PART_FORMATS:
+        return False
+    try:
+        return path.stat().st_size > options.part_bytes and os.access(path, os.R_OK)
+    except OSError:
+        return False
 
 
 def _tasks(
-    item: _Input, options: IngestOptions, plan: Plan | ReadOutcome | None, ship_bytes: bool
+    item: _Input, options: IngestOptions, plan: Plan | None, ship_bytes: bool
 ) -> Iterator[ReadTask | ReadOutcome]:
     """What reading ``item`` takes: one task, or one per part (made as they are asked
     for, so shipped bytes are read a part at a time)."""
-    if isinstance(plan, ReadOutcome):
-        yield plan
-    elif plan is None:
+    if plan is None:
         yield _shipped(item, options) if ship_bytes else ReadTask(item, options)
     else:
         assert item.path is not None
         for part in plan.parts:
             try:
-                data = _part_bytes(item.path, plan, part) if ship_bytes else None
+                data = _part_bytes(item.path, part) if ship_bytes else None
             except FailFile as exc:
                 yield ReadOutcome("failed", _fmt_of(item), reason=str(exc))
                 continue
@@ -577,10 +577,14 @@ def iter_documents(
     used: set[str] = set()
     items = list(_walk(paths, options.recursive))
     # Standard input is read here whatever the engine (a worker has no stdin).
-    elsewhere = read_map is not None and sum(_to_read(i) and i.path is not None for i in items) > 1
+    # Worth the engine when there is more than one file, or one file to read in parts.
+    on_disk = [i for i in items if _to_read(i) and i.path is not None]
+    elsewhere = read_map is not None and (
+        len(on_disk) > 1 or any(_may_have_parts(i, options) for i in on_disk)
+    )
     files = [i for i in items if _to_read(i) and (i.path is not None or not elsewhere)]
     # Files are planned (parts.py) as their tasks are made, ahead of their outcomes.
-    plans: dict[int, Plan | ReadOutcome | None] = {}
+    plans: dict[int, Plan | None] = {}
 
     def tasks() -> Iterator[ReadTask | ReadOutcome]:
         for k, item in enumerate(files):
@@ -608,7 +612,7 @@ def iter_documents(
             first = next(outcomes)  # the file is planned by now
             plan = plans.pop(k)
             k += 1
-            parts = plan.parts if isinstance(plan, Plan) else ()
+            parts = plan.parts if plan is not None else ()
             mine = itertools.chain([first], itertools.islice(outcomes, max(len(parts) - 1, 0)))
             yield from _ingest_item(item, mine, parts, options, pattern, sidecars, dedup, used, manifest)
     finally:
@@ -732,7 +736,8 @@ def _ingest_item(
     if not n_raw:
         manifest.append(FileRecord(shown, "skipped", "no documents found", encoding=encoding, format=fmt))
         return
-    notes = merge_notes(notes)
+    if parts:
+        notes = merge_notes(notes)
     if item.name_note:
         notes.append(item.name_note)
     if n_too_long:
@@ -749,11 +754,15 @@ def _ingest_item(
     if n_dups:
         notes.append(f"{n_dups} duplicate(s) of earlier documents flagged (meta duplicate_of)")
     if parts:
-        notes.append(f"read in {len(parts)} parts of about {options.part_bytes // (1 << 20)} MB")
+        notes.append(f"read in {len(parts)} parts of about {_human(options.part_bytes)}")
     for part, outcome in unread:
         assert part is not None
         notes.append(f"the part from line {part.first_line} was not read ({outcome.reason})")
-    manifest.append(FileRecord(shown, "read", "; ".join(notes), n_docs, encoding, fmt))
+    # A part that failed (a time-out, an I/O error) leaves the file failed, though its
+    # other parts' documents are kept: a failed file is read again on the next run
+    # rather than remembered without the part.
+    status: FileStatus = "failed" if any(o.status == "failed" for _, o in unread) else "read"
+    manifest.append(FileRecord(shown, status, "; ".join(notes), n_docs, encoding, fmt))
     yield from whole
 
 

@@ -1,33 +1,40 @@
-"""Large table files in parts: a JSON Lines, CSV or TSV file over ``part_bytes`` is read
-as byte ranges that end on record boundaries, one range at a time or one per engine
-worker, so memory holds a part, not the file, and one big file uses every core.
+"""Large JSON Lines files in parts: a file over ``part_bytes`` is read as byte ranges
+that end at a line break, one range at a time or one per engine worker, so memory holds
+a part, not the file, and one big file uses every core.
 
-The parts of a file are decided here, in one pass over its bytes that holds a block at
-a time: JSON Lines records end at a line break; a CSV/TSV record ends at a line break
-outside quotes (an even number of ``"`` before it: a quoted field may hold line breaks,
-and ``""`` escapes a quote). What a reader would decide for the whole file is decided
-once, from its head, and handed to every part: the encoding, the text column, and (for
-CSV/TSV) the header line, which every later part is read after. Ids number the records
-across the parts as a whole-file read would.
+A JSON Lines record never holds a raw line break (JSON escapes it), so every line break
+ends a record. The parts are decided here in one pass over the file's bytes that holds a
+block at a time, and the same pass decodes every block strictly in the encoding found
+in the file's head: a file that does not decode throughout, whose first record is over
+a megabyte, or whose head shows no usable record is read whole instead, by the rules
+for any file. What a reader would decide for the whole file is decided once, from the
+head, and handed to every part: the encoding and the text column. Ids number the
+records across the parts as a whole-file read would.
+
+CSV and TSV files are read whole: a record's end cannot be told from the bytes alone
+(a quoted field may hold line breaks, and a stray quote inside an unquoted field is
+plain text to the csv module), and cutting one wrong would lose or merge records.
 """
 
 from __future__ import annotations
 
+import codecs
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govtext.ingest.raw import FailFile
+from govtext.ingest.raw import FailFile, SkipFile
 
 # suffix → reader format of the files that may be read in parts
-PART_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".tsv": "tsv"}
+PART_FORMATS = {".jsonl": "jsonl"}
 DEFAULT_PART_BYTES = 32 * 1024 * 1024
 _HEAD_BYTES = 1 << 20  # what the encoding and the text column are decided from
 _BLOCK = 8 << 20
-# Encodings in which the bytes of '"' and a line break never occur inside another
-# character, so boundaries can be found in the bytes (not UTF-16, not UTF-32).
-_BYTE_SAFE = (
+# Codecs (by codecs.lookup name) in which a line-break byte never occurs inside another
+# character, so the bytes can be cut at it (not UTF-16 or UTF-32).
+_BYTE_SAFE = {
     "utf-8",
     "utf-8-sig",
     "ascii",
@@ -38,7 +45,7 @@ _BYTE_SAFE = (
     "big5hkscs",
     "cp936",
     "cp950",
-)
+}
 
 
 @dataclass(frozen=True)
@@ -50,11 +57,10 @@ class Part:
 
 @dataclass(frozen=True)
 class Plan:
-    """How to read a file in parts: the ranges, the header line that precedes every part
-    after the first (CSV/TSV), and the encoding and text column of the whole file."""
+    """How to read a file in parts: the ranges, and the encoding and text column of the
+    whole file."""
 
     parts: tuple[Part, ...]
-    header: bytes
     encoding: str
     text_column: str
 
@@ -62,54 +68,54 @@ class Plan:
 def plan_parts(
     path: Path, suffix: str, *, part_bytes: int, encoding: str | None, text_column: str | None
 ) -> Plan | None:
-    """A Plan when ``path`` is a table file over ``part_bytes`` whose encoding lets it be
-    cut in its bytes, else None (the file is read whole). Raises FailFile or SkipFile,
-    as the whole-file reader would, when the head shows the file cannot be read."""
-    fmt = PART_FORMATS.get(suffix)
-    if fmt is None:
+    """A Plan for a JSON Lines file over ``part_bytes`` that can be cut in its bytes and
+    decodes throughout, else None: the file is read whole, and whatever is wrong with it
+    is reported as for any file."""
+    if PART_FORMATS.get(suffix) != "jsonl":
         return None
     size = path.stat().st_size
     if size <= part_bytes:
         return None
     with open(path, "rb") as f:
         head = f.read(_HEAD_BYTES)
-    head = head[: head.rfind(b"\n") + 1] or head
-    enc, column = _decide(head, fmt, encoding, text_column)
-    if enc.lower().replace("_", "-") not in _BYTE_SAFE:
+    cut = head.rfind(b"\n")
+    if cut < 0:
+        return None  # the first record alone is over a megabyte
+    try:
+        enc, column = _decide(head[: cut + 1], encoding, text_column)
+    except (FailFile, SkipFile):
+        return None  # the whole-file reader says what is wrong (or reads what it can)
+    enc = codecs.lookup(enc).name
+    if enc not in _BYTE_SAFE:
         return None
-    header = b""
-    if fmt != "jsonl":
-        end = _cut_in(head, 0, 0, True)  # a quoted column name may hold a line break
-        if end is None:
-            return None
-        header = head[:end]
-    parts = _boundaries(path, size, part_bytes, quoted=fmt != "jsonl")
-    return Plan(parts, header, enc, column)
+    parts = _boundaries(path, size, part_bytes, enc)
+    if parts is None or len(parts) < 2:
+        return None
+    return Plan(parts, enc, column)
 
 
-def _decide(head: bytes, fmt: str, encoding: str | None, text_column: str | None) -> tuple[str, str]:
+def _decide(head: bytes, encoding: str | None, text_column: str | None) -> tuple[str, str]:
     """The encoding and text column the whole-file reader would pick, from the head."""
     from govtext.ingest.readers import ReadOptions, _decode
-    from govtext.ingest.tables import delimited_rows, json_columns, json_lines, pick_text_column
+    from govtext.ingest.tables import json_columns, json_lines, pick_text_column
 
     decoded = _decode(head, ReadOptions(encoding=encoding))
-    rows: Sequence[Mapping[str, Any]]
-    if fmt == "jsonl":
-        records, bad = json_lines(decoded.text)
-        if not records:
-            raise FailFile(bad[0] if bad else "no JSON records in the first megabyte")
-        columns, rows = json_columns(records)
-    else:
-        columns, rows = delimited_rows(decoded.text, "," if fmt == "csv" else "\t")
-    return decoded.encoding, pick_text_column(columns, rows, text_column)
+    if decoded.problem:
+        raise FailFile(decoded.problem)  # not a clean decode: let the whole file be judged
+    records, _bad = json_lines(decoded.text)
+    if not records:
+        raise FailFile("no JSON records in the first megabyte")
+    columns, rows = json_columns(records)
+    typed: Sequence[Mapping[str, Any]] = rows
+    return decoded.encoding, pick_text_column(columns, typed, text_column)
 
 
-def _boundaries(path: Path, size: int, part_bytes: int, *, quoted: bool) -> tuple[Part, ...]:
-    """Byte ranges of about ``part_bytes`` that end just after a record's line break."""
-    cuts = [0]
-    lines = [1]
+def _boundaries(path: Path, size: int, part_bytes: int, encoding: str) -> tuple[Part, ...] | None:
+    """Byte ranges of about ``part_bytes`` that end just after a line break, or None when
+    the file does not decode strictly in ``encoding`` from start to end."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    cuts, lines = [0], [1]
     target = part_bytes
-    quotes = 0  # quote characters before the current block (only their parity matters)
     newlines = 0  # line breaks before the current block
     offset = 0
     with open(path, "rb") as f:
@@ -117,15 +123,18 @@ def _boundaries(path: Path, size: int, part_bytes: int, *, quoted: bool) -> tupl
             block = f.read(_BLOCK)
             if not block:
                 break
+            try:
+                decoder.decode(block, final=len(block) + offset >= size)
+            except UnicodeDecodeError:
+                return None
             end = offset + len(block)
             while target < end:
-                cut = _cut_in(block, target - offset, quotes, quoted)
-                if cut is None:
-                    break  # no boundary left in this block: look in the next one
-                cuts.append(offset + cut)
-                lines.append(1 + newlines + block.count(b"\n", 0, cut))
-                target = offset + cut + part_bytes
-            quotes += block.count(b'"') if quoted else 0
+                pos = block.find(b"\n", target - offset)
+                if pos < 0:
+                    break  # the record runs on: cut in the next block
+                cuts.append(offset + pos + 1)
+                lines.append(1 + newlines + block.count(b"\n", 0, pos + 1))
+                target = offset + pos + 1 + part_bytes
             newlines += block.count(b"\n")
             offset = end
             target = max(target, offset)
@@ -136,17 +145,6 @@ def _boundaries(path: Path, size: int, part_bytes: int, *, quoted: bool) -> tupl
     return tuple(Part(a, b, n) for a, b, n in zip(cuts, ends, lines, strict=True))
 
 
-def _cut_in(block: bytes, at: int, quotes_before: int, quoted: bool) -> int | None:
-    """The offset just past the first record-ending line break at or after ``at`` in
-    ``block`` (outside quotes when ``quoted``), or None."""
-    pos = block.find(b"\n", at)
-    while pos >= 0:
-        if not quoted or (quotes_before + block.count(b'"', 0, pos)) % 2 == 0:
-            return pos + 1
-        pos = block.find(b"\n", pos + 1)
-    return None
-
-
 def read_part(path: Path, part: Part) -> bytes:
     """The bytes of one part."""
     with open(path, "rb") as f:
@@ -154,15 +152,16 @@ def read_part(path: Path, part: Part) -> bytes:
         return f.read(part.end - part.start)
 
 
-def merge_notes(notes: list[str]) -> list[str]:
-    """Notes of several parts as one list: notes that differ only in their leading count
-    ('3 row(s) with no text …') are summed, the others kept once each, in order."""
-    import re
+_COUNTED = re.compile(r"(\d+)( .*)", re.S)
 
+
+def merge_notes(notes: list[str]) -> list[str]:
+    """The notes of a file's parts as one list: notes that differ only in their leading
+    count ('3 row(s) with no text …') are summed, the others kept once each, in order."""
     counted: dict[str, int] = {}
-    order: list[Any] = []
+    order: list[tuple[str, str]] = []
     for note in notes:
-        m = re.fullmatch(r"(\d+)( .*)", note, re.S)
+        m = _COUNTED.fullmatch(note)
         if m:
             rest = m.group(2)
             if rest not in counted:

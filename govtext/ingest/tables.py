@@ -73,7 +73,8 @@ def rows_to_docs(
         if not text.strip():
             empty += 1
             continue
-        fields = {str(k): row[k] for k in columns if k != col and k is not None and _cell(row.get(k))}
+        # in the row's own order (a file read in parts knows only its part's columns)
+        fields = {str(k): row[k] for k in row if k != col and k is not None and _cell(row.get(k))}
         doc = make_doc(text, fields)
         if doc.text:
             docs.append(doc)
@@ -119,13 +120,17 @@ def json_lines(text: str, first_line: int = 1) -> tuple[list[Any], list[str]]:
     (numbered from ``first_line``): a damaged line costs itself, not the file."""
     records: list[Any] = []
     bad: list[str] = []
-    for n, line in enumerate(text.splitlines(), first_line):
+    # Lines end at "\n" only: JSON text may hold U+2028 or U+0085 unescaped, which
+    # str.splitlines would cut a record at.
+    for n, line in enumerate(text.split("\n"), first_line):
         if not line.strip():
             continue
         try:
             records.append(json.loads(line))
         except json.JSONDecodeError as exc:
             bad.append(f"line {n} is not valid JSON ({exc.msg} at column {exc.colno})")
+        except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting too deep
+            bad.append(f"line {n} cannot be read as JSON ({type(exc).__name__}: {str(exc)[:120]})")
     return records, bad
 
 
