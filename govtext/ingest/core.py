@@ -61,7 +61,7 @@ class IngestOptions:
     near_duplicate_threshold: float = 0.8
     max_doc_chars: int = DEFAULT_MAX_DOC_CHARS
     extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT
-    part_bytes: int = DEFAULT_PART_BYTES  # JSON Lines files over this are read in parts
+    part_bytes: int = DEFAULT_PART_BYTES  # JSON Lines/CSV/TSV files over this are read in parts
 
 
 @dataclass(frozen=True)
@@ -345,7 +345,7 @@ def read_file(task: ReadTask) -> ReadOutcome:
         if part is not None:
             assert plan is not None and item.path is not None
             suffix = item.path.suffix.lower()
-            data = task.data if task.data is not None else _part_bytes(item.path, part)
+            data = task.data if task.data is not None else _part_bytes(item.path, plan, part)
         elif task.data is None:
             suffix, data = _load(item, options)
         else:
@@ -377,15 +377,17 @@ def read_file(task: ReadTask) -> ReadOutcome:
     return ReadOutcome("read", fmt, result, fingerprints=prints)
 
 
-def _part_bytes(path: Path, part: Part) -> bytes:
+def _part_bytes(path: Path, plan: Plan, part: Part) -> bytes:
+    """A part's bytes, after the file's header record (CSV/TSV) for a part past the first."""
     try:
-        return read_part(path, part)
+        data = read_part(path, part)
     except OSError as exc:
         raise FailFile(f"cannot read the file: {exc.strerror or exc}") from exc
+    return data if part.start == 0 else plan.header + data
 
 
 def _plan(item: _Input, options: IngestOptions) -> Plan | None:
-    """How to read a large JSON Lines file in parts (parts.plan_parts), or None: read it
+    """How to read a large table file in parts (parts.plan_parts), or None: read it
     whole (any other file; one that cannot be cut or decoded throughout; one whose
     size, access or content the whole-file path will report on)."""
     if not _may_have_parts(item, options):
@@ -424,7 +426,7 @@ def _tasks(
         assert item.path is not None
         for part in plan.parts:
             try:
-                data = _part_bytes(item.path, part) if ship_bytes else None
+                data = _part_bytes(item.path, plan, part) if ship_bytes else None
             except FailFile as exc:
                 yield ReadOutcome("failed", _fmt_of(item), reason=str(exc))
                 continue

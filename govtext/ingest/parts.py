@@ -1,19 +1,23 @@
-"""Large JSON Lines files in parts: a file over ``part_bytes`` is read as byte ranges
-that end at a line break, one range at a time or one per engine worker, so memory holds
-a part, not the file, and one big file uses every core.
+"""Large JSON Lines, CSV and TSV files in parts: a file over ``part_bytes`` is read as
+byte ranges that end where a record ends, one range at a time or one per engine worker,
+so memory holds a part, not the file, and one big file uses every core.
 
-A JSON Lines record never holds a raw line break (JSON escapes it), so every line break
-ends a record. The parts are decided here in one pass over the file's bytes that holds a
-block at a time, and the same pass decodes every block strictly in the encoding found
-in the file's head: a file that does not decode throughout, whose first record is over
-a megabyte, or whose head shows no usable record is read whole instead, by the rules
-for any file. What a reader would decide for the whole file is decided once, from the
-head, and handed to every part: the encoding and the text column. Ids number the
-records across the parts as a whole-file read would.
+The parts are decided here, in one pass over the file that holds little at a time and
+decodes everything strictly in the encoding found in the file's head; a file that does
+not decode throughout, whose head holds no whole usable record, or that the pass cannot
+read is read whole instead, by the rules for any file.
 
-CSV and TSV files are read whole: a record's end cannot be told from the bytes alone
-(a quoted field may hold line breaks, and a stray quote inside an unquoted field is
-plain text to the csv module), and cutting one wrong would lose or merge records.
+- JSON Lines: a record never holds a raw line break (JSON escapes it), so every line
+  break ends one; the pass reads 8 MB blocks.
+- CSV/TSV: a quoted field may hold line breaks, and a quote inside an unquoted field is
+  plain text, so a record's end cannot be told from the bytes alone. The pass runs the
+  csv module itself over the file's lines and cuts where it finished a record: the
+  parts then hold exactly the records a whole-file read finds. Every part after the
+  first is read after the file's header record.
+
+What a reader would decide for the whole file is decided once and handed to every part:
+the encoding, the text column (from the first megabyte of records) and, for CSV/TSV,
+the header. Ids number the records across the parts as a whole-file read would.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 from govtext.ingest.raw import FailFile, SkipFile
 
 # suffix → reader format of the files that may be read in parts
-PART_FORMATS = {".jsonl": "jsonl"}
+PART_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 DEFAULT_PART_BYTES = 32 * 1024 * 1024
 _HEAD_BYTES = 1 << 20  # what the encoding and the text column are decided from
 _BLOCK = 8 << 20
@@ -63,16 +67,20 @@ class Plan:
     parts: tuple[Part, ...]
     encoding: str
     text_column: str
+    header: bytes = b""  # CSV/TSV: the header record, read before every part but the first
 
 
 def plan_parts(
     path: Path, suffix: str, *, part_bytes: int, encoding: str | None, text_column: str | None
 ) -> Plan | None:
-    """A Plan for a JSON Lines file over ``part_bytes`` that can be cut in its bytes and
+    """A Plan for a JSON Lines, CSV or TSV file over ``part_bytes`` that can be cut and
     decodes throughout, else None: the file is read whole, and whatever is wrong with it
     is reported as for any file."""
-    if PART_FORMATS.get(suffix) != "jsonl":
+    fmt = PART_FORMATS.get(suffix)
+    if fmt is None:
         return None
+    if fmt != "jsonl":
+        return _plan_table(path, fmt, part_bytes, encoding, text_column)
     size = path.stat().st_size
     if size <= part_bytes:
         return None
@@ -143,6 +151,77 @@ def _boundaries(path: Path, size: int, part_bytes: int, encoding: str) -> tuple[
         lines.pop()
     ends = [*cuts[1:], size]
     return tuple(Part(a, b, n) for a, b, n in zip(cuts, ends, lines, strict=True))
+
+
+def _plan_table(
+    path: Path, fmt: str, part_bytes: int, encoding: str | None, text_column: str | None
+) -> Plan | None:
+    """The plan of a CSV/TSV file: cut where the csv module, run over the whole file as
+    a whole-file read runs it, finishes a record."""
+    import csv
+    import sys
+
+    from govtext.ingest.readers import ReadOptions, _decode
+    from govtext.ingest.tables import delimited_rows, delimiter_of, pick_text_column
+
+    size = path.stat().st_size
+    if size <= part_bytes:
+        return None
+    with open(path, "rb") as f:
+        head = f.read(_HEAD_BYTES)
+    cut = head.rfind(b"\n")
+    if cut < 0:
+        return None
+    decoded = _decode(head[: cut + 1], ReadOptions(encoding=encoding))
+    enc = codecs.lookup(decoded.encoding).name
+    if decoded.problem or enc not in _BYTE_SAFE:
+        return None
+    delimiter = delimiter_of(decoded.text, "," if fmt == "csv" else "\t")
+    csv.field_size_limit(sys.maxsize)
+    decoder = codecs.getincrementaldecoder(enc)(errors="strict")
+    at = [0, 0]  # bytes and lines the csv module has been given
+
+    def lines(f: Any) -> Any:
+        for raw in f:  # binary lines end at b"\n", which no character of these codecs holds
+            text = decoder.decode(raw)
+            at[0] += len(raw)
+            at[1] += 1
+            yield text
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+
+    cuts, first_lines = [0], [1]
+    header_end = head_end = 0
+    target = part_bytes
+    try:
+        with open(path, "rb") as f:
+            for _record in csv.reader(lines(f), delimiter=delimiter):
+                # the reader asks for a line only to finish a record: ``at`` is its end
+                if not header_end:
+                    header_end = at[0]
+                if not head_end and at[0] >= _HEAD_BYTES:
+                    head_end = at[0]
+                if at[0] >= target and at[0] < size:
+                    cuts.append(at[0])
+                    first_lines.append(at[1] + 1)
+                    target = at[0] + part_bytes
+    except (csv.Error, UnicodeDecodeError):
+        return None
+    if len(cuts) < 2 or not header_end:
+        return None
+    with open(path, "rb") as f:
+        sample = f.read(head_end or size)
+    try:
+        columns, rows = delimited_rows(sample.decode(enc), delimiter)
+        column = pick_text_column(columns, rows, text_column)
+    except (FailFile, SkipFile):
+        return None
+    with open(path, "rb") as f:
+        header = f.read(header_end)
+    ends = [*cuts[1:], size]
+    parts = tuple(Part(a, b, n) for a, b, n in zip(cuts, ends, first_lines, strict=True))
+    return Plan(parts, enc, column, header)
 
 
 def read_part(path: Path, part: Part) -> bytes:

@@ -92,6 +92,16 @@ def read_delimited(text: str, delimiter: str, text_column: str | None, notes: li
     return rows_to_docs(columns, rows, text_column, notes)
 
 
+def delimiter_of(text: str, delimiter: str) -> str:
+    """The delimiter of CSV text: European exports use ';', some tools write tabs into
+    .csv: trust the header line."""
+    if delimiter == ",":
+        header = text.split("\n", 1)[0]
+        if "," not in header:
+            return next((d for d in (";", "\t", "|") if d in header), ",")
+    return delimiter
+
+
 def delimited_rows(text: str, delimiter: str) -> tuple[list[str], list[dict[str, Any]]]:
     """The header's columns and the rows of CSV/TSV text."""
     import csv
@@ -99,11 +109,7 @@ def delimited_rows(text: str, delimiter: str) -> tuple[list[str], list[dict[str,
     import sys
 
     csv.field_size_limit(sys.maxsize)
-    if delimiter == ",":
-        # European exports use ';', some tools write tabs into .csv: trust the header line.
-        header = text.split("\n", 1)[0]
-        if "," not in header:
-            delimiter = next((d for d in (";", "\t", "|") if d in header), ",")
+    delimiter = delimiter_of(text, delimiter)
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
         columns = [c for c in (reader.fieldnames or []) if c is not None]
