@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from govtext.documents import Corpus, FileRecord
 from govtext.engine import Engine, EngineConfig
 from govtext.ingest import iter_corpus, read_corpus
-from govtext.ingest.parts import _boundaries, merge_notes, plan_parts
+from govtext.ingest.parts import merge_notes, plan_parts
 from govtext.ingest.tables import delimited_rows, json_lines
 
 WHOLE = 1 << 40  # no file is this big: read whole
@@ -224,8 +224,11 @@ def test_jsonl_cuts_fall_between_records(
     data = "".join(json.dumps({"text": "社区" + t}, ensure_ascii=False) + "\n" for t in texts).encode("utf-8")
     path = tmp_path_factory.mktemp("gen") / "g.jsonl"
     path.write_bytes(data)
-    parts = _boundaries(path, len(data), part, "utf-8")
-    assert parts is not None and parts[0].start == 0 and parts[-1].end == len(data)
+    plan = plan_parts(path, ".jsonl", part_bytes=part, encoding=None, text_column="text")
+    if plan is None:
+        return  # too small to cut, or no line break past the first target: read whole
+    parts = plan.parts
+    assert parts[0].start == 0 and parts[-1].end == len(data)
     assert all(a.end == b.start for a, b in itertools.pairwise(parts))
     got = []
     for p in parts:
@@ -303,3 +306,78 @@ def test_jsonl_records_are_numbered_across_parts(tmp_path: Path) -> None:
     parted = read_corpus([path], part_bytes=2_000)
     assert [d.doc_id for d in parted] == [f"many#{i + 1}" for i in range(500)]
     assert [d.provenance.position for d in parted if d.provenance] == list(range(500))
+
+
+def test_no_part_is_held_over_the_size_limit(tmp_path: Path) -> None:
+    """A record longer than max_file_size (one huge line; a quote never closed) makes
+    the file one for the whole-file rules, which skip it as over the limit."""
+    line = json.dumps({"text": "社区议事会讨论停车问题。" * 10}, ensure_ascii=False) + "\n"
+    huge = json.dumps({"text": "治理" * 60_000}, ensure_ascii=False) + "\n"
+    jsonl = tmp_path / "huge_line.jsonl"
+    jsonl.write_text(line * 2000 + huge + line * 2000, encoding="utf-8")
+    table = tmp_path / "unclosed.csv"
+    table.write_text(
+        "id,text\n"
+        + "".join(f'{i},"第{i}条记录，内容足够长，社区治理。"\n' for i in range(5000))
+        + '9,"never closed\n'
+        + "续行\n" * 60_000,
+        encoding="utf-8",
+    )
+    for path in (jsonl, table):
+        assert (
+            plan_parts(
+                path, path.suffix, part_bytes=50_000, encoding=None, text_column=None, max_part=200_000
+            )
+            is None
+        )
+        (record,) = read_corpus([path], part_bytes=50_000, max_file_size=200_000).files
+        assert record.status == "skipped" and "limit" in record.reason
+
+
+def test_the_text_column_is_picked_from_every_row_not_the_head(tmp_path: Path) -> None:
+    # 'text' is empty for the first megabyte and a half; a head-only pick would take
+    # 'abstract', the whole-file read takes 'text' (a conventional name with values).
+    rows = [
+        {"abstract": f"摘要{i}：社区治理的一条摘要，写得足够长以便被当作正文。", "text": ""}
+        for i in range(20_000)
+    ]
+    rows += [{"abstract": f"摘要{i}", "text": f"正文{i}：居民议事会讨论停车和绿化。"} for i in range(20_000)]
+    table = tmp_path / "late.csv"
+    with open(table, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["abstract", "text"])
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = tmp_path / "late.jsonl"
+    lines.write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if v}, ensure_ascii=False) + "\n" for r in rows),
+        encoding="utf-8",
+    )
+    for path in (table, lines):
+        plan = plan_parts(path, path.suffix, part_bytes=200_000, encoding=None, text_column=None)
+        assert plan is not None and plan.text_column == "text"
+        parted, whole = read_corpus([path], part_bytes=200_000), read_corpus([path], part_bytes=WHOLE)
+        _same(parted, whole)
+        assert len(whole) == 20_000 and "row(s) with no text" in whole.files[0].reason
+
+
+def test_a_part_without_the_text_key_or_with_only_bad_lines_is_rows_without_text(tmp_path: Path) -> None:
+    good = [
+        json.dumps({"content": f"第{i}条：社区议事会讨论停车问题。"}, ensure_ascii=False) for i in range(3000)
+    ]
+    other = [json.dumps({"title": f"无正文{i}"}, ensure_ascii=False) for i in range(3000)]
+    bad = ['{"content": "cut off' for _ in range(3000)]
+    path = tmp_path / "gaps.jsonl"
+    path.write_text("\n".join(good + other + bad + good) + "\n", encoding="utf-8")
+    parted, whole = read_corpus([path], part_bytes=40_000), read_corpus([path], part_bytes=WHOLE)
+    assert parted.files[0].status == whole.files[0].status == "read"
+    assert [d.doc_id for d in parted] == [d.doc_id for d in whole] and parted.documents == whole.documents
+    assert "3000 row(s) with no text in column 'content' skipped" in parted.files[0].reason
+
+
+def test_whole_jsonl_with_carriage_returns_only_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "old_mac.jsonl"
+    path.write_bytes(
+        b'{"text": "\xe7\xa4\xbe\xe5\x8c\xba\xe8\xae\xae\xe4\xba\x8b"}\r{"text": "\xe5\xb1\x85\xe6\xb0\x91"}\r'
+    )
+    corpus = read_corpus([path])
+    assert corpus.files[0].status == "read" and len(corpus) == 2

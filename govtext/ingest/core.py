@@ -357,6 +357,7 @@ def read_file(task: ReadTask) -> ReadOutcome:
             max_file_size=options.max_file_size,
             max_doc_chars=options.max_doc_chars,
             first_line=part.first_line if part is not None else 1,
+            part=part is not None,
         )
         result = run_with_deadline(lambda: reader(data, read_options), options.extract_timeout)
     except SkipFile as exc:
@@ -400,6 +401,7 @@ def _plan(item: _Input, options: IngestOptions) -> Plan | None:
             part_bytes=options.part_bytes,
             encoding=options.encoding,
             text_column=options.text_column,
+            max_part=options.max_file_size,
         )
     except Exception:  # whatever it is, the whole-file path meets it again and reports it
         return None

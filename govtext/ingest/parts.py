@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,70 +71,94 @@ class Plan:
 
 
 def plan_parts(
-    path: Path, suffix: str, *, part_bytes: int, encoding: str | None, text_column: str | None
+    path: Path,
+    suffix: str,
+    *,
+    part_bytes: int,
+    encoding: str | None,
+    text_column: str | None,
+    max_part: int | None = None,
 ) -> Plan | None:
     """A Plan for a JSON Lines, CSV or TSV file over ``part_bytes`` that can be cut and
     decodes throughout, else None: the file is read whole, and whatever is wrong with it
-    is reported as for any file."""
+    is reported as for any file. No part may be over ``max_part`` bytes (what may be
+    held in memory at once: ingest's max_file_size), and the planning pass gives up as
+    soon as one record is."""
     fmt = PART_FORMATS.get(suffix)
     if fmt is None:
         return None
-    if fmt != "jsonl":
-        return _plan_table(path, fmt, part_bytes, encoding, text_column)
     size = path.stat().st_size
     if size <= part_bytes:
         return None
+    limit = max_part if max_part is not None else size
+    try:
+        if fmt == "jsonl":
+            return _plan_lines(path, size, part_bytes, encoding, text_column, limit)
+        return _plan_table(path, size, fmt, part_bytes, encoding, text_column, limit)
+    except (FailFile, SkipFile):
+        return None  # the whole-file reader says what is wrong (or reads what it can)
+
+
+def _head_encoding(path: Path, encoding: str | None) -> tuple[str, str] | None:
+    """The encoding of the file's head (as the whole-file reader detects it) and the
+    head's text up to its last line break; None when the head holds no line break, does
+    not decode cleanly, or is in an encoding whose bytes cannot be cut."""
+    from govtext.ingest.readers import ReadOptions, _decode
+
     with open(path, "rb") as f:
         head = f.read(_HEAD_BYTES)
     cut = head.rfind(b"\n")
     if cut < 0:
         return None  # the first record alone is over a megabyte
-    try:
-        enc, column = _decide(head[: cut + 1], encoding, text_column)
-    except (FailFile, SkipFile):
-        return None  # the whole-file reader says what is wrong (or reads what it can)
-    enc = codecs.lookup(enc).name
-    if enc not in _BYTE_SAFE:
+    decoded = _decode(head[: cut + 1], ReadOptions(encoding=encoding))
+    enc = codecs.lookup(decoded.encoding).name
+    if decoded.problem or enc not in _BYTE_SAFE:
         return None
-    parts = _boundaries(path, size, part_bytes, enc)
-    if parts is None or len(parts) < 2:
+    return enc, decoded.text
+
+
+def _plan_lines(
+    path: Path, size: int, part_bytes: int, encoding: str | None, text_column: str | None, limit: int
+) -> Plan | None:
+    """JSON Lines: cut after a line break about every ``part_bytes``; every record is
+    parsed on the way, for the text column the whole file would get."""
+    from govtext.ingest.tables import ColumnStats, json_lines
+
+    found = _head_encoding(path, encoding)
+    if found is None:
         return None
-    return Plan(parts, enc, column)
-
-
-def _decide(head: bytes, encoding: str | None, text_column: str | None) -> tuple[str, str]:
-    """The encoding and text column the whole-file reader would pick, from the head."""
-    from govtext.ingest.readers import ReadOptions, _decode
-    from govtext.ingest.tables import json_columns, json_lines, pick_text_column
-
-    decoded = _decode(head, ReadOptions(encoding=encoding))
-    if decoded.problem:
-        raise FailFile(decoded.problem)  # not a clean decode: let the whole file be judged
-    records, _bad = json_lines(decoded.text)
-    if not records:
-        raise FailFile("no JSON records in the first megabyte")
-    columns, rows = json_columns(records)
-    typed: Sequence[Mapping[str, Any]] = rows
-    return decoded.encoding, pick_text_column(columns, typed, text_column)
-
-
-def _boundaries(path: Path, size: int, part_bytes: int, encoding: str) -> tuple[Part, ...] | None:
-    """Byte ranges of about ``part_bytes`` that end just after a line break, or None when
-    the file does not decode strictly in ``encoding`` from start to end."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    enc = found[0]
+    decoder = codecs.getincrementaldecoder(enc)(errors="strict")
+    stats = ColumnStats()
+    known: set[str] = set()
     cuts, lines = [0], [1]
     target = part_bytes
     newlines = 0  # line breaks before the current block
     offset = 0
+    carry = ""  # the decoded text of a line the last block ended inside
     with open(path, "rb") as f:
         while offset < size:
             block = f.read(_BLOCK)
             if not block:
                 break
+            if b"\0" in block:
+                return None  # NUL bytes: the whole-file decoder's rules drop them
             try:
-                decoder.decode(block, final=len(block) + offset >= size)
+                text = carry + decoder.decode(block, final=len(block) + offset >= size)
             except UnicodeDecodeError:
                 return None
+            whole, _, carry = text.rpartition("\n")
+            if len(carry) > limit:
+                return None  # a record over the limit
+            records, _bad = json_lines(whole)
+            for r in records:
+                row = r if isinstance(r, Mapping) else {"text": r}
+                for k in row:
+                    if str(k) not in known:
+                        known.add(str(k))
+                        stats.columns.append(str(k))
+                if not text_column:
+                    stats.add(row, [str(k) for k in row])
             end = offset + len(block)
             while target < end:
                 pos = block.find(b"\n", target - offset)
@@ -146,82 +170,101 @@ def _boundaries(path: Path, size: int, part_bytes: int, encoding: str) -> tuple[
             newlines += block.count(b"\n")
             offset = end
             target = max(target, offset)
+    if carry.strip():
+        records, _bad = json_lines(carry)
+        for r in records:
+            row = r if isinstance(r, Mapping) else {"text": r}
+            for k in row:
+                if str(k) not in known:
+                    known.add(str(k))
+                    stats.columns.append(str(k))
+            if not text_column:
+                stats.add(row, [str(k) for k in row])
     if cuts[-1] >= size:
         cuts.pop()
         lines.pop()
     ends = [*cuts[1:], size]
-    return tuple(Part(a, b, n) for a, b, n in zip(cuts, ends, lines, strict=True))
+    parts = tuple(Part(a, b, n) for a, b, n in zip(cuts, ends, lines, strict=True))
+    if len(parts) < 2 or any(p.end - p.start > limit for p in parts) or not stats.columns:
+        return None
+    return Plan(parts, enc, stats.pick(text_column))
 
 
 def _plan_table(
-    path: Path, fmt: str, part_bytes: int, encoding: str | None, text_column: str | None
+    path: Path,
+    size: int,
+    fmt: str,
+    part_bytes: int,
+    encoding: str | None,
+    text_column: str | None,
+    limit: int,
 ) -> Plan | None:
-    """The plan of a CSV/TSV file: cut where the csv module, run over the whole file as
-    a whole-file read runs it, finishes a record."""
+    """CSV/TSV: cut where the csv module, run over the whole file as a whole-file read
+    runs it, finishes a record; the text column is picked from every row."""
     import csv
     import sys
 
-    from govtext.ingest.readers import ReadOptions, _decode
-    from govtext.ingest.tables import delimited_rows, delimiter_of, pick_text_column
+    from govtext.ingest.tables import ColumnStats, delimiter_of
 
-    size = path.stat().st_size
-    if size <= part_bytes:
+    found = _head_encoding(path, encoding)
+    if found is None:
         return None
-    with open(path, "rb") as f:
-        head = f.read(_HEAD_BYTES)
-    cut = head.rfind(b"\n")
-    if cut < 0:
-        return None
-    decoded = _decode(head[: cut + 1], ReadOptions(encoding=encoding))
-    enc = codecs.lookup(decoded.encoding).name
-    if decoded.problem or enc not in _BYTE_SAFE:
-        return None
-    delimiter = delimiter_of(decoded.text, "," if fmt == "csv" else "\t")
+    enc, head_text = found
+    delimiter = delimiter_of(head_text, "," if fmt == "csv" else "\t")
     csv.field_size_limit(sys.maxsize)
     decoder = codecs.getincrementaldecoder(enc)(errors="strict")
-    at = [0, 0]  # bytes and lines the csv module has been given
+    at = [0, 0, 0]  # bytes and lines given to the csv module, and where its last record ended
+
+    class _GiveUp(Exception):
+        pass
 
     def lines(f: Any) -> Any:
         for raw in f:  # binary lines end at b"\n", which no character of these codecs holds
+            if b"\0" in raw:
+                raise _GiveUp  # NUL bytes: the whole-file decoder's rules drop them
             text = decoder.decode(raw)
             at[0] += len(raw)
             at[1] += 1
+            if at[0] - at[2] > limit:
+                raise _GiveUp  # one record (an unclosed quote?) over what may be held
             yield text
         tail = decoder.decode(b"", final=True)
         if tail:
             yield tail
 
     cuts, first_lines = [0], [1]
-    header_end = head_end = 0
+    header: list[str] | None = None
+    header_end = 0
+    stats = ColumnStats()
     target = part_bytes
     try:
         with open(path, "rb") as f:
-            for _record in csv.reader(lines(f), delimiter=delimiter):
+            for record in csv.reader(lines(f), delimiter=delimiter):
                 # the reader asks for a line only to finish a record: ``at`` is its end
-                if not header_end:
-                    header_end = at[0]
-                if not head_end and at[0] >= _HEAD_BYTES:
-                    head_end = at[0]
+                at[2] = at[0]
+                if header is None:
+                    header, header_end = record, at[0]
+                    stats.columns = [c for c in header if c is not None]
+                    continue
+                if not record:
+                    continue  # a blank line: DictReader skips it
+                if not text_column:
+                    stats.add(dict(zip(header, record, strict=False)))
                 if at[0] >= target and at[0] < size:
                     cuts.append(at[0])
                     first_lines.append(at[1] + 1)
                     target = at[0] + part_bytes
-    except (csv.Error, UnicodeDecodeError):
+    except (csv.Error, UnicodeDecodeError, _GiveUp):
         return None
-    if len(cuts) < 2 or not header_end:
+    if len(cuts) < 2 or not header_end or not stats.columns:
         return None
-    with open(path, "rb") as f:
-        sample = f.read(head_end or size)
-    try:
-        columns, rows = delimited_rows(sample.decode(enc), delimiter)
-        column = pick_text_column(columns, rows, text_column)
-    except (FailFile, SkipFile):
-        return None
-    with open(path, "rb") as f:
-        header = f.read(header_end)
     ends = [*cuts[1:], size]
     parts = tuple(Part(a, b, n) for a, b, n in zip(cuts, ends, first_lines, strict=True))
-    return Plan(parts, enc, column, header)
+    if any(p.end - p.start > limit for p in parts):
+        return None
+    with open(path, "rb") as f:
+        head_record = f.read(header_end)
+    return Plan(parts, enc, stats.pick(text_column), head_record)
 
 
 def read_part(path: Path, part: Part) -> bytes:

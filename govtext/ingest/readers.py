@@ -27,6 +27,7 @@ class ReadOptions:
     max_file_size: int = 200 * 1024 * 1024  # also bounds what a .docx/.xlsx may unpack to
     max_doc_chars: int = 2_000_000
     first_line: int = 1  # the file's line number of the data's first line (a part of a file)
+    part: bool = False  # the data is one part of a file (ingest/parts.py), not all of it
 
 
 # A member that inflates more than this (and to more than 10 MB) is built to exhaust memory:
@@ -152,20 +153,27 @@ def _markdown_headings(body: str) -> tuple[str, str]:
 def read_csv(data: bytes, options: ReadOptions) -> ReadResult:
     decoded = _decode(data, options)
     notes = _notes(decoded)
-    return ReadResult(read_delimited(decoded.text, ",", options.text_column, notes), decoded.encoding, notes)
+    docs = read_delimited(decoded.text, ",", options.text_column, notes, part=options.part)
+    return ReadResult(docs, decoded.encoding, notes)
 
 
 def read_tsv(data: bytes, options: ReadOptions) -> ReadResult:
     decoded = _decode(data, options)
     notes = _notes(decoded)
-    return ReadResult(read_delimited(decoded.text, "\t", options.text_column, notes), decoded.encoding, notes)
+    docs = read_delimited(decoded.text, "\t", options.text_column, notes, part=options.part)
+    return ReadResult(docs, decoded.encoding, notes)
 
 
 def read_jsonl(data: bytes, options: ReadOptions) -> ReadResult:
     decoded = _decode(data, options)
     notes = _notes(decoded)
     docs = read_json_rows(
-        decoded.text, lines=True, text_column=options.text_column, notes=notes, first_line=options.first_line
+        decoded.text,
+        lines=True,
+        text_column=options.text_column,
+        notes=notes,
+        first_line=options.first_line,
+        part=options.part,
     )
     return ReadResult(docs, decoded.encoding, notes)
 

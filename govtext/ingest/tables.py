@@ -8,6 +8,7 @@ values are longest on average; every other column becomes metadata.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,43 +29,84 @@ def _cell(value: Any) -> str:
     return as_text(value)
 
 
+class ColumnStats:
+    """What picking the text column needs to know of every row, gathered a row at a time
+    (a file read in parts is scanned once, and its column is picked from all its rows)."""
+
+    def __init__(self, columns: Sequence[str] = ()) -> None:
+        self.columns: list[str] = list(columns)
+        self.filled: dict[str, int] = {}  # rows with a value
+        self.chars: dict[str, int] = {}  # characters of those values
+        self.links: dict[str, int] = {}  # values that are web addresses
+
+    def add(self, row: Mapping[str, Any], columns: Sequence[str] | None = None) -> None:
+        for c in self.columns if columns is None else columns:
+            v = _cell(row.get(c))
+            if v:
+                self.filled[c] = self.filled.get(c, 0) + 1
+                self.chars[c] = self.chars.get(c, 0) + len(v)
+                if v.startswith(("http://", "https://")):
+                    self.links[c] = self.links.get(c, 0) + 1
+
+    def pick(self, requested: str | None) -> str:
+        """The name of the text column, or FailFile saying which columns there were."""
+        columns = self.columns
+        listed = ", ".join(repr(c) for c in columns) or "none"
+        if requested:
+            for c in columns:
+                if c == requested or c.strip().lower() == requested.strip().lower():
+                    return c
+            raise FailFile(
+                f"no column named {requested!r} (columns: {listed}); pick one of them with --text-column"
+            )
+        by_name = {c.strip().lower(): c for c in columns}
+        for name in TEXT_COLUMN_NAMES:
+            named = by_name.get(name)
+            if named is not None and self.filled.get(named):
+                return named
+        best, best_len = None, 0.0
+        for c in columns:
+            n = self.filled.get(c, 0)
+            if not n or self.links.get(c, 0) == n:
+                continue
+            mean = self.chars[c] / n
+            if mean > best_len:
+                best, best_len = c, mean
+        if best is None or best_len < _MIN_TEXT_CHARS:
+            raise FailFile(
+                f"no usable text column: no column holds text of {_MIN_TEXT_CHARS}+ characters (columns: {listed}); "
+                "name the text column with --text-column"
+            )
+        return best
+
+
 def pick_text_column(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], requested: str | None) -> str:
     """The name of the text column, or FailFile saying which columns there were."""
-    listed = ", ".join(repr(c) for c in columns) or "none"
-    if requested:
-        for c in columns:
-            if c == requested or c.strip().lower() == requested.strip().lower():
-                return c
-        raise FailFile(
-            f"no column named {requested!r} (columns: {listed}); pick one of them with --text-column"
-        )
-    by_name = {c.strip().lower(): c for c in columns}
-    for name in TEXT_COLUMN_NAMES:
-        named = by_name.get(name)
-        if named is not None and any(_cell(r.get(named)) for r in rows):
-            return named
-    best, best_len = None, 0.0
-    for c in columns:
-        values = [_cell(r.get(c)) for r in rows]
-        values = [v for v in values if v]
-        if not values or all(v.startswith(("http://", "https://")) for v in values):
-            continue
-        mean = sum(len(v) for v in values) / len(values)
-        if mean > best_len:
-            best, best_len = c, mean
-    if best is None or best_len < _MIN_TEXT_CHARS:
-        raise FailFile(
-            f"no usable text column: no column holds text of {_MIN_TEXT_CHARS}+ characters (columns: {listed}); "
-            "name the text column with --text-column"
-        )
-    return best
+    stats = ColumnStats(columns)
+    if not requested:
+        for row in rows:
+            stats.add(row)
+    return stats.pick(requested)
 
 
 def rows_to_docs(
-    columns: Sequence[str], rows: Sequence[Mapping[str, Any]], text_column: str | None, notes: list[str]
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    text_column: str | None,
+    notes: list[str],
+    *,
+    part: bool = False,
 ) -> list[RawDoc]:
+    """One document per row with text. ``part``: the rows are one part of a file whose
+    text column was picked from all its rows (``text_column``); a part without the
+    column, or without any text, is not an error but rows with no text."""
     if not rows:
+        if part:
+            return []
         raise SkipFile("no rows (only a header or nothing at all)")
+    if part and text_column is not None and text_column not in columns:
+        notes.append(f"{len(rows)} row(s) with no text in column {text_column!r} skipped")
+        return []
     col = pick_text_column(columns, rows, text_column)
     docs = []
     empty = 0
@@ -82,14 +124,16 @@ def rows_to_docs(
             empty += 1
     if empty:
         notes.append(f"{empty} row(s) with no text in column {col!r} skipped")
-    if not docs:
+    if not docs and not part:
         raise SkipFile(f"no row has text in column {col!r}")
     return docs
 
 
-def read_delimited(text: str, delimiter: str, text_column: str | None, notes: list[str]) -> list[RawDoc]:
+def read_delimited(
+    text: str, delimiter: str, text_column: str | None, notes: list[str], *, part: bool = False
+) -> list[RawDoc]:
     columns, rows = delimited_rows(text, delimiter)
-    return rows_to_docs(columns, rows, text_column, notes)
+    return rows_to_docs(columns, rows, text_column, notes, part=part)
 
 
 def delimiter_of(text: str, delimiter: str) -> str:
@@ -121,14 +165,17 @@ def delimited_rows(text: str, delimiter: str) -> tuple[list[str], list[dict[str,
     return columns, rows
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def json_lines(text: str, first_line: int = 1) -> tuple[list[Any], list[str]]:
     """The records of JSON Lines text, and a note per line that is not valid JSON
     (numbered from ``first_line``): a damaged line costs itself, not the file."""
     records: list[Any] = []
     bad: list[str] = []
-    # Lines end at "\n" only: JSON text may hold U+2028 or U+0085 unescaped, which
-    # str.splitlines would cut a record at.
-    for n, line in enumerate(text.split("\n"), first_line):
+    # Lines end at a line feed, a carriage return or both: JSON never holds either raw,
+    # but it may hold U+2028 or U+0085 unescaped, which str.splitlines would cut at.
+    for n, line in enumerate(_LINE_BREAK.split(text), first_line):
         if not line.strip():
             continue
         try:
@@ -141,12 +188,18 @@ def json_lines(text: str, first_line: int = 1) -> tuple[list[Any], list[str]]:
 
 
 def read_json_rows(
-    text: str, *, lines: bool, text_column: str | None, notes: list[str], first_line: int = 1
+    text: str,
+    *,
+    lines: bool,
+    text_column: str | None,
+    notes: list[str],
+    first_line: int = 1,
+    part: bool = False,
 ) -> list[RawDoc]:
     records: list[Any] = []
     if lines:
         records, bad = json_lines(text, first_line)
-        if bad and not records:
+        if bad and not records and not part:
             raise FailFile(bad[0] + ("" if len(bad) == 1 else f", and {len(bad) - 1} more line(s)"))
         if bad:
             more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
@@ -167,7 +220,7 @@ def read_json_rows(
         else:
             raise FailFile("JSON holds a single value, not objects; expected a list of objects or one object")
     columns, rows = json_columns(records)
-    return rows_to_docs(columns, rows, text_column, notes)
+    return rows_to_docs(columns, rows, text_column, notes, part=part)
 
 
 def json_columns(records: Sequence[Any]) -> tuple[list[str], list[Mapping[str, Any]]]:
