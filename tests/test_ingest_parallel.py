@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from badinputs import build
 from conftest import SAMPLE_CORPUS
+from test_ingest_parts import _counting_map
 
 from govtext.documents import Corpus, FileRecord
 from govtext.engine import Engine, EngineConfig
@@ -28,15 +29,7 @@ def _read(paths: list[str], engine: Engine, *, ship_bytes: bool = False) -> Corp
     """The corpus read through ``engine``; checks every file went out to it."""
     manifest: list[FileRecord] = []
     sent: list[object] = []
-
-    def read_map(fn: object, tasks: Iterator[object]) -> Iterator[ReadOutcome]:
-        def counted() -> Iterator[object]:
-            for t in tasks:
-                sent.append(t)
-                yield t
-
-        return engine.map(fn, counted(), batch_size=1, in_flight=1)  # type: ignore[arg-type]
-
+    read_map = _counting_map(engine, sent)
     docs = list(iter_corpus(paths, manifest=manifest, read_map=read_map, ship_bytes=ship_bytes))
     assert len(sent) == sum(map(_to_read, _walk(paths, True))) > 1
     if ship_bytes:

@@ -687,7 +687,7 @@ def _ingest_item(
         extra.update(sidecars.fields_for(item.path, item.root))
     # A file read in parts (parts.py) is one manifest line like a file read whole: its
     # counts and notes add up, records are numbered across the parts, and a part that
-    # could not be read is a note (the file fails only if no part was read).
+    # could not be read is named in the reason (see the status below).
     fmt, encoding = _fmt_of(item), ""
     notes: list[str] = []
     unread: list[tuple[Part | None, ReadOutcome]] = []

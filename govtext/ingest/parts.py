@@ -150,15 +150,7 @@ def _plan_lines(
             whole, _, carry = text.rpartition("\n")
             if len(carry) > limit:
                 return None  # a record over the limit
-            records, _bad = json_lines(whole)
-            for r in records:
-                row = r if isinstance(r, Mapping) else {"text": r}
-                for k in row:
-                    if str(k) not in known:
-                        known.add(str(k))
-                        stats.columns.append(str(k))
-                if not text_column:
-                    stats.add(row, [str(k) for k in row])
+            _count_columns(json_lines(whole)[0], stats, known, text_column)
             end = offset + len(block)
             while target < end:
                 pos = block.find(b"\n", target - offset)
@@ -171,15 +163,7 @@ def _plan_lines(
             offset = end
             target = max(target, offset)
     if carry.strip():
-        records, _bad = json_lines(carry)
-        for r in records:
-            row = r if isinstance(r, Mapping) else {"text": r}
-            for k in row:
-                if str(k) not in known:
-                    known.add(str(k))
-                    stats.columns.append(str(k))
-            if not text_column:
-                stats.add(row, [str(k) for k in row])
+        _count_columns(json_lines(carry)[0], stats, known, text_column)
     if cuts[-1] >= size:
         cuts.pop()
         lines.pop()
@@ -188,6 +172,20 @@ def _plan_lines(
     if len(parts) < 2 or any(p.end - p.start > limit for p in parts) or not stats.columns:
         return None
     return Plan(parts, enc, stats.pick(text_column))
+
+
+def _count_columns(records: list[Any], stats: Any, known: set[str], text_column: str | None) -> None:
+    """Add JSON records to the column statistics as ``tables.json_columns`` and
+    ``pick_text_column`` see a whole file's rows: every key in order of first
+    appearance, and (unless the column is named) what each row holds."""
+    for r in records:
+        row = r if isinstance(r, Mapping) else {"text": r}
+        for k in row:
+            if str(k) not in known:
+                known.add(str(k))
+                stats.columns.append(str(k))
+        if not text_column:
+            stats.add(row, [str(k) for k in row])
 
 
 def _plan_table(
