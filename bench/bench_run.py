@@ -354,7 +354,7 @@ def write_results(res: dict[str, Any]) -> None:
         "documents come from the store; nothing is segmented, every other theme's hits are re-used, texts "
         "that cannot hold the new theme's terms get an empty set by SQL, the rest are matched (`matched`). "
         "The corpus is a folder of 5 MB JSON Lines files, read in the engine's workers; `onefile:2` runs "
-        "`local:2` on the same corpus as one JSON Lines file, which ingest reads in parts of 32 MB. "
+        "`local:2` on the same corpus as one JSON Lines file, which ingest reads in parts of 16 MB. "
         "Run s is from the call to the store's close (its final checkpoint), engine start-up included. "
         "CPU s is user + system time of "
         "the whole process tree over the run; MB/CPU-s, the work done per CPU second, is what other jobs "

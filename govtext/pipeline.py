@@ -36,7 +36,7 @@ class IngestConfig:
     text_column: str = ""
     path_pattern: str = ""
     max_file_size_mb: float = 200.0
-    part_size_mb: float = 32.0
+    part_size_mb: float = 16.0
     max_doc_chars: int = 2_000_000
     extract_timeout: float = 120.0
 

@@ -136,7 +136,7 @@ def read_corpus(
     - ``text_column``: the column holding the text in CSV/TSV/XLSX/JSON(L) (else detected).
     - ``path_pattern``: metadata from paths, e.g. ``'{province}/{year}.txt'``.
     - ``encoding``: force a code page for text files (else detected per file).
-    - ``part_bytes``: JSON Lines, CSV and TSV files larger than this (default 32 MB)
+    - ``part_bytes``: JSON Lines, CSV and TSV files larger than this (default 16 MB)
       are read in parts of about this size, a part at a time (or one per engine worker), with the
       encoding and text column decided from the file's first megabyte (the whole file
       must decode in that encoding, else it is read whole); they have no size limit.

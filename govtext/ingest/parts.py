@@ -33,7 +33,7 @@ from govtext.ingest.raw import FailFile, SkipFile
 
 # suffix → reader format of the files that may be read in parts
 PART_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".tsv": "tsv"}
-DEFAULT_PART_BYTES = 32 * 1024 * 1024
+DEFAULT_PART_BYTES = 16 * 1024 * 1024  # smaller parts spread better over the workers; larger hold more memory
 _HEAD_BYTES = 1 << 20  # what the encoding and the text column are decided from
 _BLOCK = 8 << 20
 # Codecs (by codecs.lookup name) in which a line-break byte never occurs inside another
