@@ -15,7 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_segment_backends import _provincial_texts
 
-from govtext.segment import Segmenter, Tokens
+from govtext.segment import Segmenter, TokenBatch, Tokens
+
+
+def _vocab_is_first_use(batch: TokenBatch) -> None:
+    # the store numbers new words in this order, so engines must agree on it, and a
+    # dropped whitespace token must leave no word behind
+    words = [w for i in range(len(batch)) for w in batch.tokens(i).words]
+    assert batch.vocab == tuple(dict.fromkeys(words))
 
 
 def _same(a: Tokens, b: Tokens) -> None:
@@ -44,6 +51,7 @@ def test_batch_equals_one_by_one_on_real_texts(texts: list[str], pos: bool, hmm:
     seg = Segmenter(pos=pos, hmm=hmm)
     batch = seg.tokens_batch(texts)
     assert len(batch) == len(texts)
+    _vocab_is_first_use(batch)
     for i, text in enumerate(texts):
         _same(batch.tokens(i), seg.tokens_of_text(text))
 
@@ -52,6 +60,7 @@ def test_pure_jieba_backend_batch() -> None:
     seg = Segmenter(pos=True, backend="jieba")
     texts = ["推进接诉即办改革。\n\n健全自治、法治、德治相结合的乡村治理体系", "", "ＡＢＣ 12345 热线"]
     batch = seg.tokens_batch(texts)
+    _vocab_is_first_use(batch)
     for i, text in enumerate(texts):
         _same(batch.tokens(i), seg.tokens_of_text(text))
 
@@ -70,6 +79,7 @@ def test_batch_equals_one_by_one_on_generated_texts(texts: list[str]) -> None:
     seg = _SEG
     batch = seg.tokens_batch(texts)
     assert len(batch) == len(texts)
+    _vocab_is_first_use(batch)
     for i, text in enumerate(texts):
         _same(batch.tokens(i), seg.tokens_of_text(text))
 
