@@ -28,7 +28,7 @@ from govtext.documents import Corpus, FileRecord
 from govtext.engine import Engine, EngineConfig
 from govtext.ingest import iter_corpus, read_corpus
 from govtext.ingest.parts import merge_notes, plan_parts
-from govtext.ingest.tables import delimited_rows, json_lines
+from govtext.ingest.tables import bad_lines_note, delimited_rows, json_lines
 
 WHOLE = 1 << 40  # no file is this big: read whole
 
@@ -381,3 +381,112 @@ def test_whole_jsonl_with_carriage_returns_only_is_read(tmp_path: Path) -> None:
     )
     corpus = read_corpus([path])
     assert corpus.files[0].status == "read" and len(corpus) == 2
+
+
+# -- a file read in parts says what the same file read whole says -----------------------
+
+
+def _national(national_file: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in national_file.read_text(encoding="utf-8").splitlines()]
+
+
+def _write_jsonl(
+    path: Path, records: list[dict[str, Any]], *, end: str = "\n", encoding: str = "utf-8"
+) -> Path:
+    path.write_bytes("".join(json.dumps(r, ensure_ascii=False) + end for r in records).encode(encoding))
+    return path
+
+
+def test_a_file_in_parts_with_one_record_keeps_the_plain_id(national_file: Path, tmp_path: Path) -> None:
+    # Ids are numbered only when a file holds more than one record; a file read in parts
+    # learns that from its parts, so here one record of 72 is held back until the end.
+    records = [
+        {**r, "content": r["content"] if i == 40 else ""} for i, r in enumerate(_national(national_file))
+    ]
+    path = _write_jsonl(tmp_path / "one.jsonl", records)
+    parted, whole = read_corpus([path], part_bytes=2_000), read_corpus([path], part_bytes=WHOLE)
+    assert [d.doc_id for d in parted] == ["one"]
+    _same(parted, whole)
+
+
+def test_the_exact_column_name_wins_over_another_spelling(national_file: Path, tmp_path: Path) -> None:
+    # 'content' holds a label and 'CONTENT' the report: a whole read takes CONTENT, and
+    # each part, told to read CONTENT, must not take 'content' for it.
+    records = [
+        {"content": f"标签{i}", "year": r["year"], "CONTENT": r["content"]}
+        for i, r in enumerate(_national(national_file))
+    ]
+    path = _write_jsonl(tmp_path / "cased.jsonl", records)
+    parted, whole = read_corpus([path], part_bytes=100_000), read_corpus([path], part_bytes=WHOLE)
+    first = whole.documents[0]
+    assert first.meta["content"] == "标签0" and len(first.text) > 1000
+    _same(parted, whole)
+
+
+def test_a_byte_order_mark_inside_the_file_is_not_stripped_at_a_part_start(
+    national_file: Path, tmp_path: Path
+) -> None:
+    # Two exports, each with a BOM, joined with cat: the second BOM damages its line in
+    # a whole read, and must do so where a part starts there too.
+    half = _write_jsonl(
+        tmp_path / "half.jsonl", _national(national_file)[:36], encoding="utf-8-sig"
+    ).read_bytes()
+    path = tmp_path / "joined.jsonl"
+    path.write_bytes(half + half)
+    plan = plan_parts(path, ".jsonl", part_bytes=len(half) - 1, encoding=None, text_column=None)
+    assert plan is not None and plan.parts[1].start == len(half)
+    parted, whole = read_corpus([path], part_bytes=len(half) - 1), read_corpus([path], part_bytes=WHOLE)
+    assert len(whole) == 71 and "line 37 is not valid JSON" in whole.files[0].reason
+    _same(parted, whole)
+
+
+def test_a_file_in_parts_without_documents_gives_the_whole_reads_reason(
+    national_file: Path, tmp_path: Path
+) -> None:
+    records = [{**r, "content": ""} for r in _national(national_file)]
+    path = _write_jsonl(tmp_path / "empty.jsonl", records)
+    # named: left to itself, ingest would take the title for the text
+    parted = read_corpus([path], part_bytes=1_000, text_column="content")
+    whole = read_corpus([path], part_bytes=WHOLE, text_column="content")
+    (p,), (w,) = parted.files, whole.files
+    assert (p.status, p.reason, p.encoding) == (w.status, w.reason, w.encoding)
+    assert (w.status, w.reason) == ("skipped", "no row has text in column 'content'")
+
+
+def test_bad_lines_of_several_parts_make_one_note_counted_from_a_bare_cr(
+    national_file: Path, tmp_path: Path
+) -> None:
+    # A bare CR ends the first line (as json_lines counts lines); damaged lines fall in
+    # several parts: one note, its line number and count as a whole read gives them.
+    lines = [json.dumps(r, ensure_ascii=False) for r in _national(national_file)]
+    for k in (10, 30, 50, 70):
+        lines[k] = lines[k][:200]
+    path = tmp_path / "damaged.jsonl"
+    path.write_bytes((lines[0] + "\r" + "\n".join(lines[1:]) + "\n").encode("utf-8"))
+    parted, whole = read_corpus([path], part_bytes=100_000), read_corpus([path], part_bytes=WHOLE)
+    assert (
+        whole.files[0].reason.startswith("line 11 is not valid JSON")
+        and "(and 3 more)" in whole.files[0].reason
+    )
+    _same(parted, whole)
+
+
+def test_a_forced_encoding_is_named_as_the_user_spelled_it(national_file: Path, tmp_path: Path) -> None:
+    path = _write_jsonl(tmp_path / "gb.jsonl", _national(national_file), encoding="gb18030")
+    parted = read_corpus([path], part_bytes=100_000, encoding="GB18030")
+    whole = read_corpus([path], part_bytes=WHOLE, encoding="GB18030")
+    assert whole.files[0].encoding == "GB18030"
+    _same(parted, whole)
+
+
+def test_merge_notes_makes_the_parts_bad_lines_one_note_ahead_of_the_row_notes() -> None:
+    notes = [
+        "2 row(s) with no text in column 'text' skipped",  # the first part: no bad line
+        bad_lines_note("line 7 is not valid JSON (Expecting value at column 1)", 0),
+        "1 row(s) with no text in column 'text' skipped",
+        bad_lines_note("line 90 is not valid JSON (Extra data at column 3)", 2),
+    ]
+    assert merge_notes(notes) == [
+        "line 7 is not valid JSON (Expecting value at column 1) (and 3 more); skipped, the other lines read",
+        "3 row(s) with no text in column 'text' skipped",
+    ]

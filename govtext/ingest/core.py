@@ -6,6 +6,7 @@ with a reason); a file that breaks its reader never stops the others.
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import os
 import re
@@ -40,6 +41,7 @@ from govtext.ingest.parts import (
 )
 from govtext.ingest.raw import FailFile, RawDoc, ReadResult, SkipFile
 from govtext.ingest.readers import READERS, ReadOptions
+from govtext.ingest.tables import no_text_reason
 
 DEFAULT_MAX_FILE_SIZE = 200 * 1024 * 1024
 # About forty times a long provincial work report; beyond this one "document" is almost
@@ -351,15 +353,23 @@ def read_file(task: ReadTask) -> ReadOutcome:
         else:
             suffix, data = task.suffix, task.data
         fmt, reader = READERS[suffix]
+        encoding = plan.encoding if plan is not None else options.encoding
+        if part is not None and part.start > 0 and fmt == "jsonl" and encoding is not None:
+            # a BOM marks the file's start only: at a later part's start it is the first
+            # character of a line, which a whole read does not strip either
+            if codecs.lookup(encoding).name == "utf-8-sig":
+                encoding = "utf-8"
         read_options = ReadOptions(
             text_column=plan.text_column if plan is not None else options.text_column,
-            encoding=plan.encoding if plan is not None else options.encoding,
+            encoding=encoding,
             max_file_size=options.max_file_size,
             max_doc_chars=options.max_doc_chars,
             first_line=part.first_line if part is not None else 1,
             part=part is not None,
         )
         result = run_with_deadline(lambda: reader(data, read_options), options.extract_timeout)
+        if plan is not None:
+            result.encoding = plan.encoding  # the file's, whatever one part was decoded as
     except SkipFile as exc:
         return ReadOutcome("skipped", fmt, reason=str(exc))
     except FailFile as exc:
@@ -693,7 +703,27 @@ def _ingest_item(
     unread: list[tuple[Part | None, ReadOutcome]] = []
     n_raw = n_docs = n_too_long = longest = scrubbed = n_dups = 0
     base = ""
-    multi = len(parts) > 1
+    # Ids are numbered (name#n) when the file holds more than one record. A file read
+    # in parts learns that only as its parts come in, so a first record is held back
+    # until a second one appears or the file ends.
+    multi = False
+    held: list[tuple[int, RawDoc, Fingerprint, str]] = []
+
+    def make(pos: int, raw: RawDoc, fp: Fingerprint, enc: str) -> Document:
+        nonlocal base, scrubbed, n_dups
+        if not base:
+            base = _file_id(item, used)
+        scrubbed += raw.n_scrubbed
+        doc_id = _unique(f"{base}#{pos + 1}" if multi else base, used)
+        prov = Provenance(shown, fmt, enc, pos)
+        page = {"page": item.path.stem if item.path is not None else base} if raw.from_page else {}
+        doc = _document(raw, doc_id, {**page, **extra}, prov)
+        dup = dedup.check(doc, fp)
+        if dup is not None:
+            n_dups += 1
+            doc = _with_meta(doc, dup)
+        return doc
+
     whole: list[Document] = []
     for k, outcome in enumerate(outcomes):
         part = parts[k] if parts else None
@@ -705,43 +735,44 @@ def _ingest_item(
         assert result is not None and outcome.fingerprints is not None
         encoding = encoding or result.encoding
         notes.extend(result.notes)
-        multi = multi or len(result.docs) > 1
+        multi = multi or n_raw + len(result.docs) > 1
         prints = iter(outcome.fingerprints)  # one per document within the limit
-        kept = []
+        kept = [make(*h) for h in held] if multi else []
+        held = held if not multi else []
         for pos, raw in enumerate(result.docs, n_raw):
             if len(raw.text) > options.max_doc_chars:
                 # positions (and so ids) of the others stay as if it were there
                 n_too_long += 1
                 longest = max(longest, len(raw.text))
                 continue
-            if not base:
-                base = _file_id(item, used)
-            scrubbed += raw.n_scrubbed
-            doc_id = _unique(f"{base}#{pos + 1}" if multi else base, used)
-            prov = Provenance(shown, fmt, result.encoding, pos)
-            page = {"page": item.path.stem if item.path is not None else base} if raw.from_page else {}
-            doc = _document(raw, doc_id, {**page, **extra}, prov)
-            dup = dedup.check(doc, next(prints))
-            if dup is not None:
-                n_dups += 1
-                doc = _with_meta(doc, dup)
-            kept.append(doc)
+            if parts and not multi:
+                held.append((pos, raw, next(prints), result.encoding))
+                continue
+            kept.append(make(pos, raw, next(prints), result.encoding))
         n_raw += len(result.docs)
         n_docs += len(kept)
         if parts:
             yield from kept  # a part at a time; the manifest line follows the last
         else:
             whole = kept  # after the manifest line, as a whole file always was
+    if held:  # the file's one record
+        n_docs += len(held)
+        yield from [make(*h) for h in held]
     if len(unread) == len(parts or [None]):  # nothing was read
         first = next((o for _, o in unread if o.status == "failed"), unread[0][1])
         more = f"; and {len(unread) - 1} other part(s) of the file" if len(unread) > 1 else ""
         manifest.append(FileRecord(shown, first.status, first.reason + more, format=first.fmt))
         return
-    if not n_raw:
-        manifest.append(FileRecord(shown, "skipped", "no documents found", encoding=encoding, format=fmt))
-        return
     if parts:
         notes = merge_notes(notes)
+    if not n_raw:
+        # a whole read would have stopped at its SkipFile or FailFile: the same reason
+        said = no_text_reason(notes) if parts else None
+        if said is not None:
+            manifest.append(FileRecord(shown, "skipped", said, format=fmt))
+        else:
+            manifest.append(FileRecord(shown, "skipped", "no documents found", encoding=encoding, format=fmt))
+        return
     if item.name_note:
         notes.append(item.name_note)
     if n_too_long:

@@ -111,10 +111,10 @@ def _head_encoding(path: Path, encoding: str | None) -> tuple[str, str] | None:
     if cut < 0:
         return None  # the first record alone is over a megabyte
     decoded = _decode(head[: cut + 1], ReadOptions(encoding=encoding))
-    enc = codecs.lookup(decoded.encoding).name
-    if decoded.problem or enc not in _BYTE_SAFE:
+    if decoded.problem or codecs.lookup(decoded.encoding).name not in _BYTE_SAFE:
         return None
-    return enc, decoded.text
+    # named as a whole read names it (the user's spelling, 'GB18030', is kept)
+    return decoded.encoding, decoded.text
 
 
 def _plan_lines(
@@ -136,6 +136,7 @@ def _plan_lines(
     newlines = 0  # line breaks before the current block
     offset = 0
     carry = ""  # the decoded text of a line the last block ended inside
+    after_cr = False  # the last block ended with a CR (its LF, if any, starts this one)
     with open(path, "rb") as f:
         while offset < size:
             block = f.read(_BLOCK)
@@ -157,9 +158,10 @@ def _plan_lines(
                 if pos < 0:
                     break  # the record runs on: cut in the next block
                 cuts.append(offset + pos + 1)
-                lines.append(1 + newlines + block.count(b"\n", 0, pos + 1))
+                lines.append(1 + newlines + _breaks(block, pos + 1, after_cr))
                 target = offset + pos + 1 + part_bytes
-            newlines += block.count(b"\n")
+            newlines += _breaks(block, len(block), after_cr)
+            after_cr = block.endswith(b"\r")
             offset = end
             target = max(target, offset)
     if carry.strip():
@@ -172,6 +174,14 @@ def _plan_lines(
     if len(parts) < 2 or any(p.end - p.start > limit for p in parts) or not stats.columns:
         return None
     return Plan(parts, enc, stats.pick(text_column))
+
+
+def _breaks(block: bytes, end: int, after_cr: bool) -> int:
+    """Line breaks in ``block[:end]`` as ``tables.json_lines`` counts them: CR LF, a CR
+    alone or an LF alone is one; an LF after a CR that ended the last block is not a
+    new one."""
+    n = block.count(b"\n", 0, end) + block.count(b"\r", 0, end) - block.count(b"\r\n", 0, end)
+    return n - 1 if after_cr and block.startswith(b"\n") and end > 0 else n
 
 
 def _count_columns(records: list[Any], stats: Any, known: set[str], text_column: str | None) -> None:
@@ -276,11 +286,14 @@ _COUNTED = re.compile(r"(\d+)( .*)", re.S)
 
 
 def merge_notes(notes: list[str]) -> list[str]:
-    """The notes of a file's parts as one list: notes that differ only in their leading
-    count ('3 row(s) with no text …') are summed, the others kept once each, in order."""
+    """The notes of a file's parts as one list: the bad JSON lines as one note (see
+    ``tables.merge_bad_lines``), notes that differ only in their leading count ('3 row(s)
+    with no text …') summed, the others kept once each, in order."""
+    from govtext.ingest.tables import merge_bad_lines
+
     counted: dict[str, int] = {}
     order: list[tuple[str, str]] = []
-    for note in notes:
+    for note in merge_bad_lines(notes):
         m = _COUNTED.fullmatch(note)
         if m:
             rest = m.group(2)

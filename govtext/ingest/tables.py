@@ -53,8 +53,11 @@ class ColumnStats:
         columns = self.columns
         listed = ", ".join(repr(c) for c in columns) or "none"
         if requested:
+            # the exact name first: 'text' asked for is 'text', though a 'TEXT' comes before it
+            if requested in columns:
+                return requested
             for c in columns:
-                if c == requested or c.strip().lower() == requested.strip().lower():
+                if c.strip().lower() == requested.strip().lower():
                     return c
             raise FailFile(
                 f"no column named {requested!r} (columns: {listed}); pick one of them with --text-column"
@@ -105,7 +108,7 @@ def rows_to_docs(
             return []
         raise SkipFile("no rows (only a header or nothing at all)")
     if part and text_column is not None and text_column not in columns:
-        notes.append(f"{len(rows)} row(s) with no text in column {text_column!r} skipped")
+        notes.append(_no_text_note(len(rows), text_column))
         return []
     col = pick_text_column(columns, rows, text_column)
     docs = []
@@ -123,10 +126,57 @@ def rows_to_docs(
         else:
             empty += 1
     if empty:
-        notes.append(f"{empty} row(s) with no text in column {col!r} skipped")
+        notes.append(_no_text_note(empty, col))
     if not docs and not part:
-        raise SkipFile(f"no row has text in column {col!r}")
+        raise SkipFile(_no_text_reason(col))
     return docs
+
+
+# The notes and reasons of a table file, made and read here only: a file read in parts
+# (parts.py) merges its parts' notes, and gives the reason a whole read would give from them.
+_BAD_LINES = re.compile(r"(line \d+ .*?)(?: \(and (\d+) more\))?; skipped, the other lines read", re.S)
+_NO_TEXT = re.compile(r"\d+ row\(s\) with no text in column (.*) skipped", re.S)
+
+
+def bad_lines_note(first: str, more: int) -> str:
+    """The note on a JSON Lines file's unreadable lines: the first, and how many more."""
+    return f"{first}{f' (and {more} more)' if more else ''}; skipped, the other lines read"
+
+
+def _no_text_note(n: int, col: str) -> str:
+    return f"{n} row(s) with no text in column {col!r} skipped"
+
+
+def _no_text_reason(col: str) -> str:
+    return f"no row has text in column {col!r}"
+
+
+def merge_bad_lines(notes: Sequence[str]) -> list[str]:
+    """The notes of a file's parts with their bad-line notes made one, as a whole read
+    gives it: the first bad line and how many more, ahead of the notes on rows (a whole
+    read parses every line before it looks at a row)."""
+    bad = [m for m in map(_BAD_LINES.fullmatch, notes) if m is not None]
+    if not bad:
+        return list(notes)
+    more = sum(1 + int(m.group(2) or 0) for m in bad) - 1
+    merged = bad_lines_note(bad[0].group(1), more)
+    rest = [n for n in notes if _BAD_LINES.fullmatch(n) is None]
+    at = next((i for i, n in enumerate(rest) if _NO_TEXT.fullmatch(n)), len(rest))
+    # before the first note on rows, unless a bad line came earlier than it
+    first_bad = next(i for i, n in enumerate(notes) if _BAD_LINES.fullmatch(n))
+    at = min(at, first_bad)
+    return [*rest[:at], merged, *rest[at:]]
+
+
+def no_text_reason(notes: Sequence[str]) -> str | None:
+    """The reason a whole read skips a table file whose parts held no document, from
+    their merged notes: no row has text. (A file without a single record is never read
+    in parts: its plan finds no column.)"""
+    for n in notes:
+        m = _NO_TEXT.fullmatch(n)
+        if m:
+            return f"no row has text in column {m.group(1)}"
+    return None
 
 
 def read_delimited(
@@ -202,8 +252,7 @@ def read_json_rows(
         if bad and not records and not part:
             raise FailFile(bad[0] + ("" if len(bad) == 1 else f", and {len(bad) - 1} more line(s)"))
         if bad:
-            more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-            notes.append(f"{bad[0]}{more}; skipped, the other lines read")
+            notes.append(bad_lines_note(bad[0], len(bad) - 1))
     else:
         try:
             data = json.loads(text)
