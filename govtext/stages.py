@@ -177,6 +177,8 @@ def _update_from_snapshot(
 ) -> dict[str, int] | None:
     """Add the theme sets a snapshot's documents lack; None when tokens are missing
     (the segmenter changed: the caller reads the files again)."""
+    import duckdb
+
     sh = make_segmenter(cfg, pos=True).settings_hash
     (n_docs,) = store.con.execute(
         "SELECT count(*) FROM snapshot_documents WHERE snapshot = ?", [key]
@@ -217,19 +219,25 @@ def _update_from_snapshot(
         # whitespace removed, has no hit of it.
         # "Whitespace removed" is in the pattern (any blanks between the characters):
         # ten times quicker than removing it from every text first.
-        with store.transaction():
-            store.con.execute(
-                "INSERT INTO hit_sets (hits_key, dictionary_hash, n_hits) "
-                "SELECT DISTINCT s.hits_key, ?, 0 FROM snapshot_documents s "
-                "JOIN documents d USING (doc_id) "
-                "JOIN tokens t ON t.text_hash = s.text_hash AND t.settings_hash = ? "
-                "WHERE s.snapshot = ? AND (t.view_plain OR t.view_text IS NOT NULL) "
-                "AND NOT regexp_matches(coalesce(t.view_text, d.text), ?) "
-                "AND NOT EXISTS (SELECT 1 FROM hit_sets h WHERE h.hits_key = s.hits_key "
-                "AND h.dictionary_hash = ?)",
-                # a theme without strings (no rules) has no hit anywhere: a class matching nothing
-                [th, sh, key, "|".join(map(_re2_spaced, lits)) or "[^\\x{0}-\\x{10FFFF}]", th],
-            )
+        patterns = _re2_patterns(lits)
+        holds = " OR ".join(["regexp_matches(coalesce(t.view_text, d.text), ?)"] * len(patterns))
+        try:
+            with store.transaction():
+                store.con.execute(
+                    "INSERT INTO hit_sets (hits_key, dictionary_hash, n_hits) "
+                    "SELECT DISTINCT s.hits_key, ?, 0 FROM snapshot_documents s "
+                    "JOIN documents d USING (doc_id) "
+                    "JOIN tokens t ON t.text_hash = s.text_hash AND t.settings_hash = ? "
+                    "WHERE s.snapshot = ? AND (t.view_plain OR t.view_text IS NOT NULL) "
+                    f"AND NOT ({holds}) "
+                    "AND NOT EXISTS (SELECT 1 FROM hit_sets h WHERE h.hits_key = s.hits_key "
+                    "AND h.dictionary_hash = ?)",
+                    [th, sh, key, *patterns, th],
+                )
+        except duckdb.InvalidInputException:
+            # a pattern RE2 will not compile (its size limit, whatever our budget): the
+            # shortcut is only a shortcut, so the matcher below does this theme's texts
+            pass
     # What is still missing: match those texts (one document per key) for the themes
     # they lack. Their tokens are all stored (checked above), so only matching runs.
     rest = [(int(o), sorted(themes)) for o, themes in _lacking(store, key, incomplete)]
@@ -328,6 +336,31 @@ def _plain_literals(dictionary: Any, themes: Iterable[str]) -> tuple[str, ...] |
     if lits is None or any(ch.isascii() or ch.isspace() for lit in lits for ch in lit):
         return None
     return tuple(lits)
+
+
+# RE2, DuckDB's regex engine, refuses a program past its size limit: a theme of 7,450
+# four-character terms spelled with blanks between characters was measured past it.
+# One pattern holds strings of at most this many characters and gaps, a fifth of that.
+_PATTERN_BUDGET = 10_000
+
+
+def _re2_patterns(lits: Sequence[str]) -> list[str]:
+    """RE2 patterns that together match a text holding any of ``lits`` (whitespace
+    allowed between characters), each within the size budget. A theme without strings
+    (no rules) has no hit anywhere: one class matching nothing."""
+    out: list[str] = []
+    chunk: list[str] = []
+    size = 0
+    for lit in lits:
+        cost = 2 * len(lit) - 1
+        if chunk and size + cost > _PATTERN_BUDGET:
+            out.append("|".join(chunk))
+            chunk, size = [], 0
+        chunk.append(_re2_spaced(lit))
+        size += cost
+    if chunk:
+        out.append("|".join(chunk))
+    return out or ["[^\\x{0}-\\x{10FFFF}]"]
 
 
 def _re2_spaced(text: str) -> str:

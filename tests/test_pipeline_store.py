@@ -261,3 +261,77 @@ def test_pipeline_store_locked_by_another_writer(tmp_path: Path) -> None:
         proc.wait()
     with Store(store) as s:  # the writer is gone: the store opens again, undamaged
         assert s.schema_version() >= 2
+
+
+def _four_character_terms(provincial_dir: Path, n: int) -> list[str]:
+    """``n`` distinct runs of four Chinese characters from the reports (made at test time)."""
+    import re
+
+    seen: dict[str, None] = {}
+    for f in sorted(provincial_dir.iterdir()):
+        for m in re.finditer(r"[\u4e00-\u9fff]{4}", f.read_text(encoding="utf-8-sig")):
+            seen.setdefault(m.group(0), None)
+            if len(seen) == n:
+                return list(seen)
+    return list(seen)
+
+
+@pytest.mark.parametrize("budget", ["split", "one pattern"])
+def test_a_theme_of_thousands_of_terms_added_to_a_store(
+    tmp_path: Path, provincial_dir: Path, budget: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """8,000 terms spelled for the SQL prefilter are past what RE2 compiles as one
+    pattern: split, the prefilter runs; as one pattern (forced here), DuckDB refuses it
+    and the matcher does the theme's texts. Either way, the hits of a fresh run."""
+    from govtext import stages
+
+    if budget == "one pattern":
+        monkeypatch.setattr(stages, "_PATTERN_BUDGET", 10**9)
+    store = tmp_path / "s.duckdb"
+    analyze([provincial_dir], config=_cfg(), store=store)
+    terms = _four_character_terms(provincial_dir, 8000)
+    assert len(terms) == 8000
+    extra = tmp_path / "many.toml"
+    extra.write_text(
+        '[[theme]]\nid = "many"\nframework = "capital_mechanisms"\nname = "多词"\nterms = '
+        + json.dumps(terms, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    cfg = _cfg()
+    cfg.themes.extra = [str(extra)]
+    record: dict[str, Any] = {}
+    result = analyze([provincial_dir], config=cfg, store=store, record=record)
+    assert record["segmented"] == 0 and record["matched"] > 0
+    assert int(result.hits["theme"].eq("many").sum()) > 8000
+    pd.testing.assert_frame_equal(result.hits, analyze([provincial_dir], config=cfg).hits, check_dtype=False)
+
+
+def test_prefilter_patterns_stay_within_the_budget_and_cover_every_string() -> None:
+    from govtext.stages import _PATTERN_BUDGET, _re2_patterns
+
+    lits = [f"网格{chr(0x4E00 + i)}员" for i in range(6000)]
+    patterns = _re2_patterns(lits)
+    assert len(patterns) > 1
+    # the strings' characters and the gaps between them, per pattern
+    assert all(sum(2 * len(x) - 1 for x in lits_of) <= _PATTERN_BUDGET for lits_of in _split_back(patterns))
+    assert sorted(x for lits_of in _split_back(patterns) for x in lits_of) == sorted(lits)
+    assert _re2_patterns([]) == ["[^\\x{0}-\\x{10FFFF}]"]
+    # in DuckDB itself: a string broken by blanks is found by one of the patterns, a text
+    # without any of the strings by none
+    import duckdb
+
+    con = duckdb.connect()
+
+    def found(text: str) -> bool:
+        return any(con.execute("SELECT regexp_matches(?, ?)", [text, p]).fetchall()[0][0] for p in patterns)
+
+    assert found("推进网格\u4e01\n 员工作") and found(f"……网格{chr(0x4E00 + 5999)}员")
+    assert not found("推进网格员工作") and not found("网格\u4e01")
+
+
+def _split_back(patterns: list[str]) -> list[list[str]]:
+    from govtext.stages import _SQL_BLANK
+
+    gap = _SQL_BLANK + "*"
+    return [[alt.replace(gap, "") for alt in p.split("|")] for p in patterns]
