@@ -737,8 +737,9 @@ def _ingest_item(
         notes.extend(result.notes)
         multi = multi or n_raw + len(result.docs) > 1
         prints = iter(outcome.fingerprints)  # one per document within the limit
-        kept = [make(*h) for h in held] if multi else []
-        held = held if not multi else []
+        kept: list[Document] = []
+        if multi and held:  # a second record has come: the first gets its number too
+            kept, held = [make(*h) for h in held], []
         for pos, raw in enumerate(result.docs, n_raw):
             if len(raw.text) > options.max_doc_chars:
                 # positions (and so ids) of the others stay as if it were there
@@ -766,7 +767,7 @@ def _ingest_item(
     if parts:
         notes = merge_notes(notes)
     if not n_raw:
-        # a whole read would have stopped at its SkipFile or FailFile: the same reason
+        # the reason a whole read gives (its SkipFile), where the parts' notes tell it
         said = no_text_reason(notes) if parts else None
         if said is not None:
             manifest.append(FileRecord(shown, "skipped", said, format=fmt))
