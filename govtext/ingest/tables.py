@@ -147,25 +147,24 @@ def _no_text_note(n: int, col: str) -> str:
     return f"{n} row(s) with no text in column {col!r} skipped"
 
 
-def _no_text_reason(col: str) -> str:
-    return f"no row has text in column {col!r}"
+def _no_text_reason(col: str, *, quoted: bool = False) -> str:
+    return f"no row has text in column {col if quoted else repr(col)}"
 
 
 def merge_bad_lines(notes: Sequence[str]) -> list[str]:
     """The notes of a file's parts with their bad-line notes made one, as a whole read
     gives it: the first bad line and how many more, ahead of the notes on rows (a whole
     read parses every line before it looks at a row)."""
-    bad = [m for m in map(_BAD_LINES.fullmatch, notes) if m is not None]
+    found = [_BAD_LINES.fullmatch(n) for n in notes]
+    bad = [m for m in found if m is not None]
     if not bad:
         return list(notes)
     more = sum(1 + int(m.group(2) or 0) for m in bad) - 1
-    merged = bad_lines_note(bad[0].group(1), more)
-    rest = [n for n in notes if _BAD_LINES.fullmatch(n) is None]
-    at = next((i for i, n in enumerate(rest) if _NO_TEXT.fullmatch(n)), len(rest))
+    rest = [n for n, m in zip(notes, found, strict=True) if m is None]
     # before the first note on rows, unless a bad line came earlier than it
-    first_bad = next(i for i, n in enumerate(notes) if _BAD_LINES.fullmatch(n))
-    at = min(at, first_bad)
-    return [*rest[:at], merged, *rest[at:]]
+    at = next((i for i, n in enumerate(rest) if _NO_TEXT.fullmatch(n)), len(rest))
+    at = min(at, found.index(bad[0]))
+    return [*rest[:at], bad_lines_note(bad[0].group(1), more), *rest[at:]]
 
 
 def no_text_reason(notes: Sequence[str]) -> str | None:
@@ -175,7 +174,7 @@ def no_text_reason(notes: Sequence[str]) -> str | None:
     for n in notes:
         m = _NO_TEXT.fullmatch(n)
         if m:
-            return f"no row has text in column {m.group(1)}"
+            return _no_text_reason(m.group(1), quoted=True)  # the note holds it quoted
     return None
 
 
