@@ -235,6 +235,7 @@ def _analyze(
 
     from govtext import stages
     from govtext.documents import content_hash
+    from govtext.ingest.summary import unread_message
 
     cfg = config or default_pipeline()
     by = by or cfg.by
@@ -251,7 +252,7 @@ def _analyze(
 
     dictionary = timed("themes: load dictionary", lambda: stages.load_themes(cfg))
     if corpus is not None and not corpus.documents:
-        raise ConfigError("no documents were read; see the manifest for why each file was skipped.")
+        raise InputError(unread_message(corpus.files))
     run_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started)) + "-" + uuid.uuid4().hex[:8]
     store.put_run(
         run_id,
@@ -425,20 +426,38 @@ def run_pipeline(
             f"the output path {out_dir} is a file; give a folder for the report (e.g. --out reports/mine)."
         )
     store_path = Path(store) if store else out_dir / STORE_NAME
+    # A run that fails leaves nothing new behind: no store it created, no empty folder.
+    fresh = [p for p in (out_dir, store_path) if not p.exists()]
     # analyze closes the store before the report is written: the folder swap moves it.
     record: dict[str, Any] = {}
-    result = analyze(
-        paths,
-        by=by,
-        config=cfg,
-        progress=progress,
-        store=store_path,
-        show_progress=show_progress,
-        record=record,
-    )
-    progress("report")
-    files = write_report(result, out_dir, formats=tuple(cfg.report.formats))
+    try:
+        result = analyze(
+            paths,
+            by=by,
+            config=cfg,
+            progress=progress,
+            store=store_path,
+            show_progress=show_progress,
+            record=record,
+        )
+        progress("report")
+        files = write_report(result, out_dir, formats=tuple(cfg.report.formats))
+    except BaseException:
+        _remove_new(fresh, store_path)
+        raise
     return RunOutcome(result=result, out_dir=out_dir, files=files, store_run=record)
+
+
+def _remove_new(fresh: list[Path], store_path: Path) -> None:
+    """Remove what a failed run created: the store file (and its log), then the folder if empty."""
+    if store_path in fresh:
+        for p in (store_path, store_path.with_name(store_path.name + ".wal")):
+            p.unlink(missing_ok=True)
+    for folder in (p for p in fresh if p != store_path):
+        try:
+            folder.rmdir()  # only when empty: never a folder the user filled meanwhile
+        except OSError:
+            pass
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,8 @@ def update_store(
     documents, tokens and hits in memory for the caller (the pipeline's analyses need
     them); without it memory stays flat whatever the corpus size.
     """
-    from govtext.errors import ConfigError
+    from govtext.errors import InputError
+    from govtext.ingest.summary import unread_message
 
     key = snapshot_key(paths, cfg)
     if key is not None and store.has_snapshot(key):
@@ -151,7 +152,7 @@ def update_store(
         if started is not None:
             started.close()
     if not doc_ids:
-        raise ConfigError("no documents were read; see the manifest for why each file was skipped.")
+        raise InputError(unread_message(manifest))
     corpus = Corpus(documents=docs, files=manifest)
     # A file that failed may succeed next time (a time-out under load, a reader library
     # installed since): such a corpus is read again rather than remembered.

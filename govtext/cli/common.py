@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,6 +20,64 @@ def library_errors() -> Iterator[None]:
     except GovtextError as exc:
         typer.echo(f"govtext: error: {exc}", err=True)
         raise typer.Exit(1) from None
+
+
+def account_for(corpus: Any, command: str, *, limit: int = 20) -> None:
+    """Say on stderr which input files were skipped or failed, or read with a note (rows
+    skipped, records kept uncleaned), and why; exit 1 when no document was read at all.
+
+    Every command that reads files calls this: a record is never dropped in silence.
+    """
+    from govtext.ingest.summary import unread_message
+    from govtext.normalize import printable
+
+    noted = [f for f in corpus.files if f.status != "read" or f.reason]
+    for f in noted[:limit]:
+        typer.echo(f"govtext {command}: {f.status} {printable(f.path)}: {printable(f.reason)}", err=True)
+    if len(noted) > limit:
+        typer.echo(
+            f"govtext {command}: … and {len(noted) - limit} more file(s); govtext ingest lists them all",
+            err=True,
+        )
+    if not corpus.documents:
+        unread = [f for f in corpus.files if f.status != "read"] or list(corpus.files)
+        typer.echo(f"govtext {command}: error: {unread_message(unread)}", err=True)
+        raise typer.Exit(1)
+
+
+class InputReport:
+    """The ``on_problem`` callback of ``read_inputs``: each skipped line or file said on
+    stderr as it happens; ``documents`` counts what got through, ``errors`` what did not."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.errors = 0
+        self.documents = 0
+
+    def __call__(self, message: str, is_error: bool) -> None:
+        from govtext.normalize import printable
+
+        self.errors += is_error
+        typer.echo(
+            f"govtext {self.command}: {'error' if is_error else 'note'}: {printable(message)}", err=True
+        )
+
+    def count(self, docs: Iterable[Any]) -> Iterator[Any]:
+        for doc in docs:
+            self.documents += 1
+            yield doc
+
+    def finish(self) -> None:
+        """Exit 1 when nothing was read, or when some input could not be (after the output)."""
+        if self.documents == 0:
+            typer.echo(f"govtext {self.command}: error: no documents found in the given paths", err=True)
+            raise typer.Exit(1)
+        if self.errors:
+            typer.echo(
+                f"govtext {self.command}: {self.errors} input line(s) or file(s) could not be read (see above)",
+                err=True,
+            )
+            raise typer.Exit(1)
 
 
 def stage_printer(quiet: bool) -> Callable[[str], None]:

@@ -43,6 +43,7 @@ def kwic(
     ),
 ) -> None:
     """Show every occurrence in context, and whether a rule counted it or an exclusion vetoed it."""
+    from govtext.cli.common import InputReport
     from govtext.errors import GovtextError
     from govtext.kwic import kwic as run_kwic
     from govtext.kwic import kwic_csv
@@ -55,11 +56,12 @@ def kwic(
             f"govtext: error: --status must be one of {', '.join(statuses)}; got {status!r}.", err=True
         )
         raise typer.Exit(2)
+    report = InputReport("kwic")
     try:
         matcher = Matcher(dictionary=load_dictionary(dictionary, extra=extra or ())).fit()
         lines = [
             k
-            for k in run_kwic(read_inputs(paths), query, matcher, width=width)
+            for k in run_kwic(report.count(read_inputs(paths, report)), query, matcher, width=width)
             if status is None or k.status == status
         ]
     except GovtextError as exc:
@@ -67,9 +69,11 @@ def kwic(
         raise typer.Exit(1) from None
     if fmt is KwicFormat.csv:
         sys.stdout.write(kwic_csv(lines))
+        report.finish()
         return
     if not lines:
         typer.echo(f"no occurrence of {query!r}", err=True)
+        report.finish()
         return
     lines = [_terminal_safe(k) for k in lines]
     w_left = max(display_width(k.left) for k in lines)
@@ -85,6 +89,7 @@ def kwic(
         )
     counted = sum(k.status == "counted" for k in lines)
     typer.echo(f"{len(lines)} occurrences: {counted} counted, {len(lines) - counted} not counted", err=True)
+    report.finish()
 
 
 def _terminal_safe(line: KwicLine) -> KwicLine:

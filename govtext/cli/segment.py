@@ -3,6 +3,10 @@
 Text output is one document a line, tokens separated by spaces (``word/tag`` with
 ``--pos``), which quanteda, Stata or a shell pipeline can read as pre-segmented
 text; JSON lines carry the document id, tokens and tags.
+
+Tokens are the original text's characters (full-width punctuation stays full-width,
+traditional characters stay traditional): a user's export must match their text. The
+normalised form the matcher and topic models read is opt-in (``--normalized``).
 """
 
 from __future__ import annotations
@@ -50,10 +54,22 @@ def segment(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
     ] = None,
+    normalized: Annotated[
+        bool,
+        typer.Option(
+            "--normalized",
+            help="Also give the normalised tokens the matcher reads (jsonl: a 'normalized' field; "
+            "text: those tokens instead of the original ones).",
+        ),
+    ] = False,
 ) -> None:
     """Segment documents into tokens (space-separated lines or JSON lines)."""
+    from govtext.cli.common import account_for
     from govtext.errors import GovtextError
 
+    if out is not None and out.is_dir():
+        typer.echo(f"govtext segment: error: --out {out} is a folder; give a file name to write to", err=True)
+        raise typer.Exit(1)
     try:
         from govtext.segment import Segmenter, segment_many
 
@@ -63,32 +79,46 @@ def segment(
         from govtext.ingest import read_corpus  # only when the command runs
 
         corpus = read_corpus([str(p) for p in paths])
+        account_for(corpus, "segment")
+        texts = {d.doc_id: d.text for d in corpus}
         if store is not None:
             from govtext.store import Store, segment_cached
 
             with Store(store) as st:
                 tokens = iter(segment_cached(corpus, segmenter, st, workers=workers))
-                _write(tokens, fmt, out)
+                _write(tokens, texts, fmt, out, normalized=normalized)
         else:
-            _write(segment_many(corpus, segmenter, workers=workers), fmt, out)
+            _write(segment_many(corpus, segmenter, workers=workers), texts, fmt, out, normalized=normalized)
     except GovtextError as exc:
-        typer.echo(f"govtext segment: {exc}", err=True)
+        typer.echo(f"govtext segment: error: {exc}", err=True)
         raise typer.Exit(1) from exc
 
 
-def _write(tokens: Iterable[Tokens], fmt: OutputFormat, out: Path | None) -> None:
+def original_words(tok: Tokens, text: str) -> list[str]:
+    """The tokens as they stand in the document's own text (offsets map the view back)."""
+    return [text[a:b] for a, b in zip(tok.starts, tok.ends, strict=True)]
+
+
+def _write(
+    tokens: Iterable[Tokens], texts: dict[str, str], fmt: OutputFormat, out: Path | None, *, normalized: bool
+) -> None:
     stream = out.open("w", encoding="utf-8") if out else sys.stdout
     try:
         for tok in tokens:
+            words = original_words(tok, texts[tok.doc_id])
             if fmt is OutputFormat.jsonl:
-                row: dict[str, object] = {"doc_id": tok.doc_id, "tokens": list(tok.words)}
+                row: dict[str, object] = {"doc_id": tok.doc_id, "tokens": words}
+                if normalized:
+                    row["normalized"] = list(tok.words)
                 if tok.pos is not None:
                     row["pos"] = list(tok.pos)
                 stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-            elif tok.pos is not None:
-                stream.write(" ".join(f"{w}/{t}" for w, t in zip(tok.words, tok.pos, strict=True)) + "\n")
+                continue
+            shown = list(tok.words) if normalized else words
+            if tok.pos is not None:
+                stream.write(" ".join(f"{w}/{t}" for w, t in zip(shown, tok.pos, strict=True)) + "\n")
             else:
-                stream.write(" ".join(tok.words) + "\n")
+                stream.write(" ".join(shown) + "\n")
     finally:
         if out:
             stream.close()

@@ -42,6 +42,7 @@ def tag(
     evidence: int = typer.Option(3, "--evidence", min=1, help="Evidence sentences kept per theme in jsonl."),
 ) -> None:
     """Tag documents with governance themes and show the evidence sentence for each."""
+    from govtext.cli.common import InputReport
     from govtext.errors import GovtextError
     from govtext.themes import Matcher, load_dictionary
     from govtext.themes.tagging import read_inputs, render_table, tag_documents
@@ -50,16 +51,16 @@ def tag(
         d = load_dictionary(dictionary, extra=extra or ())
         matcher = Matcher(dictionary=d, themes=theme or None).fit()
         color = fmt is TagFormat.table and sys.stdout.isatty()
+        report = InputReport("tag")
         n = 0
-        for tags in tag_documents(read_inputs(paths), matcher, max_evidence=evidence):
+        for tags in tag_documents(report.count(read_inputs(paths, report)), matcher, max_evidence=evidence):
             if fmt is TagFormat.jsonl:
                 sys.stdout.write(json.dumps(tags.to_record(), ensure_ascii=False) + "\n")
             else:
                 sys.stdout.write(("\n" if n else "") + render_table(tags, color=color) + "\n")
+            sys.stdout.flush()  # a pipe gets each document as it is tagged
             n += 1
     except GovtextError as exc:
         typer.echo(f"govtext: error: {exc}", err=True)
         raise typer.Exit(1) from None
-    if n == 0:
-        typer.echo("govtext: no documents found in the given paths", err=True)
-        raise typer.Exit(1)
+    report.finish()

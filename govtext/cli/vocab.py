@@ -32,6 +32,7 @@ def discover(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Rank candidate phrases (PMI, boundary entropy, “quoted” slogans) with counts and examples."""
+    from govtext.cli.common import account_for
     from govtext.errors import GovtextError
 
     try:
@@ -43,7 +44,9 @@ def discover(
         )
         from govtext.ingest import read_corpus  # only when the command runs
 
-        finder.fit(read_corpus([str(p) for p in paths]))
+        corpus = read_corpus([str(p) for p in paths])
+        account_for(corpus, "vocab discover")
+        finder.fit(corpus)
     except GovtextError as exc:
         typer.echo(f"govtext vocab discover: {exc}", err=True)
         raise typer.Exit(1) from exc

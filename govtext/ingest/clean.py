@@ -81,8 +81,14 @@ def scrub_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def make_doc(text: str, fields: dict[str, Any]) -> RawDoc:
-    """Clean ``text`` and wrap it with its fields (fields found in the text fill gaps only)."""
+def make_doc(text: str, fields: dict[str, Any], *, record: bool = False) -> RawDoc:
+    """Clean ``text`` and wrap it with its fields (fields found in the text fill gaps only).
+
+    ``record``: the text is one record of a table (a row, a JSON object), the user's unit.
+    Cleaning may strip page furniture from inside it but never empties it: a record that
+    would be empty after cleaning keeps its paragraphs as given, with ``kept_whole`` set
+    (a date line or a photo caption is boilerplate on a web page, but a record of its own).
+    """
     from govtext.ingest.boilerplate import strip_boilerplate
 
     text, n_scrubbed = scrub(text)
@@ -100,5 +106,9 @@ def make_doc(text: str, fields: dict[str, Any]) -> RawDoc:
         genre = genre_of(str(merged.get("title") or ""))
         if genre:
             merged["genre"] = genre
+    kept_whole = False
+    if record and not paras:
+        paras = paragraphs_of(text)
+        kept_whole = bool(paras)
     body, spans = join_paragraphs(paras)
-    return RawDoc(body, merged, spans, n_scrubbed=n_scrubbed)
+    return RawDoc(body, merged, spans, n_scrubbed=n_scrubbed, kept_whole=kept_whole)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from govtext.documents import Document, FileRecord, FileStatus, Provenance
-from govtext.ingest.clean import scrub_fields
+from govtext.ingest.clean import scrub, scrub_fields
 from govtext.ingest.dedup import Deduplicator, Fingerprint, fingerprint
 from govtext.ingest.metadata import (
     SIDECAR_NAME,
@@ -714,10 +714,12 @@ def _ingest_item(
         if not base:
             base = _file_id(item, used)
         scrubbed += raw.n_scrubbed
-        doc_id = _unique(f"{base}#{pos + 1}" if multi else base, used)
+        own = record_id(raw.fields)
+        doc_id = _unique(own or (f"{base}#{pos + 1}" if multi else base), used)
         prov = Provenance(shown, fmt, enc, pos)
         page = {"page": item.path.stem if item.path is not None else base} if raw.from_page else {}
-        doc = _document(raw, doc_id, {**page, **extra}, prov)
+        flags = {"cleaning": "kept_whole"} if raw.kept_whole else {}
+        doc = _document(raw, doc_id, {**page, **extra, **flags}, prov)
         dup = dedup.check(doc, fp)
         if dup is not None:
             n_dups += 1
@@ -808,6 +810,25 @@ def _with_meta(doc: Document, extra: dict[str, str]) -> Document:
     meta = dict(doc.meta)
     meta.update(extra)
     return replace(doc, meta=meta)
+
+
+# The columns a record names itself by. A record is the user's unit: its own id is its
+# document id in every command (tag, segment, tables, the store), not file#row.
+_ID_COLUMNS = ("id", "doc_id", "docid")
+
+
+def record_id(fields: dict[str, Any]) -> str:
+    """The id a record gives itself in an ``id``/``doc_id`` column ('' when it has none).
+
+    >>> record_id({"ID": 17, "text": "…"}), record_id({"title": "x"})
+    ('17', '')
+    """
+    for key, value in fields.items():
+        if isinstance(key, str) and key.strip().lower() in _ID_COLUMNS and value not in (None, ""):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # a spreadsheet's 17 arrives as 17.0
+            return scrub(str(value).strip())[0]
+    return ""
 
 
 def _unique(doc_id: str, used: set[str]) -> str:

@@ -23,6 +23,7 @@ class RawDoc:
     paragraphs: tuple[tuple[int, int], ...] = ()
     from_page: bool = False  # one of several articles split from a page (gets meta ``page``)
     n_scrubbed: int = 0  # control characters removed and lone surrogates replaced (see clean.scrub)
+    kept_whole: bool = False  # a record that cleaning would have emptied, kept as given
 
 
 @dataclass

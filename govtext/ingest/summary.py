@@ -55,6 +55,23 @@ def problems(corpus: Corpus) -> list[FileRecord]:
     return [f for f in corpus.files if f.status != "read" or LOSSY_MARK in f.reason]
 
 
+def unread_message(files: list[FileRecord], limit: int = 5) -> str:
+    """Why no document was read, file by file (the first ``limit``), for one error line.
+
+    >>> unread_message([FileRecord("/x", "failed", "no such file or directory")])
+    'no documents were read: /x: no such file or directory'
+    """
+    if not files:
+        return "no documents were read: no input files were given"
+    shown = "; ".join(f"{f.path}: {f.reason or f.status}" for f in files[:limit])
+    more = (
+        f"; and {len(files) - limit} more file(s) (govtext ingest lists them all)"
+        if len(files) > limit
+        else ""
+    )
+    return f"no documents were read: {shown}{more}"
+
+
 def counts(corpus: Corpus) -> dict[str, int]:
     """Files by status, plus the number of documents."""
     out = {"read": 0, "skipped": 0, "failed": 0}

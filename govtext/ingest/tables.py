@@ -112,7 +112,7 @@ def rows_to_docs(
         return []
     col = pick_text_column(columns, rows, text_column)
     docs = []
-    empty = 0
+    empty = kept_whole = 0
     for row in rows:
         text = _cell(row.get(col))
         if not text.strip():
@@ -120,13 +120,16 @@ def rows_to_docs(
             continue
         # in the row's own order (a file read in parts knows only its part's columns)
         fields = {str(k): row[k] for k in row if k != col and k is not None and _cell(row.get(k))}
-        doc = make_doc(text, fields)
-        if doc.text:
-            docs.append(doc)
-        else:
+        doc = make_doc(text, fields, record=True)
+        if not doc.text:  # only invisible characters (zero-width spaces) in the cell
             empty += 1
+            continue
+        kept_whole += doc.kept_whole
+        docs.append(doc)
     if empty:
         notes.append(_no_text_note(empty, col))
+    if kept_whole:
+        notes.append(kept_whole_note(kept_whole))
     if not docs and not part:
         raise SkipFile(_no_text_reason(col))
     return docs
@@ -141,6 +144,11 @@ _NO_TEXT = re.compile(r"\d+ row\(s\) with no text in column (.*) skipped", re.S)
 def bad_lines_note(first: str, more: int) -> str:
     """The note on a JSON Lines file's unreadable lines: the first, and how many more."""
     return f"{first}{f' (and {more} more)' if more else ''}; skipped, the other lines read"
+
+
+def kept_whole_note(n: int) -> str:
+    """The note on records that page-furniture cleaning would have emptied (kept as given)."""
+    return f"{n} record(s) kept as given: cleaning would have emptied them (meta 'cleaning' = 'kept_whole')"
 
 
 def _no_text_note(n: int, col: str) -> str:

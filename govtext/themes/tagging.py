@@ -7,10 +7,11 @@ docs/dictionary.md ("The tag schema").
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,8 +138,23 @@ def tag_documents(
 
 
 # --------------------------------------------------------------------------- input
-def documents_from_jsonl(lines: Iterable[str], source: str) -> Iterator[Document]:
-    """Documents from JSON Lines whose objects hold ``id`` and ``text`` (one per line)."""
+Problem = Callable[[str, bool], None]  # (message, is_error): a line or file skipped, and why
+
+
+def _raise(message: str, is_error: bool) -> None:
+    if is_error:
+        raise InputError(message)
+
+
+def documents_from_jsonl(
+    lines: Iterable[str], source: str, on_problem: Problem = _raise
+) -> Iterator[Document]:
+    """Documents from JSON Lines whose objects hold ``id`` and ``text`` (one per line).
+
+    Lines are read as they come (a pipe streams: the first document is tagged before the
+    last line is written). A line that is not such an object is passed to ``on_problem``
+    with its number; the default raises, the CLI reports it and goes on.
+    """
     from govtext.ingest.clean import scrub
 
     for n, line in enumerate(lines, start=1):
@@ -146,14 +162,16 @@ def documents_from_jsonl(lines: Iterable[str], source: str) -> Iterator[Document
             continue
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f'{source}:{n}: not a JSON object ({exc.msg}); write one {{"id": …, "text": …}} per line'
-            ) from None
-        if not isinstance(obj, dict) or "text" not in obj:
-            raise InputError(
-                f"{source}:{n}: a line must be an object with 'id' and 'text'; got keys {sorted(obj) if isinstance(obj, dict) else type(obj).__name__}"
+        except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+            msg = getattr(exc, "msg", type(exc).__name__)
+            on_problem(
+                f'{source}:{n}: not a JSON object ({msg}); write one {{"id": …, "text": …}} per line', True
             )
+            continue
+        if not isinstance(obj, dict) or "text" not in obj:
+            got = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
+            on_problem(f"{source}:{n}: a line must be an object with 'id' and 'text'; got keys {got}", True)
+            continue
         doc_id = str(obj.get("id", obj.get("doc_id", f"{Path(source).stem}:{n}")))
         # As ingest does: no NUL or escape bytes, no lone surrogates (JSON "\ud800" escapes)
         # that would make every later write or print of the text fail.
@@ -161,32 +179,47 @@ def documents_from_jsonl(lines: Iterable[str], source: str) -> Iterator[Document
         yield Document(doc_id=scrub(doc_id)[0], text=text, title=title)
 
 
-def read_inputs(paths: Iterable[str]) -> Iterator[Document]:
+def read_inputs(paths: Iterable[str], on_problem: Problem = _raise) -> Iterator[Document]:
     """Documents from files, folders, ``-`` (stdin: JSON Lines if it looks like it, else one text).
 
     ``.jsonl`` files with ``id``/``text`` lines are read here with each ``id`` as the
-    document id; everything else goes through ``govtext.ingest.read_corpus``.
+    document id; everything else goes through ``govtext.ingest.read_corpus``, whose
+    skipped and failed files are passed to ``on_problem`` (failed ones as errors).
     """
     rest: list[str] = []
     for p in paths:
         if p == "-":
-            data = sys.stdin.read()
-            first = data.lstrip()[:1]
-            if first == "{":
-                yield from documents_from_jsonl(data.splitlines(), "<stdin>")
-            elif data.strip():
-                yield Document(doc_id="stdin", text=data)
+            yield from _stdin_documents(on_problem)
         elif p.endswith(".jsonl") and Path(p).is_file() and _is_id_text_jsonl(Path(p)):
             with open(p, encoding="utf-8-sig") as fh:
-                yield from documents_from_jsonl(fh, p)
+                yield from documents_from_jsonl(fh, p, on_problem)
         else:
             if not Path(p).exists():
-                raise InputError(
-                    f"{p}: no such file or folder; give files, folders, a .jsonl of id/text, or - for stdin"
+                on_problem(
+                    f"{p}: no such file or folder; give files, folders, a .jsonl of id/text, or - for stdin",
+                    True,
                 )
+                continue
             rest.append(p)
     if rest:
-        yield from _read_with_ingest(rest)
+        yield from _read_with_ingest(rest, on_problem)
+
+
+def _stdin_documents(on_problem: Problem) -> Iterator[Document]:
+    # Peek at the first non-blank line: JSON Lines stream one document per line as they
+    # arrive; anything else is one text, read to the end.
+    skipped: list[str] = []
+    for line in sys.stdin:
+        if not line.strip():
+            skipped.append(line)
+            continue
+        if line.lstrip().startswith("{"):
+            lines = itertools.chain(skipped, [line], sys.stdin)
+            yield from documents_from_jsonl(lines, "<stdin>", on_problem)
+        else:
+            data = "".join([*skipped, line, sys.stdin.read()])
+            yield Document(doc_id="stdin", text=data)
+        return
 
 
 def _is_id_text_jsonl(path: Path) -> bool:
@@ -195,16 +228,22 @@ def _is_id_text_jsonl(path: Path) -> bool:
             if line.strip():
                 try:
                     obj = json.loads(line)
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError, ValueError):
                     return False
                 return isinstance(obj, dict) and "text" in obj and ("id" in obj or "doc_id" in obj)
     return False
 
 
-def _read_with_ingest(paths: list[str]) -> Iterator[Document]:
+def _read_with_ingest(paths: list[str], on_problem: Problem) -> Iterator[Document]:
     from govtext.ingest import read_corpus
 
-    yield from read_corpus(paths).documents
+    corpus = read_corpus(paths)
+    for f in corpus.files:
+        if f.status != "read":
+            on_problem(f"{f.path}: {f.status}: {f.reason}", f.status == "failed")
+        elif f.reason:
+            on_problem(f"{f.path}: {f.reason}", False)
+    yield from corpus.documents
 
 
 # --------------------------------------------------------------------------- table
