@@ -39,6 +39,7 @@ class IngestConfig:
     part_size_mb: float = 16.0
     max_doc_chars: int = 2_000_000
     extract_timeout: float = 120.0
+    max_depth: int = 64
 
 
 @dataclass
@@ -426,7 +427,6 @@ def run_pipeline(
             f"the output path {out_dir} is a file; give a folder for the report (e.g. --out reports/mine)."
         )
     store_path = Path(store) if store else out_dir / STORE_NAME
-    # A run that fails leaves nothing new behind: no store it created, no empty folder.
     fresh = [p for p in (out_dir, store_path) if not p.exists()]
     # analyze closes the store before the report is written: the folder swap moves it.
     record: dict[str, Any] = {}
@@ -442,7 +442,9 @@ def run_pipeline(
         )
         progress("report")
         files = write_report(result, out_dir, formats=tuple(cfg.report.formats))
-    except BaseException:
+    except GovtextError:
+        # An error (no input, a bad setting) leaves nothing new; an interrupted run (a kill,
+        # Ctrl-C) keeps its store, whose finished work the next run re-uses.
         _remove_new(fresh, store_path)
         raise
     return RunOutcome(result=result, out_dir=out_dir, files=files, store_run=record)

@@ -62,6 +62,7 @@ def _ingest_options(cfg: PipelineConfig) -> dict[str, Any]:
         "part_bytes": int(cfg.ingest.part_size_mb * 1024 * 1024),
         "max_doc_chars": cfg.ingest.max_doc_chars,
         "extract_timeout": cfg.ingest.extract_timeout,
+        "max_depth": cfg.ingest.max_depth,
     }
 
 

@@ -83,7 +83,12 @@ def _bad_files() -> dict[str, tuple[bytes, str, tuple[str, ...]]]:
         ),
         # ... and a file with no valid line fails
         "garbled.jsonl": (b'{"text": \n{"text": "a\n', "failed", ("line 1", "not valid JSON", "1 more")),
-        "front.md": (b"---\ntitle: [unclosed\n---\nbody text here\n", "failed", ("front matter", "YAML")),
+        # malformed front matter costs its fields, never the text after it
+        "front.md": (
+            b"---\ntitle: [unclosed\n---\nbody text here\n",
+            "read",
+            ("front matter", "YAML", "text read"),
+        ),
         ".hidden.txt": (GOOD_TEXT.encode(), "skipped", ("hidden",)),
         "big.txt": (("很长的文本。" * 4000).encode(), "skipped", ("over the", "limit")),
     }
@@ -152,4 +157,4 @@ def test_ingest_non_recursive_skips_subfolders(bad_folder: tuple[Path, Corpus]) 
     root, _ = bad_folder
     corpus = read_corpus([root], recursive=False, max_file_size=60_000)
     assert not any("/ok/" in f.path for f in corpus.files)
-    assert {Path(d.provenance.path).name for d in corpus if d.provenance} == {"broken.jsonl"}
+    assert {Path(d.provenance.path).name for d in corpus if d.provenance} == {"broken.jsonl", "front.md"}

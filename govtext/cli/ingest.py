@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from govtext.errors import GovtextError
-from govtext.ingest.core import DEFAULT_EXTRACT_TIMEOUT, DEFAULT_MAX_DOC_CHARS
+from govtext.ingest.core import DEFAULT_EXTRACT_TIMEOUT, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DOC_CHARS
 
 
 def register(app: typer.Typer) -> None:
@@ -47,6 +47,12 @@ def ingest(
         float,
         typer.Option("--extract-timeout", help="Fail a file whose extraction takes longer (seconds)."),
     ] = DEFAULT_EXTRACT_TIMEOUT,
+    max_depth: Annotated[
+        int,
+        typer.Option(
+            "--max-depth", min=0, help="Folder levels to read below a named folder; deeper ones are reported."
+        ),
+    ] = DEFAULT_MAX_DEPTH,
     strict: Annotated[
         bool,
         typer.Option(
@@ -69,6 +75,7 @@ def ingest(
             max_file_size=int(max_size_mb * 1024 * 1024),
             max_doc_chars=max_doc_chars,
             extract_timeout=extract_timeout,
+            max_depth=max_depth,
         )
     except GovtextError as exc:
         typer.echo(f"govtext ingest: {exc}", err=True)

@@ -14,6 +14,7 @@ from govtext.documents import Corpus, Document, FileRecord
 from govtext.errors import InputError
 from govtext.ingest.core import (
     DEFAULT_EXTRACT_TIMEOUT,
+    DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_DOC_CHARS,
     DEFAULT_MAX_FILE_SIZE,
     IngestOptions,
@@ -44,6 +45,7 @@ def iter_corpus(
     read_map: ReadMap | None = None,
     ship_bytes: bool = False,
     part_bytes: int = DEFAULT_PART_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> Iterator[Document]:
     """Stream the documents of ``paths`` file by file; one FileRecord per input file is
     appended to ``manifest`` as each file is done (so it is complete once the iterator is).
@@ -58,6 +60,10 @@ def iter_corpus(
         paths = [paths]
     _check_options(path_pattern, encoding, max_file_size, near_duplicate_threshold)
     _check_limits(max_doc_chars, extract_timeout, part_bytes)
+    if not isinstance(max_depth, int) or max_depth < 0:
+        raise InputError(
+            f"The 'max_depth' option must be a number of folder levels (0 or more). Got {max_depth!r} instead."
+        )
     options = IngestOptions(
         text_column=text_column,
         path_pattern=path_pattern,
@@ -68,6 +74,7 @@ def iter_corpus(
         max_doc_chars=max_doc_chars,
         extract_timeout=extract_timeout,
         part_bytes=part_bytes,
+        max_depth=max_depth,
     )
     return iter_documents(
         paths, options, manifest, progress=progress, read_map=read_map, ship_bytes=ship_bytes
@@ -130,6 +137,7 @@ def read_corpus(
     max_doc_chars: int = DEFAULT_MAX_DOC_CHARS,
     extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT,
     part_bytes: int = DEFAULT_PART_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> Corpus:
     """Read files and folders into a :class:`Corpus` whose ``files`` account for every input.
 
@@ -147,6 +155,8 @@ def read_corpus(
       are left out with a reason in the manifest.
     - ``extract_timeout``: seconds one file may take to extract (default 120); a slower
       file is reported failed and the run goes on.
+    - ``max_depth``: folder levels read below a named folder (default 64); deeper folders
+      are reported skipped, never a crash (a bad unzip can nest thousands deep).
     - ``near_duplicate_threshold``: Jaccard similarity of character shingles above which a
       document is flagged ``duplicate_of`` an earlier one (never dropped).
     """
@@ -167,6 +177,7 @@ def read_corpus(
             max_doc_chars=max_doc_chars,
             extract_timeout=extract_timeout,
             part_bytes=part_bytes,
+            max_depth=max_depth,
         )
     )
     return Corpus(documents=docs, files=manifest)

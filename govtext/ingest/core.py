@@ -50,6 +50,9 @@ DEFAULT_MAX_DOC_CHARS = 2_000_000
 # Seconds one file may take to extract (a PDF with a pathological content stream, a
 # workbook with millions of styled cells); the run goes on without it.
 DEFAULT_EXTRACT_TIMEOUT = 120.0
+# Real archives nest a few levels (province/city/year); 64 is far past them and far short
+# of the folders a copy loop or a bad unzip makes.
+DEFAULT_MAX_DEPTH = 64
 STDIN = "-"
 
 
@@ -64,6 +67,7 @@ class IngestOptions:
     max_doc_chars: int = DEFAULT_MAX_DOC_CHARS
     extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT
     part_bytes: int = DEFAULT_PART_BYTES  # JSON Lines/CSV/TSV files over this are read in parts
+    max_depth: int = DEFAULT_MAX_DEPTH  # folders below a named folder read this deep, no deeper
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,9 @@ class _Input:
 _DOC_FILES = re.compile(r"(?i)(readme|license|licence|changelog|contributing|copying)(\.[a-z]+)?")
 
 
-def _walk(paths: Sequence[str | Path], recursive: bool) -> Iterator[_Input]:
+def _walk(
+    paths: Sequence[str | Path], recursive: bool, max_depth: int = DEFAULT_MAX_DEPTH
+) -> Iterator[_Input]:
     for given in paths:
         if str(given) == STDIN:
             yield _Input(None, STDIN, None)
@@ -91,7 +97,7 @@ def _walk(paths: Sequence[str | Path], recursive: bool) -> Iterator[_Input]:
         p = Path(given)
         shown, note = display_path(p)
         if p.is_dir():
-            yield from _walk_dir(p, recursive)
+            yield from _walk_dir(p, recursive, max_depth)
         elif p.exists():
             yield _Input(p, shown, p.parent, name_note=note)
         else:
@@ -137,7 +143,7 @@ def input_signature(paths: Sequence[str | Path], options: IngestOptions) -> str 
 
     rows: list[Any] = [INGEST_VERSION, _ingest_code_digest(), [str(p) for p in paths], repr(options)]
     folders: set[Path] = set()
-    for item in _walk(paths, options.recursive):
+    for item in _walk(paths, options.recursive, options.max_depth):
         if item.path is None:
             return None
         flags = [item.hidden, item.missing, item.docfile, item.linked_dir, item.unlisted, item.name_note]
@@ -182,24 +188,39 @@ def display_path(path: Path) -> tuple[str, str]:
 _NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def _walk_dir(root: Path, recursive: bool) -> Iterator[_Input]:
-    # os.walk drops folders it cannot list unless told; each becomes a failed manifest line.
-    unlisted: list[OSError] = []
-    # Sorted walk: ids and the order of documents must not depend on the file system.
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted.append):
-        while unlisted:
-            yield _unlisted(unlisted.pop(0), root)
-        here = Path(dirpath)
-        hidden_dirs = sorted(d for d in dirnames if d.startswith((".", "__")))
-        linked = sorted(d for d in dirnames if d not in hidden_dirs and (here / d).is_symlink())
-        dirnames[:] = (
-            sorted(d for d in dirnames if d not in hidden_dirs and d not in linked) if recursive else []
-        )
+def _walk_dir(root: Path, recursive: bool, max_depth: int = DEFAULT_MAX_DEPTH) -> Iterator[_Input]:
+    """Every entry under ``root``, folder by folder in sorted order (ids and the order of
+    documents must not depend on the file system), depth first like ``os.walk``.
+
+    Iterative with an explicit stack: a folder nested a thousand deep (a bad unzip) is
+    read down to ``max_depth`` and the rest reported, never a RecursionError. Links to
+    folders are not followed (loops), folders that cannot be listed are reported.
+    """
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        here, depth = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = list(it)
+        except OSError as exc:
+            yield _unlisted(exc, root)
+            continue
+        dirs: list[str] = []
+        files: list[str] = []
+        for e in entries:
+            try:
+                is_dir = e.is_dir()  # follows links, as os.walk sorts them
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(e.name)
+        hidden_dirs = sorted(d for d in dirs if d.startswith((".", "__")))
+        linked = sorted(d for d in dirs if d not in hidden_dirs and (here / d).is_symlink())
+        subdirs = sorted(d for d in dirs if d not in hidden_dirs and d not in linked) if recursive else []
         for d in hidden_dirs:
             yield _Input(here / d, str(here / d), root, hidden=True)
-        for d in linked:  # os.walk does not follow them (loops); say so rather than stay silent
+        for d in linked:  # not followed (loops); said rather than left silent
             yield _Input(here / d, str(here / d), root, linked_dir=True)
-        for name in sorted(filenames):
+        for name in sorted(files):
             shown, note = display_path(here / name)
             yield _Input(
                 here / name,
@@ -209,8 +230,18 @@ def _walk_dir(root: Path, recursive: bool) -> Iterator[_Input]:
                 docfile=bool(_DOC_FILES.fullmatch(name)),
                 name_note=note,
             )
-    while unlisted:
-        yield _unlisted(unlisted.pop(0), root)
+        if depth >= max_depth and subdirs:
+            for d in subdirs:
+                reason = (
+                    f"{_TOO_DEEP} the limit of {max_depth} levels; its files were not read "
+                    "(raise max_depth: ingest --max-depth, or [ingest] max_depth)"
+                )
+                yield _Input(here / d, display_path(here / d)[0], root, unlisted=reason)
+            continue
+        stack.extend((here / d, depth + 1) for d in reversed(subdirs))
+
+
+_TOO_DEEP = "folder nested deeper than"
 
 
 def _unlisted(exc: OSError, root: Path) -> _Input:
@@ -589,7 +620,7 @@ def iter_documents(
     sidecars = _Sidecars()
     dedup = Deduplicator(options.near_duplicate_threshold)
     used: set[str] = set()
-    items = list(_walk(paths, options.recursive))
+    items = list(_walk(paths, options.recursive, options.max_depth))
     # Standard input is read here whatever the engine (a worker has no stdin).
     # Worth the engine when there is more than one file, or one file to read in parts.
     on_disk = [i for i in items if _to_read(i) and i.path is not None]
@@ -657,7 +688,9 @@ def _ingest_item(
         manifest.append(FileRecord(shown, "failed", "no such file or directory"))
         return
     if item.unlisted:
-        manifest.append(FileRecord(shown, "failed", item.unlisted))
+        # a folder past the depth limit is left out by choice; one that cannot be listed failed
+        walk_status: FileStatus = "skipped" if item.unlisted.startswith(_TOO_DEEP) else "failed"
+        manifest.append(FileRecord(shown, walk_status, item.unlisted))
         return
     if item.linked_dir:
         reason = "symbolic link to a folder, not followed; name the folder itself to read it"

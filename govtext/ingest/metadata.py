@@ -154,24 +154,69 @@ def split_fields(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 
 
+# Front matter is a few fields (title, author, date); more than this is not metadata.
+MAX_FRONT_MATTER_CHARS = 65_536
+
+
+def _yaml_loader() -> Any:
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        """SafeLoader that refuses aliases: nine levels of nine aliases (an "alias bomb",
+        700 bytes) expand to billions of nodes; no real front matter needs them."""
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, "YAML aliases (*name) are not accepted in front matter", event.start_mark
+                )
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
+
+
 def read_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """YAML front matter (``---`` block at the very top) and the text after it.
 
     A block that is not a YAML mapping is left in the text, since it is then most likely a
-    horizontal rule rather than metadata.
+    horizontal rule rather than metadata. A block that cannot be read (invalid YAML,
+    aliases, nesting or size past the limits) raises ``ValueError`` saying why; the text
+    after it is still the file's body (``split_front_matter``).
     """
     m = _FRONT.match(text)
     if not m:
         return {}, text
     import yaml
 
+    block = m.group(1)
+    if len(block) > MAX_FRONT_MATTER_CHARS:
+        raise ValueError(
+            f"front matter is {len(block):,} characters, over the {MAX_FRONT_MATTER_CHARS:,}-character limit"
+        )
     try:
-        data = yaml.safe_load(m.group(1))
+        data = yaml.load(block, Loader=_yaml_loader())
     except yaml.YAMLError as exc:
-        raise ValueError(f"front matter is not valid YAML: {str(exc).splitlines()[0]}") from exc
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""  # the block starts on line 2
+        raise ValueError(f"front matter is not valid YAML{where}: {problem}") from exc
+    except RecursionError:
+        raise ValueError("front matter is nested too deeply to be metadata") from None
     if not isinstance(data, dict):
         return {}, text
     return {str(k): v for k, v in data.items()}, text[m.end() :]
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
+    """``read_front_matter`` that never loses the body: (fields, body, problem). A block
+    that cannot be read gives no fields, the text after it, and the reason."""
+    try:
+        fields, body = read_front_matter(text)
+    except ValueError as exc:
+        m = _FRONT.match(text)
+        return {}, text[m.end() :] if m else text, str(exc)
+    return fields, body, ""
 
 
 # --- path patterns ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from govtext.ingest.clean import make_doc
 from govtext.ingest.decode import BinaryContentError, Decoded, UndecodableError, decode_bytes
 from govtext.ingest.layout import strip_line
-from govtext.ingest.metadata import core_field, read_front_matter
+from govtext.ingest.metadata import core_field, split_front_matter
 from govtext.ingest.raw import FailFile, RawDoc, ReadResult, SkipFile
 from govtext.ingest.tables import read_delimited, read_json_rows, read_xlsx
 
@@ -126,14 +126,16 @@ def read_txt(data: bytes, options: ReadOptions) -> ReadResult:
 def read_md(data: bytes, options: ReadOptions) -> ReadResult:
     decoded = _decode(data, options)
     _check_length(decoded.text, options)
-    try:
-        fields, body = read_front_matter(decoded.text)
-    except ValueError as exc:
-        raise FailFile(f"{exc}; fix the block between the --- lines") from exc
+    fields, body, problem = split_front_matter(decoded.text)
     body, heading = _markdown_headings(body)
     if heading and not any(core_field(k) == "title" for k in fields):
         fields["title"] = heading
-    return ReadResult(_text_docs(body, fields), decoded.encoding, _notes(decoded))
+    notes = _notes(decoded)
+    if problem:  # the fields are lost, never the text
+        notes.append(
+            f"{problem}; its fields were ignored and the text read (fix the block between the --- lines)"
+        )
+    return ReadResult(_text_docs(body, fields), decoded.encoding, notes)
 
 
 _MD_HEADING = re.compile(r"(?m)^[ \t]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")

@@ -1,0 +1,144 @@
+"""Hostile input ends the same way every time: bounded time, bounded memory, one line that
+says what is wrong and where, and every good document around it kept.
+
+Each case runs the real command in a subprocess under a time limit and an address-space
+limit, beside good records, and asserts: no traceback, a non-zero exit only with a
+one-line message, every good record present in the output.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GOOD = {
+    "good-a": "坚持党建引领，深化接诉即办改革。",
+    "good-b": "推进村民自治，完善基层治理体系。",
+    "good-c": "坚持依法行政，建设法治政府。",
+}
+MEMORY_LIMIT = 3 * 1024**3  # address space: jieba, numpy and DuckDB map well over 1 GB before any work
+TIME_LIMIT = 60
+
+
+def _limits() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def govtext(
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "govtext", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=TIME_LIMIT,
+        preexec_fn=_limits,
+        cwd=cwd,
+        check=False,
+    )
+    out = proc.stdout.decode("utf-8", "replace")
+    err = proc.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in err, err[-3000:]
+    if proc.returncode != 0:
+        lines = [line for line in err.splitlines() if "error" in line.lower()]
+        assert lines, f"exit {proc.returncode} without an error line: {err[-2000:]}"
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def write_good(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in GOOD.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+
+
+def ingested(folder: Path, *extra: str) -> tuple[dict, subprocess.CompletedProcess[str]]:
+    proc = govtext("ingest", str(folder), "--json", *extra)
+    data = json.loads(proc.stdout)
+    ids = {d["id"] for d in data["documents"]}
+    assert set(GOOD) <= ids, f"good records lost: {set(GOOD) - ids}"
+    return data, proc
+
+
+def _files(data: dict) -> dict[str, dict]:
+    return {Path(f["path"]).name: f for f in data["files"]}
+
+
+# --------------------------------------------------------------------------- front matter
+def _alias_bomb(levels: int = 9, width: int = 9) -> str:
+    lines = ["---", "a0: &a0 [" + ",".join(["x"] * width) + "]"]
+    for i in range(1, levels + 1):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * width) + "]")
+    return "\n".join([*lines, "title: 炸弹", "---", "炸弹之后的正文：推进居民自治。", ""])
+
+
+FRONT_MATTER: dict[str, str] = {
+    "alias-bomb.md": _alias_bomb(),
+    "alias-small.md": "---\nbase: &b {x: 1}\nother: *b\n---\n正文：推进居民自治。\n",
+    "unclosed-list.md": "---\ntitle: [unclosed\n---\n正文：推进居民自治。\n",
+    "tab-indent.md": "---\ntitle: x\n\tbad: y\n---\n正文：推进居民自治。\n",
+    "deep-nesting.md": "---\nx: " + "[" * 5000 + "]" * 5000 + "\n---\n正文：推进居民自治。\n",
+    "huge-front.md": "---\n"
+    + "".join(f"k{i}: {'值' * 40}\n" for i in range(3000))
+    + "---\n正文：推进居民自治。\n",
+    "python-tag.md": "---\nx: !!python/object/apply:os.system ['echo pwned']\n---\n正文：推进居民自治。\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRONT_MATTER))
+def test_reliability_front_matter_costs_its_fields_never_the_text(tmp_path: Path, name: str) -> None:
+    write_good(tmp_path / "in")
+    (tmp_path / "in" / name).write_text(FRONT_MATTER[name], encoding="utf-8")
+    data, proc = ingested(tmp_path / "in")
+    record = _files(data)[name]
+    assert record["status"] == "read" and record["n_documents"] == 1, record
+    assert "front matter" in record["reason"], record
+    doc = next(d for d in data["documents"] if d["id"] == Path(name).stem)
+    assert "炸弹" not in doc.get("title", "")
+    assert proc.returncode == 0
+
+
+def test_reliability_alias_bomb_in_a_run(tmp_path: Path) -> None:
+    write_good(tmp_path / "in")
+    (tmp_path / "in" / "bomb.md").write_text(_alias_bomb(), encoding="utf-8")
+    pipeline = tmp_path / "p.toml"
+    pipeline.write_text("[topics]\nenabled = false\n[report]\nformats = ['csv']\n", encoding="utf-8")
+    proc = govtext("run", str(pipeline), str(tmp_path / "in"), "--out", str(tmp_path / "out"), "-q")
+    assert proc.returncode == 0
+    docs = (tmp_path / "out" / "tables" / "documents.csv").read_text(encoding="utf-8-sig")
+    assert all(doc_id in docs for doc_id in [*GOOD, "bomb"])
+
+
+# --------------------------------------------------------------------------- folders
+def test_reliability_deep_folder_is_read_to_the_limit(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    write_good(root)
+    here = root
+    for _ in range(1000):  # a bad unzip or a copy loop
+        here = here / "d"
+        here.mkdir()
+    (root / "d" / "d" / "shallow.txt").write_text("浅层文件：推进居民自治。", encoding="utf-8")
+    (here / "deep.txt").write_text("深层文件。", encoding="utf-8")
+    data, _ = ingested(root)
+    ids = {d["id"] for d in data["documents"]}
+    assert "shallow" in ids and "deep" not in ids
+    (skip,) = [f for f in data["files"] if "nested deeper" in f["reason"]]
+    assert skip["status"] == "skipped" and "64 levels" in skip["reason"]
+    data, _ = ingested(root, "--max-depth", "1")
+    assert "shallow" not in {d["id"] for d in data["documents"]}
+
+
+def test_reliability_symlink_loop_is_reported_not_followed(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    write_good(root)
+    (root / "sub").mkdir()
+    (root / "sub" / "loop").symlink_to(root, target_is_directory=True)
+    (root / "self").symlink_to(root / "self")  # a link to itself
+    data, _ = ingested(root)
+    files = _files(data)
+    assert files["loop"]["status"] == "skipped" and "not followed" in files["loop"]["reason"]
+    assert files["self"]["status"] in ("skipped", "failed")
