@@ -9,6 +9,7 @@ one-line message, every good record present in the output.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -114,22 +115,45 @@ def test_reliability_alias_bomb_in_a_run(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- folders
+def _remove_deep(top: Path) -> None:
+    """Remove a deep tree without recursion (shutil.rmtree, and so pytest's own clean-up
+    of old temporary folders, recurses once per level and fails at about 1,000)."""
+    stack = [top]
+    while stack:
+        here = stack[-1]
+        subdirs = []
+        for entry in os.scandir(here):
+            if entry.is_dir(follow_symlinks=False):
+                subdirs.append(Path(entry.path))
+            else:
+                os.unlink(entry.path)
+        if subdirs:
+            stack.extend(subdirs)
+        else:
+            here.rmdir()
+            stack.pop()
+
+
 def test_reliability_deep_folder_is_read_to_the_limit(tmp_path: Path) -> None:
     root = tmp_path / "in"
     write_good(root)
     here = root
-    for _ in range(1000):  # a bad unzip or a copy loop
-        here = here / "d"
-        here.mkdir()
-    (root / "d" / "d" / "shallow.txt").write_text("浅层文件：推进居民自治。", encoding="utf-8")
-    (here / "deep.txt").write_text("深层文件。", encoding="utf-8")
-    data, _ = ingested(root)
-    ids = {d["id"] for d in data["documents"]}
-    assert "shallow" in ids and "deep" not in ids
-    (skip,) = [f for f in data["files"] if "nested deeper" in f["reason"]]
-    assert skip["status"] == "skipped" and "64 levels" in skip["reason"]
-    data, _ = ingested(root, "--max-depth", "1")
-    assert "shallow" not in {d["id"] for d in data["documents"]}
+    try:
+        for _ in range(1000):  # a bad unzip or a copy loop
+            here = here / "d"
+            here.mkdir()
+        (root / "d" / "d" / "shallow.txt").write_text("浅层文件：推进居民自治。", encoding="utf-8")
+        (here / "deep.txt").write_text("深层文件。", encoding="utf-8")
+        data, _ = ingested(root)
+        ids = {d["id"] for d in data["documents"]}
+        assert "shallow" in ids and "deep" not in ids
+        (skip,) = [f for f in data["files"] if "nested deeper" in f["reason"]]
+        assert skip["status"] == "skipped" and "64 levels" in skip["reason"]
+        data, _ = ingested(root, "--max-depth", "1")
+        assert "shallow" not in {d["id"] for d in data["documents"]}
+    finally:
+        if (root / "d").exists():
+            _remove_deep(root / "d")
 
 
 def test_reliability_symlink_loop_is_reported_not_followed(tmp_path: Path) -> None:
@@ -142,3 +166,40 @@ def test_reliability_symlink_loop_is_reported_not_followed(tmp_path: Path) -> No
     files = _files(data)
     assert files["loop"]["status"] == "skipped" and "not followed" in files["loop"]["reason"]
     assert files["self"]["status"] in ("skipped", "failed")
+
+
+# --------------------------------------------------------------------------- matching
+@pytest.mark.parametrize(
+    "unit",
+    ["基层治理居民自治", "居民自治广西壮族自治区共建一带一路共建共治共享"],
+    ids=["hits", "hits-and-look-alikes"],
+)
+def test_reliability_a_sentence_without_end_tags_in_bounded_time(tmp_path: Path, unit: str) -> None:
+    # 5,000 repeats and no sentence end: finding each hit's scope used to walk the whole
+    # text (quadratic: minutes); it is now bisected, and evidence is a window.
+    path = tmp_path / "flat.txt"
+    path.write_text(unit * 5000, encoding="utf-8")
+    proc = govtext("tag", str(path), "--format", "jsonl")
+    assert proc.returncode == 0
+    (row,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    tags = {t["theme"]: t for t in row["themes"]}
+    assert tags["self_governance"]["hits"] == 5000
+    for t in row["themes"]:
+        for ev in t["evidence"]:
+            assert len(ev["sentence"]) <= 2000
+            assert ev["sentence"][ev["start"] : ev["end"]] == ev["term"]
+
+
+def test_reliability_windowed_evidence_holds_the_match() -> None:
+    from govtext.documents import Document
+    from govtext.themes import Matcher
+    from govtext.themes.matcher import MAX_SENTENCE_CHARS
+
+    text = "甲" * 5000 + "推进居民自治" + "乙" * 5000 + "。短句里也有居民自治。"
+    hits = Matcher().fit().transform(Document("d", text))
+    long, short = sorted(hits, key=lambda h: h.start)
+    assert len(long.sentence) < MAX_SENTENCE_CHARS
+    offset = long.start - long.sentence_start
+    assert long.sentence[offset : offset + len(long.term)] == long.term == text[long.start : long.end]
+    assert text[long.sentence_start : long.sentence_start + len(long.sentence)] == long.sentence
+    assert short.sentence == "短句里也有居民自治。"  # a real sentence is quoted whole

@@ -29,6 +29,17 @@ MATCHER_VERSION = "matcher-2"
 # punctuation other than the ideographic comma survives normalisation unchanged).
 _CLAUSE_END = set("，,；;。！？!?：:\n")
 _SENTENCE_END = set("。！？!?；;\n")
+_CLAUSE_RX = re.compile("[" + re.escape("".join(sorted(_CLAUSE_END))) + "]")
+_SENTENCE_RX = re.compile("[" + re.escape("".join(sorted(_SENTENCE_END))) + "]")
+_PARAGRAPH_RX = re.compile("\n")
+# A "sentence" longer than this is a flattened table, an OCR page or a scraped block
+# without punctuation: context rules and evidence then look at a window around the match
+# (a quarter of it on each side), so matching stays linear in the text.
+MAX_SENTENCE_CHARS = 2_000
+_HALF_WINDOW = MAX_SENTENCE_CHARS // 4
+# The evidence quoted for a hit in such a block: enough to read the match in context, small
+# enough that a block of a hundred thousand hits does not copy itself into every one.
+_EVIDENCE_SIDE = 120
 
 
 @dataclass(frozen=True)
@@ -359,6 +370,7 @@ class _DocContext:
         self.sent_starts: list[int] = []
         self.par_starts: list[int] = []
         self._token_edges: tuple[set[int], set[int]] | None = None
+        self._stops: dict[str, list[int]] = {}
 
     # Split on first need: most documents of a large corpus have no candidate at all.
     @property
@@ -385,6 +397,8 @@ class _DocContext:
         sj = bisect.bisect_left(self.sent_starts, b) - 1
         if sj > si and sj < len(sentences):
             se = max(se, sentences[sj][1])
+        if se - ss > MAX_SENTENCE_CHARS:  # no real sentence: the evidence is a window around the match
+            ss, se = max(ss, a - _EVIDENCE_SIDE), min(se, max(b, a) + _EVIDENCE_SIDE)
         pi = bisect.bisect_right(self.par_starts, a) - 1
         return Candidate(
             doc_id=self.doc.doc_id,
@@ -403,18 +417,21 @@ class _DocContext:
         )
 
     def scope(self, s: int, e: int, scope: str) -> tuple[int, int]:
-        vt = self.vt
-        if scope == "paragraph":
-            lo = vt.rfind("\n", 0, s) + 1
-            hi = vt.find("\n", e)
-            return lo, len(vt) if hi == -1 else hi
-        ends = _CLAUSE_END if scope == "clause" else _SENTENCE_END
-        lo = s
-        while lo > 0 and vt[lo - 1] not in ends:
-            lo -= 1
-        hi = e
-        while hi < len(vt) and vt[hi] not in ends:
-            hi += 1
+        """The clause, sentence or paragraph of the view around [s, e), found by bisecting
+        boundaries listed once per document (walking to the sentence's end for every hit
+        made a text without punctuation quadratic). A scope longer than
+        ``MAX_SENTENCE_CHARS`` is no real sentence (a flattened table, OCR): it is cut to a
+        window around the match."""
+        stops = self._stops.get(scope)
+        if stops is None:
+            pattern = _PARAGRAPH_RX if scope == "paragraph" else _CLAUSE_RX if scope == "clause" else _SENTENCE_RX
+            stops = self._stops[scope] = [m.start() for m in pattern.finditer(self.vt)]
+        i = bisect.bisect_left(stops, s)  # the first boundary at or after the match's start
+        lo = stops[i - 1] + 1 if i > 0 else 0
+        j = bisect.bisect_left(stops, e)
+        hi = stops[j] if j < len(stops) else len(self.vt)
+        if hi - lo > MAX_SENTENCE_CHARS:
+            lo, hi = max(lo, s - _HALF_WINDOW), min(hi, e + _HALF_WINDOW)
         return lo, hi
 
     def near(self, ctx: Context, patterns: tuple[re.Pattern[str], ...], s: int, e: int) -> str | None:
@@ -506,12 +523,19 @@ def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
                     )
     # A vetoed short match inside a counted longer one (bare 共建 inside 共建共治共享) is
     # covered, not refused: say so, so kwic does not report a veto that changed nothing.
-    counted = [c for c in out if c.status == "counted"]
+    # A theme's counted hits are disjoint after the clustering above, so the one that can
+    # cover a vetoed match is the last to start at or before it: found by bisection (a scan
+    # of every counted hit per veto was quadratic on a page of thousands of look-alikes).
+    counted: dict[str, tuple[list[int], list[Candidate]]] = {}
+    for c in sorted((c for c in out if c.status == "counted"), key=lambda c: c.start):
+        starts, items = counted.setdefault(c.theme, ([], []))
+        starts.append(c.start)
+        items.append(c)
     for i, c in enumerate(out):
-        if c.status == "vetoed":
-            cover = next(
-                (k for k in counted if k.theme == c.theme and k.start <= c.start and c.end <= k.end), None
-            )
+        if c.status == "vetoed" and c.theme in counted:
+            starts, items = counted[c.theme]
+            j = bisect.bisect_right(starts, c.start) - 1
+            cover = items[j] if j >= 0 and c.end <= items[j].end else None
             if cover is not None:
                 out[i] = Candidate(
                     **{**c.__dict__, "status": "subsumed", "reason": f"subsumed_by:{cover.rule}"}
