@@ -9,16 +9,47 @@ into ``text``.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
+
+from govtext.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 # Fields every Document has as attributes; anything else lives in ``meta``.
 CORE_FIELDS = ("doc_id", "title", "authors", "source", "date")
+
+
+_AUTHOR_SEP = re.compile(r"\s*[、，,;；/]\s*")
+
+
+def _cell(value: object) -> str:
+    """A frame cell as text: missing values (None, NaN, NA) are ''; 2022.0 is '2022'."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):  # lists and arrays are not missing values
+        pass
+    return str(value)
+
+
+def _check_unique(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    dups = [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
+    if dups:
+        raise InputError(
+            f"the {what} holds duplicate document ids ({dups[:3]}); give each document its own id"
+        )
 
 
 def content_hash(text: str) -> str:
@@ -169,6 +200,34 @@ class Corpus:
     def __len__(self) -> int:
         return len(self.documents)
 
+    def _summary(self) -> str:
+        files = {s: sum(f.status == s for f in self.files) for s in ("read", "skipped", "failed")}
+        fields = sorted({k for d in self.documents[:1000] for k in d.meta})
+        shown = ", ".join(fields[:8]) + (", …" if len(fields) > 8 else "")
+        parts = [
+            f"{len(self.documents):,} documents",
+            f"{sum(len(d.text) for d in self.documents):,} characters",
+        ]
+        if self.files:
+            parts.append(
+                f"{len(self.files):,} files ({files['read']} read, {files['skipped']} skipped, {files['failed']} failed)"
+            )
+        if fields:
+            parts.append(f"metadata: {shown}")
+        return "; ".join(parts)
+
+    def __repr__(self) -> str:
+        # A notebook shows this for a whole corpus: counts, never the texts.
+        return f"<Corpus: {self._summary()}>"
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        head = self.to_frame().head(5)
+        if "text" in head:
+            head = head.drop(columns="text")
+        return f"<p><b>Corpus</b>: {escape(self._summary())}</p>" + head.to_html(max_cols=10, index=False)
+
     def __getitem__(self, doc_id: str) -> Document:
         for doc in self.documents:
             if doc.doc_id == doc_id:
@@ -178,6 +237,73 @@ class Corpus:
     @classmethod
     def from_documents(cls, documents: Iterable[Document]) -> Corpus:
         return cls(documents=list(documents))
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], ids: Iterable[str] | None = None) -> Corpus:
+        """One document per text, ids ``text1``, ``text2`` … (quanteda's) unless given.
+
+        >>> [d.doc_id for d in Corpus.from_texts(["推进居民自治。", "坚持依法治理。"])]
+        ['text1', 'text2']
+        """
+        texts = ["" if t is None else str(t) for t in texts]
+        names = [str(i) for i in ids] if ids is not None else [f"text{i + 1}" for i in range(len(texts))]
+        if len(names) != len(texts):
+            raise InputError(f"{len(names)} ids for {len(texts)} texts; give one id per text")
+        _check_unique(names, "ids")
+        return cls(documents=[Document(doc_id=i, text=t) for i, t in zip(names, texts, strict=True)])
+
+    @classmethod
+    def from_frame(
+        cls, frame: pd.DataFrame, text_column: str = "text", id_column: str | None = None
+    ) -> Corpus:
+        """One document per row of ``frame``: its text from ``text_column``; its id from
+        ``id_column`` (else an ``id``/``doc_id`` column, else a non-default index, else
+        ``text1`` …); ``title``, ``author(s)``, ``source`` and ``date`` columns fill the core
+        fields and every other column is kept as metadata (as text; missing cells left out).
+        Texts are kept as given: corpus texts remain unchanged.
+
+        >>> import pandas as pd
+        >>> c = Corpus.from_frame(pd.DataFrame({"text": ["推进居民自治。"], "type": ["社会事业"]}))
+        >>> c.documents[0].doc_id, dict(c.documents[0].meta)
+        ('text1', {'type': '社会事业'})
+        """
+        import pandas as pd
+
+        if text_column not in frame.columns:
+            raise InputError(
+                f"no column {text_column!r} in the frame; its columns are {[str(c) for c in frame.columns]}: "
+                "pass text_column="
+            )
+        if id_column is None:
+            id_column = next((c for c in frame.columns if str(c).lower() in ("id", "doc_id")), None)
+        if id_column is not None:
+            ids = [_cell(v) for v in frame[id_column]]
+        elif not isinstance(frame.index, pd.RangeIndex):
+            ids = [_cell(v) for v in frame.index]
+        else:
+            ids = [f"text{i + 1}" for i in range(len(frame))]
+        _check_unique(ids, f"column {id_column!r}" if id_column is not None else "index")
+        docs = []
+        others = [c for c in frame.columns if c not in (text_column, id_column)]
+        for doc_id, text, row in zip(
+            ids, frame[text_column], frame[others].itertuples(index=False), strict=True
+        ):
+            core: dict[str, object] = {}
+            meta: dict[str, str] = {}
+            for col, value in zip(others, row, strict=True):
+                cell = _cell(value)
+                if not cell:
+                    continue
+                key = str(col)
+                low = key.lower()
+                if low in ("author", "authors"):
+                    core["authors"] = tuple(a for a in _AUTHOR_SEP.split(cell) if a)
+                elif low in ("title", "source", "date"):
+                    core[low] = cell
+                else:
+                    meta[key] = cell
+            docs.append(Document(doc_id=doc_id, text=_cell(text), meta=meta, **core))  # type: ignore[arg-type]
+        return cls(documents=docs)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per document: id, title, authors, source, date, year, metadata, size."""
@@ -199,3 +325,38 @@ class Corpus:
             h.update(doc.doc_id.encode())
             h.update(content_hash(doc.text).encode())
         return h.hexdigest()
+
+
+def as_corpus(data: object, *, text_column: str = "text", id_column: str | None = None) -> Corpus:
+    """A Corpus from what a notebook holds: a Corpus, a Document, one text (``str``), a list
+    of texts or Documents, a pandas Series of texts (its index as ids when not 0..n-1) or
+    a DataFrame with ``text_column`` (other columns kept as metadata).
+
+    >>> [d.doc_id for d in as_corpus(["推进居民自治。", "坚持依法治理。"])]
+    ['text1', 'text2']
+    """
+    if isinstance(data, Corpus):
+        return data
+    if isinstance(data, Document):
+        return Corpus(documents=[data])
+    if isinstance(data, str):
+        return Corpus.from_texts([data])
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pd = None
+    if pd is not None and isinstance(data, pd.DataFrame):
+        return Corpus.from_frame(data, text_column=text_column, id_column=id_column)
+    if pd is not None and isinstance(data, pd.Series):
+        ids = None if isinstance(data.index, pd.RangeIndex) else [_cell(i) for i in data.index]
+        return Corpus.from_texts([_cell(v) for v in data], ids=ids)
+    if isinstance(data, Iterable):
+        items = list(data)
+        if all(isinstance(x, Document) for x in items):
+            return Corpus(documents=items)
+        if all(isinstance(x, str) or x is None for x in items):
+            return Corpus.from_texts(items)
+    raise InputError(
+        f"cannot make a corpus of {type(data).__name__}; give a Corpus, a text, a list of texts, "
+        "a pandas Series of texts or a DataFrame with a text column (text_column=)"
+    )

@@ -193,7 +193,7 @@ def analyze(
     by: str | None = None,
     time_field: str | None = None,
     config: PipelineConfig | None = None,
-    corpus: Corpus | None = None,
+    corpus: Corpus | Any = None,
     progress: Progress = _noop,
     store: str | Path | Store | None = None,
     show_progress: bool = False,
@@ -201,7 +201,8 @@ def analyze(
 ) -> RunResult:
     """Run every analysis stage and return the tables and evidence a report needs.
 
-    ``paths`` overrides the pipeline's paths; ``corpus`` skips ingest entirely.
+    ``paths`` overrides the pipeline's paths; ``corpus`` skips ingest entirely (a Corpus,
+    or anything ``govtext.documents.as_corpus`` takes: texts, a Series, a DataFrame).
     ``store`` is the DuckDB workspace (a path, an open Store, or None for a throw-away
     one in memory): tokens and theme hits found there are re-used, new ones written,
     and the run is recorded in its ``runs`` table. The per-document stages run on the
@@ -209,8 +210,11 @@ def analyze(
     ``record``, if given, receives the run id, the store path and the counts of
     documents segmented, matched and re-used (also in the store's ``runs`` table).
     """
+    from govtext.documents import as_corpus
     from govtext.store import Store
 
+    if corpus is not None:  # texts, a Series or a DataFrame with a "text" column are welcome
+        corpus = as_corpus(corpus)
     own = not isinstance(store, Store)
     st = store if isinstance(store, Store) else Store(":memory:" if store is None else store)
     st.open()
@@ -464,24 +468,84 @@ def _remove_new(fresh: list[Path], store_path: Path) -> None:
 
 @dataclass(frozen=True)
 class Tagged:
-    """Theme tags of a corpus as DataFrames: documents, scores per (document, theme), hits."""
+    """Theme tags of a corpus as DataFrames: documents, scores per (document, theme), hits.
+
+    ``paragraphs`` has one row per (document, paragraph, theme) with a hit: the unit
+    scholars hand-code, to compare with their codes.
+    """
 
     documents: pd.DataFrame
     scores: pd.DataFrame
     hits: pd.DataFrame
+    paragraphs: pd.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        themes = self.hits["theme"].nunique() if len(self.hits) else 0
+        return f"<Tagged: {len(self.documents):,} documents, {len(self.hits):,} hits in {themes} themes>"
+
+    def compare(self, by: str) -> pd.DataFrame:
+        """Theme density and share of documents per value of the metadata field ``by``
+        (``govtext.compare.theme_density``); a list-valued field counts for each value."""
+        from govtext.compare import theme_density
+
+        themes = self.scores[["theme", "name"]].drop_duplicates("theme")
+        return theme_density(self.scores, self.documents, by, themes)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        top = (
+            self.scores.groupby(["theme", "name"], sort=False)["hits"]
+            .sum()
+            .sort_values(ascending=False)
+            .head(12)
+            if len(self.scores)
+            else None
+        )
+        table = top.reset_index().to_html(index=False) if top is not None else ""
+        return f"<p><b>Tagged</b>: {escape(repr(self)[9:-1])}</p>{table}"
 
 
-def tag(corpus: Corpus, dictionary: str | Path | None = None, *, extra: Sequence[str | Path] = ()) -> Tagged:
-    """Tag every document of ``corpus`` with the theme rules; no segmentation or topics.
+def tag(
+    data: Any,
+    dictionary: str | Path | None = None,
+    *,
+    extra: Sequence[str | Path] = (),
+    text_column: str = "text",
+    id_column: str | None = None,
+) -> Tagged:
+    """Tag every document with the theme rules; no segmentation or topics.
 
-    >>> from govtext.documents import Document
-    >>> tagged = tag(Corpus.from_documents([Document("d1", "坚持党建引领，推进接诉即办。")]))
+    ``data`` is a Corpus, one text, a list of texts, a pandas Series of texts or a
+    DataFrame whose ``text_column`` holds the texts (its other columns are kept as
+    document metadata, its ``id``/``doc_id`` column or ``id_column`` as ids).
+
+    >>> tagged = tag(["坚持党建引领，推进接诉即办。", "广西壮族自治区"])
     >>> sorted(tagged.scores.loc[tagged.scores["hits"] > 0, "theme"])
     ['complaint_response', 'party_building']
     """
     from govtext import stages
+    from govtext.documents import as_corpus
 
+    corpus = as_corpus(data, text_column=text_column, id_column=id_column)
     cfg = PipelineConfig(themes=ThemesConfig(dictionary=str(dictionary or ""), extra=[str(p) for p in extra]))
     themes = stages.load_themes(cfg)
     hits, scores = stages.match(corpus, themes)
-    return Tagged(documents=corpus.to_frame(), scores=scores, hits=hits)
+    # theme id and Chinese name side by side, as every table has them
+    names = {t.id: t.name for t in themes.themes.values()}
+    scores.insert(scores.columns.get_loc("theme") + 1, "name", scores["theme"].map(names))
+    return Tagged(
+        documents=corpus.to_frame(), scores=scores, hits=hits, paragraphs=_paragraph_table(hits, corpus)
+    )
+
+
+def _paragraph_table(hits: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
+    """One row per (document, paragraph, theme) with a hit: hits, and the first evidence."""
+    import pandas as pd
+
+    cols = ["doc_id", "paragraph_index", "theme", "name", "hits", "sentence"]
+    if not len(hits) or "paragraph_index" not in hits:
+        return pd.DataFrame(columns=cols)
+    g = hits.groupby(["doc_id", "paragraph_index", "theme"], sort=False)
+    out = g.agg(name=("name", "first"), hits=("theme", "size"), sentence=("sentence", "first")).reset_index()
+    return out[cols]

@@ -40,3 +40,17 @@ class RunResult:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     topic_model: Any = None
+
+    def __repr__(self) -> str:
+        # A notebook shows this for a whole run: counts and table names, never the texts.
+        return (
+            f"<RunResult {self.name!r} by {self.by!r}: {len(self.corpus):,} documents, {len(self.hits):,} hits; "
+            f"tables: {', '.join(self.tables) or 'none'}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        density = self.tables.get("theme_density")
+        head = density.head(12).to_html(index=False) if density is not None else ""
+        return f"<p>{escape(repr(self))}</p>{head}"

@@ -7,9 +7,9 @@ import io
 
 import pytest
 
+from govtext.concordance import kwic, kwic_csv, kwic_frame
 from govtext.documents import Document
 from govtext.errors import InputError
-from govtext.kwic import kwic, kwic_csv, kwic_frame
 from govtext.themes import Matcher
 
 

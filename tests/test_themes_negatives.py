@@ -160,7 +160,7 @@ def test_themes_negatives_national_reports_have_no_ethnic_autonomy_as_self_gover
 ) -> None:
     import json
 
-    from govtext.kwic import kwic
+    from govtext.concordance import kwic
 
     with national_file.open(encoding="utf-8") as fh:
         docs = [Document(f"n{i}", json.loads(line)["content"]) for i, line in enumerate(fh)]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from govtext.kwic import KwicLine
+    from govtext.concordance import KwicLine
 
 
 class KwicFormat(StrEnum):
@@ -44,9 +44,9 @@ def kwic(
 ) -> None:
     """Show every occurrence in context, and whether a rule counted it or an exclusion vetoed it."""
     from govtext.cli.common import InputReport
+    from govtext.concordance import kwic as run_kwic
+    from govtext.concordance import kwic_csv
     from govtext.errors import GovtextError
-    from govtext.kwic import kwic as run_kwic
-    from govtext.kwic import kwic_csv
     from govtext.themes import Matcher, load_dictionary
     from govtext.themes.tagging import display_width, pad, read_inputs
 

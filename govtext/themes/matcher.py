@@ -424,7 +424,9 @@ class _DocContext:
         window around the match."""
         stops = self._stops.get(scope)
         if stops is None:
-            pattern = _PARAGRAPH_RX if scope == "paragraph" else _CLAUSE_RX if scope == "clause" else _SENTENCE_RX
+            pattern = (
+                _PARAGRAPH_RX if scope == "paragraph" else _CLAUSE_RX if scope == "clause" else _SENTENCE_RX
+            )
             stops = self._stops[scope] = [m.start() for m in pattern.finditer(self.vt)]
         i = bisect.bisect_left(stops, s)  # the first boundary at or after the match's start
         lo = stops[i - 1] + 1 if i > 0 else 0

@@ -15,6 +15,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from govtext.documents import Document
@@ -160,3 +161,26 @@ def kwic_frame(lines: Iterable[KwicLine]) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame([line.record() for line in lines], columns=KWIC_COLUMNS)
+
+
+def kwic_table(
+    data: object,
+    query: str,
+    dictionary: str | Path | None = None,
+    *,
+    width: int = 20,
+    text_column: str = "text",
+) -> pd.DataFrame:
+    """Keyword in context as a DataFrame (``govtext.kwic``): one row per occurrence of
+    ``query`` (a term, a theme id or ``theme:NAME``) in ``data`` (anything
+    ``govtext.documents.as_corpus`` takes), with its left and right context and what the
+    rules made of it (counted, vetoed by which exclusion, subsumed, no rule).
+
+    >>> kwic_table(["广西壮族自治区推进村民自治。"], "自治")[["match", "status"]].values.tolist()
+    [['自治', 'vetoed'], ['自治', 'counted']]
+    """
+    from govtext.documents import as_corpus
+    from govtext.themes import load_dictionary
+
+    matcher = Matcher(load_dictionary(dictionary) if dictionary else None).fit()
+    return kwic_frame(kwic(as_corpus(data, text_column=text_column), query, matcher, width=width))
