@@ -47,6 +47,7 @@ __all__ = [
     "density_matrix",
     "framework_balance",
     "group_labels",
+    "group_membership",
     "group_order",
     "group_similarity",
     "keyness",
@@ -148,6 +149,35 @@ def group_labels(documents: pd.DataFrame, by: str) -> pd.Series:
     return values.map(label).set_axis(documents["doc_id"].to_numpy())
 
 
+# Fields whose text holds several values: Document.record joins a document's authors with 、.
+LIST_FIELDS = {"authors": "、", "author": "、"}
+
+
+def group_membership(documents: pd.DataFrame, by: str) -> pd.DataFrame:
+    """``doc_id, group``: one row per (document, group). A list-valued field (authors, or
+    a list in a cell) puts a document in each of its groups, so a proposal by 孙立群、陈思远
+    counts for both; every other field gives one row per document (``group_labels``)."""
+    import pandas as pd
+
+    labels = group_labels(documents, by)
+    sep = LIST_FIELDS.get(by)
+    cells = documents[by].to_numpy()
+    if sep is None and not any(isinstance(v, list | tuple) for v in cells):
+        return pd.DataFrame({"doc_id": labels.index, "group": labels.to_numpy()})
+    rows: list[tuple[str, str]] = []
+    for doc_id, value, label in zip(labels.index, cells, labels.to_numpy(), strict=True):
+        parts = (
+            list(value)
+            if isinstance(value, list | tuple)
+            else str(value).split(sep)
+            if sep and isinstance(value, str)
+            else [label]
+        )
+        kept = list(dict.fromkeys(str(x).strip() for x in parts if str(x).strip()))
+        rows.extend((doc_id, g) for g in (kept or [MISSING_GROUP]))
+    return pd.DataFrame(rows, columns=["doc_id", "group"])
+
+
 def group_order(labels: Iterable[str]) -> list[str]:
     """Groups sorted numerically when they all are numbers (years), else as text; missing last."""
     uniq = sorted(set(labels))
@@ -219,8 +249,14 @@ def theme_density(
     themes: pd.DataFrame | None = None,
     *,
     confidence: float = 0.95,
+    min_chars: int = 0,
+    min_docs: int = 0,
 ) -> pd.DataFrame:
     """Theme hits per 10,000 characters and share of documents mentioning each theme, by group.
+
+    ``small_group`` flags groups of fewer than ``min_docs`` documents or ``min_chars``
+    characters: their figures rest on too little text to compare (a 0.00 there says
+    little).
 
     Returns one row per (group, theme) with ``group, theme, name, n_docs, chars, hits,
     density_per_10k, ci_low, ci_high, docs_with_theme, share_docs, share_ci_low,
@@ -234,13 +270,12 @@ def theme_density(
 
     _check_columns(documents, "documents", ("doc_id", "n_chars"))
     tf = _theme_frame(scores, themes)
-    groups = group_labels(documents, by)
-    full = _full_scores(scores, documents, list(tf["theme"]))
-    full["group"] = full["doc_id"].map(groups)
-    docs = pd.DataFrame({"group": groups.to_numpy(), "chars": documents["n_chars"].to_numpy()})
-    sizes = docs.groupby("group").agg(n_docs=("chars", "size"), chars=("chars", "sum"))
+    member = group_membership(documents, by)
+    full = _full_scores(scores, documents, list(tf["theme"])).merge(member, on="doc_id")
+    docs = member.merge(documents[["doc_id", "n_chars"]].drop_duplicates("doc_id"), on="doc_id")
+    sizes = docs.groupby("group").agg(n_docs=("n_chars", "size"), chars=("n_chars", "sum"))
     agg = full.groupby(["group", "theme"]).agg(hits=("hits", "sum"), docs_with_theme=("present", "sum"))
-    order = group_order(groups)
+    order = group_order(member["group"])
     idx = pd.MultiIndex.from_product([order, list(tf["theme"])], names=["group", "theme"])
     out = agg.reindex(idx, fill_value=0).reset_index()
     out = out.merge(sizes, left_on="group", right_index=True, how="left")
@@ -273,7 +308,8 @@ def theme_density(
     ]
     out["hits"] = out["hits"].astype(int)
     out["docs_with_theme"] = out["docs_with_theme"].astype(int)
-    return out[cols]
+    out["small_group"] = (out["n_docs"] < min_docs) | (out["chars"] < min_chars)
+    return out[[*cols, "small_group"]]
 
 
 def density_matrix(density: pd.DataFrame, value: str = "density_per_10k") -> pd.DataFrame:
@@ -294,15 +330,27 @@ def trend(
     themes: pd.DataFrame | None = None,
     *,
     confidence: float = 0.95,
+    min_chars: int = 0,
+    min_docs: int = 0,
+    keep_small: bool = False,
 ) -> pd.DataFrame:
     """Theme density per value of ``time_field`` (e.g. per year), in time order.
 
     Same columns as :func:`theme_density` with ``time`` in place of ``group``; documents
-    with no time value are left out (a trend has no place for them).
+    with no time value are left out (a trend has no place for them), and so are small
+    periods (below ``min_chars``/``min_docs``) unless ``keep_small``: the periods left
+    out are listed in ``attrs["left_out"]`` for the report's note.
     """
-    out = theme_density(scores, documents, time_field, themes, confidence=confidence)
+    out = theme_density(
+        scores, documents, time_field, themes, confidence=confidence, min_chars=min_chars, min_docs=min_docs
+    )
     out = out[out["group"] != MISSING_GROUP].rename(columns={"group": "time"})
-    return out.reset_index(drop=True)
+    small = sorted(set(out.loc[out["small_group"], "time"]), key=group_order(out["time"]).index)
+    if not keep_small:
+        out = out[~out["small_group"]]
+    out = out.reset_index(drop=True)
+    out.attrs["left_out"] = [] if keep_small else small
+    return out
 
 
 # --------------------------------------------------------------------------- framework balance
@@ -484,10 +532,10 @@ def _group_term_matrix(
     from scipy.sparse import coo_matrix
 
     _check_columns(doc_term_counts, "doc_term_counts", ("doc_id", "term", "count"))
-    groups = group_labels(documents, by)
-    dtc = doc_term_counts[doc_term_counts["doc_id"].isin(groups.index)]
-    order = [g for g in group_order(groups) if g in set(groups[groups.index.isin(dtc["doc_id"])])]
-    g_codes = pd.Categorical(dtc["doc_id"].map(groups), categories=order).codes
+    member = group_membership(documents, by)
+    dtc = doc_term_counts.merge(member, on="doc_id")  # a document in two groups counts for each
+    order = [g for g in group_order(member["group"]) if g in set(dtc["group"])]
+    g_codes = pd.Categorical(dtc["group"], categories=order).codes
     t_codes, terms = pd.factorize(dtc["term"], sort=True)
     m = coo_matrix(
         (dtc["count"].to_numpy(dtype=float), (g_codes, t_codes)), shape=(len(order), len(terms))
@@ -559,7 +607,10 @@ def group_similarity(
     if not order:
         return pd.DataFrame(columns=["group"])
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(m)
-    sim = np.clip(cosine_similarity(tfidf), 0.0, 1.0)
+    # Rounded to 12 places (float noise, 0.9999999999999986, is no finding) and a group
+    # is exactly itself: the diagonal is 1.
+    sim = np.round(np.clip(cosine_similarity(tfidf), 0.0, 1.0), 12)
+    np.fill_diagonal(sim, 1.0)
     out = pd.DataFrame(sim, columns=order)
     out.insert(0, "group", order)
     return out
@@ -675,7 +726,13 @@ def topic_tables(topic_model: Any, documents: pd.DataFrame, by: str) -> dict[str
     return out
 
 
-def compare_all(result: RunResult, doc_term_counts: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def compare_all(
+    result: RunResult,
+    doc_term_counts: pd.DataFrame | None = None,
+    *,
+    min_group_chars: int = 0,
+    min_group_docs: int = 0,
+) -> dict[str, pd.DataFrame]:
     """Every comparison table of a run, named and in report order.
 
     ``theme_density``, ``framework_balance``, ``keyness`` and ``similarity`` (when
@@ -685,7 +742,14 @@ def compare_all(result: RunResult, doc_term_counts: pd.DataFrame | None = None) 
     """
     by = result.by
     tables: dict[str, pd.DataFrame] = {
-        "theme_density": theme_density(result.scores, result.documents, by, result.themes),
+        "theme_density": theme_density(
+            result.scores,
+            result.documents,
+            by,
+            result.themes,
+            min_chars=min_group_chars,
+            min_docs=min_group_docs,
+        ),
         "framework_balance": framework_balance(result.scores, result.documents, result.themes, by),
     }
     if doc_term_counts is not None and len(doc_term_counts):
@@ -702,5 +766,12 @@ def compare_all(result: RunResult, doc_term_counts: pd.DataFrame | None = None) 
             result.scores, result.themes, n_units=len(result.documents)
         )
     if result.time_field:
-        tables["trend"] = trend(result.scores, result.documents, result.time_field, result.themes)
+        tables["trend"] = trend(
+            result.scores,
+            result.documents,
+            result.time_field,
+            result.themes,
+            min_chars=min_group_chars,
+            min_docs=min_group_docs,
+        )
     return tables

@@ -68,6 +68,23 @@ class TopicsConfig:
 
 
 @dataclass
+class CompareConfig:
+    """How groups are compared.
+
+    ``min_group_chars``/``min_group_docs``: a group smaller than either is flagged
+    (``small_group``) in every table and left out of trends (2020 of the national reports
+    is one 500-character NPC resolution: no trend should drop to zero there).
+    ``where``: ``field=value`` conditions a document must meet to be compared (e.g.
+    ``genre=report`` keeps the national reports apart from their resolutions); the
+    documents left out are counted in the run's notes.
+    """
+
+    min_group_chars: int = 2000
+    min_group_docs: int = 1
+    where: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ReportConfig:
     formats: list[str] = field(default_factory=lambda: ["html", "md", "csv", "json"])
 
@@ -105,6 +122,7 @@ class PipelineConfig:
     themes: ThemesConfig = field(default_factory=ThemesConfig)
     topics: TopicsConfig = field(default_factory=TopicsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    compare: CompareConfig = field(default_factory=CompareConfig)
     engine: EngineSection = field(default_factory=EngineSection)
     source: str = ""  # the file it came from, for messages and run.json
 
@@ -118,6 +136,7 @@ _SECTIONS: dict[str, type] = {
     "themes": ThemesConfig,
     "topics": TopicsConfig,
     "report": ReportConfig,
+    "compare": CompareConfig,
     "engine": EngineSection,
 }
 _TOP_KEYS = {"name", "paths", "by", "time"}
@@ -174,6 +193,13 @@ def _validate(cfg: PipelineConfig) -> None:
             f"The 'unit' parameter of [topics] must be 'paragraph' or 'document'. Got {cfg.topics.unit!r} instead."
         )
     cfg.engine.engine_config()  # names a bad engine, worker count or batch size
+    parse_where(cfg.compare.where)
+    for key in ("min_group_chars", "min_group_docs"):
+        value = getattr(cfg.compare, key)
+        if not isinstance(value, int) or value < 0:
+            raise ConfigError(
+                f"The '{key}' parameter of [compare] must be an integer ≥ 0. Got {value!r} instead."
+            )
     if not (cfg.topics.k == "auto" or (isinstance(cfg.topics.k, int) and cfg.topics.k >= 2)):
         raise ConfigError(
             f"The 'k' parameter of [topics] must be an integer ≥ 2 or 'auto'. Got {cfg.topics.k!r} instead."
@@ -243,6 +269,9 @@ def _analyze(
     from govtext.ingest.summary import unread_message
 
     cfg = config or default_pipeline()
+    # Fields the caller named must exist (a typo is an error); the pipeline's default
+    # grouping may be absent (plain texts have no source) and then forms one group.
+    asked = [(how, name) for how, name in (("compare by", by), ("follow over time", time_field)) if name]
     by = by or cfg.by
     time_field = cfg.time if time_field is None else time_field
     started = time.time()
@@ -307,17 +336,20 @@ def _analyze(
     except BaseException as exc:
         store.finish_run(run_id, f"failed: {type(exc).__name__}")
         raise
-    docs = corpus.documents
+    run_warnings: list[str] = []
+    _check_fields(asked + [("select by", f) for f, _ in parse_where(cfg.compare.where)], corpus.documents)
+    # (a new name: the stages above capture ``corpus`` in lambdas, so it is not rebound)
+    chosen, per_doc = _select(cfg, corpus, per_doc, run_warnings)
+    docs = chosen.documents
     corpus_hash = content_hash("\n".join(sorted(content_hash(d.text) for d in docs)))
     tokens = per_doc.tokens
-    hits, scores = stages.hit_tables(corpus, [h for hs in per_doc.hits for h in hs], dictionary)
-    documents = corpus.to_frame()
-    documents[by] = [doc.field(by) for doc in corpus]  # also resolves aliases such as author
-    run_warnings: list[str] = []
+    hits, scores = stages.hit_tables(chosen, [h for hs in per_doc.hits for h in hs], dictionary)
+    documents = chosen.to_frame()
+    documents[by] = [doc.field(by) for doc in chosen]  # also resolves aliases such as author
     if not documents[by].astype(bool).any():
         # One group rather than no report: a folder of plain texts has no source field.
         known = sorted(
-            {k for doc in corpus for k in doc.meta} | {"title", "author", "source", "date", "year"}
+            {k for doc in chosen for k in doc.meta} | {"title", "author", "source", "date", "year"}
         )
         run_warnings.append(
             f"no document has the field {by!r}, so all documents form one group {ALL_GROUP!r}; "
@@ -329,7 +361,7 @@ def _analyze(
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                topic_model = timed("topics", lambda: stages.topics(corpus, tokens, dictionary, cfg))
+                topic_model = timed("topics", lambda: stages.topics(chosen, tokens, dictionary, cfg))
             # Recorded in run.json and the summary rather than printed mid-run.
             run_warnings.extend(f"topics: {w.message}" for w in caught if issubclass(w.category, UserWarning))
         except (GovtextError, ValueError) as exc:
@@ -340,7 +372,7 @@ def _analyze(
     result = RunResult(
         name=cfg.name,
         by=by,
-        corpus=corpus,
+        corpus=chosen,
         documents=documents,
         hits=hits,
         scores=scores,
@@ -349,6 +381,14 @@ def _analyze(
         topic_model=topic_model,
     )
     result.tables = timed("compare", lambda: stages.compare(result, tokens, cfg))
+    trend_table = result.tables.get("trend")
+    small = trend_table.attrs.get("left_out", []) if trend_table is not None else []
+    if small:
+        run_warnings.append(
+            f"left out of the trend: {', '.join(map(str, small))} (under {cfg.compare.min_group_chars:,} characters "
+            f"or {cfg.compare.min_group_docs} document(s); flagged small_group in the tables; "
+            "lower [compare] min_group_chars to keep them)."
+        )
     # The evidence behind every figure, exported with the tables (CSV/xlsx): each hit with
     # its span and sentence, and the per-document scores the group figures add up.
     result.tables["document_scores"] = scores
@@ -452,6 +492,50 @@ def run_pipeline(
         _remove_new(fresh, store_path)
         raise
     return RunOutcome(result=result, out_dir=out_dir, files=files, store_run=record)
+
+
+def parse_where(conditions: Sequence[str]) -> list[tuple[str, str]]:
+    """``["genre=report"]`` → ``[("genre", "report")]``; anything else is a ConfigError."""
+    out = []
+    for cond in conditions:
+        name, eq, value = str(cond).partition("=")
+        if not eq or not name.strip():
+            raise ConfigError(
+                f"a where condition must read field=value (e.g. genre=report). Got {cond!r} instead."
+            )
+        out.append((name.strip(), value.strip()))
+    return out
+
+
+def _select(cfg: PipelineConfig, corpus: Corpus, per_doc: Any, warn: list[str]) -> tuple[Corpus, Any]:
+    """The documents that meet the [compare] where conditions, with their tokens and hits."""
+    conditions = parse_where(cfg.compare.where)
+    if not conditions:
+        return corpus, per_doc
+    from govtext import stages
+
+    keep = [all(doc.field(f) == v for f, v in conditions) for doc in corpus.documents]
+    if not any(keep):
+        raise InputError(f"no document meets {' and '.join(cfg.compare.where)}; nothing to compare")
+    left = len(keep) - sum(keep)
+    if left:
+        warn.append(f"{left} document(s) left out: they do not meet {' and '.join(cfg.compare.where)}.")
+    docs = [d for d, k in zip(corpus.documents, keep, strict=True) if k]
+    tokens = [t for t, k in zip(per_doc.tokens, keep, strict=True) if k]
+    hits = [h for h, k in zip(per_doc.hits, keep, strict=True) if k]
+    return Corpus(documents=docs, files=corpus.files), stages.PerDocument(tokens, hits, per_doc.counts)
+
+
+_CORE_GROUP_FIELDS = ("title", "author", "authors", "source", "date", "year", "doc_id")
+
+
+def _check_fields(asked: list[tuple[str, str]], docs: Sequence[Any]) -> None:
+    """A grouping or time field the caller named that no document has is a typo, not a group."""
+    known = set(_CORE_GROUP_FIELDS) | {k for doc in docs for k in doc.meta}
+    for how, name in asked:
+        if name not in known:
+            listed = ", ".join(sorted(known - {"authors", "doc_id"}))
+            raise InputError(f"cannot {how} {name!r}: no document has that field; the fields are: {listed}")
 
 
 def _remove_new(fresh: list[Path], store_path: Path) -> None:

@@ -723,7 +723,12 @@ def compare(result: RunResult, tokens: list[Tokens], cfg: PipelineConfig) -> dic
 
     # Keyness and similarity on content words: stopwords and report filler words out.
     stopwords = make_segmenter(cfg).stopword_set()
-    return compare_all(result, doc_term_counts=term_counts(tokens, stopwords=stopwords))
+    return compare_all(
+        result,
+        doc_term_counts=term_counts(tokens, stopwords=stopwords),
+        min_group_chars=cfg.compare.min_group_chars,
+        min_group_docs=cfg.compare.min_group_docs,
+    )
 
 
 def dictionary_info(dictionary: Any) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def test_report_cli_report_writes_files(
         ],
     )
     assert res.exit_code == 0, res.output
-    assert calls[-1] == {"paths": ["a", "b"], "by": "province", "time_field": "year"}
+    assert calls[-1] == {"paths": ["a", "b"], "by": "province", "time_field": "year", "topics": True}
     assert (out / "index.html").is_file() and (out / "run.json").is_file()
     assert not (out / "report.md").exists()
     assert str(out / "index.html") in res.output

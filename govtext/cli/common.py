@@ -104,3 +104,20 @@ def apply_engine_options(
         if engine is None:
             cfg.engine.engine = "dask"  # a scheduler address only means something to Dask
     cfg.engine.engine_config()  # a ConfigError naming the bad value
+
+
+def apply_compare_options(
+    cfg: Any, *, where: list[str] | None = None, min_group_chars: int | None = None
+) -> None:
+    """Command-line --where/--min-group-chars over the pipeline's [compare] table (checked)."""
+    if where:
+        from govtext.errors import ConfigError
+        from govtext.pipeline import parse_where
+
+        cfg.compare.where = [*cfg.compare.where, *where]
+        try:
+            parse_where(cfg.compare.where)
+        except ConfigError as exc:
+            raise ConfigError(f"--where: {exc}") from None
+    if min_group_chars is not None:
+        cfg.compare.min_group_chars = min_group_chars

@@ -24,15 +24,27 @@ def compare(
         help="Table to print: theme_density, framework_balance, keyness, similarity, cooccurrence, trend, ...",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the table as JSON records instead."),
+    where: list[str] = typer.Option(
+        None, "--where", help="Compare only documents with field=value, e.g. genre=report (repeatable)."
+    ),
+    min_group_chars: int = typer.Option(
+        None,
+        "--min-group-chars",
+        min=0,
+        help="Flag groups smaller than this and leave them out of trends (default 2000).",
+    ),
 ) -> None:
     """Compare governance themes between groups of documents (hits per 10,000 characters)."""
     from govtext.errors import GovtextError
 
     try:
+        from govtext.cli.common import apply_compare_options
         from govtext.compare import compare_all, density_matrix
         from govtext.pipeline import analyze
 
-        result = analyze([str(p) for p in paths], by=by, time_field=time_field or "", config=_config(table))
+        cfg = _config(table)
+        apply_compare_options(cfg, where=where, min_group_chars=min_group_chars)
+        result = analyze([str(p) for p in paths], by=by, time_field=time_field or "", config=cfg)
         tables = result.tables or compare_all(result)
         if table not in tables:
             raise GovtextError(f"no table {table!r} in this run; tables: {', '.join(tables)}")

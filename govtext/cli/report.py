@@ -27,6 +27,15 @@ def report(
     ),
     font: str = typer.Option(None, "--font", help="CJK font family or font file for the figures."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the path of the report."),
+    where: list[str] = typer.Option(
+        None, "--where", help="Compare only documents with field=value, e.g. genre=report (repeatable)."
+    ),
+    min_group_chars: int = typer.Option(
+        None,
+        "--min-group-chars",
+        min=0,
+        help="Flag groups smaller than this and leave them out of trends (default 2000).",
+    ),
 ) -> None:
     """Write the report: offline HTML, Markdown, CSV, Excel, run.json and figures."""
     from govtext.errors import GovtextError
@@ -37,7 +46,12 @@ def report(
         from govtext.report import _formats, write_report
 
         fmts = _formats(formats)  # a bad format fails before the analysis, not after it
-        result = analyze([str(p) for p in paths], by=by, time_field=time_field or "")
+        from govtext.cli.common import apply_compare_options
+        from govtext.pipeline import default_pipeline
+
+        cfg = default_pipeline()
+        apply_compare_options(cfg, where=where, min_group_chars=min_group_chars)
+        result = analyze([str(p) for p in paths], by=by, time_field=time_field or "", config=cfg)
         out_dir = out or Path("reports") / _slug(paths[0])
         files = write_report(result, out_dir, formats=fmts, font=font, title=_slug(paths[0]))
     except GovtextError as exc:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from govtext.cli.common import apply_engine_options, library_errors, stage_printer
+from govtext.cli.common import apply_compare_options, apply_engine_options, library_errors, stage_printer
 from govtext.normalize import printable
 
 if TYPE_CHECKING:
@@ -38,6 +38,12 @@ def run(
     scheduler: str = typer.Option(
         None, "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a LocalCluster."
     ),
+    where: list[str] = typer.Option(
+        None, "--where", help="Compare only documents with field=value, e.g. genre=report (repeatable)."
+    ),
+    min_group_chars: int = typer.Option(
+        None, "--min-group-chars", min=0, help="Flag groups smaller than this and leave them out of trends."
+    ),
     store: Path = typer.Option(
         None,
         "--store",
@@ -54,6 +60,7 @@ def run(
         else:
             cfg = default_pipeline()
         apply_engine_options(cfg, engine=engine, workers=workers, scheduler=scheduler)
+        apply_compare_options(cfg, where=where, min_group_chars=min_group_chars)
         outcome = run_pipeline(
             cfg,
             args or None,

@@ -311,7 +311,8 @@ def build_page(
         export["files"] = manifest
     appendix = [table_from_frame(k, TITLES.get(k, k), v, max_rows=1000) for k, v in tables.items()]
     return Page(
-        title=title or result.name,
+        # what was compared, not only the pipeline's name ("default" says nothing)
+        title=title or f"{result.name} · 按 {result.by} 比较 · {len(result.documents):,} 篇文档",
         by=result.by,
         time_field=result.time_field,
         summary=summary,
@@ -360,7 +361,7 @@ def _topic_table(key: str, frame: pd.DataFrame, by: str, groups: list[str]) -> T
 def _env(markdown: bool = False) -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    from govtext.report.render import md_escape
+    from govtext.report.render import md_code, md_escape
 
     # HTML: autoescape everywhere, document text is data, never markup or template code.
     # Markdown: no HTML escaping by Jinja; every text goes through the |md filter instead.
@@ -373,6 +374,7 @@ def _env(markdown: bool = False) -> Any:
         keep_trailing_newline=True,
     )
     env.filters["md"] = md_escape
+    env.filters["md_code"] = md_code
     return env
 
 

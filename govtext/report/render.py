@@ -101,6 +101,21 @@ def md_escape(text: object) -> str:
     return s.replace("\r", " ").replace("\n", " ")
 
 
+def md_code(text: object) -> str:
+    """``text`` as a Markdown code span, shown literally: backslash escapes do not work
+    inside code spans (``a\\_b`` would show its backslash), so the fence is made longer
+    than any run of backticks in the text instead.
+
+    >>> md_code("r_1"), md_code("a`b")
+    ('`r_1`', '``a`b``')
+    """
+    s = str(text).replace("\r", " ").replace("\n", " ")
+    longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
 def table_from_frame(
     key: str, title: str, frame: pd.DataFrame, *, max_rows: int = 2000, note: str = ""
 ) -> Table:

@@ -1,0 +1,126 @@
+"""Groups a scholar can trust: a typo is an error, co-authors count for each, small
+groups are flagged and kept out of trends, genres can be kept apart, and the tables and
+report say exactly what they hold."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import govtext
+from govtext.compare import group_membership, group_similarity, term_counts, theme_density
+from govtext.errors import InputError
+from govtext.pipeline import PipelineConfig, analyze
+from govtext.report.render import md_code
+
+GOVTEXT = [sys.executable, "-m", "govtext"]
+
+
+def _quiet_config() -> PipelineConfig:
+    cfg = PipelineConfig()
+    cfg.topics.enabled = False
+    return cfg
+
+
+def test_compare_unknown_field_is_an_error_listing_fields(sample_corpus: Path) -> None:
+    with pytest.raises(InputError, match=r"cannot compare by 'autor'.*fields are: .*author.*province"):
+        analyze([sample_corpus], by="autor", config=_quiet_config())
+    with pytest.raises(InputError, match=r"cannot follow over time 'yaer'"):
+        analyze([sample_corpus], by="year", time_field="yaer", config=_quiet_config())
+    proc = subprocess.run(
+        [*GOVTEXT, "compare", str(sample_corpus), "--by", "autor"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1 and "全部" not in proc.stdout
+    assert "cannot compare by 'autor'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_compare_coauthors_count_for_each() -> None:
+    frame = pd.DataFrame(
+        {"text": ["推进居民自治。", "坚持依法治理。推进居民自治。"], "author": ["孙立群、陈思远", "陈思远"]}
+    )
+    tagged = govtext.tag(frame)
+    member = group_membership(tagged.documents, "authors")
+    assert sorted(member.itertuples(index=False, name=None)) == [
+        ("text1", "孙立群"),
+        ("text1", "陈思远"),
+        ("text2", "陈思远"),
+    ]
+    table = tagged.compare("authors").set_index(["group", "theme"])
+    assert "孙立群、陈思远" not in table.index.get_level_values("group")
+    assert table.loc[("陈思远", "self_governance"), "hits"] == 2
+    assert table.loc[("陈思远", "self_governance"), "n_docs"] == 2
+    assert table.loc[("孙立群", "self_governance"), "n_docs"] == 1
+
+
+def test_compare_small_groups_flagged_and_out_of_trends(national_file: Path) -> None:
+    cfg = _quiet_config()
+    result = analyze([national_file], by="year", time_field="year", config=cfg)
+    density = result.tables["theme_density"]
+    small = set(density.loc[density["small_group"], "group"])
+    assert "2020" in small  # only the 500-character NPC resolution of that year
+    assert "2019" not in small
+    trend = result.tables["trend"]
+    assert "2020" not in set(trend["time"]) and "2019" in set(trend["time"])
+    assert any("left out of the trend: " in w and "2020" in w for w in result.settings["warnings"])
+
+
+def test_compare_where_keeps_genres_apart(national_file: Path) -> None:
+    cfg = _quiet_config()
+    cfg.compare.where = ["genre=report"]
+    result = analyze([national_file], by="year", config=cfg)
+    assert set(result.documents["genre"]) == {"report"}
+    assert "2020" not in set(result.documents["year"])
+    assert any("left out: they do not meet genre=report" in w for w in result.settings["warnings"])
+    cfg.compare.where = ["genre=nosuch"]
+    with pytest.raises(InputError, match="no document meets genre=nosuch"):
+        analyze([national_file], by="year", config=cfg)
+
+
+def test_compare_similarity_diagonal_is_exactly_one(sample_corpus: Path) -> None:
+    from govtext.segment import Segmenter
+
+    corpus = govtext.read_corpus([sample_corpus])
+    seg = Segmenter()
+    counts = term_counts([seg.tokens(d) for d in corpus], stopwords=seg.stopword_set())
+    sim = group_similarity(counts, corpus.to_frame(), "doc_id").set_index("group")
+    assert np.all(np.diag(sim.to_numpy()) == 1.0)
+    assert (sim.to_numpy() <= 1.0).all()
+
+
+def test_compare_density_small_flag_thresholds() -> None:
+    tagged = govtext.tag(pd.DataFrame({"text": ["推进居民自治。" * 400, "居民自治。"], "kind": ["长", "短"]}))
+    table = theme_density(tagged.scores, tagged.documents, "kind", min_chars=1000)
+    flags = table.drop_duplicates("group").set_index("group")["small_group"]
+    assert bool(flags["短"]) and not bool(flags["长"])
+
+
+def test_compare_markdown_code_spans_hold_ids_literally() -> None:
+    assert md_code("01_jiesu_jiban") == "`01_jiesu_jiban`"
+    assert md_code("a`b") == "``a`b``"
+
+
+def test_compare_report_title_says_what_was_compared(tmp_path: Path, sample_corpus: Path) -> None:
+    pipeline = tmp_path / "p.toml"
+    pipeline.write_text("[topics]\nenabled = false\n[report]\nformats = ['html', 'md']\n", encoding="utf-8")
+    out = tmp_path / "by-author"
+    proc = subprocess.run(
+        [*GOVTEXT, "run", str(pipeline), str(sample_corpus), "--by", "author", "--out", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    md = (out / "report.md").read_text(encoding="utf-8")
+    first = md.splitlines()[0]
+    assert "按 author 比较" in first
+    spans = re.findall(r"`([^`]+)`", md)
+    assert spans and not [s for s in spans if "\\" in s]  # ids shown as they are, no escapes
