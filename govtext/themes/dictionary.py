@@ -459,29 +459,13 @@ def _context(
 
 
 def _check_regex(rx: str, issues: list[Issue], path: str, line: int) -> bool:
+    from govtext.themes.patterns import PatternError, compile_pattern
+
     try:
-        compiled = re.compile(rx)
-    except re.error as exc:
-        issues.append(
-            Issue(
-                "error",
-                path,
-                line,
-                f"bad regular expression {rx!r}: {exc}",
-                "fix the pattern (Python re syntax; escape literal brackets)",
-            )
-        )
-        return False
-    if compiled.match(""):
-        issues.append(
-            Issue(
-                "error",
-                path,
-                line,
-                f"regular expression {rx!r} matches the empty string",
-                "make it require at least one character",
-            )
-        )
+        compile_pattern(rx)
+    except PatternError as exc:
+        shown = rx if len(rx) <= 80 else rx[:77] + "…"
+        issues.append(Issue("error", path, line, f"bad regular expression {shown!r}: {exc.reason}", exc.fix))
         return False
     return True
 
