@@ -23,17 +23,17 @@ from govtext.normalize import Normalized, normalize
 from govtext.sentences import split_sentences
 from govtext.themes.dictionary import Context, Rule, ThemeDictionary, load_dictionary
 from govtext.themes.patterns import (
-    DEFAULT_TIME_LIMIT,
     Deadline,
     Pattern,
     PatternError,
     TimeLimitError,
     compile_pattern,
+    regex_time_limit,
     utf8_safe,
 )
 
 # Part of every theme's hash in the store: bump it when a change here alters any hit.
-MATCHER_VERSION = "matcher-2"
+MATCHER_VERSION = "matcher-3"  # 3: sentences over MAX_SENTENCE_CHARS cut into windows
 
 # Characters that close a clause / a sentence in the normalised view (full-width
 # punctuation other than the ideographic comma survives normalisation unchanged).
@@ -207,8 +207,8 @@ class Matcher:
     segmenter : optional
         A ``govtext.segment.Segmenter`` for rules with ``boundary = "token"``; created
         on first need (jieba start-up is only paid when such a rule fires).
-    regex_time_limit : float
-        Seconds per document for the regexes RE2 cannot run (look-around); a rule
+    regex_time_limit : float or None
+        Seconds per document (None: ``GOVTEXT_REGEX_TIME_LIMIT`` or 1.0) for the regexes RE2 cannot run (look-around); a rule
         that uses them up loses its remaining matches in that document, with a
         warning naming it (the other rules' hits are kept).
     max_sentence_chars : int
@@ -227,7 +227,7 @@ class Matcher:
         *,
         themes: list[str] | None = None,
         segmenter: Any = None,
-        regex_time_limit: float = DEFAULT_TIME_LIMIT,
+        regex_time_limit: float | None = None,
         max_sentence_chars: int = MAX_SENTENCE_CHARS,
     ) -> None:
         self.dictionary = dictionary
@@ -243,7 +243,7 @@ class Matcher:
         """Compile the rules (the documents are not needed; accepted for the estimator contract)."""
         import ahocorasick
 
-        limit = self.regex_time_limit
+        limit = self.regex_time_limit if self.regex_time_limit is not None else regex_time_limit()
         if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
             raise ConfigError(
                 f"The 'regex_time_limit' parameter of Matcher must be a number of seconds > 0. Got {limit!r} instead."
@@ -304,6 +304,7 @@ class Matcher:
             automaton.add_word(key, (key, tuple(payloads.get(key, ())), tuple(anchors.get(key, ()))))
         if payloads or anchors:
             automaton.make_automaton()
+        self.time_limit_ = float(limit)
         self.dictionary_ = dictionary
         self.rules_ = tuple(compiled)
         self.automaton_ = automaton if payloads or anchors else None
@@ -419,7 +420,7 @@ class _DocContext:
         self._ends: dict[str, list[int]] = {}
         self._quotes: dict[tuple[int, int], str] = {}
         self._deadline: Deadline | None = None
-        self._limited: set[str] = set()
+        self._limited: set[tuple[tuple[str, ...], str]] = set()
         self._safe: str | None = None
 
     def text_for(self, rx: Pattern) -> str:
@@ -434,22 +435,24 @@ class _DocContext:
     def deadline(self) -> Deadline:
         """The end of this document's budget for look-around regexes (set on first need)."""
         if self._deadline is None:
-            self._deadline = Deadline.after(self.matcher.regex_time_limit)
+            self._deadline = Deadline.after(self.matcher.time_limit_)
         return self._deadline
 
     def time_limited(self, rule: Rule, rx: str) -> None:
-        if rule.id in self._limited:
+        key = (rule.themes, rule.id)
+        if key in self._limited:
             return
-        self._limited.add(rule.id)
+        self._limited.add(key)
         where = f" ({rule.source}:{rule.line})" if rule.source else ""
         log.warning(
-            "govtext: warning: document %r: rule '%s'%s stopped at the %s s regex time limit "
-            "on %r; its other matches there are skipped, the other rules' kept (simplify the "
-            "pattern, or raise the limit)",
+            "govtext: warning: document %r: rule '%s' of theme %s%s stopped at the %s s regex "
+            "time limit on %r; its other matches there are skipped, the other rules' kept "
+            "(simplify the pattern, or raise the limit)",
             self.doc.doc_id,
             rule.id,
+            "/".join(rule.themes),
             where,
-            self.matcher.regex_time_limit,
+            self.matcher.time_limit_,
             rx,
         )
 

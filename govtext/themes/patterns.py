@@ -34,6 +34,7 @@ govtext.themes.patterns.PatternError: back-reference \\1 needs backtracking, whi
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -46,6 +47,22 @@ from typing import Any
 MAX_REPEAT = 1000  # RE2 refuses larger counts; Python's own limit is 2**32 - 1
 DEFAULT_TIME_LIMIT = 1.0  # seconds of look-around matching per document
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def regex_time_limit() -> float:
+    """The default budget: ``GOVTEXT_REGEX_TIME_LIMIT`` seconds, or 1.0."""
+    raw = os.environ.get("GOVTEXT_REGEX_TIME_LIMIT", "")
+    if not raw.strip():
+        return DEFAULT_TIME_LIMIT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        from govtext.errors import ConfigError
+
+        raise ConfigError(f"GOVTEXT_REGEX_TIME_LIMIT must be a number of seconds > 0, got {raw!r}")
+    return value
 
 
 class PatternError(ValueError):
