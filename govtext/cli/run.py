@@ -54,6 +54,10 @@ def run(
         else:
             cfg = default_pipeline()
         apply_engine_options(cfg, engine=engine, workers=workers, scheduler=scheduler)
+        if out is not None:
+            from govtext.paths import check_output_dir
+
+            check_output_dir(out)
         outcome = run_pipeline(
             cfg,
             args or None,
