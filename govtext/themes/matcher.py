@@ -422,6 +422,7 @@ class _DocContext:
         self._deadline: Deadline | None = None
         self._limited: set[tuple[tuple[str, ...], str]] = set()
         self._safe: str | None = None
+        self._occurrences: dict[str, list[int]] = {}
 
     def text_for(self, rx: Pattern) -> str:
         """The view as ``rx``'s engine takes it (RE2: without lone surrogates)."""
@@ -537,12 +538,19 @@ class _DocContext:
             lo = s
         vt = self.vt
         for term in ctx.terms:
-            pos = vt.find(term, lo, hi)
-            while pos != -1:
+            # every occurrence of the term in the document, found once: searching each
+            # hit's scope again is quadratic when a long sentence is full of hits
+            occ = self._occurrences.get(term)
+            if occ is None:
+                occ = self._occurrences[term] = _positions(vt, term)
+            n = len(term)
+            for k in range(bisect.bisect_left(occ, lo), len(occ)):
+                pos = occ[k]
+                if pos + n > hi:
+                    break
                 # The occurrence itself does not count as its own context.
-                if not (pos >= s and pos + len(term) <= e):
+                if not (pos >= s and pos + n <= e):
                     return term
-                pos = vt.find(term, pos + 1, hi)
         if patterns:
             for rx in patterns:
                 try:
@@ -635,6 +643,16 @@ def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
                 out[i] = Candidate(
                     **{**c.__dict__, "status": "subsumed", "reason": f"subsumed_by:{kept[k].rule}"}
                 )
+    return out
+
+
+def _positions(text: str, term: str) -> list[int]:
+    """Start of every occurrence of ``term`` in ``text``, overlapping ones included."""
+    out = []
+    pos = text.find(term) if term else -1
+    while pos != -1:
+        out.append(pos)
+        pos = text.find(term, pos + 1)
     return out
 
 
