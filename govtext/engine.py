@@ -22,6 +22,7 @@ work, short enough that two batches per worker in flight stay well under 100 MB.
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import threading
@@ -93,17 +94,38 @@ class EngineConfig:
 
     @property
     def n_workers(self) -> int:
-        """``workers`` with None resolved to the cores this process may use."""
-        if self.workers is not None:
+        """``workers`` with None resolved to, and more clamped to, the cores this process
+        may use (``--workers 10000`` must not start 10,000 processes); a remote Dask
+        scheduler's workers are its own business.
+        """
+        cores = usable_cores()
+        if self.workers is None:
+            return cores
+        if self.engine == "dask" and self.scheduler:
             return self.workers
-        try:
-            return max(1, len(os.sched_getaffinity(0)))
-        except AttributeError:  # not on Linux
-            return max(1, os.cpu_count() or 1)
+        return min(self.workers, cores)
+
+    @property
+    def clamp_note(self) -> str:
+        """One line saying ``workers`` was cut to the cores ("" when it was not)."""
+        if self.workers is None or self.n_workers == self.workers:
+            return ""
+        return (
+            f"--workers {self.workers} is more than the {self.n_workers} core(s) this process may use; "
+            f"using {self.n_workers}"
+        )
 
     @property
     def in_process(self) -> bool:
         return self.engine == "local" and self.n_workers == 1
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 # -- per-process state ------------------------------------------------------------------
@@ -240,6 +262,7 @@ class Engine:
     def __init__(self, config: EngineConfig | None = None) -> None:
         self.config = config or EngineConfig()
         self._pool: Any = None
+        self._pool_size = 0
         self._client: Any = None
         self._cluster: Any = None
 
@@ -279,7 +302,7 @@ class Engine:
             self._local_pool().submit(os.getpid).result()
         return self
 
-    def _local_pool(self) -> Any:
+    def _local_pool(self, size: int | None = None) -> Any:
         if self._pool is None:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
@@ -290,7 +313,8 @@ class Engine:
             # Elsewhere the platform default.
             methods = mp.get_all_start_methods()
             ctx = mp.get_context("fork" if "fork" in methods else methods[0])
-            self._pool = ProcessPoolExecutor(self.config.n_workers, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(size or self.config.n_workers, mp_context=ctx)
+            self._pool_size = size or self.config.n_workers
         return self._pool
 
     def _dask_client(self) -> Any:
@@ -328,6 +352,8 @@ class Engine:
         """Worker processes (for a remote scheduler: the workers it has now)."""
         if self._client is not None and self.config.scheduler:
             return max(1, len(self._client.scheduler_info().get("workers", {})))
+        if self._pool is not None:
+            return self._pool_size
         return self.config.n_workers
 
     # running
@@ -371,7 +397,10 @@ class Engine:
     ) -> Iterator[Any]:
         from concurrent.futures import FIRST_COMPLETED, wait
 
-        pool = self._local_pool()
+        # no more processes than batches: two short files are one batch, not a pool of 64
+        first = list(itertools.islice(batches, self.config.n_workers))
+        batches = itertools.chain(first, batches)
+        pool = self._local_pool(max(1, len(first)))
 
         def submit(batch: _Batch) -> Any:
             return pool.submit(_run_pickled, _pickled(fn, batch))

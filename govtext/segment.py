@@ -1159,6 +1159,24 @@ def segment_many(
     Documents travel to workers in chunks of about ``chunk_chars`` characters, and come
     back packed (their fields decode lazily, see ``Lazy``). ``workers=1`` runs here.
     """
+    import itertools
+
+    from govtext.engine import usable_cores
+
+    # no more processes than the cores this process may use, nor than chunks to do
+    workers = min(workers, usable_cores())
+    if workers > 1:
+        docs = iter(docs)
+        head: list[Document] = []
+        n = 0
+        for doc in docs:
+            head.append(doc)
+            n += len(doc.text)
+            if n >= chunk_chars * workers:
+                break
+        else:
+            workers = min(workers, sum(1 for _ in _chunks(head, chunk_chars)))
+        docs = itertools.chain(head, docs)
     if workers <= 1:
         for doc in docs:
             yield segmenter.tokens(doc)

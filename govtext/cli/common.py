@@ -20,6 +20,11 @@ def library_errors() -> Iterator[None]:
     except GovtextError as exc:
         typer.echo(f"govtext: error: {exc}", err=True)
         raise typer.Exit(1) from None
+    except OSError as exc:  # a disk that fills up mid-write: one line, not a traceback
+        from govtext.paths import os_error_message
+
+        typer.echo(f"govtext: error: {os_error_message(exc)}", err=True)
+        raise typer.Exit(1) from None
 
 
 def account_for(corpus: Any, command: str, *, limit: int = 20) -> None:
@@ -103,7 +108,9 @@ def apply_engine_options(
         cfg.engine.scheduler = scheduler
         if engine is None:
             cfg.engine.engine = "dask"  # a scheduler address only means something to Dask
-    cfg.engine.engine_config()  # a ConfigError naming the bad value
+    note = cfg.engine.engine_config().clamp_note  # a ConfigError naming the bad value
+    if note:
+        typer.echo(f"govtext: note: {note}", err=True)
 
 
 def apply_compare_options(

@@ -42,20 +42,24 @@ def report(
 
     started = time.perf_counter()
     try:
+        from govtext.paths import check_output_dir, os_error_message
         from govtext.pipeline import analyze
         from govtext.report import _formats, write_report
 
         fmts = _formats(formats)  # a bad format fails before the analysis, not after it
+        out_dir = check_output_dir(out or Path("reports") / _slug(paths[0]))
         from govtext.cli.common import apply_compare_options
         from govtext.pipeline import default_pipeline
 
         cfg = default_pipeline()
         apply_compare_options(cfg, where=where, min_group_chars=min_group_chars)
         result = analyze([str(p) for p in paths], by=by, time_field=time_field or "", config=cfg)
-        out_dir = out or Path("reports") / _slug(paths[0])
         files = write_report(result, out_dir, formats=fmts, font=font, title=_slug(paths[0]))
     except GovtextError as exc:
         typer.echo(f"govtext: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        typer.echo(f"govtext: error: {os_error_message(exc)}", err=True)
         raise typer.Exit(1) from None
     main = files.get("html") or files.get("md") or out_dir
     if quiet:

@@ -61,6 +61,10 @@ def run(
             cfg = default_pipeline()
         apply_engine_options(cfg, engine=engine, workers=workers, scheduler=scheduler)
         apply_compare_options(cfg, where=where, min_group_chars=min_group_chars)
+        if out is not None:
+            from govtext.paths import check_output_dir
+
+            check_output_dir(out)
         outcome = run_pipeline(
             cfg,
             args or None,

@@ -71,7 +71,18 @@ def segment(
         typer.echo(f"govtext segment: error: --out {out} is a folder; give a file name to write to", err=True)
         raise typer.Exit(1)
     try:
+        from govtext.engine import usable_cores
+        from govtext.paths import check_output_file
         from govtext.segment import Segmenter, segment_many
+
+        if out is not None:
+            check_output_file(out)
+        if workers > usable_cores():
+            typer.echo(
+                f"govtext segment: note: --workers {workers} is more than the {usable_cores()} core(s) "
+                f"this process may use; using {usable_cores()}",
+                err=True,
+            )
 
         segmenter = Segmenter(
             user_dicts=user_dict or (), use_default_dict=not no_default_dict, hmm=hmm, pos=pos
@@ -92,6 +103,11 @@ def segment(
     except GovtextError as exc:
         typer.echo(f"govtext segment: error: {exc}", err=True)
         raise typer.Exit(1) from exc
+    except OSError as exc:
+        from govtext.paths import os_error_message
+
+        typer.echo(f"govtext segment: {os_error_message(exc)}", err=True)
+        raise typer.Exit(1) from None
 
 
 def original_words(tok: Tokens, text: str) -> list[str]:

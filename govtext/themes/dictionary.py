@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import reprlib
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -81,6 +83,33 @@ RULE_KEYS = {
 }
 EXPRESSION_KEYS = RULE_KEYS | {"themes"}
 CONTEXT_KEYS = {"id", "terms", "regex", "window", "scope", "side"}
+
+# A dictionary is a few hundred kilobytes; these bound what a hostile file can cost.
+MAX_FILE_BYTES = 10_000_000  # GOVTEXT_MAX_DICTIONARY_BYTES overrides
+MAX_NESTING = 32  # arrays and inline tables inside one another; the format needs 3
+
+
+def max_file_bytes() -> int:
+    """The size limit of one dictionary file (``GOVTEXT_MAX_DICTIONARY_BYTES`` or 10 MB)."""
+    raw = os.environ.get("GOVTEXT_MAX_DICTIONARY_BYTES", "")
+    try:
+        value = int(raw) if raw.strip() else MAX_FILE_BYTES
+    except ValueError:
+        value = -1
+    if value < 1:
+        raise DictionaryError(
+            f"GOVTEXT_MAX_DICTIONARY_BYTES must be a whole number of bytes ≥ 1, got {raw!r}"
+        )
+    return value
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters: a message stays one short line."""
+    try:
+        text = reprlib.repr(value)
+    except (RecursionError, MemoryError):
+        text = f"<a {type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def default_dictionary_path() -> Path:
@@ -333,8 +362,22 @@ class _Parsed:
 
 
 def read_toml(path: Path) -> _Parsed:
-    """Parse one dictionary file; a syntax error becomes a DictionaryError with its line."""
+    """Parse one dictionary file; a syntax error becomes a DictionaryError with its line.
+
+    The file's size and its nesting are checked before the parser sees it (a recursive
+    parser fails on ``x = [[[[…]]]]`` 5,000 deep with RecursionError).
+    """
+    limit = max_file_bytes()
     try:
+        if path.is_dir():
+            raise DictionaryError("is a folder, not a theme dictionary; give a .toml file", path=str(path))
+        size = path.stat().st_size
+        if size > limit:
+            raise DictionaryError(
+                f"the file is {size:,} bytes, over the {limit:,}-byte limit for a dictionary; "
+                "split it into --extra files or raise GOVTEXT_MAX_DICTIONARY_BYTES",
+                path=str(path),
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DictionaryError(
@@ -342,8 +385,27 @@ def read_toml(path: Path) -> _Parsed:
         ) from None
     except UnicodeDecodeError as exc:
         raise DictionaryError(f"not UTF-8 ({exc.reason}); save the file as UTF-8", path=str(path)) from None
+    except OSError as exc:
+        raise DictionaryError(
+            f"cannot read the file ({exc.strerror or exc}); check its permissions", path=str(path)
+        ) from None
+    deep = _too_deep(text)
+    if deep:
+        raise DictionaryError(
+            f"arrays or inline tables nested more than {MAX_NESTING} deep; a dictionary needs at most "
+            "3 levels (a list of tables of lists): close the brackets or flatten the value",
+            path=str(path),
+            line=deep,
+        )
     try:
         data = tomllib.loads(text)
+    except (RecursionError, MemoryError) as exc:
+        raise DictionaryError(
+            f"the TOML parser ran out of {'memory' if isinstance(exc, MemoryError) else 'stack'}; "
+            "simplify the file (shorter values, less nesting)",
+            path=str(path),
+            line=1,
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else None
@@ -353,6 +415,48 @@ def read_toml(path: Path) -> _Parsed:
             f"TOML syntax error: {exc}; fix the syntax there", path=str(path), line=line
         ) from None
     return _Parsed(path, data, SourceMap(text))
+
+
+_TOKENS = re.compile(r"\"\"\"|'''|[\"'#\[\]{}\n]")
+_STRING_END = {
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.S),
+    "'''": re.compile(r"(?:[^']|'(?!''))*'''", re.S),
+    '"': re.compile(r'(?:[^"\\\n]|\\.)*"'),
+    "'": re.compile(r"[^'\n]*'"),
+}
+
+
+def _too_deep(text: str) -> int:
+    """The line where brackets outside strings and comments nest past MAX_NESTING (0: never).
+
+    Counts ``[`` and ``{`` in one pass over the tokens that matter, skipping strings
+    (a term may hold brackets) and comments; a string the parser would reject is left
+    to the parser's own error.
+    """
+    depth = 0
+    pos = 0
+    while True:
+        m = _TOKENS.search(text, pos)
+        if m is None:
+            return 0
+        tok = m.group()
+        pos = m.end()
+        if tok in _STRING_END:
+            end = _STRING_END[tok].match(text, pos)
+            if end is None:
+                return 0
+            pos = end.end()
+        elif tok == "#":
+            nl = text.find("\n", pos)
+            if nl == -1:
+                return 0
+            pos = nl
+        elif tok in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return text.count("\n", 0, m.start()) + 1
+        elif tok in "]}":
+            depth = max(0, depth - 1)
 
 
 def _strs(value: Any, what: str, issues: list[Issue], path: str, line: int) -> tuple[str, ...]:
@@ -366,7 +470,7 @@ def _strs(value: Any, what: str, issues: list[Issue], path: str, line: int) -> t
                 "error",
                 path,
                 line,
-                f"'{what}' must be a list of strings, got {value!r}",
+                f"'{what}' must be a list of strings, got {_short(value)}",
                 f'write {what} = ["…", "…"]',
             )
         )
@@ -404,7 +508,7 @@ def _context(
                 "error",
                 path,
                 line,
-                f"each {kind} entry must be a table, got {raw!r}",
+                f"each {kind} entry must be a table, got {_short(raw)}",
                 f'write {kind} = [{{ terms = ["…"], scope = "clause" }}]',
             )
         )
@@ -447,7 +551,7 @@ def _context(
                 "error",
                 path,
                 line,
-                f"'window' of {kind} must be a whole number of characters ≥ 0, got {window!r}",
+                f"'window' of {kind} must be a whole number of characters ≥ 0, got {_short(window)}",
                 "use window = 10 (0 means the whole scope)",
             )
         )
@@ -459,29 +563,13 @@ def _context(
 
 
 def _check_regex(rx: str, issues: list[Issue], path: str, line: int) -> bool:
+    from govtext.themes.patterns import PatternError, compile_pattern
+
     try:
-        compiled = re.compile(rx)
-    except re.error as exc:
-        issues.append(
-            Issue(
-                "error",
-                path,
-                line,
-                f"bad regular expression {rx!r}: {exc}",
-                "fix the pattern (Python re syntax; escape literal brackets)",
-            )
-        )
-        return False
-    if compiled.match(""):
-        issues.append(
-            Issue(
-                "error",
-                path,
-                line,
-                f"regular expression {rx!r} matches the empty string",
-                "make it require at least one character",
-            )
-        )
+        compile_pattern(rx)
+    except PatternError as exc:
+        shown = rx if len(rx) <= 80 else rx[:77] + "…"
+        issues.append(Issue("error", path, line, f"bad regular expression {shown!r}: {exc.reason}", exc.fix))
         return False
     return True
 
@@ -520,7 +608,7 @@ def _rule(
                 "error",
                 path,
                 src.find(span, key="weight"),
-                f"'weight' of {kind} '{rid}' must be a number ≥ 0, got {weight!r}",
+                f"'weight' of {kind} '{rid}' must be a number ≥ 0, got {_short(weight)}",
                 "use weight = 1.0",
             )
         )
@@ -548,7 +636,7 @@ def _rule(
                     "error",
                     path,
                     src.find(span, key=key),
-                    f"'{key}' must be a list of tables, got {value!r}",
+                    f"'{key}' must be a list of tables, got {_short(value)}",
                     f'write {key} = [{{ terms = ["…"] }}]',
                 )
             )
@@ -587,6 +675,16 @@ class _Builder:
     def add_file(self, parsed: _Parsed, *, base: bool) -> None:
         path, data, src = str(parsed.path), parsed.data, parsed.source
         issues = self.issues
+        if not any(data.get(k) for k in ("theme", "expression", "framework")):
+            issues.append(
+                Issue(
+                    "error",
+                    path,
+                    1,
+                    "the dictionary is empty: it defines no [[theme]], [[expression]] or [[framework]]",
+                    'add a [[theme]] with id, name and terms = ["…"] (see docs/dictionary.md)',
+                )
+            )
         _check_keys(
             data,
             TOP_KEYS,
@@ -828,6 +926,16 @@ class _Builder:
                             f"use one of: {', '.join(themes)}",
                         )
                     )
+        if not themes and sources and not any(i.level == "error" for i in issues):
+            issues.append(
+                Issue(
+                    "error",
+                    str(sources[-1]),
+                    1,
+                    "the dictionary has no themes left (every theme is disabled or none is defined)",
+                    "define a [[theme]] or drop disabled = true from one",
+                )
+            )
         d = ThemeDictionary(frameworks, themes, tuple(self.expressions.values()), tuple(sources))
         digest = hashlib.sha256(
             json.dumps(d.to_dict(), ensure_ascii=False, sort_keys=True).encode()

@@ -11,35 +11,43 @@ Spans in hits are offsets into the ORIGINAL text.
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from govtext.documents import Document
-from govtext.errors import ConfigError, NotFittedError
+from govtext.errors import ConfigError, DictionaryError, NotFittedError
 from govtext.normalize import Normalized, normalize
 from govtext.sentences import split_sentences
 from govtext.themes.dictionary import Context, Rule, ThemeDictionary, load_dictionary
+from govtext.themes.patterns import (
+    Deadline,
+    Pattern,
+    PatternError,
+    TimeLimitError,
+    compile_pattern,
+    regex_time_limit,
+    utf8_safe,
+)
 
 # Part of every theme's hash in the store: bump it when a change here alters any hit.
-MATCHER_VERSION = "matcher-2"
+MATCHER_VERSION = "matcher-3"  # 3: sentences over MAX_SENTENCE_CHARS cut into windows
 
 # Characters that close a clause / a sentence in the normalised view (full-width
 # punctuation other than the ideographic comma survives normalisation unchanged).
 _CLAUSE_END = set("，,；;。！？!?：:\n")
 _SENTENCE_END = set("。！？!?；;\n")
-_CLAUSE_RX = re.compile("[" + re.escape("".join(sorted(_CLAUSE_END))) + "]")
-_SENTENCE_RX = re.compile("[" + re.escape("".join(sorted(_SENTENCE_END))) + "]")
-_PARAGRAPH_RX = re.compile("\n")
-# A "sentence" longer than this is a flattened table, an OCR page or a scraped block
-# without punctuation: context rules and evidence then look at a window around the match
-# (a quarter of it on each side), so matching stays linear in the text.
-MAX_SENTENCE_CHARS = 2_000
-_HALF_WINDOW = MAX_SENTENCE_CHARS // 4
-# The evidence quoted for a hit in such a block: enough to read the match in context, small
-# enough that a block of a hundred thousand hits does not copy itself into every one.
-_EVIDENCE_SIDE = 120
+_CLAUSE_END_RE = re.compile("[" + re.escape("".join(sorted(_CLAUSE_END))) + "]")
+_SENTENCE_END_RE = re.compile("[" + re.escape("".join(sorted(_SENTENCE_END))) + "]")
+# A "sentence" longer than this (a flattened table, OCR without stops) is cut into
+# windows for evidence, and contexts look no further than this either side of a hit.
+MAX_SENTENCE_CHARS = 2000
+# Where a window prefers to end: after a clause mark or a blank near its limit.
+_SOFT_CUT = re.compile(r"[，,、：:\s]")
+
+log = logging.getLogger("govtext.themes")
 
 
 @dataclass(frozen=True)
@@ -170,9 +178,21 @@ def required_literals(pattern: re.Pattern[str]) -> list[tuple[str, ...]]:
 @dataclass(frozen=True)
 class _Compiled:
     rule: Rule
-    regex: tuple[re.Pattern[str], ...]
-    exclude_near: tuple[tuple[Context, tuple[re.Pattern[str], ...]], ...]
-    require_near: tuple[tuple[Context, tuple[re.Pattern[str], ...]], ...]
+    regex: tuple[Pattern, ...]
+    exclude_near: tuple[tuple[Context, tuple[Pattern, ...]], ...]
+    require_near: tuple[tuple[Context, tuple[Pattern, ...]], ...]
+    literals: tuple[re.Pattern[str], ...] = ()  # the same regexes in ``re``, for required_literals
+
+
+def _compile(rx: str, rule: Rule) -> Pattern:
+    try:
+        return compile_pattern(rx)
+    except PatternError as exc:  # a dictionary built by hand, not through load_dictionary
+        raise DictionaryError(
+            f"regular expression {rx!r} of rule '{rule.id}': {exc.reason}; fix: {exc.fix}",
+            path=rule.source or None,
+            line=rule.line or None,
+        ) from None
 
 
 class Matcher:
@@ -187,6 +207,13 @@ class Matcher:
     segmenter : optional
         A ``govtext.segment.Segmenter`` for rules with ``boundary = "token"``; created
         on first need (jieba start-up is only paid when such a rule fires).
+    regex_time_limit : float or None
+        Seconds per document (None: ``GOVTEXT_REGEX_TIME_LIMIT`` or 1.0) for the regexes RE2 cannot run (look-around); a rule
+        that uses them up loses its remaining matches in that document, with a
+        warning naming it (the other rules' hits are kept).
+    max_sentence_chars : int
+        Longer sentences are cut into windows of at most this many characters for
+        evidence; contexts (``exclude_near``…) look no further either side.
 
     >>> from govtext.documents import Document
     >>> m = Matcher().fit()
@@ -200,10 +227,14 @@ class Matcher:
         *,
         themes: list[str] | None = None,
         segmenter: Any = None,
+        regex_time_limit: float | None = None,
+        max_sentence_chars: int = MAX_SENTENCE_CHARS,
     ) -> None:
         self.dictionary = dictionary
         self.themes = themes
         self.segmenter = segmenter
+        self.regex_time_limit = regex_time_limit
+        self.max_sentence_chars = max_sentence_chars
 
     def get_params(self) -> dict[str, Any]:
         return {"dictionary_hash": self.dictionary.hash if self.dictionary else None, "themes": self.themes}
@@ -212,6 +243,16 @@ class Matcher:
         """Compile the rules (the documents are not needed; accepted for the estimator contract)."""
         import ahocorasick
 
+        limit = self.regex_time_limit if self.regex_time_limit is not None else regex_time_limit()
+        if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
+            raise ConfigError(
+                f"The 'regex_time_limit' parameter of Matcher must be a number of seconds > 0. Got {limit!r} instead."
+            )
+        cap = self.max_sentence_chars
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 100:
+            raise ConfigError(
+                f"The 'max_sentence_chars' parameter of Matcher must be an integer ≥ 100. Got {cap!r} instead."
+            )
         dictionary = self.dictionary or load_dictionary()
         wanted = set(self.themes) if self.themes else None
         unknown = sorted((wanted or set()) - set(dictionary.themes))
@@ -234,22 +275,24 @@ class Matcher:
             if themes != rule.themes:
                 rule = Rule(**{**rule.__dict__, "themes": themes})
             idx = len(compiled)
+            views = [normalize(rx).text for rx in rule.regex]
             compiled.append(
                 _Compiled(
                     rule=rule,
-                    regex=tuple(re.compile(normalize(rx).text) for rx in rule.regex),
+                    regex=tuple(_compile(rx, rule) for rx in views),
                     exclude_near=tuple(
-                        (c, tuple(re.compile(rx) for rx in c.regex)) for c in rule.exclude_near
+                        (c, tuple(_compile(rx, rule) for rx in c.regex)) for c in rule.exclude_near
                     ),
                     require_near=tuple(
-                        (c, tuple(re.compile(rx) for rx in c.regex)) for c in rule.require_near
+                        (c, tuple(_compile(rx, rule) for rx in c.regex)) for c in rule.require_near
                     ),
+                    literals=tuple(re.compile(rx) for rx in views),
                 )
             )
             for term in rule.terms:
                 key = normalize(term).text
                 payloads.setdefault(key, []).append((idx, term))
-            for k, rx in enumerate(compiled[-1].regex):
+            for k, rx in enumerate(compiled[-1].literals):
                 # a single character is in nearly every text: not worth a gate
                 groups = [g for g in required_literals(rx) if min(map(len, g)) >= 2]
                 if groups:
@@ -261,6 +304,7 @@ class Matcher:
             automaton.add_word(key, (key, tuple(payloads.get(key, ())), tuple(anchors.get(key, ()))))
         if payloads or anchors:
             automaton.make_automaton()
+        self.time_limit_ = float(limit)
         self.dictionary_ = dictionary
         self.rules_ = tuple(compiled)
         self.automaton_ = automaton if payloads or anchors else None
@@ -327,14 +371,18 @@ class Matcher:
         for idx, k, _ in present:
             open_gates[(idx, k)] = open_gates.get((idx, k), 0) + 1
         gates = self.gates_
+        ctx = _DocContext(doc, view, self)
         for idx, comp in enumerate(self.rules_):
             for k, rx in enumerate(comp.regex):
                 need = gates.get((idx, k))
                 if need is not None and open_gates.get((idx, k), 0) < need:
                     continue
-                for m in rx.finditer(vt):
-                    if m.end() > m.start():
-                        raw.append((m.start(), m.end(), idx, m.group(0)))
+                try:
+                    for ms, me, _ in rx.finditer(ctx.text_for(rx), ctx.deadline):
+                        if me > ms:
+                            raw.append((ms, me, idx, vt[ms:me]))
+                except TimeLimitError:
+                    ctx.time_limited(comp.rule, rx.source)
         extra: list[tuple[int, int, str]] = []
         for term in terms or ():
             key = normalize(term).text
@@ -342,7 +390,6 @@ class Matcher:
             while pos != -1:
                 extra.append((pos, pos + len(key), key))
                 pos = vt.find(key, pos + 1)
-        ctx = _DocContext(doc, view, self)
         out: list[Candidate] = []
         for s, e, idx, text in raw:
             comp = self.rules_[idx]
@@ -370,16 +417,63 @@ class _DocContext:
         self.sent_starts: list[int] = []
         self.par_starts: list[int] = []
         self._token_edges: tuple[set[int], set[int]] | None = None
-        self._stops: dict[str, list[int]] = {}
+        self._ends: dict[str, list[int]] = {}
+        self._quotes: dict[tuple[int, int], str] = {}
+        self._deadline: Deadline | None = None
+        self._limited: set[tuple[tuple[str, ...], str]] = set()
+        self._safe: str | None = None
+        self._occurrences: dict[str, list[int]] = {}
+
+    def text_for(self, rx: Pattern) -> str:
+        """The view as ``rx``'s engine takes it (RE2: without lone surrogates)."""
+        if rx.engine != "re2":
+            return self.vt
+        if self._safe is None:
+            self._safe = utf8_safe(self.vt)
+        return self._safe
+
+    @property
+    def deadline(self) -> Deadline:
+        """The end of this document's budget for look-around regexes (set on first need)."""
+        if self._deadline is None:
+            self._deadline = Deadline.after(self.matcher.time_limit_)
+        return self._deadline
+
+    def time_limited(self, rule: Rule, rx: str) -> None:
+        key = (rule.themes, rule.id)
+        if key in self._limited:
+            return
+        self._limited.add(key)
+        where = f" ({rule.source}:{rule.line})" if rule.source else ""
+        log.warning(
+            "govtext: warning: document %r: rule '%s' of theme %s%s stopped at the %s s regex "
+            "time limit on %r; its other matches there are skipped, the other rules' kept "
+            "(simplify the pattern, or raise the limit)",
+            self.doc.doc_id,
+            rule.id,
+            "/".join(rule.themes),
+            where,
+            self.matcher.time_limit_,
+            rx,
+        )
 
     # Split on first need: most documents of a large corpus have no candidate at all.
     @property
     def sentences(self) -> list[tuple[int, int]]:
         if self._sentences is None:
-            self._sentences = split_sentences(self.doc.text)
+            self._sentences = _windows(
+                split_sentences(self.doc.text), self.doc.text, self.matcher.max_sentence_chars
+            )
             self.sent_starts = [a for a, _ in self._sentences]
             self.par_starts = [a for a, _ in self.doc.paragraphs]
         return self._sentences
+
+    def quote(self, ss: int, se: int) -> str:
+        """The text of [ss, se), one string per span however many hits quote it."""
+        q = self._quotes.get((ss, se))
+        if q is None:
+            q = self._quotes[(ss, se)] = self.doc.text[ss:se]
+        return q
 
     def candidate(
         self, theme: str, rule: Rule | None, text: str, s: int, e: int, status: str, reason: str
@@ -397,8 +491,6 @@ class _DocContext:
         sj = bisect.bisect_left(self.sent_starts, b) - 1
         if sj > si and sj < len(sentences):
             se = max(se, sentences[sj][1])
-        if se - ss > MAX_SENTENCE_CHARS:  # no real sentence: the evidence is a window around the match
-            ss, se = max(ss, a - _EVIDENCE_SIDE), min(se, max(b, a) + _EVIDENCE_SIDE)
         pi = bisect.bisect_right(self.par_starts, a) - 1
         return Candidate(
             doc_id=self.doc.doc_id,
@@ -408,7 +500,7 @@ class _DocContext:
             start=a,
             end=b,
             sentence_index=si,
-            sentence=self.doc.text[ss:se],
+            sentence=self.quote(ss, se),
             sentence_start=ss,
             weight=rule.weight if rule else 0.0,
             paragraph_index=pi,
@@ -417,26 +509,25 @@ class _DocContext:
         )
 
     def scope(self, s: int, e: int, scope: str) -> tuple[int, int]:
-        """The clause, sentence or paragraph of the view around [s, e), found by bisecting
-        boundaries listed once per document (walking to the sentence's end for every hit
-        made a text without punctuation quadratic). A scope longer than
-        ``MAX_SENTENCE_CHARS`` is no real sentence (a flattened table, OCR): it is cut to a
-        window around the match."""
-        stops = self._stops.get(scope)
-        if stops is None:
-            pattern = (
-                _PARAGRAPH_RX if scope == "paragraph" else _CLAUSE_RX if scope == "clause" else _SENTENCE_RX
-            )
-            stops = self._stops[scope] = [m.start() for m in pattern.finditer(self.vt)]
-        i = bisect.bisect_left(stops, s)  # the first boundary at or after the match's start
-        lo = stops[i - 1] + 1 if i > 0 else 0
-        j = bisect.bisect_left(stops, e)
-        hi = stops[j] if j < len(stops) else len(self.vt)
-        if hi - lo > MAX_SENTENCE_CHARS:
-            lo, hi = max(lo, s - _HALF_WINDOW), min(hi, e + _HALF_WINDOW)
-        return lo, hi
+        vt = self.vt
+        if scope == "paragraph":
+            lo = vt.rfind("\n", 0, s) + 1
+            hi = vt.find("\n", e)
+            return lo, len(vt) if hi == -1 else hi
+        # the clause or sentence marks of the view, found in one pass per document:
+        # walking to them from each hit is quadratic in a long unpunctuated text
+        ends = self._ends.get(scope)
+        if ends is None:
+            rx = _CLAUSE_END_RE if scope == "clause" else _SENTENCE_END_RE
+            ends = self._ends[scope] = [m.start() for m in rx.finditer(vt)]
+        i = bisect.bisect_left(ends, s)
+        lo = ends[i - 1] + 1 if i > 0 else 0
+        j = bisect.bisect_left(ends, e)
+        hi = ends[j] if j < len(ends) else len(vt)
+        cap = self.matcher.max_sentence_chars
+        return max(lo, s - cap), min(hi, e + cap)
 
-    def near(self, ctx: Context, patterns: tuple[re.Pattern[str], ...], s: int, e: int) -> str | None:
+    def near(self, ctx: Context, patterns: tuple[Pattern, ...], s: int, e: int, rule: Rule) -> str | None:
         """The context term found near [s, e), or None."""
         lo, hi = self.scope(s, e, ctx.scope)
         if ctx.window:
@@ -445,18 +536,30 @@ class _DocContext:
             hi = e
         elif ctx.side == "after":
             lo = s
-        window = self.vt[lo:hi]
+        vt = self.vt
         for term in ctx.terms:
-            pos = window.find(term)
-            while pos != -1:
+            # every occurrence of the term in the document, found once: searching each
+            # hit's scope again is quadratic when a long sentence is full of hits
+            occ = self._occurrences.get(term)
+            if occ is None:
+                occ = self._occurrences[term] = _positions(vt, term)
+            n = len(term)
+            for k in range(bisect.bisect_left(occ, lo), len(occ)):
+                pos = occ[k]
+                if pos + n > hi:
+                    break
                 # The occurrence itself does not count as its own context.
-                if not (lo + pos >= s and lo + pos + len(term) <= e):
+                if not (pos >= s and pos + n <= e):
                     return term
-                pos = window.find(term, pos + 1)
-        for rx in patterns:
-            m = rx.search(window)
-            if m:
-                return m.group(0)
+        if patterns:
+            for rx in patterns:
+                try:
+                    found = rx.search(self.text_for(rx)[lo:hi], self.deadline)
+                except TimeLimitError:
+                    self.time_limited(rule, rx.source)
+                    continue
+                if found is not None:
+                    return found
         return None
 
     def token_ok(self, s: int, e: int) -> bool:
@@ -480,11 +583,11 @@ class _DocContext:
             if vt.find(ex, max(0, s - n + 1), e + n - 1) != -1:
                 return f"exclude_overlap:{ex}"
         for c, pats in comp.exclude_near:
-            found = self.near(c, pats, s, e)
+            found = self.near(c, pats, s, e, rule)
             if found is not None:
                 return f"exclude_near:{c.id}({found})"
         for c, pats in comp.require_near:
-            if self.near(c, pats, s, e) is None:
+            if self.near(c, pats, s, e, rule) is None:
                 return f"require_near:{c.id}"
         if rule.boundary == "token" and not self.token_ok(s, e):
             return "boundary:token"
@@ -525,21 +628,56 @@ def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
                     )
     # A vetoed short match inside a counted longer one (bare 共建 inside 共建共治共享) is
     # covered, not refused: say so, so kwic does not report a veto that changed nothing.
-    # A theme's counted hits are disjoint after the clustering above, so the one that can
-    # cover a vetoed match is the last to start at or before it: found by bisection (a scan
-    # of every counted hit per veto was quadratic on a page of thousands of look-alikes).
+    # The counted candidates of a theme no longer overlap, so the one that starts last at
+    # or before a vetoed candidate is the only one that can cover it (bisect, not a scan).
     counted: dict[str, tuple[list[int], list[Candidate]]] = {}
     for c in sorted((c for c in out if c.status == "counted"), key=lambda c: c.start):
-        starts, items = counted.setdefault(c.theme, ([], []))
+        starts, kept = counted.setdefault(c.theme, ([], []))
         starts.append(c.start)
-        items.append(c)
+        kept.append(c)
     for i, c in enumerate(out):
         if c.status == "vetoed" and c.theme in counted:
-            starts, items = counted[c.theme]
-            j = bisect.bisect_right(starts, c.start) - 1
-            cover = items[j] if j >= 0 and c.end <= items[j].end else None
-            if cover is not None:
+            starts, kept = counted[c.theme]
+            k = bisect.bisect_right(starts, c.start) - 1
+            if k >= 0 and c.end <= kept[k].end:
                 out[i] = Candidate(
-                    **{**c.__dict__, "status": "subsumed", "reason": f"subsumed_by:{cover.rule}"}
+                    **{**c.__dict__, "status": "subsumed", "reason": f"subsumed_by:{kept[k].rule}"}
                 )
+    return out
+
+
+def _positions(text: str, term: str) -> list[int]:
+    """Start of every occurrence of ``term`` in ``text``, overlapping ones included."""
+    out = []
+    pos = text.find(term) if term else -1
+    while pos != -1:
+        out.append(pos)
+        pos = text.find(term, pos + 1)
+    return out
+
+
+def _windows(spans: list[tuple[int, int]], text: str, cap: int) -> list[tuple[int, int]]:
+    """``spans`` with each one longer than ``cap`` cut into windows of at most ``cap``
+    characters, each ending after a clause mark or a blank in its last quarter when it
+    has one (a flattened table or OCR page is not one sentence of evidence).
+    """
+    if all(b - a <= cap for a, b in spans):
+        return spans
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        while b - a > cap:
+            cut = a + cap
+            soft = None
+            for m in _SOFT_CUT.finditer(text, a + cap * 3 // 4, cut):
+                soft = m.end()
+            cut = soft or cut
+            end = cut
+            while end > a + 1 and text[end - 1].isspace():  # windows end on a non-blank too
+                end -= 1
+            out.append((a, end))
+            a = cut
+            while a < b and text[a].isspace():  # a window starts on a non-blank, as sentences do
+                a += 1
+        if a < b:
+            out.append((a, b))
     return out

@@ -38,10 +38,14 @@ def validate_dictionary(
     """
     path = Path(path)
     try:
-        parsed = read_toml(path)
+        return _validate(path, extra, check_tokens, segmenter)
     except DictionaryError as exc:
         where = f"{exc.path}:{exc.line}: " if exc.path and exc.line else (f"{exc.path}: " if exc.path else "")
         return [Issue("error", exc.path or str(path), exc.line or 1, str(exc)[len(where) :])]
+
+
+def _validate(path: Path, extra: Iterable[str | Path], check_tokens: bool, segmenter: Any) -> list[Issue]:
+    parsed = read_toml(path)
     builder = _Builder()
     sources = [path]
     if "framework" not in parsed.data and path.resolve() != default_dictionary_path().resolve():
