@@ -79,14 +79,15 @@ class CompareConfig:
     documents left out are counted in the run's notes.
     """
 
-    min_group_chars: int = 2000
+    min_group_chars: int = 1000
     min_group_docs: int = 1
     where: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ReportConfig:
-    formats: list[str] = field(default_factory=lambda: ["html", "md", "csv", "json"])
+    # every format, for `run` as for `report` (govtext.report.FORMATS)
+    formats: list[str] = field(default_factory=lambda: ["html", "md", "csv", "json", "xlsx", "figures"])
 
 
 @dataclass

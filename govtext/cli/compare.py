@@ -31,7 +31,7 @@ def compare(
         None,
         "--min-group-chars",
         min=0,
-        help="Flag groups smaller than this and leave them out of trends (default 2000).",
+        help="Flag groups smaller than this and leave them out of trends (default 1000).",
     ),
 ) -> None:
     """Compare governance themes between groups of documents (hits per 10,000 characters)."""

@@ -34,7 +34,7 @@ def report(
         None,
         "--min-group-chars",
         min=0,
-        help="Flag groups smaller than this and leave them out of trends (default 2000).",
+        help="Flag groups smaller than this and leave them out of trends (default 1000).",
     ),
 ) -> None:
     """Write the report: offline HTML, Markdown, CSV, Excel, run.json and figures."""

@@ -119,9 +119,21 @@ def write_xlsx(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
         ws.append([str(c) for c in safe.columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)
+        years = [i for i, c in enumerate(safe.columns) if str(c) in _YEAR_COLUMNS]
         for row in safe.itertuples(index=False):
-            ws.append([_xlsx_value(v, ILLEGAL_CHARACTERS_RE) for v in row])
+            values = [_xlsx_value(v, ILLEGAL_CHARACTERS_RE) for v in row]
+            for i in years:  # a year is a number a spreadsheet can sort and chart
+                if isinstance(values[i], str) and values[i].isdigit() and len(values[i]) == 4:
+                    values[i] = int(values[i])
+            ws.append(values)
         ws.freeze_panes = "A2"
+        if ws.max_row > 1:
+            ws.auto_filter.ref = ws.dimensions  # headers filter and sort in Excel and LibreOffice
+        for i, col in enumerate(safe.columns, start=1):
+            fmt = _number_format(safe[col])
+            if fmt:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.number_format = fmt
         for i, col in enumerate(safe.columns, start=1):
             sample = [str(col), *(str(v) for v in safe[col].head(200))]
             # CJK characters are about twice as wide as Latin ones.
@@ -130,6 +142,26 @@ def write_xlsx(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
     buf = io.BytesIO()
     wb.save(buf)
     return atomic_write_bytes(path, buf.getvalue())
+
+
+_YEAR_COLUMNS = {"year", "time", "group"}
+
+
+def _number_format(column: pd.Series) -> str:
+    """Excel number format for a column: integers whole, shares as per cent, other floats
+    with two decimals (no 84.76466651795673 in a cell)."""
+    from pandas.api.types import is_bool_dtype, is_float_dtype, is_integer_dtype
+
+    if is_bool_dtype(column) or not (is_float_dtype(column) or is_integer_dtype(column)):
+        return ""
+    if is_integer_dtype(column):
+        return "#,##0"
+    name = str(column.name)
+    if name.startswith("share") or name.endswith("_share"):
+        return "0.0%"
+    if name in ("p_value", "p_adj", "p_adjusted", "p"):
+        return "0.0000"
+    return "#,##0.00"
 
 
 def _xlsx_value(value: Any, illegal: re.Pattern[str]) -> Any:

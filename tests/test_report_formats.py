@@ -1,0 +1,43 @@
+"""`run` and `report` write the same default formats; the workbook is one a scholar can use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from govtext.pipeline import PipelineConfig, ReportConfig, default_pipeline, run_pipeline
+from govtext.report import FORMATS
+
+
+@pytest.fixture(scope="module")
+def run_out(tmp_path_factory: pytest.TempPathFactory, sample_corpus: Path) -> Path:
+    cfg = PipelineConfig(name="formats")
+    cfg.topics.enabled = False
+    out = tmp_path_factory.mktemp("run") / "out"
+    run_pipeline(cfg, [sample_corpus], by="year", out=out)
+    return out
+
+
+def test_report_formats_run_defaults_are_reports(run_out: Path) -> None:
+    assert list(ReportConfig().formats) == list(FORMATS)
+    assert list(default_pipeline().report.formats) == list(FORMATS)
+    assert (run_out / "report.xlsx").is_file()
+    assert {p.suffix for p in (run_out / "figures").iterdir()} == {".png", ".svg"}
+
+
+def test_report_formats_xlsx_has_filters_formats_and_numeric_years(run_out: Path) -> None:
+    wb = load_workbook(run_out / "report.xlsx")
+    ws = wb["theme_density"]
+    header = [c.value for c in ws[1]]
+    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    assert ws.freeze_panes == "A2"
+    col = header.index("density_per_10k") + 1
+    assert ws.cell(row=2, column=col).number_format == "#,##0.00"
+    share = header.index("share_docs") + 1
+    assert ws.cell(row=2, column=share).number_format == "0.0%"
+    hits = header.index("hits") + 1
+    assert ws.cell(row=2, column=hits).number_format == "#,##0"
+    group = header.index("group") + 1
+    assert isinstance(ws.cell(row=2, column=group).value, int)  # years by year: numbers
