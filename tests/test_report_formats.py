@@ -41,3 +41,30 @@ def test_report_formats_xlsx_has_filters_formats_and_numeric_years(run_out: Path
     assert ws.cell(row=2, column=hits).number_format == "#,##0"
     group = header.index("group") + 1
     assert isinstance(ws.cell(row=2, column=group).value, int)  # years by year: numbers
+
+
+def test_report_formats_font_found_when_matplotlib_cache_is_stale(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A font cache written before the CJK font was installed lists no CJK font at all.
+    import shutil
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    from govtext.report.fonts import _has_glyphs, find_cjk_font
+
+    if shutil.which("fc-list") is None:
+        pytest.fail("fontconfig's fc-list is missing: apt-get install fontconfig (scripts/test does)")
+    stale = [e for e in font_manager.fontManager.ttflist if not _has_glyphs(e.fname)]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    font = find_cjk_font()
+    assert font is not None and _has_glyphs(font.path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph … missing from font" must not happen
+        fig, ax = plt.subplots()
+        ax.set_title("治理主题", fontfamily=font.family)
+        fig.canvas.draw()
+    plt.close(fig)

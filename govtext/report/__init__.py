@@ -145,7 +145,8 @@ def write_report(
         from govtext.report.fonts import INSTALL_HINT
 
         files.warnings.append(
-            "No CJK font found on this system: PNG figures will show boxes instead of Chinese; "
+            "No font with Chinese glyphs is installed (neither matplotlib nor fontconfig lists one): "
+            "PNG figures will show boxes instead of Chinese; "
             f"SVG figures keep text as text so browsers draw it with their own fonts. To fix, {INSTALL_HINT}."
         )
     evidence = select_evidence(result.hits, groups, per_cell=evidence_per_cell)

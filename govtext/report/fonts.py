@@ -96,7 +96,43 @@ def find_cjk_font(name: str | None = None) -> FontChoice | None:
         found = ", ".join(sorted({c.family for c in _candidates()})) or "none"
         raise ConfigError(f"font {name!r} is not installed and is not a font file; CJK fonts found: {found}")
     cands = _candidates()
+    if not cands and _add_fontconfig_fonts():
+        # matplotlib's cached font list (~/.cache/matplotlib) predates a font installed
+        # since (apt-get install fonts-wqy-microhei): fontconfig knows it, so add it.
+        cands = _candidates()
     return cands[0] if cands else None
+
+
+def _add_fontconfig_fonts() -> int:
+    """Add the fonts fontconfig lists for Chinese to matplotlib's list; how many were new."""
+    import shutil
+    import subprocess
+
+    from matplotlib import font_manager
+
+    exe = shutil.which("fc-list")
+    if exe is None:
+        return 0
+    try:
+        out = subprocess.run(
+            [exe, ":lang=zh", "--format", "%{file}\n"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    known = {entry.fname for entry in font_manager.fontManager.ttflist}
+    added = 0
+    for path in sorted(set(out.split())):
+        if path not in known and Path(path).is_file():
+            try:
+                font_manager.fontManager.addfont(path)
+                added += 1
+            except (OSError, RuntimeError, ValueError):
+                continue
+    return added
 
 
 def _candidates() -> list[FontChoice]:
