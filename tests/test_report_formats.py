@@ -68,3 +68,35 @@ def test_report_formats_font_found_when_matplotlib_cache_is_stale(monkeypatch: p
         ax.set_title("治理主题", fontfamily=font.family)
         fig.canvas.draw()
     plt.close(fig)
+
+
+def test_report_formats_framework_chart_shows_counts() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    import govtext
+    from govtext.compare import framework_balance
+    from govtext.report import charts
+
+    tagged = govtext.tag(
+        pd.DataFrame(
+            {"text": ["推进居民自治。" * 8 + "坚持依法治理。" * 3, "推进居民自治。"], "k": ["甲", "乙"]}
+        )
+    )
+    themes = pd.DataFrame(
+        [
+            {"theme": t.id, "name": t.name, "framework": t.framework, "framework_name": t.framework}
+            for t in govtext.load_dictionary().themes.values()
+        ]
+    )
+    fig = charts.framework_balance(
+        framework_balance(tagged.scores, tagged.documents, themes, "k"), ["甲", "乙"], None
+    )
+    ax = fig.axes[0]  # 三治融合
+    labels = [t.get_text() for t in ax.texts]
+    assert "n=11" in labels and "n=1" in labels  # a one-hit bar says it rests on one hit
+    assert "8" in labels and "3" in labels
+    faint = [p.get_alpha() for p in ax.patches if p.get_width() > 0.99]
+    assert faint == [0.35]  # only the one-hit group's full bar is faint

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 # Three colours per framework (no framework has more than three themes), colour-blind safe.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+FEW_HITS = 5  # framework bars resting on fewer hits than this are drawn faint
 FALLBACK_FAMILIES = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "sans-serif"]
 
 
@@ -124,16 +125,38 @@ def framework_balance(balance: pd.DataFrame, groups: list[str], font: FontChoice
             sub = balance[balance["framework"] == fw]
             theme_names = list(dict.fromkeys(sub["name"]))
             left = [0.0] * len(groups)
+            totals = (
+                sub.drop_duplicates("group").set_index("group")["framework_hits"].reindex(groups).fillna(0)
+            )
+            # A share of one hit is no balance: bars resting on few hits are drawn faint,
+            # and every bar says how many hits it splits (n=) and each part its count.
+            alpha = [1.0 if n >= FEW_HITS else 0.35 for n in totals]
             for k, name in enumerate(theme_names):
-                share = sub[sub["name"] == name].set_index("group")["share"].reindex(groups).fillna(0.0)
-                ax.barh(
+                rows = sub[sub["name"] == name].set_index("group")
+                share = rows["share"].reindex(groups).fillna(0.0)
+                hits = rows["hits"].reindex(groups).fillna(0).astype(int)
+                bars = ax.barh(
                     range(len(groups)),
                     share.to_numpy(),
                     left=left,
                     color=PALETTE[k % len(PALETTE)],
                     label=name,
                 )
+                for bar, a, h, w in zip(bars, alpha, hits, share.to_numpy(), strict=True):
+                    bar.set_alpha(a)
+                    if h and w >= 0.12:
+                        ax.text(
+                            bar.get_x() + w / 2,
+                            bar.get_y() + bar.get_height() / 2,
+                            str(h),
+                            ha="center",
+                            va="center",
+                            fontsize=6,
+                            color="white",
+                        )
                 left = [a + b for a, b in zip(left, share.to_numpy(), strict=True)]
+            for i, n in enumerate(totals):
+                ax.text(1.02, i, f"n={int(n)}", va="center", fontsize=6, color="#555555", clip_on=False)
             ax.set_title(str(sub["framework_name"].iloc[0]) if len(sub) else str(fw), fontsize=10, pad=18)
             ax.set_xlim(0, 1)
             ax.set_xticks([0, 0.5, 1], ["0", "50%", "100%"])
