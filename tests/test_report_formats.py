@@ -100,3 +100,16 @@ def test_report_formats_framework_chart_shows_counts() -> None:
     assert "8" in labels and "3" in labels
     faint = [p.get_alpha() for p in ax.patches if p.get_width() > 0.99]
     assert faint == [0.35]  # only the one-hit group's full bar is faint
+
+
+def test_report_formats_methods_appendix_is_readable(run_out: Path) -> None:
+    html = (run_out / "index.html").read_text(encoding="utf-8")
+    start = html.index('<section id="methods">')
+    methods = html[start : html.index("</section>", start)]
+    assert len(methods) < 0.1 * len(html)  # not a dump of run.json
+    assert '<a href="run.json">run.json</a>' in methods
+    for heading in ("Corpus", "Theme dictionary", "Segmentation", "Software"):
+        assert f"<h3>{heading}</h3>" in methods
+    assert "settings.pipeline" not in methods  # no flattened dotted keys
+    md = (run_out / "report.md").read_text(encoding="utf-8")
+    assert "### Theme dictionary" in md

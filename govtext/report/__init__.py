@@ -145,7 +145,7 @@ def write_report(
         from govtext.report.fonts import INSTALL_HINT
 
         files.warnings.append(
-            "No font with Chinese glyphs is installed (neither matplotlib nor fontconfig lists one): "
+            "No CJK font found (neither matplotlib nor fontconfig lists a font with Chinese glyphs): "
             "PNG figures will show boxes instead of Chinese; "
             f"SVG figures keep text as text so browsers draw it with their own fonts. To fix, {INSTALL_HINT}."
         )

@@ -13,7 +13,6 @@ from govtext.report.render import (
     EvidenceTheme,
     Table,
     evidence_sections,
-    flatten,
     fmt,
     heat_table,
     table_from_frame,
@@ -86,7 +85,7 @@ class Page:
     documents: Table
     doc_anchors: list[str]
     files: Table | None
-    methods: list[tuple[str, str]]
+    methods: list[tuple[str, list[tuple[str, str]]]]
     appendix: list[Table]
     font: str | None
     export_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -331,7 +330,7 @@ def build_page(
         documents=documents,
         doc_anchors=anchors,
         files=files_table,
-        methods=flatten({k: v for k, v in info.items() if k != "tables"}),
+        methods=methods_appendix(info),
         appendix=appendix,
         font=(info.get("report") or {}).get("font"),
         export_tables=export,
@@ -390,3 +389,99 @@ def render_markdown(page: Page) -> str:
     return str(
         _env(markdown=True).get_template("report.md.j2").render(page=page, version=govtext.__version__)
     )
+
+
+def methods_appendix(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The facts a methods section cites, in sections a reader can scan (corpus, dictionary,
+    segmentation, topics, software, timings); run.json, linked beside it, holds the rest."""
+    settings = info.get("settings") or {}
+    counts = info.get("counts") or {}
+    pipeline = settings.get("pipeline") or {}
+    compare = pipeline.get("compare") or {}
+    dictionary = settings.get("dictionary") or {}
+    segmenter = settings.get("segmenter") or {}
+    topics = settings.get("topics") or {}
+
+    def n(key: str) -> str:
+        value = counts.get(key)
+        return f"{value:,}" if isinstance(value, int) else "—"
+
+    sections: list[tuple[str, list[tuple[str, str]]]] = [
+        (
+            "Corpus",
+            [
+                ("documents", n("documents")),
+                ("characters", n("characters")),
+                (
+                    "files",
+                    f"{n('files')} ({n('files_read')} read, {n('files_skipped')} skipped, {n('files_failed')} failed)",
+                ),
+                ("compared by", str(info.get("by") or "—")),
+                ("time field", str(info.get("time_field") or "—")),
+                ("documents compared", " and ".join(compare.get("where") or []) or "all"),
+                (
+                    "small groups",
+                    f"under {compare.get('min_group_chars', 0):,} characters or {compare.get('min_group_docs', 0)} "
+                    "document(s): flagged, left out of trends",
+                ),
+                ("corpus hash", str(info.get("corpus_hash") or "—")),
+            ],
+        ),
+        (
+            "Theme dictionary",
+            [
+                ("hash", str(dictionary.get("hash") or dictionary.get("sha256") or "—")),
+                ("files", ", ".join(Path(str(p)).name for p in dictionary.get("sources", [])) or "—"),
+                (
+                    "frameworks / themes",
+                    f"{dictionary.get('frameworks', '—')} / {dictionary.get('themes', '—')}",
+                ),
+                ("hits", n("hits")),
+            ],
+        ),
+        (
+            "Segmentation",
+            [
+                ("segmenter", "jieba (rjieba) with the governance user dictionary"),
+                ("HMM for unknown words", "on" if segmenter.get("hmm") else "off"),
+                ("user dictionaries", ", ".join(map(str, segmenter.get("user_dicts") or [])) or "none"),
+                ("settings hash", str(segmenter.get("settings_hash", "—"))),
+            ],
+        ),
+    ]
+    if topics:
+        sections.append(
+            (
+                "Topics",
+                [
+                    (k, str(topics[k]))
+                    for k in (
+                        "component",
+                        "method",
+                        "unit",
+                        "k_chosen",
+                        "k_rule",
+                        "c_v",
+                        "diversity",
+                        "random_state",
+                    )
+                    if k in topics
+                ],
+            )
+        )
+    packages = settings.get("packages") or {}
+    sections.append(
+        (
+            "Software",
+            [
+                ("govtext", str(settings.get("govtext", "—"))),
+                ("Python", str(settings.get("python", "—"))),
+                ("packages", ", ".join(f"{k} {v}" for k, v in sorted(packages.items())) or "—"),
+                ("started", str(settings.get("started", "—"))),
+            ],
+        )
+    )
+    timings = settings.get("timings_s") or {}
+    if timings:
+        sections.append(("Timings (seconds)", [(k, f"{float(v):.2f}") for k, v in timings.items()]))
+    return sections

@@ -212,22 +212,6 @@ def heat_table(
     )
 
 
-def flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """Nested settings as (dotted key, value) pairs in sorted key order, like run.json."""
-    out: list[tuple[str, str]] = []
-    if isinstance(data, Mapping):
-        for k in sorted(data, key=str):
-            out += flatten(data[k], f"{prefix}.{k}" if prefix else str(k))
-    elif isinstance(data, (list, tuple)) and any(isinstance(v, (Mapping, list, tuple)) for v in data):
-        for i, v in enumerate(data):
-            out += flatten(v, f"{prefix}[{i}]")
-    elif isinstance(data, (list, tuple)):
-        out.append((prefix, ", ".join(map(str, data)) if data else "(none)"))
-    else:
-        out.append((prefix, "(none)" if data is None or data == "" else str(data)))
-    return out
-
-
 @dataclass
 class EvidenceItem:
     group: str
