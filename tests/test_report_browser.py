@@ -105,3 +105,52 @@ def test_report_browser_screenshot_is_not_blank(report: Path, tmp_path: Path) ->
     # The header band is drawn (the report's accent colour fills its top rows).
     r, _g, b = image.getpixel((5, 5))
     assert b > r and b > 100
+
+
+_OVERFLOW_PROBE = """<script>
+window.addEventListener('load', function () {
+  var W = document.documentElement.clientWidth, bad = [];
+  document.querySelectorAll('body *').forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    if (r.width > 0 && r.right > W + 1) {
+      for (var p = e.parentElement; p; p = p.parentElement) {
+        var o = getComputedStyle(p).overflowX;
+        if (o === 'auto' || o === 'scroll' || o === 'hidden') { return; }  // scrolls in its box
+      }
+      bad.push(e.tagName + '.' + e.className + ' right=' + Math.round(r.right));
+    }
+  });
+  document.body.setAttribute('data-probe', JSON.stringify(
+    {width: W, scrollWidth: document.documentElement.scrollWidth, overflowing: bad.slice(0, 10)}));
+});
+</script>"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [800, 1400])
+def test_report_browser_fits_narrow_windows(tmp_path: Path, sample_corpus: Path, width: int) -> None:
+    """At 800 px nothing runs off the page: wide tables and figures scroll inside their box."""
+    import html as html_lib
+    import json
+
+    from govtext.pipeline import PipelineConfig, run_pipeline
+
+    cfg = PipelineConfig(name="narrow")
+    cfg.topics.enabled = False
+    cfg.report.formats = ["html"]
+    out = tmp_path / "out"
+    # one group per article: long group names and as many columns as the tables get
+    run_pipeline(cfg, [sample_corpus], by="doc_id", out=out)
+    page = out / "index.html"
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", _OVERFLOW_PROBE + "</body>"), encoding="utf-8"
+    )
+    proc = _run(
+        [f"--window-size={width},1000", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()], tmp_path
+    )
+    found = proc.stdout.split('data-probe="', 1)
+    assert len(found) == 2, proc.stderr[-2000:]
+    result = json.loads(html_lib.unescape(found[1].split('"', 1)[0]))
+    assert result["overflowing"] == [], result
+    assert result["scrollWidth"] <= result["width"], result
