@@ -7,6 +7,7 @@ assembles them. Library errors (GovtextError) become a one-line message and exit
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -16,8 +17,9 @@ app = typer.Typer(
     name="govtext",
     help="Find governance themes in Chinese governance writing and write comparative reports.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -47,10 +49,59 @@ def _register_all() -> None:
 _register_all()
 
 
+# Placeholders a person reads in --help: PATH, N, TEXT rather than <list[str]>.
+_METAVARS = {"int": "N", "float": "X", "Path": "PATH", "str": "TEXT"}
+
+
+# One example per command, shown at the end of its --help.
+EXAMPLES = {
+    "run": "govtext run corpus --by year --out reports/by-year",
+    "ingest": "govtext ingest ../shared/corpus --json | head",
+    "tag": "echo '坚持党建引领，深化接诉即办改革。' | govtext tag - --format jsonl",
+    "kwic": "govtext kwic 自治 ../shared/corpus/provincial-reports-2026 --format csv > reports/kwic.csv",
+    "topics": "govtext topics corpus --method seeded --k auto",
+    "compare": "govtext compare corpus --by year --where genre=report",
+    "report": "govtext report ../shared/corpus/national-reports --by year --time year --out reports/national",
+    "segment": "govtext segment corpus --pos --format jsonl -o reports/tokens.jsonl",
+    "sql": 'govtext sql "SELECT theme, count(*) FROM theme_hits GROUP BY 1" --store reports/default/govtext.duckdb',
+    "vocab": "govtext vocab discover corpus --top 30",
+    "dict": "govtext dict validate my_themes.toml",
+    "serve": "govtext serve --port 8000",
+    "validate": "govtext validate sample corpus --n 300 --out reports/coding.xlsx",
+}
+
+
+def readable_help(command: Any) -> Any:
+    """The click command of ``app`` with plain placeholders on every argument and option,
+    and an example at the end of each command's help."""
+    for name, sub in getattr(command, "commands", {}).items():
+        readable_help(sub)
+        if name in EXAMPLES and not sub.epilog:
+            sub.epilog = f"Example: {EXAMPLES[name]}"
+    for param in getattr(command, "params", []):
+        if getattr(param, "is_flag", False) or param.metavar is not None:
+            continue
+        try:
+            bare = param.bare_type()
+            choice = param.type_descriptor.is_choice
+        except AttributeError:  # a parameter typer did not make
+            continue
+        if choice:
+            continue  # typer shows the choices themselves: <table|jsonl>
+        base = bare.removeprefix("list[").removesuffix("]")
+        word = _METAVARS.get(base, "TEXT")
+        if param.param_type_name == "argument":
+            param.metavar = "PATH" if "path" in param.name else param.name.upper()
+            param.display_type_rich = lambda ctx: None  # the name says it; no <list[str]> after it
+        else:
+            param.metavar = word
+    return command
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        readable_help(typer.main.get_command(app))(prog_name="govtext")
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import Any
 
 import typer
@@ -128,3 +129,23 @@ def apply_compare_options(
             raise ConfigError(f"--where: {exc}") from None
     if min_group_chars is not None:
         cfg.compare.min_group_chars = min_group_chars
+
+
+def apply_input_options(
+    cfg: Any, *, dictionary: Any = None, extra: list[Any] | None = None, text_column: str | None = None
+) -> None:
+    """--dictionary/--extra/--text-column over the pipeline's [themes] and [ingest] tables,
+    the same options `tag` has."""
+    if dictionary is not None:
+        cfg.themes.dictionary = str(dictionary)
+    if extra:
+        cfg.themes.extra = [*cfg.themes.extra, *(str(e) for e in extra)]
+    if text_column is not None:
+        cfg.ingest.text_column = text_column
+
+
+class OutputFormat(StrEnum):
+    """What a command prints: a table for people, or JSON for scripts."""
+
+    table = "table"
+    json = "json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,17 @@ def compare(
         "--table",
         help="Table to print: theme_density, framework_balance, keyness, similarity, cooccurrence, trend, ...",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the table as JSON records instead."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table (for people), json (records) or csv."),
+    as_json: bool = typer.Option(False, "--json", help="The same as --format json."),
+    dictionary: Path = typer.Option(
+        None, "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped governance dictionary)."
+    ),
+    extra: list[Path] = typer.Option(
+        None, "--extra", help="Extra dictionary files that extend it (repeatable)."
+    ),
+    text_column: str = typer.Option(
+        None, "--text-column", help="Column holding the text in CSV/XLSX/JSON files."
+    ),
     where: list[str] = typer.Option(
         None, "--where", help="Compare only documents with field=value, e.g. genre=report (repeatable)."
     ),
@@ -38,12 +49,16 @@ def compare(
     from govtext.errors import GovtextError
 
     try:
-        from govtext.cli.common import apply_compare_options
+        from govtext.cli.common import apply_compare_options, apply_input_options
+
+        if fmt not in ("table", "json", "csv"):
+            raise GovtextError(f"--format must be table, json or csv; got {fmt!r}")
         from govtext.compare import compare_all, density_matrix
         from govtext.pipeline import analyze
 
         cfg = _config(table)
         apply_compare_options(cfg, where=where, min_group_chars=min_group_chars)
+        apply_input_options(cfg, dictionary=dictionary, extra=extra, text_column=text_column)
         result = analyze([str(p) for p in paths], by=by, time_field=time_field or "", config=cfg)
         tables = result.tables or compare_all(result)
         if table not in tables:
@@ -52,7 +67,12 @@ def compare(
         typer.echo(f"govtext: error: {exc}", err=True)
         raise typer.Exit(1) from None
     frame = tables[table]
-    if as_json:
+    if fmt == "csv":
+        import sys
+
+        frame.to_csv(sys.stdout, index=False)
+        return
+    if as_json or fmt == "json":
         from govtext.report.io import dumps_json
 
         typer.echo(dumps_json(frame.to_dict("records")), nl=False)
@@ -77,25 +97,43 @@ def _config(table: str) -> Any:
 
 def _print(frame: Any, title: str, max_rows: int = 60, value_format: str | None = None) -> None:
     from pandas.api.types import is_numeric_dtype
+    from rich import box
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
 
     from govtext.report.render import fmt
 
-    t = Table(title=title, show_lines=False)
-    for i, col in enumerate(frame.columns):
-        numeric = i > 0 and is_numeric_dtype(frame[col])
-        t.add_column(str(col), justify="right" if numeric else "left")
-    for row in frame.head(max_rows).itertuples(index=False):
-        t.add_row(
-            *(
-                fmt(v, value_format or str(c)) if i else str(v)
-                for i, (v, c) in enumerate(zip(row, frame.columns, strict=True))
-            )
-        )
+    shown = frame.head(max_rows)
+    cols = [str(c) for c in frame.columns]
+    cells = [
+        [
+            fmt(v, value_format or str(c)) if i else str(v)
+            for i, (v, c) in enumerate(zip(row, frame.columns, strict=True))
+        ]
+        for row in shown.itertuples(index=False)
+    ]
+    numeric = [i > 0 and is_numeric_dtype(frame[c]) for i, c in enumerate(frame.columns)]
+    widths = [max([cell_len(cols[i]), *(cell_len(r[i]) for r in cells)]) + 2 for i in range(len(cols))]
     console = Console()
-    if not console.is_terminal:
+    if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=max(console.width, 240))  # piped output: no wrapping of a wide table
-    console.print(t)
+    # A table wider than the terminal is printed in column blocks, each repeating the
+    # first column, as pandas does: no cell cut to "…", no column dropped.
+    blocks: list[list[int]] = [[]]
+    used = widths[0] + 2
+    for i in range(1, len(cols)):
+        if blocks[-1] and used + widths[i] > console.width:
+            blocks.append([])
+            used = widths[0] + 2
+        blocks[-1].append(i)
+        used += widths[i]
+    for k, block in enumerate(blocks):
+        t = Table(title=title if k == 0 else None, box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+        for i in [0, *block]:
+            t.add_column(cols[i], justify="right" if numeric[i] else "left", no_wrap=True)
+        for r in cells:
+            t.add_row(*(r[i] for i in [0, *block]))
+        console.print(t)
     if len(frame) > max_rows:
         console.print(f"({max_rows} of {len(frame)} rows; use --json for all)")

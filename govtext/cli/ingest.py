@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from govtext.cli.common import OutputFormat
 from govtext.errors import GovtextError
 from govtext.ingest.core import DEFAULT_EXTRACT_TIMEOUT, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DOC_CHARS
 
@@ -20,9 +21,12 @@ def register(app: typer.Typer) -> None:
 
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files or folders to read ('-' reads standard input).")],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object: files and documents.")
-    ] = False,
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="table (for people) or json (one object: files and documents)."),
+    ] = OutputFormat.table,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     with_text: Annotated[
         bool, typer.Option("--with-text", help="With --json: include each document's text.")
     ] = False,
@@ -61,6 +65,7 @@ def ingest(
     ] = False,
 ) -> None:
     """Read files into documents and show what happened to every file."""
+    as_json = as_json or fmt is OutputFormat.json
     from govtext.ingest import read_corpus
     from govtext.ingest.summary import corpus_json, problems
 
@@ -71,7 +76,7 @@ def ingest(
             path_pattern=path_pattern,
             encoding=encoding,
             recursive=recursive,
-            progress=not as_json and sys.stderr.isatty(),
+            progress=not (as_json or quiet) and sys.stderr.isatty(),
             max_file_size=int(max_size_mb * 1024 * 1024),
             max_doc_chars=max_doc_chars,
             extract_timeout=extract_timeout,

@@ -38,6 +38,9 @@ def kwic(
         None, "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped one)."
     ),
     extra: list[Path] = typer.Option(None, "--extra", help="Extra dictionary files (repeatable)."),
+    text_column: str = typer.Option(
+        None, "--text-column", help="Column holding the text in CSV/XLSX/JSON files."
+    ),
     status: str = typer.Option(
         None, "--status", help="Only lines with this status: counted, vetoed, subsumed, 'no rule'."
     ),
@@ -61,7 +64,9 @@ def kwic(
         matcher = Matcher(dictionary=load_dictionary(dictionary, extra=extra or ())).fit()
         lines = [
             k
-            for k in run_kwic(report.count(read_inputs(paths, report)), query, matcher, width=width)
+            for k in run_kwic(
+                report.count(read_inputs(paths, report, text_column=text_column)), query, matcher, width=width
+            )
             if status is None or k.status == status
         ]
     except GovtextError as exc:

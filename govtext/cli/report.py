@@ -19,7 +19,9 @@ def report(
         ..., "--by", help="Metadata field to compare by (province, year, author, source, ...)."
     ),
     time_field: str = typer.Option("", "--time", help="Field for trend lines over time, e.g. year."),
-    out: Path = typer.Option(None, "--out", help="Output folder (default: reports/<first path's name>/)."),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Output folder (default: reports/<first path's name>/)."
+    ),
     formats: str = typer.Option(
         "html,md,csv,json,xlsx,figures",
         "--format",
@@ -27,6 +29,15 @@ def report(
     ),
     font: str = typer.Option(None, "--font", help="CJK font family or font file for the figures."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the path of the report."),
+    dictionary: Path = typer.Option(
+        None, "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped governance dictionary)."
+    ),
+    extra: list[Path] = typer.Option(
+        None, "--extra", help="Extra dictionary files that extend it (repeatable)."
+    ),
+    text_column: str = typer.Option(
+        None, "--text-column", help="Column holding the text in CSV/XLSX/JSON files."
+    ),
     where: list[str] = typer.Option(
         None, "--where", help="Compare only documents with field=value, e.g. genre=report (repeatable)."
     ),
@@ -48,11 +59,12 @@ def report(
 
         fmts = _formats(formats)  # a bad format fails before the analysis, not after it
         out_dir = check_output_dir(out or Path("reports") / _slug(paths[0]))
-        from govtext.cli.common import apply_compare_options
+        from govtext.cli.common import apply_compare_options, apply_input_options
         from govtext.pipeline import default_pipeline
 
         cfg = default_pipeline()
         apply_compare_options(cfg, where=where, min_group_chars=min_group_chars)
+        apply_input_options(cfg, dictionary=dictionary, extra=extra, text_column=text_column)
         result = analyze([str(p) for p in paths], by=by, time_field=time_field or "", config=cfg)
         files = write_report(result, out_dir, formats=fmts, font=font, title=_slug(paths[0]))
     except GovtextError as exc:

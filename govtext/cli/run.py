@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from govtext.cli.common import apply_compare_options, apply_engine_options, library_errors, stage_printer
+from govtext.cli.common import (
+    OutputFormat,
+    apply_compare_options,
+    apply_engine_options,
+    apply_input_options,
+    library_errors,
+    stage_printer,
+)
 from govtext.normalize import printable
 
 if TYPE_CHECKING:
@@ -26,11 +33,26 @@ def run(
     by: str = typer.Option(
         None, "--by", help="Metadata field to compare by (source, author, year, province, ...)."
     ),
-    out: Path = typer.Option(None, "--out", help="Output folder (default: reports/<pipeline name>/)."),
+    out: Path = typer.Option(None, "--out", "-o", help="Output folder (default: reports/<pipeline name>/)."),
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="No progress or summary; print only the report folder."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.table, "--format", "-f", help="The run summary as a table (for people) or JSON."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="The same as --format json."),
+    dictionary: Path = typer.Option(
+        None,
+        "--dictionary",
+        "-d",
+        help="Theme dictionary TOML (default: the pipeline's, else the shipped one).",
+    ),
+    extra: list[Path] = typer.Option(
+        None, "--extra", help="Extra dictionary files that extend it (repeatable)."
+    ),
+    text_column: str = typer.Option(
+        None, "--text-column", help="Column holding the text in CSV/XLSX/JSON files."
+    ),
     engine: str = typer.Option(
         None, "--engine", help="Where segmentation and matching run: local (processes) or dask."
     ),
@@ -54,6 +76,7 @@ def run(
     from govtext.pipeline import default_pipeline, load_pipeline, run_pipeline
 
     args = list(args or [])
+    as_json = as_json or fmt is OutputFormat.json
     with library_errors():
         if args and args[0].endswith(".toml"):
             cfg = load_pipeline(args.pop(0))
@@ -61,6 +84,7 @@ def run(
             cfg = default_pipeline()
         apply_engine_options(cfg, engine=engine, workers=workers, scheduler=scheduler)
         apply_compare_options(cfg, where=where, min_group_chars=min_group_chars)
+        apply_input_options(cfg, dictionary=dictionary, extra=extra, text_column=text_column)
         if out is not None:
             from govtext.paths import check_output_dir
 
@@ -114,8 +138,8 @@ def outcome_summary(outcome: RunOutcome) -> dict[str, Any]:
 def print_summary(summary: dict[str, Any]) -> None:
     files = summary["files"]
     typer.echo(
-        f"读取 {summary['documents']} 篇文档 (files: {files['read']} read, {files['skipped']} skipped, "
-        f"{files['failed']} failed); {summary['hits']} theme hits."
+        f"Read {summary['documents']:,} documents (files: {files['read']} read, {files['skipped']} skipped, "
+        f"{files['failed']} failed); {summary['hits']:,} theme hits."
     )
     typer.echo(f"Top themes by {summary['by']} (hits per 10,000 characters):")
     # Group labels come from document metadata: strip control and bidi characters.

@@ -35,6 +35,9 @@ def register(app: typer.Typer) -> None:
 
 def segment(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to read (any format ingest reads).")],
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Column holding the text in CSV/XLSX/JSON files.")
+    ] = None,
     pos: Annotated[bool, typer.Option("--pos", help="Attach part-of-speech tags.")] = False,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="text: one document a line; jsonl: JSON lines.")
@@ -50,7 +53,9 @@ def segment(
     store: Annotated[
         Path | None, typer.Option("--store", help="DuckDB workspace: reuse and keep tokens across runs.")
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Processes for segmentation.")] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="Processes for segmentation (0, the default: every core).")
+    ] = 0,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
     ] = None,
@@ -77,6 +82,7 @@ def segment(
 
         if out is not None:
             check_output_file(out)
+        workers = workers or usable_cores()
         if workers > usable_cores():
             typer.echo(
                 f"govtext segment: note: --workers {workers} is more than the {usable_cores()} core(s) "
@@ -89,7 +95,7 @@ def segment(
         )
         from govtext.ingest import read_corpus  # only when the command runs
 
-        corpus = read_corpus([str(p) for p in paths])
+        corpus = read_corpus([str(p) for p in paths], text_column=text_column)
         account_for(corpus, "segment")
         texts = {d.doc_id: d.text for d in corpus}
         if store is not None:

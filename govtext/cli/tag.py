@@ -6,6 +6,7 @@ Kept light on purpose (no pandas, no jieba): tagging one article must feel insta
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -38,6 +39,9 @@ def tag(
     extra: list[Path] = typer.Option(
         None, "--extra", help="Extra dictionary files that extend or override it (repeatable)."
     ),
+    text_column: str = typer.Option(
+        None, "--text-column", help="Column holding the text in CSV/XLSX/JSON files."
+    ),
     theme: list[str] = typer.Option(None, "--theme", "-t", help="Only these theme ids (repeatable)."),
     evidence: int = typer.Option(3, "--evidence", min=1, help="Evidence sentences kept per theme in jsonl."),
 ) -> None:
@@ -50,10 +54,13 @@ def tag(
     try:
         d = load_dictionary(dictionary, extra=extra or ())
         matcher = Matcher(dictionary=d, themes=theme or None).fit()
-        color = fmt is TagFormat.table and sys.stdout.isatty()
+        # colour only for a person at a terminal who has not asked for none (no-color.org)
+        color = fmt is TagFormat.table and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         report = InputReport("tag")
         n = 0
-        for tags in tag_documents(report.count(read_inputs(paths, report)), matcher, max_evidence=evidence):
+        for tags in tag_documents(
+            report.count(read_inputs(paths, report, text_column=text_column)), matcher, max_evidence=evidence
+        ):
             if fmt is TagFormat.jsonl:
                 sys.stdout.write(json.dumps(tags.to_record(), ensure_ascii=False) + "\n")
             else:

@@ -77,7 +77,9 @@ def topics(
     max_df: float = typer.Option(
         0.5, "--max-df", min=0.0, max=1.0, help="Drop words in more than this share."
     ),
-    random_state: int = typer.Option(0, "--random-state", help="Seed; the same seed gives the same topics."),
+    random_state: int = typer.Option(
+        0, "--seed", "--random-state", help="Random seed; the same seed gives the same topics."
+    ),
     terms: int = typer.Option(8, "--terms", min=1, help="Top terms shown per topic."),
     as_json: bool = typer.Option(False, "--json", help="Print the topic summary as JSON."),
 ) -> None:

@@ -18,6 +18,9 @@ def register(app: typer.Typer) -> None:
 @vocab_app.command("discover")
 def discover(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to read.")],
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Column holding the text in CSV/XLSX/JSON files.")
+    ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="How many phrases to propose.")] = 50,
     min_count: Annotated[int, typer.Option("--min-count", min=1, help="Occurrences a phrase needs.")] = 5,
     max_len: Annotated[
@@ -44,7 +47,7 @@ def discover(
         )
         from govtext.ingest import read_corpus  # only when the command runs
 
-        corpus = read_corpus([str(p) for p in paths])
+        corpus = read_corpus([str(p) for p in paths], text_column=text_column)
         account_for(corpus, "vocab discover")
         finder.fit(corpus)
     except GovtextError as exc:

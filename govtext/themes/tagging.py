@@ -179,7 +179,9 @@ def documents_from_jsonl(
         yield Document(doc_id=scrub(doc_id)[0], text=text, title=title)
 
 
-def read_inputs(paths: Iterable[str], on_problem: Problem = _raise) -> Iterator[Document]:
+def read_inputs(
+    paths: Iterable[str], on_problem: Problem = _raise, *, text_column: str | None = None
+) -> Iterator[Document]:
     """Documents from files, folders, ``-`` (stdin: JSON Lines if it looks like it, else one text).
 
     ``.jsonl`` files with ``id``/``text`` lines are read here with each ``id`` as the
@@ -202,7 +204,7 @@ def read_inputs(paths: Iterable[str], on_problem: Problem = _raise) -> Iterator[
                 continue
             rest.append(p)
     if rest:
-        yield from _read_with_ingest(rest, on_problem)
+        yield from _read_with_ingest(rest, on_problem, text_column)
 
 
 def _stdin_documents(on_problem: Problem) -> Iterator[Document]:
@@ -234,10 +236,12 @@ def _is_id_text_jsonl(path: Path) -> bool:
     return False
 
 
-def _read_with_ingest(paths: list[str], on_problem: Problem) -> Iterator[Document]:
+def _read_with_ingest(
+    paths: list[str], on_problem: Problem, text_column: str | None = None
+) -> Iterator[Document]:
     from govtext.ingest import read_corpus
 
-    corpus = read_corpus(paths)
+    corpus = read_corpus(paths, text_column=text_column)
     for f in corpus.files:
         if f.status != "read":
             on_problem(f"{f.path}: {f.status}: {f.reason}", f.status == "failed")
