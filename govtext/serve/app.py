@@ -170,7 +170,8 @@ class Guard:
 # --------------------------------------------------------------------------- validation messages
 def _validation_message(errors: list[dict[str, Any]], allowed: dict[str, list[str]]) -> tuple[str, str]:
     """(code, one sentence) for pydantic errors: the field, what was wrong, what is right."""
-    first = errors[0]
+    # A misspelt field shows as "unknown" and as "required" at once: name the misspelling.
+    first = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
     loc = [str(x) for x in first.get("loc", ()) if x != "body"]
     where = ".".join(loc) or "the request body"
     kind = first.get("type", "")

@@ -1,5 +1,5 @@
 // govtext serve: the editors' page. Every piece of text reaches the page through
-// textContent or createTextNode, never innerHTML: an article's HTML, script or template
+// textContent or createTextNode, never parsed as HTML: an article's HTML, script or template
 // syntax stays text. Offsets from the API are used in their UTF-16 form (JS indices).
 "use strict";
 
