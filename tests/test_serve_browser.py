@@ -8,6 +8,7 @@ the API's own JSON, and a judgement made with a click is looked up in the DuckDB
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -57,7 +58,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(downloads: Path) -> Iterator[Any]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -68,6 +74,9 @@ def browser() -> Iterator[Any]:
     os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not fetch anything
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
     for arg in (
         "--headless=new",
         "--no-sandbox",
@@ -244,3 +253,50 @@ def test_serve_browser_readable_at_800px(server: tuple[str, Path], browser: Any,
     main = browser.find_element("id", "article").rect
     assert main["y"] > side["y"] and main["width"] > 600
     browser.save_screenshot(str(tmp_path / "page-800.png"))
+
+
+def test_serve_browser_file_upload_and_downloads(
+    server: tuple[str, Path], browser: Any, downloads: Path, seed_page: Path
+) -> None:
+    base, _ = server
+    api = httpx.post(
+        base + "/v1/tag/file?explain=true&sentences=true&evidence=1000&text=true",
+        files={"file": (seed_page.name, seed_page.read_bytes(), "text/plain")},
+    ).json()["documents"]
+    assert len(api) >= 3
+    browser.get(base + "/")
+    _wait(lambda: browser.find_element("id", "dict-info").text.startswith("词典"), "the dictionary line")
+    # The file input behind 选择文件 (what a drop hands over too).
+    browser.find_element("id", "file").send_keys(str(seed_page))
+    _wait(lambda: browser.find_element("id", "status").text.startswith("完成"), "the upload to be tagged")
+    options = browser.execute_script(
+        "return [...document.querySelectorAll('#doc-select option')].map(o => o.text)"
+    )
+    assert options == [d["title"] or d["doc_id"] for d in api]
+    assert browser.find_element("id", "doc-select").is_displayed()
+    # The second article of the page, as ingest read it, with its own hits.
+    browser.execute_script(
+        "const s = document.getElementById('doc-select'); s.value = '1'; s.dispatchEvent(new Event('change'));"
+    )
+    second = api[1]
+    assert browser.find_element("id", "article").get_attribute("textContent") == second["text"]
+    n_marked = browser.execute_script(
+        "return new Set([...document.querySelectorAll('#article mark.hit')].flatMap(m => m.dataset.hits.split(' '))).size"
+    )
+    assert n_marked == len(second["hits"])
+
+    # 下载 JSON saves the record on screen: the API's record without the text.
+    for old in downloads.glob("*"):
+        old.unlink()
+    browser.find_element("id", "json-download").click()
+    saved = _wait(lambda: [p for p in downloads.glob("*.json") if p.stat().st_size], "the JSON download")
+    record = json.loads(saved[0].read_text(encoding="utf-8"))
+    assert record == {k: v for k, v in second.items() if k != "text"}
+
+    # 导出 CSV: the judgements as a spreadsheet file.
+    browser.find_element("id", "export-csv").click()
+    csv_file = _wait(
+        lambda: [p for p in downloads.glob("judgements*.csv") if p.stat().st_size], "the CSV export"
+    )
+    header = csv_file[0].read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("judgement_id,created,doc_id,verdict,theme")
