@@ -274,6 +274,35 @@ def test_serve_api_judgements_stored_and_exported(client: TestClient, tmp_path: 
     assert client.get("/v1/judgements?format=xml").status_code == 422
 
 
+def test_serve_api_judgement_store_busy_is_503_then_works(matcher: Matcher, tmp_path: Path) -> None:
+    path = tmp_path / "busy.duckdb"
+    c = TestClient(
+        create_app(matcher, ServeSettings(store_path=path), judgements=JudgementStore(path, wait=0.3)),
+        raise_server_exceptions=False,
+    )
+    body = {"doc_id": "d", "verdict": "missed", "theme": "rule_of_law", "sentence": "依法治理。"}
+    # Another process (a run, a query) holds the file for writing.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('ok', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        r = c.post("/v1/judgements", json=body)
+        assert r.status_code == 503
+        e = error(r)
+        assert e["code"] == "store_busy" and str(path) in e["message"] and "another process" in e["message"]
+    finally:
+        holder.communicate("", timeout=10)
+    assert c.post("/v1/judgements", json=body).status_code == 201
+
+
 # --------------------------------------------------------------------------- bad input and limits
 @pytest.mark.parametrize(
     ("body", "status", "code", "words"),

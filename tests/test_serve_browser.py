@@ -36,13 +36,25 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+TOKEN = "browser-token-0123456789abcdef"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    yield from _serve(tmp_path_factory, token=None)
+
+
+@pytest.fixture(scope="module")
+def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    yield from _serve(tmp_path_factory, token=TOKEN)
+
+
+def _serve(tmp_path_factory: pytest.TempPathFactory, token: str | None) -> Iterator[tuple[str, Path]]:
     import uvicorn
 
     store = tmp_path_factory.mktemp("serve") / "judgements.duckdb"
     port = _free_port()
-    app = create_app(settings=ServeSettings(port=port, store_path=store))
+    app = create_app(settings=ServeSettings(port=port, store_path=store, token=token))
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -300,3 +312,18 @@ def test_serve_browser_file_upload_and_downloads(
     )
     header = csv_file[0].read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("judgement_id,created,doc_id,verdict,theme")
+
+
+def test_serve_browser_asks_for_the_token(token_server: tuple[str, Path], browser: Any) -> None:
+    base, _ = token_server
+    browser.get(base + "/")
+    bar = browser.find_element("id", "token-bar")
+    _wait(bar.is_displayed, "the token bar")
+    assert "令牌" in bar.text
+    browser.find_element("id", "token").send_keys(TOKEN)
+    browser.find_element("id", "token-save").click()
+    _wait(lambda: browser.find_element("id", "dict-info").text.startswith("词典"), "the dictionary line")
+    assert not bar.is_displayed()
+    _paste_and_tag(browser, base, "坚持党建引领，深化接诉即办改革。")
+    assert browser.find_elements("css selector", '#article mark.hit[data-theme="complaint_response"]')
+    browser.execute_script("sessionStorage.clear()")

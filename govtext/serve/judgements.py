@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,16 +94,26 @@ class JudgementStore:
     ['self_governance']
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, wait: float = 3.0) -> None:
         self.path = Path(path)
+        self.wait = wait  # seconds to wait for another process (a run, a query) to close the file
         self._lock = threading.Lock()
 
-    def _open(self, *, read_only: bool = False) -> Any:
-        from govtext.store import Store
+    def _open(self) -> Any:
+        from govtext.store import Store, StoreLockedError
 
-        store = Store(self.path, read_only=read_only, memory_limit="256MB").open()
-        if not read_only:
-            store.con.execute(TABLE)
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                store = Store(self.path, memory_limit="256MB").open()
+                break
+            except StoreLockedError:
+                # Another process has the file for a moment (`govtext sql`, a run): wait a
+                # little, then let the caller say the store is busy.
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.1)
+        store.con.execute(TABLE)
         return store
 
     def add(self, j: Judgement) -> dict[str, Any]:
