@@ -203,6 +203,53 @@ def test_serve_api_file_upload_goes_through_ingest(
     )
 
 
+@pytest.mark.parametrize("suffix", [".docx", ".html", ".pdf"])
+def test_serve_api_file_formats(client: TestClient, tmp_path: Path, suffix: str) -> None:
+    import html
+
+    paras = [
+        "坚持党建引领，推进居民自治，深化接诉即办改革。",
+        "街道吹哨、部门报到，把资源下沉到社区。",
+    ]
+    path = tmp_path / f"稿件{suffix}"
+    if suffix == ".docx":
+        import docx
+
+        d = docx.Document()
+        for p in paras:
+            d.add_paragraph(p)
+        d.save(str(path))
+    elif suffix == ".html":
+        body = "".join(f"<p>{html.escape(p)}</p>" for p in paras * 3)
+        path.write_text(
+            "<!doctype html><html><head><meta charset='utf-8'><title>稿件</title></head><body>"
+            "<nav><a href='/'>首页</a> <a href='/news'>新闻</a></nav>"
+            f"<article><h1>稿件</h1>{body}</article><footer>版权所有 联系我们</footer></body></html>",
+            encoding="utf-8",
+        )
+    else:
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+        from reportlab.pdfgen import canvas
+
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+        pdf = canvas.Canvas(str(path))
+        pdf.setFont("STSong-Light", 11)
+        for i, p in enumerate(paras):
+            pdf.drawString(60, 800 - 30 * i, p)
+        pdf.save()
+    r = client.post(
+        "/v1/tag/file?text=true", files={"file": (path.name, path.read_bytes(), "application/octet-stream")}
+    )
+    assert r.status_code == 200, r.text
+    (doc,) = r.json()["documents"]
+    themes = {t["theme"] for t in doc["themes"]}
+    assert {"party_building", "self_governance", "complaint_response", "whistle_report"} <= themes
+    for h in doc["hits"]:
+        assert doc["text"][h["char_start"] : h["char_end"]] == h["term"]
+    assert "版权所有" not in doc["text"]  # the page's boilerplate was removed by ingest
+
+
 def test_serve_api_file_bad_uploads(client: TestClient, matcher: Matcher, tmp_path: Path) -> None:
     r = client.post("/v1/tag/file", files={"file": ("x.txt", os.urandom(4096) + b"\x00" * 64, "text/plain")})
     assert r.status_code == 422 and "no text could be read" in error(r)["message"]

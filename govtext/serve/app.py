@@ -423,7 +423,8 @@ def create_app(
         name = file.filename or "upload"
 
         def run() -> dict[str, Any]:
-            docs, manifest = service.ingest_upload(data, name)
+            # The extraction stops at the time limit too, not only the answer.
+            docs, manifest = service.ingest_upload(data, name, timeout=settings.time_limit)
             if not docs:
                 raise InputError(
                     f"upload {name!r}: no text could be read ({manifest['status']}: {manifest['reason'] or 'no reason given'}); "

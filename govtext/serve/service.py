@@ -160,12 +160,15 @@ def kwic_lines(matcher: Matcher, doc: Document, query: str, width: int = 20) -> 
     return out
 
 
-def ingest_upload(data: bytes, filename: str) -> tuple[list[Document], dict[str, Any]]:
+def ingest_upload(
+    data: bytes, filename: str, *, timeout: float = 120.0
+) -> tuple[list[Document], dict[str, Any]]:
     """Documents of an uploaded file, read by govtext's own ingest (encoding detection,
     boilerplate removal, multi-article pages), and the file's manifest line.
 
     The bytes are written to a fresh private folder under a name the server makes (only
     the suffix of ``filename`` is kept), so no path from a request is ever opened.
+    ``timeout`` bounds the extraction (a PDF or .docx that takes longer is reported failed).
     """
     from govtext.ingest import read_corpus
 
@@ -181,7 +184,7 @@ def ingest_upload(data: bytes, filename: str) -> tuple[list[Document], dict[str,
         stem = re.sub(r"[^\w-]", "_", Path(filename).stem)[:80].strip("._") or "upload"
         path = Path(tmp) / f"{stem}{suffix}"
         path.write_bytes(data)
-        corpus = read_corpus([path], recursive=False)
+        corpus = read_corpus([path], recursive=False, extract_timeout=timeout)
     record = corpus.files[0] if corpus.files else None
     status = str(getattr(record.status, "value", record.status)) if record else "failed"
     reason = record.reason if record else "nothing was read"
