@@ -14,7 +14,20 @@ from pathlib import Path
 import pytest
 
 GOVTEXT = [sys.executable, "-m", "govtext"]
-COMMANDS = ["run", "ingest", "tag", "kwic", "topics", "compare", "report", "segment", "sql", "dict", "vocab"]
+COMMANDS = [
+    "run",
+    "ingest",
+    "tag",
+    "kwic",
+    "topics",
+    "compare",
+    "report",
+    "segment",
+    "sql",
+    "dict",
+    "vocab",
+    "serve",
+]
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

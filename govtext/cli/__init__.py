@@ -40,9 +40,9 @@ def _root(
 
 def _register_all() -> None:
     # One module per command, each with register(app); imported here so --help lists them all.
-    from govtext.cli import compare, dict, ingest, kwic, report, run, segment, sql, tag, topics, vocab
+    from govtext.cli import compare, dict, ingest, kwic, report, run, segment, serve, sql, tag, topics, vocab
 
-    for module in (run, ingest, tag, kwic, topics, compare, report, segment, vocab, dict, sql):
+    for module in (run, ingest, tag, kwic, topics, compare, report, segment, vocab, dict, sql, serve):
         module.register(app)
 
 

@@ -11,17 +11,51 @@ import itertools
 import json
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from govtext.documents import Document
 from govtext.errors import InputError
 from govtext.normalize import printable
-from govtext.themes.matcher import Matcher, ThemeHit
+from govtext.themes.matcher import Candidate, Matcher, ThemeHit
 
 SCHEMA_VERSION = 1
+# What ``start``/``end``/``char_start``/``char_end`` count; the ``*_utf16`` twins count
+# UTF-16 code units (JavaScript string indices). Stated in every record.
+OFFSET_UNIT = "code_point"
+
+
+def tag_schema_path() -> Path:
+    """The JSON Schema (draft 2020-12) of a tag record, shipped in the package.
+
+    >>> tag_schema_path().name
+    'tag.schema.json'
+    """
+    from importlib import resources
+
+    return Path(str(resources.files("govtext") / "data" / "tag.schema.json"))
+
+
+class Utf16Offsets:
+    """Code-point offsets of one text to UTF-16 code-unit offsets (JavaScript indices).
+
+    >>> u = Utf16Offsets("a😀b")
+    >>> [u(i) for i in range(4)]
+    [0, 1, 3, 4]
+    """
+
+    def __init__(self, text: str) -> None:
+        # Only characters beyond the BMP take two units; most Chinese text has none.
+        self._astral = (
+            [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF] if text and max(text) > "\uffff" else []
+        )
+
+    def __call__(self, i: int) -> int:
+        import bisect
+
+        return i + bisect.bisect_left(self._astral, i) if self._astral else i
 
 
 @dataclass(frozen=True)
@@ -54,14 +88,57 @@ class DocumentTags:
     title: str
     n_chars: int
     themes: tuple[ThemeTag, ...]
+    text: str = ""  # the tagged text (for UTF-16 offsets; not written out)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    dictionary: Mapping[str, Any] = field(default_factory=dict)  # hash, version, matcher
+    hits: tuple[ThemeHit, ...] = ()  # every counted hit, in text order
+    vetoed: tuple[Candidate, ...] = ()  # occurrences an exclusion or missing context refused
 
-    def to_record(self) -> dict[str, Any]:
-        """The JSON line of ``govtext tag --format jsonl`` (schema version 1)."""
-        return {
+    def to_record(self, *, hits: bool = False, vetoed: bool = False) -> dict[str, Any]:
+        """The JSON line of ``govtext tag --format jsonl`` and of ``POST /v1/tag`` (schema
+        version 1, ``tag_schema_path()``); ``hits`` and ``vetoed`` add every counted hit
+        and every refused look-alike (the web page draws them).
+        """
+        u16 = Utf16Offsets(self.text)
+
+        def ev(e: Evidence) -> dict[str, Any]:
+            return {
+                "sentence": e.sentence,
+                "start": e.start,
+                "end": e.end,
+                "term": e.term,
+                "rule": e.rule,
+                "char_start": e.char_start,
+                "char_end": e.char_end,
+                "sentence_index": e.sentence_index,
+                "char_start_utf16": u16(e.char_start),
+                "char_end_utf16": u16(e.char_end),
+                "start_utf16": u16(e.char_start) - u16(e.char_start - e.start),
+                "end_utf16": u16(e.char_end) - u16(e.char_start - e.start),
+            }
+
+        def span(h: ThemeHit | Candidate) -> dict[str, Any]:
+            return {
+                "theme": h.theme,
+                "rule": h.rule,
+                "term": h.term,
+                "char_start": h.start,
+                "char_end": h.end,
+                "char_start_utf16": u16(h.start),
+                "char_end_utf16": u16(h.end),
+                "sentence_index": h.sentence_index,
+                "sentence_start": h.sentence_start,
+                "sentence": h.sentence,
+            }
+
+        record: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "doc_id": self.doc_id,
             "title": self.title,
             "n_chars": self.n_chars,
+            "offset_unit": OFFSET_UNIT,
+            "dictionary": dict(self.dictionary),
+            "metadata": dict(self.metadata),
             "themes": [
                 {
                     "theme": t.theme,
@@ -69,32 +146,59 @@ class DocumentTags:
                     "hits": t.hits,
                     "weighted": round(t.weighted, 4),
                     "density": round(t.density, 4),
-                    "evidence": [
-                        {
-                            "sentence": e.sentence,
-                            "start": e.start,
-                            "end": e.end,
-                            "term": e.term,
-                            "rule": e.rule,
-                            "char_start": e.char_start,
-                            "char_end": e.char_end,
-                            "sentence_index": e.sentence_index,
-                        }
-                        for e in t.evidence
-                    ],
+                    "evidence": [ev(e) for e in t.evidence],
                 }
                 for t in self.themes
             ],
         }
+        if hits:
+            record["hits"] = [span(h) for h in self.hits]
+        if vetoed:
+            record["vetoed"] = [{**span(c), "reason": c.reason} for c in self.vetoed]
+        return record
 
 
-def tag_document(doc: Document, matcher: Matcher, *, max_evidence: int = 3) -> DocumentTags:
+def dictionary_info(matcher: Matcher) -> dict[str, Any]:
+    """What a tag record says of the rules that made it: the dictionary's content hash,
+    its file format version and the matcher's version."""
+    from govtext.themes.dictionary import FORMAT_VERSION
+    from govtext.themes.matcher import MATCHER_VERSION
+
+    return {"hash": matcher.dictionary_.hash, "version": FORMAT_VERSION, "matcher": MATCHER_VERSION}
+
+
+def tag_document(
+    doc: Document, matcher: Matcher, *, max_evidence: int = 3, explain: bool = False
+) -> DocumentTags:
     """Themes with at least one hit, in dictionary order, each with its best evidence.
 
     The best sentence is the one with the most hits of the theme (earliest on ties);
-    up to ``max_evidence`` distinct sentences are kept.
+    up to ``max_evidence`` distinct sentences are kept. ``explain`` also keeps the
+    vetoed look-alikes (自治区, 共建"一带一路") with the exclusion that refused each.
     """
-    hits = matcher.transform(doc)
+    vetoed: tuple[Candidate, ...] = ()
+    if explain:
+        cands = matcher.explain(doc)
+        hits = [
+            ThemeHit(
+                c.doc_id,
+                c.theme,
+                c.rule,
+                c.term,
+                c.start,
+                c.end,
+                c.sentence_index,
+                c.sentence,
+                c.sentence_start,
+                c.weight,
+                c.paragraph_index,
+            )
+            for c in cands
+            if c.status == "counted"
+        ]
+        vetoed = tuple(c for c in cands if c.status == "vetoed")
+    else:
+        hits = matcher.transform(doc)
     by_theme: dict[str, list[ThemeHit]] = {}
     for h in hits:
         by_theme.setdefault(h.theme, []).append(h)
@@ -125,7 +229,17 @@ def tag_document(doc: Document, matcher: Matcher, *, max_evidence: int = 3) -> D
         weighted = sum(h.weight for h in th)
         density = weighted * 10_000 / n_chars if n_chars else 0.0
         tags.append(ThemeTag(theme, names[theme], len(th), weighted, density, evidence))
-    return DocumentTags(doc.doc_id, doc.title, n_chars, tuple(tags))
+    return DocumentTags(
+        doc.doc_id,
+        doc.title,
+        n_chars,
+        tuple(tags),
+        text=doc.text,
+        metadata=dict(doc.meta),
+        dictionary=dictionary_info(matcher),
+        hits=tuple(hits),
+        vetoed=vetoed,
+    )
 
 
 def tag_documents(
