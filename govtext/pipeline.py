@@ -65,6 +65,8 @@ class TopicsConfig:
     min_df: float = 2
     max_df: float = 0.5
     random_state: int = 0
+    # a topic keeps a theme's name only if its unit shares agree with the rule hits this well
+    name_min_auc: float = 0.85
 
 
 @dataclass
@@ -370,6 +372,11 @@ def _analyze(
             run_warnings.append(f"topic model not fitted: {exc}")
     if topic_model is not None:
         store.put_topic_assignments(run_id, topic_model)
+        for t, theme, why in getattr(topic_model, "renamed_", ()):
+            run_warnings.append(
+                f"topics: topic {t} was seeded or matched for theme {theme!r} but is not named for it "
+                f"({why}); it is labelled by its top terms ({topic_model.topic_labels_[t]})."
+            )
     result = RunResult(
         name=cfg.name,
         by=by,

@@ -714,6 +714,7 @@ def topics(corpus: Corpus, tokens: list[Tokens], dictionary: Any, cfg: PipelineC
         k_range=tuple(cfg.topics.k_range),
         min_df=cfg.topics.min_df,
         max_df=cfg.topics.max_df,
+        name_min_auc=cfg.topics.name_min_auc,
         **params,
     )
 

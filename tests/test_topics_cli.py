@@ -104,7 +104,7 @@ def test_topics_cli_seeded_uses_the_theme_dictionary(app, folder: Path):
     else:
         assert result.exit_code == 0, result.output
         payload = json.loads(result.output)
-        assert {row["kind"] for row in payload["topics"]} <= {"seeded", "free"}
+        assert {row["kind"] for row in payload["topics"]} <= {"seeded", "seeded (unnamed)", "free"}
         assert payload["settings"]["method"] == "seeded"
 
 

@@ -29,7 +29,7 @@ import json
 import pickle
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -506,6 +506,79 @@ class TopicModel:
         self.topic_labels_ = tuple(row["label"] for row in labels)
         self._label_rows = labels
 
+    def check_names(self, presence: Mapping[str, Collection[str]], *, min_auc: float = 0.85) -> TopicModel:
+        """Keep a theme's name only on topics that earn it.
+
+        A topic named for a theme (seeded with its seeds, or free with its terms on top)
+        keeps the name when the theme's seeds or terms are among its top ``label_n``
+        terms AND its share in each unit agrees with the rules: the ROC AUC of the
+        topic's unit shares against the theme's presence by rule hits (``presence``:
+        unit id → themes the rules found there) is at least ``min_auc``. A topic that
+        fails is labelled by its top terms, kind ``seeded (unnamed)`` or ``free``, and
+        listed in ``name_checks_`` and ``renamed_``; no table then carries the theme's
+        name on it.
+        """
+        import math
+
+        import pandas as pd
+        from sklearn.metrics import roc_auc_score
+
+        self._check_fitted()
+        checks = []
+        renamed = []
+        for t, row in enumerate(self._label_rows):
+            theme = row.get("named_for", row["theme"])
+            if not theme:
+                continue
+            y = [theme in presence.get(uid, ()) for uid in self.unit_ids_]
+            n_pos = sum(y)
+            auc = float(roc_auc_score(y, self.doc_topic_[:, t])) if 0 < n_pos < len(y) else math.nan
+            terms = set(self.seeds_used_.get(theme, ())) | set(self.theme_terms_.get(theme, ()))
+            on_top = bool({term for term, _ in self._top(t, self.label_n)} & terms)
+            named = on_top and not math.isnan(auc) and auc >= min_auc
+            checks.append(
+                {
+                    "topic": t,
+                    "theme": theme,
+                    "seeds_on_top": on_top,
+                    "auc": auc,
+                    "units_with_theme": n_pos,
+                    "named": named,
+                }
+            )
+            row["auc"] = auc
+            row["named_for"] = theme
+            if not named:
+                row["theme"] = ""
+                row["label"] = row["words"]
+                if row["kind"] == "seeded":
+                    row["kind"] = "seeded (unnamed)"
+                why = (
+                    "its seeds are not among its top terms"
+                    if not on_top
+                    else (
+                        f"ROC AUC {auc:.2f} < {min_auc} against the rule hits"
+                        if not math.isnan(auc)
+                        else "no unit holds the theme by the rules"
+                    )
+                )
+                renamed.append((t, theme, why))
+        seen: dict[str, int] = {}
+        for row in self._label_rows:
+            seen[row["label"]] = seen.get(row["label"], 0) + 1
+        for i, row in enumerate(self._label_rows):
+            if seen[row["label"]] > 1 and not row["label"].endswith(f"#{i}"):
+                row["label"] = (
+                    f"{row['label']} #{i}" if not row["theme"] else f"{row['label']}: {row['words']}"
+                )
+        self.topic_labels_ = tuple(row["label"] for row in self._label_rows)
+        self.name_checks_ = pd.DataFrame(
+            checks, columns=["topic", "theme", "seeds_on_top", "auc", "units_with_theme", "named"]
+        )
+        self.renamed_ = tuple(renamed)
+        self.min_auc_ = min_auc
+        return self
+
     def topic_terms(self, n: int = 10) -> pd.DataFrame:
         """Long table ``topic, label, rank, term, weight`` of each topic's top ``n`` terms."""
         import pandas as pd
@@ -564,6 +637,7 @@ class TopicModel:
                     "npmi": self.quality_.npmi_per_topic[t],
                     "c_v": self.quality_.c_v_per_topic[t],
                     "overlap": float(info["overlap"]),
+                    "auc": float(info.get("auc", float("nan"))),
                     "seeds": " ".join(self.seeds_used_.get(theme, ())) if info["kind"] == "seeded" else "",
                     "missing_seeds": " ".join(self.missing_seeds_.get(theme, ()))
                     if info["kind"] == "seeded"

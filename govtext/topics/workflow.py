@@ -37,6 +37,7 @@ def fit_topics(
     max_df: float = 0.5,
     keep_pos: Collection[str] | None = DEFAULT_KEEP_POS,
     stopwords: Collection[str] | None = None,
+    name_min_auc: float = 0.85,
     **params: Any,
 ) -> TopicModel:
     """Build units from ``documents``/``tokens`` and fit a TopicModel on them.
@@ -45,6 +46,10 @@ def fit_topics(
     the seeds of ``method="seeded"`` and the theme terms every method is labelled with;
     with ``compound_seeds`` its multi-word terms become single tokens first. Other
     keyword arguments go to ``TopicModel`` (``k_range``, ``n_free``, ``random_state`` …).
+
+    A topic keeps a theme's name only when it earns it (``TopicModel.check_names``): the
+    rules of the same dictionary tag the documents, and the topic's unit shares must
+    agree with those hits (ROC AUC ≥ ``name_min_auc``).
     """
     if dictionary is None and params.get("seeds") is None:
         dictionary = load_theme_dictionary()
@@ -65,7 +70,24 @@ def fit_topics(
         compounds=compounds,
     )
     model = TopicModel(method=method, k=k, dictionary=dictionary, seed_level=seed_level, **params)
-    return model.fit(units)
+    model.fit(units)
+    if dictionary is not None and hasattr(dictionary, "themes"):
+        model.check_names(rule_presence(documents, dictionary, unit), min_auc=name_min_auc)
+    return model
+
+
+def rule_presence(documents: Sequence[Document], dictionary: Any, unit: str) -> dict[str, set[str]]:
+    """Unit id → the themes the dictionary's rules find in that unit (paragraph or document),
+    the yardstick a topic's name is checked against."""
+    from govtext.themes import Matcher
+
+    matcher = Matcher(dictionary=dictionary).fit()
+    out: dict[str, set[str]] = {}
+    for doc in documents:
+        for hit in matcher.transform(doc):
+            uid = doc.doc_id if unit == "document" else f"{doc.doc_id}#p{hit.paragraph_index}"
+            out.setdefault(uid, set()).add(hit.theme)
+    return out
 
 
 def topics_from_paths(
