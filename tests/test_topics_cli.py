@@ -77,6 +77,8 @@ def test_topics_cli_auto_k_json_and_prevalence_by(app, folder: Path, tmp_path: P
     args = [
         "topics",
         str(folder),
+        "--method",
+        "lda",
         "--k",
         "auto",
         "--k-range",

@@ -115,3 +115,23 @@ def test_topics_names_rule_of_thumb_on_a_tiny_model() -> None:
     assert m.topic_labels_ == ("自治", "企业·议事·社区")  # 赋权's seeds are not on top: unnamed
     assert list(m.name_checks_["named"]) == [True, False]
     assert m.name_checks_.loc[0, "auc"] == pytest.approx(1.0)
+
+
+def test_topics_defaults_are_one_and_scaled_to_units(sample_corpus: Path) -> None:
+    import inspect
+
+    from govtext.cli import topics as cli_topics
+    from govtext.pipeline import TopicsConfig
+    from govtext.topics import DEFAULT_K_RANGE, DEFAULT_METHOD, TopicModel, max_topics, topics_from_paths
+
+    params = inspect.signature(cli_topics.topics).parameters
+    assert params["method"].default.default == DEFAULT_METHOD == TopicsConfig().method
+    assert tuple(int(x) for x in params["k_range"].default.default.split(",")) == DEFAULT_K_RANGE
+    assert tuple(TopicsConfig().k_range) == DEFAULT_K_RANGE
+    assert TopicModel().method == DEFAULT_METHOD and TopicModel().k == "auto"
+    # ten articles (~80 paragraphs): LDA asked for K up to 20 tries no more than 8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, model = topics_from_paths([sample_corpus], method="lda", k="auto", k_range=(4, 21, 4))
+    n_units = len(model.unit_ids_)
+    assert max(model.k_curve_["k"]) <= max_topics(n_units) < 20

@@ -54,11 +54,13 @@ def topics(
         ..., help="Files or folders to read (any format govtext ingest reads)."
     ),
     method: Method = typer.Option(
-        Method.lda, "--method", "-m", help="lda, nmf, or seeded (theme-seeded LDA)."
+        Method.seeded, "--method", "-m", help="seeded (theme-seeded LDA, as in run), lda or nmf."
     ),
     k: str = typer.Option("auto", "--k", "-k", help="Number of topics (seeded: seeded + free), or 'auto'."),
     k_range: str = typer.Option(
-        "4,16,2", "--k-range", help="Candidates for --k auto: START,STOP[,STEP] (seeded: free topics)."
+        "2,8,2",
+        "--k-range",
+        help="Candidates for --k auto: START,STOP[,STEP] (seeded: free topics); capped at one topic per 10 units.",
     ),
     n_free: int = typer.Option(None, "--n-free", min=0, help="seeded: free topics beside the seeded ones."),
     seed_level: SeedLevel = typer.Option(

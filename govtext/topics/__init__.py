@@ -1,6 +1,13 @@
 """Topic models over governance texts: units, LDA/NMF/seeded LDA, coherence, K, labels."""
 
-from govtext.topics.model import METHODS, TopicModel, TopicWarning
+from govtext.topics.model import (
+    DEFAULT_K_RANGE,
+    DEFAULT_METHOD,
+    METHODS,
+    TopicModel,
+    TopicWarning,
+    max_topics,
+)
 from govtext.topics.quality import TopicQuality, choose_k, coherence, diversity
 from govtext.topics.seeds import (
     load_theme_dictionary,
@@ -20,6 +27,8 @@ from govtext.topics.workflow import fit_topics, topic_tables, topics_from_paths,
 
 __all__ = [
     "DEFAULT_KEEP_POS",
+    "DEFAULT_K_RANGE",
+    "DEFAULT_METHOD",
     "DEFAULT_STOPWORDS",
     "METHODS",
     "TopicModel",
@@ -34,6 +43,7 @@ __all__ = [
     "fit_topics",
     "is_content_word",
     "load_theme_dictionary",
+    "max_topics",
     "names_from_dictionary",
     "resolve_seeds",
     "seeds_from_dictionary",

@@ -63,6 +63,23 @@ def _identity(tokens: Any) -> Any:
     return tokens
 
 
+# The defaults of `govtext run`, `govtext topics` and the API, in one place.
+DEFAULT_METHOD = "seeded"
+DEFAULT_K_RANGE = (2, 8, 2)
+# Candidate K (free topics, for seeded) is capped at one topic per this many units: a
+# topic needs units to rest on, and ten articles cannot hold twenty topics.
+UNITS_PER_TOPIC = 10
+
+
+def max_topics(n_units: int) -> int:
+    """The largest K worth trying on ``n_units`` units (at least 2).
+
+    >>> max_topics(74), max_topics(6539)
+    (7, 653)
+    """
+    return max(2, n_units // UNITS_PER_TOPIC)
+
+
 class TopicModel:
     """Topic model over ``Units`` (see ``build_units``).
 
@@ -101,10 +118,10 @@ class TopicModel:
 
     def __init__(
         self,
-        method: str = "lda",
-        k: int | str = 10,
+        method: str = DEFAULT_METHOD,
+        k: int | str = "auto",
         *,
-        k_range: Sequence[int] = (4, 16, 2),
+        k_range: Sequence[int] = DEFAULT_K_RANGE,
         k_rule: str = "quality",
         n_free: int | None = None,
         seeds: Mapping[str, Sequence[str]] | None = None,
@@ -279,7 +296,7 @@ class TopicModel:
                     TopicWarning,
                     stacklevel=2,
                 )
-        candidates = self._candidates(resolved)
+        candidates = self._candidates(resolved, len(units))
         curve: list[tuple[int, TopicQuality]] = []
         fits: dict[int, tuple[Any, np.ndarray, np.ndarray, float]] = {}
         for k in candidates:
@@ -354,8 +371,9 @@ class TopicModel:
             )
         return self
 
-    def _candidates(self, resolved: ResolvedSeeds | None) -> list[int]:
+    def _candidates(self, resolved: ResolvedSeeds | None, n_units: int | None = None) -> list[int]:
         n_seeded = len(resolved.topics) if resolved else 0
+        cap = max_topics(n_units) if n_units is not None and self.k == "auto" else None
         if self.method == "seeded":
             declared = len(resolved.topics) + len(resolved.dropped) if resolved else 0
             if self.n_free is not None:
@@ -363,11 +381,16 @@ class TopicModel:
             elif self.k == "auto":
                 # The seeded topics are fixed by the dictionary; what K chooses is how many
                 # free topics sit beside them (too few, and common content fills the seeded ones).
-                ks = [n_seeded + f for f in range(*self.k_range)]
+                frees = list(range(*self.k_range))
+                if cap is not None:  # free topics scaled to the units there are
+                    frees = [f for f in frees if f <= cap] or [min(frees[0], cap)]
+                ks = [n_seeded + f for f in frees]
             else:
                 ks = [n_seeded + max(int(self.k) - declared, 0)]
         else:
             ks = list(range(*self.k_range)) if self.k == "auto" else [int(self.k)]
+            if cap is not None:
+                ks = [k for k in ks if k <= cap] or [min(ks[0], cap)]
         ks = sorted(set(ks))
         if not ks or ks[0] < 1:
             raise ConfigError(

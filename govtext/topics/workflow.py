@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from govtext.documents import Corpus, Document
 from govtext.errors import InputError
 from govtext.segment import Tokens
-from govtext.topics.model import TopicModel
+from govtext.topics.model import DEFAULT_METHOD, TopicModel
 from govtext.topics.seeds import load_theme_dictionary, seeds_from_dictionary
 from govtext.topics.units import DEFAULT_KEEP_POS, build_units
 
@@ -27,8 +27,8 @@ def fit_topics(
     documents: Sequence[Document],
     tokens: Sequence[Tokens],
     *,
-    method: str = "lda",
-    k: int | str = 10,
+    method: str = DEFAULT_METHOD,
+    k: int | str = "auto",
     unit: str = "paragraph",
     dictionary: Any = None,
     seed_level: str = "theme",
