@@ -36,7 +36,7 @@ def test_cli_run_writes_every_output(sample_run: tuple[Path, str]) -> None:
 
 def test_cli_run_summary_names_groups_and_report(sample_run: tuple[Path, str]) -> None:
     out, output = sample_run
-    assert "读取" in output and "Report:" in output
+    assert "Read 10 documents" in output and "Report:" in output
     assert str(out / "index.html") in output
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     sources = {
