@@ -110,6 +110,10 @@ def md_code(text: object) -> str:
     ('`r_1`', '``a`b``')
     """
     s = str(text).replace("\r", " ").replace("\n", " ")
+    if re.search(r"[<>&]", s):
+        # Markup-like text stays escaped text: a viewer that renders HTML in Markdown must
+        # never meet a raw tag, even in a code span.
+        return md_escape(s)
     longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if s.startswith("`") or s.endswith("`") else ""
