@@ -274,14 +274,18 @@ def test_csv_cuts_fall_where_the_csv_module_ends_a_record(
     assert got == whole
 
 
-def test_a_line_json_cannot_hold_is_skipped_not_the_file(tmp_path: Path) -> None:
+def test_a_line_with_a_huge_number_is_kept(tmp_path: Path) -> None:
+    # Python refuses ints over 4,300 digits; the record is the user's, so the number is kept as text.
     path = tmp_path / "numbers.jsonl"
     path.write_text(
-        '{"text": "社区议事会讨论停车"}\n{"text": "x", "n": ' + "9" * 5000 + '}\n{"text": "居民议事"}\n',
+        '{"text": "社区议事会讨论停车"}\n{"text": "居民自治", "n": '
+        + "9" * 5000
+        + '}\n{"text": "居民议事"}\n',
         encoding="utf-8",
     )
     corpus = read_corpus([path])
-    assert len(corpus) == 2 and "line 2 cannot be read as JSON" in corpus.files[0].reason
+    assert len(corpus) == 3 and "cannot be read" not in corpus.files[0].reason
+    assert corpus.documents[1].meta["n"] == "9" * 5000
 
 
 def test_merge_notes_sums_counted_notes_and_keeps_the_rest_once() -> None:

@@ -203,3 +203,60 @@ def test_reliability_windowed_evidence_holds_the_match() -> None:
     assert long.sentence[offset : offset + len(long.term)] == long.term == text[long.start : long.end]
     assert text[long.sentence_start : long.sentence_start + len(long.sentence)] == long.sentence
     assert short.sentence == "短句里也有居民自治。"  # a real sentence is quoted whole
+
+
+# --------------------------------------------------------------------------- good parts kept
+def test_reliability_workbook_sheet_without_text_keeps_the_others(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    write_good(tmp_path / "in")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "texts"
+    ws.append(["id", "text"])
+    ws.append(["w1", "推进居民自治，完善基层治理。"])
+    ws.append(["w2", "坚持依法治理，建设法治政府。"])
+    stats = wb.create_sheet("stats")
+    stats.append(["year", "value"])
+    stats.append([2020, 3])
+    wb.save(tmp_path / "in" / "book.xlsx")
+    data, _ = ingested(tmp_path / "in")
+    assert {"w1", "w2"} <= {d["id"] for d in data["documents"]}
+    assert "sheet 'stats' skipped" in _files(data)["book.xlsx"]["reason"]
+
+
+def test_reliability_lines_in_two_encodings_are_each_read(tmp_path: Path) -> None:
+    write_good(tmp_path / "in")
+    raw = (
+        "第一行推进居民自治。\n".encode()
+        + "第二行坚持依法治理。\n".encode("gbk")
+        + "第三行党建引领。\n".encode()
+    )
+    (tmp_path / "in" / "joined.txt").write_bytes(raw)
+    data, _ = ingested(tmp_path / "in", "--with-text")
+    doc = next(d for d in data["documents"] if d["id"] == "joined")
+    assert "第二行坚持依法治理" in doc["text"] and "\ufffd" not in doc["text"]
+    assert "1 line(s) decoded as GB18030" in _files(data)["joined.txt"]["reason"]
+
+
+def test_reliability_huge_id_is_kept(tmp_path: Path) -> None:
+    write_good(tmp_path / "in")
+    (tmp_path / "in" / "ids.jsonl").write_text(
+        '{"id": ' + "9" * 5000 + ', "text": "推进居民自治。"}\n{"id": "ok", "text": "坚持依法治理。"}\n',
+        encoding="utf-8",
+    )
+    data, _ = ingested(tmp_path / "in")
+    ids = {d["id"] for d in data["documents"]}
+    assert "9" * 5000 in ids and "ok" in ids
+
+
+def test_reliability_random_bytes_on_tag_stdin_are_refused() -> None:
+    import random
+
+    rng = random.Random(7)
+    noise = bytes(rng.randrange(256) for _ in range(400)) + b"\0" * 20  # a binary file piped in
+    proc = govtext("tag", "-", stdin=noise)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "<stdin>:" in proc.stderr
+    ingest = govtext("ingest", "-", stdin=noise)
+    assert ingest.returncode == 1

@@ -92,7 +92,8 @@ def ingest(
     if not corpus.documents:
         # Nothing to analyse is an error for scripts too, whatever --strict says.
         typer.echo(
-            "govtext ingest: no document was read; the manifest above says why for each file.", err=True
+            "govtext ingest: error: no document was read; the manifest above says why for each file.",
+            err=True,
         )
         raise typer.Exit(1)
     bad = problems(corpus)

@@ -30,10 +30,16 @@ class Decoded:
     n_replaced: int = 0
     first_bad_offset: int = -1
     n_nul: int = 0  # stray NUL bytes dropped from a text that is otherwise fine
+    n_other_lines: int = 0  # lines of a mixed file decoded as GB18030 beside UTF-8 ones
 
     @property
     def problem(self) -> str:
         """A manifest reason when the decode lost characters, else ''."""
+        if self.n_other_lines:
+            return (
+                f"lines in two encodings: {self.n_other_lines} line(s) decoded as GB18030, the others as UTF-8 "
+                "(files joined from different sources); check those lines"
+            )
         if self.n_nul:
             return f"{self.n_nul} stray NUL byte(s) removed before decoding as {self.encoding}"
         if not self.n_replaced:
@@ -117,6 +123,11 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
     text = _strict(data, "gb18030")
     if text is not None and _mostly_text(text):
         return Decoded(text, "gb18030")
+    # Files joined from sources in different encodings (UTF-8 lines and GBK lines): each
+    # line decodes strictly in one of them. Read each line in its own, and say how many.
+    mixed = _by_line(data)
+    if mixed is not None:
+        return mixed
     # A few corrupt bytes (a truncated download, a stray byte) in an otherwise good UTF-8 or
     # GB18030 file: decode with replacement characters and say so. Statistical detection
     # would guess an unrelated code page for such files.
@@ -131,6 +142,25 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
         raise UndecodableError("undecodable bytes: no text encoding fits them")
     name = _WIDEN.get(best.encoding.lower(), best.encoding.lower())
     return _lossy(data, codecs.lookup(name).name if name != "utf-8-sig" else name)
+
+
+def _by_line(data: bytes) -> Decoded | None:
+    """``data`` decoded line by line, each line as UTF-8 or else GB18030, when every line
+    fits one of them, both occur, and the result reads as text; else None."""
+    parts: list[str] = []
+    other = 0
+    for line in data.splitlines(keepends=True):
+        text = _strict(line, "utf-8")
+        if text is None:
+            text = _strict(line, "gb18030")
+            if text is None:
+                return None
+            other += 1
+        parts.append(text)
+    joined = "".join(parts)
+    if not other or other == len(parts) or not _mostly_text(joined):
+        return None
+    return Decoded(joined, "utf-8+gb18030", n_other_lines=other)
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -225,6 +225,12 @@ def delimited_rows(text: str, delimiter: str) -> tuple[list[str], list[dict[str,
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def _int_or_text(digits: str) -> int | str:
+    """A JSON integer as Python's int, or as the text it was when it is too long for one
+    (Python refuses over 4,300 digits): a 5,000-digit record id is still the record's id."""
+    return int(digits) if len(digits) <= 4000 else digits
+
+
 def json_lines(text: str, first_line: int = 1) -> tuple[list[Any], list[str]]:
     """The records of JSON Lines text, and a note per line that is not valid JSON
     (numbered from ``first_line``): a damaged line costs itself, not the file."""
@@ -236,7 +242,7 @@ def json_lines(text: str, first_line: int = 1) -> tuple[list[Any], list[str]]:
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            records.append(json.loads(line, parse_int=_int_or_text))
         except json.JSONDecodeError as exc:
             bad.append(f"line {n} is not valid JSON ({exc.msg} at column {exc.colno})")
         except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting too deep
@@ -262,7 +268,7 @@ def read_json_rows(
             notes.append(bad_lines_note(bad[0], len(bad) - 1))
     else:
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_int=_int_or_text)
         except json.JSONDecodeError as exc:
             raise FailFile(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
         if isinstance(data, Mapping):
@@ -313,7 +319,16 @@ def read_xlsx(data: bytes, text_column: str | None, notes: list[str]) -> list[Ra
         rows = [dict(zip(columns, r, strict=False)) for r in it if any(v not in (None, "") for v in r)]
         if not rows:
             continue
-        sheet_docs = rows_to_docs(columns, rows, text_column, notes)
+        if len(sheets) > 1:
+            # each sheet on its own: a sheet of statistics beside the sheet of texts costs
+            # itself (a note), never the texts
+            try:
+                sheet_docs = rows_to_docs(columns, rows, text_column, notes)
+            except (SkipFile, FailFile) as exc:
+                notes.append(f"sheet {ws.title!r} skipped: {exc}")
+                continue
+        else:
+            sheet_docs = rows_to_docs(columns, rows, text_column, notes)
         if len(sheets) > 1:
             for d in sheet_docs:
                 d.fields.setdefault("sheet", ws.title)

@@ -323,19 +323,43 @@ def read_inputs(
 
 def _stdin_documents(on_problem: Problem) -> Iterator[Document]:
     # Peek at the first non-blank line: JSON Lines stream one document per line as they
-    # arrive; anything else is one text, read to the end.
-    skipped: list[str] = []
-    for line in sys.stdin:
-        if not line.strip():
-            skipped.append(line)
+    # arrive; anything else is one text, read to the end and decoded as ingest decodes a
+    # file (encoding detected; binary content refused, as `govtext ingest -` refuses it).
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream put in place of stdin (tests, notebooks)
+        stream = (line.encode("utf-8", "surrogateescape") for line in sys.stdin)
+    skipped: list[bytes] = []
+    for raw in stream:
+        if not raw.strip():
+            skipped.append(raw)
             continue
-        if line.lstrip().startswith("{"):
-            lines = itertools.chain(skipped, [line], sys.stdin)
+        if raw.lstrip().startswith(b"{"):
+            lines = _utf8_lines(itertools.chain(skipped, [raw], stream), on_problem)
             yield from documents_from_jsonl(lines, "<stdin>", on_problem)
         else:
-            data = "".join([*skipped, line, sys.stdin.read()])
-            yield Document(doc_id="stdin", text=data)
+            from govtext.ingest.decode import decode_bytes
+
+            data = b"".join([*skipped, raw, *stream])
+            try:
+                decoded = decode_bytes(data)
+            except ValueError as exc:  # binary content, or bytes no text encoding fits
+                on_problem(f"<stdin>: {exc}; give text (UTF-8, GB18030 …) or JSON Lines of id/text", True)
+                return
+            yield Document(doc_id="stdin", text=decoded.text)
         return
+
+
+def _utf8_lines(lines: Iterable[bytes], on_problem: Problem) -> Iterator[str]:
+    """JSON Lines from stdin as text: a line that is not UTF-8 is reported and left empty
+    (its number kept, so the next lines' numbers stay right)."""
+    for n, raw in enumerate(lines, start=1):
+        try:
+            yield raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            on_problem(
+                f"<stdin>:{n}: not UTF-8 ({exc.reason} at byte {exc.start}); JSON Lines are UTF-8", True
+            )
+            yield ""
 
 
 def _is_id_text_jsonl(path: Path) -> bool:
