@@ -260,3 +260,42 @@ def test_reliability_random_bytes_on_tag_stdin_are_refused() -> None:
     assert "<stdin>:" in proc.stderr
     ingest = govtext("ingest", "-", stdin=noise)
     assert ingest.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "status", "reason"),
+    [
+        (
+            "deep.html",
+            "<html><body>"
+            + "<div>" * 5000
+            + "<p>推进居民自治，完善基层治理体系，这是正文的一段话。</p>"
+            + "</div>" * 5000,
+            "read",
+            "visible text was read whole",
+        ),
+        (
+            "script-only.html",
+            "<html><script>" + "var a=1;" * 500 + "</script></html>",
+            "skipped",
+            "no main text",
+        ),
+        ("deep.json", "[" * 5000 + "]" * 5000, "failed", "nested deeper than the parser's limit"),
+        (
+            "deep-field.json",
+            '{"text": "推进居民自治。", "x": ' + "[" * 3000 + "]" * 3000 + "}",
+            "failed",
+            "nested deeper",
+        ),
+    ],
+    ids=["deep-html", "script-only-html", "deep-json", "deep-field-json"],
+)
+def test_reliability_nesting_is_named_not_a_recursion_error(
+    tmp_path: Path, name: str, body: str, status: str, reason: str
+) -> None:
+    write_good(tmp_path / "in")
+    (tmp_path / "in" / name).write_text(body, encoding="utf-8")
+    data, _ = ingested(tmp_path / "in")
+    record = _files(data)[name]
+    assert record["status"] == status and reason in record["reason"], record
+    assert "RecursionError" not in record["reason"]

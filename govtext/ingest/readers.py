@@ -199,9 +199,21 @@ def read_html(data: bytes, options: ReadOptions) -> ReadResult:
 
     decoded = _decode(data, options)
     html = decoded.text
-    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    notes = _notes(decoded)
+    try:
+        text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    except RecursionError:  # a page nested thousands of elements deep
+        text = None
     if not text or not text.strip():
-        raise SkipFile("no main text found in the HTML page")
+        # No article found (a page of thousands of nested <div>s defeats the extractor):
+        # read the page's visible text whole rather than lose it, and say so.
+        text = visible_text(html)
+        if len(re.sub(r"\s", "", text)) < 20:
+            raise SkipFile("no main text found in the HTML page (and under 20 characters of visible text)")
+        notes.append(
+            "no main article found; the page's visible text was read whole (menus and footers included)"
+        )
+        return ReadResult(_text_docs(text, {}), decoded.encoding, notes)
     fields: dict[str, object] = {}
     meta = trafilatura.extract_metadata(html)
     if meta is not None:
@@ -213,7 +225,51 @@ def read_html(data: bytes, options: ReadOptions) -> ReadResult:
     paras = text.split("\n")
     if title and paras and strip_line(paras[0]) == title.strip():
         text = "\n".join(paras[1:])  # the <h1> repeats the title the metadata already holds
-    return ReadResult(_text_docs(text, fields), decoded.encoding, _notes(decoded))
+    return ReadResult(_text_docs(text, fields), decoded.encoding, notes)
+
+
+_BLOCKS = frozenset(
+    "p div br li tr h1 h2 h3 h4 h5 h6 section article td th blockquote pre table ul ol".split()
+)
+_HIDDEN = frozenset(("script", "style", "noscript", "template", "head", "svg"))
+
+
+def visible_text(html: str) -> str:
+    """The text a browser would show, one block a line: a streaming parse (the standard
+    library's, no tree), so no nesting depth can exhaust it.
+
+    >>> visible_text("<div><script>x()</script><p>推进<b>居民</b>自治</p><p>二</p></div>")
+    '推进居民自治\\n二'
+    """
+    from html.parser import HTMLParser
+
+    class _Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+            self.hidden = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in _HIDDEN:
+                self.hidden += 1
+            elif tag in _BLOCKS:
+                self.parts.append("\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _HIDDEN:
+                self.hidden = max(0, self.hidden - 1)
+            elif tag in _BLOCKS:
+                self.parts.append("\n")
+
+        def handle_data(self, data: str) -> None:
+            if not self.hidden:
+                self.parts.append(data)
+
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    lines = (re.sub(r"[ \t\u3000]+", " ", line).strip() for line in "".join(parser.parts).split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def read_docx(data: bytes, options: ReadOptions) -> ReadResult:

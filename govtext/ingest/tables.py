@@ -269,6 +269,11 @@ def read_json_rows(
     else:
         try:
             data = json.loads(text, parse_int=_int_or_text)
+        except RecursionError:
+            raise FailFile(
+                "JSON nested deeper than the parser's limit (about 1,000 levels of [ or {); "
+                "no document holds its text that deep: check the export"
+            ) from None
         except json.JSONDecodeError as exc:
             raise FailFile(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
         if isinstance(data, Mapping):
