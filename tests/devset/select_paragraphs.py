@@ -1,0 +1,178 @@
+"""Draw the paragraph-level labelled set (run by hand; writes references, never text).
+
+    PYTHONPATH=. .venv/bin/python tests/devset/select_paragraphs.py ../shared/corpus \
+        tests/devset/paragraphs.jsonl /tmp/devset-batches 150
+
+writes one reference per paragraph to the first file (genre, split, stratum, uid) and,
+for the blind annotators, batches of ``{"uid", "text"}`` lines to the folder (outside
+the repository: the text is the corpus's, never the project's). Batches mix genres
+and splits, so an annotator cannot tell where a paragraph came from.
+
+Splits measure generalisation. The first dictionary was tuned on all 21 provincial
+reports, the seed page, the project's articles and the national reports since 2013,
+so those are the *tune* part. The *test* part holds documents no rule was written
+against: the national reports of 1992–2012 (two whole decades, with their NPC
+resolutions), the party congress reports of the 14th–17th congresses, and half of the
+CPPCC proposals and of the citizen messages (chosen by a hash of their id, so whole
+records fall on one side).
+
+Strata, in each genre: paragraphs holding a governance trigger string, hard negatives
+(the look-alikes of THEMES.md: 自治区, 一带一路, 数据共享, 降本增效, economic 赋能 …) and
+paragraphs with neither, drawn with a fixed seed in the proportions below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from paragraph_units import ROOT, _csv_rows, _jsonl_rows, _workbook_rows, paragraphs, sha1
+
+SEED = 20261204
+TRIGGER = re.compile(
+    "治理|自治|法治|依法|法规|条例|执法|普法|德治|道德|公德|美德|家风|文明|移风易俗|共建|共治|共享|协商|"
+    "参与|志愿|社会组织|枫桥|群防群治|赋权|赋能|放权|下放|下沉|下移|增效|效能|效率|放管服|党建|党组织|"
+    "吹哨|报到|诉求|接诉|12345|热线|社区|基层|网格|议事|业委会|业主委员会"
+)
+HARD = re.compile(
+    "自治区|自治州|自治县|自治旗|高度自治|一带一路|数据共享|信息共享|资源共享平台|共享单车|共享经济|"
+    "降本增效|提质增效|(?:产业|经济|千行百业|发展|制造|数字)[^。]{0,6}赋能|赋能[^。]{0,6}(?:产业|经济|千行百业|发展)|"
+    "下沉市场|双拥共建|共建共享实验室|协同治理"
+)
+MIX = {"trigger": 0.55, "hard": 0.15, "none": 0.30}
+MIN_CHARS, MAX_CHARS = 20, 900
+PER_DOC = 45  # no single long report fills a genre
+BOILERPLATE = re.compile("您的位置|字号|打印|全屏|收藏|分享到|责任编辑|来源：|扫一扫")
+
+# (genre, split) → paragraphs to draw
+QUOTA = {
+    ("provincial", "tune"): 330,
+    ("national", "tune"): 150,
+    ("congress", "tune"): 70,
+    ("cppcc", "tune"): 110,
+    ("messages", "tune"): 110,
+    ("seed", "tune"): 40,
+    ("commentary", "tune"): 40,
+    ("national", "test"): 260,
+    ("congress", "test"): 120,
+    ("cppcc", "test"): 180,
+    ("messages", "test"): 180,
+}
+
+
+def _half(key: str) -> str:
+    return "test" if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 else "tune"
+
+
+def records(shared: Path) -> list[tuple[str, str, str, int, str]]:
+    """(genre, split, file, row, field) of every record of every genre."""
+    out: list[tuple[str, str, str, int, str]] = []
+    for p in sorted((shared / "provincial-reports-2026").glob("*.csv")):
+        out.append(("provincial", "tune", str(p.relative_to(shared)), 0, "full_text"))
+    nat = shared / "national-reports" / "government_work_reports.jsonl"
+    year = None
+    for i, rec in enumerate(_jsonl_rows(nat)):
+        # A resolution (year null) approves the report listed just before it.
+        year = int(rec["year"]) if rec.get("year") else year
+        split = "test" if year is not None and 1992 <= year <= 2012 else "tune"
+        out.append(("national", split, str(nat.relative_to(shared)), i, "content"))
+    cpc = shared / "national-reports" / "cpc_congress_reports.jsonl"
+    for i, rec in enumerate(_jsonl_rows(cpc)):
+        split = "test" if 14 <= int(rec["congress"]) <= 17 else "tune"
+        out.append(("congress", split, str(cpc.relative_to(shared)), i, "content"))
+    jszx = shared / "jiangsu-cppcc-2022" / "jszx2022.csv"
+    for i, rec in enumerate(_csv_rows(jszx)):
+        out.append(("cppcc", _half("cppcc" + rec["pkid"]), str(jszx.relative_to(shared)), i, "content"))
+    for name, fields in (
+        ("full_dataset_sheet_3.xlsx", ("留言详情",)),
+        ("full_dataset_sheet_4.xlsx", ("留言详情", "答复意见")),
+    ):
+        path = shared / "citizen-messages" / name
+        for i, rec in enumerate(_workbook_rows(path)):
+            split = _half("msg" + rec["留言编号"])
+            for f in fields:
+                out.append(("messages", split, str(path.relative_to(shared)), i, f))
+    for p in sorted((shared / "seed").glob("*.txt")):
+        out.append(("seed", "tune", str(p.relative_to(shared)), 0, ""))
+    for p in sorted((ROOT / "corpus").glob("[0-9]*.md")):
+        out.append(("commentary", "tune", f"corpus/{p.name}", 0, ""))
+    return out
+
+
+def stratum(text: str) -> str:
+    if HARD.search(text):
+        return "hard"
+    return "trigger" if TRIGGER.search(text) else "none"
+
+
+def main(shared: Path, refs_out: Path, batch_dir: Path, batch_size: int) -> None:
+    rng = random.Random(SEED)
+    pools: dict[tuple[str, str, str], list[dict]] = {}
+    for genre, split, file, row, field in records(shared):
+        pars = paragraphs(shared, file, row, field)
+        kept = [
+            (i, t)
+            for i, t in enumerate(pars)
+            if MIN_CHARS <= len(t) <= MAX_CHARS and not (genre == "provincial" and BOILERPLATE.search(t))
+        ]
+        if len(kept) > PER_DOC:
+            kept = rng.sample(kept, PER_DOC)
+        for i, t in kept:
+            ref = {"genre": genre, "split": split, "file": file, "row": row, "field": field, "paragraph": i}
+            ref["sha1"] = sha1(t)
+            ref["stratum"] = stratum(t)
+            pools.setdefault((genre, split, ref["stratum"]), []).append(ref)
+    chosen: list[dict] = []
+    seen: set[str] = set()
+    for (genre, split), n in QUOTA.items():
+        want = {s: round(n * share) for s, share in MIX.items()}
+        # A stratum short of paragraphs hands its share to the trigger stratum, then to none.
+        for s in ("hard", "trigger", "none"):
+            have = [r for r in pools.get((genre, split, s), []) if r["sha1"] not in seen]
+            take = min(want[s], len(have))
+            short = want[s] - take
+            if short and s == "hard":
+                want["trigger"] += short
+            elif short and s == "trigger":
+                want["none"] += short
+            for r in rng.sample(have, take):
+                seen.add(r["sha1"])  # the same paragraph text twice (reports repeat) is labelled once
+                chosen.append(r)
+    rng.shuffle(chosen)
+    for k, r in enumerate(chosen):
+        r["uid"] = f"p{k + 1:04d}"
+    refs_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chosen), encoding="utf-8")
+    batch_dir.mkdir(parents=True, exist_ok=True)
+    for b in range(0, len(chosen), batch_size):
+        lines = [
+            json.dumps(
+                {
+                    "uid": r["uid"],
+                    "text": paragraphs(shared, r["file"], r["row"], r["field"])[r["paragraph"]],
+                },
+                ensure_ascii=False,
+            )
+            for r in chosen[b : b + batch_size]
+        ]
+        (batch_dir / f"batch_{b // batch_size + 1:02d}.jsonl").write_text(
+            "\n".join(lines) + "\n", encoding="utf-8"
+        )
+    counts = Counter((r["genre"], r["split"], r["stratum"]) for r in chosen)
+    for key in sorted(counts):
+        print(*key, counts[key], sep="\t")
+    print("total", len(chosen), sep="\t")
+
+
+if __name__ == "__main__":
+    main(
+        Path(sys.argv[1]),
+        Path(sys.argv[2]),
+        Path(sys.argv[3]),
+        int(sys.argv[4]) if len(sys.argv) > 4 else 150,
+    )
