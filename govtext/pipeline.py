@@ -67,6 +67,8 @@ class TopicsConfig:
     random_state: int = 0
     # a topic keeps a theme's name only if its unit shares agree with the rule hits this well
     name_min_auc: float = 0.85
+    # fit afresh even when the store holds a model fitted from the same inputs
+    refit: bool = False
 
 
 @dataclass
@@ -364,7 +366,7 @@ def _analyze(
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                topic_model = timed("topics", lambda: stages.topics(chosen, tokens, dictionary, cfg))
+                topic_model = timed("topics", lambda: stages.topics(chosen, tokens, dictionary, cfg, store))
             # Recorded in run.json and the summary rather than printed mid-run.
             run_warnings.extend(f"topics: {w.message}" for w in caught if issubclass(w.category, UserWarning))
         except (GovtextError, ValueError) as exc:

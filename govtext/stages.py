@@ -695,7 +695,9 @@ def themes_frame(dictionary: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def topics(corpus: Corpus, tokens: list[Tokens], dictionary: Any, cfg: PipelineConfig) -> Any:
+def topics(
+    corpus: Corpus, tokens: list[Tokens], dictionary: Any, cfg: PipelineConfig, store: Any = None
+) -> Any:
     from govtext.topics import fit_topics
 
     # The dictionary seeds the seeded model and names every model's topics by theme overlap;
@@ -715,6 +717,8 @@ def topics(corpus: Corpus, tokens: list[Tokens], dictionary: Any, cfg: PipelineC
         min_df=cfg.topics.min_df,
         max_df=cfg.topics.max_df,
         name_min_auc=cfg.topics.name_min_auc,
+        cache=store,
+        refit=cfg.topics.refit,
         **params,
     )
 

@@ -147,6 +147,14 @@ MIGRATIONS: list[list[str]] = [
         # A dictionary change then rules out these texts by SQL too.
         "ALTER TABLE tokens ADD COLUMN view_text VARCHAR",
     ],
+    [
+        # Fitted topic models keyed by the hash of everything they were fitted from (units,
+        # settings, dictionary): a re-run with the same inputs loads the model, not refits it.
+        """CREATE TABLE IF NOT EXISTS topic_models (
+            key VARCHAR PRIMARY KEY,
+            model BLOB NOT NULL,
+            created TIMESTAMP DEFAULT current_timestamp)""",
+    ],
 ]
 
 # The fields of a ThemeHit after doc_id, in the order hits_frame uses.
@@ -682,6 +690,19 @@ class Store:
                 "FROM govtext_new_topics",
             )
         return len(frame)
+
+    # -- fitted topic models ---------------------------------------------------------------
+
+    def get_topic_model(self, key: str) -> bytes | None:
+        """The pickled topic model fitted from the inputs hashed as ``key``, if stored."""
+        rows = _run(self.con, "SELECT model FROM topic_models WHERE key = ?", [key])
+        return bytes(rows[0][0]) if rows else None
+
+    def put_topic_model(self, key: str, blob: bytes) -> None:
+        """Keep a pickled topic model under the hash of its inputs (the newest per key)."""
+        with self.transaction():
+            _run(self.con, "DELETE FROM topic_models WHERE key = ?", [key])
+            _run(self.con, "INSERT INTO topic_models (key, model) VALUES (?, ?)", [key, blob])
 
     # -- corpus snapshots --------------------------------------------------------------
 

@@ -135,3 +135,26 @@ def test_topics_defaults_are_one_and_scaled_to_units(sample_corpus: Path) -> Non
         _, model = topics_from_paths([sample_corpus], method="lda", k="auto", k_range=(4, 21, 4))
     n_units = len(model.unit_ids_)
     assert max(model.k_curve_["k"]) <= max_topics(n_units) < 20
+
+
+def test_topics_model_reused_from_the_store(tmp_path: Path, sample_corpus: Path) -> None:
+    from govtext.store import Store
+
+    cfg = PipelineConfig(name="reuse")
+    cfg.report.formats = ["csv"]
+    out = tmp_path / "out"
+    first = run_pipeline(cfg, [sample_corpus], by="year", out=out).result
+    assert first.topic_model.reused_ is False  # type: ignore[attr-defined]
+    tables = {p.name: p.read_bytes() for p in sorted((out / "tables").glob("topic*.csv"))}
+    second = run_pipeline(cfg, [sample_corpus], by="year", out=out).result
+    assert second.topic_model.reused_ is True  # type: ignore[attr-defined]
+    assert tables == {p.name: p.read_bytes() for p in sorted((out / "tables").glob("topic*.csv"))}
+    cfg.topics.refit = True
+    third = run_pipeline(cfg, [sample_corpus], by="year", out=out).result
+    assert third.topic_model.reused_ is False  # type: ignore[attr-defined]
+    cfg.topics.refit = False
+    cfg.topics.random_state = 1  # another setting: another model
+    fourth = run_pipeline(cfg, [sample_corpus], by="year", out=out).result
+    assert fourth.topic_model.reused_ is False  # type: ignore[attr-defined]
+    with Store(out / "govtext.duckdb") as st:
+        assert len(st.con.execute("SELECT key FROM topic_models").fetchall()) == 2

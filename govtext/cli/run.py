@@ -66,6 +66,11 @@ def run(
     min_group_chars: int = typer.Option(
         None, "--min-group-chars", min=0, help="Flag groups smaller than this and leave them out of trends."
     ),
+    refit: bool = typer.Option(
+        False,
+        "--refit",
+        help="Fit the topic model afresh even if the store holds one fitted from the same inputs.",
+    ),
     store: Path = typer.Option(
         None,
         "--store",
@@ -85,6 +90,7 @@ def run(
         apply_engine_options(cfg, engine=engine, workers=workers, scheduler=scheduler)
         apply_compare_options(cfg, where=where, min_group_chars=min_group_chars)
         apply_input_options(cfg, dictionary=dictionary, extra=extra, text_column=text_column)
+        cfg.topics.refit = cfg.topics.refit or refit
         if out is not None:
             from govtext.paths import check_output_dir
 

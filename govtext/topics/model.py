@@ -116,6 +116,8 @@ class TopicModel:
     random_state : int; the same inputs and settings give identical numbers.
     """
 
+    reused_: bool = False  # loaded from a store rather than fitted (fit_topics' cache)
+
     def __init__(
         self,
         method: str = DEFAULT_METHOD,

@@ -38,6 +38,8 @@ def fit_topics(
     keep_pos: Collection[str] | None = DEFAULT_KEEP_POS,
     stopwords: Collection[str] | None = None,
     name_min_auc: float = 0.85,
+    cache: Any = None,
+    refit: bool = False,
     **params: Any,
 ) -> TopicModel:
     """Build units from ``documents``/``tokens`` and fit a TopicModel on them.
@@ -50,6 +52,10 @@ def fit_topics(
     A topic keeps a theme's name only when it earns it (``TopicModel.check_names``): the
     rules of the same dictionary tag the documents, and the topic's unit shares must
     agree with those hits (ROC AUC ≥ ``name_min_auc``).
+
+    ``cache`` (a ``govtext.store.Store``) keeps fitted models under the hash of their
+    inputs (``model_key``): the same units, settings and dictionary load the stored model
+    (``reused_`` is True) unless ``refit``.
     """
     if dictionary is None and params.get("seeds") is None:
         dictionary = load_theme_dictionary()
@@ -70,10 +76,66 @@ def fit_topics(
         compounds=compounds,
     )
     model = TopicModel(method=method, k=k, dictionary=dictionary, seed_level=seed_level, **params)
+    key = model_key(units, model, dictionary, name_min_auc)
+    if cache is not None and not refit:
+        stored = cache.get_topic_model(key)
+        if stored is not None:
+            loaded = _unpickle(stored)
+            if loaded is not None:
+                loaded.dictionary = dictionary
+                loaded.reused_ = True
+                return loaded
     model.fit(units)
     if dictionary is not None and hasattr(dictionary, "themes"):
         model.check_names(rule_presence(documents, dictionary, unit), min_auc=name_min_auc)
+    model.reused_ = False
+    if cache is not None:
+        cache.put_topic_model(key, _pickle(model))
     return model
+
+
+# Bump when a stored model would no longer be what fit() gives for the same inputs.
+MODEL_FORMAT = "topics-1"
+
+
+def model_key(units: Any, model: TopicModel, dictionary: Any, name_min_auc: float) -> str:
+    """The hash of everything a fitted model depends on: the units (their tokens), the
+    model's parameters, the dictionary (seeds and names) and the naming threshold."""
+    import hashlib
+    import json
+
+    from govtext import __version__
+
+    params = {k: v for k, v in model.get_params().items() if k != "dictionary"}
+    parts = [
+        MODEL_FORMAT,
+        __version__,
+        units.hash(),
+        json.dumps(params, sort_keys=True, default=str),
+        str(getattr(dictionary, "hash", "") or ""),
+        repr(name_min_auc),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _pickle(model: TopicModel) -> bytes:
+    import copy
+    import pickle
+
+    # The dictionary (compiled patterns) is the caller's: it is given back on load.
+    light = copy.copy(model)
+    light.dictionary = None
+    return pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickle(blob: bytes) -> TopicModel | None:
+    import pickle
+
+    try:
+        model = pickle.loads(blob)  # our own store, written by _pickle
+    except Exception:  # a model pickled by another version: refit rather than fail
+        return None
+    return model if isinstance(model, TopicModel) else None
 
 
 def rule_presence(documents: Sequence[Document], dictionary: Any, unit: str) -> dict[str, set[str]]:
