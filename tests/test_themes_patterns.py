@@ -128,3 +128,15 @@ def test_themes_patterns_long_unpunctuated_text_is_tagged_in_bounded_time() -> N
         "assert len(hits) >= 5000; assert max(len(h.sentence) for h in hits) <= 2000"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.parametrize("text", ["0\r", "\r0", "0\n", "\n0 "])
+def test_themes_patterns_evidence_holds_a_match_beside_a_break(text: str) -> None:
+    # found by the property test above: a regex that takes in the break beside a sentence
+    rule = Rule(id="r", themes=("t",), terms=("自治",), regex=(r"\s?0\s?",))
+    d = ThemeDictionary(
+        [Framework("f", "F", themes=["t"])], {"t": Theme("t", "T", framework="f", rules=(rule,))}
+    )
+    (hit,) = Matcher(d).fit().transform(Document("d", text))
+    offset = hit.start - hit.sentence_start
+    assert offset >= 0 and hit.sentence[offset : offset + hit.end - hit.start] == text[hit.start : hit.end]

@@ -491,6 +491,9 @@ class _DocContext:
         sj = bisect.bisect_left(self.sent_starts, b) - 1
         if sj > si and sj < len(sentences):
             se = max(se, sentences[sj][1])
+        # A user's regex may take in the line break or space beside a sentence ("\r0"):
+        # the evidence always holds the whole match.
+        ss, se = min(ss, a), max(se, b)
         pi = bisect.bisect_right(self.par_starts, a) - 1
         return Candidate(
             doc_id=self.doc.doc_id,
