@@ -87,7 +87,9 @@ def stage_progress(
     from rich.console import Console
 
     console = console or Console(stderr=True)
-    if not console.is_terminal:
+    # A terminal, or a Jupyter notebook (where stderr is no terminal but rich draws the
+    # bar as a live widget in the cell's output).
+    if not (console.is_terminal or console.is_jupyter):
         yield Advance(unit=unit)
         return
     from rich.progress import (

@@ -148,3 +148,21 @@ def test_api_scholar_notebook_runs(tmp_path: Path, shared_corpus: Path) -> None:
     n_hits, n_scores = (int(x) for x in outputs[7].strip("()\n ").split(","))
     assert n_hits > 500 and n_scores == 630 * 12
     assert "自治" in outputs[9]
+
+
+def test_api_progress_bars_show_in_notebooks() -> None:
+    import io
+
+    from rich.console import Console
+
+    from govtext.progress import stage_progress
+
+    # stderr in Jupyter is no terminal: the bar still shows, as rich's live widget
+    notebook = Console(file=io.StringIO(), force_jupyter=True, force_terminal=False)
+    with stage_progress("match", total=3, console=notebook) as advance:
+        advance(3)
+    assert advance._progress is not None
+    piped = Console(file=io.StringIO(), force_jupyter=False, force_terminal=False)
+    with stage_progress("match", total=3, console=piped) as advance:
+        advance(3)
+    assert advance._progress is None  # a pipe or a log file gets no bar
