@@ -211,8 +211,12 @@ def test_engine_map_left_after_its_last_result_keeps_the_pool() -> None:
 def test_engine_reused_across_calls_keeps_its_workers() -> None:
     with Engine(EngineConfig(workers=2, batch_size=5)) as eng:
         first = {pid for pid, _ in eng.map(pid_and_state, range(50))}
+        pool = {p.pid for p in multiprocessing.active_children()}
         second = {pid for pid, _ in eng.map(pid_and_state, range(50))}
-        assert first == second
+        # the same worker processes serve both maps (which of them takes which batch is the
+        # scheduler's business: on a busy machine one worker may take them all)
+        assert first <= pool and second <= pool
+        assert {p.pid for p in multiprocessing.active_children()} == pool
     assert multiprocessing.active_children() == []
 
 

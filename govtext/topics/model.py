@@ -117,6 +117,7 @@ class TopicModel:
     """
 
     reused_: bool = False  # loaded from a store rather than fitted (fit_topics' cache)
+    fit_warnings_: tuple[str, ...] = ()  # what fitting warned about, said again when loaded
 
     def __init__(
         self,

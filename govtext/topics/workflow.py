@@ -8,6 +8,7 @@ Excel opens the Chinese correctly).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from govtext.documents import Corpus, Document
 from govtext.errors import InputError
 from govtext.segment import Tokens
-from govtext.topics.model import DEFAULT_METHOD, TopicModel
+from govtext.topics.model import DEFAULT_METHOD, TopicModel, TopicWarning
 from govtext.topics.seeds import load_theme_dictionary, seeds_from_dictionary
 from govtext.topics.units import DEFAULT_KEEP_POS, build_units
 
@@ -84,8 +85,16 @@ def fit_topics(
             if loaded is not None:
                 loaded.dictionary = dictionary
                 loaded.reused_ = True
+                # what fitting warned about holds for the loaded model too: say it again
+                for message in getattr(loaded, "fit_warnings_", ()):
+                    warnings.warn(message, TopicWarning, stacklevel=2)
                 return loaded
-    model.fit(units)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(units)
+    model.fit_warnings_ = tuple(str(w.message) for w in caught if issubclass(w.category, TopicWarning))
+    for w in caught:  # passed on as they came
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if dictionary is not None and hasattr(dictionary, "themes"):
         model.check_names(rule_presence(documents, dictionary, unit), min_auc=name_min_auc)
     model.reused_ = False
@@ -95,7 +104,7 @@ def fit_topics(
 
 
 # Bump when a stored model would no longer be what fit() gives for the same inputs.
-MODEL_FORMAT = "topics-1"
+MODEL_FORMAT = "topics-2"  # 2: fit warnings kept with the model
 
 
 def model_key(units: Any, model: TopicModel, dictionary: Any, name_min_auc: float) -> str:
