@@ -149,3 +149,22 @@ class OutputFormat(StrEnum):
 
     table = "table"
     json = "json"
+
+
+# Options that several commands share, declared once so their names and help agree.
+DICTIONARY_OPTION = typer.Option(
+    None, "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped governance dictionary)."
+)
+EXTRA_OPTION = typer.Option(None, "--extra", help="Extra dictionary files that extend it (repeatable).")
+TEXT_COLUMN_OPTION = typer.Option(
+    None, "--text-column", help="Column holding the text in CSV/XLSX/JSON files."
+)
+WHERE_OPTION = typer.Option(
+    None, "--where", help="Compare only documents with field=value, e.g. genre=report (repeatable)."
+)
+MIN_GROUP_CHARS_OPTION = typer.Option(
+    None,
+    "--min-group-chars",
+    min=0,
+    help="Flag groups smaller than this and leave them out of trends (default 1000).",
+)

@@ -8,6 +8,14 @@ from typing import Any
 
 import typer
 
+from govtext.cli.common import (
+    DICTIONARY_OPTION,
+    EXTRA_OPTION,
+    MIN_GROUP_CHARS_OPTION,
+    TEXT_COLUMN_OPTION,
+    WHERE_OPTION,
+)
+
 
 def register(app: typer.Typer) -> None:
     app.command("compare")(compare)
@@ -26,24 +34,11 @@ def compare(
     ),
     fmt: str = typer.Option("table", "--format", "-f", help="table (for people), json (records) or csv."),
     as_json: bool = typer.Option(False, "--json", help="The same as --format json."),
-    dictionary: Path = typer.Option(
-        None, "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped governance dictionary)."
-    ),
-    extra: list[Path] = typer.Option(
-        None, "--extra", help="Extra dictionary files that extend it (repeatable)."
-    ),
-    text_column: str = typer.Option(
-        None, "--text-column", help="Column holding the text in CSV/XLSX/JSON files."
-    ),
-    where: list[str] = typer.Option(
-        None, "--where", help="Compare only documents with field=value, e.g. genre=report (repeatable)."
-    ),
-    min_group_chars: int = typer.Option(
-        None,
-        "--min-group-chars",
-        min=0,
-        help="Flag groups smaller than this and leave them out of trends (default 1000).",
-    ),
+    dictionary: Path = DICTIONARY_OPTION,
+    extra: list[Path] = EXTRA_OPTION,
+    text_column: str = TEXT_COLUMN_OPTION,
+    where: list[str] = WHERE_OPTION,
+    min_group_chars: int = MIN_GROUP_CHARS_OPTION,
 ) -> None:
     """Compare governance themes between groups of documents (hits per 10,000 characters)."""
     from govtext.errors import GovtextError

@@ -8,6 +8,14 @@ from pathlib import Path
 
 import typer
 
+from govtext.cli.common import (
+    DICTIONARY_OPTION,
+    EXTRA_OPTION,
+    MIN_GROUP_CHARS_OPTION,
+    TEXT_COLUMN_OPTION,
+    WHERE_OPTION,
+)
+
 
 def register(app: typer.Typer) -> None:
     app.command("report")(report)
@@ -29,24 +37,11 @@ def report(
     ),
     font: str = typer.Option(None, "--font", help="CJK font family or font file for the figures."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the path of the report."),
-    dictionary: Path = typer.Option(
-        None, "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped governance dictionary)."
-    ),
-    extra: list[Path] = typer.Option(
-        None, "--extra", help="Extra dictionary files that extend it (repeatable)."
-    ),
-    text_column: str = typer.Option(
-        None, "--text-column", help="Column holding the text in CSV/XLSX/JSON files."
-    ),
-    where: list[str] = typer.Option(
-        None, "--where", help="Compare only documents with field=value, e.g. genre=report (repeatable)."
-    ),
-    min_group_chars: int = typer.Option(
-        None,
-        "--min-group-chars",
-        min=0,
-        help="Flag groups smaller than this and leave them out of trends (default 1000).",
-    ),
+    dictionary: Path = DICTIONARY_OPTION,
+    extra: list[Path] = EXTRA_OPTION,
+    text_column: str = TEXT_COLUMN_OPTION,
+    where: list[str] = WHERE_OPTION,
+    min_group_chars: int = MIN_GROUP_CHARS_OPTION,
 ) -> None:
     """Write the report: offline HTML, Markdown, CSV, Excel, run.json and figures."""
     from govtext.errors import GovtextError

@@ -9,6 +9,11 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from govtext.cli.common import (
+    DICTIONARY_OPTION,
+    EXTRA_OPTION,
+    MIN_GROUP_CHARS_OPTION,
+    TEXT_COLUMN_OPTION,
+    WHERE_OPTION,
     OutputFormat,
     apply_compare_options,
     apply_engine_options,
@@ -41,18 +46,9 @@ def run(
         OutputFormat.table, "--format", "-f", help="The run summary as a table (for people) or JSON."
     ),
     as_json: bool = typer.Option(False, "--json", help="The same as --format json."),
-    dictionary: Path = typer.Option(
-        None,
-        "--dictionary",
-        "-d",
-        help="Theme dictionary TOML (default: the pipeline's, else the shipped one).",
-    ),
-    extra: list[Path] = typer.Option(
-        None, "--extra", help="Extra dictionary files that extend it (repeatable)."
-    ),
-    text_column: str = typer.Option(
-        None, "--text-column", help="Column holding the text in CSV/XLSX/JSON files."
-    ),
+    dictionary: Path = DICTIONARY_OPTION,
+    extra: list[Path] = EXTRA_OPTION,
+    text_column: str = TEXT_COLUMN_OPTION,
     engine: str = typer.Option(
         None, "--engine", help="Where segmentation and matching run: local (processes) or dask."
     ),
@@ -60,12 +56,8 @@ def run(
     scheduler: str = typer.Option(
         None, "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a LocalCluster."
     ),
-    where: list[str] = typer.Option(
-        None, "--where", help="Compare only documents with field=value, e.g. genre=report (repeatable)."
-    ),
-    min_group_chars: int = typer.Option(
-        None, "--min-group-chars", min=0, help="Flag groups smaller than this and leave them out of trends."
-    ),
+    where: list[str] = WHERE_OPTION,
+    min_group_chars: int = MIN_GROUP_CHARS_OPTION,
     refit: bool = typer.Option(
         False,
         "--refit",
