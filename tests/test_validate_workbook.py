@@ -245,3 +245,30 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "rep" / "validation.md").exists()
+
+
+def test_control_characters_and_oversized_units(tmp_path: Path) -> None:
+    from govtext.documents import Document
+    from govtext.validate import draw_sample, write_workbook
+
+    docs = [
+        Document("a", "坚持依法治国\x0b，推进法治政府建设。\n群众诉求接诉即办。\n" + "长" * 33_000),
+        Document("b", "一般性段落，没有主题。\n另一段。"),
+    ]
+    s = draw_sample(docs, 10, seed=0)
+    assert s.too_long == 1 and s.population == 4  # the 33,000-character paragraph cannot be coded
+    assert not any("\x0b" in t for t in s.units["text"])
+    out = write_workbook(s, tmp_path / "c.xlsx")  # openpyxl would raise on \x0b
+    codes = read_codes_blank_ok(out)
+    assert "rule_of_law" in codes
+
+
+def read_codes_blank_ok(path: Path) -> set[str]:
+    wb = load_workbook(path)
+    return {
+        t
+        for r in wb["_govtext"].iter_rows(min_row=2, values_only=True)
+        if r[0]
+        for t in (r[6] or "").split(",")
+        if t
+    }

@@ -12,6 +12,7 @@ so weighted counts estimate counts in the whole corpus.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,16 @@ UNITS = ("paragraph", "sentence")
 STRATIFY = ("theme", "group", "none")
 NO_THEME = "none"
 CONTEXT_CHARS = 300  # of the neighbouring text shown to coders on each side
+# Excel keeps at most this many characters in a cell: a longer unit (a flattened table)
+# cannot be coded in the workbook, so it is left out of the population (and counted).
+MAX_UNIT_CHARS = 32_000
+# Control characters Excel refuses in a cell (openpyxl raises on them): removed from
+# the unit before it is tagged, so the workbook holds exactly the text that was tagged.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean(text: str) -> str:
+    return _ILLEGAL.sub("", text)
 
 
 @dataclass
@@ -48,6 +59,7 @@ class Sample:
     seed: int
     coders: list[str] = field(default_factory=lambda: ["coder1", "coder2"])
     population: int = 0
+    too_long: int = 0  # units left out: longer than an Excel cell holds
 
     @property
     def themes(self) -> list[str]:
@@ -62,6 +74,7 @@ class Sample:
             "stratify": self.stratify,
             "seed": self.seed,
             "population": self.population,
+            "too_long": self.too_long,
         }
 
 
@@ -74,8 +87,8 @@ def unit_spans(doc: Document, unit: str) -> list[tuple[int, int]]:
 
 def _context(doc: Document, spans: list[tuple[int, int]], i: int) -> str:
     a, b = spans[i]
-    before = doc.text[max(0, a - CONTEXT_CHARS) : a].strip()
-    after = doc.text[b : b + CONTEXT_CHARS].strip()
+    before = clean(doc.text[max(0, a - CONTEXT_CHARS) : a]).strip()
+    after = clean(doc.text[b : b + CONTEXT_CHARS]).strip()
     return f"{before} 【…】 {after}".strip()
 
 
@@ -126,12 +139,17 @@ def draw_sample(
     d = dictionary or load_dictionary()
     matcher = Matcher(dictionary=d).fit()
     rows: list[dict[str, Any]] = []
+    too_long = 0
     docs = list(corpus.documents if isinstance(corpus, Corpus) else corpus)
     for doc in docs:
         spans = unit_spans(doc, unit)
         for i, (a, b) in enumerate(spans):
             uid = f"{doc.doc_id}#{unit[0]}{i}"
-            rows.append({"unit_id": uid, "doc_id": doc.doc_id, "text": doc.text[a:b], "_doc": doc, "_i": i})
+            text = clean(doc.text[a:b])
+            if len(text) > MAX_UNIT_CHARS:
+                too_long += 1
+                continue
+            rows.append({"unit_id": uid, "doc_id": doc.doc_id, "text": text, "_doc": doc, "_i": i})
     if not rows:
         raise ConfigError(f"the corpus has no {unit}s to sample (documents read: {len(docs)})")
     # Tag every unit: the strata depend on it (Aho-Corasick makes this cheap).
@@ -187,6 +205,7 @@ def draw_sample(
         seed=seed,
         coders=names,
         population=len(rows),
+        too_long=too_long,
     )
 
 
