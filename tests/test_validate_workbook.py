@@ -272,3 +272,14 @@ def read_codes_blank_ok(path: Path) -> set[str]:
         for t in (r[6] or "").split(",")
         if t
     }
+
+
+@pytest.mark.parametrize("sub", [[], ["sample"], ["score"], ["report"]])
+def test_cli_help_readable(sub: list[str]) -> None:
+    # the rules of tests/test_cli_consistency.py, for validate and each of its steps
+    p = subprocess.run(
+        [sys.executable, "-m", "govtext", "validate", *sub, "-h"], capture_output=True, text=True, timeout=60
+    )
+    assert p.returncode == 0, p.stderr
+    assert "<list[" not in p.stdout and "<int" not in p.stdout and "<path>" not in p.stdout
+    assert "Example: govtext validate " + (sub[0] if sub else "sample") in p.stdout.replace("\n", " ")
