@@ -145,8 +145,12 @@ def test_two_simulated_coders_every_figure(drawn, tmp_path: Path) -> None:
         "agreement.csv",
         "errors.csv",
         "validation.md",
+        "validation.html",
         "validation.xlsx",
     }
+    section = (tmp_path / "rep" / "validation.html").read_text(encoding="utf-8")
+    assert section.startswith('<section id="validation">') and "<td>rule_of_law</td>" in section
+    assert s.dictionary.hash in section and "<script" not in section
     assert "| rule_of_law |" in (tmp_path / "rep" / "validation.md").read_text(encoding="utf-8")
     assert load_workbook(tmp_path / "rep" / "validation.xlsx").sheetnames == [
         "scores",
