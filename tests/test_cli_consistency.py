@@ -27,6 +27,7 @@ COMMANDS = [
     "dict",
     "vocab",
     "serve",
+    "validate",
 ]
 
 

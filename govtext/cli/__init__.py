@@ -40,9 +40,37 @@ def _root(
 
 def _register_all() -> None:
     # One module per command, each with register(app); imported here so --help lists them all.
-    from govtext.cli import compare, dict, ingest, kwic, report, run, segment, serve, sql, tag, topics, vocab
+    from govtext.cli import (
+        compare,
+        dict,
+        ingest,
+        kwic,
+        report,
+        run,
+        segment,
+        serve,
+        sql,
+        tag,
+        topics,
+        validate,
+        vocab,
+    )
 
-    for module in (run, ingest, tag, kwic, topics, compare, report, segment, vocab, dict, sql, serve):
+    for module in (
+        run,
+        ingest,
+        tag,
+        kwic,
+        topics,
+        compare,
+        report,
+        segment,
+        vocab,
+        dict,
+        sql,
+        serve,
+        validate,
+    ):
         module.register(app)
 
 
