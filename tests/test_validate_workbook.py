@@ -249,6 +249,16 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "rep" / "validation.md").exists()
+    # the figures as a section of the HTML report (govtext report --validation)
+    p = subprocess.run(
+        [sys.executable, "-m", "govtext", "report", str(FILES[0]), "--by", "province", "--format", "html",
+         "--validation", str(tmp_path / "s.json"), "-o", str(tmp_path / "page")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    page = (tmp_path / "page" / "index.html").read_text(encoding="utf-8")
+    assert '<section id="validation">' in page and 'href="#validation"' in page
+    assert page.index('id="validation"') < page.index('<section id="methods">')
 
 
 def test_control_characters_and_oversized_units(tmp_path: Path) -> None:

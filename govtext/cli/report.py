@@ -42,6 +42,11 @@ def report(
     text_column: str = TEXT_COLUMN_OPTION,
     where: list[str] = WHERE_OPTION,
     min_group_chars: int = MIN_GROUP_CHARS_OPTION,
+    validation: Path = typer.Option(
+        None,
+        "--validation",
+        help="scores.json of `govtext validate score`: its figures as a section of the page.",
+    ),
 ) -> None:
     """Write the report: offline HTML, Markdown, CSV, Excel, run.json and figures."""
     from govtext.errors import GovtextError
@@ -61,7 +66,14 @@ def report(
         apply_compare_options(cfg, where=where, min_group_chars=min_group_chars)
         apply_input_options(cfg, dictionary=dictionary, extra=extra, text_column=text_column)
         result = analyze([str(p) for p in paths], by=by, time_field=time_field or "", config=cfg)
-        files = write_report(result, out_dir, formats=fmts, font=font, title=_slug(paths[0]))
+        sections: list[str] = []
+        if validation is not None:
+            from govtext.validate.report import html_section
+
+            sections.append(html_section(validation))
+        files = write_report(
+            result, out_dir, formats=fmts, font=font, title=_slug(paths[0]), extra_html=sections
+        )
     except GovtextError as exc:
         typer.echo(f"govtext: error: {exc}", err=True)
         raise typer.Exit(1) from None

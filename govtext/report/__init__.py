@@ -118,6 +118,7 @@ def write_report(
     *,
     title: str | None = None,
     evidence_per_cell: int = 3,
+    extra_html: Iterable[str] = (),
 ) -> ReportFiles:
     """Write the report of ``result`` into ``out_dir`` and return every file written.
 
@@ -173,6 +174,7 @@ def write_report(
                 files[f"png:{name}"] = _write_png(out / "figures" / f"{name}.png", fig, chosen, name)
         shown = largest_groups(order, groups, result.documents, MAX_GROUPS_PAGE)
         page = build_page(result, tables, evidence, shown, info, svgs, title, n_groups=len(order))
+        page.extra_html = tuple(extra_html)
         if "html" in fmts:
             files["html"] = atomic_write_text(out / "index.html", render_html(page))
         if "md" in fmts:

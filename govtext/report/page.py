@@ -89,6 +89,8 @@ class Page:
     appendix: list[Table]
     font: str | None
     export_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Sections made elsewhere, already escaped HTML (govtext.validate's figures)
+    extra_html: tuple[str, ...] = ()
 
     @property
     def sections(self) -> list[tuple[str, str]]:
@@ -106,6 +108,7 @@ class Page:
         out += [
             ("evidence", "Evidence"),
             ("documents", "Documents"),
+            *([("validation", "Validation")] if self.extra_html else []),
             ("methods", "Methods"),
             ("tables", "All tables"),
         ]
