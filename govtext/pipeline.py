@@ -353,12 +353,9 @@ def _analyze(
     documents[by] = [doc.field(by) for doc in chosen]  # also resolves aliases such as author
     if not documents[by].astype(bool).any():
         # One group rather than no report: a folder of plain texts has no source field.
-        known = sorted(
-            {k for doc in chosen for k in doc.meta} | {"title", "author", "source", "date", "year"}
-        )
         run_warnings.append(
             f"no document has the field {by!r}, so all documents form one group {ALL_GROUP!r}; "
-            f"fields you can compare by: {', '.join(known)}."
+            f"fields you can compare by: {', '.join(known_fields(chosen.documents))}."
         )
         documents[by] = ALL_GROUP
     topic_model = None
@@ -539,12 +536,17 @@ def _select(cfg: PipelineConfig, corpus: Corpus, per_doc: Any, warn: list[str]) 
 _CORE_GROUP_FIELDS = ("title", "author", "authors", "source", "date", "year", "doc_id")
 
 
+def known_fields(docs: Sequence[Any]) -> list[str]:
+    """The fields a user can compare by: the core ones and every metadata key, sorted."""
+    return sorted({"title", "author", "source", "date", "year"} | {k for doc in docs for k in doc.meta})
+
+
 def _check_fields(asked: list[tuple[str, str]], docs: Sequence[Any]) -> None:
     """A grouping or time field the caller named that no document has is a typo, not a group."""
     known = set(_CORE_GROUP_FIELDS) | {k for doc in docs for k in doc.meta}
     for how, name in asked:
         if name not in known:
-            listed = ", ".join(sorted(known - {"authors", "doc_id"}))
+            listed = ", ".join(known_fields(docs))
             raise InputError(f"cannot {how} {name!r}: no document has that field; the fields are: {listed}")
 
 
@@ -628,12 +630,10 @@ def tag(
     # theme id and Chinese name side by side, as every table has them
     names = {t.id: t.name for t in themes.themes.values()}
     scores.insert(scores.columns.get_loc("theme") + 1, "name", scores["theme"].map(names))
-    return Tagged(
-        documents=corpus.to_frame(), scores=scores, hits=hits, paragraphs=_paragraph_table(hits, corpus)
-    )
+    return Tagged(documents=corpus.to_frame(), scores=scores, hits=hits, paragraphs=_paragraph_table(hits))
 
 
-def _paragraph_table(hits: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
+def _paragraph_table(hits: pd.DataFrame) -> pd.DataFrame:
     """One row per (document, paragraph, theme) with a hit: hits, and the first evidence."""
     import pandas as pd
 

@@ -98,6 +98,22 @@ class Candidate:
     def counted(self) -> bool:
         return self.status == "counted"
 
+    def hit(self) -> ThemeHit:
+        """The ThemeHit this (counted) candidate stands for."""
+        return ThemeHit(
+            self.doc_id,
+            self.theme,
+            self.rule,
+            self.term,
+            self.start,
+            self.end,
+            self.sentence_index,
+            self.sentence,
+            self.sentence_start,
+            self.weight,
+            self.paragraph_index,
+        )
+
 
 def required_literals(pattern: re.Pattern[str]) -> list[tuple[str, ...]]:
     """Groups of strings such that every match of ``pattern`` contains one string of
@@ -324,23 +340,7 @@ class Matcher:
 
         ``view`` is ``normalize(doc.text)`` when the caller has it already.
         """
-        return [
-            ThemeHit(
-                c.doc_id,
-                c.theme,
-                c.rule,
-                c.term,
-                c.start,
-                c.end,
-                c.sentence_index,
-                c.sentence,
-                c.sentence_start,
-                c.weight,
-                c.paragraph_index,
-            )
-            for c in self.explain(doc, view=view)
-            if c.status == "counted"
-        ]
+        return [c.hit() for c in self.explain(doc, view=view) if c.counted]
 
     def transform_many(self, docs: Iterable[Document]) -> Iterator[list[ThemeHit]]:
         """Hits per document, lazily (one list per document, in input order)."""

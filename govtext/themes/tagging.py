@@ -179,23 +179,7 @@ def tag_document(
     vetoed: tuple[Candidate, ...] = ()
     if explain:
         cands = matcher.explain(doc)
-        hits = [
-            ThemeHit(
-                c.doc_id,
-                c.theme,
-                c.rule,
-                c.term,
-                c.start,
-                c.end,
-                c.sentence_index,
-                c.sentence,
-                c.sentence_start,
-                c.weight,
-                c.paragraph_index,
-            )
-            for c in cands
-            if c.status == "counted"
-        ]
+        hits = [c.hit() for c in cands if c.counted]
         vetoed = tuple(c for c in cands if c.status == "vetoed")
     else:
         hits = matcher.transform(doc)
