@@ -363,7 +363,9 @@ def _analyze(
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                topic_model = timed("topics", lambda: stages.topics(chosen, tokens, dictionary, cfg, store))
+                topic_model = timed(
+                    "topics", lambda: stages.topics(chosen, tokens, dictionary, cfg, store, per_doc.hits)
+                )
             # Recorded in run.json and the summary rather than printed mid-run.
             run_warnings.extend(f"topics: {w.message}" for w in caught if issubclass(w.category, UserWarning))
         except (GovtextError, ValueError) as exc:

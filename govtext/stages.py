@@ -696,7 +696,12 @@ def themes_frame(dictionary: Any) -> pd.DataFrame:
 
 
 def topics(
-    corpus: Corpus, tokens: list[Tokens], dictionary: Any, cfg: PipelineConfig, store: Any = None
+    corpus: Corpus,
+    tokens: list[Tokens],
+    dictionary: Any,
+    cfg: PipelineConfig,
+    store: Any = None,
+    hits: list[list[Any]] | None = None,
 ) -> Any:
     from govtext.topics import fit_topics
 
@@ -719,6 +724,7 @@ def topics(
         name_min_auc=cfg.topics.name_min_auc,
         cache=store,
         refit=cfg.topics.refit,
+        hits=hits,
         **params,
     )
 

@@ -41,6 +41,7 @@ def fit_topics(
     name_min_auc: float = 0.85,
     cache: Any = None,
     refit: bool = False,
+    hits: Sequence[Sequence[Any]] | None = None,
     **params: Any,
 ) -> TopicModel:
     """Build units from ``documents``/``tokens`` and fit a TopicModel on them.
@@ -56,7 +57,8 @@ def fit_topics(
 
     ``cache`` (a ``govtext.store.Store``) keeps fitted models under the hash of their
     inputs (``model_key``): the same units, settings and dictionary load the stored model
-    (``reused_`` is True) unless ``refit``.
+    (``reused_`` is True) unless ``refit``. ``hits``: the documents' rule hits when the
+    caller has them (one list per document), so the names are checked without matching again.
     """
     if dictionary is None and params.get("seeds") is None:
         dictionary = load_theme_dictionary()
@@ -96,7 +98,7 @@ def fit_topics(
     for w in caught:  # passed on as they came
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if dictionary is not None and hasattr(dictionary, "themes"):
-        model.check_names(rule_presence(documents, dictionary, unit), min_auc=name_min_auc)
+        model.check_names(rule_presence(documents, dictionary, unit, hits), min_auc=name_min_auc)
     model.reused_ = False
     if cache is not None:
         cache.put_topic_model(key, _pickle(model))
@@ -147,15 +149,20 @@ def _unpickle(blob: bytes) -> TopicModel | None:
     return model if isinstance(model, TopicModel) else None
 
 
-def rule_presence(documents: Sequence[Document], dictionary: Any, unit: str) -> dict[str, set[str]]:
+def rule_presence(
+    documents: Sequence[Document], dictionary: Any, unit: str, hits: Sequence[Sequence[Any]] | None = None
+) -> dict[str, set[str]]:
     """Unit id → the themes the dictionary's rules find in that unit (paragraph or document),
-    the yardstick a topic's name is checked against."""
-    from govtext.themes import Matcher
+    the yardstick a topic's name is checked against. ``hits`` (one list per document) are
+    used when given; otherwise the documents are matched here."""
+    if hits is None:
+        from govtext.themes import Matcher
 
-    matcher = Matcher(dictionary=dictionary).fit()
+        matcher = Matcher(dictionary=dictionary).fit()
+        hits = [matcher.transform(doc) for doc in documents]
     out: dict[str, set[str]] = {}
-    for doc in documents:
-        for hit in matcher.transform(doc):
+    for doc, doc_hits in zip(documents, hits, strict=True):
+        for hit in doc_hits:
             uid = doc.doc_id if unit == "document" else f"{doc.doc_id}#p{hit.paragraph_index}"
             out.setdefault(uid, set()).add(hit.theme)
     return out
