@@ -10,15 +10,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_CORPUS
 from openpyxl import load_workbook
 
 from govtext.errors import InputError
 from govtext.validate import read_codes, sample, score, write_report
 
-CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "provincial-reports-2026"
+CORPUS = SHARED_CORPUS / "provincial-reports-2026"
 FILES = [CORPUS / "2026_吉林省_政府工作报告.csv", CORPUS / "2026_天津市_政府工作报告.csv"]
 
-pytestmark = pytest.mark.skipif(not all(f.exists() for f in FILES), reason="shared corpus not present")
+
+@pytest.fixture(autouse=True)
+def _corpus_present(shared_corpus: Path) -> None:
+    """The real corpora are required, as everywhere in the suite: missing, they fail loudly."""
 
 
 @pytest.fixture(scope="module")
