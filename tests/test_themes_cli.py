@@ -140,3 +140,37 @@ def test_themes_cli_dict_expand_on_the_seed_page(app: typer.Typer, seed_page: Pa
     )
     assert result.exit_code == 0, result.output
     assert "党建引领 (party_building)" in result.stdout and "nearest:" in result.stdout
+
+
+def test_themes_cli_tag_unit_paragraph_on_a_real_report(app: typer.Typer, shared_corpus: Path) -> None:
+    """`--unit paragraph` gives every paragraph of a real report its own record, in order,
+    themes or none, valid against the shipped schema; the paragraphs' hits add up to the
+    document's, and each evidence sentence lies inside its paragraph."""
+    import jsonschema
+
+    from govtext.ingest import read_corpus
+    from govtext.themes.tagging import tag_schema_path
+
+    report = shared_corpus / "provincial-reports-2026" / "2026_四川省_政府工作报告.csv"
+    doc = next(iter(read_corpus([report])))
+    whole = runner.invoke(app, ["tag", str(report), "-f", "jsonl"])
+    per_par = runner.invoke(app, ["tag", str(report), "-f", "jsonl", "--unit", "paragraph"])
+    assert whole.exit_code == 0 and per_par.exit_code == 0, per_par.output
+    (document,) = [json.loads(line) for line in whole.stdout.splitlines()]
+    records = [json.loads(line) for line in per_par.stdout.splitlines()]
+    schema = json.loads(tag_schema_path().read_text(encoding="utf-8"))
+    for r in records[:20] + records[-5:]:
+        jsonschema.validate(r, schema)
+    assert [r["paragraph"] for r in records] == list(range(len(doc.paragraphs)))
+    assert all(r["unit"] == "paragraph" and r["doc_id"] == document["doc_id"] for r in records)
+    assert any(not r["themes"] for r in records) and sum(bool(r["themes"]) for r in records) > 10
+    total: dict[str, int] = {}
+    for r in records:
+        for t in r["themes"]:
+            total[t["theme"]] = total.get(t["theme"], 0) + t["hits"]
+            for e in t["evidence"]:
+                assert r["char_start"] <= e["char_start"] < r["char_end"]
+                assert doc.text[e["char_start"] : e["char_end"]] == e["sentence"][e["start"] : e["end"]]
+    assert total == {t["theme"]: t["hits"] for t in document["themes"]}
+    bad = runner.invoke(app, ["tag", str(report), "--unit", "sentence"])
+    assert bad.exit_code != 0

@@ -19,6 +19,11 @@ class TagFormat(StrEnum):
     jsonl = "jsonl"
 
 
+class TagUnit(StrEnum):
+    document = "document"
+    paragraph = "paragraph"
+
+
 def register(app: typer.Typer) -> None:
     app.command("tag")(tag)
 
@@ -44,6 +49,12 @@ def tag(
     ),
     theme: list[str] = typer.Option(None, "--theme", "-t", help="Only these theme ids (repeatable)."),
     evidence: int = typer.Option(3, "--evidence", min=1, help="Evidence sentences kept per theme in jsonl."),
+    unit: TagUnit = typer.Option(
+        TagUnit.document,
+        "--unit",
+        "-u",
+        help="document (one record per document) or paragraph (one per paragraph, every paragraph, themes or none).",
+    ),
 ) -> None:
     """Tag documents with governance themes and show the evidence sentence for each."""
     from govtext.cli.common import InputReport
@@ -59,7 +70,10 @@ def tag(
         report = InputReport("tag")
         n = 0
         for tags in tag_documents(
-            report.count(read_inputs(paths, report, text_column=text_column)), matcher, max_evidence=evidence
+            report.count(read_inputs(paths, report, text_column=text_column)),
+            matcher,
+            max_evidence=evidence,
+            unit=unit.value,
         ):
             if fmt is TagFormat.jsonl:
                 sys.stdout.write(json.dumps(tags.to_record(), ensure_ascii=False) + "\n")

@@ -93,6 +93,9 @@ class DocumentTags:
     dictionary: Mapping[str, Any] = field(default_factory=dict)  # hash, version, matcher
     hits: tuple[ThemeHit, ...] = ()  # every counted hit, in text order
     vetoed: tuple[Candidate, ...] = ()  # occurrences an exclusion or missing context refused
+    # set on a paragraph's tags (``tag_paragraphs``): its index and span in the document
+    paragraph: int | None = None
+    span: tuple[int, int] | None = None
 
     def to_record(self, *, hits: bool = False, vetoed: bool = False) -> dict[str, Any]:
         """The JSON line of ``govtext tag --format jsonl`` and of ``POST /v1/tag`` (schema
@@ -151,6 +154,11 @@ class DocumentTags:
                 for t in self.themes
             ],
         }
+        if self.paragraph is not None and self.span is not None:
+            record["unit"] = "paragraph"
+            record["paragraph"] = self.paragraph
+            record["char_start"], record["char_end"] = self.span
+            record["char_start_utf16"], record["char_end_utf16"] = u16(self.span[0]), u16(self.span[1])
         if hits:
             record["hits"] = [span(h) for h in self.hits]
         if vetoed:
@@ -183,11 +191,56 @@ def tag_document(
         vetoed = tuple(c for c in cands if c.status == "vetoed")
     else:
         hits = matcher.transform(doc)
+    return DocumentTags(
+        doc.doc_id,
+        doc.title,
+        doc.n_chars,
+        _theme_tags(hits, matcher.dictionary_.theme_names(), doc.n_chars, max_evidence),
+        text=doc.text,
+        metadata=dict(doc.meta),
+        dictionary=dictionary_info(matcher),
+        hits=tuple(hits),
+        vetoed=vetoed,
+    )
+
+
+def tag_paragraphs(doc: Document, matcher: Matcher, *, max_evidence: int = 3) -> list[DocumentTags]:
+    """One ``DocumentTags`` per paragraph of ``doc`` (``Document.paragraphs``), every
+    paragraph included, themes or none: the unit scholars hand-code. The rules see the
+    whole document, so a clause or sentence context is the same as in ``tag_document``;
+    a hit belongs to the paragraph its match starts in. Offsets stay the document's.
+    """
+    hits = matcher.transform(doc)
+    names = matcher.dictionary_.theme_names()
+    info = dictionary_info(matcher)
+    out = []
+    for i, (a, b) in enumerate(doc.paragraphs):
+        inside = [h for h in hits if a <= h.start < b]
+        n_chars = sum(map(len, doc.text[a:b].split()))  # as Document.n_chars
+        out.append(
+            DocumentTags(
+                doc.doc_id,
+                doc.title,
+                n_chars,
+                _theme_tags(inside, names, n_chars, max_evidence),
+                text=doc.text,
+                metadata=dict(doc.meta),
+                dictionary=info,
+                hits=tuple(inside),
+                paragraph=i,
+                span=(a, b),
+            )
+        )
+    return out
+
+
+def _theme_tags(
+    hits: Iterable[ThemeHit], names: Mapping[str, str], n_chars: int, max_evidence: int
+) -> tuple[ThemeTag, ...]:
+    """Themes with at least one hit, in dictionary order, each with its best evidence."""
     by_theme: dict[str, list[ThemeHit]] = {}
     for h in hits:
         by_theme.setdefault(h.theme, []).append(h)
-    names = matcher.dictionary_.theme_names()
-    n_chars = doc.n_chars
     tags = []
     for theme in names:
         th = by_theme.get(theme)
@@ -213,26 +266,22 @@ def tag_document(
         weighted = sum(h.weight for h in th)
         density = weighted * 10_000 / n_chars if n_chars else 0.0
         tags.append(ThemeTag(theme, names[theme], len(th), weighted, density, evidence))
-    return DocumentTags(
-        doc.doc_id,
-        doc.title,
-        n_chars,
-        tuple(tags),
-        text=doc.text,
-        metadata=dict(doc.meta),
-        dictionary=dictionary_info(matcher),
-        hits=tuple(hits),
-        vetoed=vetoed,
-    )
+    return tuple(tags)
 
 
 def tag_documents(
-    docs: Iterable[Document], matcher: Matcher | None = None, *, max_evidence: int = 3
+    docs: Iterable[Document], matcher: Matcher | None = None, *, max_evidence: int = 3, unit: str = "document"
 ) -> Iterator[DocumentTags]:
-    """Tag documents one by one (lazily); ``matcher`` defaults to the fitted default dictionary."""
+    """Tag documents one by one (lazily); ``matcher`` defaults to the fitted default
+    dictionary. ``unit="paragraph"`` yields each document's paragraphs in turn."""
+    if unit not in ("document", "paragraph"):
+        raise InputError(f"unit {unit!r} is not known: use 'document' or 'paragraph'")
     m = matcher if matcher is not None else Matcher().fit()
     for doc in docs:
-        yield tag_document(doc, m, max_evidence=max_evidence)
+        if unit == "paragraph":
+            yield from tag_paragraphs(doc, m, max_evidence=max_evidence)
+        else:
+            yield tag_document(doc, m, max_evidence=max_evidence)
 
 
 # --------------------------------------------------------------------------- input
@@ -407,6 +456,7 @@ def render_table(tags: DocumentTags, *, color: bool = False, width: int = 70) ->
     head = (
         f"{printable(tags.doc_id)}"
         + (f"  {printable(tags.title)}" if tags.title and tags.title != tags.doc_id else "")
+        + (f"  ¶{tags.paragraph + 1}" if tags.paragraph is not None else "")
         + f"  ({tags.n_chars} chars)"
     )
     if not tags.themes:

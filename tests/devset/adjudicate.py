@@ -10,6 +10,12 @@ LABELS_DIR holds ``A/labels_NN.jsonl`` and ``B/labels_NN.jsonl``: one ``{"uid", 
 adjudication file has one ``{"uid", "themes", "reason"}`` per disagreement. The merged
 reference keeps ``coder_a``, ``coder_b``, ``labels`` (the gold) and ``adjudicated``
 (the reason, when the coders differed), so agreement can be recomputed at any time.
+
+An optional review file (same shape as the adjudication file) applies a set-wide standard
+to paragraphs the coders agreed on, when one batch's coders read the codebook one way and
+every other batch's the other way; the reason is kept in ``reviewed``:
+
+    PYTHONPATH=. .venv/bin/python tests/devset/adjudicate.py merge ../shared/corpus LABELS_DIR ADJUDICATION.jsonl REVIEW.jsonl
 """
 
 from __future__ import annotations
@@ -63,10 +69,11 @@ def disagreements(shared: Path, labels_dir: Path) -> None:
             print(json.dumps(row, ensure_ascii=False))
 
 
-def merge(shared: Path, labels_dir: Path, adjudication: Path) -> None:
+def merge(shared: Path, labels_dir: Path, adjudication: Path, review: Path | None = None) -> None:
     refs = read_jsonl(REFS)
     a, b = coder_labels(labels_dir, "A"), coder_labels(labels_dir, "B")
     adj = {r["uid"]: r for r in read_jsonl(adjudication)} if adjudication.exists() else {}
+    reviewed = {r["uid"]: r for r in read_jsonl(review)} if review else {}
     missing = []
     for ref in refs:
         uid = ref["uid"]
@@ -83,6 +90,10 @@ def merge(shared: Path, labels_dir: Path, adjudication: Path) -> None:
         else:
             missing.append(uid)
             ref.pop("labels", None)
+        ref.pop("reviewed", None)
+        if uid in reviewed and "labels" in ref:
+            ref["labels"] = sorted(set(reviewed[uid]["themes"]))
+            ref["reviewed"] = reviewed[uid]["reason"]
     REFS.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in refs), encoding="utf-8")
     if missing:
         sys.exit(f"{len(missing)} disagreements not adjudicated yet, e.g. {missing[:5]}")
@@ -93,4 +104,4 @@ if __name__ == "__main__":
     if cmd == "disagreements":
         disagreements(shared, labels)
     else:
-        merge(shared, labels, Path(sys.argv[4]))
+        merge(shared, labels, Path(sys.argv[4]), Path(sys.argv[5]) if len(sys.argv) > 5 else None)
