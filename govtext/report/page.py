@@ -440,6 +440,7 @@ def methods_appendix(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, st
                     f"{dictionary.get('frameworks', '—')} / {dictionary.get('themes', '—')}",
                 ),
                 ("hits", n("hits")),
+                ("measured validity", _validity_line(str(dictionary.get("hash") or ""))),
             ],
         ),
         (
@@ -491,3 +492,19 @@ def methods_appendix(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, st
         shown = "; ".join(f"{k} {float(v):.2f}" for k, v in timings.items())
         sections[-1][1].append(("stage seconds (timings_s)", shown))
     return sections
+
+
+def _validity_line(dictionary_hash: str) -> str:
+    """The shipped dictionary's never-tuned figures, for the methods section; other rules
+    have none (a user's own dictionary must be validated on their corpus: govtext validate)."""
+    from govtext.themes.dictionary import shipped_validity
+
+    v = shipped_validity(dictionary_hash)
+    if v is None:
+        return "not measured for this dictionary: check it on your corpus with govtext validate (docs/validity.md)"
+    m, n = v["test"]["micro"], v["test"]["paragraphs"]
+    return (
+        f"micro precision {m['precision']:.2f} [{m['precision_ci'][0]:.2f}, {m['precision_ci'][1]:.2f}], "
+        f"recall {m['recall']:.2f}, F1 {m['f1']:.2f} [{m['f1_ci'][0]:.2f}, {m['f1_ci'][1]:.2f}] on {n:,} paragraphs "
+        "the rules were never tuned on, labelled blind by two coders (per theme and genre: docs/validity.md)"
+    )

@@ -112,6 +112,16 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def shipped_validity(dictionary_hash: str) -> dict[str, Any] | None:
+    """The measured precision and recall of the shipped dictionary on the blind-labelled
+    paragraphs (``data/default.validity.json``, written by
+    ``tests/devset/evaluate_paragraphs.py --write``), or None when ``dictionary_hash`` is
+    not the dictionary they were measured on: figures never travel to other rules."""
+    path = default_dictionary_path().with_name("default.validity.json")
+    figures: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return figures if figures.get("dictionary_hash") == dictionary_hash else None
+
+
 def default_dictionary_path() -> Path:
     """The governance dictionary shipped with govtext (all twelve themes of THEMES.md)."""
     return Path(str(resources.files("govtext.themes") / "data" / "default.toml"))

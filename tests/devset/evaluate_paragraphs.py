@@ -1,6 +1,7 @@
 """Score a dictionary on the blind-labelled paragraphs (used by the test and by hand).
 
     PYTHONPATH=. .venv/bin/python tests/devset/evaluate_paragraphs.py ../shared/corpus [DICTIONARY.toml]
+    PYTHONPATH=. .venv/bin/python tests/devset/evaluate_paragraphs.py --write ../shared/corpus   # refresh default.validity.json
 
 prints agreement between the two coders, then precision, recall and F1 per theme, per
 genre and micro, with 95% intervals (bootstrap over paragraphs), for the tune and the
@@ -10,6 +11,7 @@ theme's Chinese name). A paragraph carries a theme when the matcher counts a hit
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -162,5 +164,59 @@ def main(shared: Path, dictionary: Path | None = None) -> None:
             print(f"  genre {g:12s}", _fmt(s))
 
 
+VALIDITY = Path(__file__).parents[2] / "govtext" / "themes" / "data" / "default.validity.json"
+
+
+def figures(shared: Path) -> dict:
+    """The shipped dictionary's figures, as ``default.validity.json`` holds them: point
+    estimates with 95% bootstrap intervals, per part, theme and genre, and the dictionary
+    hash they belong to (the report quotes them only for that dictionary)."""
+    refs = labelled()
+    pred = predict(shared, refs)
+
+    def row(s: Scores) -> dict:
+        return {
+            "precision": round(s.precision, 3),
+            "recall": round(s.recall, 3),
+            "f1": round(s.f1, 3),
+            "precision_ci": [round(x, 3) for x in s.p_ci],
+            "recall_ci": [round(x, 3) for x in s.r_ci],
+            "f1_ci": [round(x, 3) for x in s.f1_ci],
+            "tp": s.tp,
+            "fp": s.fp,
+            "fn": s.fn,
+        }
+
+    out: dict = {
+        "dictionary_hash": load_dictionary().hash,
+        "paragraphs": len(refs),
+        "source": "tests/devset/paragraphs.jsonl; docs/validity.md",
+    }
+    a = [set(r["coder_a"]) for r in refs]
+    b = [set(r["coder_b"]) for r in refs]
+    out["agreement"] = {
+        "micro_f1": round(score(b, a, THEMES, n_boot=0).f1, 3),
+        "kappa": {t: round(kappa([t in x for x in a], [t in x for x in b]), 3) for t in THEMES},
+    }
+    for split in ("tune", "test"):
+        ix = [i for i, r in enumerate(refs) if r["split"] == split]
+        sub = [refs[i] for i in ix]
+        sp = [pred[i] for i in ix]
+        gold = [set(r["labels"]) for r in sub]
+        out[split] = {
+            "paragraphs": len(sub),
+            "micro": row(score(gold, sp, THEMES)),
+            "baseline": row(score(gold, naive(shared, sub), THEMES)),
+            "themes": {t: {"gold": sum(t in g for g in gold), **row(score(gold, sp, (t,)))} for t in THEMES},
+            "genres": {g: row(s) for g, s in table(sub, sp, lambda r: r["genre"]).items()},
+        }
+    return out
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    if sys.argv[1] == "--write":  # refresh the shipped figures after a dictionary change
+        VALIDITY.write_text(
+            json.dumps(figures(Path(sys.argv[2])), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+    else:
+        main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
