@@ -161,7 +161,7 @@ def test_themes_explain_marks_short_match_inside_slogan_as_subsumed(matcher: Mat
 def test_required_literals_are_necessary() -> None:
     import re
 
-    from govtext.themes.matcher import required_literals
+    from govtext.themes.patterns import required_literals
 
     assert required_literals(re.compile("赋权[、,和与及]{0,2}下沉")) == [("赋权",), ("下沉",)]
     assert required_literals(re.compile("(?:街道|乡镇)(?:权责|职权)+")) == [
@@ -228,6 +228,6 @@ def test_matching_one_theme_gives_that_themes_hits_of_a_full_match(provincial_di
 def test_required_literals_respect_case_insensitive_groups() -> None:
     import re
 
-    from govtext.themes.matcher import required_literals
+    from govtext.themes.patterns import required_literals
 
     assert required_literals(re.compile("(?i:abc)def")) == [("def",)]

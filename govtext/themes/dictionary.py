@@ -34,6 +34,7 @@ that rule, ``disabled = true`` removes a theme, rule or expression.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -47,8 +48,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from govtext.errors import DictionaryError
+from govtext.normalize import normalize
+from govtext.themes.patterns import PatternError, compile_pattern, required_literals
 
 FORMAT_VERSION = 1
+# Part of every theme's hash (``ThemeDictionary.theme_hashes``), so of the hits the store
+# keeps: bump it when a change in govtext/themes/matcher.py alters any hit.
+MATCHER_VERSION = "matcher-3"  # 3: sentences over MAX_SENTENCE_CHARS cut into windows
 Scope = Literal["clause", "sentence", "paragraph"]
 Side = Literal["both", "before", "after"]
 SCOPES: tuple[str, ...] = ("clause", "sentence", "paragraph")
@@ -222,8 +228,6 @@ class ThemeDictionary:
         resolved within a theme), so the store keeps hits per (document, theme hash): a
         dictionary change re-matches the themes it touched and no other.
         """
-        from govtext.themes.matcher import MATCHER_VERSION
-
         out = {}
         for tid in self.themes:
             rules = [{**_rule_dict(r), "themes": [tid]} for r in self.rules() if tid in r.themes]
@@ -236,10 +240,6 @@ class ThemeDictionary:
         ``themes`` to have a hit there; None when no such list can be given (a rule
         with a regex that has no required string).
         """
-
-        from govtext.normalize import normalize
-        from govtext.themes.matcher import required_literals
-
         wanted = set(themes)
         out: dict[str, None] = {}
         for rule in self.rules():
@@ -365,13 +365,15 @@ class Issue:
 
 
 @dataclass
-class _Parsed:
+class ParsedFile:
+    """One dictionary file read: its TOML data and where each part of it sits."""
+
     path: Path
     data: dict[str, Any]
     source: SourceMap
 
 
-def read_toml(path: Path) -> _Parsed:
+def read_toml(path: Path) -> ParsedFile:
     """Parse one dictionary file; a syntax error becomes a DictionaryError with its line.
 
     The file's size and its nesting are checked before the parser sees it (a recursive
@@ -424,7 +426,7 @@ def read_toml(path: Path) -> _Parsed:
         raise DictionaryError(
             f"TOML syntax error: {exc}; fix the syntax there", path=str(path), line=line
         ) from None
-    return _Parsed(path, data, SourceMap(text))
+    return ParsedFile(path, data, SourceMap(text))
 
 
 _TOKENS = re.compile(r"\"\"\"|'''|[\"'#\[\]{}\n]")
@@ -469,117 +471,97 @@ def _too_deep(text: str) -> int:
             depth = max(0, depth - 1)
 
 
-def _strs(value: Any, what: str, issues: list[Issue], path: str, line: int) -> tuple[str, ...]:
+# --------------------------------------------------------------------------- checking
+@dataclass
+class Reporter:
+    """Where the checks of one file put what they find: each says the line, what is wrong
+    and the fix; the reporter adds the file and keeps the issues in order."""
+
+    issues: list[Issue]
+    path: str
+    src: SourceMap
+
+    def error(self, line: int, message: str, fix: str = "", *, path: str | None = None) -> None:
+        self.issues.append(Issue("error", self.path if path is None else path, line, message, fix))
+
+    def line(self, span: tuple[int, int], key: str | None = None, value: str | None = None) -> int:
+        """The line of ``key`` (or of the quoted ``value``) inside ``span`` (see SourceMap.find)."""
+        return self.src.find(span, key=key, value=value)
+
+
+def _strs(value: Any, what: str, report: Reporter, line: int) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        issues.append(
-            Issue(
-                "error",
-                path,
-                line,
-                f"'{what}' must be a list of strings, got {_short(value)}",
-                f'write {what} = ["…", "…"]',
-            )
+        report.error(
+            line, f"'{what}' must be a list of strings, got {_short(value)}", f'write {what} = ["…", "…"]'
         )
         return ()
     return tuple(v.strip() for v in value if v.strip())
 
 
 def _check_keys(
-    table: Mapping[str, Any],
-    allowed: set[str],
-    what: str,
-    issues: list[Issue],
-    path: str,
-    src: SourceMap,
-    span: tuple[int, int],
+    table: Mapping[str, Any], allowed: set[str], what: str, report: Reporter, span: tuple[int, int]
 ) -> None:
-    import difflib
-
     for key in table:
         if key not in allowed:
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
             fix = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
-            issues.append(
-                Issue("error", path, src.find(span, key=key), f"unknown key '{key}' in {what}", fix)
-            )
+            report.error(report.line(span, key=key), f"unknown key '{key}' in {what}", fix)
 
 
-def _context(
-    raw: Any, kind: str, n: int, issues: list[Issue], path: str, src: SourceMap, span: tuple[int, int]
-) -> Context | None:
-    line = src.find(span, key=kind)
+def _context(raw: Any, kind: str, n: int, report: Reporter, span: tuple[int, int]) -> Context | None:
+    line = report.line(span, key=kind)
     if not isinstance(raw, dict):
-        issues.append(
-            Issue(
-                "error",
-                path,
-                line,
-                f"each {kind} entry must be a table, got {_short(raw)}",
-                f'write {kind} = [{{ terms = ["…"], scope = "clause" }}]',
-            )
+        report.error(
+            line,
+            f"each {kind} entry must be a table, got {_short(raw)}",
+            f'write {kind} = [{{ terms = ["…"], scope = "clause" }}]',
         )
         return None
-    _check_keys(raw, CONTEXT_KEYS, kind, issues, path, src, span)
-    terms = _strs(raw.get("terms"), f"{kind}.terms", issues, path, line)
-    regex = _strs(raw.get("regex"), f"{kind}.regex", issues, path, line)
+    _check_keys(raw, CONTEXT_KEYS, kind, report, span)
+    terms = _strs(raw.get("terms"), f"{kind}.terms", report, line)
+    regex = _strs(raw.get("regex"), f"{kind}.regex", report, line)
     if not terms and not regex:
-        issues.append(
-            Issue("error", path, line, f"{kind} entry {n} has neither terms nor regex", 'add terms = ["…"]')
-        )
+        report.error(line, f"{kind} entry {n} has neither terms nor regex", 'add terms = ["…"]')
     scope = raw.get("scope", "sentence")
     if scope not in SCOPES:
-        issues.append(
-            Issue(
-                "error",
-                path,
-                line,
-                f"The 'scope' of {kind} must be one of {{{', '.join(SCOPES)}}}. Got {scope!r} instead.",
-                'use scope = "clause"',
-            )
+        report.error(
+            line,
+            f"The 'scope' of {kind} must be one of {{{', '.join(SCOPES)}}}. Got {scope!r} instead.",
+            'use scope = "clause"',
         )
         scope = "sentence"
     side = raw.get("side", "both")
     if side not in SIDES:
-        issues.append(
-            Issue(
-                "error",
-                path,
-                line,
-                f"The 'side' of {kind} must be one of {{{', '.join(SIDES)}}}. Got {side!r} instead.",
-                'use side = "both"',
-            )
+        report.error(
+            line,
+            f"The 'side' of {kind} must be one of {{{', '.join(SIDES)}}}. Got {side!r} instead.",
+            'use side = "both"',
         )
         side = "both"
     window = raw.get("window", 0)
     if not isinstance(window, int) or window < 0:
-        issues.append(
-            Issue(
-                "error",
-                path,
-                line,
-                f"'window' of {kind} must be a whole number of characters ≥ 0, got {_short(window)}",
-                "use window = 10 (0 means the whole scope)",
-            )
+        report.error(
+            line,
+            f"'window' of {kind} must be a whole number of characters ≥ 0, got {_short(window)}",
+            "use window = 10 (0 means the whole scope)",
         )
         window = 0
     for rx in regex:
-        _check_regex(rx, issues, path, src.find(span, value=rx))
+        _check_regex(rx, report, report.line(span, value=rx))
     cid = raw.get("id") or (terms[0] if terms else regex[0] if regex else f"{kind}{n}")
     return Context(id=str(cid), terms=terms, regex=regex, window=window, scope=scope, side=side)
 
 
-def _check_regex(rx: str, issues: list[Issue], path: str, line: int) -> bool:
-    from govtext.themes.patterns import PatternError, compile_pattern
-
+def _check_regex(rx: str, report: Reporter, line: int) -> bool:
     try:
         compile_pattern(rx)
     except PatternError as exc:
         shown = rx if len(rx) <= 80 else rx[:77] + "…"
-        issues.append(Issue("error", path, line, f"bad regular expression {shown!r}: {exc.reason}", exc.fix))
+        report.error(line, f"bad regular expression {shown!r}: {exc.reason}", exc.fix)
         return False
     return True
 
@@ -588,51 +570,35 @@ def _rule(
     raw: dict[str, Any],
     themes: tuple[str, ...],
     kind: str,
-    issues: list[Issue],
-    path: str,
-    src: SourceMap,
+    report: Reporter,
     span: tuple[int, int],
     default_id: str,
 ) -> Rule:
     allowed = EXPRESSION_KEYS if kind == "expression" else RULE_KEYS
-    _check_keys(raw, allowed, kind, issues, path, src, span)
+    _check_keys(raw, allowed, kind, report, span)
     line = span[0]
     rid = str(raw.get("id") or default_id)
-    terms = _strs(raw.get("terms"), "terms", issues, path, src.find(span, key="terms"))
-    regex = _strs(raw.get("regex"), "regex", issues, path, src.find(span, key="regex"))
-    good_regex = tuple(rx for rx in regex if _check_regex(rx, issues, path, src.find(span, value=rx)))
+    terms = _strs(raw.get("terms"), "terms", report, report.line(span, key="terms"))
+    regex = _strs(raw.get("regex"), "regex", report, report.line(span, key="regex"))
+    good_regex = tuple(rx for rx in regex if _check_regex(rx, report, report.line(span, value=rx)))
     if not terms and not regex and not raw.get("disabled"):
-        issues.append(
-            Issue(
-                "error",
-                path,
-                line,
-                f"{kind} '{rid}' has neither terms nor regex",
-                'add terms = ["…"] or remove the rule',
-            )
+        report.error(
+            line, f"{kind} '{rid}' has neither terms nor regex", 'add terms = ["…"] or remove the rule'
         )
     weight = raw.get("weight", 1.0)
     if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
-        issues.append(
-            Issue(
-                "error",
-                path,
-                src.find(span, key="weight"),
-                f"'weight' of {kind} '{rid}' must be a number ≥ 0, got {_short(weight)}",
-                "use weight = 1.0",
-            )
+        report.error(
+            report.line(span, key="weight"),
+            f"'weight' of {kind} '{rid}' must be a number ≥ 0, got {_short(weight)}",
+            "use weight = 1.0",
         )
         weight = 1.0
     boundary = raw.get("boundary", "none")
     if boundary not in BOUNDARIES:
-        issues.append(
-            Issue(
-                "error",
-                path,
-                src.find(span, key="boundary"),
-                f"The 'boundary' of {kind} '{rid}' must be one of {{none, token}}. Got {boundary!r} instead.",
-                'use boundary = "token"',
-            )
+        report.error(
+            report.line(span, key="boundary"),
+            f"The 'boundary' of {kind} '{rid}' must be one of {{none, token}}. Got {boundary!r} instead.",
+            'use boundary = "token"',
         )
         boundary = "none"
     contexts: dict[str, list[Context]] = {"exclude_near": [], "require_near": []}
@@ -641,20 +607,17 @@ def _rule(
         if isinstance(value, dict):
             value = [value]
         if not isinstance(value, list):
-            issues.append(
-                Issue(
-                    "error",
-                    path,
-                    src.find(span, key=key),
-                    f"'{key}' must be a list of tables, got {_short(value)}",
-                    f'write {key} = [{{ terms = ["…"] }}]',
-                )
+            report.error(
+                report.line(span, key=key),
+                f"'{key}' must be a list of tables, got {_short(value)}",
+                f'write {key} = [{{ terms = ["…"] }}]',
             )
             continue
         for n, item in enumerate(value):
-            ctx = _context(item, key, n, issues, path, src, span)
+            ctx = _context(item, key, n, report, span)
             if ctx:
                 contexts[key].append(ctx)
+    exclude_overlap = raw.get("exclude_overlap")
     return Rule(
         id=rid,
         themes=themes,
@@ -663,82 +626,113 @@ def _rule(
         weight=float(weight),
         boundary=str(boundary),
         exclude_overlap=_strs(
-            raw.get("exclude_overlap"), "exclude_overlap", issues, path, src.find(span, key="exclude_overlap")
+            exclude_overlap, "exclude_overlap", report, report.line(span, key="exclude_overlap")
         ),
         exclude_near=tuple(contexts["exclude_near"]),
         require_near=tuple(contexts["require_near"]),
         note=str(raw.get("note", "")),
-        source=path,
+        source=report.path,
         line=line,
     )
 
 
+def _tables(value: Any, what: str, report: Reporter) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        report.error(1, f"'{what}' must be an array of tables", f"write [[{what}]] headers")
+        return []
+    return value
+
+
+def _merge_id(
+    entries: dict[str, Any],
+    seen: dict[str, int],
+    eid: str,
+    raw: Mapping[str, Any],
+    line: int,
+    report: Reporter,
+    duplicate: str,
+    fix: str,
+) -> bool:
+    """Whether the entry ``eid`` of this file (its ``id =`` at ``line``) goes on to be merged
+    into ``entries``, the ids of its kind merged so far over all files.
+
+    An id seen before in the same file is an error (``duplicate`` names it, the line of the
+    first use is added); ``disabled = true`` drops the id from ``entries``, whichever file
+    brought it. Otherwise the caller merges: a later file's entry updates an earlier one's.
+    """
+    if eid in seen:
+        report.error(line, f"{duplicate} (first at line {seen[eid]})", fix)
+        return False
+    seen[eid] = line
+    if raw.get("disabled"):
+        entries.pop(eid, None)
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- building
 @dataclass
-class _Builder:
-    """Accumulates frameworks, themes and expressions over the base file and extra files."""
+class DictionaryBuilder:
+    """Accumulates frameworks, themes and expressions over the base file and extra files.
+
+    ``add_file`` each file in order, then ``finish``; ``issues`` holds every problem found.
+    """
 
     frameworks: dict[str, dict[str, Any]] = field(default_factory=dict)
     themes: dict[str, dict[str, Any]] = field(default_factory=dict)
     expressions: dict[str, Rule] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
 
-    def add_file(self, parsed: _Parsed, *, base: bool) -> None:
-        path, data, src = str(parsed.path), parsed.data, parsed.source
-        issues = self.issues
+    def add_file(self, parsed: ParsedFile, *, base: bool) -> None:
+        data, src = parsed.data, parsed.source
+        report = Reporter(self.issues, str(parsed.path), src)
         if not any(data.get(k) for k in ("theme", "expression", "framework")):
-            issues.append(
-                Issue(
-                    "error",
-                    path,
-                    1,
-                    "the dictionary is empty: it defines no [[theme]], [[expression]] or [[framework]]",
-                    'add a [[theme]] with id, name and terms = ["…"] (see docs/dictionary.md)',
-                )
+            report.error(
+                1,
+                "the dictionary is empty: it defines no [[theme]], [[expression]] or [[framework]]",
+                'add a [[theme]] with id, name and terms = ["…"] (see docs/dictionary.md)',
             )
         _check_keys(
             data,
             TOP_KEYS,
             "the top level",
-            issues,
-            path,
-            src,
+            report,
             (1, (src.headers[0][0] if src.headers else len(src.lines) + 1)),
         )
         version = data.get("version", FORMAT_VERSION)
         if version != FORMAT_VERSION:
-            issues.append(
-                Issue(
-                    "error",
-                    path,
-                    src.find((1, len(src.lines) + 1), key="version"),
-                    f"unsupported dictionary format version {version!r}",
-                    f"set version = {FORMAT_VERSION}",
-                )
+            report.error(
+                report.line((1, len(src.lines) + 1), key="version"),
+                f"unsupported dictionary format version {version!r}",
+                f"set version = {FORMAT_VERSION}",
             )
+        self._add_frameworks(data, report)
+        self._add_themes(data, report)
+        self._add_expressions(data, report)
+
+    def _add_frameworks(self, data: dict[str, Any], report: Reporter) -> None:
         seen: dict[str, int] = {}
-        for i, fw in enumerate(_tables(data.get("framework"), "framework", issues, path)):
-            span = src.block("framework", i)
-            _check_keys(fw, FRAMEWORK_KEYS, "a framework", issues, path, src, span)
+        for i, fw in enumerate(_tables(data.get("framework"), "framework", report)):
+            span = report.src.block("framework", i)
+            _check_keys(fw, FRAMEWORK_KEYS, "a framework", report, span)
             fid = fw.get("id")
             if not isinstance(fid, str) or not fid:
-                issues.append(
-                    Issue("error", path, span[0], "framework without an 'id'", 'add id = "my_framework"')
-                )
+                report.error(span[0], "framework without an 'id'", 'add id = "my_framework"')
                 continue
-            if fid in seen:
-                issues.append(
-                    Issue(
-                        "error",
-                        path,
-                        src.find(span, key="id"),
-                        f"duplicate framework id '{fid}' (first at line {seen[fid]})",
-                        "rename one of them or merge them",
-                    )
-                )
-                continue
-            seen[fid] = src.find(span, key="id")
-            if fw.get("disabled"):
-                self.frameworks.pop(fid, None)
+            if not _merge_id(
+                self.frameworks,
+                seen,
+                fid,
+                fw,
+                report.line(span, key="id"),
+                report,
+                f"duplicate framework id '{fid}'",
+                "rename one of them or merge them",
+            ):
                 continue
             entry = self.frameworks.setdefault(
                 fid, {"id": fid, "name": "", "name_en": "", "description": "", "themes": []}
@@ -747,43 +741,35 @@ class _Builder:
                 if key in fw:
                     entry[key] = str(fw[key])
             if "themes" in fw:
-                themes_line = src.find(span, key="themes")
-                entry["themes"] = list(_strs(fw["themes"], "themes", issues, path, themes_line))
-                entry["themes_at"] = (path, themes_line)  # where an unknown theme is reported
+                themes_line = report.line(span, key="themes")
+                entry["themes"] = list(_strs(fw["themes"], "themes", report, themes_line))
+                entry["themes_at"] = (report.path, themes_line)  # where an unknown theme is reported
             if not entry["name"]:
-                issues.append(
-                    Issue("error", path, span[0], f"framework '{fid}' has no name", 'add name = "…"')
-                )
-        seen_t: dict[str, int] = {}
-        for i, th in enumerate(_tables(data.get("theme"), "theme", issues, path)):
-            span = src.block("theme", i)
-            _check_keys(th, THEME_KEYS, "a theme", issues, path, src, span)
+                report.error(span[0], f"framework '{fid}' has no name", 'add name = "…"')
+
+    def _add_themes(self, data: dict[str, Any], report: Reporter) -> None:
+        seen: dict[str, int] = {}
+        for i, th in enumerate(_tables(data.get("theme"), "theme", report)):
+            span = report.src.block("theme", i)
+            _check_keys(th, THEME_KEYS, "a theme", report, span)
             tid = th.get("id")
             if not isinstance(tid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", tid or ""):
-                issues.append(
-                    Issue(
-                        "error",
-                        path,
-                        src.find(span, key="id"),
-                        f"theme id {tid!r} is not an ASCII slug",
-                        'use lower-case letters, digits and _, e.g. id = "self_governance"',
-                    )
+                report.error(
+                    report.line(span, key="id"),
+                    f"theme id {tid!r} is not an ASCII slug",
+                    'use lower-case letters, digits and _, e.g. id = "self_governance"',
                 )
                 continue
-            if tid in seen_t:
-                issues.append(
-                    Issue(
-                        "error",
-                        path,
-                        src.find(span, key="id"),
-                        f"duplicate theme id '{tid}' (first at line {seen_t[tid]})",
-                        "rename one of them or merge their rules",
-                    )
-                )
-                continue
-            seen_t[tid] = src.find(span, key="id")
-            if th.get("disabled"):
-                self.themes.pop(tid, None)
+            if not _merge_id(
+                self.themes,
+                seen,
+                tid,
+                th,
+                report.line(span, key="id"),
+                report,
+                f"duplicate theme id '{tid}'",
+                "rename one of them or merge their rules",
+            ):
                 continue
             entry = self.themes.setdefault(
                 tid,
@@ -794,8 +780,8 @@ class _Builder:
                     "description": "",
                     "framework": "",
                     "rules": {},
-                    "source": path,
-                    "line": seen_t[tid],
+                    "source": report.path,
+                    "line": seen[tid],
                 },
             )
             for key in ("name", "name_en", "description", "framework"):
@@ -804,100 +790,119 @@ class _Builder:
             rules: dict[str, Rule] = entry["rules"]
             if "terms" in th or "regex" in th:
                 implicit: dict[str, Any] = {k: th[k] for k in ("terms", "regex", "weight") if k in th}
-                rules["terms"] = _rule(implicit, (tid,), "rule", issues, path, src, span, "terms")
-            seen_r: dict[str, int] = {}
-            for j, raw in enumerate(_tables(th.get("rule"), "theme.rule", issues, path)):
-                rspan = src.block("theme", i, "rule", j)
-                rule = _rule(raw, (tid,), "rule", issues, path, src, rspan, f"rule{j + 1}")
-                if rule.id in seen_r:
-                    issues.append(
-                        Issue(
-                            "error",
-                            path,
-                            src.find(rspan, key="id"),
-                            f"duplicate rule id '{rule.id}' in theme '{tid}' (first at line {seen_r[rule.id]})",
-                            "give each rule of a theme its own id",
-                        )
-                    )
-                    continue
-                seen_r[rule.id] = src.find(rspan, key="id")
-                if raw.get("disabled"):
-                    rules.pop(rule.id, None)
-                else:
+                rules["terms"] = _rule(implicit, (tid,), "rule", report, span, "terms")
+            seen_rules: dict[str, int] = {}
+            for j, raw in enumerate(_tables(th.get("rule"), "theme.rule", report)):
+                rspan = report.src.block("theme", i, "rule", j)
+                rule = _rule(raw, (tid,), "rule", report, rspan, f"rule{j + 1}")
+                if _merge_id(
+                    rules,
+                    seen_rules,
+                    rule.id,
+                    raw,
+                    report.line(rspan, key="id"),
+                    report,
+                    f"duplicate rule id '{rule.id}' in theme '{tid}'",
+                    "give each rule of a theme its own id",
+                ):
                     rules[rule.id] = rule
-        seen_e: dict[str, int] = {}
-        for i, raw in enumerate(_tables(data.get("expression"), "expression", issues, path)):
-            span = src.block("expression", i)
-            themes = _strs(raw.get("themes"), "themes", issues, path, src.find(span, key="themes"))
-            rule = _rule(raw, themes, "expression", issues, path, src, span, f"expression{i + 1}")
-            if rule.id in seen_e:
-                issues.append(
-                    Issue(
-                        "error",
-                        path,
-                        src.find(span, key="id"),
-                        f"duplicate expression id '{rule.id}' (first at line {seen_e[rule.id]})",
-                        "give each expression its own id",
-                    )
-                )
-                continue
-            seen_e[rule.id] = src.find(span, key="id")
-            if raw.get("disabled"):
-                self.expressions.pop(rule.id, None)
+
+    def _add_expressions(self, data: dict[str, Any], report: Reporter) -> None:
+        seen: dict[str, int] = {}
+        for i, raw in enumerate(_tables(data.get("expression"), "expression", report)):
+            span = report.src.block("expression", i)
+            themes = _strs(raw.get("themes"), "themes", report, report.line(span, key="themes"))
+            rule = _rule(raw, themes, "expression", report, span, f"expression{i + 1}")
+            if not _merge_id(
+                self.expressions,
+                seen,
+                rule.id,
+                raw,
+                report.line(span, key="id"),
+                report,
+                f"duplicate expression id '{rule.id}'",
+                "give each expression its own id",
+            ):
                 continue
             if len(themes) < 1:
-                issues.append(
-                    Issue(
-                        "error",
-                        path,
-                        span[0],
-                        f"expression '{rule.id}' names no themes",
-                        'add themes = ["co_construction", "co_governance"]',
-                    )
+                report.error(
+                    span[0],
+                    f"expression '{rule.id}' names no themes",
+                    'add themes = ["co_construction", "co_governance"]',
                 )
                 continue
             self.expressions[rule.id] = rule
 
     def finish(self, sources: Sequence[Path]) -> ThemeDictionary:
-        issues = self.issues
+        """The merged dictionary, its cross-references checked (issues go to ``issues``)."""
+        # Issues found here sit where a theme or expression was defined, in whichever file.
+        report = Reporter(self.issues, str(sources[0]) if sources else "", SourceMap(""))
         frameworks = [
             Framework(f["id"], f["name"], f["name_en"], f["description"], list(f["themes"]))
             for f in self.frameworks.values()
         ]
-        fw_ids = {f.id for f in frameworks}
-        listed = {tid: f.id for f in frameworks for tid in f.themes}
+        themes = self._finish_themes(
+            {f.id for f in frameworks}, {tid: f.id for f in frameworks for tid in f.themes}, report
+        )
+        # A framework lists its themes; themes that name a framework join its list.
+        for f in frameworks:
+            at_path, at_line = self.frameworks[f.id].get("themes_at", (report.path, 1))
+            for tid in f.themes:
+                if tid not in themes:
+                    report.error(
+                        at_line,
+                        f"framework '{f.id}' lists unknown theme '{tid}'",
+                        "define the theme or remove it from the list",
+                        path=at_path,
+                    )
+            f.themes.extend(tid for tid, t in themes.items() if t.framework == f.id and tid not in f.themes)
+        for e in self.expressions.values():
+            for tid in e.themes:
+                if tid not in themes:
+                    report.error(
+                        e.line,
+                        f"expression '{e.id}' names unknown theme '{tid}'",
+                        f"use one of: {', '.join(themes)}",
+                        path=e.source,
+                    )
+        if not themes and sources and not any(i.level == "error" for i in self.issues):
+            report.error(
+                1,
+                "the dictionary has no themes left (every theme is disabled or none is defined)",
+                "define a [[theme]] or drop disabled = true from one",
+                path=str(sources[-1]),
+            )
+        d = ThemeDictionary(frameworks, themes, tuple(self.expressions.values()), tuple(sources))
+        digest = hashlib.sha256(
+            json.dumps(d.to_dict(), ensure_ascii=False, sort_keys=True).encode()
+        ).hexdigest()[:16]
+        return ThemeDictionary(d.frameworks, d.themes, d.expressions, d.source_paths, digest)
+
+    def _finish_themes(self, fw_ids: set[str], listed: dict[str, str], report: Reporter) -> dict[str, Theme]:
         themes: dict[str, Theme] = {}
         for tid, t in self.themes.items():
             framework = t["framework"] or listed.get(tid, "")
+            line, path = t["line"], t["source"]
             if not t["name"]:
-                issues.append(
-                    Issue(
-                        "error",
-                        t["source"],
-                        t["line"],
-                        f"theme '{tid}' has no name",
-                        'add name = "…" (the Chinese name reports show)',
-                    )
+                report.error(
+                    line,
+                    f"theme '{tid}' has no name",
+                    'add name = "…" (the Chinese name reports show)',
+                    path=path,
                 )
             if framework and framework not in fw_ids:
-                issues.append(
-                    Issue(
-                        "error",
-                        t["source"],
-                        t["line"],
-                        f"theme '{tid}' names unknown framework '{framework}'",
-                        f"use one of: {', '.join(sorted(fw_ids)) or '(define a [[framework]])'}",
-                    )
+                report.error(
+                    line,
+                    f"theme '{tid}' names unknown framework '{framework}'",
+                    f"use one of: {', '.join(sorted(fw_ids)) or '(define a [[framework]])'}",
+                    path=path,
                 )
             if not t["rules"] and not any(tid in e.themes for e in self.expressions.values()):
-                issues.append(
-                    Issue(
-                        "error",
-                        t["source"],
-                        t["line"],
-                        f"theme '{tid}' is empty: it has no terms, regex or rules",
-                        'add terms = ["…"] or disable it with disabled = true',
-                    )
+                report.error(
+                    line,
+                    f"theme '{tid}' is empty: it has no terms, regex or rules",
+                    'add terms = ["…"] or disable it with disabled = true',
+                    path=path,
                 )
             themes[tid] = Theme(
                 tid,
@@ -909,61 +914,7 @@ class _Builder:
                 t["source"],
                 t["line"],
             )
-        # A framework lists its themes; themes that name a framework join its list.
-        for f in frameworks:
-            at_path, at_line = self.frameworks[f.id].get("themes_at", (str(sources[0]) if sources else "", 1))
-            for tid in f.themes:
-                if tid not in themes:
-                    issues.append(
-                        Issue(
-                            "error",
-                            at_path,
-                            at_line,
-                            f"framework '{f.id}' lists unknown theme '{tid}'",
-                            "define the theme or remove it from the list",
-                        )
-                    )
-            f.themes.extend(tid for tid, t in themes.items() if t.framework == f.id and tid not in f.themes)
-        for e in self.expressions.values():
-            for tid in e.themes:
-                if tid not in themes:
-                    issues.append(
-                        Issue(
-                            "error",
-                            e.source,
-                            e.line,
-                            f"expression '{e.id}' names unknown theme '{tid}'",
-                            f"use one of: {', '.join(themes)}",
-                        )
-                    )
-        if not themes and sources and not any(i.level == "error" for i in issues):
-            issues.append(
-                Issue(
-                    "error",
-                    str(sources[-1]),
-                    1,
-                    "the dictionary has no themes left (every theme is disabled or none is defined)",
-                    "define a [[theme]] or drop disabled = true from one",
-                )
-            )
-        d = ThemeDictionary(frameworks, themes, tuple(self.expressions.values()), tuple(sources))
-        digest = hashlib.sha256(
-            json.dumps(d.to_dict(), ensure_ascii=False, sort_keys=True).encode()
-        ).hexdigest()[:16]
-        return ThemeDictionary(d.frameworks, d.themes, d.expressions, d.source_paths, digest)
-
-
-def _tables(value: Any, what: str, issues: list[Issue], path: str) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    if isinstance(value, dict):
-        return [value]
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        issues.append(
-            Issue("error", path, 1, f"'{what}' must be an array of tables", f"write [[{what}]] headers")
-        )
-        return []
-    return value
+        return themes
 
 
 def build_dictionary(
@@ -975,7 +926,7 @@ def build_dictionary(
     """
     base = Path(path) if path else default_dictionary_path()
     sources = [base, *(Path(p) for p in extra)]
-    builder = _Builder()
+    builder = DictionaryBuilder()
     for n, src in enumerate(sources):
         builder.add_file(read_toml(src), base=n == 0)
     d = builder.finish(sources)

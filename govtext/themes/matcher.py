@@ -1,5 +1,8 @@
 """The theme matcher: every rule of a dictionary applied to a document, with its evidence.
 
+A change here that alters any hit bumps ``MATCHER_VERSION`` in govtext/themes/dictionary.py
+(it is part of every theme's hash, so the store re-matches).
+
 Matching runs on the normalised view of the text (``govtext.normalize``) with one
 Aho-Corasick automaton for all terms plus the rules' regexes; every candidate
 occurrence is then checked against its rule's exclusions and context requirements,
@@ -29,11 +32,9 @@ from govtext.themes.patterns import (
     TimeLimitError,
     compile_pattern,
     regex_time_limit,
+    required_literals,
     utf8_safe,
 )
-
-# Part of every theme's hash in the store: bump it when a change here alters any hit.
-MATCHER_VERSION = "matcher-3"  # 3: sentences over MAX_SENTENCE_CHARS cut into windows
 
 # Characters that close a clause / a sentence in the normalised view (full-width
 # punctuation other than the ideographic comma survives normalisation unchanged).
@@ -113,82 +114,6 @@ class Candidate:
             self.weight,
             self.paragraph_index,
         )
-
-
-def required_literals(pattern: re.Pattern[str]) -> list[tuple[str, ...]]:
-    """Groups of strings such that every match of ``pattern`` contains one string of
-    each group ([] when none is evident).
-
-    Looks at the pattern's top-level sequence only (a branch or an optional part may
-    be skipped by a match; a top-level item may not): runs of literal characters,
-    groups of literal alternatives (?:街道|乡镇), small character classes, and
-    repeats of these with a minimum of one. The matcher looks these up in its
-    Aho-Corasick pass and runs the regex only on texts that contain one string of
-    every group, which spares most regex scans (a regex starting with an alternation
-    or a lookbehind gets no fast prefix search in ``re``).
-
-    >>> required_literals(re.compile("(?:村|社区)[^，]{0,8}两委"))
-    [('村', '社区'), ('两委',)]
-    >>> required_literals(re.compile("(?<![0-9])12345(?![0-9])"))
-    [('12345',)]
-    >>> required_literals(re.compile("(?:a|b)?c*"))
-    []
-    """
-    from re import _constants as c  # type: ignore[attr-defined]
-    from re import _parser  # type: ignore[attr-defined]
-
-    if pattern.flags & re.IGNORECASE:
-        return []
-    try:
-        items = list(_parser.parse(pattern.pattern, pattern.flags))
-    except Exception:  # the pattern compiled, so this is a parser difference: no prefilter
-        return []
-
-    def literal_seq(seq: Any) -> str | None:
-        out = []
-        for op, av in seq:
-            if op is not c.LITERAL:
-                return None
-            out.append(chr(av))
-        return "".join(out) or None
-
-    def alternatives(op: Any, av: Any) -> list[str] | None:
-        if op is c.BRANCH:
-            alts = [literal_seq(branch) for branch in av[1]]
-            return None if any(a is None for a in alts) else [a for a in alts if a]
-        if op is c.SUBPATTERN:
-            if av[1] & re.IGNORECASE:  # (?i:…): the literals may match in another case
-                return None
-            sub = list(av[-1])
-            if len(sub) == 1:
-                return alternatives(*sub[0])
-            seq = literal_seq(sub)
-            return [seq] if seq else None
-        if op is c.IN and all(o is c.LITERAL for o, _ in av) and len(av) <= 16:
-            return [chr(v) for _, v in av]
-        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
-            inner = list(av[2])
-            if len(inner) == 1:
-                return alternatives(*inner[0])
-            seq = literal_seq(inner)
-            return [seq] if seq else None
-        return None
-
-    candidates: list[list[str]] = []
-    run: list[str] = []
-    for op, av in items:
-        if op is c.LITERAL:
-            run.append(chr(av))
-            continue
-        if run:
-            candidates.append(["".join(run)])
-            run = []
-        alts = alternatives(op, av)
-        if alts:
-            candidates.append(alts)
-    if run:
-        candidates.append(["".join(run)])
-    return [tuple(dict.fromkeys(alts)) for alts in candidates]
 
 
 @dataclass(frozen=True)

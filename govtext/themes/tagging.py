@@ -19,6 +19,7 @@ from typing import Any
 from govtext.documents import Document
 from govtext.errors import InputError
 from govtext.normalize import printable
+from govtext.themes.dictionary import FORMAT_VERSION, MATCHER_VERSION
 from govtext.themes.matcher import Candidate, Matcher, ThemeHit
 
 SCHEMA_VERSION = 1
@@ -169,9 +170,6 @@ class DocumentTags:
 def dictionary_info(matcher: Matcher) -> dict[str, Any]:
     """What a tag record says of the rules that made it: the dictionary's content hash,
     its file format version and the matcher's version."""
-    from govtext.themes.dictionary import FORMAT_VERSION
-    from govtext.themes.matcher import MATCHER_VERSION
-
     return {"hash": matcher.dictionary_.hash, "version": FORMAT_VERSION, "matcher": MATCHER_VERSION}
 
 

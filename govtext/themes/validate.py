@@ -15,10 +15,10 @@ from typing import Any, Literal
 
 from govtext.errors import DictionaryError
 from govtext.themes.dictionary import (
+    DictionaryBuilder,
     Issue,
     SourceMap,
     ThemeDictionary,
-    _Builder,
     default_dictionary_path,
     read_toml,
 )
@@ -46,7 +46,7 @@ def validate_dictionary(
 
 def _validate(path: Path, extra: Iterable[str | Path], check_tokens: bool, segmenter: Any) -> list[Issue]:
     parsed = read_toml(path)
-    builder = _Builder()
+    builder = DictionaryBuilder()
     sources = [path]
     if "framework" not in parsed.data and path.resolve() != default_dictionary_path().resolve():
         base = default_dictionary_path()
