@@ -44,7 +44,7 @@ _LAZY: dict[str, str | tuple[str, str]] = {
     "normalize": "govtext.normalize",
     "split_sentences": "govtext.sentences",
     "Segmenter": "govtext.segment",
-    "Tokens": "govtext.segment",
+    "Tokens": "govtext.tokens",
     "load_dictionary": "govtext.themes",
     "Matcher": "govtext.themes",
     "ThemeHit": "govtext.themes",

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from govtext.results import RunResult
-    from govtext.segment import Tokens
+    from govtext.tokens import Tokens
 
 MISSING_GROUP = "（缺失）"  # documents without a value for the --by field
 Correction = Literal["bh", "holm", "none"]

@@ -608,7 +608,7 @@ class DocResult:
     """
 
     doc_id: str
-    tokens: Any  # govtext.segment.Tokens, or None when segmentation was off
+    tokens: Any  # govtext.tokens.Tokens, or None when segmentation was off
     hits: tuple[Any, ...]  # govtext.themes.ThemeHit, in the matcher's order
     batch: Any = None
     index: int = -1
@@ -617,11 +617,11 @@ class DocResult:
 @dataclass(eq=False)
 class BatchResult(Sequence[DocResult]):
     """The results of one batch, travelling as one object: the tokens of all its
-    documents as a few arrays (``govtext.segment.TokenBatch``) and the hits per
+    documents as a few arrays (``govtext.tokens.TokenBatch``) and the hits per
     document. Indexing gives a DocResult per document, built on the receiving side."""
 
     doc_ids: list[str]
-    tokens: Any  # govtext.segment.TokenBatch, or None when segmentation was off
+    tokens: Any  # govtext.tokens.TokenBatch, or None when segmentation was off
     hits: list[tuple[Any, ...]]
 
     def __len__(self) -> int:
@@ -684,8 +684,7 @@ def process_batch(docs: list[Any], settings: WorkerSettings) -> BatchResult:
     Each text's normalised view is made once and serves both. Pass it as
     ``functools.partial(process_batch, settings=settings)``.
     """
-    from govtext.normalize import _FAST_MIN_CHARS, Normalized
-    from govtext.segment import _view_arrays
+    from govtext.normalize import FAST_MIN_CHARS, Normalized, view_arrays
 
     seg = (
         worker_state(settings._segmenter_key(), lambda: make_segmenter(settings))
@@ -698,14 +697,14 @@ def process_batch(docs: list[Any], settings: WorkerSettings) -> BatchResult:
     views: list[Any] = []
     for doc in docs:
         try:
-            views.append(_view_arrays(doc.text))
+            views.append(view_arrays(doc.text))
         except UnicodeEncodeError:  # lone surrogates: the segmenter refuses them, the matcher copes
             views.append(None)
     tokens = None
     if seg is not None:
         tokens = seg.tokens_batch(
             [d.text for d in docs],
-            views=[v or _view_arrays(d.text) for v, d in zip(views, docs, strict=True)],
+            views=[v or view_arrays(d.text) for v, d in zip(views, docs, strict=True)],
         )
     hits: list[tuple[Any, ...]] = []
     for doc, v in zip(docs, views, strict=True):
@@ -715,7 +714,7 @@ def process_batch(docs: list[Any], settings: WorkerSettings) -> BatchResult:
         view = None
         # normalize() views a short text with its per-character loop (OpenCC phrase rules
         # included); the vectorised view stands in for it only where normalize uses it too
-        if v is not None and len(doc.text) >= _FAST_MIN_CHARS:
+        if v is not None and len(doc.text) >= FAST_MIN_CHARS:
             view = Normalized(v[0], None, len(doc.text), breaks=v[1].tolist(), shift=v[2].tolist())
         hits.append(tuple(matcher.transform(doc, view=view)))
     return BatchResult(doc_ids=[d.doc_id for d in docs], tokens=tokens, hits=hits)

@@ -151,7 +151,8 @@ def dfm(
     import scipy.sparse as sp
 
     from govtext.documents import as_corpus
-    from govtext.segment import Segmenter, is_content
+    from govtext.segment import Segmenter
+    from govtext.stopwords import is_content
 
     corpus = as_corpus(data, text_column=text_column)
     seg = segmenter if segmenter is not None else Segmenter()

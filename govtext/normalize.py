@@ -10,9 +10,12 @@ original character it came from, so a span found in the view maps back exactly.
 from __future__ import annotations
 
 import bisect
+import os
 import re
+import tempfile
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 _FULLWIDTH_OFFSET = 0xFEE0  # U+FF01..U+FF5E are U+0021..U+007E shifted by this
 
@@ -133,8 +136,8 @@ class Normalized:
 
 
 # Below this length the per-character loop is quicker than setting up numpy arrays
-# (dictionary terms, regexes); above it the vectorised view of govtext.segment is used.
-_FAST_MIN_CHARS = 256
+# (dictionary terms, regexes); above it the vectorised view (``fast_view``) is used.
+FAST_MIN_CHARS = 256
 
 
 def normalize(
@@ -148,9 +151,7 @@ def normalize(
     >>> n.to_original(0, 4)
     (0, 5)
     """
-    if simplify and fold_width and join_cjk_breaks and len(text) >= _FAST_MIN_CHARS:
-        from govtext.segment import fast_view
-
+    if simplify and fold_width and join_cjk_breaks and len(text) >= FAST_MIN_CHARS:
         # The same view without per-character Python (property-tested equal to the loop below).
         try:
             view, breaks, shift = fast_view(text)
@@ -158,10 +159,12 @@ def normalize(
             pass
         else:
             return Normalized(view, None, len(text), breaks=breaks.tolist(), shift=shift.tolist())
-    return _normalize_loop(text, simplify=simplify, fold_width=fold_width, join_cjk_breaks=join_cjk_breaks)
+    return normalize_loop(text, simplify=simplify, fold_width=fold_width, join_cjk_breaks=join_cjk_breaks)
 
 
-def _normalize_loop(text: str, *, simplify: bool, fold_width: bool, join_cjk_breaks: bool) -> Normalized:
+def normalize_loop(text: str, *, simplify: bool, fold_width: bool, join_cjk_breaks: bool) -> Normalized:
+    """``normalize`` one character at a time: the reference the vectorised view is tested
+    against, and the path for short texts and the options ``fast_view`` does not take."""
     if fold_width:
         text_w = "".join(_fold_width(ch) for ch in text)
     else:
@@ -185,6 +188,187 @@ def _normalize_loop(text: str, *, simplify: bool, fold_width: bool, join_cjk_bre
         origin.append(i)
         i += 1
     return Normalized("".join(chars), tuple(origin), len(text))
+
+
+# --------------------------------------------------------------------------- vectorised view
+# The same view for long texts without per-character Python: segmentation needs it,
+# since the per-character mapping would cost more than jieba-rs itself.
+
+# Bump when the normalised view or token post-processing changes: it is part of the
+# segmenter's cache key and of the flags table's file name.
+VIEW_VERSION = "view-1"
+
+
+class ViewArrays(NamedTuple):
+    """The vectorised normalised view of a text (``view_arrays``): the view, its shift
+    table (for view index ``i`` the original index is ``i + shift[k]``, ``k`` the last
+    breakpoint with ``breaks[k] <= i``), a whitespace mask over the view, and ``plain``:
+    True when no character was changed by t2s."""
+
+    view: str
+    breaks: Any
+    shift: Any
+    whitespace: Any
+    plain: bool
+
+
+_TRAD, _SPACE, _CJK, _WIDE, _IDEO_SPACE = 1, 2, 4, 8, 16
+
+
+def _cache_dir() -> Path:
+    """Where govtext keeps tables it can rebuild: $GOVTEXT_CACHE_DIR, else the user's
+    cache folder ($XDG_CACHE_HOME or ~/.cache) / govtext."""
+    if os.environ.get("GOVTEXT_CACHE_DIR"):
+        return Path(os.environ["GOVTEXT_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "govtext"
+
+
+@lru_cache(maxsize=1)
+def char_flags() -> Any:
+    """One byte of flags per code point, looked up once per character of a text:
+    t2s changes it on its own (text without any such character is already simplified,
+    and OpenCC is skipped), whitespace (``str.isspace``), CJK (``_is_cjk``),
+    full-width ASCII, U+3000. Code points above the table clip to its last entry (0).
+
+    Building it asks OpenCC about 90,000 characters (0.15 s); the table is kept in the
+    cache folder, keyed by the OpenCC version, and rebuilt when it is missing or damaged.
+    """
+    from importlib import metadata  # 40 ms: only when the table is first needed
+
+    import numpy as np
+
+    try:
+        version = metadata.version("opencc")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    path = _cache_dir() / f"charflags-{VIEW_VERSION}-opencc-{version}.npy"
+    try:
+        flags = np.load(path, allow_pickle=False)
+        if flags.shape == (0x2FA21,) and flags.dtype == np.uint8:
+            return flags
+    except (OSError, ValueError):
+        pass
+    flags = build_char_flags()
+    try:  # a cache that cannot be written costs the next run 0.15 s, nothing else
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, flags, allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return flags
+
+
+def build_char_flags() -> Any:
+    """The table ``char_flags`` keeps in the cache folder, built afresh (asks OpenCC)."""
+    import numpy as np
+
+    flags = np.zeros(0x2FA21, dtype=np.uint8)
+    chars = [chr(c) for r in ((0x3400, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2FA20)) for c in range(*r)]
+    conv = _t2s()
+    out = conv.convert("\n".join(chars)).split("\n")
+    if len(out) != len(chars):
+        out = [conv.convert(ch) for ch in chars]
+    for ch, o in zip(chars, out, strict=True):
+        if o != ch:
+            flags[ord(ch)] |= _TRAD
+    for c in range(0x3001):
+        if chr(c).isspace():
+            flags[c] |= _SPACE
+    for c in range(len(flags) - 1):
+        if _is_cjk(chr(c)):
+            flags[c] |= _CJK
+    flags[0xFF01:0xFF5F] |= _WIDE
+    flags[0x3000] |= _IDEO_SPACE
+    return flags
+
+
+def view_arrays(text: str) -> ViewArrays:
+    """The view, its breakpoints and shifts, a whitespace mask over the view, and
+    'plain': True when no character was changed by t2s (only width folding and the
+    removal of whitespace made the view), so a string without ASCII characters or
+    whitespace that is in the view is in the text once its whitespace is removed.
+
+    All per-character work is vectorised over the UTF-32 code points: width folding
+    (str.translate is several times slower on CJK text), the check for characters
+    t2s would change, and the removal of whitespace runs between two CJK characters.
+    """
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    table = char_flags()
+    flags = np.take(table, codes, mode="clip")
+    seen = np.bitwise_or.reduce(flags) if len(flags) else 0
+    view = text
+    if seen & (_WIDE | _IDEO_SPACE):
+        codes = codes.copy()
+        codes[(flags & _WIDE) != 0] -= 0xFEE0
+        codes[(flags & _IDEO_SPACE) != 0] = 0x20  # folding changes no other flag
+        view = codes.tobytes().decode("utf-32-le")
+    if seen & _TRAD:
+        view = _simplify(view)  # keeps the length: indices stay aligned
+        codes = np.frombuffer(view.encode("utf-32-le"), dtype=np.uint32)
+        flags = np.take(table, codes, mode="clip")
+    ws = (flags & _SPACE) != 0
+    breaks = np.zeros(1, dtype=np.int64)
+    shift = np.zeros(1, dtype=np.int64)
+    plain = not seen & _TRAD
+    if not seen & _SPACE:
+        return ViewArrays(view, breaks, shift, ws, plain)
+    n = len(codes)
+    edges = np.diff(np.concatenate(([0], ws.view(np.int8), [0])))
+    run_a = np.flatnonzero(edges == 1)
+    run_b = np.flatnonzero(edges == -1)
+    inner = (run_a > 0) & (run_b < n)
+    run_a, run_b = run_a[inner], run_b[inner]
+    cjk = (flags & _CJK) != 0
+    join = cjk[run_a - 1] & cjk[run_b]
+    run_a, run_b = run_a[join], run_b[join]
+    if len(run_a) == 0:
+        return ViewArrays(view, breaks, shift, ws, plain)
+    marks = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(marks, run_a, 1)
+    np.add.at(marks, run_b, -1)
+    keep = np.cumsum(marks[:n]) == 0
+    view = codes[keep].tobytes().decode("utf-32-le")
+    removed = np.cumsum(run_b - run_a)
+    breaks = np.concatenate((breaks, run_b - removed))
+    shift = np.concatenate((shift, removed))
+    return ViewArrays(view, breaks, shift, ws[keep], plain)
+
+
+def fast_view(text: str) -> tuple[str, Any, Any]:
+    """The normalised view of ``normalize(text).text`` without per-character Python.
+
+    Returns the view and its shift table: for a view index ``i``, the original index
+    is ``i + shift[k]`` where ``k`` is the last breakpoint with ``breaks[k] <= i``.
+    It is what ``normalize`` returns for texts of 256 characters and
+    more, and equal to its per-character loop (used for shorter texts) except for
+    OpenCC's phrase rules among characters that are not traditional on their own
+    (反覆→反复, 批覆→批复): the vectorised view only calls OpenCC on texts with a
+    traditional character (a property test checks the rest). Segmentation needs it
+    because the per-character mapping would cost more than jieba-rs itself.
+    """
+    view, breaks, shift, _, _ = view_arrays(text)
+    return view, breaks, shift
+
+
+def view_is_plain(arrays: ViewArrays, text: str) -> bool:
+    """Whether the matcher's view of ``text`` differs from it only by width folding and
+    removed whitespace (see view_arrays). The matcher views a text under 256 characters
+    through the per-character loop, whose OpenCC call also applies phrase rules
+    (反覆→反复) that the vectorised view leaves alone: such a text must match too."""
+    if not arrays.plain:
+        return False
+    return len(text) >= FAST_MIN_CHARS or normalize(text).text == arrays.view
+
+
+def matcher_view(arrays: ViewArrays, text: str) -> str:
+    """The string the matcher searches in ``text`` (see engine.process_batch): the
+    vectorised view, or normalize()'s for a short text."""
+    return arrays.view if len(text) >= FAST_MIN_CHARS else normalize(text).text
 
 
 # Terminal control: CSI sequences (colours, cursor moves, screen clears), OSC sequences

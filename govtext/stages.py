@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from govtext.engine import EngineConfig
     from govtext.pipeline import PipelineConfig
     from govtext.results import RunResult
-    from govtext.segment import Tokens
     from govtext.store import Store
+    from govtext.tokens import Tokens
 
 
 def ingest(paths: list[str], cfg: PipelineConfig) -> Corpus:

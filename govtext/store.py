@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from govtext.documents import Corpus, Document, FileRecord
-    from govtext.segment import Segmenter, Tokens
+    from govtext.segment import Segmenter
+    from govtext.tokens import Tokens
 
 MIGRATIONS: list[list[str]] = [
     [
@@ -113,7 +114,7 @@ MIGRATIONS: list[list[str]] = [
         # written before keep their ``pos`` string and still decode.
         "ALTER TABLE tokens ADD COLUMN pos_ids BLOB",
         "CREATE TABLE IF NOT EXISTS pos_tags (id INTEGER PRIMARY KEY, tag VARCHAR NOT NULL)",
-        # True when no character of the text is changed by t2s (see segment._view_arrays):
+        # True when no character of the text is changed by t2s (see normalize.view_arrays):
         # a dictionary change then tells from the text alone which documents can hold a
         # new term.
         "ALTER TABLE tokens ADD COLUMN view_plain BOOLEAN",
@@ -244,14 +245,14 @@ class Vocabulary:
 def _packed_paragraphs(spans: Sequence[tuple[int, int]]) -> bytes | None:
     """Paragraph spans packed as token spans are; None when they are not in order and
     apart (the packing stores gaps), which keeps such a corpus out of snapshots."""
-    from govtext.segment import _pack_spans
+    from govtext.tokens import pack_spans
 
     prev = 0
     for a, b in spans:
         if a < prev or b < a:
             return None
         prev = b
-    return _pack_spans([a for a, _ in spans], [b for _, b in spans])
+    return pack_spans([a for a, _ in spans], [b for _, b in spans])
 
 
 def _columns(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
@@ -450,7 +451,7 @@ class Store:
 
         The Tokens have an empty doc_id (the cache is keyed by text) and decode lazily.
         """
-        from govtext.segment import Lazy, Tokens
+        from govtext.tokens import Lazy, Tokens
 
         key_list = list(dict.fromkeys(keys))
         if not key_list:
@@ -486,7 +487,7 @@ class Store:
         DataFrame (a bulk insert, not row by row). Returns the number of rows offered.
         """
 
-        from govtext.segment import Lazy
+        from govtext.tokens import Lazy
 
         vocab = self.vocabulary()
         tags = self.tag_vocabulary()
@@ -747,7 +748,7 @@ class Store:
         """The corpus saved under ``snapshot``: documents in their order, and the manifest
         (``only``: just the documents at these positions)."""
         from govtext.documents import Corpus, Document, FileRecord, Provenance
-        from govtext.segment import _unpack_spans
+        from govtext.tokens import unpack_spans
 
         (manifest,) = _run(self.con, "SELECT manifest FROM snapshots WHERE snapshot = ?", [snapshot])[0]
         rows = _run(
@@ -761,7 +762,7 @@ class Store:
         )
         docs = []
         for doc_id, text, title, authors, source, date, meta, path, fmt, enc, pos, paras in rows:
-            a, b = _unpack_spans(paras)
+            a, b = unpack_spans(paras)
             docs.append(
                 Document(
                     doc_id=doc_id,

@@ -137,7 +137,8 @@ class PhraseFinder:
             )
 
     def fit(self, docs: Iterable[Document]) -> PhraseFinder:
-        from govtext.segment import Segmenter, fast_view
+        from govtext.normalize import fast_view
+        from govtext.segment import Segmenter
 
         self._check_params()
         seg = self.segmenter or Segmenter()

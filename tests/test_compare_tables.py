@@ -20,7 +20,7 @@ from govtext.compare import (
 )
 from govtext.errors import InputError
 from govtext.results import RunResult
-from govtext.segment import Tokens
+from govtext.tokens import Tokens
 
 
 @pytest.fixture(scope="module")

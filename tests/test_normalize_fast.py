@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govtext.normalize import _FAST_MIN_CHARS, _normalize_loop, normalize
+from govtext.normalize import FAST_MIN_CHARS, normalize, normalize_loop
 
 ROOT = Path(__file__).resolve().parents[1]
 PIECES = [
@@ -30,7 +30,7 @@ PIECES = [
 
 
 def _loop(text: str):  # type: ignore[no-untyped-def]
-    return _normalize_loop(text, simplify=True, fold_width=True, join_cjk_breaks=True)
+    return normalize_loop(text, simplify=True, fold_width=True, join_cjk_breaks=True)
 
 
 def _check(text: str) -> None:
@@ -52,7 +52,7 @@ def _check(text: str) -> None:
 @given(st.lists(st.sampled_from(PIECES), min_size=80, max_size=200))
 def test_normalize_fast_equals_loop_on_long_texts(parts: list[str]) -> None:
     text = "".join(parts)
-    if len(text) >= _FAST_MIN_CHARS:
+    if len(text) >= FAST_MIN_CHARS:
         _check(text)
 
 
@@ -60,7 +60,7 @@ def test_normalize_fast_equals_loop_on_the_sample_corpus() -> None:
     rng = random.Random(7)
     for path in sorted((ROOT / "corpus").glob("*.md")):
         text = path.read_text(encoding="utf-8")
-        assert len(text) >= _FAST_MIN_CHARS
+        assert len(text) >= FAST_MIN_CHARS
         _check(text)
         view = normalize(text)
         for _ in range(50):
@@ -82,17 +82,17 @@ def test_normalize_lone_surrogates_are_kept_not_fatal() -> None:
 def test_char_flags_table_is_cached_and_rebuilt_when_damaged(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import numpy as np
 
-    from govtext.segment import _build_char_flags, _char_flags
+    from govtext.normalize import build_char_flags, char_flags
 
     monkeypatch.setenv("GOVTEXT_CACHE_DIR", str(tmp_path))
-    built = _build_char_flags()
-    first = _char_flags.__wrapped__()  # not the per-process copy
+    built = build_char_flags()
+    first = char_flags.__wrapped__()  # not the per-process copy
     (cached,) = tmp_path.glob("charflags-*.npy")
     assert np.array_equal(first, built)
     assert np.array_equal(np.load(cached), built)
     cached.write_bytes(b"not a table")
-    assert np.array_equal(_char_flags.__wrapped__(), built)
+    assert np.array_equal(char_flags.__wrapped__(), built)
     assert np.array_equal(np.load(cached), built)  # written again
     monkeypatch.setenv("GOVTEXT_CACHE_DIR", str(tmp_path / "file"))
     (tmp_path / "file").write_text("a file where the folder should be")
-    assert np.array_equal(_char_flags.__wrapped__(), built)  # unwritable cache: still works
+    assert np.array_equal(char_flags.__wrapped__(), built)  # unwritable cache: still works

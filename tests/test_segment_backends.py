@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govtext.normalize import normalize
-from govtext.segment import Segmenter, Tokens, fast_view
+from govtext.normalize import fast_view, normalize
+from govtext.segment import Segmenter
+from govtext.tokens import Tokens
 
 
 def _provincial_texts(provincial_dir: Path) -> list[tuple[str, str]]:

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_segment_backends import _provincial_texts
 
-from govtext.segment import Segmenter, TokenBatch, Tokens
+from govtext.segment import Segmenter
+from govtext.tokens import TokenBatch, Tokens
 
 
 def _vocab_is_first_use(batch: TokenBatch) -> None:

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from govtext.errors import DictionaryError
-from govtext.segment import Segmenter, default_user_dict, load_stopwords, read_user_dict
+from govtext.segment import Segmenter
+from govtext.stopwords import load_stopwords
+from govtext.userdict import default_user_dict, read_user_dict
 
 _SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 THEMES = Path(os.environ.get("GOVTEXT_SHARED_CORPUS", _SHARED)).parent / "THEMES.md"

@@ -6,13 +6,29 @@ import doctest
 
 import pytest
 
+import govtext.normalize
 import govtext.segment
 import govtext.sentences
+import govtext.stopwords
 import govtext.store
+import govtext.tokens
+import govtext.userdict
 import govtext.vocab
 
 
-@pytest.mark.parametrize("module", [govtext.segment, govtext.sentences, govtext.store, govtext.vocab])
+@pytest.mark.parametrize(
+    "module",
+    [
+        govtext.normalize,
+        govtext.segment,
+        govtext.sentences,
+        govtext.stopwords,
+        govtext.store,
+        govtext.tokens,
+        govtext.userdict,
+        govtext.vocab,
+    ],
+)
 def test_segment_docstring_examples_run(module):
     result = doctest.testmod(module)
     assert result.attempted > 0

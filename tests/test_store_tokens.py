@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from govtext.documents import Document, content_hash
-from govtext.segment import Lazy, Segmenter, Tokens
+from govtext.segment import Segmenter
 from govtext.store import MIGRATIONS, Store, StoreLockedError, segment_cached
+from govtext.tokens import Lazy, Tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,8 @@ import pytest
 
 from govtext.documents import Document
 from govtext.errors import ConfigError, InputError
-from govtext.segment import Segmenter, Tokens
+from govtext.segment import Segmenter
+from govtext.tokens import Tokens
 from govtext.topics import DEFAULT_STOPWORDS, build_units, is_content_word
 
 POOLS: dict[str, list[str]] = {

@@ -9,7 +9,8 @@ import pytest
 
 from govtext.documents import Document
 from govtext.errors import ConfigError, NotFittedError
-from govtext.segment import Segmenter, read_user_dict
+from govtext.segment import Segmenter
+from govtext.userdict import read_user_dict
 from govtext.vocab import PhraseFinder, format_user_dict
 
 # Hand-made documents: a coined slogan (小巷管家) in varied contexts, once in quotes.

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from govtext.segment import Tokens
+    from govtext.tokens import Tokens
 
 
 class OutputFormat(StrEnum):

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from govtext.documents import Document
 from govtext.errors import ConfigError, InputError
-from govtext.segment import Tokens
+from govtext.tokens import Tokens
 
 UnitKind = Literal["paragraph", "document"]
 UNIT_KINDS: tuple[str, ...] = ("paragraph", "document")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from govtext.documents import Corpus, Document
 from govtext.errors import InputError
-from govtext.segment import Tokens
+from govtext.tokens import Tokens
 from govtext.topics.model import DEFAULT_METHOD, TopicModel, TopicWarning
 from govtext.topics.seeds import load_theme_dictionary, seeds_from_dictionary
 from govtext.topics.units import DEFAULT_KEEP_POS, build_units
