@@ -1,0 +1,66 @@
+"""The layers of the package, as the import-linter contracts in pyproject.toml state them.
+
+The contracts: each module imports only from the layers below its own (``layers``),
+``govtext.themes`` reads no input files (``themes-read-no-inputs``) and no package has
+an import cycle among its modules (``acyclic``). Imports that break them today are
+listed in ``ignore_imports`` (``# issue 23: to untangle``): the second test checks that
+each entry is still needed, so a debt paid off is struck from the list, and the first
+fails on an entry that no longer matches an import.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from importlinter.cli import lint_imports
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "pyproject.toml"
+
+
+def _importlinter() -> dict[str, Any]:
+    settings: dict[str, Any] = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["tool"]["importlinter"]
+    return settings
+
+
+def _ignored() -> list[tuple[str, str]]:
+    return [(c["id"], imp) for c in _importlinter()["contracts"] for imp in c.get("ignore_imports", [])]
+
+
+def _write_config(path: Path, contract: dict[str, Any]) -> None:
+    # JSON strings, numbers, booleans and arrays of them are TOML values as written.
+    lines = ["[tool.importlinter]", f"root_package = {json.dumps(_importlinter()['root_package'])}", ""]
+    lines.append("[[tool.importlinter.contracts]]")
+    lines += [f"{key} = {json.dumps(value)}" for key, value in contract.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_architecture_contracts_are_kept() -> None:
+    assert lint_imports(config_filename=str(CONFIG), no_cache=True, no_logo=True) == 0
+
+
+def test_architecture_contracts_cover_the_layers_of_issue_23() -> None:
+    contracts = {c["id"]: c for c in _importlinter()["contracts"]}
+    assert set(contracts) >= {"layers", "themes-read-no-inputs", "acyclic"}
+    layers = [set(layer.replace(" ", "").split("|")) for layer in contracts["layers"]["layers"]]
+    order = ["cli", "pipeline", "stages", "store", "segment", "documents", "errors"]
+    positions = [next(i for i, layer in enumerate(layers) if name in layer) for name in order]
+    assert positions == sorted(positions) and len(set(positions)) == len(positions)
+    assert contracts["layers"]["exhaustive"] is True  # a new module needs a layer
+
+
+@pytest.mark.parametrize(("contract_id", "ignored"), _ignored())
+def test_architecture_each_ignored_import_is_still_needed(
+    tmp_path: Path, contract_id: str, ignored: str
+) -> None:
+    contract = next(c for c in _importlinter()["contracts"] if c["id"] == contract_id)
+    without = {**contract, "ignore_imports": [i for i in contract["ignore_imports"] if i != ignored]}
+    config = tmp_path / "importlinter.toml"
+    _write_config(config, without)
+    assert lint_imports(config_filename=str(config), no_cache=True, no_logo=True) == 1, (
+        f"{ignored!r} no longer breaks contract {contract_id!r}: remove it from ignore_imports"
+    )
