@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from govtext.documents import Document
 from govtext.themes import Matcher
 from govtext.themes.dictionary import Framework, Rule, Theme, ThemeDictionary
-from govtext.themes.matcher import _windows
+from govtext.themes.matcher import evidence_windows
 from govtext.themes.patterns import PatternError, PythonPattern, RE2Pattern, compile_pattern, utf8_safe
 
 ALPHABET = [*"ab居民自治，。 \n1２_\u00e9\u3000", "\ud800", "😀"]
@@ -98,7 +98,7 @@ def test_themes_patterns_long_sentences_cut_into_windows(text: str, cap: int) ->
     from govtext.sentences import split_sentences
 
     spans = split_sentences(text)
-    windows = _windows(spans, text, cap)
+    windows = evidence_windows(spans, text, cap)
     assert all(b - a <= cap for a, b in windows)
     assert all(a < b and not text[a].isspace() for a, b in windows)
     covered = {i for a, b in windows for i in range(a, b)}

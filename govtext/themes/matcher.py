@@ -386,7 +386,7 @@ class _DocContext:
     @property
     def sentences(self) -> list[tuple[int, int]]:
         if self._sentences is None:
-            self._sentences = _windows(
+            self._sentences = evidence_windows(
                 split_sentences(self.doc.text), self.doc.text, self.matcher.max_sentence_chars
             )
             self.sent_starts = [a for a, _ in self._sentences]
@@ -584,7 +584,7 @@ def _positions(text: str, term: str) -> list[int]:
     return out
 
 
-def _windows(spans: list[tuple[int, int]], text: str, cap: int) -> list[tuple[int, int]]:
+def evidence_windows(spans: list[tuple[int, int]], text: str, cap: int) -> list[tuple[int, int]]:
     """``spans`` with each one longer than ``cap`` cut into windows of at most ``cap``
     characters, each ending after a clause mark or a blank in its last quarter when it
     has one (a flattened table or OCR page is not one sentence of evidence).
