@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from govtext.documents import Document
 from govtext.themes import Matcher
-from govtext.themes.dictionary import Framework, Rule, Theme, ThemeDictionary
 from govtext.themes.matcher import evidence_windows
 from govtext.themes.patterns import PatternError, PythonPattern, RE2Pattern, compile_pattern, utf8_safe
+from govtext.themes.rules import Framework, Rule, Theme, ThemeDictionary
 
 ALPHABET = [*"ab居民自治，。 \n1２_\u00e9\u3000", "\ud800", "😀"]
 TEXT = st.text(alphabet=st.sampled_from(ALPHABET), max_size=60)

@@ -7,18 +7,9 @@
 ['self_governance']
 """
 
-from govtext.themes.dictionary import (
-    Context,
-    Framework,
-    Issue,
-    Rule,
-    Theme,
-    ThemeDictionary,
-    build_dictionary,
-    default_dictionary_path,
-    load_dictionary,
-)
+from govtext.themes.dictionary import Issue, build_dictionary, default_dictionary_path, load_dictionary
 from govtext.themes.matcher import Candidate, Matcher, ThemeHit
+from govtext.themes.rules import Context, Framework, Rule, Theme, ThemeDictionary
 from govtext.themes.scores import hits_frame, paragraph_labels, score_documents, score_paragraphs
 
 __all__ = [

@@ -37,10 +37,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import os
 import re
 import reprlib
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -48,18 +46,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from govtext.errors import DictionaryError
-from govtext.normalize import normalize
-from govtext.themes.patterns import PatternError, compile_pattern, required_literals
+from govtext.themes.patterns import PatternError, compile_pattern
+from govtext.themes.rules import BOUNDARIES, SCOPES, SIDES, Context, Framework, Rule, Theme, ThemeDictionary
+from govtext.themes.source import ParsedFile, SourceMap, read_toml
 
 FORMAT_VERSION = 1
-# Part of every theme's hash (``ThemeDictionary.theme_hashes``), so of the hits the store
-# keeps: bump it when a change in govtext/themes/matcher.py alters any hit.
-MATCHER_VERSION = "matcher-3"  # 3: sentences over MAX_SENTENCE_CHARS cut into windows
-Scope = Literal["clause", "sentence", "paragraph"]
-Side = Literal["both", "before", "after"]
-SCOPES: tuple[str, ...] = ("clause", "sentence", "paragraph")
-SIDES: tuple[str, ...] = ("both", "before", "after")
-BOUNDARIES: tuple[str, ...] = ("none", "token")
 
 TOP_KEYS = {"version", "name", "description", "framework", "theme", "expression"}
 FRAMEWORK_KEYS = {"id", "name", "name_en", "description", "themes", "disabled"}
@@ -90,24 +81,6 @@ RULE_KEYS = {
 EXPRESSION_KEYS = RULE_KEYS | {"themes"}
 CONTEXT_KEYS = {"id", "terms", "regex", "window", "scope", "side"}
 
-# A dictionary is a few hundred kilobytes; these bound what a hostile file can cost.
-MAX_FILE_BYTES = 10_000_000  # GOVTEXT_MAX_DICTIONARY_BYTES overrides
-MAX_NESTING = 32  # arrays and inline tables inside one another; the format needs 3
-
-
-def max_file_bytes() -> int:
-    """The size limit of one dictionary file (``GOVTEXT_MAX_DICTIONARY_BYTES`` or 10 MB)."""
-    raw = os.environ.get("GOVTEXT_MAX_DICTIONARY_BYTES", "")
-    try:
-        value = int(raw) if raw.strip() else MAX_FILE_BYTES
-    except ValueError:
-        value = -1
-    if value < 1:
-        raise DictionaryError(
-            f"GOVTEXT_MAX_DICTIONARY_BYTES must be a whole number of bytes ≥ 1, got {raw!r}"
-        )
-    return value
-
 
 def _short(value: Any, limit: int = 60) -> str:
     """``repr(value)`` cut to ``limit`` characters: a message stays one short line."""
@@ -133,222 +106,7 @@ def default_dictionary_path() -> Path:
     return Path(str(resources.files("govtext.themes") / "data" / "default.toml"))
 
 
-@dataclass(frozen=True)
-class Context:
-    """Words that must (or must not) appear near an occurrence.
-
-    ``window`` is the number of characters on each side to look at (0: the whole
-    scope); ``scope`` bounds the look to the clause, sentence or paragraph of the
-    occurrence; ``side`` restricts it to text before or after the occurrence.
-    """
-
-    id: str
-    terms: tuple[str, ...] = ()
-    regex: tuple[str, ...] = ()
-    window: int = 0
-    scope: str = "sentence"
-    side: str = "both"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One way a theme shows in text: terms and/or regexes plus the conditions on them.
-
-    ``themes`` holds every theme the rule counts for (one for a theme's own rules,
-    several for an expression such as 共建共治共享).
-    """
-
-    id: str
-    themes: tuple[str, ...]
-    terms: tuple[str, ...] = ()
-    regex: tuple[str, ...] = ()
-    weight: float = 1.0
-    boundary: str = "none"
-    exclude_overlap: tuple[str, ...] = ()
-    exclude_near: tuple[Context, ...] = ()
-    require_near: tuple[Context, ...] = ()
-    note: str = ""
-    source: str = ""
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class Theme:
-    id: str
-    name: str
-    name_en: str = ""
-    description: str = ""
-    framework: str = ""
-    rules: tuple[Rule, ...] = ()
-    source: str = ""
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class Framework:
-    id: str
-    name: str
-    name_en: str = ""
-    description: str = ""
-    themes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ThemeDictionary:
-    """Frameworks, themes and the rules that find them; what a Matcher is fitted with."""
-
-    frameworks: list[Framework]
-    themes: dict[str, Theme]
-    expressions: tuple[Rule, ...] = ()
-    source_paths: tuple[Path, ...] = ()
-    hash: str = ""
-
-    def rules(self) -> list[Rule]:
-        """Every rule: each theme's own rules, then the multi-theme expressions."""
-        out = [r for t in self.themes.values() for r in t.rules]
-        return out + list(self.expressions)
-
-    def theme_names(self) -> dict[str, str]:
-        return {t.id: t.name for t in self.themes.values()}
-
-    def terms_by_theme(self) -> dict[str, list[str]]:
-        """Every literal term that can count for each theme (seed words for topic models)."""
-        out: dict[str, list[str]] = {tid: [] for tid in self.themes}
-        for rule in self.rules():
-            for tid in rule.themes:
-                if tid in out:
-                    out[tid].extend(t for t in rule.terms if t not in out[tid])
-        return out
-
-    def theme_hashes(self) -> dict[str, str]:
-        """A hash per theme of everything that decides its hits: the rules that count for
-        it (in order, restricted to it) and the matcher's version.
-
-        A theme's hits depend on nothing else (exclusions, contexts and overlaps are
-        resolved within a theme), so the store keeps hits per (document, theme hash): a
-        dictionary change re-matches the themes it touched and no other.
-        """
-        out = {}
-        for tid in self.themes:
-            rules = [{**_rule_dict(r), "themes": [tid]} for r in self.rules() if tid in r.themes]
-            raw = json.dumps([MATCHER_VERSION, tid, rules], ensure_ascii=False, sort_keys=True)
-            out[tid] = hashlib.sha256(raw.encode()).hexdigest()[:16]
-        return out
-
-    def literals_of(self, themes: Iterable[str]) -> tuple[str, ...] | None:
-        """Strings one of which a text's normalised view must contain for any of
-        ``themes`` to have a hit there; None when no such list can be given (a rule
-        with a regex that has no required string).
-        """
-        wanted = set(themes)
-        out: dict[str, None] = {}
-        for rule in self.rules():
-            if not wanted & set(rule.themes):
-                continue
-            for term in rule.terms:
-                out[normalize(term).text] = None
-            for rx in rule.regex:
-                groups = required_literals(re.compile(normalize(rx).text))
-                if not groups:
-                    return None
-                # any one group will do: each is required; the longest strings are rarest
-                best = max(groups, key=lambda g: min(map(len, g)))
-                out.update(dict.fromkeys(best))
-        return tuple(k for k in out if k)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A plain, JSON-able view (what the hash is computed over)."""
-        return {
-            "frameworks": [f.__dict__ for f in self.frameworks],
-            "themes": {tid: _theme_dict(t) for tid, t in self.themes.items()},
-            "expressions": [_rule_dict(r) for r in self.expressions],
-        }
-
-
-def _rule_dict(r: Rule) -> dict[str, Any]:
-    d = {k: v for k, v in r.__dict__.items() if k not in ("source", "line")}
-    d["exclude_near"] = [c.__dict__ for c in r.exclude_near]
-    d["require_near"] = [c.__dict__ for c in r.require_near]
-    return d
-
-
-def _theme_dict(t: Theme) -> dict[str, Any]:
-    d = {k: v for k, v in t.__dict__.items() if k not in ("source", "line", "rules")}
-    d["rules"] = [_rule_dict(r) for r in t.rules]
-    return d
-
-
-# --------------------------------------------------------------------------- source lines
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-
-
-class SourceMap:
-    """Line numbers for a parsed TOML file, found by scanning its text.
-
-    tomllib reports lines only for syntax errors, so to say *where* a duplicate id or
-    a bad regex is we re-find the array-of-tables headers and the keys under them.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        # (line number, dotted path, occurrence index per path among its siblings)
-        self.headers: list[tuple[int, str]] = []
-        for i, line in enumerate(self.lines, start=1):
-            m = _HEADER.match(line)
-            if m and not line.lstrip().startswith("#"):
-                self.headers.append((i, m.group(2).replace(" ", "").replace('"', "")))
-
-    def block(self, kind: str, index: int, sub: str | None = None, sub_index: int = 0) -> tuple[int, int]:
-        """Lines [start, end) of the index-th ``[[kind]]`` (or its sub_index-th ``[[kind.sub]]``)."""
-        count = -1
-        start = 0
-        for pos, (line, path) in enumerate(self.headers):
-            if path == kind:
-                count += 1
-                if count == index:
-                    start = line
-                    end = self._end(pos, kind)
-                    if sub is None:
-                        return start, end
-                    return self._sub_block(pos, end, f"{kind}.{sub}", sub_index, start)
-        return (1, len(self.lines) + 1) if start == 0 else (start, start + 1)
-
-    def _end(self, pos: int, path: str) -> int:
-        for line, other in self.headers[pos + 1 :]:
-            if not other.startswith(path + "."):
-                return line
-        return len(self.lines) + 1
-
-    def _sub_block(self, pos: int, end: int, path: str, sub_index: int, fallback: int) -> tuple[int, int]:
-        count = -1
-        for p in range(pos + 1, len(self.headers)):
-            line, other = self.headers[p]
-            if line >= end:
-                break
-            if other == path:
-                count += 1
-                if count == sub_index:
-                    return line, min(end, self._end(p, path))
-        return fallback, end
-
-    def find(self, span: tuple[int, int], key: str | None = None, value: str | None = None) -> int:
-        """First line in span holding ``key =`` (and/or the quoted ``value``); else the span start."""
-        start, end = span
-        key_re = re.compile(rf"^\s*{re.escape(key)}\s*=") if key else None
-        for i in range(start, min(end, len(self.lines) + 1)):
-            text = self.lines[i - 1]
-            if text.lstrip().startswith("#"):
-                continue
-            if value is not None and (f'"{value}"' in text or f"'{value}'" in text):
-                return i
-            if value is None and key_re and key_re.search(text):
-                return i
-        if value is not None and key_re:
-            return self.find(span, key=key)
-        return start
-
-
-# --------------------------------------------------------------------------- parsing
+# --------------------------------------------------------------------------- issues
 @dataclass
 class Issue:
     """One problem found in a dictionary file: an error (unusable) or a warning."""
@@ -362,113 +120,6 @@ class Issue:
     def __str__(self) -> str:
         fix = f" Fix: {self.fix}" if self.fix else ""
         return f"{self.path}:{self.line}: {self.level}: {self.message}{fix}"
-
-
-@dataclass
-class ParsedFile:
-    """One dictionary file read: its TOML data and where each part of it sits."""
-
-    path: Path
-    data: dict[str, Any]
-    source: SourceMap
-
-
-def read_toml(path: Path) -> ParsedFile:
-    """Parse one dictionary file; a syntax error becomes a DictionaryError with its line.
-
-    The file's size and its nesting are checked before the parser sees it (a recursive
-    parser fails on ``x = [[[[…]]]]`` 5,000 deep with RecursionError).
-    """
-    limit = max_file_bytes()
-    try:
-        if path.is_dir():
-            raise DictionaryError("is a folder, not a theme dictionary; give a .toml file", path=str(path))
-        size = path.stat().st_size
-        if size > limit:
-            raise DictionaryError(
-                f"the file is {size:,} bytes, over the {limit:,}-byte limit for a dictionary; "
-                "split it into --extra files or raise GOVTEXT_MAX_DICTIONARY_BYTES",
-                path=str(path),
-            )
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DictionaryError(
-            "theme dictionary file not found; give an existing .toml path", path=str(path)
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise DictionaryError(f"not UTF-8 ({exc.reason}); save the file as UTF-8", path=str(path)) from None
-    except OSError as exc:
-        raise DictionaryError(
-            f"cannot read the file ({exc.strerror or exc}); check its permissions", path=str(path)
-        ) from None
-    deep = _too_deep(text)
-    if deep:
-        raise DictionaryError(
-            f"arrays or inline tables nested more than {MAX_NESTING} deep; a dictionary needs at most "
-            "3 levels (a list of tables of lists): close the brackets or flatten the value",
-            path=str(path),
-            line=deep,
-        )
-    try:
-        data = tomllib.loads(text)
-    except (RecursionError, MemoryError) as exc:
-        raise DictionaryError(
-            f"the TOML parser ran out of {'memory' if isinstance(exc, MemoryError) else 'stack'}; "
-            "simplify the file (shorter values, less nesting)",
-            path=str(path),
-            line=1,
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        line = int(m.group(1)) if m else None
-        if line is None and "end of document" in str(exc):
-            line = max(len(text.splitlines()), 1)  # an unclosed array or string runs to the end
-        raise DictionaryError(
-            f"TOML syntax error: {exc}; fix the syntax there", path=str(path), line=line
-        ) from None
-    return ParsedFile(path, data, SourceMap(text))
-
-
-_TOKENS = re.compile(r"\"\"\"|'''|[\"'#\[\]{}\n]")
-_STRING_END = {
-    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.S),
-    "'''": re.compile(r"(?:[^']|'(?!''))*'''", re.S),
-    '"': re.compile(r'(?:[^"\\\n]|\\.)*"'),
-    "'": re.compile(r"[^'\n]*'"),
-}
-
-
-def _too_deep(text: str) -> int:
-    """The line where brackets outside strings and comments nest past MAX_NESTING (0: never).
-
-    Counts ``[`` and ``{`` in one pass over the tokens that matter, skipping strings
-    (a term may hold brackets) and comments; a string the parser would reject is left
-    to the parser's own error.
-    """
-    depth = 0
-    pos = 0
-    while True:
-        m = _TOKENS.search(text, pos)
-        if m is None:
-            return 0
-        tok = m.group()
-        pos = m.end()
-        if tok in _STRING_END:
-            end = _STRING_END[tok].match(text, pos)
-            if end is None:
-                return 0
-            pos = end.end()
-        elif tok == "#":
-            nl = text.find("\n", pos)
-            if nl == -1:
-                return 0
-            pos = nl
-        elif tok in "[{":
-            depth += 1
-            if depth > MAX_NESTING:
-                return text.count("\n", 0, m.start()) + 1
-        elif tok in "]}":
-            depth = max(0, depth - 1)
 
 
 # --------------------------------------------------------------------------- checking

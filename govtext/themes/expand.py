@@ -15,7 +15,8 @@ from typing import Any
 
 from govtext.documents import Document
 from govtext.errors import InputError, NotFittedError
-from govtext.themes.dictionary import ThemeDictionary, load_dictionary
+from govtext.themes.dictionary import load_dictionary
+from govtext.themes.rules import ThemeDictionary
 
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 # Proposals must be content words: nouns, verbal nouns, set phrases, abbreviations.

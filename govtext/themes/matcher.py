@@ -1,6 +1,6 @@
 """The theme matcher: every rule of a dictionary applied to a document, with its evidence.
 
-A change here that alters any hit bumps ``MATCHER_VERSION`` in govtext/themes/dictionary.py
+A change here that alters any hit bumps ``MATCHER_VERSION`` in govtext/themes/rules.py
 (it is part of every theme's hash, so the store re-matches).
 
 Matching runs on the normalised view of the text (``govtext.normalize``) with one
@@ -24,7 +24,7 @@ from govtext.documents import Document
 from govtext.errors import ConfigError, DictionaryError, NotFittedError
 from govtext.normalize import Normalized, normalize
 from govtext.sentences import split_sentences
-from govtext.themes.dictionary import Context, Rule, ThemeDictionary, load_dictionary
+from govtext.themes.dictionary import load_dictionary
 from govtext.themes.patterns import (
     Deadline,
     Pattern,
@@ -35,6 +35,7 @@ from govtext.themes.patterns import (
     required_literals,
     utf8_safe,
 )
+from govtext.themes.rules import Context, Rule, ThemeDictionary
 
 # Characters that close a clause / a sentence in the normalised view (full-width
 # punctuation other than the ideographic comma survives normalisation unchanged).

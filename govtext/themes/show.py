@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govtext.themes.dictionary import Rule, ThemeDictionary
+from govtext.themes.rules import Rule, ThemeDictionary
 
 
 def _rule_line(rule: Rule, indent: str) -> list[str]:

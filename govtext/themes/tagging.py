@@ -19,8 +19,9 @@ from typing import Any
 from govtext.documents import Document
 from govtext.errors import InputError
 from govtext.normalize import printable
-from govtext.themes.dictionary import FORMAT_VERSION, MATCHER_VERSION
+from govtext.themes.dictionary import FORMAT_VERSION
 from govtext.themes.matcher import Candidate, Matcher, ThemeHit
+from govtext.themes.rules import MATCHER_VERSION
 
 SCHEMA_VERSION = 1
 # What ``start``/``end``/``char_start``/``char_end`` count; the ``*_utf16`` twins count

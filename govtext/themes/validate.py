@@ -14,14 +14,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from govtext.errors import DictionaryError
-from govtext.themes.dictionary import (
-    DictionaryBuilder,
-    Issue,
-    SourceMap,
-    ThemeDictionary,
-    default_dictionary_path,
-    read_toml,
-)
+from govtext.themes.dictionary import DictionaryBuilder, Issue, default_dictionary_path
+from govtext.themes.rules import ThemeDictionary
+from govtext.themes.source import SourceMap, read_toml
 
 
 def validate_dictionary(
