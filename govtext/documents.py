@@ -306,10 +306,13 @@ class Corpus:
         return cls(documents=docs)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per document: id, title, authors, source, date, year, metadata, size."""
+        """One row per document: id, title, authors, source, date, year, metadata, size.
+
+        Tidy: a field a document lacks is NA whether it is a core field or metadata (never
+        ``''``), and ``year`` is ``Int64`` when every value is a year."""
         import pandas as pd
 
-        return pd.DataFrame([d.record() for d in self.documents])
+        return tidy_fields(pd.DataFrame([d.record() for d in self.documents]))
 
     def manifest(self) -> pd.DataFrame:
         """One row per input file: path, status, reason, documents, encoding, format."""
@@ -325,6 +328,29 @@ class Corpus:
             h.update(doc.doc_id.encode())
             h.update(content_hash(doc.text).encode())
         return h.hexdigest()
+
+
+def tidy_fields(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """``frame`` with empty text cells as NA in ``columns`` (default: all) and ``year`` as
+    ``Int64`` when each of its values is a year (four digits) or missing."""
+    import pandas as pd
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    out = frame.copy()
+    for col in list(out.columns) if columns is None else columns:
+        values = out[col]
+        if not (is_object_dtype(values) or is_string_dtype(values)):
+            continue
+        blank = values.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+        if blank.any():
+            out[col] = values.mask(blank)
+        if col == "year":
+            text = out[col].dropna().astype(str).str.strip()
+            if text.str.fullmatch(r"\d{4}").all():
+                out[col] = pd.array(
+                    [None if pd.isna(v) else int(str(v).strip()) for v in out[col]], dtype="Int64"
+                )
+    return out
 
 
 def as_corpus(data: object, *, text_column: str = "text", id_column: str | None = None) -> Corpus:

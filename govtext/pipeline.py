@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govtext.documents import Corpus
+from govtext.documents import Corpus, tidy_fields
 from govtext.errors import ConfigError, GovtextError, InputError
 from govtext.results import RunResult
 
@@ -358,6 +358,7 @@ def _analyze(
             f"fields you can compare by: {', '.join(known_fields(chosen.documents))}."
         )
         documents[by] = ALL_GROUP
+    documents = tidy_fields(documents, [by])  # as Corpus.to_frame gives the others: NA, Int64 years
     topic_model = None
     if cfg.topics.enabled:
         try:
@@ -629,9 +630,6 @@ def tag(
     cfg = PipelineConfig(themes=ThemesConfig(dictionary=str(dictionary or ""), extra=[str(p) for p in extra]))
     themes = stages.load_themes(cfg)
     hits, scores = stages.match(corpus, themes)
-    # theme id and Chinese name side by side, as every table has them
-    names = {t.id: t.name for t in themes.themes.values()}
-    scores.insert(scores.columns.get_loc("theme") + 1, "name", scores["theme"].map(names))
     return Tagged(documents=corpus.to_frame(), scores=scores, hits=hits, paragraphs=_paragraph_table(hits))
 
 

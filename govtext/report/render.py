@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 # Column headers the report shows for the columns of the compare tables.
 LABELS = {
-    "group": "group",
     "n_docs": "documents",
     "chars": "characters",
     "density_per_10k": "per 10k chars",
