@@ -309,10 +309,14 @@ class Corpus:
         """One row per document: id, title, authors, source, date, year, metadata, size.
 
         Tidy: a field a document lacks is NA whether it is a core field or metadata (never
-        ``''``), and ``year`` is ``Int64`` when every value is a year."""
+        ``''``), and ``year`` is ``Int64`` when every value is a year. A core field that no
+        document has is no column, as a metadata field no document has is none (an
+        all-missing text column is also one pandas cannot write to Stata)."""
         import pandas as pd
 
-        return tidy_fields(pd.DataFrame([d.record() for d in self.documents]))
+        frame = tidy_fields(pd.DataFrame([d.record() for d in self.documents]))
+        absent = [c for c in _CORE_FIELDS if c in frame.columns and len(frame) and frame[c].isna().all()]
+        return frame.drop(columns=absent)
 
     def manifest(self) -> pd.DataFrame:
         """One row per input file: path, status, reason, documents, encoding, format."""
@@ -330,9 +334,16 @@ class Corpus:
         return h.hexdigest()
 
 
+_CORE_FIELDS = ("title", "authors", "source", "date", "year")
+# Metadata govtext itself writes as text (Document.meta holds strings) that is a number.
+_NUMERIC_FIELDS = {"duplicate_similarity": "float64"}
+
+
 def tidy_fields(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
-    """``frame`` with empty text cells as NA in ``columns`` (default: all) and ``year`` as
-    ``Int64`` when each of its values is a year (four digits) or missing."""
+    """``frame`` with empty text cells as NA in ``columns`` (default: all), ``year`` as
+    ``Int64`` when each of its values is a year (four digits) or missing, and the numbers
+    govtext writes into metadata (``duplicate_similarity``) as numbers. Other metadata
+    stays text as read: an id such as ``0001`` would lose its zeros as a number."""
     import pandas as pd
     from pandas.api.types import is_object_dtype, is_string_dtype
 
@@ -344,7 +355,9 @@ def tidy_fields(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd
         blank = values.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
         if blank.any():
             out[col] = values.mask(blank)
-        if col == "year":
+        if col in _NUMERIC_FIELDS:
+            out[col] = pd.to_numeric(out[col]).astype(_NUMERIC_FIELDS[col])
+        elif col == "year":
             text = out[col].dropna().astype(str).str.strip()
             if text.str.fullmatch(r"\d{4}").all():
                 out[col] = pd.array(

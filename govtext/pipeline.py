@@ -358,7 +358,10 @@ def _analyze(
             f"fields you can compare by: {', '.join(known_fields(chosen.documents))}."
         )
         documents[by] = ALL_GROUP
-    documents = tidy_fields(documents, [by])  # as Corpus.to_frame gives the others: NA, Int64 years
+    if time_field and time_field not in documents.columns:  # a core field no document has
+        documents[time_field] = [doc.field(time_field) for doc in chosen]
+    # as Corpus.to_frame gives the other fields: NA when missing, years as Int64
+    documents = tidy_fields(documents, list(dict.fromkeys(f for f in (by, time_field) if f)))
     topic_model = None
     if cfg.topics.enabled:
         try:

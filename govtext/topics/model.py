@@ -683,8 +683,9 @@ class TopicModel:
                     "c_v": self.quality_.c_v_per_topic[t],
                     "overlap": float(info["overlap"]),
                     "auc": float(info.get("auc", float("nan"))),
-                    "seeds": " ".join(self.seeds_used_.get(theme, ())) if seeded else None,
-                    "missing_seeds": " ".join(self.missing_seeds_.get(theme, ())) if seeded else None,
+                    # word lists: a free topic's is empty ('')
+                    "seeds": " ".join(self.seeds_used_.get(theme, ())) if seeded else "",
+                    "missing_seeds": " ".join(self.missing_seeds_.get(theme, ())) if seeded else "",
                 }
             )
         return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype(
