@@ -319,8 +319,12 @@ def build_page(
         summary.insert(1, ("time field", result.time_field))
 
     ev_export = evidence.drop(columns=["spans"]) if "spans" in evidence.columns else evidence
-    # exported like every table: the grouping field under its own name, typed
-    ev_export = _name_group(ev_export, result.by, "evidence")
+    # exported like every table: the grouping field under its own name, typed (compared by
+    # document, the group is the doc_id column already there)
+    if result.by == "doc_id":
+        ev_export = ev_export.drop(columns=["group"])
+    else:
+        ev_export = _name_group(ev_export, result.by, "evidence")
     export = {"evidence": ev_export, "documents": docs}
     if manifest is not None:
         export["files"] = manifest
