@@ -315,7 +315,7 @@ class Corpus:
         import pandas as pd
 
         frame = tidy_fields(pd.DataFrame([d.record() for d in self.documents]))
-        absent = [c for c in _CORE_FIELDS if c in frame.columns and len(frame) and frame[c].isna().all()]
+        absent = [c for c in CORE_FIELDS if c in frame.columns and len(frame) and frame[c].isna().all()]
         return frame.drop(columns=absent)
 
     def manifest(self) -> pd.DataFrame:
@@ -334,7 +334,7 @@ class Corpus:
         return h.hexdigest()
 
 
-_CORE_FIELDS = ("title", "authors", "source", "date", "year")
+CORE_FIELDS = ("title", "authors", "source", "date", "year")
 # Metadata govtext itself writes as text (Document.meta holds strings) that is a number.
 _NUMERIC_FIELDS = {"duplicate_similarity": "float64"}
 
