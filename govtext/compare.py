@@ -201,12 +201,17 @@ def group_order(labels: Iterable[str]) -> list[str]:
 def typed_groups(labels: Iterable[str]) -> pd.Series:
     """Group labels (``group_labels`` text) as a table column: ``MISSING_GROUP`` becomes
     NA, and when every other label is a whole number (years, congresses) the column is
-    ``Int64``, so it sorts, plots and exports as a number."""
+    ``Int64``, so it sorts, plots and exports as a number.
+
+    >>> typed_groups(["2021", "2022", MISSING_GROUP]).tolist(), typed_groups(["0001", "0002"]).tolist()
+    ([2021, 2022, <NA>], ['0001', '0002'])
+    """
     import pandas as pd
 
     values = [None if g == MISSING_GROUP else g for g in labels]
     present = [g for g in values if g is not None]
-    if present and all(re.fullmatch(r"-?\d{1,9}", g) for g in present):
+    # no leading zeros: an id such as 0001 stays text, as read
+    if present and all(re.fullmatch(r"-?(0|[1-9]\d{0,8})", g) for g in present):
         return pd.Series([None if g is None else int(g) for g in values], dtype="Int64")
     return pd.Series(values, dtype="str")
 

@@ -158,6 +158,10 @@ def test_tables_years_typed_when_grouping_by_year(proposals: RunResult) -> None:
     by_year = theme_density(proposals.scores, proposals.documents, "year", proposals.themes)
     assert str(by_year["year"].dtype) == "Int64" and set(by_year["year"]) == {2022}
     assert str(proposals.documents["year"].dtype) == "Int64"
+    # numbered ids are no numbers: 0001 keeps its zeros
+    by_number = theme_density(proposals.scores, proposals.documents, "proposal_number", proposals.themes)
+    assert str(by_number["proposal_number"].dtype) == "str"
+    assert by_number["proposal_number"].str.fullmatch(r"\d{4}").all()
 
 
 # Text that is a message or a word list, where '' is a value (nothing to say, no words),
