@@ -8,15 +8,18 @@ a throw-away judgement store) and sends to POST /v1/tag, from 1 client and from 
 concurrent clients (each a keep-alive connection in its own thread, sending its next
 request when the last one is answered):
 
-* distinct articles: every request the next 3,000-character window of the national
-  government work reports of the shared corpus (GOVTEXT_SHARED_CORPUS, default
-  ../shared/corpus), hundreds of different texts, so nothing a cache could answer;
-  without the shared corpus, windows of corpus/ at 100-character steps;
+* distinct dense articles: every request the next of 133 different 3,000-character
+  windows of corpus/ (the project's sample articles, 100-character steps, dense with
+  themes), so nothing a cache could answer;
+* distinct sparse articles: 3,000-character windows of the national government work
+  reports of the shared corpus (GOVTEXT_SHARED_CORPUS, default ../shared/corpus; the
+  phase is left out without it), a few hits each;
 * the same article each time (the project's corpus/ articles run together, cut at 3,000
   characters; a dense one, 111 hits), the case measured before: the server caches
   nothing, so it costs the same work.
 
-then batches of 100 distinct articles to /v1/tag/batch from 1 and 2 clients. Every
+then batches of 100 distinct dense windows (below) to /v1/tag/batch from 1 and 2
+clients, and batches of 100 times the same article from 1 client. Every
 phase stops at its request count or its time limit, whichever comes first; the server is
 stopped at the end. Latency is measured in the client, from sending the request to
 reading the whole response. The table gives the server's CPU per request (all its
@@ -55,20 +58,23 @@ def article(n_chars: int = 3000) -> str:
 
 
 def windows(n_chars: int = 3000, limit: int = 400) -> tuple[list[str], str]:
-    """Up to ``limit`` different ``n_chars``-character texts, and where they come from."""
+    """Up to ``limit`` different ``n_chars``-character windows of the national government
+    work reports (shared corpus), and where they come from; ([], reason) without them."""
     reports = SHARED / "national-reports" / "government_work_reports.jsonl"
-    if reports.is_file():
-        with reports.open(encoding="utf-8") as fh:
-            text = "".join(json.loads(line)["content"] for line in fh if line.strip())
-        source = "windows of the national government work reports (shared corpus)"
-        step = n_chars
-    else:
-        text = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.md")))
-        text = text + text[:n_chars]  # wrap around: every start gives a full window
-        source = "windows of corpus/ at 100-character steps"
-        step = 100
-    out = [text[i : i + n_chars] for i in range(0, len(text) - n_chars + 1, step)][:limit]
-    return out, f"{len(out)} {source}"
+    if not reports.is_file():
+        return [], f"{reports} not found"
+    with reports.open(encoding="utf-8") as fh:
+        text = "".join(json.loads(line)["content"] for line in fh if line.strip())
+    out = [text[i : i + n_chars] for i in range(0, len(text) - n_chars + 1, n_chars)][:limit]
+    return out, f"{len(out)} windows of the national government work reports (shared corpus)"
+
+
+def dense_windows(n_chars: int = 3000, step: int = 100) -> list[str]:
+    """Different ``n_chars``-character windows of corpus/ (the project's sample articles,
+    dense with themes) at ``step``-character steps, wrapping around at the end."""
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.md")))
+    text = text + text[:n_chars]
+    return [text[i : i + n_chars] for i in range(0, len(text) - n_chars, step)]
 
 
 def free_port() -> int:
@@ -77,7 +83,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, store: Path, workers: int = 1) -> subprocess.Popen[bytes]:
+def start_server(port: int, store: Path, workers: int | None = 1) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -88,8 +94,9 @@ def start_server(port: int, store: Path, workers: int = 1) -> subprocess.Popen[b
             str(port),
             "--store",
             str(store),
-            "--workers",
-            str(workers),
+            # None: a server from before the option (PYTHONPATH=old checkout, --baseline),
+            # measured by the same bench under the same load
+            *(["--workers", str(workers)] if workers else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -246,22 +253,22 @@ def phase(
 
 
 def bench(
-    workers: int, args: argparse.Namespace, distinct: list[bytes], same: list[bytes], batches: list[bytes]
+    workers: int,
+    args: argparse.Namespace,
+    sets: list[tuple[int, list[bytes], str]],
+    batches: list[bytes],
+    same_batch: list[bytes],
 ) -> list[Row]:
     port = free_port()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
-        proc = start_server(port, Path(tmp) / "bench.duckdb", workers)
+        proc = start_server(port, Path(tmp) / "bench.duckdb", None if args.baseline else workers)
         cpu = server_cpu(proc)
         try:
             time.sleep(2)  # every worker up (the first one answers /healthz before the rest)
-            run_clients(port, "/v1/tag", distinct, 10, 200 * workers, 10)  # warm-up
-            w = f"{workers} worker{'s' if workers > 1 else ''}"
-            for clients, bodies, what in (
-                (1, distinct, "distinct"),
-                (10, distinct, "distinct"),
-                (10, same, "same article"),
-            ):
+            run_clients(port, "/v1/tag", sets[0][1], 10, 200 * workers, 10)  # warm-up
+            w = "baseline" if args.baseline else f"{workers} worker{'s' if workers > 1 else ''}"
+            for clients, bodies, what in sets:
                 name = f"{w}: POST /v1/tag, {clients} client{'s' if clients > 1 else ''}, {what}"
                 rows.append(
                     phase(
@@ -277,8 +284,12 @@ def bench(
                         cpu,
                     )
                 )
-            for clients in (1, 2):
-                name = f"{w}: POST /v1/tag/batch (100 distinct), {clients} client{'s' if clients > 1 else ''}"
+            for clients, group, what in (
+                (1, batches, "distinct dense"),
+                (2, batches, "distinct dense"),
+                (1, same_batch, "same article"),
+            ):
+                name = f"{w}: POST /v1/tag/batch (100 {what}), {clients} client{'s' if clients > 1 else ''}"
                 rows.append(
                     phase(
                         name,
@@ -286,7 +297,7 @@ def bench(
                         100,
                         port,
                         "/v1/tag/batch",
-                        batches,
+                        group,
                         clients,
                         args.batches,
                         args.seconds,
@@ -313,34 +324,53 @@ def main() -> None:
         default=[1, 2],
         help="server worker processes to compare (default 1 2)",
     )
+    ap.add_argument(
+        "--baseline",
+        action="store_true",
+        help="the server has no --workers option (an older checkout on PYTHONPATH): one process, option not sent",
+    )
     ap.add_argument("--append", type=Path, help="append the results as Markdown to this file")
     args = ap.parse_args()
 
     text = article()
     assert len(text) == 3000, len(text)
+    dense = dense_windows()
     texts, source = windows()
-    assert all(len(t) == 3000 for t in texts) and len(set(texts)) == len(texts), "windows must differ"
-    distinct = [
-        json.dumps({"id": f"w{i}", "text": t}, ensure_ascii=False).encode() for i, t in enumerate(texts)
+    for group in (dense, texts):
+        assert all(len(t) == 3000 for t in group) and len(set(group)) == len(group), "windows must differ"
+
+    def bodies(group: list[str], prefix: str) -> list[bytes]:
+        return [
+            json.dumps({"id": f"{prefix}{i}", "text": t}, ensure_ascii=False).encode()
+            for i, t in enumerate(group)
+        ]
+
+    sets: list[tuple[int, list[bytes], str]] = [
+        (1, bodies(dense, "d"), "distinct dense"),
+        (10, bodies(dense, "d"), "distinct dense"),
+        (10, bodies([text], "same"), "same article"),
     ]
-    same = [json.dumps({"id": "bench", "text": text}, ensure_ascii=False).encode()]
+    if texts:
+        sets.append((10, bodies(texts, "r"), "distinct reports"))
     batches = [
         json.dumps(
-            {
-                "articles": [
-                    {"id": f"b{i}-{k}", "text": texts[(i * 100 + k) % len(texts)]} for k in range(100)
-                ]
-            },
+            {"articles": [{"id": f"b{i}-{k}", "text": dense[(i * 37 + k) % len(dense)]} for k in range(100)]},
             ensure_ascii=False,
         ).encode()
-        for i in range(max(1, len(texts) // 100))
+        for i in range(10)
     ]
-    match_ms, record_ms, n_hits = in_process_ms(texts)
-    same_match, same_record, same_hits = in_process_ms([text])
+    same_batch = [
+        json.dumps(
+            {"articles": [{"id": f"s{k}", "text": text} for k in range(100)]}, ensure_ascii=False
+        ).encode()
+    ]
+    floors = [("distinct dense", *in_process_ms(dense)), ("same article", *in_process_ms([text]))]
+    if texts:
+        floors.append(("distinct reports", *in_process_ms(texts)))
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     rows: list[Row] = []
     for workers in args.workers:
-        rows += bench(workers, args, distinct, same, batches)
+        rows += bench(workers, args, sets, batches, same_batch)
 
     cpu = next(
         (
@@ -355,15 +385,13 @@ def main() -> None:
         f"### Run of {started} (`bench/bench_serve.py --workers {' '.join(map(str, args.workers))}`)",
         "",
         f"Machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; server and client on "
-        "the same cores (the client's threads take CPU from the server). Distinct articles: "
-        f"{source}; the same article: the project's corpus/ articles run together, cut at 3,000 characters. "
+        "the same cores (the client's threads take CPU from the server). "
         "Each client a keep-alive connection sending its next request when the last is answered.",
         "",
-        f"In one process, without HTTP (medians): distinct articles ({n_hits:.0f} hits on average) "
-        f"match in {match_ms:.2f} ms, their whole record with the JSON bytes (matching included) takes "
-        f"{record_ms:.2f} ms; the same article ({same_hits:.0f} hits) {same_match:.2f} and "
-        f"{same_record:.2f} ms. One core answers at most about {1000 / record_ms:.0f} distinct "
-        "requests a second before any HTTP work.",
+        "In one process, without HTTP (medians; matching alone / whole record with JSON bytes): "
+        + "; ".join(f"{name} {m:.2f} / {r:.2f} ms ({h:.0f} hits)" for name, m, r, h in floors)
+        + f". Distinct dense: {len(dense)} windows of corpus/ at 100-character steps; distinct reports: "
+        f"{source}; same article: corpus/ run together, cut at 3,000 characters.",
         "",
         "| phase | requests | failed | p50 ms | p99 ms | throughput | server CPU ms per article | load avg (1 min) before→after |",
         "|---|---:|---:|---:|---:|---:|---:|---|",

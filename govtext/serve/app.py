@@ -295,13 +295,6 @@ def create_app(
     app.state.settings = settings
     app.state.judgements = store
 
-    # One request's work at a time per process, the others queue in order: threads only
-    # take turns at the GIL, so ten of them at once added switching (server CPU per request
-    # 4.5-4.7 ms against 5.2-5.5 ms at 10 clients, bench/RESULTS.md), not speed. More
-    # cores are used with --workers. A request abandoned at the time limit gives its turn
-    # back at once (its thread finishes in the background).
-    limiter: list[Any] = []
-
     async def limited(fn: Callable[[], Any]) -> Any:
         """Run ``fn`` in a worker thread, answering 503 when it passes the time limit.
 
@@ -310,11 +303,9 @@ def create_app(
         """
         import anyio
 
-        if not limiter:  # made on first use: it belongs to the running event loop
-            limiter.append(anyio.CapacityLimiter(1))
         try:
             with anyio.fail_after(settings.time_limit):
-                return await anyio.to_thread.run_sync(fn, abandon_on_cancel=True, limiter=limiter[0])
+                return await anyio.to_thread.run_sync(fn, abandon_on_cancel=True)
         except TimeoutError:
             raise ApiError(
                 503,
