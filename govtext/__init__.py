@@ -15,6 +15,9 @@ Full analysis
     Segmenter, Tokens          jieba with the governance dictionary
 Figures
     plot_density, use_cjk_font  matplotlib with a CJK font
+Tables
+    public_tables, check_tables  every table of a run; names safe for Stata and R
+    to_stata                   a table as a Stata 118 file, no column renamed
 
 >>> import govtext
 >>> "tag" in dir(govtext) and "read_corpus" in dir(govtext)
@@ -57,6 +60,9 @@ _LAZY: dict[str, str | tuple[str, str]] = {
     "tag": "govtext.pipeline",
     "Tagged": "govtext.pipeline",
     "write_report": "govtext.report",
+    "public_tables": "govtext.tables",
+    "check_tables": "govtext.tables",
+    "to_stata": "govtext.tables",
 }
 
 __all__ = [

@@ -24,7 +24,6 @@ Statistics (see docs/report.md for the formulas):
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -50,15 +49,18 @@ __all__ = [
     "group_membership",
     "group_order",
     "group_similarity",
+    "group_text",
     "keyness",
     "keyness_by_group",
     "paragraph_presence",
     "poisson_interval",
+    "similarity_matrix",
     "term_counts",
     "theme_cooccurrence",
     "theme_density",
     "topic_tables",
     "trend",
+    "typed_groups",
     "wilson_interval",
 ]
 
@@ -138,8 +140,10 @@ def group_labels(documents: pd.DataFrame, by: str) -> pd.Series:
         )
     values = documents[by]
 
+    import pandas as pd
+
     def label(v: Any) -> str:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
+        if v is None or (not isinstance(v, list | tuple) and bool(pd.isna(v))):
             return MISSING_GROUP
         text = str(v).strip()
         if isinstance(v, float) and v.is_integer():
@@ -192,6 +196,46 @@ def group_order(labels: Iterable[str]) -> list[str]:
     if present and all(as_number(g) is not None for g in present):
         present.sort(key=lambda g: as_number(g) or 0.0)
     return present + ([MISSING_GROUP] if MISSING_GROUP in uniq else [])
+
+
+def typed_groups(labels: Iterable[str]) -> pd.Series:
+    """Group labels (``group_labels`` text) as a table column: ``MISSING_GROUP`` becomes
+    NA, and when every other label is a whole number (years, congresses) the column is
+    ``Int64``, so it sorts, plots and exports as a number.
+
+    >>> typed_groups(["2021", "2022", MISSING_GROUP]).tolist(), typed_groups(["0001", "0002"]).tolist()
+    ([2021, 2022, <NA>], ['0001', '0002'])
+    """
+    import pandas as pd
+
+    values = [None if g == MISSING_GROUP else g for g in labels]
+    present = [g for g in values if g is not None]
+    # no leading zeros: an id such as 0001 stays text, as read
+    if present and all(re.fullmatch(r"-?(0|[1-9]\d{0,8})", g) for g in present):
+        return pd.Series([None if g is None else int(g) for g in values], dtype="Int64")
+    return pd.Series(values, dtype="str")
+
+
+def group_text(values: Iterable[Any]) -> list[str]:
+    """The labels back from a typed group column: NA as ``MISSING_GROUP``, numbers as text.
+    The report matches table rows to its ordered group labels with these."""
+    import pandas as pd
+
+    return [MISSING_GROUP if pd.isna(v) else str(v) for v in values]
+
+
+def _name_group(out: pd.DataFrame, by: str, table: str, *, column: str = "group") -> pd.DataFrame:
+    """``out`` with its internal ``group`` column named after the field and typed
+    (``typed_groups``): tidy tables keep the variable's own name."""
+    others = [c for c in out.columns if c != column]
+    if by in others:
+        raise InputError(
+            f"cannot compare by {by!r}: the {table} table already has a column {by!r}; "
+            f"rename that field in the documents (e.g. documents.rename(columns={{{by!r}: '{by}_value'}}))"
+        )
+    out = out.copy()
+    out[column] = typed_groups(out[column].tolist()).set_axis(out.index)
+    return out.rename(columns={column: by})
 
 
 def _theme_frame(scores: pd.DataFrame, themes: pd.DataFrame | None) -> pd.DataFrame:
@@ -258,13 +302,32 @@ def theme_density(
     characters: their figures rest on too little text to compare (a 0.00 there says
     little).
 
-    Returns one row per (group, theme) with ``group, theme, name, n_docs, chars, hits,
+    Returns one row per (group, theme) with the grouping field under its own name (e.g.
+    ``province``; ``Int64`` when every value is a whole number such as a year, NA for
+    documents without a value), then ``theme, name, n_docs, chars, hits,
     density_per_10k, ci_low, ci_high, docs_with_theme, share_docs, share_ci_low,
-    share_ci_high``. The density interval is the exact Poisson interval on the pooled hit
-    count divided by the group's characters; the share interval is Wilson's.
+    share_ci_high, small_group``. The density interval is the exact Poisson interval on
+    the pooled hit count divided by the group's characters; the share interval is Wilson's.
 
     >>> theme_density(result.scores, result.documents, "province", result.themes)  # doctest: +SKIP
     """
+    out = _density(
+        scores, documents, by, themes, confidence=confidence, min_chars=min_chars, min_docs=min_docs
+    )
+    return _name_group(out, by, "theme_density")
+
+
+def _density(
+    scores: pd.DataFrame,
+    documents: pd.DataFrame,
+    by: str,
+    themes: pd.DataFrame | None = None,
+    *,
+    confidence: float = 0.95,
+    min_chars: int = 0,
+    min_docs: int = 0,
+) -> pd.DataFrame:
+    """``theme_density`` with the group labels as text in a ``group`` column."""
     import numpy as np
     import pandas as pd
 
@@ -313,13 +376,17 @@ def theme_density(
 
 
 def density_matrix(density: pd.DataFrame, value: str = "density_per_10k") -> pd.DataFrame:
-    """:func:`theme_density` (or :func:`trend`) as a matrix: groups × theme names, in order.
+    """:func:`theme_density` (or :func:`trend`) as a matrix: groups (the first column) × theme
+    names, in order.
 
     >>> density_matrix(theme_density(scores, documents, "province", themes))  # doctest: +SKIP
     """
-    row = "time" if "time" in density.columns else "group"
+    row = density.columns[0]  # the grouping field comes first in both tables
     names = list(dict.fromkeys(density["name"]))
-    out = density.pivot_table(index=row, columns="name", values=value, sort=False, aggfunc="first")
+    # dropna=False keeps the documents without a value (NA) as a row
+    out = density.pivot_table(
+        index=row, columns="name", values=value, sort=False, aggfunc="first", dropna=False
+    )
     return out.reindex(index=list(dict.fromkeys(density[row])), columns=names)
 
 
@@ -336,19 +403,20 @@ def trend(
 ) -> pd.DataFrame:
     """Theme density per value of ``time_field`` (e.g. per year), in time order.
 
-    Same columns as :func:`theme_density` with ``time`` in place of ``group``; documents
-    with no time value are left out (a trend has no place for them), and so are small
-    periods (below ``min_chars``/``min_docs``) unless ``keep_small``: the periods left
-    out are listed in ``attrs["left_out"]`` for the report's note.
+    Same columns as :func:`theme_density`, the time field under its own name (``year``:
+    ``Int64``); documents with no time value are left out (a trend has no place for
+    them), and so are small periods (below ``min_chars``/``min_docs``) unless
+    ``keep_small``: the periods left out are listed in ``attrs["left_out"]`` for the
+    report's note.
     """
-    out = theme_density(
+    out = _density(
         scores, documents, time_field, themes, confidence=confidence, min_chars=min_chars, min_docs=min_docs
     )
-    out = out[out["group"] != MISSING_GROUP].rename(columns={"group": "time"})
-    small = sorted(set(out.loc[out["small_group"], "time"]), key=group_order(out["time"]).index)
+    out = out[out["group"] != MISSING_GROUP]
+    small = sorted(set(out.loc[out["small_group"], "group"]), key=group_order(out["group"]).index)
     if not keep_small:
         out = out[~out["small_group"]]
-    out = out.reset_index(drop=True)
+    out = _name_group(out.reset_index(drop=True), time_field, "trend")
     out.attrs["left_out"] = [] if keep_small else small
     return out
 
@@ -367,14 +435,14 @@ def framework_balance(
     """Within each framework, the share of its hits that each theme takes, by group.
 
     E.g. for 三治融合 in one province: how much of 自治+法治+德治 is 法治. Columns
-    ``group, framework, framework_name, theme, name, hits, framework_hits, share, ci_low,
+    ``<by>, framework, framework_name, theme, name, hits, framework_hits, share, ci_low,
     ci_high``; the Wilson interval treats hits as independent, which they are not quite
     (hits cluster in documents), so read it as a lower bound on the uncertainty.
     """
     import numpy as np
 
     tf = _theme_frame(scores, themes)
-    dens = theme_density(scores, documents, by, tf, confidence=confidence)
+    dens = _density(scores, documents, by, tf, confidence=confidence)
     out = dens[["group", "theme", "name", "hits"]].merge(
         tf[["theme", "framework", "framework_name"]], on="theme", how="left"
     )
@@ -385,7 +453,7 @@ def framework_balance(
     out["ci_low"] = low
     out["ci_high"] = high
     cols = ["group", "framework", "framework_name", "theme", "name", "hits", "framework_hits", "share"]
-    return out[[*cols, "ci_low", "ci_high"]].reset_index(drop=True)
+    return _name_group(out[[*cols, "ci_low", "ci_high"]].reset_index(drop=True), by, "framework_balance")
 
 
 # --------------------------------------------------------------------------- term counts and keyness
@@ -446,6 +514,20 @@ _KEYNESS_COLUMNS = [
     "log_ratio",
     "direction",
 ]
+_KEYNESS_DTYPES = {
+    "group": "str",
+    "rank": "int64",
+    "term": "str",
+    "count_target": "int64",
+    "count_reference": "int64",
+    "per_10k_target": "float64",
+    "per_10k_reference": "float64",
+    "G2": "float64",
+    "p": "float64",
+    "p_adj": "float64",
+    "log_ratio": "float64",
+    "direction": "str",
+}
 
 
 def _keyness_arrays(terms: Any, a: Any, b: Any, *, correction: Correction, min_count: int) -> dict[str, Any]:
@@ -558,8 +640,8 @@ def keyness_by_group(
 
     For every group, :func:`keyness` of the group's term counts against the rest; keeps
     the terms over-used in the group with adjusted p below ``alpha``, the ``top`` largest
-    G² first. The correction runs over all terms tested for that group. Columns ``group,
-    rank`` then those of :func:`keyness` (``count_target`` is the group, ``count_reference``
+    G² first. The correction runs over all terms tested for that group. Columns ``<by>,
+    rank`` (the grouping field under its own name) then those of :func:`keyness` (``count_target`` is the group, ``count_reference``
     the rest).
     """
     import numpy as np
@@ -580,8 +662,11 @@ def keyness_by_group(
         k.insert(0, "group", g)
         frames.append(k)
     if not frames:
-        return pd.DataFrame(columns=["group", "rank", *_KEYNESS_COLUMNS])
-    return pd.concat(frames, ignore_index=True)
+        empty = pd.DataFrame(
+            {c: pd.Series(dtype=_KEYNESS_DTYPES[c]) for c in ["group", "rank", *_KEYNESS_COLUMNS]}
+        )
+        return _name_group(empty, by, "keyness")
+    return _name_group(pd.concat(frames, ignore_index=True), by, "keyness")
 
 
 # --------------------------------------------------------------------------- similarity
@@ -595,25 +680,55 @@ def group_similarity(
     """Cosine similarity between groups on TF-IDF of their pooled term counts.
 
     Each group is one pseudo-document (the sum of its documents' counts); TF is
-    sublinear (1 + ln tf), IDF smoothed, rows L2-normalised. Returns a square table:
-    a ``group`` column, then one column per group, in group order.
+    sublinear (1 + ln tf), IDF smoothed, rows L2-normalised. Returns a long table, one
+    row per ordered pair of groups (both orders, and each group with itself), in group
+    order: ``<by>, <by>_other, cosine`` (e.g. ``province, province_other, cosine``).
+    Long rather than square, because group values are no column names (Stata and R
+    refuse most of them); ``similarity_matrix`` gives the square form.
     """
     import numpy as np
     import pandas as pd
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.metrics.pairwise import cosine_similarity
 
+    other = f"{by}_other"
     m, order, _terms = _group_term_matrix(doc_term_counts, documents, by)
     if not order:
-        return pd.DataFrame(columns=["group"])
-    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(m)
-    # Rounded to 12 places (float noise, 0.9999999999999986, is no finding) and a group
-    # is exactly itself: the diagonal is 1.
-    sim = np.round(np.clip(cosine_similarity(tfidf), 0.0, 1.0), 12)
-    np.fill_diagonal(sim, 1.0)
-    out = pd.DataFrame(sim, columns=order)
-    out.insert(0, "group", order)
-    return out
+        out = pd.DataFrame(
+            {
+                "group": pd.Series(dtype="str"),
+                other: pd.Series(dtype="str"),
+                "cosine": pd.Series(dtype="float64"),
+            }
+        )
+    else:
+        tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(m)
+        # Rounded to 12 places (float noise, 0.9999999999999986, is no finding) and a group
+        # is exactly itself: the diagonal is 1.
+        sim = np.round(np.clip(cosine_similarity(tfidf), 0.0, 1.0), 12)
+        np.fill_diagonal(sim, 1.0)
+        n = len(order)
+        out = pd.DataFrame(
+            {
+                "group": np.repeat(np.asarray(order, dtype=object), n),
+                other: np.tile(np.asarray(order, dtype=object), n),
+                "cosine": sim.reshape(-1),
+            }
+        )
+    out = _name_group(out, by, "similarity")
+    return _name_group(out.rename(columns={other: "group_other"}), other, "similarity", column="group_other")
+
+
+def similarity_matrix(similarity: pd.DataFrame) -> pd.DataFrame:
+    """:func:`group_similarity` as a square matrix (groups × groups, in table order), for
+    display: its index and columns are the group labels as text (``group_text``)."""
+    long = similarity.assign(
+        row_label=group_text(similarity.iloc[:, 0]), col_label=group_text(similarity.iloc[:, 1])
+    )
+    order = list(dict.fromkeys(long["row_label"]))
+    wide = long.pivot(index="row_label", columns="col_label", values="cosine")
+    wide.index.name = wide.columns.name = None
+    return wide.reindex(index=order, columns=order)
 
 
 # --------------------------------------------------------------------------- co-occurrence
@@ -631,10 +746,10 @@ def paragraph_presence(
 
     import pandas as pd
 
-    _check_columns(hits, "hits", ("doc_id", "theme", "start"))
+    _check_columns(hits, "hits", ("doc_id", "theme", "char_start"))
     starts = {d: [a for a, _ in spans] for d, spans in paragraphs.items()}
     rows = set()
-    for doc_id, theme, start in hits[["doc_id", "theme", "start"]].itertuples(index=False):
+    for doc_id, theme, start in hits[["doc_id", "theme", "char_start"]].itertuples(index=False):
         ps = starts.get(doc_id)
         i = max(bisect.bisect_right(ps, int(start)) - 1, 0) if ps else 0
         rows.add((f"{doc_id}#p{i}", doc_id, i, theme))
@@ -757,7 +872,7 @@ def compare_all(
         tables["similarity"] = group_similarity(doc_term_counts, result.documents, by)
     tables.update(topic_tables(result.topic_model, result.documents, by))
     docs = list(result.corpus) if result.corpus is not None else []
-    if docs and len(result.hits) and "start" in result.hits.columns:
+    if docs and len(result.hits) and "char_start" in result.hits.columns:
         presence = paragraph_presence(result.hits, {d.doc_id: d.paragraphs for d in docs})
         n_par = sum(len(d.paragraphs) for d in docs)
         tables["cooccurrence"] = theme_cooccurrence(presence, result.themes, unit="unit_id", n_units=n_par)

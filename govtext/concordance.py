@@ -24,11 +24,13 @@ from govtext.themes.matcher import Candidate, Matcher
 if TYPE_CHECKING:
     import pandas as pd
 
+# The table's columns (CSV and DataFrame): the span as char_start/char_end, as in the hits
+# table (``end`` is a reserved word in Stata).
 KWIC_COLUMNS = [
     "doc_id",
     "sentence_index",
-    "start",
-    "end",
+    "char_start",
+    "char_end",
     "left",
     "match",
     "right",
@@ -64,6 +66,12 @@ class KwicLine:
         d = dict(self.__dict__)
         d["themes"] = ";".join(self.themes)
         d["rules"] = ";".join(self.rules)
+        return d
+
+    def row(self) -> dict[str, object]:
+        """The record under the table's column names (``KWIC_COLUMNS``)."""
+        d = self.record()
+        d["char_start"], d["char_end"] = d.pop("start"), d.pop("end")
         return d
 
 
@@ -153,14 +161,14 @@ def kwic_csv(lines: Iterable[KwicLine]) -> str:
     writer = csv.DictWriter(buf, fieldnames=KWIC_COLUMNS)
     writer.writeheader()
     for line in lines:
-        writer.writerow({k: neutralise(v) for k, v in line.record().items()})
+        writer.writerow({k: neutralise(v) for k, v in line.row().items()})
     return buf.getvalue()
 
 
 def kwic_frame(lines: Iterable[KwicLine]) -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame([line.record() for line in lines], columns=KWIC_COLUMNS)
+    return pd.DataFrame([line.row() for line in lines], columns=KWIC_COLUMNS)
 
 
 def kwic_table(

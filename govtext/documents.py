@@ -306,10 +306,17 @@ class Corpus:
         return cls(documents=docs)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per document: id, title, authors, source, date, year, metadata, size."""
+        """One row per document: id, title, authors, source, date, year, metadata, size.
+
+        Tidy: a field a document lacks is NA whether it is a core field or metadata (never
+        ``''``), and ``year`` is ``Int64`` when every value is a year. A core field that no
+        document has is no column, as a metadata field no document has is none (an
+        all-missing text column is also one pandas cannot write to Stata)."""
         import pandas as pd
 
-        return pd.DataFrame([d.record() for d in self.documents])
+        frame = tidy_fields(pd.DataFrame([d.record() for d in self.documents]))
+        absent = [c for c in CORE_FIELDS if c in frame.columns and len(frame) and frame[c].isna().all()]
+        return frame.drop(columns=absent)
 
     def manifest(self) -> pd.DataFrame:
         """One row per input file: path, status, reason, documents, encoding, format."""
@@ -325,6 +332,38 @@ class Corpus:
             h.update(doc.doc_id.encode())
             h.update(content_hash(doc.text).encode())
         return h.hexdigest()
+
+
+CORE_FIELDS = ("title", "authors", "source", "date", "year")
+# Metadata govtext itself writes as text (Document.meta holds strings) that is a number.
+_NUMERIC_FIELDS = {"duplicate_similarity": "float64"}
+
+
+def tidy_fields(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """``frame`` with empty text cells as NA in ``columns`` (default: all), ``year`` as
+    ``Int64`` when each of its values is a year (four digits) or missing, and the numbers
+    govtext writes into metadata (``duplicate_similarity``) as numbers. Other metadata
+    stays text as read: an id such as ``0001`` would lose its zeros as a number."""
+    import pandas as pd
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    out = frame.copy()
+    for col in list(out.columns) if columns is None else columns:
+        values = out[col]
+        if not (is_object_dtype(values) or is_string_dtype(values)):
+            continue
+        blank = values.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+        if blank.any():
+            out[col] = values.mask(blank)
+        if col in _NUMERIC_FIELDS:
+            out[col] = pd.to_numeric(out[col]).astype(_NUMERIC_FIELDS[col])
+        elif col == "year":
+            text = out[col].dropna().astype(str).str.strip()
+            if text.str.fullmatch(r"\d{4}").all():
+                out[col] = pd.array(
+                    [None if pd.isna(v) else int(str(v).strip()) for v in out[col]], dtype="Int64"
+                )
+    return out
 
 
 def as_corpus(data: object, *, text_column: str = "text", id_column: str | None = None) -> Corpus:

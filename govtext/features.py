@@ -109,17 +109,24 @@ class DocumentFeatureMatrix:
             else [v]
             for v in self.docs[by]
         ]
-        groups = sorted({str(x) for v in values for x in v if x is not None and str(x) != "" and x == x})
+
+        def present(x: Any) -> bool:
+            return not (x is None or bool(pd.isna(x)) or str(x) == "")
+
+        from govtext.compare import group_order, typed_groups
+
+        groups = group_order({str(x) for v in values for x in v if present(x)})
         index = {g: i for i, g in enumerate(groups)}
         rows, cols = [], []
         for i, v in enumerate(values):
-            for x in dict.fromkeys(str(x) for x in v if x is not None and str(x) != "" and x == x):
+            for x in dict.fromkeys(str(x) for x in v if present(x)):
                 rows.append(index[x])
                 cols.append(i)
         assign = sp.csr_matrix(
             (np.ones(len(rows), dtype=np.int64), (rows, cols)), shape=(len(groups), self.shape[0])
         )
-        docs = pd.DataFrame({by: groups, "n_documents": np.asarray(assign.sum(axis=1)).ravel()})
+        # the field under its own name, typed as in every grouped table (years as Int64)
+        docs = pd.DataFrame({by: typed_groups(groups), "n_documents": np.asarray(assign.sum(axis=1)).ravel()})
         return DocumentFeatureMatrix((assign @ self.matrix).tocsr(), list(self.features), docs)
 
     def to_frame(self) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govtext.documents import Corpus
+from govtext.documents import Corpus, tidy_fields
 from govtext.errors import ConfigError, GovtextError, InputError
 from govtext.results import RunResult
 
@@ -358,6 +358,10 @@ def _analyze(
             f"fields you can compare by: {', '.join(known_fields(chosen.documents))}."
         )
         documents[by] = ALL_GROUP
+    if time_field and time_field not in documents.columns:  # a core field no document has
+        documents[time_field] = [doc.field(time_field) for doc in chosen]
+    # as Corpus.to_frame gives the other fields: NA when missing, years as Int64
+    documents = tidy_fields(documents, list(dict.fromkeys(f for f in (by, time_field) if f)))
     topic_model = None
     if cfg.topics.enabled:
         try:
@@ -629,9 +633,6 @@ def tag(
     cfg = PipelineConfig(themes=ThemesConfig(dictionary=str(dictionary or ""), extra=[str(p) for p in extra]))
     themes = stages.load_themes(cfg)
     hits, scores = stages.match(corpus, themes)
-    # theme id and Chinese name side by side, as every table has them
-    names = {t.id: t.name for t in themes.themes.values()}
-    scores.insert(scores.columns.get_loc("theme") + 1, "name", scores["theme"].map(names))
     return Tagged(documents=corpus.to_frame(), scores=scores, hits=hits, paragraphs=_paragraph_table(hits))
 
 

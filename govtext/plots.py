@@ -53,7 +53,7 @@ def plot_density(data: Any, by: str | None = None, *, ax: Any = None, top: int |
     if themes is None and "name" in scores:
         themes = scores[["theme", "name"]].drop_duplicates("theme")
     table = theme_density(scores, documents, field, themes)
-    pivot = table.pivot_table(index="name", columns="group", values="density_per_10k", sort=False)
+    pivot = table.pivot_table(index="name", columns=field, values="density_per_10k", sort=False, dropna=False)
     if top:
         pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index[:top]]
     if ax is None:

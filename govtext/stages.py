@@ -403,9 +403,11 @@ def hit_tables(corpus: Corpus, hits: list[Any], dictionary: Any) -> tuple[pd.Dat
 
     frame = hits_frame(hits)
     names = {t.id: t.name for t in dictionary.themes.values()}
-    frame["name"] = frame["theme"].map(names)
     # Every theme for every document, zeros included, so group figures count absences too.
     scores = score_documents(hits, corpus.documents, themes=dictionary)
+    # the theme id and its Chinese name side by side, as in every table
+    for table in (frame, scores):
+        table.insert(table.columns.get_loc("theme") + 1, "name", table["theme"].map(names).astype("str"))
     return frame, scores
 
 

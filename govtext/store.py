@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govtext.errors import GovtextError
-from govtext.themes.scores import HIT_COLUMNS
+from govtext.themes.scores import HIT_FIELDS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,7 +159,7 @@ MIGRATIONS: list[list[str]] = [
 ]
 
 # The fields of a ThemeHit after doc_id, in the order hits_frame uses.
-_HIT_FIELDS = tuple(HIT_COLUMNS[1:])
+_HIT_FIELDS = HIT_FIELDS[1:]
 
 _TOKEN_COLUMNS = ("n_tokens", "word_ids", "spans", "pos", "n_sentences", "sentences", "pos_ids")
 _TOKEN_WRITE_COLUMNS = (*_TOKEN_COLUMNS, "view_plain", "view_text")

@@ -111,8 +111,8 @@ def match_hits(docs: list[Document]) -> pd.DataFrame:
                             "name": name,
                             "rule": f"{theme}.{term}",
                             "term": term,
-                            "start": m.start(),
-                            "end": m.end(),
+                            "char_start": m.start(),
+                            "char_end": m.end(),
                             "sentence_index": si,
                             "sentence": doc.text[a:b],
                             "sentence_start": a,
@@ -127,7 +127,7 @@ def score(hits: pd.DataFrame, docs: list[Document]) -> pd.DataFrame:
     chars = {d.doc_id: d.n_chars for d in docs}
     g = (
         hits.groupby(["doc_id", "theme"])
-        .agg(hits=("start", "size"), weighted=("weight", "sum"))
+        .agg(hits=("char_start", "size"), weighted=("weight", "sum"))
         .reset_index()
     )
     g["density_per_10k"] = g["hits"] / g["doc_id"].map(chars) * 10_000
@@ -217,8 +217,8 @@ def _result_from_documents(
             "name",
             "rule",
             "term",
-            "start",
-            "end",
+            "char_start",
+            "char_end",
             "sentence_index",
             "sentence",
             "sentence_start",

@@ -143,6 +143,7 @@ def test_api_scholar_notebook_runs(tmp_path: Path, shared_corpus: Path) -> None:
     }
     assert "630 documents" in outputs[2]  # every proposal tagged
     assert "法制建设" in outputs[3] and "rule_of_law" in outputs[3]  # law proposals lead on 法治
+    assert "personnel_name" in outputs[4]  # the compared field keeps its name (no "group")
     assert "DocumentFeatureMatrix: 200 documents" in outputs[5]
     assert (tmp_path / "density.png").stat().st_size > 10_000
     n_hits, n_scores = (int(x) for x in outputs[7].strip("()\n ").split(","))

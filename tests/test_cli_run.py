@@ -135,7 +135,7 @@ def test_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     scores = namespace["scores"]
     hits = namespace["hits"]
     assert len(scores) > 0 and {"doc_id", "theme", "hits", "density_per_10k"} <= set(scores.columns)  # type: ignore[attr-defined]
-    assert {"sentence", "term", "start", "end"} <= set(hits.columns)  # type: ignore[attr-defined]
+    assert {"sentence", "term", "char_start", "char_end"} <= set(hits.columns)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

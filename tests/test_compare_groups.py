@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import govtext
-from govtext.compare import group_membership, group_similarity, term_counts, theme_density
+from govtext.compare import group_membership, group_similarity, similarity_matrix, term_counts, theme_density
 from govtext.errors import InputError
 from govtext.pipeline import PipelineConfig, analyze
 from govtext.report.render import md_code
@@ -54,8 +54,8 @@ def test_compare_coauthors_count_for_each() -> None:
         ("text1", "陈思远"),
         ("text2", "陈思远"),
     ]
-    table = tagged.compare("authors").set_index(["group", "theme"])
-    assert "孙立群、陈思远" not in table.index.get_level_values("group")
+    table = tagged.compare("authors").set_index(["authors", "theme"])
+    assert "孙立群、陈思远" not in table.index.get_level_values("authors")
     assert table.loc[("陈思远", "self_governance"), "hits"] == 2
     assert table.loc[("陈思远", "self_governance"), "n_docs"] == 2
     assert table.loc[("孙立群", "self_governance"), "n_docs"] == 1
@@ -65,11 +65,11 @@ def test_compare_small_groups_flagged_and_out_of_trends(national_file: Path) -> 
     cfg = _quiet_config()
     result = analyze([national_file], by="year", time_field="year", config=cfg)
     density = result.tables["theme_density"]
-    small = set(density.loc[density["small_group"], "group"])
-    assert "2020" in small  # only the 500-character NPC resolution of that year
-    assert "2019" not in small
+    small = set(density.loc[density["small_group"], "year"])
+    assert 2020 in small  # only the 500-character NPC resolution of that year
+    assert 2019 not in small
     trend = result.tables["trend"]
-    assert "2020" not in set(trend["time"]) and "2019" in set(trend["time"])
+    assert 2020 not in set(trend["year"]) and 2019 in set(trend["year"])
     assert any("left out of the trend: " in w and "2020" in w for w in result.settings["warnings"])
 
 
@@ -78,7 +78,7 @@ def test_compare_where_keeps_genres_apart(national_file: Path) -> None:
     cfg.compare.where = ["genre=report"]
     result = analyze([national_file], by="year", config=cfg)
     assert set(result.documents["genre"]) == {"report"}
-    assert "2020" not in set(result.documents["year"])
+    assert 2020 not in set(result.documents["year"])
     assert any("left out: they do not meet genre=report" in w for w in result.settings["warnings"])
     cfg.compare.where = ["genre=nosuch"]
     with pytest.raises(InputError, match="no document meets genre=nosuch"):
@@ -91,7 +91,7 @@ def test_compare_similarity_diagonal_is_exactly_one(sample_corpus: Path) -> None
     corpus = govtext.read_corpus([sample_corpus])
     seg = Segmenter()
     counts = term_counts([seg.tokens(d) for d in corpus], stopwords=seg.stopword_set())
-    sim = group_similarity(counts, corpus.to_frame(), "doc_id").set_index("group")
+    sim = similarity_matrix(group_similarity(counts, corpus.to_frame(), "doc_id"))
     assert np.all(np.diag(sim.to_numpy()) == 1.0)
     assert (sim.to_numpy() <= 1.0).all()
 
@@ -99,7 +99,7 @@ def test_compare_similarity_diagonal_is_exactly_one(sample_corpus: Path) -> None
 def test_compare_density_small_flag_thresholds() -> None:
     tagged = govtext.tag(pd.DataFrame({"text": ["推进居民自治。" * 400, "居民自治。"], "kind": ["长", "短"]}))
     table = theme_density(tagged.scores, tagged.documents, "kind", min_chars=1000)
-    flags = table.drop_duplicates("group").set_index("group")["small_group"]
+    flags = table.drop_duplicates("kind").set_index("kind")["small_group"]
     assert bool(flags["短"]) and not bool(flags["长"])
 
 

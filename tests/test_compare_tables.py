@@ -13,6 +13,7 @@ from govtext.compare import (
     group_similarity,
     keyness_by_group,
     paragraph_presence,
+    similarity_matrix,
     term_counts,
     theme_cooccurrence,
     theme_density,
@@ -32,7 +33,7 @@ def test_compare_theme_density_pools_hits_and_characters(result: RunResult) -> N
     d = theme_density(result.scores, result.documents, "province", result.themes)
     assert len(d) == 3 * len(result.themes)
     docs = result.documents
-    for (group, theme), row in d.set_index(["group", "theme"]).iterrows():
+    for (group, theme), row in d.set_index(["province", "theme"]).iterrows():
         ids = set(docs.loc[docs["province"] == group, "doc_id"])
         hits = result.hits[(result.hits["theme"] == theme) & result.hits["doc_id"].isin(ids)]
         chars = docs.loc[docs["doc_id"].isin(ids), "n_chars"].sum()
@@ -65,15 +66,17 @@ def test_compare_missing_group_value_is_its_own_group(result: RunResult) -> None
     docs = result.documents.copy()
     docs.loc[0, "province"] = ""
     d = theme_density(result.scores, docs, "province", result.themes)
-    assert d["group"].iloc[-1] == MISSING_GROUP
+    # a document without the field is its own group, NA in the table (tidy data: missing is missing)
+    assert pd.isna(d["province"].iloc[-1]) and d["province"].isna().sum() == len(result.themes)
+    assert MISSING_GROUP not in set(d["province"].dropna())
     assert d.groupby("theme")["hits"].sum().sum() == len(result.hits)
 
 
 def test_compare_framework_balance_shares_sum_to_one(result: RunResult) -> None:
     fb = framework_balance(result.scores, result.documents, result.themes, "province")
-    sums = fb[fb["framework_hits"] > 0].groupby(["group", "framework"])["share"].sum()
+    sums = fb[fb["framework_hits"] > 0].groupby(["province", "framework"])["share"].sum()
     assert sums.to_numpy() == pytest.approx(1.0)
-    zj = fb[(fb["group"] == "浙江") & (fb["framework_name"] == "三治融合")].set_index("name")
+    zj = fb[(fb["province"] == "浙江") & (fb["framework_name"] == "三治融合")].set_index("name")
     assert zj["hits"].sum() == zj["framework_hits"].iloc[0] > 0
     assert zj.loc["法治", "share"] == pytest.approx(zj.loc["法治", "hits"] / zj["hits"].sum())
 
@@ -82,14 +85,19 @@ def test_compare_trend_orders_years_numerically_and_drops_missing(result: RunRes
     docs = result.documents.copy()
     docs["year"] = ["2024", "2024", "2025", "2024", "2024", "999", "2025", ""]
     t = trend(result.scores, docs, "year", result.themes)
-    assert list(dict.fromkeys(t["time"])) == ["999", "2024", "2025"]
-    assert MISSING_GROUP not in set(t["time"])
+    # the time field keeps its name and, all values being whole numbers, is an integer column
+    assert str(t["year"].dtype) == "Int64"
+    assert list(dict.fromkeys(t["year"])) == [999, 2024, 2025]
+    assert not t["year"].isna().any()
 
 
 def test_compare_similarity_is_symmetric_with_unit_diagonal(result: RunResult) -> None:
     dtc = make_doc_term_counts(result.corpus.documents)
     sim = group_similarity(dtc, result.documents, "province")
-    m = sim.set_index("group")
+    # long: one row per ordered pair, both columns named after the field
+    assert list(sim.columns) == ["province", "province_other", "cosine"]
+    assert len(sim) == sim["province"].nunique() ** 2
+    m = similarity_matrix(sim)
     assert list(m.index) == list(m.columns)
     assert m.to_numpy() == pytest.approx(m.to_numpy().T)
     for g in m.index:
@@ -100,7 +108,7 @@ def test_compare_similarity_is_symmetric_with_unit_diagonal(result: RunResult) -
         doc_id=lambda f: f["doc_id"] + "x"
     )
     extra = docs[docs["province"] == "北京"].assign(doc_id=lambda f: f["doc_id"] + "x", province="北京副本")
-    sim2 = group_similarity(pd.concat([dtc, copy]), pd.concat([docs, extra]), "province").set_index("group")
+    sim2 = similarity_matrix(group_similarity(pd.concat([dtc, copy]), pd.concat([docs, extra]), "province"))
     assert sim2.loc["北京", "北京副本"] == pytest.approx(1.0)
     assert sim2.loc["北京", "四川"] < 0.5
 
@@ -111,8 +119,9 @@ def test_compare_keyness_by_group_finds_planted_term() -> None:
     rows += [(d, "治理", 200) for d in ("a1", "a2", "b1", "b2")]
     rows += [("b1", "乡村", 30), ("b2", "乡村", 30), ("a1", "乡村", 1)]
     k = keyness_by_group(pd.DataFrame(rows, columns=["doc_id", "term", "count"]), docs, "g")
-    a = k[k["group"] == "A"]
-    b = k[k["group"] == "B"]
+    assert list(k.columns[:2]) == ["g", "rank"]
+    a = k[k["g"] == "A"]
+    b = k[k["g"] == "B"]
     assert a.iloc[0]["term"] == "吹哨报到" and a.iloc[0]["rank"] == 1
     assert b.iloc[0]["term"] == "乡村"
     assert "治理" not in set(k["term"])  # used at the same rate everywhere
@@ -139,7 +148,7 @@ def test_compare_paragraph_presence_uses_paragraph_spans(result: RunResult) -> N
     for row in pres.itertuples(index=False):
         a, b = paragraphs[row.doc_id][row.paragraph]
         starts = result.hits[(result.hits["doc_id"] == row.doc_id) & (result.hits["theme"] == row.theme)][
-            "start"
+            "char_start"
         ]
         assert ((starts >= a) & (starts < b)).any()
 

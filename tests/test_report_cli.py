@@ -56,7 +56,7 @@ def test_report_cli_compare_json(app: tuple[typer.Typer, list[dict[str, object]]
     )
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)
-    assert {"group", "framework_name", "share"} <= set(rows[0])
+    assert {"province", "framework_name", "share"} <= set(rows[0]) and "group" not in rows[0]
 
 
 def test_report_cli_error_is_one_line_exit_1(app: tuple[typer.Typer, list[dict[str, object]]]) -> None:

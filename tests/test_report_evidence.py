@@ -15,8 +15,8 @@ def _hit(doc: str, si: int, sentence: str, term: str, theme: str = "complaint_re
         "theme": theme,
         "name": "接诉即办",
         "term": term,
-        "start": start + pos,
-        "end": start + pos + len(term),
+        "char_start": start + pos,
+        "char_end": start + pos + len(term),
         "sentence_index": si,
         "sentence": sentence,
         "sentence_start": start,
@@ -34,8 +34,8 @@ def test_report_evidence_prefers_distinct_terms_and_one_per_document() -> None:
             _hit("a", 1, a1, "接诉即办"),
             {
                 **_hit("a", 1, a1, "接诉即办"),
-                "start": 100 + a1.rindex("接诉即办"),
-                "end": 104 + a1.rindex("接诉即办"),
+                "char_start": 100 + a1.rindex("接诉即办"),
+                "char_end": 104 + a1.rindex("接诉即办"),
             },
             _hit("b", 0, b0, "接诉即办"),
         ]

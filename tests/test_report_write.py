@@ -300,7 +300,7 @@ def test_report_many_groups_and_documents_stay_readable(
     assert 0 < len(listed) < len(docs)
     assert set(re.findall(r'href="#(doc-[^"]+)"', html)) <= set(listed)
     assert len(pd.read_csv(files["csv:documents"], encoding="utf-8-sig")) == len(docs)
-    assert pd.read_csv(files["csv:theme_density"], encoding="utf-8-sig")["group"].nunique() == 60
+    assert pd.read_csv(files["csv:theme_density"], encoding="utf-8-sig")["author"].nunique() == 60
     # The largest groups win (8 documents before 7), kept in group order.
     labels = result.documents.set_index("doc_id")["author"]
     top = report.largest_groups(sorted(set(labels)), labels, result.documents, 20)

@@ -55,7 +55,7 @@ def test_topics_model_recovers_planted_pools(units, method):
 def test_topics_model_summary_and_curve(units):
     tm = TopicModel(method="lda", k=4, **FAST).fit(units)
     summary = tm.summary()
-    assert list(summary.columns[:6]) == ["topic", "label", "kind", "theme", "top_terms", "prevalence"]
+    assert list(summary.columns[:7]) == ["topic", "label", "kind", "theme", "name", "top_terms", "prevalence"]
     assert summary["prevalence"].sum() == pytest.approx(1.0)
     assert set(summary["kind"]) == {"free"}
     assert summary["label"].is_unique
@@ -68,6 +68,8 @@ def test_topics_model_labels_free_topics_by_theme_overlap(units):
     tm = TopicModel(method="nmf", k=4, seeds=seeds, theme_names={"rule_of_law": "法治"}).fit(units)
     summary = tm.summary()
     law = summary[summary["theme"] == "rule_of_law"]
+    assert set(law["name"]) == {"法治"}  # the theme id beside its name
+    assert summary.loc[summary["theme"].isna(), "name"].isna().all()  # no theme: NA, not ''
     assert len(law) == 1 and law["label"].iloc[0] == "法治"
     assert law["overlap"].iloc[0] >= tm.label_threshold
     assert not (summary["theme"] == "nothing_here").any()

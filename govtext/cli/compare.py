@@ -73,7 +73,7 @@ def compare(
         typer.echo(dumps_json(frame.to_dict("records")), nl=False)
         return
     if table in ("theme_density", "trend"):
-        shown = density_matrix(frame).reset_index().rename(columns={"group": by})
+        shown = density_matrix(frame).reset_index()
         title = f"Theme hits per 10,000 characters by {by}"
         _print(shown, title, value_format="density_per_10k")
     else:
@@ -97,13 +97,14 @@ def _print(frame: Any, title: str, max_rows: int = 60, value_format: str | None 
     from rich.console import Console
     from rich.table import Table
 
+    from govtext.compare import group_text
     from govtext.report.render import fmt
 
     shown = frame.head(max_rows)
     cols = [str(c) for c in frame.columns]
     cells = [
         [
-            fmt(v, value_format or str(c)) if i else str(v)
+            fmt(v, value_format or str(c)) if i else group_text([v])[0]
             for i, (v, c) in enumerate(zip(row, frame.columns, strict=True))
         ]
         for row in shown.itertuples(index=False)

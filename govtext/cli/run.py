@@ -113,7 +113,11 @@ def outcome_summary(outcome: RunOutcome) -> dict[str, Any]:
     density = result.tables.get("theme_density")
     top: dict[str, list[dict[str, object]]] = {}
     if density is not None and len(density):
-        for group, rows in density[density["hits"] > 0].groupby("group", sort=True):
+        from govtext.compare import group_text
+
+        found = density[density["hits"] > 0]
+        labels = group_text(found[result.by])  # NA (no value) as its label, years as text
+        for group, rows in found.groupby(labels, sort=True):
             best = rows.sort_values(["density_per_10k", "theme"], ascending=[False, True]).head(3)
             top[str(group)] = [
                 {"theme": r.theme, "name": r.name, "density_per_10k": round(float(r.density_per_10k), 2)}

@@ -37,10 +37,17 @@ def serve(
     max_upload: int = typer.Option(20 * 1024 * 1024, "--max-upload", help="Largest uploaded file, in bytes."),
     max_batch: int = typer.Option(100, "--max-batch", help="Most articles in one /v1/tag/batch."),
     time_limit: float = typer.Option(10.0, "--time-limit", help="Seconds one request may work."),
+    workers: int = typer.Option(
+        None,
+        "--workers",
+        "-w",
+        min=1,
+        help="Processes answering requests, each with its own dictionary (default: one per core, at most 4).",
+    ),
 ) -> None:
     """Serve the tagging API (/v1/...), its docs (/docs) and the editors' page (/) on one port."""
     from govtext.cli.common import library_errors
-    from govtext.serve import ServeSettings, read_token_file, run
+    from govtext.serve import ServeSettings, default_workers, read_token_file, run
     from govtext.themes import Matcher, load_dictionary
 
     with library_errors():
@@ -56,9 +63,18 @@ def serve(
             store_path=store,
         ).check()
         matcher = Matcher(dictionary=load_dictionary(dictionary, extra=extra or ())).fit()
+        n = workers if workers is not None else default_workers()
         typer.echo(
             f"govtext serve: http://{'[' + host + ']' if ':' in host else host}:{port}/  "
-            f"(API /v1, docs /docs; dictionary {matcher.dictionary_.hash}; Ctrl-C stops)",
+            f"(API /v1, docs /docs; dictionary {matcher.dictionary_.hash}; "
+            f"{n} worker{'s' if n > 1 else ''}; Ctrl-C stops)",
             err=True,
         )
-        run(matcher, settings)
+        run(
+            matcher,
+            settings,
+            workers=n,
+            dictionary=dictionary,
+            extra=extra or (),
+            token_file=token_file,
+        )

@@ -108,7 +108,7 @@ def topics(
                 max_df=max_df,
                 random_state=random_state,
             )
-        tables = topic_tables(model, corpus.to_frame() if by else None, by, n_terms=terms)
+        tables = topic_tables(model, _documents(corpus, by) if by else None, by, n_terms=terms)
         written = {}
         if out is not None:
             written = write_topic_tables(tables, out)
@@ -171,3 +171,15 @@ def _render(
         console.print(f"[yellow]note:[/yellow] {note}", markup=True, highlight=False)
     if written:
         console.print(f"Tables written to {next(iter(written.values())).parent}: " + ", ".join(written))
+
+
+def _documents(corpus: Any, by: str) -> Any:
+    """The documents frame with the core field ``by`` as a column even when no document
+    has it (``Corpus.to_frame`` leaves such a field out): its groups are then all NA."""
+    from govtext.documents import CORE_FIELDS, tidy_fields
+
+    frame = corpus.to_frame()
+    if by not in frame.columns and by in (*CORE_FIELDS, "author"):
+        frame[by] = [doc.field(by) for doc in corpus]
+        frame = tidy_fields(frame, [by])
+    return frame

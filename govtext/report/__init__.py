@@ -247,8 +247,9 @@ def _figures(
     if wanted("trend") and "trend" in tables and len(tables["trend"]):
         figs["trend"] = charts.trend_lines(tables["trend"], themes, font)
     if wanted("similarity") and "similarity" in tables and len(tables["similarity"]) > 1:
-        sim = tables["similarity"]
-        keep = [g for g in sim["group"] if g in set(groups)]
-        sim = sim[sim["group"].isin(keep)][["group", *keep]]
-        figs["similarity"] = charts.similarity(sim, font)
+        from govtext.compare import similarity_matrix
+
+        sim = similarity_matrix(tables["similarity"])
+        keep = [g for g in sim.index if g in set(groups)]
+        figs["similarity"] = charts.similarity(sim.loc[keep, keep], font)
     return figs

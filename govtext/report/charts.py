@@ -83,8 +83,12 @@ def heatmap(
     import matplotlib
     import numpy as np
 
+    from govtext.compare import group_text
+
     names = list(themes["name"])
-    pivot = density.pivot_table(index="group", columns="theme", values="density_per_10k", sort=False)
+    # the grouping field is the first column, typed; the rows are matched by its text label
+    density = density.assign(row_label=group_text(density.iloc[:, 0]))
+    pivot = density.pivot_table(index="row_label", columns="theme", values="density_per_10k", sort=False)
     pivot = pivot.reindex(index=groups, columns=list(themes["theme"]))
     values = pivot.to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -117,6 +121,9 @@ def framework_balance(balance: pd.DataFrame, groups: list[str], font: FontChoice
     """One panel per framework: stacked horizontal bars of each theme's share, per group."""
     import matplotlib
 
+    from govtext.compare import group_text
+
+    balance = balance.assign(row_label=group_text(balance.iloc[:, 0]))
     frameworks = list(dict.fromkeys(balance["framework"]))
     with matplotlib.rc_context(_rc(font, "balance")):
         fig = _figure(3.0 * max(len(frameworks), 1) + 0.8, 1.3 + 0.24 * len(groups), font)
@@ -126,13 +133,16 @@ def framework_balance(balance: pd.DataFrame, groups: list[str], font: FontChoice
             theme_names = list(dict.fromkeys(sub["name"]))
             left = [0.0] * len(groups)
             totals = (
-                sub.drop_duplicates("group").set_index("group")["framework_hits"].reindex(groups).fillna(0)
+                sub.drop_duplicates("row_label")
+                .set_index("row_label")["framework_hits"]
+                .reindex(groups)
+                .fillna(0)
             )
             # A share of one hit is no balance: bars resting on few hits are drawn faint,
             # and every bar says how many hits it splits (n=) and each part its count.
             alpha = [1.0 if n >= FEW_HITS else 0.35 for n in totals]
             for k, name in enumerate(theme_names):
-                rows = sub[sub["name"] == name].set_index("group")
+                rows = sub[sub["name"] == name].set_index("row_label")
                 share = rows["share"].reindex(groups).fillna(0.0)
                 hits = rows["hits"].reindex(groups).fillna(0).astype(int)
                 bars = ax.barh(
@@ -182,7 +192,8 @@ def trend_lines(trend: pd.DataFrame, themes: pd.DataFrame, font: FontChoice | No
     import numpy as np
 
     frameworks = list(dict.fromkeys(themes["framework"]))
-    times = list(dict.fromkeys(trend["time"]))
+    time = trend.columns[0]  # the time field, under its own name
+    times = list(dict.fromkeys(trend[time]))
     try:
         x = np.array([float(t) for t in times])
         numeric = True
@@ -198,7 +209,7 @@ def trend_lines(trend: pd.DataFrame, themes: pd.DataFrame, font: FontChoice | No
         for ax, fw in zip(axes, frameworks, strict=False):
             fw_themes = themes[themes["framework"] == fw]
             for k, t in enumerate(fw_themes.itertuples(index=False)):
-                s = trend[trend["theme"] == t.theme].set_index("time")["density_per_10k"].reindex(times)
+                s = trend[trend["theme"] == t.theme].set_index(time)["density_per_10k"].reindex(times)
                 ax.plot(x, s.to_numpy(dtype=float), marker="o", markersize=2.5, linewidth=1.4,
                         color=PALETTE[k % len(PALETTE)], label=str(t.name))  # fmt: skip
             ax.set_title(
@@ -224,11 +235,11 @@ def trend_lines(trend: pd.DataFrame, themes: pd.DataFrame, font: FontChoice | No
 
 
 def similarity(sim: pd.DataFrame, font: FontChoice | None) -> Figure:
-    """Cosine similarity between groups as a matrix."""
+    """Cosine similarity between groups as a matrix (``compare.similarity_matrix``)."""
     import matplotlib
 
-    groups = list(sim["group"])
-    values = sim[groups].to_numpy(dtype=float)
+    groups = [str(g) for g in sim.index]
+    values = sim.to_numpy(dtype=float)
     with matplotlib.rc_context(_rc(font, "similarity")):
         size = min(1.5 + 0.3 * len(groups), 11.0)
         fig = _figure(size + 1.0, size, font)

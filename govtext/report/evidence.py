@@ -114,7 +114,7 @@ def select_evidence(
         "excerpt",
         "spans",
     ]
-    need = {"doc_id", "theme", "start", "end", "sentence_index", "sentence", "sentence_start"}
+    need = {"doc_id", "theme", "char_start", "char_end", "sentence_index", "sentence", "sentence_start"}
     if hits is None or not len(hits) or not need <= set(hits.columns):
         return pd.DataFrame(columns=cols)
     h = hits.copy()
@@ -130,7 +130,7 @@ def select_evidence(
     # 100,000 hotline records give hundreds of thousands of hits.
     cand = h.groupby(keys, sort=False).agg(
         n_terms=("term", "nunique"),
-        n_hits=("start", "size"),
+        n_hits=("char_start", "size"),
         sentence=("sentence", "first"),
         name=("name", "first"),
     )
@@ -155,7 +155,7 @@ def select_evidence(
         key: (
             [
                 (int(a) - int(b0), int(b) - int(b0))
-                for a, b, b0 in zip(g["start"], g["end"], g["sentence_start"], strict=True)
+                for a, b, b0 in zip(g["char_start"], g["char_end"], g["sentence_start"], strict=True)
             ],
             sorted(set(g["term"])),
         )

@@ -144,7 +144,7 @@ def write_xlsx(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
     return atomic_write_bytes(path, buf.getvalue())
 
 
-_YEAR_COLUMNS = {"year", "time", "group"}
+_YEAR_COLUMNS = {"year"}  # a metadata year kept as text (not every value a year)
 
 
 def _number_format(column: pd.Series) -> str:
@@ -165,8 +165,10 @@ def _number_format(column: pd.Series) -> str:
 
 
 def _xlsx_value(value: Any, illegal: re.Pattern[str]) -> Any:
-    if value is None:
-        return None
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None  # a missing value is an empty cell, never the text "<NA>"
     if isinstance(value, float) and math.isnan(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str):

@@ -126,9 +126,18 @@ def build_page(
     *,
     n_groups: int | None = None,
 ) -> Page:
-    from govtext.compare import group_labels
+    import pandas as pd
+
+    from govtext.compare import _name_group, group_labels, group_text
     from govtext.report import charts
     from govtext.report.charts import PALETTE
+
+    by = result.by
+
+    def labelled(frame: pd.DataFrame, column: str = by) -> pd.DataFrame:
+        # Tables hold the field typed (a year is a number, a missing value NA); the page
+        # matches rows to its group labels, which are text.
+        return frame.assign(row_label=group_text(frame[column]))
 
     themes = result.themes
     theme_ids = list(themes["theme"])
@@ -142,7 +151,7 @@ def build_page(
             else:
                 spans.append((fw_name, 1))
     if "theme_density" in tables:
-        td = tables["theme_density"]
+        td = labelled(tables["theme_density"])
         by_label = f"{result.by} \\ theme"
         # Hover text: the counts and interval behind each rate.
         tips = [
@@ -152,31 +161,31 @@ def build_page(
         ]
         density = heat_table(
             "density", "Hits per 10,000 characters", td.assign(col=td["theme"].map(names), tip=tips),
-            row="group", col="col", value="density_per_10k", col_order=[names[t] for t in theme_ids],
+            row="row_label", col="col", value="density_per_10k", col_order=[names[t] for t in theme_ids],
             row_order=groups, corner=by_label, spans=spans, tip="tip",
             note="Colour is scaled within each theme (column), so rare and common themes are both readable; "
             "Hover over a cell for its hits and 95% Poisson interval (all are in the theme_density table).",
         )  # fmt: skip
         # With one document per group every share is 0 or 100%: the table would say nothing.
-        per_group = td.drop_duplicates("group")["n_docs"]
+        per_group = td.drop_duplicates("row_label")["n_docs"]
         one_each = bool(len(per_group)) and float(per_group.median()) <= 1
         share = None if one_each else heat_table(
             "share", "Share of documents mentioning the theme", td.assign(col=td["theme"].map(names)),
-            row="group", col="col", value="share_docs", col_order=[names[t] for t in theme_ids],
+            row="row_label", col="col", value="share_docs", col_order=[names[t] for t in theme_ids],
             row_order=groups, per_column=False, percent=True, corner=by_label, spans=spans,
             note="Colour on one scale from 0 to 100%; Wilson intervals are in the theme_density table.",
         )  # fmt: skip
 
     balance: list[BalancePanel] = []
     if "framework_balance" in tables:
-        fb = tables["framework_balance"]
+        fb = labelled(tables["framework_balance"])
         for fw in dict.fromkeys(fb["framework"]):
             sub = fb[fb["framework"] == fw]
             tnames = list(dict.fromkeys(sub["name"]))
             colours = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(tnames)}
             rows = []
             for g in groups:
-                gs = sub[sub["group"] == g]
+                gs = sub[sub["row_label"] == g]
                 segs = [
                     (
                         str(r.name),
@@ -202,10 +211,10 @@ def build_page(
     keyness_compact: Table | None = None
     if "keyness" in tables and len(tables["keyness"]) and len(groups) > 12:
         # Many groups (years): one line per group keeps the section readable.
-        kt = tables["keyness"]
+        kt = labelled(tables["keyness"])
         lines = []
         for g in groups:
-            sub = kt[kt["group"] == g].head(10)
+            sub = kt[kt["row_label"] == g].head(10)
             if len(sub):
                 terms = "  ".join(f"{r.term} ({r.log_ratio:.1f})" for r in sub.itertuples(index=False))
                 lines.append([g, terms])
@@ -213,9 +222,9 @@ def build_page(
             "keyness-compact", "Top terms by group", [result.by, "terms (log ratio)"], lines
         )
     elif "keyness" in tables and len(tables["keyness"]):
-        kt = tables["keyness"]
+        kt = labelled(tables["keyness"])
         for g in groups:
-            sub = kt[kt["group"] == g].head(12)
+            sub = kt[kt["row_label"] == g].head(12)
             if len(sub):
                 shown = sub[["term", "G2", "log_ratio", "count_target", "p_adj"]]
                 keyness.append(KeynessCard(g, table_from_frame(f"keyness-{g}", g, shown)))
@@ -224,12 +233,13 @@ def build_page(
 
     similarity = None
     if "similarity" in tables and len(tables["similarity"]):
-        sim = tables["similarity"]
-        sg = [g for g in sim["group"] if g in set(groups)]
-        long = sim.melt(id_vars="group", var_name="other", value_name="cos")
+        long = labelled(
+            labelled(tables["similarity"], f"{by}_other").rename(columns={"row_label": "col_label"})
+        )
+        sg = [g for g in dict.fromkeys(long["row_label"]) if g in set(groups)]
         similarity = heat_table(
-            "similarity", "Cosine similarity of TF-IDF term profiles", long, row="group", col="other",
-            value="cos", col_order=sg, row_order=sg, per_column=False, skip_diagonal=True,
+            "similarity", "Cosine similarity of TF-IDF term profiles", long, row="row_label", col="col_label",
+            value="cosine", col_order=sg, row_order=sg, per_column=False, skip_diagonal=True,
             note="Colour runs from the least to the most similar pair of different groups; the diagonal is grey.",
         )  # fmt: skip
 
@@ -238,8 +248,6 @@ def build_page(
         co = tables["cooccurrence"]
         both = co.rename(columns={"theme_a": "x", "theme_b": "y"})
         mirror = co.rename(columns={"theme_a": "y", "theme_b": "x"})
-        import pandas as pd
-
         long = pd.concat([both, mirror], ignore_index=True)
         long["x"] = long["x"].map(names)
         long["y"] = long["y"].map(names)
@@ -253,7 +261,10 @@ def build_page(
     titles = dict(
         zip(result.documents["doc_id"].astype(str), result.documents.get("title", ""), strict=False)
     )
-    ev = evidence_sections(evidence, themes, groups, {k: str(v) for k, v in titles.items()})
+    # a missing title (NA) shows as none, not as "nan"
+    ev = evidence_sections(
+        evidence, themes, groups, {k: "" if pd.isna(v) else str(v) for k, v in titles.items()}
+    )
 
     labels = group_labels(result.documents, result.by)
     hits_per_doc = result.hits.groupby("doc_id").size() if len(result.hits) else None
@@ -265,9 +276,9 @@ def build_page(
     doc_cols = list(dict.fromkeys(c for c in doc_cols if c in result.documents.columns))
     docs = result.documents[doc_cols].copy()
     if result.by not in docs.columns:
-        docs["group"] = docs["doc_id"].map(labels)
+        docs[result.by] = docs["doc_id"].map(labels)
     if "path" in docs.columns:
-        docs["path"] = docs["path"].map(lambda p: Path(str(p)).name if p else "")
+        docs["path"] = docs["path"].map(lambda p: Path(p).name if isinstance(p, str) and p else pd.NA)
     docs["hits"] = docs["doc_id"].map(hits_per_doc).fillna(0).astype(int) if hits_per_doc is not None else 0
     listed = docs
     notes: list[str] = []
@@ -308,6 +319,12 @@ def build_page(
         summary.insert(1, ("time field", result.time_field))
 
     ev_export = evidence.drop(columns=["spans"]) if "spans" in evidence.columns else evidence
+    # exported like every table: the grouping field under its own name, typed (compared by
+    # document, the group is the doc_id column already there)
+    if result.by == "doc_id":
+        ev_export = ev_export.drop(columns=["group"])
+    else:
+        ev_export = _name_group(ev_export, result.by, "evidence")
     export = {"evidence": ev_export, "documents": docs}
     if manifest is not None:
         export["files"] = manifest
@@ -343,12 +360,13 @@ def build_page(
 def _topic_table(key: str, frame: pd.DataFrame, by: str, groups: list[str]) -> Table:
     """Topic tables as given, except prevalence in long form, which reads better as groups × topics."""
     cols = set(frame.columns)
-    group_col = by if by in cols else ("group" if "group" in cols else None)
-    if group_col and {"topic", "prevalence"} <= cols:
+    if by in cols and {"topic", "prevalence"} <= cols:
+        from govtext.compare import group_text
+
         label = frame["label"].astype(str) if "label" in cols else frame["topic"].astype(str)
         long = frame.assign(
             col=[f"{t} {lab}" for t, lab in zip(frame["topic"], label, strict=True)],
-            row=frame[group_col].astype(str),
+            row=group_text(frame[by]),
         )
         col_order = list(dict.fromkeys(long.sort_values("topic")["col"]))
         row_order = [g for g in groups if g in set(long["row"])] or list(dict.fromkeys(long["row"]))

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 # Column headers the report shows for the columns of the compare tables.
 LABELS = {
-    "group": "group",
     "n_docs": "documents",
     "chars": "characters",
     "density_per_10k": "per 10k chars",
@@ -45,7 +44,7 @@ _PVALUE = {"p", "p_adj"}
 
 def fmt(value: Any, column: str = "") -> str:
     """A cell as text: percentages for shares, two decimals for rates, p-values in g-format."""
-    if value is None:
+    if value is None or type(value).__name__ == "NAType":  # pandas NA, without importing pandas
         return "–"
     if isinstance(value, float) and math.isnan(value):
         return "–"

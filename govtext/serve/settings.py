@@ -88,3 +88,19 @@ def read_token_file(path: str | Path) -> str:
             "(e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > FILE`)"
         )
     return token
+
+
+def default_workers() -> int:
+    """Worker processes for `govtext serve` when --workers is not given: one per core
+    this process may use, at most 4 (each holds its own dictionary and segmenter).
+
+    >>> 1 <= default_workers() <= 4
+    True
+    """
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))

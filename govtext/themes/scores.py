@@ -11,7 +11,8 @@ from govtext.themes.matcher import ThemeHit
 if TYPE_CHECKING:
     import pandas as pd
 
-HIT_COLUMNS = [
+# ThemeHit's fields, in the order the store keeps them.
+HIT_FIELDS = (
     "doc_id",
     "theme",
     "rule",
@@ -23,7 +24,11 @@ HIT_COLUMNS = [
     "sentence_start",
     "weight",
     "paragraph_index",
-]
+)
+# The hits table's columns: the span as char_start/char_end (the names of `govtext tag`'s
+# JSON), since ``end`` is a reserved word in Stata, which would rename the column.
+_FRAME_NAMES = {"start": "char_start", "end": "char_end"}
+HIT_COLUMNS = [_FRAME_NAMES.get(f, f) for f in HIT_FIELDS]
 DOC_COLUMNS = ["doc_id", "theme", "hits", "weighted", "density_per_10k", "present"]
 PARAGRAPH_COLUMNS = [
     "doc_id",
@@ -38,10 +43,14 @@ PARAGRAPH_COLUMNS = [
 
 
 def hits_frame(hits: Iterable[ThemeHit]) -> pd.DataFrame:
-    """One row per hit with every ThemeHit field (empty frame with the columns if none)."""
+    """One row per hit with every ThemeHit field (empty frame with the columns if none);
+    the span ``start``/``end`` is named ``char_start``/``char_end``."""
     import pandas as pd
 
-    return pd.DataFrame([h.__dict__ for h in hits], columns=HIT_COLUMNS)
+    return pd.DataFrame([[getattr(h, f) for f in HIT_FIELDS] for h in hits], columns=HIT_COLUMNS).astype(
+        {"char_start": "int64", "char_end": "int64", "sentence_index": "int64", "sentence_start": "int64",
+         "weight": "float64", "paragraph_index": "int64"}
+    )  # fmt: skip
 
 
 def _themes_of(hits: Sequence[ThemeHit], themes: Any) -> list[str]:

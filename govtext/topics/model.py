@@ -17,7 +17,7 @@ Outputs (after ``fit``):
 - ``doc_topics_``: long DataFrame ``unit_id, doc_id, topic, share``, one row per unit and
   topic (shares of a unit sum to 1; an NMF unit with no weight has all shares 0).
   ``doc_topics(wide=True)`` gives units × topics.
-- ``summary()``: one row per topic: ``topic, label, kind, theme, top_terms, prevalence,
+- ``summary()``: one row per topic: ``topic, label, kind, theme, name, top_terms, prevalence,
   npmi, c_v, overlap, seeds, missing_seeds``; ``prevalence`` is the mean share over units.
 - ``k_curve_``: ``k, npmi, c_v, diversity, quality, chosen`` for every K tried.
 - ``prevalence_by(documents, field)``: mean share per value of a metadata field.
@@ -69,6 +69,21 @@ DEFAULT_K_RANGE = (2, 8, 2)
 # Candidate K (free topics, for seeded) is capped at one topic per this many units: a
 # topic needs units to rest on, and ten articles cannot hold twenty topics.
 UNITS_PER_TOPIC = 10
+SUMMARY_COLUMNS = [
+    "topic",
+    "label",
+    "kind",
+    "theme",
+    "name",
+    "top_terms",
+    "prevalence",
+    "npmi",
+    "c_v",
+    "overlap",
+    "auc",
+    "seeds",
+    "missing_seeds",
+]
 
 
 def max_topics(n_units: int) -> int:
@@ -644,7 +659,8 @@ class TopicModel:
         )
 
     def summary(self, n: int = 10) -> pd.DataFrame:
-        """One row per topic: label, kind (seeded/free), theme, top terms, prevalence, coherence."""
+        """One row per topic: label, kind (seeded/free), theme and its name (NA for none),
+        top terms, prevalence, coherence."""
         import pandas as pd
 
         self._check_fitted()
@@ -652,31 +668,37 @@ class TopicModel:
         rows = []
         for t, info in enumerate(self._label_rows):
             theme = info["theme"]
+            seeded = info["kind"] == "seeded"
             rows.append(
                 {
                     "topic": t,
                     "label": self.topic_labels_[t],
                     "kind": info["kind"],
-                    "theme": theme,
+                    # the theme id and its Chinese name, as in every table; NA for none
+                    "theme": theme or None,
+                    "name": self.theme_names_.get(theme, theme) if theme else None,
                     "top_terms": " ".join(term for term, _ in self._top(t, n)),
                     "prevalence": float(prevalence[t]),
                     "npmi": self.quality_.npmi_per_topic[t],
                     "c_v": self.quality_.c_v_per_topic[t],
                     "overlap": float(info["overlap"]),
                     "auc": float(info.get("auc", float("nan"))),
-                    "seeds": " ".join(self.seeds_used_.get(theme, ())) if info["kind"] == "seeded" else "",
-                    "missing_seeds": " ".join(self.missing_seeds_.get(theme, ()))
-                    if info["kind"] == "seeded"
-                    else "",
+                    # word lists: a free topic's is empty ('')
+                    "seeds": " ".join(self.seeds_used_.get(theme, ())) if seeded else "",
+                    "missing_seeds": " ".join(self.missing_seeds_.get(theme, ())) if seeded else "",
                 }
             )
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype(
+            {c: "str" for c in ("label", "kind", "theme", "name", "top_terms", "seeds", "missing_seeds")}
+        )
 
     def prevalence_by(self, documents: pd.DataFrame, field: str) -> pd.DataFrame:
         """Mean topic share of the units in each group of ``documents[field]``.
 
         ``documents`` has one row per document with a ``doc_id`` column (``Corpus.to_frame()``).
-        Returns ``field, topic, label, prevalence, n_units`` (long).
+        Returns ``<field>, topic, label, prevalence, n_units`` (long), the field under its
+        own name and typed as in ``govtext.compare.theme_density`` (a year is ``Int64``,
+        a missing value NA).
         """
         self._check_fitted()
         if "doc_id" not in documents.columns or field not in documents.columns:
@@ -684,17 +706,21 @@ class TopicModel:
             raise InputError(
                 f"prevalence_by: the documents table needs columns 'doc_id' and {field!r}; it has: {have}"
             )
-        long = self.doc_topics_.merge(
-            documents[["doc_id", field]].drop_duplicates("doc_id"), on="doc_id", how="left"
-        )
-        long[field] = long[field].fillna("").astype(str)
+        from govtext.compare import MISSING_GROUP, _name_group, group_labels, group_order
+
+        labels = group_labels(documents.drop_duplicates("doc_id"), field)
+        long = self.doc_topics_
+        long["group"] = long["doc_id"].map(labels).fillna(MISSING_GROUP)
         out = (
-            long.groupby([field, "topic"], sort=True)
+            long.groupby(["group", "topic"], sort=False)
             .agg(prevalence=("share", "mean"), n_units=("unit_id", "nunique"))
             .reset_index()
         )
+        rank = {g: i for i, g in enumerate(group_order(out["group"]))}
+        out = out.sort_values(["group", "topic"], key=lambda c: c.map(rank) if c.name == "group" else c)
         out.insert(2, "label", [self.topic_labels_[t] for t in out["topic"]])
-        return out
+        # the field under its own name, typed like every grouped table (years as Int64)
+        return _name_group(out.reset_index(drop=True), field, "topic_prevalence")
 
     def settings(self) -> dict[str, Any]:
         """Parameters and what the fit found, JSON-ready for run.json."""

@@ -105,7 +105,8 @@ class Units:
         return h.hexdigest()
 
     def to_frame(self) -> Any:
-        """One row per unit: unit_id, doc_id, start, end, n_tokens."""
+        """One row per unit: unit_id, doc_id, char_start, char_end, n_tokens (the span's
+        names as in the hits table; ``end`` is reserved in Stata)."""
         import pandas as pd
 
         spans = self.spans or tuple((0, 0) for _ in self.unit_ids)
@@ -113,8 +114,8 @@ class Units:
             {
                 "unit_id": list(self.unit_ids),
                 "doc_id": list(self.doc_ids),
-                "start": [a for a, _ in spans],
-                "end": [b for _, b in spans],
+                "char_start": [a for a, _ in spans],
+                "char_end": [b for _, b in spans],
                 "n_tokens": [len(t) for t in self.token_lists],
             }
         )
