@@ -137,3 +137,17 @@ def test_cli_seed_and_workers_names() -> None:
     assert "--seed" in _cli("topics", "-h").stdout
     seg = _cli("segment", "-h").stdout
     assert re.search(r"--workers N\s+Processes for segmentation \(0, the default: every\s+core\)", seg)
+
+
+def test_every_command_reports_library_errors_the_same_way() -> None:
+    """No CLI module catches GovtextError by hand: each wraps its library calls in
+    cli.common.library_errors, so every command words an error (and a full disk) alike."""
+    cli = Path(__file__).parents[1] / "govtext" / "cli"
+    by_hand = [
+        p.name
+        for p in cli.glob("*.py")
+        if p.name != "common.py" and "except GovtextError" in p.read_text("utf-8")
+    ]
+    assert not by_hand
+    users = [p.name for p in cli.glob("*.py") if "library_errors(" in p.read_text("utf-8")]
+    assert len(users) >= 12, users

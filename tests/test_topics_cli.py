@@ -113,7 +113,7 @@ def test_topics_cli_seeded_uses_the_theme_dictionary(app, folder: Path):
 def test_topics_cli_errors_are_one_line(app, folder: Path):
     result = CliRunner().invoke(app, ["topics", str(folder), "--k", "0"])
     assert result.exit_code == 1
-    assert "govtext: error:" in result.output and "'k' parameter" in result.output
+    assert "govtext topics: error:" in result.output and "'k' parameter" in result.output
     bad = CliRunner().invoke(app, ["topics", str(folder), "--k", "many"])
     assert bad.exit_code == 2 and "auto" in bad.output
 

@@ -236,7 +236,7 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     )
     assert (
         p.returncode == 1
-        and p.stderr.startswith("govtext: error: sheet 'coder1', row 2, column E")
+        and p.stderr.startswith("govtext validate score: error: sheet 'coder1', row 2, column E")
         and "blank" in p.stderr
     )
     filled = tmp_path / "filled.xlsx"

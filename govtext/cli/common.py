@@ -14,17 +14,20 @@ from govtext.errors import GovtextError
 
 
 @contextmanager
-def library_errors() -> Iterator[None]:
-    """Turn a GovtextError into one line on stderr and exit code 1."""
+def library_errors(command: str | None = None) -> Iterator[None]:
+    """Turn a GovtextError (or an OSError) into one line on stderr and exit code 1:
+    ``govtext COMMAND: error: ...``, the command named when given. Every command wraps
+    its library calls in this, so no error reaches the user as a traceback."""
+    prefix = f"govtext {command}: error:" if command else "govtext: error:"
     try:
         yield
     except GovtextError as exc:
-        typer.echo(f"govtext: error: {exc}", err=True)
+        typer.echo(f"{prefix} {exc}", err=True)
         raise typer.Exit(1) from None
     except OSError as exc:  # a disk that fills up mid-write: one line, not a traceback
         from govtext.paths import os_error_message
 
-        typer.echo(f"govtext: error: {os_error_message(exc)}", err=True)
+        typer.echo(f"{prefix} {os_error_message(exc)}", err=True)
         raise typer.Exit(1) from None
 
 

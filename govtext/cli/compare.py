@@ -14,6 +14,7 @@ from govtext.cli.common import (
     MIN_GROUP_CHARS_OPTION,
     TEXT_COLUMN_OPTION,
     WHERE_OPTION,
+    library_errors,
 )
 
 
@@ -43,7 +44,7 @@ def compare(
     """Compare governance themes between groups of documents (hits per 10,000 characters)."""
     from govtext.errors import GovtextError
 
-    try:
+    with library_errors("compare"):
         from govtext.cli.common import apply_compare_options, apply_input_options
 
         if fmt not in ("table", "json", "csv"):
@@ -58,9 +59,6 @@ def compare(
         tables = result.tables or compare_all(result)
         if table not in tables:
             raise GovtextError(f"no table {table!r} in this run; tables: {', '.join(tables)}")
-    except GovtextError as exc:
-        typer.echo(f"govtext: error: {exc}", err=True)
-        raise typer.Exit(1) from None
     frame = tables[table]
     if fmt == "csv":
         import sys

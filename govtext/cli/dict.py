@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from govtext.cli.common import library_errors
+
 dict_app = typer.Typer(
     help="Validate, show or expand a theme dictionary.", no_args_is_help=True, rich_markup_mode=None
 )
@@ -43,15 +45,11 @@ def show(
     rules: bool = typer.Option(False, "--rules", help="List each rule with its terms and exclusions."),
 ) -> None:
     """Print the frameworks → themes (→ rules) tree."""
-    from govtext.errors import GovtextError
     from govtext.themes import load_dictionary
     from govtext.themes.show import render_tree
 
-    try:
+    with library_errors("dict show"):
         d = load_dictionary(file, extra=extra or ())
-    except GovtextError as exc:
-        typer.echo(f"govtext: error: {exc}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(render_tree(d, rules=rules))
 
 
@@ -72,16 +70,12 @@ def expand(
     ),
 ) -> None:
     """Propose new terms per theme from Word2Vec trained on a corpus, with their nearest existing terms."""
-    from govtext.errors import GovtextError
     from govtext.themes import load_dictionary
     from govtext.themes.expand import TermExpander, render_proposals
     from govtext.themes.tagging import read_inputs
 
-    try:
+    with library_errors("dict expand"):
         d = load_dictionary(file)
         docs = list(read_inputs(corpus))
         expander = TermExpander(dictionary=d, top_n=top, min_count=min_count, random_state=seed).fit(docs)
-    except GovtextError as exc:
-        typer.echo(f"govtext: error: {exc}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(render_proposals(expander.proposals_, d))

@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from govtext.cli.common import OutputFormat
-from govtext.errors import GovtextError
+from govtext.cli.common import OutputFormat, library_errors
 from govtext.ingest.core import DEFAULT_EXTRACT_TIMEOUT, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DOC_CHARS
 
 
@@ -69,7 +68,7 @@ def ingest(
     from govtext.ingest import read_corpus
     from govtext.ingest.summary import corpus_json, problems
 
-    try:
+    with library_errors("ingest"):
         corpus = read_corpus(
             paths,
             text_column=text_column,
@@ -82,9 +81,6 @@ def ingest(
             extract_timeout=extract_timeout,
             max_depth=max_depth,
         )
-    except GovtextError as exc:
-        typer.echo(f"govtext ingest: {exc}", err=True)
-        raise typer.Exit(1) from exc
     if as_json:
         typer.echo(json.dumps(corpus_json(corpus, with_text=with_text), ensure_ascii=False, indent=1))
     else:

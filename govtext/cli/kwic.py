@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from govtext.cli.common import library_errors
+
 if TYPE_CHECKING:
     from govtext.concordance import KwicLine
 
@@ -49,7 +51,6 @@ def kwic(
     from govtext.cli.common import InputReport
     from govtext.concordance import kwic as run_kwic
     from govtext.concordance import kwic_csv
-    from govtext.errors import GovtextError
     from govtext.themes import Matcher, load_dictionary
     from govtext.themes.tagging import display_width, pad, read_inputs
 
@@ -60,7 +61,7 @@ def kwic(
         )
         raise typer.Exit(2)
     report = InputReport("kwic")
-    try:
+    with library_errors("kwic"):
         matcher = Matcher(dictionary=load_dictionary(dictionary, extra=extra or ())).fit()
         lines = [
             k
@@ -69,9 +70,6 @@ def kwic(
             )
             if status is None or k.status == status
         ]
-    except GovtextError as exc:
-        typer.echo(f"govtext: error: {exc}", err=True)
-        raise typer.Exit(1) from None
     if fmt is KwicFormat.csv:
         sys.stdout.write(kwic_csv(lines))
         report.finish()

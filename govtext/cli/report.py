@@ -14,6 +14,7 @@ from govtext.cli.common import (
     MIN_GROUP_CHARS_OPTION,
     TEXT_COLUMN_OPTION,
     WHERE_OPTION,
+    library_errors,
 )
 
 
@@ -49,11 +50,10 @@ def report(
     ),
 ) -> None:
     """Write the report: offline HTML, Markdown, CSV, Excel, run.json and figures."""
-    from govtext.errors import GovtextError
 
     started = time.perf_counter()
-    try:
-        from govtext.paths import check_output_dir, os_error_message
+    with library_errors("report"):
+        from govtext.paths import check_output_dir
         from govtext.pipeline import analyze
         from govtext.report import _formats, write_report
 
@@ -74,12 +74,6 @@ def report(
         files = write_report(
             result, out_dir, formats=fmts, font=font, title=_slug(paths[0]), extra_html=sections
         )
-    except GovtextError as exc:
-        typer.echo(f"govtext: error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        typer.echo(f"govtext: error: {os_error_message(exc)}", err=True)
-        raise typer.Exit(1) from None
     main = files.get("html") or files.get("md") or out_dir
     if quiet:
         typer.echo(str(main))

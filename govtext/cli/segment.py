@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from govtext.cli.common import library_errors
+
 if TYPE_CHECKING:
     from govtext.tokens import Tokens
 
@@ -70,12 +72,11 @@ def segment(
 ) -> None:
     """Segment documents into tokens (space-separated lines or JSON lines)."""
     from govtext.cli.common import account_for
-    from govtext.errors import GovtextError
 
     if out is not None and out.is_dir():
         typer.echo(f"govtext segment: error: --out {out} is a folder; give a file name to write to", err=True)
         raise typer.Exit(1)
-    try:
+    with library_errors("segment"):
         from govtext.engine import usable_cores
         from govtext.paths import check_output_file
         from govtext.segment import Segmenter, segment_many
@@ -106,14 +107,6 @@ def segment(
                 _write(tokens, texts, fmt, out, normalized=normalized)
         else:
             _write(segment_many(corpus, segmenter, workers=workers), texts, fmt, out, normalized=normalized)
-    except GovtextError as exc:
-        typer.echo(f"govtext segment: error: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    except OSError as exc:
-        from govtext.paths import os_error_message
-
-        typer.echo(f"govtext segment: {os_error_message(exc)}", err=True)
-        raise typer.Exit(1) from None
 
 
 def original_words(tok: Tokens, text: str) -> list[str]:

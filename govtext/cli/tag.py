@@ -13,6 +13,8 @@ from pathlib import Path
 
 import typer
 
+from govtext.cli.common import library_errors
+
 
 class TagFormat(StrEnum):
     table = "table"
@@ -58,11 +60,10 @@ def tag(
 ) -> None:
     """Tag documents with governance themes and show the evidence sentence for each."""
     from govtext.cli.common import InputReport
-    from govtext.errors import GovtextError
     from govtext.themes import Matcher, load_dictionary
     from govtext.themes.tagging import read_inputs, render_table, tag_documents
 
-    try:
+    with library_errors("tag"):
         d = load_dictionary(dictionary, extra=extra or ())
         matcher = Matcher(dictionary=d, themes=theme or None).fit()
         # colour only for a person at a terminal who has not asked for none (no-color.org)
@@ -81,7 +82,4 @@ def tag(
                 sys.stdout.write(("\n" if n else "") + render_table(tags, color=color) + "\n")
             sys.stdout.flush()  # a pipe gets each document as it is tagged
             n += 1
-    except GovtextError as exc:
-        typer.echo(f"govtext: error: {exc}", err=True)
-        raise typer.Exit(1) from None
     report.finish()

@@ -9,6 +9,8 @@ from typing import Any
 
 import typer
 
+from govtext.cli.common import library_errors
+
 
 class Method(StrEnum):
     lda = "lda"
@@ -88,10 +90,9 @@ def topics(
     """Fit LDA, NMF or theme-seeded topics, print them, and write the tables with --out."""
     import warnings
 
-    from govtext.errors import GovtextError
     from govtext.topics import TopicWarning, topic_tables, topics_from_paths, write_topic_tables
 
-    try:
+    with library_errors("topics"):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", TopicWarning)
             corpus, model = topics_from_paths(
@@ -116,9 +117,6 @@ def topics(
             (out / "topics.json").write_text(
                 json.dumps(model.settings(), ensure_ascii=False, indent=2), encoding="utf-8"
             )
-    except GovtextError as exc:
-        typer.echo(f"govtext: error: {exc}", err=True)
-        raise typer.Exit(1) from None
     notes = [str(w.message) for w in caught if issubclass(w.category, TopicWarning)]
     if as_json:
         payload = {

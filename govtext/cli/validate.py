@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from govtext.cli.common import library_errors
+
 validate_app = typer.Typer(
     help="Validate the dictionary: draw a coding sample, score it against the codes, report."
 )
@@ -32,11 +34,6 @@ class Gold(StrEnum):
 
 def register(app: typer.Typer) -> None:
     app.add_typer(validate_app, name="validate")
-
-
-def _fail(exc: Exception) -> None:
-    typer.echo(f"govtext: error: {exc}", err=True)
-    raise typer.Exit(1) from None
 
 
 @validate_app.command(
@@ -65,16 +62,13 @@ def sample_cmd(
     ] = None,
 ) -> None:
     """Draw units stratified by predicted theme and write a blind coding workbook."""
-    from govtext.errors import GovtextError
     from govtext.validate import sample
 
-    try:
+    with library_errors("validate sample"):
         s = sample(
             paths, out, n, unit=unit.value, stratify=stratify.value, by=by, seed=seed, coders=coders,
             dictionary=dictionary, extra=extra or (), text_column=text_column,
         )  # fmt: skip
-    except GovtextError as exc:
-        _fail(exc)
     strata = s.units["stratum"].nunique() if len(s.units) else 0
     typer.echo(
         f"{len(s.units)} of {s.population} {unit.value}s in {strata} strata → {out} (sheets: {', '.join(s.coders)})"
@@ -107,15 +101,12 @@ def score_cmd(
     ),
 ) -> None:
     """Check the codes, measure agreement, and score the dictionary with 95% intervals."""
-    from govtext.errors import GovtextError
     from govtext.validate import score
     from govtext.validate.report import markdown_table
 
-    try:
+    with library_errors("validate score"):
         r = score(workbook, csv=csv or (), dictionary=dictionary, extra=extra or (), gold=gold.value,
                   n_boot=bootstrap, seed=seed, out=out)  # fmt: skip
-    except GovtextError as exc:
-        _fail(exc)
     cols = [
         "theme",
         "precision",
@@ -138,12 +129,9 @@ def report_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables.")],
 ) -> None:
     """Write the figures as CSV, Markdown and XLSX, with the false positives and negatives."""
-    from govtext.errors import GovtextError
     from govtext.validate import write_report
 
-    try:
+    with library_errors("validate report"):
         written = write_report(scores, out)
-    except GovtextError as exc:
-        _fail(exc)
     for p in written:
         typer.echo(str(p))

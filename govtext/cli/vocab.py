@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from govtext.cli.common import library_errors
+
 vocab_app = typer.Typer(help="Grow the user dictionary: propose phrases the dictionaries are missing.")
 
 
@@ -36,9 +38,8 @@ def discover(
 ) -> None:
     """Rank candidate phrases (PMI, boundary entropy, “quoted” slogans) with counts and examples."""
     from govtext.cli.common import account_for
-    from govtext.errors import GovtextError
 
-    try:
+    with library_errors("vocab discover"):
         from govtext.segment import Segmenter
         from govtext.vocab import PhraseFinder
 
@@ -50,9 +51,6 @@ def discover(
         corpus = read_corpus([str(p) for p in paths], text_column=text_column)
         account_for(corpus, "vocab discover")
         finder.fit(corpus)
-    except GovtextError as exc:
-        typer.echo(f"govtext vocab discover: {exc}", err=True)
-        raise typer.Exit(1) from exc
     if out is not None:
         out.write_text(finder.user_dict(), encoding="utf-8")
     if as_json:
