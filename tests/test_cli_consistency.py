@@ -151,3 +151,22 @@ def test_every_command_reports_library_errors_the_same_way() -> None:
     assert not by_hand
     users = [p.name for p in cli.glob("*.py") if "library_errors(" in p.read_text("utf-8")]
     assert len(users) >= 12, users
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly(tmp_path: Path) -> None:
+    """`govtext tag ... | head`: when the reader closes the pipe, the command stops at
+    once with SIGPIPE's status (141) and no error line, as Unix tools do."""
+    import sys
+
+    corpus = Path(__file__).parents[1] / "corpus"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "govtext", "tag", str(corpus), "--unit", "paragraph", "-f", "jsonl"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(200)
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=60) == 141
+    assert err == ""

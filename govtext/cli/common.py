@@ -24,6 +24,14 @@ def library_errors(command: str | None = None) -> Iterator[None]:
     except GovtextError as exc:
         typer.echo(f"{prefix} {exc}", err=True)
         raise typer.Exit(1) from None
+    except BrokenPipeError:
+        # the reader went away (`govtext tag ... | head`): stop quietly, as Unix tools do
+        # on SIGPIPE; stdout goes to devnull so the interpreter's final flush cannot fail
+        import os
+        import sys
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(141) from None
     except OSError as exc:  # a disk that fills up mid-write: one line, not a traceback
         from govtext.paths import os_error_message
 
