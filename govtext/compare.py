@@ -534,7 +534,10 @@ def _group_term_matrix(
     _check_columns(doc_term_counts, "doc_term_counts", ("doc_id", "term", "count"))
     member = group_membership(documents, by)
     dtc = doc_term_counts.merge(member, on="doc_id")  # a document in two groups counts for each
-    order = [g for g in group_order(member["group"]) if g in set(dtc["group"])]
+    # The groups that hold terms, found once (a set built per group was quadratic: 25 s
+    # for 7,884 documents and 3.4 million (document, term) rows).
+    held = set(pd.unique(dtc["group"]))
+    order = [g for g in group_order(member["group"]) if g in held]
     g_codes = pd.Categorical(dtc["group"], categories=order).codes
     t_codes, terms = pd.factorize(dtc["term"], sort=True)
     m = coo_matrix(
