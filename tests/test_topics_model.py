@@ -252,3 +252,42 @@ def test_topics_model_seeded_without_free_topics_warns(units):
     with pytest.warns(TopicWarning, match="no free topics"):
         tm = TopicModel(method="seeded", k=2, seeds={"law": ["法治"], "hot": ["热线"]}, **FAST).fit(units)
     assert tm.n_free_ == 0 and tm.k_ == 2
+
+
+@pytest.mark.parametrize("method", ["lda", "nmf", "seeded"])
+def test_topics_model_fits_on_a_capped_sample_and_infers_every_unit(units, method):
+    cap = len(units) // 2
+    params = {"method": method, "k": 4, "seeds": {"law": ["法治", "普法"]}, "sample_size": cap, **FAST}
+    tm = TopicModel(**params).fit(units)
+    assert tm.n_sample_ == cap and tm.settings()["n_sample"] == cap
+    assert tm.doc_topic_.shape == (len(units), tm.k_)  # every unit, not only the sample
+    np.testing.assert_allclose(tm.doc_topic_.sum(axis=1), 1.0, atol=1e-9)
+    # the shares are the chosen model's inference, the same for a unit in or out of the sample
+    np.testing.assert_allclose(tm.transform(units), tm.doc_topic_, atol=1e-12)
+    again = TopicModel(**params).fit(units)
+    np.testing.assert_array_equal(tm.doc_topic_, again.doc_topic_)
+    whole = TopicModel(**{**params, "sample_size": 0}).fit(units)
+    assert whole.n_sample_ == len(units)
+    if method != "nmf":  # another sample, another fit
+        assert not np.array_equal(tm.topic_term_, whole.topic_term_)
+
+
+def test_topics_model_block_inference_is_gensims_and_independent_of_blocks_and_threads(units):
+    from govtext.topics.model import _count_matrix, _lda_infer
+
+    tm = TopicModel(method="lda", k=4, sample_size=0, **FAST).fit(units)
+    lda = tm.model_
+    counts = _count_matrix(units.token_lists, {w: i for i, w in enumerate(tm.vocabulary_)})
+    beta = np.asarray(lda.expElogbeta, dtype=float)
+    alpha = np.asarray(lda.alpha, dtype=float)
+    one = _lda_infer(counts, beta, alpha, random_state=3, iterations=100)
+    for chunk_units, threads in ((7, 1), (7, 2), (5, 2)):
+        other = _lda_infer(
+            counts, beta, alpha, random_state=3, iterations=100, chunk_units=chunk_units, threads=threads
+        )
+        np.testing.assert_array_equal(one, other)
+    # gensim's own E-step from the same start gives the same shares (float32 products)
+    lda.random_state = np.random.RandomState(3)
+    gamma, _ = lda.inference([tm.dictionary_.doc2bow(list(t)) for t in units.token_lists])
+    gamma = np.asarray(gamma, dtype=float)
+    np.testing.assert_allclose(one, gamma / gamma.sum(axis=1, keepdims=True), atol=2e-3)

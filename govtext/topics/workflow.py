@@ -106,7 +106,7 @@ def fit_topics(
 
 
 # Bump when a stored model would no longer be what fit() gives for the same inputs.
-MODEL_FORMAT = "topics-2"  # 2: fit warnings kept with the model
+MODEL_FORMAT = "topics-3"  # 2: fit warnings kept with the model; 3: fitted on a sample
 
 
 def model_key(units: Any, model: TopicModel, dictionary: Any, name_min_auc: float) -> str:
