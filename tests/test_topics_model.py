@@ -291,3 +291,34 @@ def test_topics_model_block_inference_is_gensims_and_independent_of_blocks_and_t
     gamma, _ = lda.inference([tm.dictionary_.doc2bow(list(t)) for t in units.token_lists])
     gamma = np.asarray(gamma, dtype=float)
     np.testing.assert_allclose(one, gamma / gamma.sum(axis=1, keepdims=True), atol=2e-3)
+
+
+def test_topics_model_reuse_keyed_by_inputs_skips_building_units(docs, tmp_path: Path, monkeypatch):
+    import dataclasses
+
+    from govtext.store import Store
+    from govtext.topics import fit_topics, workflow
+
+    seeds = {"law": ["法治", "普法"], "hotline": ["热线", "诉求"]}
+    tokens = tokens_for(docs)
+    with Store(tmp_path / "s.duckdb") as store:
+        first = fit_topics(docs, tokens, method="seeded", k=4, seeds=seeds, cache=store, **FAST)
+        assert first.reused_ is False
+
+        def no_units(*args, **kwargs):
+            raise AssertionError("build_units called although the model is in the store")
+
+        monkeypatch.setattr(workflow, "build_units", no_units)
+        again = fit_topics(
+            docs, list(reversed(tokens)), method="seeded", k=4, seeds=seeds, cache=store, **FAST
+        )
+        assert again.reused_ is True
+        np.testing.assert_array_equal(again.doc_topic_, first.doc_topic_)
+        pd.testing.assert_frame_equal(again.summary(), first.summary())
+        monkeypatch.undo()
+        # one text changed: another key, a new fit
+        changed = [dataclasses.replace(docs[0], text=docs[0].text + "。"), *docs[1:]]
+        other = fit_topics(
+            changed, tokens_for(changed), method="seeded", k=4, seeds=seeds, cache=store, **FAST
+        )
+        assert other.reused_ is False
