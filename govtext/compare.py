@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -404,16 +403,45 @@ def term_counts(
     Keeps words of at least ``min_chars`` characters that contain a Han character or a
     letter (punctuation and bare numbers are not terms) and are not in ``stopwords``.
     """
+    import itertools
+
+    import numpy as np
     import pandas as pd
 
+    columns = ["doc_id", "term", "count"]
     stop = set(stopwords)
-    rows: list[tuple[str, str, int]] = []
-    for tok in tokens:
-        counts = Counter(
-            w for w in tok.words if len(w) >= min_chars and w not in stop and _WORDLIKE.search(w)
-        )
-        rows.extend((tok.doc_id, term, n) for term, n in sorted(counts.items()))
-    return pd.DataFrame(rows, columns=["doc_id", "term", "count"])
+    tokens = list(tokens)
+    lengths = np.fromiter((len(t.words) for t in tokens), dtype=np.int64, count=len(tokens))
+    total = int(lengths.sum())
+    if not total:
+        return pd.DataFrame([], columns=columns)
+    # Every token at once: number the distinct words (pandas' hash table, in C), test each
+    # distinct word once, then count (document, word) pairs with one sort. A Counter and a
+    # regex per token took 1.6 s of the 4 s compare stage on ../shared/corpus.
+    words = np.fromiter(itertools.chain.from_iterable(t.words for t in tokens), dtype=object, count=total)
+    codes, uniques = pd.factorize(words)
+    uniques = np.asarray(uniques, dtype=object)
+    kept = np.fromiter(
+        (len(w) >= min_chars and w not in stop and _WORDLIKE.search(w) is not None for w in uniques),
+        dtype=bool,
+        count=len(uniques),
+    )
+    # terms of a document in text order of the term (as sorted() orders str)
+    by_text = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[by_text] = np.arange(len(uniques))
+    docs = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
+    mask = kept[codes]
+    pairs, counts = np.unique(docs[mask] * len(uniques) + rank[codes[mask]], return_counts=True)
+    doc_ids = np.asarray([t.doc_id for t in tokens], dtype=object)
+    return pd.DataFrame(
+        {
+            "doc_id": doc_ids[pairs // len(uniques)].tolist(),
+            "term": uniques[by_text][pairs % len(uniques)].tolist(),
+            "count": counts.astype(np.int64),
+        },
+        columns=columns,
+    )
 
 
 def _g2(a: Any, b: Any, n1: float, n2: float) -> Any:
