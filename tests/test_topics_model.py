@@ -322,3 +322,31 @@ def test_topics_model_reuse_keyed_by_inputs_skips_building_units(docs, tmp_path:
             changed, tokens_for(changed), method="seeded", k=4, seeds=seeds, cache=store, **FAST
         )
         assert other.reused_ is False
+
+
+def test_topics_model_seeded_start_weighs_seeds_over_every_unit(units, monkeypatch):
+    """Fitted on a sample, the seeded topics start from their seeds' counts in every unit:
+    the random start (about 1 per topic and word) does not shrink with the sample, so the
+    sample's counts alone let it swamp the seeds (on ../shared/corpus no seeded topic kept
+    its theme's name; with every unit's counts 德治 and 增效 keep theirs, as before the sample)."""
+    from gensim.models import LdaModel
+
+    starts: list[np.ndarray] = []
+    original = LdaModel.update
+
+    def update(self, *args, **kwargs):
+        starts.append(np.array(self.state.sstats))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LdaModel, "update", update)
+    cap = len(units) // 3
+    tm = TopicModel(
+        method="seeded", k=3, seeds={"law": ["法治"]}, sample_size=cap, seed_noise=0.0, **FAST
+    ).fit(units)
+    assert tm.n_sample_ == cap
+    everywhere = sum(toks.count("法治") for toks in units.token_lists)
+    in_sample = sum(units.token_lists[i].count("法治") for i in tm._sample(len(units)))
+    assert in_sample < everywhere
+    law = starts[0][0]
+    assert law[tm.vocabulary_.index("法治")] == pytest.approx(everywhere)
+    assert law.sum() == pytest.approx(everywhere)  # seed_noise 0: the seeds alone

@@ -341,7 +341,7 @@ class TopicModel:
         fits: dict[int, tuple[Any, np.ndarray, float]] = {}
         for k in candidates:
             t0 = time.perf_counter()
-            native, phi = self._fit_one(k, fit_input, vocab, gdict, resolved, x_sample)
+            native, phi = self._fit_one(k, fit_input, vocab, gdict, resolved, x_sample, counts_all)
             seconds = time.perf_counter() - t0
             order = np.argsort(-phi, axis=1, kind="stable")
             top = [[vocab[i] for i in row[: self.top_n]] for row in order]
@@ -474,8 +474,10 @@ class TopicModel:
         gdict: Any,
         resolved: ResolvedSeeds | None,
         counts: Any,
+        counts_all: Any = None,
     ) -> tuple[Any, np.ndarray]:
-        """One model at ``k`` on the sample: the native model and its topic × term weights."""
+        """One model at ``k`` on the sample (``counts``): the native model and its topic ×
+        term weights. ``counts_all`` (every unit) gives the seeded start its weight."""
         import numpy as np
 
         if self.method == "nmf":
@@ -514,7 +516,11 @@ class TopicModel:
             from gensim.matutils import dirichlet_expectation
 
             index = {w: i for i, w in enumerate(vocab)}
-            word_counts = np.asarray(counts.sum(axis=0)).ravel().astype(float)
+            # The seeds' occurrences in every unit, not only the sample's: the random start
+            # (about 1 per topic and word) does not shrink with the sample, and the seeds
+            # must outweigh it as they do on the whole corpus.
+            source = counts_all if counts_all is not None else counts
+            word_counts = np.asarray(source.sum(axis=0)).ravel().astype(float)
             n_seeding: dict[str, int] = {}
             for seeded_topic in resolved.topics:
                 for w in resolved.present[seeded_topic]:
