@@ -392,6 +392,10 @@ def framework_balance(
 _WORDLIKE = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z]")
 
 
+# Tokens counted at once by term_counts: bounds its arrays on large corpora.
+_TERM_CHUNK = 1_000_000
+
+
 def term_counts(
     tokens: Iterable[Tokens],
     *,
@@ -410,38 +414,52 @@ def term_counts(
 
     columns = ["doc_id", "term", "count"]
     stop = set(stopwords)
-    tokens = list(tokens)
-    lengths = np.fromiter((len(t.words) for t in tokens), dtype=np.int64, count=len(tokens))
-    total = int(lengths.sum())
-    if not total:
+    ok: dict[str, bool] = {}  # each distinct word tested once
+    doc_ids: list[str] = []
+    terms: list[str] = []
+    counts: list[Any] = []
+
+    def count(chunk: list[Tokens], lengths: list[int]) -> None:
+        # Every token of the chunk at once: number the distinct words (pandas' hash table,
+        # in C), then count (document, word) pairs with one sort. A Counter and a regex
+        # per token took 1.6 s of the 4 s compare stage on ../shared/corpus; chunks of
+        # about a million tokens keep the arrays small on large corpora.
+        total = sum(lengths)
+        words = np.fromiter(itertools.chain.from_iterable(t.words for t in chunk), dtype=object, count=total)
+        codes, uniques = pd.factorize(words)
+        del words
+        uniques = np.asarray(uniques, dtype=object)
+        for w in uniques:
+            if w not in ok:
+                ok[w] = len(w) >= min_chars and w not in stop and _WORDLIKE.search(w) is not None
+        kept = np.fromiter((ok[w] for w in uniques), dtype=bool, count=len(uniques))
+        # a document's terms in the order sorted() gives str
+        by_text = np.argsort(uniques, kind="stable")
+        rank = np.empty(len(uniques), dtype=np.int64)
+        rank[by_text] = np.arange(len(uniques))
+        docs = np.repeat(np.arange(len(chunk), dtype=np.int64), lengths)
+        mask = kept[codes]
+        pairs, n = np.unique(docs[mask] * len(uniques) + rank[codes[mask]], return_counts=True)
+        ids = np.asarray([t.doc_id for t in chunk], dtype=object)
+        doc_ids.extend(ids[pairs // len(uniques)].tolist())
+        terms.extend(uniques[by_text][pairs % len(uniques)].tolist())
+        counts.append(n.astype(np.int64))
+
+    chunk: list[Tokens] = []
+    lengths: list[int] = []
+    held = 0
+    for tok in tokens:
+        chunk.append(tok)
+        lengths.append(len(tok.words))
+        held += lengths[-1]
+        if held >= _TERM_CHUNK:
+            count(chunk, lengths)
+            chunk, lengths, held = [], [], 0
+    if held:
+        count(chunk, lengths)
+    if not doc_ids:
         return pd.DataFrame([], columns=columns)
-    # Every token at once: number the distinct words (pandas' hash table, in C), test each
-    # distinct word once, then count (document, word) pairs with one sort. A Counter and a
-    # regex per token took 1.6 s of the 4 s compare stage on ../shared/corpus.
-    words = np.fromiter(itertools.chain.from_iterable(t.words for t in tokens), dtype=object, count=total)
-    codes, uniques = pd.factorize(words)
-    uniques = np.asarray(uniques, dtype=object)
-    kept = np.fromiter(
-        (len(w) >= min_chars and w not in stop and _WORDLIKE.search(w) is not None for w in uniques),
-        dtype=bool,
-        count=len(uniques),
-    )
-    # terms of a document in text order of the term (as sorted() orders str)
-    by_text = np.argsort(uniques, kind="stable")
-    rank = np.empty(len(uniques), dtype=np.int64)
-    rank[by_text] = np.arange(len(uniques))
-    docs = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
-    mask = kept[codes]
-    pairs, counts = np.unique(docs[mask] * len(uniques) + rank[codes[mask]], return_counts=True)
-    doc_ids = np.asarray([t.doc_id for t in tokens], dtype=object)
-    return pd.DataFrame(
-        {
-            "doc_id": doc_ids[pairs // len(uniques)].tolist(),
-            "term": uniques[by_text][pairs % len(uniques)].tolist(),
-            "count": counts.astype(np.int64),
-        },
-        columns=columns,
-    )
+    return pd.DataFrame({"doc_id": doc_ids, "term": terms, "count": np.concatenate(counts)}, columns=columns)
 
 
 def _g2(a: Any, b: Any, n1: float, n2: float) -> Any:
