@@ -612,6 +612,7 @@ def keyness_by_group(
     alpha: float = 0.05,
     correction: Correction = "bh",
     min_count: int = 5,
+    matrix: tuple[Any, list[str], Any] | None = None,
 ) -> pd.DataFrame:
     """Distinctive terms of each group against all other groups together.
 
@@ -619,12 +620,13 @@ def keyness_by_group(
     the terms over-used in the group with adjusted p below ``alpha``, the ``top`` largest
     G² first. The correction runs over all terms tested for that group. Columns ``group,
     rank`` then those of :func:`keyness` (``count_target`` is the group, ``count_reference``
-    the rest).
+    the rest). ``matrix``: the pooled groups × terms counts when the caller has them
+    (``compare_all`` pools them once for keyness and similarity).
     """
     import numpy as np
     import pandas as pd
 
-    m, order, terms = _group_term_matrix(doc_term_counts, documents, by)
+    m, order, terms = matrix or _group_term_matrix(doc_term_counts, documents, by)
     total = np.asarray(m.sum(axis=0)).ravel()
     frames = []
     for i, g in enumerate(order):
@@ -650,6 +652,7 @@ def group_similarity(
     doc_term_counts: pd.DataFrame,
     documents: pd.DataFrame,
     by: str,
+    matrix: tuple[Any, list[str], Any] | None = None,
 ) -> pd.DataFrame:
     """Cosine similarity between groups on TF-IDF of their pooled term counts.
 
@@ -662,7 +665,7 @@ def group_similarity(
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.metrics.pairwise import cosine_similarity
 
-    m, order, _terms = _group_term_matrix(doc_term_counts, documents, by)
+    m, order, _terms = matrix or _group_term_matrix(doc_term_counts, documents, by)
     if not order:
         return pd.DataFrame(columns=["group"])
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(m)
@@ -812,8 +815,10 @@ def compare_all(
         "framework_balance": framework_balance(result.scores, result.documents, result.themes, by),
     }
     if doc_term_counts is not None and len(doc_term_counts):
-        tables["keyness"] = keyness_by_group(doc_term_counts, result.documents, by)
-        tables["similarity"] = group_similarity(doc_term_counts, result.documents, by)
+        # the groups × terms counts both need, pooled once (3 s each on 100 MB)
+        matrix = _group_term_matrix(doc_term_counts, result.documents, by)
+        tables["keyness"] = keyness_by_group(doc_term_counts, result.documents, by, matrix=matrix)
+        tables["similarity"] = group_similarity(doc_term_counts, result.documents, by, matrix=matrix)
     tables.update(topic_tables(result.topic_model, result.documents, by))
     docs = list(result.corpus) if result.corpus is not None else []
     if docs and len(result.hits) and "start" in result.hits.columns:
