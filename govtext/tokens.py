@@ -175,6 +175,24 @@ class Tokens:
             doc_id, self.words, self.starts, self.ends, self.pos, self.sentences, self.settings_hash
         )
 
+    def offset_arrays(self) -> tuple[Any, Any]:
+        """``starts`` and ``ends`` as int64 numpy arrays, read straight from their packed or
+        array form when they have not been decoded: decoding them through the sequence
+        would keep a Python int per token for the rest of the run (topic units read
+        every document's offsets)."""
+        import numpy as np
+
+        starts, ends = self.starts, self.ends
+        if isinstance(starts, Lazy) and isinstance(starts._raw, _Spans):
+            return starts._raw.arrays()
+        if isinstance(starts, Lazy) and isinstance(ends, Lazy):
+            if isinstance(starts._raw, np.ndarray) and isinstance(ends._raw, np.ndarray):
+                return starts._raw.astype(np.int64, copy=False), ends._raw.astype(np.int64, copy=False)
+        return (
+            np.fromiter(iter(starts), dtype=np.int64, count=len(starts)),
+            np.fromiter(iter(ends), dtype=np.int64, count=len(ends)),
+        )
+
     def pack(self, *, words: bool = True, sentences: bool = True, pos: bool = True) -> dict[str, Any]:
         """A compact form for the store: joined words and tags, byte-coded spans.
 

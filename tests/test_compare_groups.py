@@ -124,3 +124,36 @@ def test_compare_report_title_says_what_was_compared(tmp_path: Path, sample_corp
     assert "按 author 比较" in first
     spans = re.findall(r"`([^`]+)`", md)
     assert spans and not [s for s in spans if "\\" in s]  # ids shown as they are, no escapes
+
+
+def test_compare_term_matrix_on_many_groups_and_rows() -> None:
+    """Keyness and similarity pool (document, term) rows by group once: finding the groups
+    that hold terms used to rebuild a set of every row's group per group (25 s of the
+    compare stage on ../shared/corpus, 3.4 million rows). Its speed is measured by
+    bench/bench_e2e.py, not here; this checks the pooled tables on 400,000 rows."""
+    from govtext.compare import keyness_by_group
+
+    rng = np.random.default_rng(0)
+    n_docs, n_groups, per_doc = 4000, 60, 100
+    docs = pd.DataFrame(
+        {
+            "doc_id": [f"d{i}" for i in range(n_docs)],
+            "province": [f"g{i % n_groups:02d}" for i in range(n_docs)],
+            "n_chars": 1000,
+        }
+    )
+    dtc = pd.DataFrame(
+        {
+            "doc_id": np.repeat(docs["doc_id"].to_numpy(), per_doc),
+            "term": [f"t{j}" for j in rng.integers(0, 5000, n_docs * per_doc)],
+            "count": 1,
+        }
+    )
+    sim = group_similarity(dtc, docs, "province")
+    key = keyness_by_group(dtc, docs, "province")
+    groups = [f"g{i:02d}" for i in range(n_groups)]
+    assert list(dict.fromkeys(sim["province"])) == groups
+    assert len(sim) == n_groups * n_groups
+    diagonal = sim[sim["province"] == sim["province_other"]]["cosine"]
+    assert (diagonal == 1.0).all()
+    assert set(key["province"]) <= set(groups)

@@ -183,3 +183,34 @@ def test_compare_all_names_tables_in_report_order(result: RunResult) -> None:
     assert tables["cooccurrence"]["n_units"].iloc[0] == sum(len(d.paragraphs) for d in result.corpus)
     no_time = make_result(time_field=None)
     assert "trend" not in compare_all(no_time)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1_000_000])
+def test_compare_term_counts_equal_a_counter_whatever_the_chunks(chunk: int, monkeypatch) -> None:
+    from collections import Counter
+
+    from govtext import compare
+
+    monkeypatch.setattr(compare, "_TERM_CHUNK", chunk)
+    texts = ["基层 治理 基层 ， 法治 2024 a ab", "治理 治理 ！ 自治", "", "ab 基层 治理 ab 德治 德"]
+    tokens = [
+        Tokens(
+            doc_id=f"d{i}",
+            words=tuple(t.split()),
+            starts=(),
+            ends=(),
+            pos=None,
+            sentences=(),
+            settings_hash="x",
+        )
+        for i, t in enumerate(texts)
+    ]
+    got = term_counts(tokens, stopwords={"自治"})
+    want = [
+        (t.doc_id, w, n)
+        for t in tokens
+        for w, n in sorted(
+            Counter(w for w in t.words if len(w) >= 2 and w not in {"自治"} and w != "2024").items()
+        )
+    ]
+    assert list(got.itertuples(index=False, name=None)) == want

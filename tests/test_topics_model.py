@@ -254,3 +254,101 @@ def test_topics_model_seeded_without_free_topics_warns(units):
     with pytest.warns(TopicWarning, match="no free topics"):
         tm = TopicModel(method="seeded", k=2, seeds={"law": ["法治"], "hot": ["热线"]}, **FAST).fit(units)
     assert tm.n_free_ == 0 and tm.k_ == 2
+
+
+@pytest.mark.parametrize("method", ["lda", "nmf", "seeded"])
+def test_topics_model_fits_on_a_capped_sample_and_infers_every_unit(units, method):
+    cap = len(units) // 2
+    params = {"method": method, "k": 4, "seeds": {"law": ["法治", "普法"]}, "sample_size": cap, **FAST}
+    tm = TopicModel(**params).fit(units)
+    assert tm.n_sample_ == cap and tm.settings()["n_sample"] == cap
+    assert tm.doc_topic_.shape == (len(units), tm.k_)  # every unit, not only the sample
+    np.testing.assert_allclose(tm.doc_topic_.sum(axis=1), 1.0, atol=1e-9)
+    # the shares are the chosen model's inference, the same for a unit in or out of the sample
+    np.testing.assert_allclose(tm.transform(units), tm.doc_topic_, atol=1e-12)
+    again = TopicModel(**params).fit(units)
+    np.testing.assert_array_equal(tm.doc_topic_, again.doc_topic_)
+    whole = TopicModel(**{**params, "sample_size": 0}).fit(units)
+    assert whole.n_sample_ == len(units)
+    if method != "nmf":  # another sample, another fit
+        assert not np.array_equal(tm.topic_term_, whole.topic_term_)
+
+
+def test_topics_model_block_inference_is_gensims_and_independent_of_blocks_and_threads(units):
+    from govtext.topics.model import _count_matrix, _lda_infer
+
+    tm = TopicModel(method="lda", k=4, sample_size=0, **FAST).fit(units)
+    lda = tm.model_
+    counts = _count_matrix(units.token_lists, {w: i for i, w in enumerate(tm.vocabulary_)})
+    beta = np.asarray(lda.expElogbeta, dtype=float)
+    alpha = np.asarray(lda.alpha, dtype=float)
+    one = _lda_infer(counts, beta, alpha, random_state=3, iterations=100)
+    for chunk_units, threads in ((7, 1), (7, 2), (5, 2)):
+        other = _lda_infer(
+            counts, beta, alpha, random_state=3, iterations=100, chunk_units=chunk_units, threads=threads
+        )
+        np.testing.assert_array_equal(one, other)
+    # gensim's own E-step from the same start gives the same shares (float32 products)
+    lda.random_state = np.random.RandomState(3)
+    gamma, _ = lda.inference([tm.dictionary_.doc2bow(list(t)) for t in units.token_lists])
+    gamma = np.asarray(gamma, dtype=float)
+    np.testing.assert_allclose(one, gamma / gamma.sum(axis=1, keepdims=True), atol=2e-3)
+
+
+def test_topics_model_reuse_keyed_by_inputs_skips_building_units(docs, tmp_path: Path, monkeypatch):
+    import dataclasses
+
+    from govtext.store import Store
+    from govtext.topics import fit_topics, workflow
+
+    seeds = {"law": ["法治", "普法"], "hotline": ["热线", "诉求"]}
+    tokens = tokens_for(docs)
+    with Store(tmp_path / "s.duckdb") as store:
+        first = fit_topics(docs, tokens, method="seeded", k=4, seeds=seeds, cache=store, **FAST)
+        assert first.reused_ is False
+
+        def no_units(*args, **kwargs):
+            raise AssertionError("build_units called although the model is in the store")
+
+        monkeypatch.setattr(workflow, "build_units", no_units)
+        again = fit_topics(
+            docs, list(reversed(tokens)), method="seeded", k=4, seeds=seeds, cache=store, **FAST
+        )
+        assert again.reused_ is True
+        np.testing.assert_array_equal(again.doc_topic_, first.doc_topic_)
+        pd.testing.assert_frame_equal(again.summary(), first.summary())
+        monkeypatch.undo()
+        # one text changed: another key, a new fit
+        changed = [dataclasses.replace(docs[0], text=docs[0].text + "。"), *docs[1:]]
+        other = fit_topics(
+            changed, tokens_for(changed), method="seeded", k=4, seeds=seeds, cache=store, **FAST
+        )
+        assert other.reused_ is False
+
+
+def test_topics_model_seeded_start_weighs_seeds_over_every_unit(units, monkeypatch):
+    """Fitted on a sample, the seeded topics start from their seeds' counts in every unit:
+    the random start (about 1 per topic and word) does not shrink with the sample, so the
+    sample's counts alone let it swamp the seeds (on ../shared/corpus no seeded topic kept
+    its theme's name; with every unit's counts 德治 and 增效 keep theirs, as before the sample)."""
+    from gensim.models import LdaModel
+
+    starts: list[np.ndarray] = []
+    original = LdaModel.update
+
+    def update(self, *args, **kwargs):
+        starts.append(np.array(self.state.sstats))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LdaModel, "update", update)
+    cap = len(units) // 3
+    tm = TopicModel(
+        method="seeded", k=3, seeds={"law": ["法治"]}, sample_size=cap, seed_noise=0.0, **FAST
+    ).fit(units)
+    assert tm.n_sample_ == cap
+    everywhere = sum(toks.count("法治") for toks in units.token_lists)
+    in_sample = sum(units.token_lists[i].count("法治") for i in tm._sample(len(units)))
+    assert in_sample < everywhere
+    law = starts[0][0]
+    assert law[tm.vocabulary_.index("法治")] == pytest.approx(everywhere)
+    assert law.sum() == pytest.approx(everywhere)  # seed_noise 0: the seeds alone

@@ -3,12 +3,13 @@
 from govtext.topics.model import (
     DEFAULT_K_RANGE,
     DEFAULT_METHOD,
+    DEFAULT_SAMPLE_SIZE,
     METHODS,
     TopicModel,
     TopicWarning,
     max_topics,
 )
-from govtext.topics.quality import TopicQuality, choose_k, coherence, diversity
+from govtext.topics.quality import TopicQuality, choose_k, coherence, diversity, unit_coherence
 from govtext.topics.seeds import (
     load_theme_dictionary,
     names_from_dictionary,
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_KEEP_POS",
     "DEFAULT_K_RANGE",
     "DEFAULT_METHOD",
+    "DEFAULT_SAMPLE_SIZE",
     "DEFAULT_STOPWORDS",
     "METHODS",
     "TopicModel",
@@ -49,5 +51,6 @@ __all__ = [
     "seeds_from_dictionary",
     "topic_tables",
     "topics_from_paths",
+    "unit_coherence",
     "write_topic_tables",
 ]

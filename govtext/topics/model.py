@@ -25,6 +25,7 @@ Outputs (after ``fit``):
 
 from __future__ import annotations
 
+import functools
 import json
 import pickle
 import time
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govtext.errors import ConfigError, InputError, NotFittedError
-from govtext.topics.quality import K_RULES, TopicQuality, choose_k, coherence
+from govtext.topics.quality import K_RULES, TopicQuality, choose_k, unit_coherence
 from govtext.topics.seeds import (
     SEED_LEVELS,
     ResolvedSeeds,
@@ -51,16 +52,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 METHODS: tuple[str, ...] = ("lda", "nmf", "seeded")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: NMF kept as (TfidfTransformer, NMF); n_sample_
 
 
 class TopicWarning(UserWarning):
     """Something in a topic fit the user should know about (absent seeds, dropped topics)."""
-
-
-def _identity(tokens: Any) -> Any:
-    # Module level so a fitted TF-IDF vectorizer pickles.
-    return tokens
 
 
 # The defaults of `govtext run`, `govtext topics` and the API, in one place.
@@ -84,6 +80,10 @@ SUMMARY_COLUMNS = [
     "seeds",
     "missing_seeds",
 ]
+# Units the candidate models (and the chosen one) are fitted on, drawn with the random
+# seed: beyond this the cost of choosing K stops growing with the corpus; every unit's
+# shares then come from inference under the chosen model.
+DEFAULT_SAMPLE_SIZE = 1000
 
 
 def max_topics(n_units: int) -> int:
@@ -128,6 +128,13 @@ class TopicModel:
         at least ``label_threshold`` of the weight of the topic's top ``label_n`` terms.
     top_n : terms per topic for coherence; ``diversity_n`` terms for diversity.
     passes, iterations, alpha : gensim LDA settings; ``max_iter``: NMF iterations.
+    sample_size : int
+        The candidate models, and the chosen one, are fitted and scored on at most this
+        many units, drawn with ``random_state`` (0: every unit); every unit's shares
+        then come from the chosen model by inference. Beyond it, the cost of a fit stops
+        growing with the corpus.
+    n_threads : int
+        Threads for that inference (blocks of units; the shares do not depend on it).
     random_state : int; the same inputs and settings give identical numbers.
     """
 
@@ -153,6 +160,8 @@ class TopicModel:
         passes: int = 10,
         iterations: int = 100,
         max_iter: int = 400,
+        sample_size: int = DEFAULT_SAMPLE_SIZE,
+        n_threads: int = 2,
         top_n: int = 10,
         diversity_n: int = 25,
         label_n: int = 20,
@@ -175,6 +184,8 @@ class TopicModel:
         self.passes = passes
         self.iterations = iterations
         self.max_iter = max_iter
+        self.sample_size = sample_size
+        self.n_threads = n_threads
         self.top_n = top_n
         self.diversity_n = diversity_n
         self.label_n = label_n
@@ -186,7 +197,7 @@ class TopicModel:
     def get_params(self) -> dict[str, Any]:
         keys = (
             "method k k_range k_rule n_free seed_level seed_weight seed_noise min_seed_count alpha passes iterations max_iter "
-            "top_n diversity_n label_n label_threshold random_state"
+            "top_n diversity_n label_n label_threshold sample_size n_threads random_state"
         ).split()
         return {key: getattr(self, key) for key in keys}
 
@@ -235,6 +246,15 @@ class TopicModel:
             raise ConfigError(
                 f"The 'min_seed_count' parameter of TopicModel must be an int ≥ 1. Got {self.min_seed_count!r}."
             )
+        for name in ("sample_size", "n_threads"):
+            value = getattr(self, name)
+            low = 0 if name == "sample_size" else 1
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ConfigError(
+                    f"The {name!r} parameter of TopicModel must be an int ≥ {low}"
+                    + (" (0: every unit)" if name == "sample_size" else "")
+                    + f". Got {value!r}."
+                )
         if self.n_free is not None and (not isinstance(self.n_free, int) or self.n_free < 0):
             raise ConfigError(
                 f"The 'n_free' parameter of TopicModel must be an int ≥ 0. Got {self.n_free!r}."
@@ -267,7 +287,12 @@ class TopicModel:
     # -- fitting ----------------------------------------------------------------------
 
     def fit(self, units: Units) -> TopicModel:
-        """Fit on ``units``; with ``k="auto"`` fit every candidate K and keep the chosen one."""
+        """Fit on ``units``; with ``k="auto"`` fit every candidate K and keep the chosen one.
+
+        Candidates are fitted on at most ``sample_size`` units drawn with ``random_state``
+        (all units when there are fewer) and scored on the same sample; every unit's
+        shares then come from the chosen model by inference.
+        """
         import numpy as np
         import pandas as pd
         from gensim.corpora import Dictionary
@@ -280,19 +305,22 @@ class TopicModel:
             )
         started = time.perf_counter()
         vocab = list(units.vocabulary)
+        index = {w: i for i, w in enumerate(vocab)}
         gdict = Dictionary([vocab])
         # Dictionary assigns ids in sorted order of new tokens, and the vocabulary is sorted.
         if any(gdict.token2id[w] != i for i, w in enumerate(vocab)):
             raise AssertionError("gensim Dictionary ids do not follow the sorted vocabulary")
-        bow = [gdict.doc2bow(list(toks)) for toks in units.token_lists]
+        counts_all = _count_matrix(units.token_lists, index)
+        sample = self._sample(len(units))
+        x_sample = counts_all[sample]
+        sample_lists = [units.token_lists[i] for i in sample]
 
         theme_terms, names = self._theme_terms()
         resolved: ResolvedSeeds | None = None
         if self.method == "seeded":
-            counts: dict[str, int] = {}
-            for toks in units.token_lists:
-                for w in toks:
-                    counts[w] = counts.get(w, 0) + 1
+            # seeds are resolved on every unit: the sample must not decide which themes exist
+            word_counts = np.asarray(counts_all.sum(axis=0)).ravel()
+            counts = {w: int(word_counts[i]) for i, w in enumerate(vocab) if word_counts[i]}
             resolved = resolve_seeds(theme_terms, vocab, counts, self.min_seed_count)
             for topic in resolved.dropped:
                 n = resolved.occurrences.get(topic, 0)
@@ -315,19 +343,44 @@ class TopicModel:
                     stacklevel=2,
                 )
         candidates = self._candidates(resolved, len(units))
+        tfidf: Any = None
+        if self.method == "nmf":
+            from sklearn.feature_extraction.text import TfidfTransformer
+
+            # idf from every unit, so the sample's weights are the corpus's
+            tfidf = TfidfTransformer(sublinear_tf=True).fit(counts_all)
+            fit_input: Any = tfidf.transform(x_sample)
+        else:
+            fit_input = [_bow_rows(x_sample, r) for r in range(x_sample.shape[0])]
         curve: list[tuple[int, TopicQuality]] = []
-        fits: dict[int, tuple[Any, np.ndarray, np.ndarray, float]] = {}
+        fits: dict[int, tuple[Any, np.ndarray, float]] = {}
         for k in candidates:
             t0 = time.perf_counter()
-            native, phi, theta = self._fit_one(k, units, bow, gdict, resolved)
+            native, phi = self._fit_one(k, fit_input, vocab, gdict, resolved, x_sample, counts_all)
             seconds = time.perf_counter() - t0
-            top = [[vocab[i] for i in np.argsort(-row, kind="stable")[: self.top_n]] for row in phi]
-            longer = [[vocab[i] for i in np.argsort(-row, kind="stable")[: self.diversity_n]] for row in phi]
-            quality = coherence(top, units.token_lists, gdict, diversity_terms=longer)
+            order = np.argsort(-phi, axis=1, kind="stable")
+            top = [[vocab[i] for i in row[: self.top_n]] for row in order]
+            longer = [[vocab[i] for i in row[: self.diversity_n]] for row in order]
+            quality = unit_coherence(top, sample_lists, diversity_terms=longer)
             curve.append((k, quality))
-            fits[k] = (native, phi, theta, seconds)
+            fits[k] = (native, phi, seconds)
         chosen = choose_k(curve, self.k_rule)
-        native, phi, theta, seconds = fits[chosen]
+        native, phi, seconds = fits[chosen]
+        fits.clear()
+        # Every unit (the sample's too, so all are treated alike) gets its shares from the
+        # chosen model by inference.
+        if self.method == "nmf":
+            native = (tfidf, native)
+            theta = _normalise_rows(native[1].transform(tfidf.transform(counts_all)))
+        else:
+            theta = _lda_infer(
+                counts_all,
+                np.asarray(native.expElogbeta, dtype=float),
+                np.asarray(native.alpha, dtype=float),
+                random_state=self.random_state,
+                iterations=self.iterations,
+                threads=self.n_threads,
+            )
         quality_by_k = dict(curve)
 
         self.k_ = chosen
@@ -340,6 +393,7 @@ class TopicModel:
         self.doc_ids_ = tuple(units.doc_ids)
         self.units_settings_ = dict(units.settings)
         self.units_hash_ = units.hash()
+        self.n_sample_ = len(sample)
         self.quality_ = quality_by_k[chosen]
         self.fit_seconds_ = seconds
         self.total_seconds_ = time.perf_counter() - started
@@ -417,33 +471,46 @@ class TopicModel:
             )
         return ks
 
+    def _sample(self, n: int) -> Any:
+        """Sorted indices of the units the candidates are fitted on (all when ``n`` ≤ the cap)."""
+        import numpy as np
+
+        cap = self.sample_size
+        if not cap or n <= cap:
+            return np.arange(n)
+        rng = np.random.default_rng(self.random_state)
+        return np.sort(rng.choice(n, size=int(cap), replace=False))
+
     def _fit_one(
-        self, k: int, units: Units, bow: list[Any], gdict: Any, resolved: ResolvedSeeds | None
-    ) -> tuple[Any, np.ndarray, np.ndarray]:
+        self,
+        k: int,
+        fit_input: Any,
+        vocab: list[str],
+        gdict: Any,
+        resolved: ResolvedSeeds | None,
+        counts: Any,
+        counts_all: Any = None,
+    ) -> tuple[Any, np.ndarray]:
+        """One model at ``k`` on the sample (``counts``): the native model and its topic ×
+        term weights. ``counts_all`` (every unit) gives the seeded start its weight."""
         import numpy as np
 
         if self.method == "nmf":
             from sklearn.decomposition import NMF
-            from sklearn.feature_extraction.text import TfidfVectorizer
 
-            vec = TfidfVectorizer(
-                analyzer=_identity, vocabulary=list(units.vocabulary), lowercase=False, sublinear_tf=True
-            )
-            x = vec.fit_transform([list(t) for t in units.token_lists])
             nmf = NMF(n_components=k, init="nndsvda", max_iter=self.max_iter, random_state=self.random_state)
-            w = nmf.fit_transform(x)
-            phi = _normalise_rows(nmf.components_)
-            return (vec, nmf), phi, _normalise_rows(w)
+            nmf.fit(fit_input)
+            return nmf, _normalise_rows(nmf.components_)
 
         from gensim.models import LdaModel
 
+        bow = fit_input
+        n_tokens = int(counts.sum())
         eta: Any = None
         if self.method == "seeded" and resolved is not None:
-            eta = seed_prior(
-                resolved, units.vocabulary, k, units.n_tokens, weight=self.seed_weight, base=1.0 / k
-            )
-        # One chunk holding every unit makes the result independent of chunking; the
-        # corpora here fit in memory.
+            eta = seed_prior(resolved, vocab, k, n_tokens, weight=self.seed_weight, base=1.0 / k)
+        # One chunk holding every unit of the sample makes the result independent of
+        # chunking; the sample is capped, so it fits in memory.
         lda = LdaModel(
             corpus=None,
             id2word=gdict,
@@ -463,45 +530,53 @@ class TopicModel:
             # using the seeds, and their other words, into those topics.
             from gensim.matutils import dirichlet_expectation
 
-            index = {w: i for i, w in enumerate(units.vocabulary)}
-            counts = np.zeros(len(units.vocabulary))
-            for doc in bow:
-                for i, c in doc:
-                    counts[i] += c
-            n_seeding = {w: sum(w in resolved.present[t] for t in resolved.topics) for w in index}
+            index = {w: i for i, w in enumerate(vocab)}
+            # The seeds' occurrences in every unit, not only the sample's: the random start
+            # (about 1 per topic and word) does not shrink with the sample, and the seeds
+            # must outweigh it as they do on the whole corpus.
+            source = counts_all if counts_all is not None else counts
+            word_counts = np.asarray(source.sum(axis=0)).ravel().astype(float)
+            n_seeding: dict[str, int] = {}
+            for seeded_topic in resolved.topics:
+                for w in resolved.present[seeded_topic]:
+                    n_seeding[w] = n_seeding.get(w, 0) + 1
             # Damp the random start of seeded topics so that, at first, they are their seeds.
             lda.state.sstats[: len(resolved.topics)] *= self.seed_noise
             for t, topic in enumerate(resolved.topics):
                 for w in resolved.present[topic]:
-                    lda.state.sstats[t, index[w]] += counts[index[w]] / n_seeding[w]
+                    lda.state.sstats[t, index[w]] += word_counts[index[w]] / n_seeding[w]
             lda.expElogbeta = np.exp(dirichlet_expectation(lda.state.sstats)).astype(lda.dtype)
-        lda.update(bow)
-        phi = np.asarray(lda.get_topics(), dtype=float)
-        return lda, phi, self._lda_theta(lda, bow)
-
-    def _lda_theta(self, lda: Any, bow: list[Any]) -> np.ndarray:
-        import numpy as np
-
-        # inference() draws its starting point from the model's RandomState; reset it so a
-        # unit's shares do not depend on what was inferred before.
-        saved = lda.random_state
-        lda.random_state = np.random.RandomState(self.random_state)
+        # gensim's E-step, by blocks of units (see _gensim_block_inference); removed before
+        # the model is kept, so it saves, pickles and loads as a plain LdaModel.
+        lda.inference = functools.partial(_gensim_block_inference, lda)
         try:
-            gamma, _ = lda.inference(bow)
+            lda.update(bow)
         finally:
-            lda.random_state = saved
-        return _normalise_rows(np.asarray(gamma, dtype=float))
+            del lda.inference
+        return lda, np.asarray(lda.get_topics(), dtype=float)
 
     def transform(self, units: Units) -> np.ndarray:
         """Topic shares (units × topics) of new units under the fitted model."""
+        import numpy as np
+
         self._check_fitted()
         if self.model_ is None:
             raise NotFittedError("TopicModel.transform: this model was loaded without its native model file")
+        index = {w: i for i, w in enumerate(self.vocabulary_)}
+        # words the model never saw carry no topic information
+        lists = [tuple(w for w in toks if w in index) for toks in units.token_lists]
+        counts = _count_matrix(lists, index)
         if self.method == "nmf":
-            vec, nmf = self.model_
-            return _normalise_rows(nmf.transform(vec.transform([list(t) for t in units.token_lists])))
-        bow = [self.dictionary_.doc2bow(list(t)) for t in units.token_lists]
-        return self._lda_theta(self.model_, bow)
+            tfidf, nmf = self.model_
+            return _normalise_rows(nmf.transform(tfidf.transform(counts)))
+        return _lda_infer(
+            counts,
+            np.asarray(self.model_.expElogbeta, dtype=float),
+            np.asarray(self.model_.alpha, dtype=float),
+            random_state=self.random_state,
+            iterations=self.iterations,
+            threads=self.n_threads,
+        )
 
     # -- labels and tables ------------------------------------------------------------
 
@@ -746,6 +821,7 @@ class TopicModel:
                     "units": dict(self.units_settings_),
                     "units_hash": self.units_hash_,
                     "fit_seconds": round(self.fit_seconds_, 3),
+                    "n_sample": self.n_sample_,
                 }
             )
         return _jsonable(out)
@@ -773,6 +849,7 @@ class TopicModel:
                     "doc_ids_": list(self.doc_ids_),
                     "units_settings_": self.units_settings_,
                     "units_hash_": self.units_hash_,
+                    "n_sample_": self.n_sample_,
                     "seed_topics_": list(self.seed_topics_),
                     "seeds_used_": {k: list(v) for k, v in self.seeds_used_.items()},
                     "missing_seeds_": {k: list(v) for k, v in self.missing_seeds_.items()},
@@ -828,6 +905,7 @@ class TopicModel:
         model.doc_ids_ = tuple(fitted["doc_ids_"])
         model.units_settings_ = fitted["units_settings_"]
         model.units_hash_ = fitted["units_hash_"]
+        model.n_sample_ = int(fitted["n_sample_"])
         model.seed_topics_ = tuple(fitted["seed_topics_"])
         model.n_seeded_ = len(model.seed_topics_)
         model.n_free_ = model.k_ - model.n_seeded_
@@ -883,3 +961,171 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
+
+
+def _count_matrix(token_lists: Sequence[Sequence[str]], index: Mapping[str, int]) -> Any:
+    """Units × vocabulary counts (CSR, sorted column indices), every token in ``index``."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    indptr = np.zeros(len(token_lists) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in token_lists], out=indptr[1:])
+    cols = np.fromiter(
+        (index[w] for toks in token_lists for w in toks), dtype=np.int64, count=int(indptr[-1])
+    )
+    x = csr_matrix((np.ones(len(cols), dtype=np.float64), cols, indptr), shape=(len(token_lists), len(index)))
+    x.sum_duplicates()  # also sorts the indices
+    return x
+
+
+def _bow_rows(x: Any, r: int) -> list[tuple[int, int]]:
+    """Row ``r`` of a count matrix as a gensim bag of words."""
+    a, b = x.indptr[r], x.indptr[r + 1]
+    return list(zip(x.indices[a:b].tolist(), x.data[a:b].astype(int).tolist(), strict=True))
+
+
+def _lda_infer(
+    counts: Any,
+    exp_elog_beta: Any,
+    alpha: Any,
+    *,
+    random_state: int,
+    iterations: int = 50,
+    gamma_threshold: float = 0.001,
+    chunk_units: int = 2048,
+    threads: int = 1,
+    progress: Any = None,
+) -> np.ndarray:
+    """Topic shares of every unit under a fitted LDA: gensim's variational E-step, run on
+    a block of units at once with sparse products instead of one unit at a time.
+
+    The same update as ``LdaModel.inference`` (start from Gamma(100, 1/100) draws, stop a
+    unit when its mean change falls below ``gamma_threshold``). Each unit's start comes
+    from one draw over all units and each unit stops on its own change, so a unit's
+    shares depend neither on the block size nor on the other units.
+    """
+    import numpy as np
+
+    gamma = np.random.RandomState(random_state).gamma(
+        100.0, 1.0 / 100.0, (counts.shape[0], exp_elog_beta.shape[0])
+    )
+    _block_estep(
+        counts,
+        exp_elog_beta,
+        alpha,
+        gamma,
+        iterations=iterations,
+        gamma_threshold=gamma_threshold,
+        chunk_units=chunk_units,
+        threads=threads,
+        progress=progress,
+    )
+    return _normalise_rows(gamma)
+
+
+def _block_estep(
+    counts: Any,
+    exp_elog_beta: Any,
+    alpha: Any,
+    gamma_all: Any,
+    *,
+    iterations: int,
+    gamma_threshold: float,
+    chunk_units: int = 2048,
+    threads: int = 1,
+    progress: Any = None,
+    collect_sstats: bool = False,
+) -> Any:
+    """The E-step over ``counts`` (units × vocabulary), updating ``gamma_all`` in place;
+    with ``collect_sstats`` it returns Σ_d exp(E[log θ_d])ᵀ (n_dw / φnorm_dw), the
+    sufficient statistics gensim's ``inference`` collects (before its × exp(E[log β]))."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.special import psi
+
+    n = counts.shape[0]
+    # float32 in the inner products halves the memory traffic (gensim fits in float32 too);
+    # gamma, the running sum, stays float64.
+    beta_t = np.ascontiguousarray(exp_elog_beta.T, dtype=np.float32)  # vocabulary × topics
+    alpha = np.asarray(alpha, dtype=float)
+
+    def exp_elog(g: Any) -> Any:
+        return np.exp(psi(g) - psi(g.sum(axis=1))[:, None])
+
+    def ratios(block: Any, th: Any) -> Any:
+        """n_dw / Σ_k θ_dk β_kw at the block's nonzeros, as a sparse matrix."""
+        rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+        phinorm = np.einsum("ij,ij->i", th[rows], beta_t[block.indices]) + 1e-100
+        return csr_matrix(
+            ((block.data / phinorm).astype(np.float32), block.indices, block.indptr), shape=block.shape
+        )
+
+    def block_estep(start: int, stop: int) -> tuple[int, Any]:
+        block = counts[start:stop]
+        gamma = gamma_all[start:stop]  # a view: updated in place
+        theta = exp_elog(gamma).astype(np.float32)
+        active = np.arange(stop - start)
+        for _ in range(max(iterations, 1)):
+            th = theta[active]
+            new = alpha + th * (ratios(block[active], th) @ beta_t)
+            change = np.abs(new - gamma[active]).mean(axis=1)
+            gamma[active] = new
+            theta[active] = exp_elog(new)
+            active = active[change >= gamma_threshold]
+            if not len(active):
+                break
+        sstats = None
+        if collect_sstats:
+            sstats = np.asarray((ratios(block, theta).T @ theta).T, dtype=float)  # topics × vocabulary
+        return stop - start, sstats
+
+    blocks = [(a, min(a + chunk_units, n)) for a in range(0, n, chunk_units)]
+    total: Any = None
+    if threads > 1 and len(blocks) > 1:
+        # numpy and scipy's sparse products release the GIL on arrays this size, so two
+        # threads use two cores without forking (a store's DuckDB threads may be running).
+        # Blocks write disjoint rows and are summed in order: the result does not depend
+        # on the thread count.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            results = pool.map(lambda ab: block_estep(*ab), blocks)
+            for done, sstats in results:
+                total = sstats if total is None else total + sstats if sstats is not None else total
+                if progress is not None:
+                    progress(done)
+    else:
+        for a, b in blocks:
+            done, sstats = block_estep(a, b)
+            total = sstats if total is None else total + sstats if sstats is not None else total
+            if progress is not None:
+                progress(done)
+    return total
+
+
+def _gensim_block_inference(lda: Any, chunk: Any, collect_sstats: bool = False) -> tuple[Any, Any]:
+    """``LdaModel.inference`` by blocks (``_block_estep``): the same update and stopping
+    rule, for the fit's E-steps, some two to three times faster than gensim's loop over
+    documents. Installed on the instance only while it is fitted."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    docs = list(chunk)
+    indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum([len(d) for d in docs], out=indptr[1:])
+    cols = np.fromiter((i for d in docs for i, _ in d), dtype=np.int64, count=int(indptr[-1]))
+    vals = np.fromiter((c for d in docs for _, c in d), dtype=np.float64, count=int(indptr[-1]))
+    counts = csr_matrix((vals, cols, indptr), shape=(len(docs), lda.num_terms))
+    gamma = lda.random_state.gamma(100.0, 1.0 / 100.0, (len(docs), lda.num_topics))
+    sstats = _block_estep(
+        counts,
+        np.asarray(lda.expElogbeta, dtype=float),
+        lda.alpha,
+        gamma,
+        iterations=lda.iterations,
+        gamma_threshold=lda.gamma_threshold,
+        collect_sstats=collect_sstats,
+    )
+    if collect_sstats:
+        sstats = (sstats * lda.expElogbeta).astype(lda.dtype, copy=False)
+    return gamma.astype(lda.dtype, copy=False), sstats

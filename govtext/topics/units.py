@@ -8,7 +8,7 @@ texts remain unchanged; a Units object records the settings that made it.
 
 from __future__ import annotations
 
-import bisect
+import functools
 import hashlib
 import json
 import math
@@ -146,45 +146,91 @@ def compound_tokens(tokens: Tokens, compounds: Collection[str]) -> Tokens:
     >>> compound_tokens(t, ["依法行政"]).words[-1]
     '依法行政'
     """
-    terms = {c for c in compounds if c}
+    terms = frozenset(c for c in compounds if c)
     if not terms or not tokens.words:
         return tokens
-    prefixes = {c[:i] for c in terms for i in range(1, len(c) + 1)}
-    w, st, en = tokens.words, tokens.starts, tokens.ends
-    pos = tokens.pos
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    tags: list[str] = []
-    i, n = 0, len(w)
-    while i < n:
+    starts, ends = token_offsets(tokens)
+    joined = _join_compounds(
+        tuple(tokens.words), starts, ends, tuple(tokens.pos) if tokens.pos is not None else None, terms
+    )
+    if joined is None:
+        return tokens
+    words, new_starts, new_ends, tags = joined
+    return replace(
+        tokens,
+        words=words,
+        starts=tuple(new_starts.tolist()),
+        ends=tuple(new_ends.tolist()),
+        pos=tags if tokens.pos is not None else None,
+    )
+
+
+def token_offsets(tokens: Tokens) -> tuple[Any, Any]:
+    """Token starts and ends as int64 arrays.
+
+    Tokens read from the store hold their offsets packed (``Tokens.offset_arrays``);
+    decoding them through the sequence would keep a tuple of Python ints per
+    token in the run's Tokens for good (some 1.4 GB for 100 MB of text). Read packed
+    offsets straight into arrays instead; anything else is converted."""
+    return tokens.offset_arrays()
+
+
+def _join_compounds(
+    w: tuple[str, ...], st: Any, en: Any, pos: tuple[str, ...] | None, terms: frozenset[str]
+) -> tuple[tuple[str, ...], Any, Any, tuple[str, ...] | None] | None:
+    """Words, starts, ends (arrays) and tags with compounds joined; None if there is none."""
+    import numpy as np
+
+    prefixes = _prefixes(terms)
+    n = len(w)
+    # Only tokens that begin a term's prefix can start a compound: find those first (one
+    # pass in C), then walk from each; most documents have few.
+    candidates = [i for i, word in enumerate(w) if word in prefixes]
+    if not candidates:
+        return None
+    # a token touches the next one when its end is the next one's start
+    touching = [*(en[:-1] == st[1:]).tolist(), False]
+    joins: list[tuple[int, int]] = []  # (first, last) token of each compound, in order
+    next_free = 0
+    for i in candidates:
+        if i < next_free:
+            continue
         best, acc, j = i, w[i], i
         while acc in prefixes:
             if acc in terms and j > i:
                 best = j
-            if j + 1 >= n or en[j] != st[j + 1]:
+            if j + 1 >= n or not touching[j]:
                 break
             j += 1
             acc += w[j]
         if best > i:
-            words.append("".join(w[i : best + 1]))
-            starts.append(st[i])
-            ends.append(en[best])
-            tags.append(COMPOUND_TAG)
-            i = best + 1
-        else:
-            words.append(w[i])
-            starts.append(st[i])
-            ends.append(en[i])
-            tags.append(pos[i] if pos is not None else "")
-            i += 1
-    return replace(
-        tokens,
-        words=tuple(words),
-        starts=tuple(starts),
-        ends=tuple(ends),
-        pos=tuple(tags) if pos is not None else None,
-    )
+            joins.append((i, best))
+            next_free = best + 1
+    if not joins:
+        return None
+    words: list[str] = []
+    tags: list[str] = []
+    keep_start = np.ones(n, dtype=bool)  # a joined run keeps its first start …
+    keep_end = np.ones(n, dtype=bool)  # … and its last end
+    done = 0
+    for a, b in joins:
+        words.extend(w[done:a])
+        if pos is not None:
+            tags.extend(pos[done:a])
+        words.append("".join(w[a : b + 1]))
+        tags.append(COMPOUND_TAG)
+        keep_start[a + 1 : b + 1] = False
+        keep_end[a:b] = False
+        done = b + 1
+    words.extend(w[done:])
+    if pos is not None:
+        tags.extend(pos[done:])
+    return tuple(words), st[keep_start], en[keep_end], tuple(tags) if pos is not None else None
+
+
+@functools.lru_cache(maxsize=8)
+def _prefixes(terms: frozenset[str]) -> frozenset[str]:
+    return frozenset(c[:i] for c in terms for i in range(1, len(c) + 1))
 
 
 def _tokens_by_doc(docs: Sequence[Document], tokens_list: Sequence[Tokens]) -> list[Tokens]:
@@ -204,18 +250,27 @@ def _tokens_by_doc(docs: Sequence[Document], tokens_list: Sequence[Tokens]) -> l
     return out
 
 
-def _split(doc: Document, toks: Tokens, unit: str) -> list[tuple[str, tuple[int, int], list[int]]]:
-    """(unit_id, span, token indices) per unit of one document."""
+def _split(doc: Document, t_starts: Any, unit: str) -> list[tuple[str, tuple[int, int], list[int]]]:
+    """(unit_id, span, token indices) per unit of one document; ``t_starts``: the tokens'
+    start offsets (an int64 array)."""
     if unit == "document":
-        return [(doc.doc_id, (0, len(doc.text)), list(range(len(toks.words))))]
+        return [(doc.doc_id, (0, len(doc.text)), list(range(len(t_starts))))]
+    import numpy as np
+
     paras = doc.paragraphs
-    starts = [a for a, _ in paras]
-    members: list[list[int]] = [[] for _ in paras]
-    for i, s in enumerate(toks.starts):
-        j = bisect.bisect_right(starts, s) - 1
-        if j >= 0 and s < paras[j][1]:
-            members[j].append(i)
-    return [(f"{doc.doc_id}#p{j}", paras[j], members[j]) for j in range(len(paras))]
+    if not paras:
+        return []
+    # every token's paragraph at once: the last paragraph starting at or before it, if it
+    # ends after the token's start
+    p_starts = np.fromiter((a for a, _ in paras), dtype=np.int64, count=len(paras))
+    p_ends = np.fromiter((b for _, b in paras), dtype=np.int64, count=len(paras))
+    j = np.searchsorted(p_starts, t_starts, side="right") - 1
+    ok = (j >= 0) & (t_starts < p_ends[np.clip(j, 0, None)])
+    idx = np.flatnonzero(ok)
+    # tokens come in text order, so each paragraph's tokens are one run of idx
+    cuts = np.searchsorted(j[idx], np.arange(len(paras) + 1)).tolist()
+    flat = idx.tolist()
+    return [(f"{doc.doc_id}#p{k}", paras[k], flat[cuts[k] : cuts[k + 1]]) for k in range(len(paras))]
 
 
 def _df_bound(value: float, n_units: int, name: str) -> int:
@@ -267,27 +322,36 @@ def build_units(
     if unit not in UNIT_KINDS:
         raise ConfigError(f"The 'unit' parameter of build_units must be one of {UNIT_KINDS}. Got {unit!r}.")
     toks_by_doc = _tokens_by_doc(docs, tokens_list)
-    if compounds:
-        toks_by_doc = [compound_tokens(t, compounds) for t in toks_by_doc]
+    terms = frozenset(c for c in compounds if c)
     stop = DEFAULT_STOPWORDS if stopwords is None else frozenset(stopwords)
     keep = frozenset(keep_pos) if keep_pos is not None else None
     forced = frozenset(keep_words) | frozenset(compounds)
     pos_used = keep is not None and all(t.pos is not None for t in toks_by_doc)
 
     raw: list[tuple[str, str, tuple[int, int], list[str]]] = []
+    # Whether a word may be kept (content word, not a stopword) is decided once per
+    # distinct word; the tag test stays per token.
+    word_ok: dict[str, int] = {}
     for doc, toks in zip(docs, toks_by_doc, strict=True):
-        words, tags = toks.words, toks.pos
-        for uid, span, idx in _split(doc, toks, unit):
-            kept = [
-                words[i]
-                for i in idx
-                if words[i] in forced
-                or (
-                    (not pos_used or (tags is not None and keep is not None and tags[i] in keep))
-                    and words[i] not in stop
-                    and is_content_word(words[i])
-                )
-            ]
+        # One document at a time: plain tuples for indexing, offsets as arrays (see
+        # token_offsets), compounds joined; nothing per token outlives the document.
+        words = tuple(toks.words)
+        tags = tuple(toks.pos) if pos_used and toks.pos is not None else None
+        starts, ends = token_offsets(toks)
+        joined = _join_compounds(words, starts, ends, tags, terms) if terms and words else None
+        if joined is not None:
+            words, starts, _, joined_tags = joined
+            tags = joined_tags if tags is not None else None
+        for word in set(words).difference(word_ok):
+            # 2: kept whatever its tag (forced); 1: kept if its tag is; 0: never
+            word_ok[word] = 2 if word in forced else int(word not in stop and is_content_word(word))
+        grades = [word_ok[w] for w in words]
+        if tags is None or keep is None:
+            flags = [g > 0 for g in grades]
+        else:
+            flags = [g == 2 or (g == 1 and t in keep) for g, t in zip(grades, tags, strict=True)]
+        for uid, span, idx in _split(doc, starts, unit):
+            kept = [words[i] for i in idx if flags[i]]
             raw.append((uid, doc.doc_id, span, kept))
 
     n = sum(1 for r in raw if r[3])
