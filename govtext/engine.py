@@ -569,7 +569,7 @@ class WorkerSettings:
 
     @classmethod
     def from_pipeline(cls, cfg: Any, *, backend: str | None = None) -> WorkerSettings:
-        """The settings of a ``govtext.pipeline.PipelineConfig`` ([segment] and [themes])."""
+        """The settings of a ``govtext.config.PipelineConfig`` ([segment] and [themes])."""
         return cls(
             user_dicts=tuple(cfg.segment.user_dicts),
             hmm=cfg.segment.hmm,

@@ -16,8 +16,8 @@ from govtext.documents import Corpus, Document, FileRecord
 if TYPE_CHECKING:
     import pandas as pd
 
+    from govtext.config import PipelineConfig
     from govtext.engine import EngineConfig
-    from govtext.pipeline import PipelineConfig
     from govtext.results import RunResult
     from govtext.store import Store
     from govtext.tokens import Tokens
