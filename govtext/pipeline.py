@@ -33,6 +33,7 @@ from govtext.config import parse_where as parse_where
 from govtext.documents import Corpus, tidy_fields
 from govtext.errors import GovtextError, InputError
 from govtext.results import RunResult
+from govtext.reuse import PerDocument
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -163,7 +164,7 @@ def _analyze(
                         corpus.documents, cfg, store, dictionary, engine=engine, write_documents=False
                     ),
                 )
-                per_doc = stages.PerDocument(loaded.tokens, loaded.hits, update.counts)
+                per_doc = PerDocument(loaded.tokens, loaded.hits, update.counts)
         else:
             per_doc = timed(
                 "segment + match",
@@ -345,8 +346,6 @@ def _select(cfg: PipelineConfig, corpus: Corpus, per_doc: Any, warn: list[str]) 
     conditions = parse_where(cfg.compare.where)
     if not conditions:
         return corpus, per_doc
-    from govtext import stages
-
     keep = [all(doc.field(f) == v for f, v in conditions) for doc in corpus.documents]
     if not any(keep):
         raise InputError(f"no document meets {' and '.join(cfg.compare.where)}; nothing to compare")
@@ -356,7 +355,7 @@ def _select(cfg: PipelineConfig, corpus: Corpus, per_doc: Any, warn: list[str]) 
     docs = [d for d, k in zip(corpus.documents, keep, strict=True) if k]
     tokens = [t for t, k in zip(per_doc.tokens, keep, strict=True) if k]
     hits = [h for h, k in zip(per_doc.hits, keep, strict=True) if k]
-    return Corpus(documents=docs, files=corpus.files), stages.PerDocument(tokens, hits, per_doc.counts)
+    return Corpus(documents=docs, files=corpus.files), PerDocument(tokens, hits, per_doc.counts)
 
 
 _CORE_GROUP_FIELDS = ("title", "author", "authors", "source", "date", "year", "doc_id")
