@@ -212,7 +212,7 @@ def _match_missing(
     import functools
 
     from govtext.documents import content_hash
-    from govtext.engine import EngineConfig, process_batch
+    from govtext.engine import process_batch
     from govtext.progress import stage_progress
 
     corpus = store.load_corpus(key, only=[int(r[0]) for r in rest])
@@ -223,8 +223,7 @@ def _match_missing(
     chars = sum(len(d.text) for d in corpus.documents)
     # Matching a theme or two costs little next to forking workers and sending them the
     # texts: only a large remainder (a dictionary change that rules no text out) goes out.
-    if chars <= 16 * engine.batch_chars and engine.engine == "local":
-        engine = EngineConfig(engine="local", workers=1)
+    engine = engine.for_job(chars, batches=16)
     all_themes = frozenset(theme_hashes)
     n = 0
     eng = _start_engine(engine, store)
@@ -364,7 +363,7 @@ def iter_per_document(
     import functools
 
     from govtext.documents import content_hash
-    from govtext.engine import Engine, EngineConfig, make_segmenter, prepare, process_batch
+    from govtext.engine import Engine, make_segmenter, prepare, process_batch
     from govtext.progress import stage_progress
     from govtext.themes import ThemeHit
 
@@ -417,8 +416,8 @@ def iter_per_document(
                 advance(len(chunk) - n_work)
                 if todo and eng is None:
                     work_chars = sum(len(d.text) for _, items in todo for d, _, _ in items)
-                    if last and work_chars <= engine.batch_chars and engine.engine == "local":
-                        engine = EngineConfig(engine="local", workers=1)  # one batch: no pool to start
+                    if last:  # the whole job: a batch's worth needs no pool
+                        engine = engine.for_job(work_chars)
                     if engine.engine == "local":
                         # built here, inherited by the forked workers (and used in-process)
                         for need_t, themes in (g for g, _ in todo):
