@@ -28,7 +28,7 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol, TypeVar, overload
 
 from govtext.errors import ConfigError, GovtextError
@@ -118,6 +118,21 @@ class EngineConfig:
     @property
     def in_process(self) -> bool:
         return self.engine == "local" and self.n_workers == 1
+
+    def for_job(self, chars: int, *, batches: int = 1) -> EngineConfig:
+        """The engine to run a job of ``chars`` characters of text on: this one, or, for
+        local work of at most ``batches`` batches (``batch_chars`` each), the same in
+        this process (``workers=1``).
+
+        Forking a pool and sending the workers the texts costs more than a batch or two
+        of work saves; the results are the same wherever they are computed. This is the
+        one place govtext runs work in process that was given workers: the reuse planner
+        asks it for the last chunk of a run (one batch) and for re-matching a snapshot
+        after a dictionary change (sixteen). Dask is kept: its user chose the cluster.
+        """
+        if self.engine == "local" and chars <= batches * self.batch_chars:
+            return replace(self, workers=1)
+        return self
 
 
 def usable_cores() -> int:
@@ -569,7 +584,7 @@ class WorkerSettings:
 
     @classmethod
     def from_pipeline(cls, cfg: Any, *, backend: str | None = None) -> WorkerSettings:
-        """The settings of a ``govtext.pipeline.PipelineConfig`` ([segment] and [themes])."""
+        """The settings of a ``govtext.config.PipelineConfig`` ([segment] and [themes])."""
         return cls(
             user_dicts=tuple(cfg.segment.user_dicts),
             hmm=cfg.segment.hmm,

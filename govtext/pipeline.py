@@ -1,7 +1,8 @@
 """The main job: ingest → segment → theme rules → topic model → comparison → report.
 
-``load_pipeline`` reads a pipeline TOML file into a ``PipelineConfig``; ``analyze`` runs
-every analysis stage and returns a ``RunResult``; ``run_pipeline`` adds the report.
+``load_pipeline`` (``govtext.config``) reads a pipeline TOML file into a
+``PipelineConfig``; ``analyze`` runs every analysis stage and returns a ``RunResult``;
+``run_pipeline`` adds the report.
 Each stage is a call into its own module; this file only wires them together.
 """
 
@@ -9,16 +10,30 @@ from __future__ import annotations
 
 import platform
 import time
-import tomllib
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# The configuration lives in govtext.config (the stage adapters read it too); its public
+# names are re-exported here, where they were first defined.
+from govtext.config import DEFAULT_PIPELINE as DEFAULT_PIPELINE
+from govtext.config import CompareConfig as CompareConfig
+from govtext.config import EngineSection as EngineSection
+from govtext.config import IngestConfig as IngestConfig
+from govtext.config import PipelineConfig as PipelineConfig
+from govtext.config import ReportConfig as ReportConfig
+from govtext.config import SegmentConfig as SegmentConfig
+from govtext.config import ThemesConfig as ThemesConfig
+from govtext.config import TopicsConfig as TopicsConfig
+from govtext.config import default_pipeline as default_pipeline
+from govtext.config import load_pipeline as load_pipeline
+from govtext.config import parse_where as parse_where
 from govtext.documents import Corpus, tidy_fields
-from govtext.errors import ConfigError, GovtextError, InputError
+from govtext.errors import GovtextError, InputError
 from govtext.results import RunResult
+from govtext.reuse import PerDocument
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,188 +42,7 @@ if TYPE_CHECKING:
 
 STORE_NAME = "govtext.duckdb"  # the store's file in the output folder (not a report entry)
 
-DEFAULT_PIPELINE = Path("pipelines") / "default.toml"
 ALL_GROUP = "全部"  # the one group when no document has the --by field
-
-
-@dataclass
-class IngestConfig:
-    text_column: str = ""
-    path_pattern: str = ""
-    max_file_size_mb: float = 200.0
-    part_size_mb: float = 16.0
-    max_doc_chars: int = 2_000_000
-    extract_timeout: float = 120.0
-    max_depth: int = 64
-
-
-@dataclass
-class SegmentConfig:
-    hmm: bool = False
-    user_dicts: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ThemesConfig:
-    dictionary: str = ""
-    extra: list[str] = field(default_factory=list)
-
-
-@dataclass
-class TopicsConfig:
-    enabled: bool = True
-    method: str = "seeded"
-    k: int | str = "auto"
-    k_range: list[int] = field(default_factory=lambda: [2, 8, 2])
-    n_free: int | None = None
-    unit: str = "paragraph"
-    min_df: float = 2
-    max_df: float = 0.5
-    random_state: int = 0
-    # a topic keeps a theme's name only if its unit shares agree with the rule hits this well
-    name_min_auc: float = 0.85
-    # fit afresh even when the store holds a model fitted from the same inputs
-    refit: bool = False
-
-
-@dataclass
-class CompareConfig:
-    """How groups are compared.
-
-    ``min_group_chars``/``min_group_docs``: a group smaller than either is flagged
-    (``small_group``) in every table and left out of trends (2020 of the national reports
-    is one 500-character NPC resolution: no trend should drop to zero there).
-    ``where``: ``field=value`` conditions a document must meet to be compared (e.g.
-    ``genre=report`` keeps the national reports apart from their resolutions); the
-    documents left out are counted in the run's notes.
-    """
-
-    min_group_chars: int = 1000
-    min_group_docs: int = 1
-    where: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ReportConfig:
-    # every format, for `run` as for `report` (govtext.report.FORMATS)
-    formats: list[str] = field(default_factory=lambda: ["html", "md", "csv", "json", "xlsx", "figures"])
-
-
-@dataclass
-class EngineSection:
-    """Where the per-document stages run (``govtext.engine.EngineConfig``)."""
-
-    engine: str = "local"
-    workers: int = 0  # 0: every core
-    scheduler: str = ""  # a Dask scheduler address; "" starts a LocalCluster
-    batch_chars: int = 300_000
-
-    def engine_config(self) -> Any:
-        from govtext.engine import EngineConfig
-
-        return EngineConfig(
-            engine=self.engine,  # type: ignore[arg-type]  # EngineConfig checks the name
-            workers=self.workers or None,
-            scheduler=self.scheduler or None,
-            batch_chars=self.batch_chars,
-        )
-
-
-@dataclass
-class PipelineConfig:
-    """A resolved pipeline: the [pipeline] table plus one table per stage."""
-
-    name: str = "default"
-    paths: list[str] = field(default_factory=lambda: ["corpus"])
-    by: str = "source"
-    time: str = "year"
-    ingest: IngestConfig = field(default_factory=IngestConfig)
-    segment: SegmentConfig = field(default_factory=SegmentConfig)
-    themes: ThemesConfig = field(default_factory=ThemesConfig)
-    topics: TopicsConfig = field(default_factory=TopicsConfig)
-    report: ReportConfig = field(default_factory=ReportConfig)
-    compare: CompareConfig = field(default_factory=CompareConfig)
-    engine: EngineSection = field(default_factory=EngineSection)
-    source: str = ""  # the file it came from, for messages and run.json
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-_SECTIONS: dict[str, type] = {
-    "ingest": IngestConfig,
-    "segment": SegmentConfig,
-    "themes": ThemesConfig,
-    "topics": TopicsConfig,
-    "report": ReportConfig,
-    "compare": CompareConfig,
-    "engine": EngineSection,
-}
-_TOP_KEYS = {"name", "paths", "by", "time"}
-
-
-def _check_keys(table: dict[str, Any], allowed: set[str], where: str, path: str) -> None:
-    for key in table:
-        if key not in allowed:
-            raise ConfigError(
-                f"{path}: unknown key {key!r} in [{where}]; allowed keys are {', '.join(sorted(allowed))}."
-            )
-
-
-def load_pipeline(path: str | Path) -> PipelineConfig:
-    """Read a pipeline TOML file; unknown tables or keys are errors that name them."""
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"pipeline file {p} does not exist.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML ({exc}).") from None
-    allowed_tables = {"pipeline", *_SECTIONS}
-    _check_keys(data, allowed_tables, "top level", str(p))
-    top = data.get("pipeline", {})
-    _check_keys(top, _TOP_KEYS, "pipeline", str(p))
-    cfg = PipelineConfig(name=p.stem, source=str(p))
-    for key in _TOP_KEYS:
-        if key in top:
-            setattr(cfg, key, top[key])
-    for section, cls in _SECTIONS.items():
-        table = data.get(section, {})
-        _check_keys(table, {f.name for f in fields(cls)}, section, str(p))
-        setattr(cfg, section, cls(**{**asdict(cls()), **table}))
-    _validate(cfg)
-    return cfg
-
-
-def default_pipeline() -> PipelineConfig:
-    """``pipelines/default.toml`` from the working folder if there, else built-in defaults."""
-    if DEFAULT_PIPELINE.is_file():
-        return load_pipeline(DEFAULT_PIPELINE)
-    return PipelineConfig()
-
-
-def _validate(cfg: PipelineConfig) -> None:
-    methods = {"nmf", "lda", "seeded"}
-    if cfg.topics.method not in methods:
-        raise ConfigError(
-            f"The 'method' parameter of [topics] must be one of {sorted(methods)}. Got {cfg.topics.method!r} instead."
-        )
-    if cfg.topics.unit not in {"paragraph", "document"}:
-        raise ConfigError(
-            f"The 'unit' parameter of [topics] must be 'paragraph' or 'document'. Got {cfg.topics.unit!r} instead."
-        )
-    cfg.engine.engine_config()  # names a bad engine, worker count or batch size
-    parse_where(cfg.compare.where)
-    for key in ("min_group_chars", "min_group_docs"):
-        value = getattr(cfg.compare, key)
-        if not isinstance(value, int) or value < 0:
-            raise ConfigError(
-                f"The '{key}' parameter of [compare] must be an integer ≥ 0. Got {value!r} instead."
-            )
-    if not (cfg.topics.k == "auto" or (isinstance(cfg.topics.k, int) and cfg.topics.k >= 2)):
-        raise ConfigError(
-            f"The 'k' parameter of [topics] must be an integer ≥ 2 or 'auto'. Got {cfg.topics.k!r} instead."
-        )
 
 
 Progress = Callable[[str], None]
@@ -330,7 +164,7 @@ def _analyze(
                         corpus.documents, cfg, store, dictionary, engine=engine, write_documents=False
                     ),
                 )
-                per_doc = stages.PerDocument(loaded.tokens, loaded.hits, update.counts)
+                per_doc = PerDocument(loaded.tokens, loaded.hits, update.counts)
         else:
             per_doc = timed(
                 "segment + match",
@@ -507,26 +341,11 @@ def run_pipeline(
     return RunOutcome(result=result, out_dir=out_dir, files=files, store_run=record)
 
 
-def parse_where(conditions: Sequence[str]) -> list[tuple[str, str]]:
-    """``["genre=report"]`` → ``[("genre", "report")]``; anything else is a ConfigError."""
-    out = []
-    for cond in conditions:
-        name, eq, value = str(cond).partition("=")
-        if not eq or not name.strip():
-            raise ConfigError(
-                f"a where condition must read field=value (e.g. genre=report). Got {cond!r} instead."
-            )
-        out.append((name.strip(), value.strip()))
-    return out
-
-
 def _select(cfg: PipelineConfig, corpus: Corpus, per_doc: Any, warn: list[str]) -> tuple[Corpus, Any]:
     """The documents that meet the [compare] where conditions, with their tokens and hits."""
     conditions = parse_where(cfg.compare.where)
     if not conditions:
         return corpus, per_doc
-    from govtext import stages
-
     keep = [all(doc.field(f) == v for f, v in conditions) for doc in corpus.documents]
     if not any(keep):
         raise InputError(f"no document meets {' and '.join(cfg.compare.where)}; nothing to compare")
@@ -536,7 +355,7 @@ def _select(cfg: PipelineConfig, corpus: Corpus, per_doc: Any, warn: list[str]) 
     docs = [d for d, k in zip(corpus.documents, keep, strict=True) if k]
     tokens = [t for t, k in zip(per_doc.tokens, keep, strict=True) if k]
     hits = [h for h, k in zip(per_doc.hits, keep, strict=True) if k]
-    return Corpus(documents=docs, files=corpus.files), stages.PerDocument(tokens, hits, per_doc.counts)
+    return Corpus(documents=docs, files=corpus.files), PerDocument(tokens, hits, per_doc.counts)
 
 
 _CORE_GROUP_FIELDS = ("title", "author", "authors", "source", "date", "year", "doc_id")

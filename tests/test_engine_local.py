@@ -90,6 +90,19 @@ def test_engine_config_rejects_bad_values() -> None:
     assert EngineConfig(workers=None).n_workers >= 1
 
 
+def test_engine_for_job_runs_only_small_local_work_in_process() -> None:
+    local = EngineConfig(workers=4, batch_chars=1000)
+    # a batch's worth (or the number of batches asked for) runs here, settings kept
+    assert local.for_job(1000) == EngineConfig(workers=1, batch_chars=1000)
+    assert local.for_job(1000).in_process
+    assert local.for_job(16_000, batches=16).in_process
+    # more than that keeps the pool, as does a Dask cluster whatever the size
+    assert local.for_job(1001) is local
+    assert local.for_job(16_001, batches=16) is local
+    dask = EngineConfig(engine="dask", workers=2, batch_chars=1000)
+    assert dask.for_job(10) is dask
+
+
 def test_engine_batches_close_at_count_or_characters() -> None:
     docs = [Document(f"d{i}", "治" * n) for i, n in enumerate([5, 5, 5, 20, 1, 1, 1, 1])]
     sizes = [[d.doc_id for d in b] for b in iter_batches(docs, batch_size=3, batch_chars=12)]

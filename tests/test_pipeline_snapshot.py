@@ -18,8 +18,8 @@ import pytest
 from conftest import SAMPLE_CORPUS
 
 from govtext.pipeline import PipelineConfig, TopicsConfig
-from govtext.stages import _SQL_BLANK, _re2_spaced, ingest, load_themes, snapshot_key, update_store
-from govtext.store import Store
+from govtext.stages import ingest, load_themes, snapshot_key, update_store
+from govtext.store import _SQL_BLANK, Store, _re2_spaced
 
 
 def _cfg() -> PipelineConfig:

@@ -113,3 +113,15 @@ def test_segment_cli_commands_have_help(app):
     for args in (["segment", "--help"], ["vocab", "discover", "--help"]):
         res = runner.invoke(app, args)
         assert res.exit_code == 0 and "Usage" in res.stdout
+
+
+def test_segment_cli_workers_read_as_the_engine_reads_them(app, folder):
+    """--workers means what it means for govtext run: EngineConfig reads it, notes a
+    count past the cores in the same words, and the tokens do not depend on it."""
+    from govtext.engine import EngineConfig, usable_cores
+
+    many = usable_cores() + 5
+    res = runner.invoke(app, ["segment", str(folder), "--workers", str(many)])
+    assert res.exit_code == 0, res.output
+    assert f"govtext segment: note: {EngineConfig(workers=many).clamp_note}" in res.stderr
+    assert res.stdout == runner.invoke(app, ["segment", str(folder), "--workers", "1"]).stdout

@@ -130,8 +130,8 @@ def apply_compare_options(
 ) -> None:
     """Command-line --where/--min-group-chars over the pipeline's [compare] table (checked)."""
     if where:
+        from govtext.config import parse_where
         from govtext.errors import ConfigError
-        from govtext.pipeline import parse_where
 
         cfg.compare.where = [*cfg.compare.where, *where]
         try:

@@ -80,7 +80,7 @@ def compare(
 
 def _config(table: str) -> Any:
     """The default pipeline, without the topic model unless a topic table is asked for."""
-    from govtext.pipeline import default_pipeline
+    from govtext.config import default_pipeline
 
     cfg = default_pipeline()
     if not table.startswith("topic"):

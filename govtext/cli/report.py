@@ -60,7 +60,7 @@ def report(
         fmts = _formats(formats)  # a bad format fails before the analysis, not after it
         out_dir = check_output_dir(out or Path("reports") / _slug(paths[0]))
         from govtext.cli.common import apply_compare_options, apply_input_options
-        from govtext.pipeline import default_pipeline
+        from govtext.config import default_pipeline
 
         cfg = default_pipeline()
         apply_compare_options(cfg, where=where, min_group_chars=min_group_chars)

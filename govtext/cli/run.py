@@ -70,7 +70,8 @@ def run(
     ),
 ) -> None:
     """Ingest, segment, tag themes, fit topics, compare groups and write the report."""
-    from govtext.pipeline import default_pipeline, load_pipeline, run_pipeline
+    from govtext.config import default_pipeline, load_pipeline
+    from govtext.pipeline import run_pipeline
 
     args = list(args or [])
     as_json = as_json or fmt is OutputFormat.json

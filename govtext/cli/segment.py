@@ -77,19 +77,18 @@ def segment(
         typer.echo(f"govtext segment: error: --out {out} is a folder; give a file name to write to", err=True)
         raise typer.Exit(1)
     with library_errors("segment"):
-        from govtext.engine import usable_cores
+        from govtext.engine import EngineConfig
         from govtext.paths import check_output_file
         from govtext.segment import Segmenter, segment_many
 
         if out is not None:
             check_output_file(out)
-        workers = workers or usable_cores()
-        if workers > usable_cores():
-            typer.echo(
-                f"govtext segment: note: --workers {workers} is more than the {usable_cores()} core(s) "
-                f"this process may use; using {usable_cores()}",
-                err=True,
-            )
+        # the engine's reading of --workers (0: every core; more than the cores: clamped,
+        # with the same note as govtext run)
+        engine = EngineConfig(workers=workers or None)
+        if engine.clamp_note:
+            typer.echo(f"govtext segment: note: {engine.clamp_note}", err=True)
+        workers = engine.n_workers
 
         segmenter = Segmenter(
             user_dicts=user_dict or (), use_default_dict=not no_default_dict, hmm=hmm, pos=pos
