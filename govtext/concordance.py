@@ -154,7 +154,7 @@ def kwic_csv(lines: Iterable[KwicLine]) -> str:
 
     Cells a spreadsheet would run as formulas (=, +, -, @ ...) get a leading apostrophe.
     """
-    from govtext.report.io import neutralise
+    from govtext.cells import neutralise
 
     buf = io.StringIO()
     buf.write("\ufeff")

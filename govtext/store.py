@@ -1111,7 +1111,7 @@ def query_store(path: str | Path, query: str, *, out: str | Path | None = None) 
         if out is not None:
             Path(out).parent.mkdir(parents=True, exist_ok=True)
             if suffix == ".csv":
-                from govtext.report.io import safe_frame
+                from govtext.cells import safe_frame
 
                 # Excel opens it as UTF-8, and a cell like "=HYPERLINK(…)" stays text.
                 safe_frame(frame).to_csv(out, index=False, encoding="utf-8-sig")

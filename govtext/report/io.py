@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govtext.cells import safe_frame
+
 if TYPE_CHECKING:
     import pandas as pd
 
-# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Excel sheet names: at most 31 characters, none of these.
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -61,28 +61,6 @@ def _umask() -> int:
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return atomic_write_bytes(path, text.encode(encoding))
-
-
-def neutralise(value: Any) -> Any:
-    """Prefix text that a spreadsheet would run as a formula with an apostrophe.
-
-    Numbers are left alone (a negative log ratio stays a number).
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with formula-like text cells (and column names) neutralised."""
-    from pandas.api.types import is_object_dtype, is_string_dtype
-
-    out = frame.copy()
-    out.columns = [neutralise(str(c)) for c in out.columns]
-    for col in out.columns:
-        if is_object_dtype(out[col]) or is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise)
-    return out
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> Path:

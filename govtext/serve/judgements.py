@@ -166,7 +166,7 @@ class JudgementStore:
 
 def export_csv(rows: Sequence[dict[str, Any]]) -> str:
     """One row per judgement (UTF-8 with BOM for Excel; formula-like cells neutralised)."""
-    from govtext.report.io import neutralise
+    from govtext.cells import neutralise
 
     buf = io.StringIO()
     buf.write("\ufeff")
