@@ -58,6 +58,20 @@ def test_paragraph_set_is_broad_blind_and_split_by_document(refs: list[dict]) ->
     assert all("text" not in r for r in refs)
 
 
+def test_paragraph_reasons_quote_no_corpus_text(shared_corpus: Path, refs: list[dict]) -> None:
+    """Adjudication and review reasons name key words, never a run of the paragraph's text."""
+    from adjudicate import _QUOTE
+
+    copied = [
+        (r["uid"], run)
+        for r in refs
+        for key in ("adjudicated", "reviewed")
+        for run in _QUOTE.findall(r.get(key, ""))
+        if run in paragraph(shared_corpus, r)
+    ]
+    assert not copied
+
+
 def test_paragraph_coders_agree(refs: list[dict]) -> None:
     a = [set(r["coder_a"]) for r in refs]
     b = [set(r["coder_b"]) for r in refs]

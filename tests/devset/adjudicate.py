@@ -21,6 +21,7 @@ every other batch's the other way; the reason is kept in ``reviewed``:
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -69,6 +70,16 @@ def disagreements(shared: Path, labels_dir: Path) -> None:
             print(json.dumps(row, ensure_ascii=False))
 
 
+_QUOTE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef0-9“”]{8,}")
+
+
+def without_copied_text(reason: str, text: str) -> str:
+    """The reason with any run of 8 or more characters copied from the paragraph cut to
+    its first four and an ellipsis: the file holds references and labels, never the
+    corpus's text; a key term (接诉即办, 信访工作法治化) stays readable."""
+    return _QUOTE.sub(lambda m: m.group(0) if m.group(0) not in text else m.group(0)[:4] + "…", reason)
+
+
 def merge(shared: Path, labels_dir: Path, adjudication: Path, review: Path | None = None) -> None:
     refs = read_jsonl(REFS)
     a, b = coder_labels(labels_dir, "A"), coder_labels(labels_dir, "B")
@@ -79,21 +90,21 @@ def merge(shared: Path, labels_dir: Path, adjudication: Path, review: Path | Non
         uid = ref["uid"]
         if uid not in a or uid not in b:
             continue
-        paragraph(shared, ref)  # the corpus still holds the text the coders saw
+        text = paragraph(shared, ref)  # the corpus still holds the text the coders saw
         ref["coder_a"], ref["coder_b"] = a[uid], b[uid]
         if a[uid] == b[uid]:
             ref["labels"] = a[uid]
             ref.pop("adjudicated", None)
         elif uid in adj:
             ref["labels"] = sorted(set(adj[uid]["themes"]))
-            ref["adjudicated"] = adj[uid]["reason"]
+            ref["adjudicated"] = without_copied_text(adj[uid]["reason"], text)
         else:
             missing.append(uid)
             ref.pop("labels", None)
         ref.pop("reviewed", None)
         if uid in reviewed and "labels" in ref:
             ref["labels"] = sorted(set(reviewed[uid]["themes"]))
-            ref["reviewed"] = reviewed[uid]["reason"]
+            ref["reviewed"] = without_copied_text(reviewed[uid]["reason"], text)
     REFS.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in refs), encoding="utf-8")
     if missing:
         sys.exit(f"{len(missing)} disagreements not adjudicated yet, e.g. {missing[:5]}")
