@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import httpx
 import jsonschema
 import pytest
 from fastapi.testclient import TestClient
+from serving import free_port, start_serve
 from typer.testing import CliRunner
 
 from govtext.errors import ConfigError
@@ -518,24 +518,8 @@ def test_serve_cli_refuses_open_bind_and_serves(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 1 and "--token-file" in result.stderr
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "govtext",
-            "serve",
-            "--port",
-            str(port),
-            "--store",
-            str(tmp_path / "s.duckdb"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    port = free_port()
+    proc = start_serve(port, tmp_path / "s.duckdb")
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from serving import free_port
 
 from govtext.serve import ServeSettings, create_app
 from govtext.store import Store
@@ -28,12 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "06_ningxia_shequ.md"  # has 宁夏回族自治区: a vetoed look-alike
 INSTALL = "install them with `apt-get install -y chromium chromium-driver` (scripts/test does)"
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 TOKEN = "browser-token-0123456789abcdef"
@@ -53,7 +47,7 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, token: str | None) -> Itera
     import uvicorn
 
     store = tmp_path_factory.mktemp("serve") / "judgements.duckdb"
-    port = _free_port()
+    port = free_port()
     app = create_app(settings=ServeSettings(port=port, store_path=store, token=token))
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)

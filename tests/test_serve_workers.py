@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +15,7 @@ import httpx
 import pytest
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
+from serving import free_port, start_serve
 
 from govtext.errors import ConfigError
 from govtext.serve import (
@@ -166,30 +164,10 @@ def test_serve_workers_option_checks(
 
 
 def test_serve_workers_two_processes_serve_one_port(tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     token = "w0rkers-token-0123456789abcdef"
     (tmp_path / "token").write_text(token + "\n", encoding="utf-8")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "govtext",
-            "serve",
-            "--port",
-            str(port),
-            "--store",
-            str(tmp_path / "s.duckdb"),
-            "--token-file",
-            str(tmp_path / "token"),
-            "--workers",
-            "2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_serve(port, tmp_path / "s.duckdb", "--token-file", str(tmp_path / "token"), "--workers", "2")
     url = f"http://127.0.0.1:{port}"
     auth = {"Authorization": f"Bearer {token}"}
     try:
