@@ -60,13 +60,13 @@ def test_paragraph_set_is_broad_blind_and_split_by_document(refs: list[dict]) ->
 
 def test_paragraph_reasons_quote_no_corpus_text(shared_corpus: Path, refs: list[dict]) -> None:
     """Adjudication and review reasons name key words, never a run of the paragraph's text."""
-    from adjudicate import _QUOTE
+    from adjudicate import COPIED_RUN
 
     copied = [
         (r["uid"], run)
         for r in refs
         for key in ("adjudicated", "reviewed")
-        for run in _QUOTE.findall(r.get(key, ""))
+        for run in COPIED_RUN.findall(r.get(key, ""))
         if run in paragraph(shared_corpus, r)
     ]
     assert not copied

@@ -70,14 +70,14 @@ def disagreements(shared: Path, labels_dir: Path) -> None:
             print(json.dumps(row, ensure_ascii=False))
 
 
-_QUOTE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef0-9“”]{8,}")
+COPIED_RUN = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef0-9“”]{8,}")
 
 
 def without_copied_text(reason: str, text: str) -> str:
     """The reason with any run of 8 or more characters copied from the paragraph cut to
     its first four and an ellipsis: the file holds references and labels, never the
     corpus's text; a key term (接诉即办, 信访工作法治化) stays readable."""
-    return _QUOTE.sub(lambda m: m.group(0) if m.group(0) not in text else m.group(0)[:4] + "…", reason)
+    return COPIED_RUN.sub(lambda m: m.group(0) if m.group(0) not in text else m.group(0)[:4] + "…", reason)
 
 
 def merge(shared: Path, labels_dir: Path, adjudication: Path, review: Path | None = None) -> None:
