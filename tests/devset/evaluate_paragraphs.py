@@ -138,6 +138,22 @@ def _fmt(s: Scores) -> str:
     )
 
 
+def part_scores(shared: Path, refs: list[dict], pred: list[set[str]], split: str) -> dict:
+    """One part's scores: micro, the naive baseline, per theme (with its gold count) and
+    per genre; ``main`` prints them, ``figures`` stores them."""
+    ix = [i for i, r in enumerate(refs) if r["split"] == split]
+    sub = [refs[i] for i in ix]
+    sp = [pred[i] for i in ix]
+    gold = [set(r["labels"]) for r in sub]
+    return {
+        "paragraphs": len(sub),
+        "micro": score(gold, sp, THEMES),
+        "baseline": score(gold, naive(shared, sub), THEMES),
+        "themes": {t: (sum(t in g for g in gold), score(gold, sp, (t,))) for t in THEMES},
+        "genres": table(sub, sp, lambda r: r["genre"]),
+    }
+
+
 def main(shared: Path, dictionary: Path | None = None) -> None:
     refs = labelled()
     print(f"{len(refs)} labelled paragraphs")
@@ -148,20 +164,15 @@ def main(shared: Path, dictionary: Path | None = None) -> None:
         ka = kappa([t in x for x in a], [t in x for x in b])
         print(f"  {t:20s} kappa {ka:.3f}  A {sum(t in x for x in a)}  B {sum(t in x for x in b)}")
     pred = predict(shared, refs, dictionary)
-    base = naive(shared, refs)
     for split in ("tune", "test"):
-        ix = [i for i, r in enumerate(refs) if r["split"] == split]
-        sub = [refs[i] for i in ix]
-        sp = [pred[i] for i in ix]
-        gold = [set(r["labels"]) for r in sub]
-        print(f"\n== {split}: {len(sub)} paragraphs")
-        print("micro     ", _fmt(score(gold, sp, THEMES)))
-        print("baseline  ", _fmt(score(gold, [base[i] for i in ix], THEMES)))
-        for t in THEMES:
-            n = sum(t in g for g in gold)
-            print(f"  {t:20s} n={n:4d}", _fmt(score(gold, sp, (t,))))
-        for g, s in table(sub, sp, lambda r: r["genre"]).items():
-            print(f"  genre {g:12s}", _fmt(s))
+        part = part_scores(shared, refs, pred, split)
+        print(f"\n== {split}: {part['paragraphs']} paragraphs")
+        print("micro     ", _fmt(part["micro"]))
+        print("baseline  ", _fmt(part["baseline"]))
+        for t, (n, sc) in part["themes"].items():
+            print(f"  {t:20s} n={n:4d}", _fmt(sc))
+        for g, sc in part["genres"].items():
+            print(f"  genre {g:12s}", _fmt(sc))
 
 
 VALIDITY = Path(__file__).parents[2] / "govtext" / "themes" / "data" / "default.validity.json"
@@ -199,16 +210,13 @@ def figures(shared: Path) -> dict:
         "kappa": {t: round(kappa([t in x for x in a], [t in x for x in b]), 3) for t in THEMES},
     }
     for split in ("tune", "test"):
-        ix = [i for i, r in enumerate(refs) if r["split"] == split]
-        sub = [refs[i] for i in ix]
-        sp = [pred[i] for i in ix]
-        gold = [set(r["labels"]) for r in sub]
+        part = part_scores(shared, refs, pred, split)
         out[split] = {
-            "paragraphs": len(sub),
-            "micro": row(score(gold, sp, THEMES)),
-            "baseline": row(score(gold, naive(shared, sub), THEMES)),
-            "themes": {t: {"gold": sum(t in g for g in gold), **row(score(gold, sp, (t,)))} for t in THEMES},
-            "genres": {g: row(s) for g, s in table(sub, sp, lambda r: r["genre"]).items()},
+            "paragraphs": part["paragraphs"],
+            "micro": row(part["micro"]),
+            "baseline": row(part["baseline"]),
+            "themes": {t: {"gold": n, **row(sc)} for t, (n, sc) in part["themes"].items()},
+            "genres": {g: row(sc) for g, sc in part["genres"].items()},
         }
     return out
 
