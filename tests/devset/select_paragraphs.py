@@ -66,6 +66,19 @@ QUOTA = {
 }
 
 
+# A second wave, drawn from the tune part only, where the first wave left the rules the
+# fewest examples (its test-part figures were weakest in these genres; the test part
+# itself gains nothing, so the never-tuned figure stays comparable across waves).
+WAVE2_SEED = SEED + 2
+WAVE2_QUOTA = {
+    ("national", "tune"): 180,
+    ("congress", "tune"): 90,
+    ("cppcc", "tune"): 150,
+    ("messages", "tune"): 150,
+    ("provincial", "tune"): 60,
+}
+
+
 def _half(key: str) -> str:
     return "test" if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 else "tune"
 
@@ -111,8 +124,8 @@ def stratum(text: str) -> str:
     return "trigger" if TRIGGER.search(text) else "none"
 
 
-def main(shared: Path, refs_out: Path, batch_dir: Path, batch_size: int) -> None:
-    rng = random.Random(SEED)
+def draw_pools(shared: Path, rng: random.Random) -> dict[tuple[str, str, str], list[dict]]:
+    """Every candidate paragraph's reference, by (genre, split, stratum)."""
     pools: dict[tuple[str, str, str], list[dict]] = {}
     for genre, split, file, row, field in records(shared):
         pars = paragraphs(shared, file, row, field)
@@ -128,9 +141,18 @@ def main(shared: Path, refs_out: Path, batch_dir: Path, batch_size: int) -> None
             ref["sha1"] = sha1(t)
             ref["stratum"] = stratum(t)
             pools.setdefault((genre, split, ref["stratum"]), []).append(ref)
+    return pools
+
+
+def choose(
+    pools: dict[tuple[str, str, str], list[dict]],
+    quota: dict[tuple[str, str], int],
+    rng: random.Random,
+    seen: set[str],
+) -> list[dict]:
+    """Draw each (genre, split)'s quota in the MIX proportions, skipping texts in *seen*."""
     chosen: list[dict] = []
-    seen: set[str] = set()
-    for (genre, split), n in QUOTA.items():
+    for (genre, split), n in quota.items():
         want = {s: round(n * share) for s, share in MIX.items()}
         # A stratum short of paragraphs hands its share to the trigger stratum, then to none.
         for s in ("hard", "trigger", "none"):
@@ -145,9 +167,10 @@ def main(shared: Path, refs_out: Path, batch_dir: Path, batch_size: int) -> None
                 seen.add(r["sha1"])  # the same paragraph text twice (reports repeat) is labelled once
                 chosen.append(r)
     rng.shuffle(chosen)
-    for k, r in enumerate(chosen):
-        r["uid"] = f"p{k + 1:04d}"
-    refs_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chosen), encoding="utf-8")
+    return chosen
+
+
+def write_batches(shared: Path, chosen: list[dict], batch_dir: Path, batch_size: int, first: int) -> None:
     batch_dir.mkdir(parents=True, exist_ok=True)
     for b in range(0, len(chosen), batch_size):
         lines = [
@@ -160,19 +183,56 @@ def main(shared: Path, refs_out: Path, batch_dir: Path, batch_size: int) -> None
             )
             for r in chosen[b : b + batch_size]
         ]
-        (batch_dir / f"batch_{b // batch_size + 1:02d}.jsonl").write_text(
+        (batch_dir / f"batch_{b // batch_size + first:02d}.jsonl").write_text(
             "\n".join(lines) + "\n", encoding="utf-8"
         )
+
+
+def report(chosen: list[dict]) -> None:
     counts = Counter((r["genre"], r["split"], r["stratum"]) for r in chosen)
     for key in sorted(counts):
         print(*key, counts[key], sep="\t")
     print("total", len(chosen), sep="\t")
 
 
+def main(shared: Path, refs_out: Path, batch_dir: Path, batch_size: int) -> None:
+    rng = random.Random(SEED)
+    chosen = choose(draw_pools(shared, rng), QUOTA, rng, set())
+    for k, r in enumerate(chosen):
+        r["uid"] = f"p{k + 1:04d}"
+    refs_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chosen), encoding="utf-8")
+    write_batches(shared, chosen, batch_dir, batch_size, 1)
+    report(chosen)
+
+
+def extend(shared: Path, refs: Path, batch_dir: Path, batch_size: int) -> None:
+    """Append the second wave to *refs*: new tune-part paragraphs, new uids, new batches."""
+    old = [json.loads(line) for line in refs.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if any(r["uid"] > "p1571" for r in old):
+        raise SystemExit(f"{refs} already holds the second wave")
+    rng = random.Random(WAVE2_SEED)
+    chosen = choose(draw_pools(shared, rng), WAVE2_QUOTA, rng, {r["sha1"] for r in old})
+    for k, r in enumerate(chosen):
+        r["uid"] = f"p{len(old) + k + 1:04d}"
+    with refs.open("a", encoding="utf-8") as out:
+        out.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chosen))
+    first = -(-len(old) // 150) + 1  # after the first wave's batches of 150
+    write_batches(shared, chosen, batch_dir, batch_size, first)
+    report(chosen)
+
+
 if __name__ == "__main__":
-    main(
-        Path(sys.argv[1]),
-        Path(sys.argv[2]),
-        Path(sys.argv[3]),
-        int(sys.argv[4]) if len(sys.argv) > 4 else 150,
-    )
+    if sys.argv[1] == "extend":  # select_paragraphs.py extend SHARED REFS BATCH_DIR [SIZE]
+        extend(
+            Path(sys.argv[2]),
+            Path(sys.argv[3]),
+            Path(sys.argv[4]),
+            int(sys.argv[5]) if len(sys.argv) > 5 else 150,
+        )
+    else:
+        main(
+            Path(sys.argv[1]),
+            Path(sys.argv[2]),
+            Path(sys.argv[3]),
+            int(sys.argv[4]) if len(sys.argv) > 4 else 150,
+        )
