@@ -83,7 +83,7 @@ def test_paragraph_coders_agree(refs: list[dict]) -> None:
 def test_paragraph_tune_part(refs: list[dict], predicted: list[set[str]]) -> None:
     gold, pred, _ = _part(refs, predicted, "tune")
     s = ep.score(gold, pred, ep.THEMES, n_boot=0)
-    assert s.precision >= 0.89 and s.f1 >= 0.88, (s.precision, s.recall, s.f1)
+    assert s.precision >= 0.84 and s.f1 >= 0.82, (s.precision, s.recall, s.f1)
 
 
 def test_paragraph_never_tuned_part(shared_corpus: Path, refs: list[dict], predicted: list[set[str]]) -> None:
