@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +83,33 @@ def _entropy(counter: Counter[str], boundary: int) -> float:
     # each run edge is a different context: ``boundary`` distinct neighbours of count 1
     h -= boundary * (1 / total) * math.log(1 / total)
     return h
+
+
+def _neighbours(
+    runs: list[str], pool: Collection[str], min_len: int, max_len: int
+) -> tuple[dict[str, Counter[str]], dict[str, Counter[str]], Counter[str], Counter[str]]:
+    """The characters met left and right of each phrase of ``pool`` in ``runs``, and how
+    often it stood at a run's left or right edge instead (see ``_entropy``)."""
+    left: dict[str, Counter[str]] = defaultdict(Counter)
+    right: dict[str, Counter[str]] = defaultdict(Counter)
+    edge_l: Counter[str] = Counter()
+    edge_r: Counter[str] = Counter()
+    for run in runs:
+        n = len(run)
+        for size in range(min_len, min(max_len, n) + 1):
+            for i in range(n - size + 1):
+                phrase = run[i : i + size]
+                if phrase not in pool:
+                    continue
+                if i:
+                    left[phrase][run[i - 1]] += 1
+                else:
+                    edge_l[phrase] += 1
+                if i + size < n:
+                    right[phrase][run[i + size]] += 1
+                else:
+                    edge_r[phrase] += 1
+    return left, right, edge_l, edge_r
 
 
 class PhraseFinder:
@@ -175,25 +202,7 @@ class PhraseFinder:
             if p >= self.min_pmi or q >= self.min_quoted:
                 pool[phrase] = p
 
-        left: dict[str, Counter[str]] = defaultdict(Counter)
-        right: dict[str, Counter[str]] = defaultdict(Counter)
-        edge_l: Counter[str] = Counter()
-        edge_r: Counter[str] = Counter()
-        for run in runs:
-            n = len(run)
-            for size in range(self.min_len, min(self.max_len, n) + 1):
-                for i in range(n - size + 1):
-                    phrase = run[i : i + size]
-                    if phrase not in pool:
-                        continue
-                    if i:
-                        left[phrase][run[i - 1]] += 1
-                    else:
-                        edge_l[phrase] += 1
-                    if i + size < n:
-                        right[phrase][run[i + size]] += 1
-                    else:
-                        edge_r[phrase] += 1
+        left, right, edge_l, edge_r = _neighbours(runs, pool, self.min_len, self.max_len)
 
         scored = []
         for phrase, p in pool.items():

@@ -22,7 +22,8 @@ from test_ingest_parts import _counting_map
 from govtext.documents import Corpus, FileRecord
 from govtext.engine import Engine, EngineConfig
 from govtext.ingest import iter_corpus, read_corpus
-from govtext.ingest.core import ReadOutcome, ReadTask, _to_read, _walk, read_files
+from govtext.ingest.core import ReadOutcome, ReadTask, read_files
+from govtext.ingest.walk import to_read, walk
 
 
 def _read(paths: list[str], engine: Engine, *, ship_bytes: bool = False) -> Corpus:
@@ -31,7 +32,7 @@ def _read(paths: list[str], engine: Engine, *, ship_bytes: bool = False) -> Corp
     sent: list[object] = []
     read_map = _counting_map(engine, sent)
     docs = list(iter_corpus(paths, manifest=manifest, read_map=read_map, ship_bytes=ship_bytes))
-    assert len(sent) == sum(map(_to_read, _walk(paths, True))) > 1
+    assert len(sent) == sum(map(to_read, walk(paths, True))) > 1
     if ship_bytes:
         assert all(isinstance(t, ReadOutcome) or t.data is not None for t in sent)  # type: ignore[attr-defined]
     return Corpus(documents=docs, files=manifest)
@@ -83,11 +84,12 @@ def test_ingest_in_workers_equals_in_process_on_the_national_file_and_sample(
 
 
 def test_read_files_passes_an_outcome_decided_before_reading(tmp_path: Path) -> None:
-    from govtext.ingest.core import IngestOptions, _shipped
+    from govtext.ingest.core import IngestOptions
+    from govtext.ingest.tasks import _shipped
 
     big = tmp_path / "big.txt"
     big.write_text("治理" * 600, encoding="utf-8")
-    (item,) = _walk([big], True)
+    (item,) = walk([big], True)
     refused = _shipped(item, IngestOptions(max_file_size=1000))
     assert isinstance(refused, ReadOutcome) and refused.status == "skipped" and "limit" in refused.reason
     shipped = _shipped(item, IngestOptions())

@@ -172,16 +172,16 @@ def test_parts_read_in_engine_workers_equal_parts_read_here(
 def test_a_part_that_fails_leaves_the_file_failed_with_the_other_parts_kept(
     national_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import govtext.ingest.core as core
+    import govtext.ingest.tasks as tasks
 
-    real = core.read_part
+    real = tasks.read_part
 
     def flaky(path: Path, part: Any) -> bytes:
         if part.first_line > 1 and part.start < 300_000 <= part.end:
             raise OSError(5, "Input/output error")
         return real(path, part)
 
-    monkeypatch.setattr(core, "read_part", flaky)
+    monkeypatch.setattr(tasks, "read_part", flaky)
     corpus = read_corpus([national_file], part_bytes=100_000)
     (record,) = corpus.files
     assert (

@@ -19,7 +19,8 @@ from conftest import SAMPLE_CORPUS
 
 from govtext.pipeline import PipelineConfig, TopicsConfig
 from govtext.stages import ingest, load_themes, snapshot_key, update_store
-from govtext.store import _SQL_BLANK, Store, _re2_spaced
+from govtext.store import Store
+from govtext.store.snapshot_queries import _SQL_BLANK, _re2_spaced
 
 
 def _cfg() -> PipelineConfig:

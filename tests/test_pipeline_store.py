@@ -283,7 +283,7 @@ def test_a_theme_of_thousands_of_terms_added_to_a_store(
     """8,000 terms spelled for the SQL prefilter are past what RE2 compiles as one
     pattern: split, the prefilter runs; as one pattern (forced here), DuckDB refuses it
     and the matcher does the theme's texts. Either way, the hits of a fresh run."""
-    from govtext import store as store_module
+    from govtext.store import snapshot_queries as store_module
 
     if budget == "one pattern":
         monkeypatch.setattr(store_module, "_PATTERN_BUDGET", 10**9)
@@ -308,7 +308,7 @@ def test_a_theme_of_thousands_of_terms_added_to_a_store(
 
 
 def test_prefilter_patterns_stay_within_the_budget_and_cover_every_string() -> None:
-    from govtext.store import _PATTERN_BUDGET, _re2_patterns
+    from govtext.store.snapshot_queries import _PATTERN_BUDGET, _re2_patterns
 
     lits = [f"网格{chr(0x4E00 + i)}员" for i in range(6000)]
     patterns = _re2_patterns(lits)
@@ -331,7 +331,7 @@ def test_prefilter_patterns_stay_within_the_budget_and_cover_every_string() -> N
 
 
 def _split_back(patterns: list[str]) -> list[list[str]]:
-    from govtext.store import _SQL_BLANK
+    from govtext.store.snapshot_queries import _SQL_BLANK
 
     gap = _SQL_BLANK + "*"
     return [[alt.replace(gap, "") for alt in p.split("|")] for p in patterns]

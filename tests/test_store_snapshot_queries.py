@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from govtext import reuse
-from govtext import store as store_module
 from govtext.engine import EngineConfig, WorkerSettings, make_segmenter
 from govtext.ingest.core import IngestOptions
 from govtext.store import Store
+from govtext.store import snapshot_queries as store_module
 from govtext.themes import load_dictionary
 
 _GRID = '[[theme]]\nid = "grid"\nframework = "capital_mechanisms"\nname = "网格"\nterms = ["网格员"]\n'

@@ -113,6 +113,36 @@ def _allocate(sizes: dict[str, int], n: int) -> dict[str, int]:
     return alloc
 
 
+def _check_draw(n: int, unit: str, stratify: str, by: str | None, coders: int | Sequence[str]) -> list[str]:
+    """The coders' names, once draw_sample's parameters are known to be usable."""
+    if unit not in UNITS:
+        raise ConfigError(f"unit must be one of {', '.join(UNITS)}; got {unit!r}")
+    if stratify not in STRATIFY:
+        raise ConfigError(f"stratify must be one of {', '.join(STRATIFY)}; got {stratify!r}")
+    if stratify == "group" and not by:
+        raise ConfigError("stratify='group' needs by=FIELD (a document field such as province or year)")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ConfigError(f"n must be a whole number ≥ 1; got {n!r}")
+    names = [f"coder{i + 1}" for i in range(coders)] if isinstance(coders, int) else list(coders)
+    if not names or len(set(names)) != len(names) or any(not c or c.startswith("_") for c in names):
+        raise ConfigError(f"coders must be ≥ 1 distinct names not starting with '_'; got {coders!r}")
+    return names
+
+
+def _choose(strata: list[str], alloc: dict[str, int], rng: np.random.Generator) -> list[int]:
+    """Positions of the units drawn: ``alloc[s]`` at random from each stratum ``s``, the
+    strata in sorted order (the draw depends on the seed alone)."""
+    by_stratum: dict[str, list[int]] = {}
+    for k, s in enumerate(strata):
+        by_stratum.setdefault(s, []).append(k)
+    chosen: list[int] = []
+    for s in sorted(by_stratum):
+        members = by_stratum[s]
+        pick = list(rng.choice(len(members), size=alloc[s], replace=False)) if alloc[s] else []
+        chosen.extend(members[j] for j in pick)
+    return chosen
+
+
 def draw_sample(
     corpus: Corpus | Sequence[Document],
     n: int = 300,
@@ -125,17 +155,7 @@ def draw_sample(
     dictionary: ThemeDictionary | None = None,
 ) -> Sample:
     """Draw ``n`` units from ``corpus`` (see the module docstring for the design)."""
-    if unit not in UNITS:
-        raise ConfigError(f"unit must be one of {', '.join(UNITS)}; got {unit!r}")
-    if stratify not in STRATIFY:
-        raise ConfigError(f"stratify must be one of {', '.join(STRATIFY)}; got {stratify!r}")
-    if stratify == "group" and not by:
-        raise ConfigError("stratify='group' needs by=FIELD (a document field such as province or year)")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ConfigError(f"n must be a whole number ≥ 1; got {n!r}")
-    names = [f"coder{i + 1}" for i in range(coders)] if isinstance(coders, int) else list(coders)
-    if not names or len(set(names)) != len(names) or any(not c or c.startswith("_") for c in names):
-        raise ConfigError(f"coders must be ≥ 1 distinct names not starting with '_'; got {coders!r}")
+    names = _check_draw(n, unit, stratify, by, coders)
     d = dictionary or load_dictionary()
     matcher = Matcher(dictionary=d).fit()
     rows: list[dict[str, Any]] = []
@@ -168,14 +188,7 @@ def draw_sample(
     sizes = Counter(r["stratum"] for r in rows)
     alloc = _allocate(dict(sorted(sizes.items())), n)
     rng = np.random.default_rng(seed)
-    by_stratum: dict[str, list[int]] = {}
-    for k, r in enumerate(rows):
-        by_stratum.setdefault(r["stratum"], []).append(k)
-    chosen: list[int] = []
-    for s in sorted(by_stratum):
-        members = by_stratum[s]
-        pick = list(rng.choice(len(members), size=alloc[s], replace=False)) if alloc[s] else []
-        chosen.extend(members[j] for j in pick)
+    chosen = _choose([r["stratum"] for r in rows], alloc, rng)
     rng.shuffle(chosen)  # coders see the units in random order, not grouped by stratum
     out = []
     spans_cache: dict[str, list[tuple[int, int]]] = {}

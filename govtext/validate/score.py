@@ -199,8 +199,39 @@ def score_codes(
             + [float(res[k][i]) for k in SCORE_COLUMNS[4:]]
         )
     table = pd.DataFrame(rows, columns=SCORE_COLUMNS)
-    err_rows = []
-    unit_rows = []
+    unit_rows, err_rows = _per_unit(units, scored, gold_arr, pred, hits, names)
+    errors = pd.DataFrame(
+        err_rows, columns=["unit_id", "doc_id", "theme", "name", "kind", "terms", "sentence", "weight"]
+    )
+    meta = {
+        "workbook": codes.path,
+        "sample_dictionary_hash": codes.meta.get("dictionary_hash", ""),
+        "dictionary_hash": d.hash,
+        "dictionary": [str(p) for p in d.source_paths],
+        "gold": gold,
+        "coders": list(codes.coders),
+        "units": len(units),
+        "unit": codes.meta.get("unit", ""),
+        "population": codes.meta.get("population", ""),
+        "bootstrap": n_boot,
+        "seed": seed,
+        "not_scored": [t for t in themes if t not in d.themes],
+    }
+    return Scores(scores=table, agreement=agree, units=pd.DataFrame(unit_rows), errors=errors, meta=meta)
+
+
+def _per_unit(
+    units: pd.DataFrame,
+    scored: list[str],
+    gold_arr: np.ndarray,
+    pred: np.ndarray,
+    hits: list[Any],
+    names: dict[str, str],
+) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+    """Per unit: its gold and predicted themes, and one error row per theme the
+    dictionary got wrong there (with the terms and sentences of a false positive)."""
+    err_rows: list[list[Any]] = []
+    unit_rows: list[dict[str, Any]] = []
     for k, (uid, u) in enumerate(units.iterrows()):
         unit_rows.append(
             {
@@ -240,24 +271,7 @@ def score_codes(
                         float(u["weight"]),
                     ]
                 )
-    errors = pd.DataFrame(
-        err_rows, columns=["unit_id", "doc_id", "theme", "name", "kind", "terms", "sentence", "weight"]
-    )
-    meta = {
-        "workbook": codes.path,
-        "sample_dictionary_hash": codes.meta.get("dictionary_hash", ""),
-        "dictionary_hash": d.hash,
-        "dictionary": [str(p) for p in d.source_paths],
-        "gold": gold,
-        "coders": list(codes.coders),
-        "units": len(units),
-        "unit": codes.meta.get("unit", ""),
-        "population": codes.meta.get("population", ""),
-        "bootstrap": n_boot,
-        "seed": seed,
-        "not_scored": [t for t in themes if t not in d.themes],
-    }
-    return Scores(scores=table, agreement=agree, units=pd.DataFrame(unit_rows), errors=errors, meta=meta)
+    return unit_rows, err_rows
 
 
 def score(

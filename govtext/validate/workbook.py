@@ -159,16 +159,8 @@ def _as01(v: Any) -> int | None:
     return None
 
 
-def _check_sheet(
-    where: str,
-    header: list[Any],
-    rows: list[list[Any]],
-    themes: list[str],
-    units: pd.DataFrame,
-    first_row: int = 2,
-) -> pd.DataFrame:
-    """One coder's table checked against the sample; the codes as a DataFrame."""
-    expected = FIXED + themes
+def _check_header(where: str, header: list[Any], expected: list[str]) -> None:
+    """The header row must be ``expected``, in order, and nothing after it."""
     got = [str(_cell_value(h)) if h is not None else "" for h in header]
     while got and got[-1] == "":
         got.pop()
@@ -185,6 +177,40 @@ def _check_sheet(
             f"{where}, row 1, column {_letter(j + 1)}: extra column {got[j]!r}; "
             f"remove it (the columns are {', '.join(expected)}; notes go in a separate sheet)"
         )
+
+
+def _row_codes(where: str, r: int, cells: list[Any], themes: list[str]) -> list[int]:
+    """The 0/1 codes of row ``r`` (its cells, the fixed columns first), one per theme."""
+    vals = []
+    for j, theme in enumerate(themes):
+        col = len(FIXED) + j
+        v = cells[col]
+        if v is None or v == "":
+            raise InputError(
+                f"{where}, row {r}, column {_letter(col + 1)} ({theme}): blank; "
+                "mark 1 if the unit is about this theme, 0 if not"
+            )
+        b = _as01(v)
+        if b is None:
+            raise InputError(
+                f"{where}, row {r}, column {_letter(col + 1)} ({theme}): {v!r} is not 0 or 1; "
+                "mark 1 if the unit is about this theme, 0 if not"
+            )
+        vals.append(b)
+    return vals
+
+
+def _check_sheet(
+    where: str,
+    header: list[Any],
+    rows: list[list[Any]],
+    themes: list[str],
+    units: pd.DataFrame,
+    first_row: int = 2,
+) -> pd.DataFrame:
+    """One coder's table checked against the sample; the codes as a DataFrame."""
+    expected = FIXED + themes
+    _check_header(where, header, expected)
     known = list(units["unit_id"])
     known_set = set(known)
     seen: dict[str, int] = {}
@@ -210,23 +236,7 @@ def _check_sheet(
                 f"{where}, row {r}, column A: unit {uid!r} appears twice (rows {seen[uid]} and {r}); keep one row per unit"
             )
         seen[uid] = r
-        vals = []
-        for j, theme in enumerate(themes):
-            col = len(FIXED) + j
-            v = cells[col]
-            if v is None or v == "":
-                raise InputError(
-                    f"{where}, row {r}, column {_letter(col + 1)} ({theme}): blank; "
-                    "mark 1 if the unit is about this theme, 0 if not"
-                )
-            b = _as01(v)
-            if b is None:
-                raise InputError(
-                    f"{where}, row {r}, column {_letter(col + 1)} ({theme}): {v!r} is not 0 or 1; "
-                    "mark 1 if the unit is about this theme, 0 if not"
-                )
-            vals.append(b)
-        codes.append([uid, *vals])
+        codes.append([uid, *_row_codes(where, r, cells, themes)])
     missing = [u for u in known if u not in seen]
     if unknown and missing:
         r, uid = unknown[0]

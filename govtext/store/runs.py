@@ -1,0 +1,82 @@
+"""Runs and what they fitted: one row per run, its topic assignments, and fitted
+topic models cached under the hash of their inputs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from govtext.store.connection import Connection, execute
+
+
+class RunTables(Connection):
+    """The store's methods on ``runs``, ``topic_assignments`` and ``topic_models``."""
+
+    def put_run(
+        self,
+        run_id: str,
+        *,
+        command: str = "",
+        config: dict[str, Any] | None = None,
+        corpus_hash: str = "",
+        versions: dict[str, str] | None = None,
+        status: str = "running",
+    ) -> None:
+        execute(
+            self.con,
+            "INSERT OR REPLACE INTO runs (run_id, command, config, corpus_hash, versions, status) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                command,
+                json.dumps(config or {}, ensure_ascii=False, default=str),
+                corpus_hash,
+                json.dumps(versions or {}),
+                status,
+            ],
+        )
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: str = "done",
+        *,
+        reused: dict[str, Any] | None = None,
+        corpus_hash: str | None = None,
+    ) -> None:
+        execute(
+            self.con,
+            "UPDATE runs SET finished = current_timestamp, status = ?, reused = ?, "
+            "corpus_hash = coalesce(?, corpus_hash) WHERE run_id = ?",
+            [status, json.dumps(reused or {}), corpus_hash, run_id],
+        )
+
+    def put_topic_assignments(self, run_id: str, model: Any) -> int:
+        """The unit × topic shares of a fitted topic model (``doc_topics_``) for ``run_id``."""
+        frame = model.doc_topics_.copy()
+        labels = list(model.topic_labels_)
+        frame["label"] = [labels[t] for t in frame["topic"]]
+        frame["unit_id"] = frame["unit_id"].astype(str)
+        frame["doc_id"] = frame["doc_id"].astype(str)
+        frame["run_id"] = run_id
+        with self._registered("govtext_new_topics", frame):
+            execute(self.con, "DELETE FROM topic_assignments WHERE run_id = ?", [run_id])
+            execute(
+                self.con,
+                "INSERT INTO topic_assignments SELECT run_id, unit_id, doc_id, topic, label, share "
+                "FROM govtext_new_topics",
+            )
+        return len(frame)
+
+    # -- fitted topic models ---------------------------------------------------------------
+
+    def get_topic_model(self, key: str) -> bytes | None:
+        """The pickled topic model fitted from the inputs hashed as ``key``, if stored."""
+        rows = execute(self.con, "SELECT model FROM topic_models WHERE key = ?", [key])
+        return bytes(rows[0][0]) if rows else None
+
+    def put_topic_model(self, key: str, blob: bytes) -> None:
+        """Keep a pickled topic model under the hash of its inputs (the newest per key)."""
+        with self.transaction():
+            execute(self.con, "DELETE FROM topic_models WHERE key = ?", [key])
+            execute(self.con, "INSERT INTO topic_models (key, model) VALUES (?, ?)", [key, blob])

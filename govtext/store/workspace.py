@@ -1,0 +1,22 @@
+"""``Store``: the workspace object, one class over the tables' modules."""
+
+from __future__ import annotations
+
+from govtext.store.documents import DocumentTables
+from govtext.store.hits import HitTables
+from govtext.store.runs import RunTables
+from govtext.store.snapshot_queries import SnapshotQueries
+from govtext.store.tokens import TokenTables
+
+
+class Store(TokenTables, DocumentTables, RunTables, HitTables, SnapshotQueries):
+    """An open govtext workspace (a DuckDB file); use it as a context manager.
+
+    ``path=":memory:"`` gives a throw-away store (tests, one-off runs). Only one
+    process may write a store at a time; a second one gets StoreLockedError naming
+    the file and what to do.
+
+    The methods live with their tables (``govtext.store.tokens``, ``.documents``,
+    ``.runs``, ``.hits``, ``.snapshot_queries``), the connection, locking and
+    transactions in ``govtext.store.connection``.
+    """
