@@ -63,7 +63,7 @@ def account_for(corpus: Any, command: str, *, limit: int = 20) -> None:
 
 
 class InputReport:
-    """The ``on_problem`` callback of ``read_inputs``: each skipped line or file said on
+    """The ``on_problem`` callback of ``govtext.inputs.read_inputs``: each skipped line or file said on
     stderr as it happens; ``documents`` counts what got through, ``errors`` what did not."""
 
     def __init__(self, command: str) -> None:

@@ -60,8 +60,9 @@ def tag(
 ) -> None:
     """Tag documents with governance themes and show the evidence sentence for each."""
     from govtext.cli.common import InputReport
+    from govtext.inputs import read_inputs
     from govtext.themes import Matcher, load_dictionary
-    from govtext.themes.tagging import read_inputs, render_table, tag_documents
+    from govtext.themes.tagging import render_table, tag_documents
 
     with library_errors("tag"):
         d = load_dictionary(dictionary, extra=extra or ())
