@@ -27,7 +27,7 @@ import os
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol, TypeVar, overload
 
@@ -38,6 +38,8 @@ R = TypeVar("R")
 
 EngineName = Literal["local", "dask"]
 ENGINES: tuple[str, ...] = ("local", "dask")
+# the keys of a pipeline file's [engine] table (the other settings are the library's)
+TABLE_KEYS = ("engine", "workers", "scheduler", "batch_chars")
 
 
 class EngineError(GovtextError):
@@ -52,7 +54,9 @@ class ProgressCallback(Protocol):
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """Where and how per-document work runs.
+    """Where and how per-document work runs; also the [engine] table of a pipeline file
+    (``from_table``/``to_table``: the keys of ``TABLE_KEYS``, 0 workers for every core,
+    "" for no scheduler, as run.json records them).
 
     engine : "local" (worker processes on this machine) or "dask" (a Dask cluster).
     workers : worker processes; None uses every core. ``local`` with 1 worker runs
@@ -91,6 +95,27 @@ class EngineConfig:
                 f"A scheduler address ({self.scheduler!r}) only applies to engine 'dask'; "
                 f"the engine is {self.engine!r}. Pass engine='dask' or drop the scheduler."
             )
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> EngineConfig:
+        """The engine of a pipeline file's [engine] table (keys checked by the caller)."""
+        default = cls().to_table()
+        get = {**default, **table}.__getitem__
+        return cls(
+            engine=get("engine"),
+            workers=get("workers") or None,
+            scheduler=get("scheduler") or None,
+            batch_chars=get("batch_chars"),
+        )
+
+    def to_table(self) -> dict[str, Any]:
+        """The [engine] table of this engine, as a pipeline file writes it and run.json records it."""
+        return {
+            "engine": self.engine,
+            "workers": self.workers or 0,
+            "scheduler": self.scheduler or "",
+            "batch_chars": self.batch_chars,
+        }
 
     @property
     def n_workers(self) -> int:
@@ -737,6 +762,7 @@ def process_batch(docs: list[Any], settings: WorkerSettings) -> BatchResult:
 
 __all__ = [
     "ENGINES",
+    "TABLE_KEYS",
     "BatchResult",
     "DocResult",
     "Engine",
