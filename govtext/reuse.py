@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 from govtext.documents import Corpus, Document, FileRecord
 
 if TYPE_CHECKING:
-    from govtext.engine import EngineConfig, WorkerSettings
+    from govtext.engine import EngineConfig
     from govtext.ingest.core import IngestOptions
     from govtext.store import Store
     from govtext.tokens import Tokens
+    from govtext.work import WorkerSettings
 
 
 def iter_read(
@@ -101,6 +102,8 @@ def update_store(
     from govtext.errors import InputError
     from govtext.ingest.summary import unread_message
 
+    # the workers match with the very dictionary whose theme hashes key the store
+    settings = replace(settings, dictionary=dictionary)
     key = snapshot_key(paths, options)
     if key is not None and store.has_snapshot(key):
         counts = _update_from_snapshot(
@@ -113,7 +116,7 @@ def update_store(
         # Start the workers now: they read the files. Forked local workers also start
         # without a large file's pages (which they would count as their own) and with
         # the segmenter and matcher already built.
-        from govtext.engine import prepare
+        from govtext.work import prepare
 
         if engine.engine == "local":
             prepare(settings)
@@ -165,7 +168,7 @@ def _update_from_snapshot(
 ) -> dict[str, int] | None:
     """Add the theme sets a snapshot's documents lack; None when tokens are missing
     (the segmenter changed: the caller reads the files again)."""
-    from govtext.engine import make_segmenter
+    from govtext.work import make_segmenter
 
     sh = make_segmenter(settings).settings_hash
     n_docs = store.snapshot_size(key)
@@ -212,8 +215,8 @@ def _match_missing(
     import functools
 
     from govtext.documents import content_hash
-    from govtext.engine import process_batch
     from govtext.progress import stage_progress
+    from govtext.work import process_batch
 
     corpus = store.load_corpus(key, only=[int(r[0]) for r in rest])
     by_ord = dict(zip(sorted(int(r[0]) for r in rest), corpus.documents, strict=True))
@@ -363,9 +366,10 @@ def iter_per_document(
     import functools
 
     from govtext.documents import content_hash
-    from govtext.engine import Engine, make_segmenter, prepare, process_batch
+    from govtext.engine import Engine
     from govtext.progress import stage_progress
     from govtext.themes import ThemeHit
+    from govtext.work import make_segmenter, prepare, process_batch
 
     flush_chars = flush_chars or 16 * engine.batch_chars
     chunk_chars = chunk_chars or 20 * engine.batch_chars
@@ -375,7 +379,7 @@ def iter_per_document(
     sh = segmenter.settings_hash
     theme_hashes = dictionary.theme_hashes()
     all_themes = frozenset(theme_hashes)
-    base = settings
+    base = replace(settings, dictionary=dictionary)  # as in update_store
     literals: dict[frozenset[str], Any] = {}
     # ``started``: an Engine the caller started (and closes), e.g. before reading files,
     # so forked workers do not share the reader's pages
