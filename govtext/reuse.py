@@ -17,13 +17,13 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from govtext.documents import Corpus, Document, FileRecord
+from govtext.work import WorkerSettings, make_segmenter, prepare, process_batch, start_engine
 
 if TYPE_CHECKING:
     from govtext.engine import EngineConfig
     from govtext.ingest.core import IngestOptions
     from govtext.store import Store
     from govtext.tokens import Tokens
-    from govtext.work import WorkerSettings
 
 
 def iter_read(
@@ -116,11 +116,9 @@ def update_store(
         # Start the workers now: they read the files. Forked local workers also start
         # without a large file's pages (which they would count as their own) and with
         # the segmenter and matcher already built.
-        from govtext.work import prepare
-
         if engine.engine == "local":
             prepare(settings)
-        started = _start_engine(engine, store)
+        started = start_engine(engine, store)
     manifest: list[FileRecord] = []
     counts = {}
     doc_ids: list[str] = []
@@ -168,8 +166,6 @@ def _update_from_snapshot(
 ) -> dict[str, int] | None:
     """Add the theme sets a snapshot's documents lack; None when tokens are missing
     (the segmenter changed: the caller reads the files again)."""
-    from govtext.work import make_segmenter
-
     sh = make_segmenter(settings).settings_hash
     n_docs = store.snapshot_size(key)
     if store.snapshot_without_tokens(key, sh):
@@ -216,7 +212,6 @@ def _match_missing(
 
     from govtext.documents import content_hash
     from govtext.progress import stage_progress
-    from govtext.work import process_batch
 
     corpus = store.load_corpus(key, only=[int(r[0]) for r in rest])
     by_ord = dict(zip(sorted(int(r[0]) for r in rest), corpus.documents, strict=True))
@@ -229,7 +224,7 @@ def _match_missing(
     engine = engine.for_job(chars, batches=16)
     all_themes = frozenset(theme_hashes)
     n = 0
-    eng = _start_engine(engine, store)
+    eng = start_engine(engine, store)
     with eng, stage_progress("match", total=len(rest), quiet=not show_progress) as advance:
         for themes, docs in groups.items():
             wanted = frozenset(themes)
@@ -248,20 +243,6 @@ def _match_missing(
             store.put_hits(found, hashes)
             n += len(docs)
     return n
-
-
-def _start_engine(engine: EngineConfig, store: Store) -> Any:
-    """A started Engine. Local workers are forked, and forking is only safe while no
-    other thread runs: the store (DuckDB's threads) is closed meanwhile."""
-    from govtext.engine import Engine
-
-    if engine.in_process:
-        return Engine(engine)
-    store.close()
-    try:
-        return Engine(engine).start()
-    finally:
-        store.open()
 
 
 def _plain_literals(dictionary: Any, themes: Iterable[str]) -> tuple[str, ...] | None:
@@ -369,7 +350,6 @@ def iter_per_document(
     from govtext.engine import Engine
     from govtext.progress import stage_progress
     from govtext.themes import ThemeHit
-    from govtext.work import make_segmenter, prepare, process_batch
 
     flush_chars = flush_chars or 16 * engine.batch_chars
     chunk_chars = chunk_chars or 20 * engine.batch_chars
@@ -426,7 +406,7 @@ def iter_per_document(
                         # built here, inherited by the forked workers (and used in-process)
                         for need_t, themes in (g for g, _ in todo):
                             prepare(_settings(base, need_t, themes, all_themes))
-                    eng = _start_engine(engine, store)
+                    eng = start_engine(engine, store)
                 if todo and not settings_recorded:
                     store.put_settings(segmenter)
                     settings_recorded = True

@@ -18,13 +18,14 @@ from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, overload
 
-from govtext.documents import Document
-from govtext.engine import Engine, ProgressCallback, worker_state
+from govtext.documents import Document, content_hash
+from govtext.engine import Engine, EngineConfig, worker_state
 from govtext.normalize import FAST_MIN_CHARS, Normalized, view_arrays
 from govtext.segment import Segmenter
 from govtext.themes import Matcher
 
 if TYPE_CHECKING:
+    from govtext.store import Store
     from govtext.themes import ThemeDictionary
     from govtext.tokens import Tokens
 
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
 class WorkerSettings:
     """Everything a worker needs to segment and match a document (picklable, hashable).
 
-    ``user_dicts``/``hmm``/``pos``/``backend`` are the Segmenter's parameters (``backend``
-    None: the Segmenter's default); ``dictionary`` the loaded theme dictionary (None: the
+    ``user_dicts``/``use_default_dict``/``hmm``/``pos``/``backend`` are the Segmenter's
+    parameters (``backend`` None: the Segmenter's default); ``dictionary`` the loaded theme dictionary (None: the
     shipped default), sent to the workers as it is and told apart by its content hash.
     ``segment``/``match`` switch the two steps, so a dictionary change can re-match
     without re-segmenting; ``themes`` restricts matching to those themes (None: all), so
@@ -42,6 +43,7 @@ class WorkerSettings:
     """
 
     user_dicts: tuple[str, ...] = ()
+    use_default_dict: bool = True
     hmm: bool = False
     pos: bool = True
     backend: str | None = None
@@ -79,7 +81,15 @@ class WorkerSettings:
 
     def _segmenter_key(self) -> tuple[Hashable, ...]:
         # file stamps: a long-lived worker must not keep using a dictionary edited since
-        return ("segmenter", self.user_dicts, self.hmm, self.pos, self.backend, _stamps(self.user_dicts))
+        return (
+            "segmenter",
+            self.user_dicts,
+            self.use_default_dict,
+            self.hmm,
+            self.pos,
+            self.backend,
+            _stamps(self.user_dicts),
+        )
 
     def _matcher_key(self) -> tuple[Hashable, ...]:
         return ("matcher", self.dictionary_hash, self.themes)
@@ -147,7 +157,12 @@ class BatchResult(Sequence[DocResult]):
 
 
 def make_segmenter(settings: WorkerSettings) -> Segmenter:
-    kwargs: dict[str, Any] = {"user_dicts": settings.user_dicts, "hmm": settings.hmm, "pos": settings.pos}
+    kwargs: dict[str, Any] = {
+        "user_dicts": settings.user_dicts,
+        "use_default_dict": settings.use_default_dict,
+        "hmm": settings.hmm,
+        "pos": settings.pos,
+    }
     if settings.backend is not None:
         kwargs["backend"] = settings.backend
     return Segmenter(**kwargs)
@@ -209,17 +224,71 @@ def process_batch(docs: list[Any], settings: WorkerSettings) -> BatchResult:
     return BatchResult(doc_ids=[d.doc_id for d in docs], tokens=tokens, hits=hits)
 
 
+def start_engine(config: EngineConfig, store: Store | None = None) -> Engine:
+    """An Engine for ``config``, started when a ``store`` is open. Local workers are
+    forked, and forking is only safe while no other thread runs: the store (DuckDB's
+    threads) is closed meanwhile. Without a store the pool starts on the first map, no
+    larger than the batches it is given."""
+    if config.in_process or store is None:
+        return Engine(config)
+    store.close()
+    try:
+        return Engine(config).start()
+    finally:
+        store.open()
+
+
 def segment_documents(
-    docs: Iterable[Document],
+    docs: Sequence[Document],
     settings: WorkerSettings,
-    engine: Engine,
+    config: EngineConfig,
     *,
-    progress: ProgressCallback | None = None,
+    store: Store | None = None,
+    flush_chars: int = 20_000_000,
 ) -> Iterator[Tokens]:
-    """The tokens of ``docs`` in input order, segmented in ``engine`` (no matching)."""
-    fn = functools.partial(process_batch, settings=settings.segment_only())
-    for res in engine.map(fn, docs, progress=progress):
-        yield res.tokens
+    """The tokens of ``docs`` in input order, segmented (not matched) in the engine of
+    ``config``: ``govtext segment``, on the same path as the per-document stages of a run.
+
+    With a ``store``, the tokens it holds under (text hash, segmenter settings hash) are
+    taken from it and only the other texts segmented, each distinct text once; their
+    tokens go into the store in transactions of about ``flush_chars`` characters.
+    """
+    settings = settings.segment_only()
+    segmenter = make_segmenter(settings)
+    sh = segmenter.settings_hash  # a broken user dictionary fails here, before any worker starts
+    hashes = [content_hash(d.text) for d in docs] if store is not None else []
+    known: dict[str, Tokens] = {}
+    todo: dict[str, Document] = {}  # one document per text the store lacks, in input order
+    if store is not None:
+        known = {th: t for (th, _), t in store.get_tokens((h, sh) for h in hashes).items()}
+        for d, h in zip(docs, hashes, strict=True):
+            if h not in known:
+                todo.setdefault(h, d)
+    work = list(todo.values()) if store is not None else docs
+    # as for the last chunk of a run: a batch's worth of text needs no pool
+    config = config.for_job(sum(len(d.text) for d in work))
+    if work and config.engine == "local":
+        prepare(settings)  # built here, inherited by forked workers (or used in process)
+    fn = functools.partial(process_batch, settings=settings)
+    with start_engine(config, store) as engine:
+        if store is None:
+            for res in engine.map(fn, work):
+                yield res.tokens
+            return
+        if work:
+            store.put_settings(segmenter)
+        new: list[tuple[str, Tokens, DocResult]] = []
+        size = 0
+        for h, res in zip(todo, engine.map(fn, work), strict=True):
+            known[h] = res.tokens
+            new.append((h, res.tokens, res))
+            size += len(todo[h].text)
+            if size >= flush_chars:
+                store.put_tokens(new)
+                new, size = [], 0
+        store.put_tokens(new)
+    for d, h in zip(docs, hashes, strict=True):
+        yield known[h].with_doc_id(d.doc_id)
 
 
 __all__ = [
@@ -231,4 +300,5 @@ __all__ = [
     "prepare",
     "process_batch",
     "segment_documents",
+    "start_engine",
 ]
