@@ -37,6 +37,7 @@ import platform
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ def run_one(config: str, corpus: Path, store_path: Path) -> dict[str, Any]:
     else:
         store_path.unlink(missing_ok=True)
         store_path.with_name(store_path.name + ".wal").unlink(missing_ok=True)
-    cfg.engine.engine, cfg.engine.workers = engine, int(workers)
+    cfg.engine = replace(cfg.engine, engine=engine, workers=int(workers))
     dictionary = load_themes(cfg)
     t1 = time.perf_counter()
     self0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -93,9 +94,7 @@ def run_one(config: str, corpus: Path, store_path: Path) -> dict[str, Any]:
     # DuckDB caches written blocks up to 80 % of RAM by default: the limit keeps the
     # store, not the engine, from making memory grow with the corpus
     with Store(store_path, memory_limit="256MB") as store:
-        update = update_store(
-            [str(corpus)], cfg, store, dictionary, engine=cfg.engine.engine_config(), keep=False
-        )
+        update = update_store([str(corpus)], cfg, store, dictionary, engine=cfg.engine, keep=False)
     t2 = time.perf_counter()  # closing the store (its final checkpoint) belongs to the run
     self1 = resource.getrusage(resource.RUSAGE_SELF)
     # pool workers are reaped at close; Dask workers by their nannies, which we reap

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from govtext.engine import TABLE_KEYS, EngineConfig
 from govtext.errors import ConfigError
 
 DEFAULT_PIPELINE = Path("pipelines") / "default.toml"
@@ -83,26 +84,6 @@ class ReportConfig:
 
 
 @dataclass
-class EngineSection:
-    """Where the per-document stages run (``govtext.engine.EngineConfig``)."""
-
-    engine: str = "local"
-    workers: int = 0  # 0: every core
-    scheduler: str = ""  # a Dask scheduler address; "" starts a LocalCluster
-    batch_chars: int = 300_000
-
-    def engine_config(self) -> Any:
-        from govtext.engine import EngineConfig
-
-        return EngineConfig(
-            engine=self.engine,  # type: ignore[arg-type]  # EngineConfig checks the name
-            workers=self.workers or None,
-            scheduler=self.scheduler or None,
-            batch_chars=self.batch_chars,
-        )
-
-
-@dataclass
 class PipelineConfig:
     """A resolved pipeline: the [pipeline] table plus one table per stage."""
 
@@ -116,11 +97,14 @@ class PipelineConfig:
     topics: TopicsConfig = field(default_factory=TopicsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     compare: CompareConfig = field(default_factory=CompareConfig)
-    engine: EngineSection = field(default_factory=EngineSection)
+    engine: EngineConfig = field(default_factory=EngineConfig)  # the [engine] table
     source: str = ""  # the file it came from, for messages and run.json
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every table as the pipeline file writes it (run.json records this)."""
+        out = asdict(self)
+        out["engine"] = self.engine.to_table()
+        return out
 
 
 _SECTIONS: dict[str, type] = {
@@ -130,7 +114,6 @@ _SECTIONS: dict[str, type] = {
     "topics": TopicsConfig,
     "report": ReportConfig,
     "compare": CompareConfig,
-    "engine": EngineSection,
 }
 _TOP_KEYS = {"name", "paths", "by", "time"}
 
@@ -152,7 +135,7 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
         raise ConfigError(f"pipeline file {p} does not exist.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML ({exc}).") from None
-    allowed_tables = {"pipeline", *_SECTIONS}
+    allowed_tables = {"pipeline", "engine", *_SECTIONS}
     _check_keys(data, allowed_tables, "top level", str(p))
     top = data.get("pipeline", {})
     _check_keys(top, _TOP_KEYS, "pipeline", str(p))
@@ -164,6 +147,9 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
         table = data.get(section, {})
         _check_keys(table, {f.name for f in fields(cls)}, section, str(p))
         setattr(cfg, section, cls(**{**asdict(cls()), **table}))
+    engine = data.get("engine", {})
+    _check_keys(engine, set(TABLE_KEYS), "engine", str(p))
+    cfg.engine = EngineConfig.from_table(engine)  # names a bad engine, worker count or batch size
     _validate(cfg)
     return cfg
 
@@ -185,7 +171,6 @@ def _validate(cfg: PipelineConfig) -> None:
         raise ConfigError(
             f"The 'unit' parameter of [topics] must be 'paragraph' or 'document'. Got {cfg.topics.unit!r} instead."
         )
-    cfg.engine.engine_config()  # names a bad engine, worker count or batch size
     parse_where(cfg.compare.where)
     for key in ("min_group_chars", "min_group_docs"):
         value = getattr(cfg.compare, key)

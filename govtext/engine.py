@@ -27,9 +27,9 @@ import os
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol, TypeVar, overload
+from typing import Any, Literal, Protocol, TypeVar
 
 from govtext.errors import ConfigError, GovtextError
 
@@ -38,6 +38,8 @@ R = TypeVar("R")
 
 EngineName = Literal["local", "dask"]
 ENGINES: tuple[str, ...] = ("local", "dask")
+# the keys of a pipeline file's [engine] table (the other settings are the library's)
+TABLE_KEYS = ("engine", "workers", "scheduler", "batch_chars")
 
 
 class EngineError(GovtextError):
@@ -52,7 +54,9 @@ class ProgressCallback(Protocol):
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """Where and how per-document work runs.
+    """Where and how per-document work runs; also the [engine] table of a pipeline file
+    (``from_table``/``to_table``: the keys of ``TABLE_KEYS``, 0 workers for every core,
+    "" for no scheduler, as run.json records them).
 
     engine : "local" (worker processes on this machine) or "dask" (a Dask cluster).
     workers : worker processes; None uses every core. ``local`` with 1 worker runs
@@ -91,6 +95,27 @@ class EngineConfig:
                 f"A scheduler address ({self.scheduler!r}) only applies to engine 'dask'; "
                 f"the engine is {self.engine!r}. Pass engine='dask' or drop the scheduler."
             )
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> EngineConfig:
+        """The engine of a pipeline file's [engine] table (keys checked by the caller)."""
+        default = cls().to_table()
+        get = {**default, **table}.__getitem__
+        return cls(
+            engine=get("engine"),
+            workers=get("workers") or None,
+            scheduler=get("scheduler") or None,
+            batch_chars=get("batch_chars"),
+        )
+
+    def to_table(self) -> dict[str, Any]:
+        """The [engine] table of this engine, as a pipeline file writes it and run.json records it."""
+        return {
+            "engine": self.engine,
+            "workers": self.workers or 0,
+            "scheduler": self.scheduler or "",
+            "batch_chars": self.batch_chars,
+        }
 
     @property
     def n_workers(self) -> int:
@@ -551,205 +576,15 @@ def map_batches(
         engine.close()
 
 
-# -- the pipeline's per-document work -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    """Everything a worker needs to segment and match a document (picklable, hashable).
-
-    ``user_dicts``/``hmm``/``pos``/``backend`` are the Segmenter's parameters (``backend``
-    None: the Segmenter's default); ``dictionary``/``extra`` the theme dictionary files
-    (``dictionary`` None: the shipped default). ``segment``/``match`` switch the two
-    steps, so a dictionary change can re-match without re-segmenting; ``themes``
-    restricts matching to those themes (None: all), so it re-matches only the themes
-    whose rules changed.
-    """
-
-    user_dicts: tuple[str, ...] = ()
-    hmm: bool = False
-    pos: bool = True
-    backend: str | None = None
-    dictionary: str | None = None
-    extra: tuple[str, ...] = ()
-    segment: bool = True
-    match: bool = True
-    themes: tuple[str, ...] | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "user_dicts", tuple(str(p) for p in self.user_dicts))
-        object.__setattr__(self, "extra", tuple(str(p) for p in self.extra))
-        if self.themes is not None:
-            object.__setattr__(self, "themes", tuple(sorted(self.themes)))
-
-    @classmethod
-    def from_pipeline(cls, cfg: Any, *, backend: str | None = None) -> WorkerSettings:
-        """The settings of a ``govtext.config.PipelineConfig`` ([segment] and [themes])."""
-        return cls(
-            user_dicts=tuple(cfg.segment.user_dicts),
-            hmm=cfg.segment.hmm,
-            pos=True,
-            backend=backend,
-            dictionary=cfg.themes.dictionary or None,
-            extra=tuple(cfg.themes.extra),
-        )
-
-    def _segmenter_key(self) -> tuple[Hashable, ...]:
-        # file stamps: a long-lived worker must not keep using a dictionary edited since
-        return ("segmenter", self.user_dicts, self.hmm, self.pos, self.backend, _stamps(self.user_dicts))
-
-    def _matcher_key(self) -> tuple[Hashable, ...]:
-        paths = (*([self.dictionary] if self.dictionary else []), *self.extra)
-        return ("matcher", self.dictionary, self.extra, self.themes, _stamps(paths))
-
-
-def _stamps(paths: Iterable[str]) -> tuple[tuple[int, int], ...]:
-    out = []
-    for p in paths:
-        try:
-            st = os.stat(p)
-            out.append((st.st_mtime_ns, st.st_size))
-        except OSError:
-            out.append((-1, -1))  # the loader reports the missing file with its own message
-    return tuple(out)
-
-
-@dataclass(frozen=True)
-class DocResult:
-    """What the per-document stages produce for one document.
-
-    ``batch``/``index`` point at the BatchResult it came in, so the store can write a
-    batch's tokens from its arrays instead of document by document.
-    """
-
-    doc_id: str
-    tokens: Any  # govtext.tokens.Tokens, or None when segmentation was off
-    hits: tuple[Any, ...]  # govtext.themes.ThemeHit, in the matcher's order
-    batch: Any = None
-    index: int = -1
-
-
-@dataclass(eq=False)
-class BatchResult(Sequence[DocResult]):
-    """The results of one batch, travelling as one object: the tokens of all its
-    documents as a few arrays (``govtext.tokens.TokenBatch``) and the hits per
-    document. Indexing gives a DocResult per document, built on the receiving side."""
-
-    doc_ids: list[str]
-    tokens: Any  # govtext.tokens.TokenBatch, or None when segmentation was off
-    hits: list[tuple[Any, ...]]
-
-    def __len__(self) -> int:
-        return len(self.doc_ids)
-
-    @overload
-    def __getitem__(self, i: int) -> DocResult: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[DocResult]: ...
-
-    def __getitem__(self, i: int | slice) -> DocResult | list[DocResult]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        doc_id = self.doc_ids[i]
-        tokens = self.tokens.tokens(i, doc_id) if self.tokens is not None else None
-        return DocResult(doc_id=doc_id, tokens=tokens, hits=self.hits[i], batch=self, index=i)
-
-    def __iter__(self) -> Iterator[DocResult]:
-        for i in range(len(self)):
-            yield self[i]
-
-
-def make_segmenter(settings: WorkerSettings) -> Any:
-    from govtext.segment import Segmenter
-
-    kwargs: dict[str, Any] = {"user_dicts": settings.user_dicts, "hmm": settings.hmm, "pos": settings.pos}
-    if settings.backend is not None:
-        kwargs["backend"] = settings.backend
-    return Segmenter(**kwargs)
-
-
-def make_matcher(settings: WorkerSettings) -> Any:
-    from govtext.themes import Matcher, load_dictionary
-
-    themes = list(settings.themes) if settings.themes is not None else None
-    return Matcher(dictionary=load_dictionary(settings.dictionary, extra=settings.extra), themes=themes).fit()
-
-
-def prepare(settings: WorkerSettings) -> None:
-    """Build the Segmenter and Matcher of ``settings`` in this process now.
-
-    Called before a local pool forks, the workers inherit them (copy-on-write) instead
-    of each loading the dictionaries again: about a CPU second per worker.
-    """
-    from govtext.documents import Document
-
-    # one small document loads everything the objects load lazily (jieba-rs, tables)
-    process_batch([Document("prepare", "推进接诉即办，健全基层治理体系。")], settings)
-
-
-def process_batch(docs: list[Any], settings: WorkerSettings) -> BatchResult:
-    """Segment and theme-match a batch of Documents (run in a worker by ``map_batches``).
-
-    The Segmenter and Matcher are built once per worker process (``worker_state``).
-    Each text's normalised view is made once and serves both. Pass it as
-    ``functools.partial(process_batch, settings=settings)``.
-    """
-    from govtext.normalize import FAST_MIN_CHARS, Normalized, view_arrays
-
-    seg = (
-        worker_state(settings._segmenter_key(), lambda: make_segmenter(settings))
-        if settings.segment
-        else None
-    )
-    matcher = (
-        worker_state(settings._matcher_key(), lambda: make_matcher(settings)) if settings.match else None
-    )
-    views: list[Any] = []
-    for doc in docs:
-        try:
-            views.append(view_arrays(doc.text))
-        except UnicodeEncodeError:  # lone surrogates: the segmenter refuses them, the matcher copes
-            views.append(None)
-    tokens = None
-    if seg is not None:
-        tokens = seg.tokens_batch(
-            [d.text for d in docs],
-            views=[v or view_arrays(d.text) for v, d in zip(views, docs, strict=True)],
-        )
-    hits: list[tuple[Any, ...]] = []
-    for doc, v in zip(docs, views, strict=True):
-        if matcher is None:
-            hits.append(())
-            continue
-        view = None
-        # normalize() views a short text with its per-character loop (OpenCC phrase rules
-        # included); the vectorised view stands in for it only where normalize uses it too
-        if v is not None and len(doc.text) >= FAST_MIN_CHARS:
-            view = Normalized(v[0], None, len(doc.text), breaks=v[1].tolist(), shift=v[2].tolist())
-        hits.append(tuple(matcher.transform(doc, view=view)))
-    return BatchResult(doc_ids=[d.doc_id for d in docs], tokens=tokens, hits=hits)
-
-
 __all__ = [
     "ENGINES",
-    "BatchResult",
-    "DocResult",
+    "TABLE_KEYS",
     "Engine",
     "EngineConfig",
     "EngineError",
     "ProgressCallback",
-    "WorkerSettings",
     "clear_worker_state",
     "iter_batches",
-    "make_matcher",
-    "make_segmenter",
     "map_batches",
-    "prepare",
-    "process_batch",
     "worker_state",
 ]

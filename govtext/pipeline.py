@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 # names are re-exported here, where they were first defined.
 from govtext.config import DEFAULT_PIPELINE as DEFAULT_PIPELINE
 from govtext.config import CompareConfig as CompareConfig
-from govtext.config import EngineSection as EngineSection
 from govtext.config import IngestConfig as IngestConfig
 from govtext.config import PipelineConfig as PipelineConfig
 from govtext.config import ReportConfig as ReportConfig
@@ -139,7 +138,7 @@ def _analyze(
         },
         versions=stages.package_versions(),
     )
-    engine = cfg.engine.engine_config()
+    engine = cfg.engine
     try:
         if corpus is None:
             # Ingest, segment and match into the store; over files unchanged since an

@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from govtext.documents import Corpus, Document, FileRecord
+from govtext.work import WorkerSettings, make_segmenter, prepare, process_batch, start_engine
 
 if TYPE_CHECKING:
-    from govtext.engine import EngineConfig, WorkerSettings
+    from govtext.engine import EngineConfig
     from govtext.ingest.core import IngestOptions
     from govtext.store import Store
     from govtext.tokens import Tokens
@@ -101,6 +102,8 @@ def update_store(
     from govtext.errors import InputError
     from govtext.ingest.summary import unread_message
 
+    # the workers match with the very dictionary whose theme hashes key the store
+    settings = replace(settings, dictionary=dictionary)
     key = snapshot_key(paths, options)
     if key is not None and store.has_snapshot(key):
         counts = _update_from_snapshot(
@@ -113,11 +116,9 @@ def update_store(
         # Start the workers now: they read the files. Forked local workers also start
         # without a large file's pages (which they would count as their own) and with
         # the segmenter and matcher already built.
-        from govtext.engine import prepare
-
         if engine.engine == "local":
             prepare(settings)
-        started = _start_engine(engine, store)
+        started = start_engine(engine, store)
     manifest: list[FileRecord] = []
     counts = {}
     doc_ids: list[str] = []
@@ -165,8 +166,6 @@ def _update_from_snapshot(
 ) -> dict[str, int] | None:
     """Add the theme sets a snapshot's documents lack; None when tokens are missing
     (the segmenter changed: the caller reads the files again)."""
-    from govtext.engine import make_segmenter
-
     sh = make_segmenter(settings).settings_hash
     n_docs = store.snapshot_size(key)
     if store.snapshot_without_tokens(key, sh):
@@ -212,7 +211,6 @@ def _match_missing(
     import functools
 
     from govtext.documents import content_hash
-    from govtext.engine import process_batch
     from govtext.progress import stage_progress
 
     corpus = store.load_corpus(key, only=[int(r[0]) for r in rest])
@@ -226,7 +224,7 @@ def _match_missing(
     engine = engine.for_job(chars, batches=16)
     all_themes = frozenset(theme_hashes)
     n = 0
-    eng = _start_engine(engine, store)
+    eng = start_engine(engine, store)
     with eng, stage_progress("match", total=len(rest), quiet=not show_progress) as advance:
         for themes, docs in groups.items():
             wanted = frozenset(themes)
@@ -245,20 +243,6 @@ def _match_missing(
             store.put_hits(found, hashes)
             n += len(docs)
     return n
-
-
-def _start_engine(engine: EngineConfig, store: Store) -> Any:
-    """A started Engine. Local workers are forked, and forking is only safe while no
-    other thread runs: the store (DuckDB's threads) is closed meanwhile."""
-    from govtext.engine import Engine
-
-    if engine.in_process:
-        return Engine(engine)
-    store.close()
-    try:
-        return Engine(engine).start()
-    finally:
-        store.open()
 
 
 def _plain_literals(dictionary: Any, themes: Iterable[str]) -> tuple[str, ...] | None:
@@ -363,7 +347,7 @@ def iter_per_document(
     import functools
 
     from govtext.documents import content_hash
-    from govtext.engine import Engine, make_segmenter, prepare, process_batch
+    from govtext.engine import Engine
     from govtext.progress import stage_progress
     from govtext.themes import ThemeHit
 
@@ -375,7 +359,7 @@ def iter_per_document(
     sh = segmenter.settings_hash
     theme_hashes = dictionary.theme_hashes()
     all_themes = frozenset(theme_hashes)
-    base = settings
+    base = replace(settings, dictionary=dictionary)  # as in update_store
     literals: dict[frozenset[str], Any] = {}
     # ``started``: an Engine the caller started (and closes), e.g. before reading files,
     # so forked workers do not share the reader's pages
@@ -422,7 +406,7 @@ def iter_per_document(
                         # built here, inherited by the forked workers (and used in-process)
                         for need_t, themes in (g for g, _ in todo):
                             prepare(_settings(base, need_t, themes, all_themes))
-                    eng = _start_engine(engine, store)
+                    eng = start_engine(engine, store)
                 if todo and not settings_recorded:
                     store.put_settings(segmenter)
                     settings_recorded = True

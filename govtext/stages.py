@@ -19,11 +19,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from govtext.config import PipelineConfig
-    from govtext.engine import EngineConfig, WorkerSettings
+    from govtext.engine import EngineConfig
     from govtext.ingest.core import IngestOptions
     from govtext.results import RunResult
     from govtext.store import Store
     from govtext.tokens import Tokens
+    from govtext.work import WorkerSettings
 
 
 def ingest(paths: list[str], cfg: PipelineConfig) -> Corpus:
@@ -60,11 +61,12 @@ def snapshot_key(paths: list[str], cfg: PipelineConfig) -> str | None:
     return reuse.snapshot_key(paths, ingest_options(cfg))
 
 
-def worker_settings(cfg: PipelineConfig) -> WorkerSettings:
-    """How the per-document stages segment and match: the [segment] and [themes] tables."""
-    from govtext.engine import WorkerSettings
+def worker_settings(cfg: PipelineConfig, dictionary: Any) -> WorkerSettings:
+    """How the per-document stages segment and match: the [segment] table, and the theme
+    dictionary the [themes] table loaded to (``load_themes``), sent to the workers as it is."""
+    from govtext.work import WorkerSettings
 
-    return WorkerSettings.from_pipeline(cfg)
+    return WorkerSettings.from_pipeline(cfg, dictionary)
 
 
 def update_store(
@@ -84,7 +86,7 @@ def update_store(
         store,
         dictionary,
         options=ingest_options(cfg),
-        settings=worker_settings(cfg),
+        settings=worker_settings(cfg, dictionary),
         engine=engine,
         show_progress=show_progress,
         keep=keep,
@@ -107,7 +109,7 @@ def per_document(
         docs,
         store,
         dictionary,
-        settings=worker_settings(cfg),
+        settings=worker_settings(cfg, dictionary),
         engine=engine,
         show_progress=show_progress,
         write_documents=write_documents,

@@ -11,7 +11,8 @@ import pytest
 from test_engine_local import fail_on_seven, pid_and_state, real_documents, token_table
 
 from govtext.documents import Document
-from govtext.engine import Engine, EngineConfig, EngineError, WorkerSettings, map_batches, process_batch
+from govtext.engine import Engine, EngineConfig, EngineError, map_batches
+from govtext.work import WorkerSettings, process_batch
 
 SEGMENT_ONLY = functools.partial(process_batch, settings=WorkerSettings(match=False))
 

@@ -10,8 +10,9 @@ import pytest
 from test_engine_local import real_documents
 
 from govtext.documents import Document
-from govtext.engine import EngineConfig, WorkerSettings, map_batches, process_batch
+from govtext.engine import EngineConfig, map_batches
 from govtext.themes import Matcher
+from govtext.work import WorkerSettings, process_batch
 
 
 @pytest.mark.parametrize("workers", [1, 2])

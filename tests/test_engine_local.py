@@ -13,18 +13,9 @@ from pathlib import Path
 import pytest
 
 from govtext.documents import Document
-from govtext.engine import (
-    DocResult,
-    Engine,
-    EngineConfig,
-    EngineError,
-    WorkerSettings,
-    iter_batches,
-    map_batches,
-    process_batch,
-    worker_state,
-)
+from govtext.engine import Engine, EngineConfig, EngineError, iter_batches, map_batches, worker_state
 from govtext.errors import ConfigError, GovtextError
+from govtext.work import DocResult, WorkerSettings, process_batch
 
 SEGMENT_ONLY = functools.partial(process_batch, settings=WorkerSettings(match=False))
 
@@ -257,22 +248,47 @@ def test_engine_start_forks_every_worker_before_the_first_map() -> None:
 
 def test_engine_worker_settings_from_a_pipeline_config(tmp_path: Path) -> None:
     from govtext.pipeline import PipelineConfig, SegmentConfig, ThemesConfig
+    from govtext.themes import load_dictionary
 
     user = tmp_path / "user.txt"
+    extra = tmp_path / "grid.toml"
+    extra.write_text(_GRID, encoding="utf-8")
     cfg = PipelineConfig(
         segment=SegmentConfig(hmm=True, user_dicts=[str(user)]),
-        themes=ThemesConfig(dictionary="", extra=["more.toml"]),
+        themes=ThemesConfig(dictionary="", extra=[str(extra)]),
     )
-    s = WorkerSettings.from_pipeline(cfg)
-    assert (s.user_dicts, s.hmm, s.pos, s.dictionary, s.extra) == (
+    dictionary = load_dictionary(extra=[extra])
+    s = WorkerSettings.from_pipeline(cfg, dictionary)
+    # the dictionary itself travels, told apart by its content hash (no file to re-read)
+    assert (s.user_dicts, s.hmm, s.pos, s.dictionary, s.dictionary_hash) == (
         (str(user),),
         True,
         True,
-        None,
-        ("more.toml",),
+        dictionary,
+        dictionary.hash,
     )
     # settings are the worker-state key: equal settings share, edited files do not
     before = s._segmenter_key()
     user.write_text("接诉即办 10 n\n", encoding="utf-8")
     assert s._segmenter_key() != before
-    assert hash(s) == hash(WorkerSettings.from_pipeline(cfg))
+    assert hash(s) == hash(WorkerSettings.from_pipeline(cfg, load_dictionary(extra=[extra])))
+    assert s != WorkerSettings.from_pipeline(cfg, load_dictionary())
+    assert s.segment_only().dictionary is None
+
+
+_GRID = '[[theme]]\nid = "grid"\nframework = "capital_mechanisms"\nname = "网格"\nterms = ["网格员"]\n'
+
+
+def test_engine_workers_get_the_dictionary_not_its_path(tmp_path: Path) -> None:
+    # A dictionary file gone (or never on a Dask worker's machine) after loading: the
+    # workers match with the dictionary they were sent, its own theme included.
+    from govtext.themes import load_dictionary
+
+    extra = tmp_path / "grid.toml"
+    extra.write_text(_GRID, encoding="utf-8")
+    settings = WorkerSettings(dictionary=load_dictionary(extra=[extra]), segment=False)
+    extra.unlink()
+    docs = [Document(f"d{i}", "社区网格员每天走访居民，推进接诉即办。" * 20) for i in range(6)]
+    fn = functools.partial(process_batch, settings=settings)
+    out = list(map_batches(fn, docs, EngineConfig(workers=2, batch_size=2)))
+    assert [sorted({h.theme for h in r.hits}) for r in out] == [["complaint_response", "grid"]] * 6

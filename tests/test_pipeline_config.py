@@ -52,3 +52,29 @@ def test_pipeline_name_from_table_overrides_stem(tmp_path: Path) -> None:
     )
     cfg = load_pipeline(path)
     assert (cfg.name, cfg.by, cfg.topics.k) == ("provinces", "province", "auto")
+
+
+def test_pipeline_engine_table_is_the_engine_config(tmp_path: Path) -> None:
+    # one type: the [engine] table reads into EngineConfig (0 workers: every core, "" no
+    # scheduler) and is written back, to run.json, in the table's own form
+    from govtext.engine import EngineConfig
+
+    path = tmp_path / "p.toml"
+    path.write_text("[engine]\nworkers = 2\nscheduler = ''\nbatch_chars = 5000\n", encoding="utf-8")
+    cfg = load_pipeline(path)
+    assert cfg.engine == EngineConfig(workers=2, batch_chars=5000)
+    assert cfg.to_dict()["engine"] == {"engine": "local", "workers": 2, "scheduler": "", "batch_chars": 5000}
+    assert PipelineConfig().to_dict()["engine"] == {
+        "engine": "local",
+        "workers": 0,
+        "scheduler": "",
+        "batch_chars": 300_000,
+    }
+    for bad, needle in [
+        ("batch_size = 10", "batch_size"),
+        ("workers = -1", "workers"),
+        ("engine = 'spark'", "spark"),
+    ]:
+        path.write_text(f"[engine]\n{bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=needle):
+            load_pipeline(path)

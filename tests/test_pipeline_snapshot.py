@@ -29,7 +29,7 @@ def _cfg() -> PipelineConfig:
 
 def _update(paths: list[str], store: Store, cfg: PipelineConfig | None = None) -> Any:
     cfg = cfg or _cfg()
-    return update_store(paths, cfg, store, load_themes(cfg), engine=cfg.engine.engine_config())
+    return update_store(paths, cfg, store, load_themes(cfg), engine=cfg.engine)
 
 
 @pytest.mark.parametrize("which", ["sample", "provincial", "seed", "national"])

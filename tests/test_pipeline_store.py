@@ -30,10 +30,9 @@ terms = ["网格员", "网格化", "网格"]
 
 
 def _cfg(**engine: Any) -> PipelineConfig:
-    cfg = PipelineConfig(topics=TopicsConfig(enabled=False))
-    for key, value in engine.items():
-        setattr(cfg.engine, key, value)
-    return cfg
+    from govtext.engine import EngineConfig
+
+    return PipelineConfig(topics=TopicsConfig(enabled=False), engine=EngineConfig(**engine))
 
 
 def _tables(result: Any) -> dict[str, pd.DataFrame]:

@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -233,7 +234,7 @@ def test_reliability_engines_give_the_same_output(runs: dict[str, Any], tmp_path
     outs = {}
     for engine in ("local", "dask"):
         cfg = load_pipeline(runs["pipeline"])
-        cfg.engine.engine, cfg.engine.workers, cfg.engine.batch_chars = engine, 2, 4000
+        cfg.engine = replace(cfg.engine, engine=engine, workers=2, batch_chars=4000)
         outcome = run_pipeline(cfg, [SAMPLE_CORPUS], by="author", out=tmp_path / engine)
         assert outcome.store_run["segmented"] == len(outcome.result.corpus)
         outs[engine] = _snapshot(tmp_path / engine)[0]

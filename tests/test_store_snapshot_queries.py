@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from govtext import reuse
-from govtext.engine import EngineConfig, WorkerSettings, make_segmenter
+from govtext.engine import EngineConfig
 from govtext.ingest.core import IngestOptions
 from govtext.store import Store
 from govtext.store import snapshot_queries as store_module
 from govtext.themes import load_dictionary
+from govtext.work import WorkerSettings, make_segmenter
 
 _GRID = '[[theme]]\nid = "grid"\nframework = "capital_mechanisms"\nname = "网格"\nterms = ["网格员"]\n'
 

@@ -63,7 +63,7 @@ def account_for(corpus: Any, command: str, *, limit: int = 20) -> None:
 
 
 class InputReport:
-    """The ``on_problem`` callback of ``read_inputs``: each skipped line or file said on
+    """The ``on_problem`` callback of ``govtext.inputs.read_inputs``: each skipped line or file said on
     stderr as it happens; ``documents`` counts what got through, ``errors`` what did not."""
 
     def __init__(self, command: str) -> None:
@@ -112,15 +112,19 @@ def apply_engine_options(
     cfg: Any, *, engine: str | None = None, workers: int | None = None, scheduler: str | None = None
 ) -> None:
     """Command-line --engine/--workers/--scheduler over the pipeline's [engine] table (checked)."""
+    from govtext.engine import EngineConfig
+
+    table = cfg.engine.to_table()
     if engine is not None:
-        cfg.engine.engine = engine
+        table["engine"] = engine
     if workers is not None:
-        cfg.engine.workers = workers
+        table["workers"] = workers
     if scheduler is not None:
-        cfg.engine.scheduler = scheduler
+        table["scheduler"] = scheduler
         if engine is None:
-            cfg.engine.engine = "dask"  # a scheduler address only means something to Dask
-    note = cfg.engine.engine_config().clamp_note  # a ConfigError naming the bad value
+            table["engine"] = "dask"  # a scheduler address only means something to Dask
+    cfg.engine = EngineConfig.from_table(table)  # a ConfigError naming the bad value
+    note = cfg.engine.clamp_note
     if note:
         typer.echo(f"govtext: note: {note}", err=True)
 

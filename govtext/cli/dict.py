@@ -70,9 +70,9 @@ def expand(
     ),
 ) -> None:
     """Propose new terms per theme from Word2Vec trained on a corpus, with their nearest existing terms."""
+    from govtext.inputs import read_inputs
     from govtext.themes import load_dictionary
     from govtext.themes.expand import TermExpander, render_proposals
-    from govtext.themes.tagging import read_inputs
 
     with library_errors("dict expand"):
         d = load_dictionary(file)

@@ -51,8 +51,9 @@ def kwic(
     from govtext.cli.common import InputReport
     from govtext.concordance import kwic as run_kwic
     from govtext.concordance import kwic_csv
+    from govtext.inputs import read_inputs
     from govtext.themes import Matcher, load_dictionary
-    from govtext.themes.tagging import display_width, pad, read_inputs
+    from govtext.themes.tagging import display_width, pad
 
     statuses = ("counted", "vetoed", "subsumed", "no rule")
     if status is not None and status not in statuses:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from govtext.cli.common import library_errors
+from govtext.cli.common import account_for, library_errors
 
 if TYPE_CHECKING:
     from govtext.tokens import Tokens
@@ -71,41 +71,42 @@ def segment(
     ] = False,
 ) -> None:
     """Segment documents into tokens (space-separated lines or JSON lines)."""
-    from govtext.cli.common import account_for
-
     if out is not None and out.is_dir():
         typer.echo(f"govtext segment: error: --out {out} is a folder; give a file name to write to", err=True)
         raise typer.Exit(1)
-    with library_errors("segment"):
-        from govtext.engine import EngineConfig
-        from govtext.paths import check_output_file
-        from govtext.segment import Segmenter, segment_many
+    # the library loads only when the command runs (every command's start-up stays short)
+    from govtext.engine import EngineConfig
+    from govtext.ingest import read_corpus
+    from govtext.paths import check_output_file
+    from govtext.store import Store
+    from govtext.work import WorkerSettings, segment_documents
 
+    with library_errors("segment"):
         if out is not None:
             check_output_file(out)
-        # the engine's reading of --workers (0: every core; more than the cores: clamped,
-        # with the same note as govtext run)
+        # --workers as govtext run reads it (0: every core; more than the cores: clamped,
+        # with the same note), and the work on the same engine path as a run's
         engine = EngineConfig(workers=workers or None)
         if engine.clamp_note:
             typer.echo(f"govtext segment: note: {engine.clamp_note}", err=True)
-        workers = engine.n_workers
-
-        segmenter = Segmenter(
-            user_dicts=user_dict or (), use_default_dict=not no_default_dict, hmm=hmm, pos=pos
+        settings = WorkerSettings(
+            user_dicts=tuple(str(p) for p in user_dict or ()),
+            use_default_dict=not no_default_dict,
+            hmm=hmm,
+            pos=pos,
+            match=False,
         )
-        from govtext.ingest import read_corpus  # only when the command runs
-
         corpus = read_corpus([str(p) for p in paths], text_column=text_column)
         account_for(corpus, "segment")
         texts = {d.doc_id: d.text for d in corpus}
         if store is not None:
-            from govtext.store import Store, segment_cached
-
             with Store(store) as st:
-                tokens = iter(segment_cached(corpus, segmenter, st, workers=workers))
+                tokens = segment_documents(corpus.documents, settings, engine, store=st)
                 _write(tokens, texts, fmt, out, normalized=normalized)
         else:
-            _write(segment_many(corpus, segmenter, workers=workers), texts, fmt, out, normalized=normalized)
+            _write(
+                segment_documents(corpus.documents, settings, engine), texts, fmt, out, normalized=normalized
+            )
 
 
 def original_words(tok: Tokens, text: str) -> list[str]:

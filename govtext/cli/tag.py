@@ -10,6 +10,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -31,37 +32,50 @@ def register(app: typer.Typer) -> None:
 
 
 def tag(
-    paths: list[str] = typer.Argument(
-        ..., help="Files, folders, a .jsonl of {id, text} lines, or - for stdin."
-    ),
-    fmt: TagFormat = typer.Option(
-        TagFormat.table,
-        "--format",
-        "-f",
-        help="table (for people) or jsonl (one line per document, schema in docs/dictionary.md).",
-    ),
-    dictionary: Path = typer.Option(
-        None, "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped governance dictionary)."
-    ),
-    extra: list[Path] = typer.Option(
-        None, "--extra", help="Extra dictionary files that extend or override it (repeatable)."
-    ),
-    text_column: str = typer.Option(
-        None, "--text-column", help="Column holding the text in CSV/XLSX/JSON files."
-    ),
-    theme: list[str] = typer.Option(None, "--theme", "-t", help="Only these theme ids (repeatable)."),
-    evidence: int = typer.Option(3, "--evidence", min=1, help="Evidence sentences kept per theme in jsonl."),
-    unit: TagUnit = typer.Option(
-        TagUnit.document,
-        "--unit",
-        "-u",
-        help="document (one record per document) or paragraph (one per paragraph, every paragraph, themes or none).",
-    ),
+    paths: Annotated[
+        list[str], typer.Argument(help="Files, folders, a .jsonl of {id, text} lines, or - for stdin.")
+    ],
+    fmt: Annotated[
+        TagFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (for people) or jsonl (one line per document, schema in docs/dictionary.md).",
+        ),
+    ] = TagFormat.table,
+    dictionary: Annotated[
+        Path | None,
+        typer.Option(
+            "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped governance dictionary)."
+        ),
+    ] = None,
+    extra: Annotated[
+        list[Path] | None,
+        typer.Option("--extra", help="Extra dictionary files that extend or override it (repeatable)."),
+    ] = None,
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Column holding the text in CSV/XLSX/JSON files.")
+    ] = None,
+    theme: Annotated[
+        list[str] | None, typer.Option("--theme", "-t", help="Only these theme ids (repeatable).")
+    ] = None,
+    evidence: Annotated[
+        int, typer.Option("--evidence", min=1, help="Evidence sentences kept per theme in jsonl.")
+    ] = 3,
+    unit: Annotated[
+        TagUnit,
+        typer.Option(
+            "--unit",
+            "-u",
+            help="document (one record per document) or paragraph (one per paragraph, every paragraph, themes or none).",
+        ),
+    ] = TagUnit.document,
 ) -> None:
     """Tag documents with governance themes and show the evidence sentence for each."""
     from govtext.cli.common import InputReport
+    from govtext.inputs import read_inputs
     from govtext.themes import Matcher, load_dictionary
-    from govtext.themes.tagging import read_inputs, render_table, tag_documents
+    from govtext.themes.tagging import render_table, tag_documents
 
     with library_errors("tag"):
         d = load_dictionary(dictionary, extra=extra or ())
