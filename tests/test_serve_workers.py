@@ -27,8 +27,8 @@ from govtext.serve import (
     run,
     service,
 )
-from govtext.serve.app import _json_safe_for_orjson
 from govtext.serve.judgements import Judgement, JudgementStore
+from govtext.serve.responses import _json_safe_for_orjson
 from govtext.themes import Matcher
 
 ROOT = Path(__file__).resolve().parents[1]
