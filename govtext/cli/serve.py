@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -12,38 +13,49 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    host: str = typer.Option(
-        "127.0.0.1", "--host", help="Address to bind; beyond loopback needs --token-file."
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; beyond loopback needs --token-file.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", help="TCP port.")] = 8000,
+    dictionary: Annotated[
+        Path | None,
+        typer.Option(
+            "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped governance dictionary)."
+        ),
+    ] = None,
+    extra: Annotated[
+        list[Path] | None, typer.Option("--extra", help="Extra dictionary files that extend it (repeatable).")
+    ] = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option("--token-file", help="File holding a bearer token every /v1 request must send."),
+    ] = None,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors-origin", help="Origin allowed to call the API from a browser (repeatable; default: none)."
+        ),
+    ] = None,
+    store: Annotated[Path, typer.Option("--store", help="DuckDB store for the editors' judgements.")] = Path(
+        "reports/serve/govtext.duckdb"
     ),
-    port: int = typer.Option(8000, "--port", "-p", help="TCP port."),
-    dictionary: Path = typer.Option(
-        None, "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped governance dictionary)."
-    ),
-    extra: list[Path] = typer.Option(
-        None, "--extra", help="Extra dictionary files that extend it (repeatable)."
-    ),
-    token_file: Path = typer.Option(
-        None, "--token-file", help="File holding a bearer token every /v1 request must send."
-    ),
-    cors_origin: list[str] = typer.Option(
-        None,
-        "--cors-origin",
-        help="Origin allowed to call the API from a browser (repeatable; default: none).",
-    ),
-    store: Path = typer.Option(
-        Path("reports/serve/govtext.duckdb"), "--store", help="DuckDB store for the editors' judgements."
-    ),
-    max_body: int = typer.Option(4 * 1024 * 1024, "--max-body", help="Largest JSON request body, in bytes."),
-    max_upload: int = typer.Option(20 * 1024 * 1024, "--max-upload", help="Largest uploaded file, in bytes."),
-    max_batch: int = typer.Option(100, "--max-batch", help="Most articles in one /v1/tag/batch."),
-    time_limit: float = typer.Option(10.0, "--time-limit", help="Seconds one request may work."),
-    workers: int = typer.Option(
-        None,
-        "--workers",
-        "-w",
-        min=1,
-        help="Processes answering requests, each with its own dictionary (default: one per core, at most 4).",
-    ),
+    max_body: Annotated[int, typer.Option("--max-body", help="Largest JSON request body, in bytes.")] = 4
+    * 1024
+    * 1024,
+    max_upload: Annotated[int, typer.Option("--max-upload", help="Largest uploaded file, in bytes.")] = 20
+    * 1024
+    * 1024,
+    max_batch: Annotated[int, typer.Option("--max-batch", help="Most articles in one /v1/tag/batch.")] = 100,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds one request may work.")] = 10.0,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Processes answering requests, each with its own dictionary (default: one per core, at most 4).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the tagging API (/v1/...), its docs (/docs) and the editors' page (/) on one port."""
     from govtext.cli.common import library_errors
