@@ -238,3 +238,24 @@ def test_cli_one_typer_style() -> None:
 def test_cli_old_style_pending_is_still_needed(name: str) -> None:
     path = Path(__file__).parents[1] / "govtext" / "cli" / name
     assert _old_style_parameters(path), f"{name} is converted: remove it from OLD_STYLE_PENDING"
+
+
+def test_cli_library_errors_name_the_option_of_the_parameter(tmp_path: Path) -> None:
+    """The library says which parameter is wrong (``out: …``), without naming a flag; the
+    command shows the option that sets it instead, the same option in every command."""
+    import pickle
+
+    from govtext.errors import InputError
+    from govtext.paths import check_output_dir
+
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        check_output_dir(afile)
+    assert err.value.param == "out" and str(err.value).startswith("out: the output folder")
+    assert "--" not in str(err.value)
+    copy = pickle.loads(pickle.dumps(err.value))  # errors cross from worker processes
+    assert str(copy) == str(err.value)
+    proc = _cli("report", str(tmp_path), "--by", "source", "--out", str(afile))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"govtext report: error: --out: the output folder {str(afile)!r} is a file")

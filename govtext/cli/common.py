@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -13,17 +13,25 @@ import typer
 
 from govtext.errors import GovtextError
 
+# The option of each library parameter that has the same option in every command; a
+# command adds its own (``library_errors("serve", SERVE_OPTIONS)``).
+OPTIONS = {"out": "--out", "workers": "--workers"}
+
 
 @contextmanager
-def library_errors(command: str | None = None) -> Iterator[None]:
+def library_errors(command: str | None = None, options: Mapping[str, str] | None = None) -> Iterator[None]:
     """Turn a GovtextError (or an OSError) into one line on stderr and exit code 1:
     ``govtext COMMAND: error: ...``, the command named when given. Every command wraps
-    its library calls in this, so no error reaches the user as a traceback."""
+    its library calls in this, so no error reaches the user as a traceback.
+
+    An error about one parameter (``exc.param``) is shown with the option that sets it:
+    ``--max-batch: must be a positive integer. Got 0 instead.``"""
     prefix = f"govtext {command}: error:" if command else "govtext: error:"
     try:
         yield
     except GovtextError as exc:
-        typer.echo(f"{prefix} {exc}", err=True)
+        flag = {**OPTIONS, **(options or {})}.get(exc.param or "")
+        typer.echo(f"{prefix} {flag}: {exc.detail}" if flag else f"{prefix} {exc}", err=True)
         raise typer.Exit(1) from None
     except BrokenPipeError:
         # the reader went away (`govtext tag ... | head`): stop quietly, as Unix tools do

@@ -81,7 +81,7 @@ def expand(
     from govtext.themes.expand import TermExpander, render_proposals
     from govtext.themes.tagging import read_inputs
 
-    with library_errors("dict expand"):
+    with library_errors("dict expand", {"documents": "--corpus"}):
         d = load_dictionary(file)
         docs = list(read_inputs(corpus))
         expander = TermExpander(dictionary=d, top_n=top, min_count=min_count, random_state=seed).fit(docs)

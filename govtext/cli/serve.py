@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from govtext.errors import ConfigError
+
+if TYPE_CHECKING:
+    from govtext.serve import ServeSettings
+
+# The option of each ServeSettings field and run() parameter, for library errors about one.
+OPTIONS = {
+    "host": "--host",
+    "port": "--port",
+    "token_file": "--token-file",
+    "cors_origins": "--cors-origin",
+    "store_path": "--store",
+    "max_body_bytes": "--max-body",
+    "max_upload_bytes": "--max-upload",
+    "max_batch": "--max-batch",
+    "time_limit": "--time-limit",
+    "workers": "--workers",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -62,18 +81,20 @@ def serve(
     from govtext.serve import ServeSettings, default_workers, read_token_file, run
     from govtext.themes import Matcher, load_dictionary
 
-    with library_errors():
-        settings = ServeSettings(
-            host=host,
-            port=port,
-            token=read_token_file(token_file) if token_file else None,
-            cors_origins=tuple(cors_origin or ()),
-            max_body_bytes=max_body,
-            max_upload_bytes=max_upload,
-            max_batch=max_batch,
-            time_limit=time_limit,
-            store_path=store,
-        ).check()
+    with library_errors("serve", OPTIONS):
+        settings = _checked(
+            ServeSettings(
+                host=host,
+                port=port,
+                token=read_token_file(token_file) if token_file else None,
+                cors_origins=tuple(cors_origin or ()),
+                max_body_bytes=max_body,
+                max_upload_bytes=max_upload,
+                max_batch=max_batch,
+                time_limit=time_limit,
+                store_path=store,
+            )
+        )
         matcher = Matcher(dictionary=load_dictionary(dictionary, extra=extra or ())).fit()
         n = workers if workers is not None else default_workers()
         typer.echo(
@@ -90,3 +111,13 @@ def serve(
             extra=extra or (),
             token_file=token_file,
         )
+
+
+def _checked(settings: ServeSettings) -> ServeSettings:
+    """``settings.check()``, saying where this command's token comes from when one is needed."""
+    try:
+        return settings.check()
+    except ConfigError as exc:
+        if exc.param != "host":
+            raise
+        raise ConfigError(f"{exc.detail} (--token-file FILE)", param="host") from None
