@@ -136,7 +136,7 @@ class EngineConfig:
         if self.workers is None or self.n_workers == self.workers:
             return ""
         return (
-            f"--workers {self.workers} is more than the {self.n_workers} core(s) this process may use; "
+            f"{self.workers} workers are more than the {self.n_workers} core(s) this process may use; "
             f"using {self.n_workers}"
         )
 
@@ -369,7 +369,7 @@ class Engine:
                 except (OSError, TimeoutError) as exc:
                     raise EngineError(
                         f"cannot reach the Dask scheduler at {self.config.scheduler!r} ({exc}); "
-                        "check the address, or drop --scheduler to start a local cluster."
+                        "check the address, or give no scheduler address to start a local cluster."
                     ) from None
             else:
                 self._cluster = LocalCluster(

@@ -4,7 +4,27 @@ from __future__ import annotations
 
 
 class GovtextError(Exception):
-    """Base class: every error the library raises on purpose."""
+    """Base class: every error the library raises on purpose.
+
+    ``param`` names the parameter (or setting) whose value is the problem, when one is:
+    the message then describes the problem alone and ``str()`` puts the name first. The
+    command line shows its option for that parameter instead (``cli.common.library_errors``).
+
+    >>> str(GovtextError("must be a positive integer. Got 0 instead.", param="max_batch"))
+    'max_batch: must be a positive integer. Got 0 instead.'
+    """
+
+    def __init__(self, *args: object, param: str | None = None) -> None:
+        super().__init__(*args)
+        self.param = param
+
+    @property
+    def detail(self) -> str:
+        """The message without the parameter's name."""
+        return super().__str__()
+
+    def __str__(self) -> str:
+        return f"{self.param}: {self.detail}" if self.param else self.detail
 
 
 class InputError(GovtextError):

@@ -58,7 +58,7 @@ def _probe(folder: Path, shown: Path) -> None:
         raise InputError(os_error_message(exc, shown)) from None
 
 
-def check_output_dir(path: str | Path, *, what: str = "--out") -> Path:
+def check_output_dir(path: str | Path, *, what: str = "the output folder") -> Path:
     """``path`` as a folder to write into: it is one, or can be made; InputError if not.
 
     Nothing is created: a failed run leaves no empty folder behind.
@@ -67,28 +67,36 @@ def check_output_dir(path: str | Path, *, what: str = "--out") -> Path:
     base = _existing_ancestor(path)
     if not base.is_dir():
         if base == path:
-            raise InputError(f"{what} {str(path)!r} is a file, not a folder; choose a folder path")
+            raise InputError(
+                f"{what} {str(path)!r} is a file, not a folder; choose a folder path", param="out"
+            )
         raise InputError(
-            f"{what} {str(path)!r}: {str(base)!r} is a file, not a folder; choose a path under a folder"
+            f"{what} {str(path)!r}: {str(base)!r} is a file, not a folder; choose a path under a folder",
+            param="out",
         )
     _probe(base, path)
     return path
 
 
-def check_output_file(path: str | Path, *, what: str = "-o") -> Path:
+def check_output_file(path: str | Path, *, what: str = "the output file") -> Path:
     """``path`` as a file to create or replace; InputError for a folder or an unwritable place."""
     path = Path(path)
     if path.is_dir():
         raise InputError(
-            f"{what} {str(path)!r} is a folder; give a file name (e.g. {str(path / 'out.txt')!r})"
+            f"{what} {str(path)!r} is a folder; give a file name (e.g. {str(path / 'out.txt')!r})",
+            param="out",
         )
     parent = path.parent
     base = _existing_ancestor(parent)
     if not base.is_dir():
-        raise InputError(f"{what} {str(path)!r}: {str(base)!r} is a file, not a folder; choose another path")
+        raise InputError(
+            f"{what} {str(path)!r}: {str(base)!r} is a file, not a folder; choose another path", param="out"
+        )
     if base != parent:
-        raise InputError(f"{what} {str(path)!r}: the folder {str(parent)!r} does not exist; create it first")
+        raise InputError(
+            f"{what} {str(path)!r}: the folder {str(parent)!r} does not exist; create it first", param="out"
+        )
     if path.exists() and not os.access(path, os.W_OK):
-        raise InputError(f"{what} {str(path)!r} is read-only; choose another file")
+        raise InputError(f"{what} {str(path)!r} is read-only; choose another file", param="out")
     _probe(parent, path)
     return path

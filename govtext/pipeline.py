@@ -314,7 +314,7 @@ def run_pipeline(
     if out_dir.exists() and not out_dir.is_dir():
         # Checked before any work: the store and the report both live in this folder.
         raise InputError(
-            f"the output path {out_dir} is a file; give a folder for the report (e.g. --out reports/mine)."
+            f"the output path {out_dir} is a file; give a folder for the report (e.g. reports/mine)."
         )
     store_path = Path(store) if store else out_dir / STORE_NAME
     fresh = [p for p in (out_dir, store_path) if not p.exists()]

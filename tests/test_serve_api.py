@@ -439,13 +439,13 @@ def test_serve_api_token(matcher: Matcher, tmp_path: Path) -> None:
 
 
 def test_serve_api_binding_rules(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="--token-file"):
+    with pytest.raises(ConfigError, match=r"^host: 0\.0\.0\.0 is not a loopback address.*bearer token"):
         ServeSettings(host="0.0.0.0").check()
-    with pytest.raises(ConfigError, match="--token-file"):
+    with pytest.raises(ConfigError, match="bearer token"):
         ServeSettings(host="192.168.1.10").check()
     assert ServeSettings(host="0.0.0.0", token=TOKEN).check().host == "0.0.0.0"
     assert ServeSettings(host="::1").check()
-    with pytest.raises(ConfigError, match="--cors-origin"):
+    with pytest.raises(ConfigError, match=r"^cors_origins: "):
         ServeSettings(cors_origins=("*",)).check()
     short = tmp_path / "t"
     short.write_text("abc\n")
@@ -512,12 +512,33 @@ def test_serve_api_page_and_docs_are_offline(client: TestClient) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--port", "70000"], "--port: must be between 1 and 65535. Got 70000 instead."),
+        (["--max-batch", "0"], "--max-batch: must be a positive integer. Got 0 instead."),
+        (["--max-body", "0"], "--max-body: must be a positive integer. Got 0 instead."),
+        (["--time-limit", "0"], "--time-limit: must be positive seconds. Got 0.0 instead."),
+        (["--cors-origin", "*"], "--cors-origin: each must be a full origin"),
+        (["--token-file", "/nonexistent/token"], "--token-file: /nonexistent/token: cannot read it"),
+    ],
+)
+def test_serve_cli_names_the_option_of_a_bad_setting(args: list[str], expected: str) -> None:
+    """The library names the setting (``max_batch: ...``); the command names its option."""
+    from govtext.cli import app
+
+    result = CliRunner().invoke(app, ["serve", *args])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"govtext serve: error: {expected}"), result.stderr
+
+
 # --------------------------------------------------------------------------- the command
 def test_serve_cli_refuses_open_bind_and_serves(tmp_path: Path) -> None:
     from govtext.cli import app
 
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 1 and "--token-file" in result.stderr
+    assert result.stderr.startswith("govtext serve: error: --host: 0.0.0.0 is not a loopback address")
     port = free_port()
     proc = start_serve(port, tmp_path / "s.duckdb")
     try:

@@ -27,8 +27,8 @@ from govtext.serve import (
     run,
     service,
 )
-from govtext.serve.app import _json_safe_for_orjson
 from govtext.serve.judgements import Judgement, JudgementStore
+from govtext.serve.responses import _json_safe_for_orjson
 from govtext.themes import Matcher
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,7 +130,7 @@ def test_serve_workers_option_checks(
 ) -> None:
     assert 1 <= default_workers() <= 4
     settings = ServeSettings(store_path=tmp_path / "j.duckdb")
-    with pytest.raises(ConfigError, match="--workers"):
+    with pytest.raises(ConfigError, match=r"^workers: must be a whole number"):
         run(matcher, settings, workers=0)
     with pytest.raises(ConfigError, match="token_file"):
         run(matcher, ServeSettings(token="t" * 20), workers=2)

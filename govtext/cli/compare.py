@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from govtext.cli.common import (
-    DICTIONARY_OPTION,
-    EXTRA_OPTION,
-    MIN_GROUP_CHARS_OPTION,
-    TEXT_COLUMN_OPTION,
-    WHERE_OPTION,
+    DictionaryOption,
+    ExtraOption,
+    MinGroupCharsOption,
+    TextColumnOption,
+    WhereOption,
     library_errors,
 )
 
@@ -23,23 +23,29 @@ def register(app: typer.Typer) -> None:
 
 
 def compare(
-    paths: list[Path] = typer.Argument(..., help="Files or folders to analyse."),
-    by: str = typer.Option(
-        ..., "--by", help="Metadata field to compare by (province, year, author, source, ...)."
-    ),
-    time_field: str = typer.Option("", "--time", help="Field for trends over time (adds the trend table)."),
-    table: str = typer.Option(
-        "theme_density",
-        "--table",
-        help="Table to print: theme_density, framework_balance, keyness, similarity, cooccurrence, trend, ...",
-    ),
-    fmt: str = typer.Option("table", "--format", "-f", help="table (for people), json (records) or csv."),
-    as_json: bool = typer.Option(False, "--json", help="The same as --format json."),
-    dictionary: Path = DICTIONARY_OPTION,
-    extra: list[Path] = EXTRA_OPTION,
-    text_column: str = TEXT_COLUMN_OPTION,
-    where: list[str] = WHERE_OPTION,
-    min_group_chars: int = MIN_GROUP_CHARS_OPTION,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to analyse.")],
+    by: Annotated[
+        str, typer.Option("--by", help="Metadata field to compare by (province, year, author, source, ...).")
+    ],
+    time_field: Annotated[
+        str, typer.Option("--time", help="Field for trends over time (adds the trend table).")
+    ] = "",
+    table: Annotated[
+        str,
+        typer.Option(
+            "--table",
+            help="Table to print: theme_density, framework_balance, keyness, similarity, cooccurrence, trend, ...",
+        ),
+    ] = "theme_density",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table (for people), json (records) or csv.")
+    ] = "table",
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
+    dictionary: DictionaryOption = None,
+    extra: ExtraOption = None,
+    text_column: TextColumnOption = None,
+    where: WhereOption = None,
+    min_group_chars: MinGroupCharsOption = None,
 ) -> None:
     """Compare governance themes between groups of documents (hits per 10,000 characters)."""
     from govtext.errors import GovtextError

@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,26 +26,32 @@ def register(app: typer.Typer) -> None:
 
 
 def kwic(
-    query: str = typer.Argument(
-        ..., help="A term (自治), a theme id (self_governance) or theme:NAME (theme:自治)."
-    ),
-    paths: list[str] = typer.Argument(
-        ..., help="Files, folders, a .jsonl of {id, text} lines, or - for stdin."
-    ),
-    fmt: KwicFormat = typer.Option(
-        KwicFormat.table, "--format", "-f", help="table, or csv (UTF-8 with BOM, for Excel)."
-    ),
-    width: int = typer.Option(20, "--width", "-w", min=1, help="Characters of context on each side."),
-    dictionary: Path = typer.Option(
-        None, "--dictionary", "-d", help="Theme dictionary TOML (default: the shipped one)."
-    ),
-    extra: list[Path] = typer.Option(None, "--extra", help="Extra dictionary files (repeatable)."),
-    text_column: str = typer.Option(
-        None, "--text-column", help="Column holding the text in CSV/XLSX/JSON files."
-    ),
-    status: str = typer.Option(
-        None, "--status", help="Only lines with this status: counted, vetoed, subsumed, 'no rule'."
-    ),
+    query: Annotated[
+        str, typer.Argument(help="A term (自治), a theme id (self_governance) or theme:NAME (theme:自治).")
+    ],
+    paths: Annotated[
+        list[str], typer.Argument(help="Files, folders, a .jsonl of {id, text} lines, or - for stdin.")
+    ],
+    fmt: Annotated[
+        KwicFormat, typer.Option("--format", "-f", help="table, or csv (UTF-8 with BOM, for Excel).")
+    ] = KwicFormat.table,
+    width: Annotated[
+        int, typer.Option("--width", "-w", min=1, help="Characters of context on each side.")
+    ] = 20,
+    dictionary: Annotated[
+        Path | None,
+        typer.Option("--dictionary", "-d", help="Theme dictionary TOML (default: the shipped one)."),
+    ] = None,
+    extra: Annotated[
+        list[Path] | None, typer.Option("--extra", help="Extra dictionary files (repeatable).")
+    ] = None,
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Column holding the text in CSV/XLSX/JSON files.")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="Only lines with this status: counted, vetoed, subsumed, 'no rule'."),
+    ] = None,
 ) -> None:
     """Show every occurrence in context, and whether a rule counted it or an exclusion vetoed it."""
     from govtext.cli.common import InputReport

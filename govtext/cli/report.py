@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from govtext.cli.common import (
-    DICTIONARY_OPTION,
-    EXTRA_OPTION,
-    MIN_GROUP_CHARS_OPTION,
-    TEXT_COLUMN_OPTION,
-    WHERE_OPTION,
+    DictionaryOption,
+    ExtraOption,
+    MinGroupCharsOption,
+    TextColumnOption,
+    WhereOption,
     library_errors,
 )
 
@@ -23,31 +24,36 @@ def register(app: typer.Typer) -> None:
 
 
 def report(
-    paths: list[Path] = typer.Argument(..., help="Files or folders to analyse."),
-    by: str = typer.Option(
-        ..., "--by", help="Metadata field to compare by (province, year, author, source, ...)."
-    ),
-    time_field: str = typer.Option("", "--time", help="Field for trend lines over time, e.g. year."),
-    out: Path = typer.Option(
-        None, "--out", "-o", help="Output folder (default: reports/<first path's name>/)."
-    ),
-    formats: str = typer.Option(
-        "html,md,csv,json,xlsx,figures",
-        "--format",
-        help="Comma-separated: html, md, csv, json, xlsx, figures.",
-    ),
-    font: str = typer.Option(None, "--font", help="CJK font family or font file for the figures."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the path of the report."),
-    dictionary: Path = DICTIONARY_OPTION,
-    extra: list[Path] = EXTRA_OPTION,
-    text_column: str = TEXT_COLUMN_OPTION,
-    where: list[str] = WHERE_OPTION,
-    min_group_chars: int = MIN_GROUP_CHARS_OPTION,
-    validation: Path = typer.Option(
-        None,
-        "--validation",
-        help="scores.json of `govtext validate score`: its figures as a section of the page.",
-    ),
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to analyse.")],
+    by: Annotated[
+        str, typer.Option("--by", help="Metadata field to compare by (province, year, author, source, ...).")
+    ],
+    time_field: Annotated[
+        str, typer.Option("--time", help="Field for trend lines over time, e.g. year.")
+    ] = "",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output folder (default: reports/<first path's name>/)."),
+    ] = None,
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html, md, csv, json, xlsx, figures.")
+    ] = "html,md,csv,json,xlsx,figures",
+    font: Annotated[
+        str | None, typer.Option("--font", help="CJK font family or font file for the figures.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the path of the report.")] = False,
+    dictionary: DictionaryOption = None,
+    extra: ExtraOption = None,
+    text_column: TextColumnOption = None,
+    where: WhereOption = None,
+    min_group_chars: MinGroupCharsOption = None,
+    validation: Annotated[
+        Path | None,
+        typer.Option(
+            "--validation",
+            help="scores.json of `govtext validate score`: its figures as a section of the page.",
+        ),
+    ] = None,
 ) -> None:
     """Write the report: offline HTML, Markdown, CSV, Excel, run.json and figures."""
 

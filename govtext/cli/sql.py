@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -14,16 +15,20 @@ def register(app: typer.Typer) -> None:
 
 
 def sql(
-    query: str = typer.Argument(
-        ..., help='A query, e.g. "SELECT theme, count(*) FROM theme_hits GROUP BY 1".'
-    ),
-    store: Path = typer.Option(
-        Path("reports") / "default" / "govtext.duckdb",
-        "--store",
-        help="The store to read (default: the default pipeline's, reports/default/govtext.duckdb).",
-    ),
-    out: Path = typer.Option(None, "--out", help="Write the result to FILE.csv or FILE.parquet instead."),
-    limit: int = typer.Option(50, "--limit", help="Rows to print (the export has them all)."),
+    query: Annotated[
+        str, typer.Argument(help='A query, e.g. "SELECT theme, count(*) FROM theme_hits GROUP BY 1".')
+    ],
+    store: Annotated[
+        Path,
+        typer.Option(
+            "--store",
+            help="The store to read (default: the default pipeline's, reports/default/govtext.duckdb).",
+        ),
+    ] = Path("reports") / "default" / "govtext.duckdb",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the result to FILE.csv or FILE.parquet instead.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows to print (the export has them all).")] = 50,
 ) -> None:
     """Query the store (read-only): documents, tokens, hit_sets, theme_hits, runs, vocab."""
     from govtext.store import query_store

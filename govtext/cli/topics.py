@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -52,45 +52,58 @@ def _k_range(value: str) -> tuple[int, ...]:
 
 
 def topics(
-    paths: list[Path] = typer.Argument(
-        ..., help="Files or folders to read (any format govtext ingest reads)."
-    ),
-    method: Method = typer.Option(
-        Method.seeded, "--method", "-m", help="seeded (theme-seeded LDA, as in run), lda or nmf."
-    ),
-    k: str = typer.Option("auto", "--k", "-k", help="Number of topics (seeded: seeded + free), or 'auto'."),
-    k_range: str = typer.Option(
-        "2,8,2",
-        "--k-range",
-        help="Candidates for --k auto: START,STOP[,STEP] (seeded: free topics); capped at one topic per 10 units.",
-    ),
-    n_free: int = typer.Option(None, "--n-free", min=0, help="seeded: free topics beside the seeded ones."),
-    seed_level: SeedLevel = typer.Option(
-        SeedLevel.theme, "--seed-level", help="seeded: one topic per theme or per framework."
-    ),
-    unit: Unit = typer.Option(Unit.paragraph, "--unit", help="Fit on paragraphs or whole documents."),
-    by: str = typer.Option(None, "--by", help="Also tabulate topic prevalence by this metadata field."),
-    out: Path = typer.Option(None, "--out", "-o", help="Write the tables as CSV (and the model) into DIR."),
-    dictionary: Path = typer.Option(
-        None, "--dictionary", "-d", help="Theme dictionary TOML (default: shipped)."
-    ),
-    text_column: str = typer.Option(
-        None, "--text-column", help="Column with the text in CSV/XLSX/JSON files."
-    ),
-    min_df: int = typer.Option(2, "--min-df", min=1, help="Drop words in fewer units than this."),
-    max_df: float = typer.Option(
-        0.5, "--max-df", min=0.0, max=1.0, help="Drop words in more than this share."
-    ),
-    random_state: int = typer.Option(
-        0, "--seed", "--random-state", help="Random seed; the same seed gives the same topics."
-    ),
-    terms: int = typer.Option(8, "--terms", min=1, help="Top terms shown per topic."),
-    as_json: bool = typer.Option(False, "--json", help="Print the topic summary as JSON."),
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders to read (any format govtext ingest reads).")
+    ],
+    method: Annotated[
+        Method, typer.Option("--method", "-m", help="seeded (theme-seeded LDA, as in run), lda or nmf.")
+    ] = Method.seeded,
+    k: Annotated[
+        str, typer.Option("--k", "-k", help="Number of topics (seeded: seeded + free), or 'auto'.")
+    ] = "auto",
+    k_range: Annotated[
+        str,
+        typer.Option(
+            "--k-range",
+            help="Candidates for --k auto: START,STOP[,STEP] (seeded: free topics); capped at one topic per 10 units.",
+        ),
+    ] = "2,8,2",
+    n_free: Annotated[
+        int | None, typer.Option("--n-free", min=0, help="seeded: free topics beside the seeded ones.")
+    ] = None,
+    seed_level: Annotated[
+        SeedLevel, typer.Option("--seed-level", help="seeded: one topic per theme or per framework.")
+    ] = SeedLevel.theme,
+    unit: Annotated[
+        Unit, typer.Option("--unit", help="Fit on paragraphs or whole documents.")
+    ] = Unit.paragraph,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Also tabulate topic prevalence by this metadata field.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the tables as CSV (and the model) into DIR.")
+    ] = None,
+    dictionary: Annotated[
+        Path | None, typer.Option("--dictionary", "-d", help="Theme dictionary TOML (default: shipped).")
+    ] = None,
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Column with the text in CSV/XLSX/JSON files.")
+    ] = None,
+    min_df: Annotated[int, typer.Option("--min-df", min=1, help="Drop words in fewer units than this.")] = 2,
+    max_df: Annotated[
+        float, typer.Option("--max-df", min=0.0, max=1.0, help="Drop words in more than this share.")
+    ] = 0.5,
+    random_state: Annotated[
+        int,
+        typer.Option("--seed", "--random-state", help="Random seed; the same seed gives the same topics."),
+    ] = 0,
+    terms: Annotated[int, typer.Option("--terms", min=1, help="Top terms shown per topic.")] = 8,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the topic summary as JSON.")] = False,
 ) -> None:
     """Fit LDA, NMF or theme-seeded topics, print them, and write the tables with --out."""
     import warnings
 
-    from govtext.topics import TopicWarning, topic_tables, topics_from_paths, write_topic_tables
+    from govtext.topics import TopicWarning, topic_tables, topics_from_paths
 
     with library_errors("topics"):
         with warnings.catch_warnings(record=True) as caught:
@@ -110,24 +123,34 @@ def topics(
                 random_state=random_state,
             )
         tables = topic_tables(model, _documents(corpus, by) if by else None, by, n_terms=terms)
-        written = {}
-        if out is not None:
-            written = write_topic_tables(tables, out)
-            model.save(out / "model")
-            (out / "topics.json").write_text(
-                json.dumps(model.settings(), ensure_ascii=False, indent=2), encoding="utf-8"
-            )
+        written = _write(model, tables, out) if out is not None else {}
     notes = [str(w.message) for w in caught if issubclass(w.category, TopicWarning)]
     if as_json:
-        payload = {
-            "settings": model.settings(),
-            "topics": tables["topic_summary"].to_dict(orient="records"),
-            "warnings": notes,
-            "written": {name: str(p) for name, p in written.items()},
-        }
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+        typer.echo(_summary_json(model, tables, notes, written))
         return
     _render(model, tables, notes, written, len(corpus))
+
+
+def _write(model: Any, tables: dict[str, Any], out: Path) -> dict[str, Path]:
+    """The tables as CSV, the model and its settings (topics.json) into ``out``."""
+    from govtext.topics import write_topic_tables
+
+    written: dict[str, Path] = write_topic_tables(tables, out)
+    model.save(out / "model")
+    (out / "topics.json").write_text(
+        json.dumps(model.settings(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return written
+
+
+def _summary_json(model: Any, tables: dict[str, Any], notes: list[str], written: dict[str, Path]) -> str:
+    payload = {
+        "settings": model.settings(),
+        "topics": tables["topic_summary"].to_dict(orient="records"),
+        "warnings": notes,
+        "written": {name: str(p) for name, p in written.items()},
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2, default=str)
 
 
 def _render(

@@ -393,7 +393,8 @@ class StagedFolder:
 
         if self.out.exists() and not self.out.is_dir():
             raise InputError(
-                f"the output path {self.out} is a file; give a folder for the report (e.g. --out reports/mine)."
+                f"the output path {self.out} is a file; give a folder for the report (e.g. reports/mine).",
+                param="out",
             )
         self.out.parent.mkdir(parents=True, exist_ok=True)
         _recover(self.out)

@@ -82,7 +82,9 @@ def run(
 
     settings.check()
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"--workers must be a whole number of processes ≥ 1. Got {workers!r} instead.")
+        raise ConfigError(
+            f"must be a whole number of processes ≥ 1. Got {workers!r} instead.", param="workers"
+        )
     if workers == 1:
         app = create_app(matcher, settings)
         uvicorn.Server(uvicorn.Config(app, **_uvicorn_options(settings, log_level))).run()
@@ -118,7 +120,10 @@ def app_from_environment() -> FastAPI:
 
     raw = os.environ.get(CONFIG_ENV)
     if not raw:
-        raise ConfigError(f"{CONFIG_ENV} is not set: start workers with `govtext serve --workers N`")
+        raise ConfigError(
+            f"{CONFIG_ENV} is not set: this builds the worker processes that run(..., workers=N) starts, "
+            "from what run() leaves there"
+        )
     cfg = json.loads(raw)
     fields = dict(cfg["settings"])
     fields["cors_origins"] = tuple(fields["cors_origins"])

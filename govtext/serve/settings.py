@@ -24,7 +24,7 @@ class ServeSettings:
     >>> ServeSettings(host="0.0.0.0").check()
     Traceback (most recent call last):
     ...
-    govtext.errors.ConfigError: --host 0.0.0.0 is not a loopback address: binding there needs --token-file FILE (a bearer token every /v1 request must send), or bind to 127.0.0.1
+    govtext.errors.ConfigError: host: 0.0.0.0 is not a loopback address: bind to 127.0.0.1, or give a bearer token that every /v1 request must then send
     """
 
     host: str = "127.0.0.1"
@@ -40,23 +40,25 @@ class ServeSettings:
     def check(self) -> ServeSettings:
         if not is_loopback(self.host) and not self.token:
             raise ConfigError(
-                f"--host {self.host} is not a loopback address: binding there needs --token-file FILE "
-                "(a bearer token every /v1 request must send), or bind to 127.0.0.1"
+                f"{self.host} is not a loopback address: bind to 127.0.0.1, "
+                "or give a bearer token that every /v1 request must then send",
+                param="host",
             )
         for name in ("max_body_bytes", "max_upload_bytes", "max_batch"):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
-                raise ConfigError(f"The '{name}' setting must be a positive integer. Got {value!r} instead.")
+                raise ConfigError(f"must be a positive integer. Got {value!r} instead.", param=name)
         if not self.time_limit > 0:
             raise ConfigError(
-                f"The 'time_limit' setting must be positive seconds. Got {self.time_limit!r} instead."
+                f"must be positive seconds. Got {self.time_limit!r} instead.", param="time_limit"
             )
         if not 0 < self.port < 65536:
-            raise ConfigError(f"--port must be between 1 and 65535. Got {self.port!r} instead.")
+            raise ConfigError(f"must be between 1 and 65535. Got {self.port!r} instead.", param="port")
         for origin in self.cors_origins:
             if origin == "*" or not origin.startswith(("http://", "https://")):
                 raise ConfigError(
-                    f"--cors-origin must be a full origin such as https://cms.example.org. Got {origin!r} instead."
+                    f"each must be a full origin such as https://cms.example.org. Got {origin!r} instead.",
+                    param="cors_origins",
                 )
         return self
 
@@ -81,17 +83,20 @@ def read_token_file(path: str | Path) -> str:
     try:
         token = p.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"--token-file {p}: cannot read it ({exc}); give a readable UTF-8 file") from None
+        raise ConfigError(
+            f"{p}: cannot read it ({exc}); give a readable UTF-8 file", param="token_file"
+        ) from None
     if len(token) < 16 or any(ch.isspace() for ch in token):
         raise ConfigError(
-            f"--token-file {p}: the token must be one word of at least 16 characters "
-            "(e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > FILE`)"
+            f"{p}: the token must be one word of at least 16 characters "
+            "(e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > FILE`)",
+            param="token_file",
         )
     return token
 
 
 def default_workers() -> int:
-    """Worker processes for `govtext serve` when --workers is not given: one per core
+    """Worker processes for `govtext serve` when no number is given: one per core
     this process may use, at most 4 (each holds its own dictionary and segmenter).
 
     >>> 1 <= default_workers() <= 4

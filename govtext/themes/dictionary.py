@@ -34,61 +34,32 @@ that rule, ``disabled = true`` removes a theme, rule or expression.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
-import reprlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from govtext.errors import DictionaryError
-from govtext.themes.patterns import PatternError, compile_pattern
-from govtext.themes.rules import BOUNDARIES, SCOPES, SIDES, Context, Framework, Rule, Theme, ThemeDictionary
+from govtext.themes.checks import (
+    FRAMEWORK_KEYS,
+    THEME_KEYS,
+    TOP_KEYS,
+    Issue,
+    Reporter,
+    check_keys,
+    merge_id,
+    parse_rule,
+    strs,
+    tables,
+)
+from govtext.themes.rules import Framework, Rule, Theme, ThemeDictionary
 from govtext.themes.source import ParsedFile, SourceMap, read_toml
 
 FORMAT_VERSION = 1
-
-TOP_KEYS = {"version", "name", "description", "framework", "theme", "expression"}
-FRAMEWORK_KEYS = {"id", "name", "name_en", "description", "themes", "disabled"}
-THEME_KEYS = {
-    "id",
-    "name",
-    "name_en",
-    "description",
-    "framework",
-    "terms",
-    "regex",
-    "weight",
-    "rule",
-    "disabled",
-}
-RULE_KEYS = {
-    "id",
-    "terms",
-    "regex",
-    "weight",
-    "boundary",
-    "exclude_overlap",
-    "exclude_near",
-    "require_near",
-    "note",
-    "disabled",
-}
-EXPRESSION_KEYS = RULE_KEYS | {"themes"}
-CONTEXT_KEYS = {"id", "terms", "regex", "window", "scope", "side"}
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters: a message stays one short line."""
-    try:
-        text = reprlib.repr(value)
-    except (RecursionError, MemoryError):
-        text = f"<a {type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def shipped_validity(dictionary_hash: str) -> dict[str, Any] | None:
@@ -104,225 +75,6 @@ def shipped_validity(dictionary_hash: str) -> dict[str, Any] | None:
 def default_dictionary_path() -> Path:
     """The governance dictionary shipped with govtext (all twelve themes of THEMES.md)."""
     return Path(str(resources.files("govtext.themes") / "data" / "default.toml"))
-
-
-# --------------------------------------------------------------------------- issues
-@dataclass
-class Issue:
-    """One problem found in a dictionary file: an error (unusable) or a warning."""
-
-    level: Literal["error", "warning"]
-    path: str
-    line: int
-    message: str
-    fix: str = ""
-
-    def __str__(self) -> str:
-        fix = f" Fix: {self.fix}" if self.fix else ""
-        return f"{self.path}:{self.line}: {self.level}: {self.message}{fix}"
-
-
-# --------------------------------------------------------------------------- checking
-@dataclass
-class Reporter:
-    """Where the checks of one file put what they find: each says the line, what is wrong
-    and the fix; the reporter adds the file and keeps the issues in order."""
-
-    issues: list[Issue]
-    path: str
-    src: SourceMap
-
-    def error(self, line: int, message: str, fix: str = "", *, path: str | None = None) -> None:
-        self.issues.append(Issue("error", self.path if path is None else path, line, message, fix))
-
-    def line(self, span: tuple[int, int], key: str | None = None, value: str | None = None) -> int:
-        """The line of ``key`` (or of the quoted ``value``) inside ``span`` (see SourceMap.find)."""
-        return self.src.find(span, key=key, value=value)
-
-
-def _strs(value: Any, what: str, report: Reporter, line: int) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        report.error(
-            line, f"'{what}' must be a list of strings, got {_short(value)}", f'write {what} = ["…", "…"]'
-        )
-        return ()
-    return tuple(v.strip() for v in value if v.strip())
-
-
-def _check_keys(
-    table: Mapping[str, Any], allowed: set[str], what: str, report: Reporter, span: tuple[int, int]
-) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            fix = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
-            report.error(report.line(span, key=key), f"unknown key '{key}' in {what}", fix)
-
-
-def _context(raw: Any, kind: str, n: int, report: Reporter, span: tuple[int, int]) -> Context | None:
-    line = report.line(span, key=kind)
-    if not isinstance(raw, dict):
-        report.error(
-            line,
-            f"each {kind} entry must be a table, got {_short(raw)}",
-            f'write {kind} = [{{ terms = ["…"], scope = "clause" }}]',
-        )
-        return None
-    _check_keys(raw, CONTEXT_KEYS, kind, report, span)
-    terms = _strs(raw.get("terms"), f"{kind}.terms", report, line)
-    regex = _strs(raw.get("regex"), f"{kind}.regex", report, line)
-    if not terms and not regex:
-        report.error(line, f"{kind} entry {n} has neither terms nor regex", 'add terms = ["…"]')
-    scope = raw.get("scope", "sentence")
-    if scope not in SCOPES:
-        report.error(
-            line,
-            f"The 'scope' of {kind} must be one of {{{', '.join(SCOPES)}}}. Got {scope!r} instead.",
-            'use scope = "clause"',
-        )
-        scope = "sentence"
-    side = raw.get("side", "both")
-    if side not in SIDES:
-        report.error(
-            line,
-            f"The 'side' of {kind} must be one of {{{', '.join(SIDES)}}}. Got {side!r} instead.",
-            'use side = "both"',
-        )
-        side = "both"
-    window = raw.get("window", 0)
-    if not isinstance(window, int) or window < 0:
-        report.error(
-            line,
-            f"'window' of {kind} must be a whole number of characters ≥ 0, got {_short(window)}",
-            "use window = 10 (0 means the whole scope)",
-        )
-        window = 0
-    for rx in regex:
-        _check_regex(rx, report, report.line(span, value=rx))
-    cid = raw.get("id") or (terms[0] if terms else regex[0] if regex else f"{kind}{n}")
-    return Context(id=str(cid), terms=terms, regex=regex, window=window, scope=scope, side=side)
-
-
-def _check_regex(rx: str, report: Reporter, line: int) -> bool:
-    try:
-        compile_pattern(rx)
-    except PatternError as exc:
-        shown = rx if len(rx) <= 80 else rx[:77] + "…"
-        report.error(line, f"bad regular expression {shown!r}: {exc.reason}", exc.fix)
-        return False
-    return True
-
-
-def _rule(
-    raw: dict[str, Any],
-    themes: tuple[str, ...],
-    kind: str,
-    report: Reporter,
-    span: tuple[int, int],
-    default_id: str,
-) -> Rule:
-    allowed = EXPRESSION_KEYS if kind == "expression" else RULE_KEYS
-    _check_keys(raw, allowed, kind, report, span)
-    line = span[0]
-    rid = str(raw.get("id") or default_id)
-    terms = _strs(raw.get("terms"), "terms", report, report.line(span, key="terms"))
-    regex = _strs(raw.get("regex"), "regex", report, report.line(span, key="regex"))
-    good_regex = tuple(rx for rx in regex if _check_regex(rx, report, report.line(span, value=rx)))
-    if not terms and not regex and not raw.get("disabled"):
-        report.error(
-            line, f"{kind} '{rid}' has neither terms nor regex", 'add terms = ["…"] or remove the rule'
-        )
-    weight = raw.get("weight", 1.0)
-    if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
-        report.error(
-            report.line(span, key="weight"),
-            f"'weight' of {kind} '{rid}' must be a number ≥ 0, got {_short(weight)}",
-            "use weight = 1.0",
-        )
-        weight = 1.0
-    boundary = raw.get("boundary", "none")
-    if boundary not in BOUNDARIES:
-        report.error(
-            report.line(span, key="boundary"),
-            f"The 'boundary' of {kind} '{rid}' must be one of {{none, token}}. Got {boundary!r} instead.",
-            'use boundary = "token"',
-        )
-        boundary = "none"
-    contexts: dict[str, list[Context]] = {"exclude_near": [], "require_near": []}
-    for key in contexts:
-        value = raw.get(key, [])
-        if isinstance(value, dict):
-            value = [value]
-        if not isinstance(value, list):
-            report.error(
-                report.line(span, key=key),
-                f"'{key}' must be a list of tables, got {_short(value)}",
-                f'write {key} = [{{ terms = ["…"] }}]',
-            )
-            continue
-        for n, item in enumerate(value):
-            ctx = _context(item, key, n, report, span)
-            if ctx:
-                contexts[key].append(ctx)
-    exclude_overlap = raw.get("exclude_overlap")
-    return Rule(
-        id=rid,
-        themes=themes,
-        terms=terms,
-        regex=good_regex,
-        weight=float(weight),
-        boundary=str(boundary),
-        exclude_overlap=_strs(
-            exclude_overlap, "exclude_overlap", report, report.line(span, key="exclude_overlap")
-        ),
-        exclude_near=tuple(contexts["exclude_near"]),
-        require_near=tuple(contexts["require_near"]),
-        note=str(raw.get("note", "")),
-        source=report.path,
-        line=line,
-    )
-
-
-def _tables(value: Any, what: str, report: Reporter) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    if isinstance(value, dict):
-        return [value]
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        report.error(1, f"'{what}' must be an array of tables", f"write [[{what}]] headers")
-        return []
-    return value
-
-
-def _merge_id(
-    entries: dict[str, Any],
-    seen: dict[str, int],
-    eid: str,
-    raw: Mapping[str, Any],
-    line: int,
-    report: Reporter,
-    duplicate: str,
-    fix: str,
-) -> bool:
-    """Whether the entry ``eid`` of this file (its ``id =`` at ``line``) goes on to be merged
-    into ``entries``, the ids of its kind merged so far over all files.
-
-    An id seen before in the same file is an error (``duplicate`` names it, the line of the
-    first use is added); ``disabled = true`` drops the id from ``entries``, whichever file
-    brought it. Otherwise the caller merges: a later file's entry updates an earlier one's.
-    """
-    if eid in seen:
-        report.error(line, f"{duplicate} (first at line {seen[eid]})", fix)
-        return False
-    seen[eid] = line
-    if raw.get("disabled"):
-        entries.pop(eid, None)
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- building
@@ -347,7 +99,7 @@ class DictionaryBuilder:
                 "the dictionary is empty: it defines no [[theme]], [[expression]] or [[framework]]",
                 'add a [[theme]] with id, name and terms = ["…"] (see docs/dictionary.md)',
             )
-        _check_keys(
+        check_keys(
             data,
             TOP_KEYS,
             "the top level",
@@ -367,14 +119,14 @@ class DictionaryBuilder:
 
     def _add_frameworks(self, data: dict[str, Any], report: Reporter) -> None:
         seen: dict[str, int] = {}
-        for i, fw in enumerate(_tables(data.get("framework"), "framework", report)):
+        for i, fw in enumerate(tables(data.get("framework"), "framework", report)):
             span = report.src.block("framework", i)
-            _check_keys(fw, FRAMEWORK_KEYS, "a framework", report, span)
+            check_keys(fw, FRAMEWORK_KEYS, "a framework", report, span)
             fid = fw.get("id")
             if not isinstance(fid, str) or not fid:
                 report.error(span[0], "framework without an 'id'", 'add id = "my_framework"')
                 continue
-            if not _merge_id(
+            if not merge_id(
                 self.frameworks,
                 seen,
                 fid,
@@ -393,16 +145,16 @@ class DictionaryBuilder:
                     entry[key] = str(fw[key])
             if "themes" in fw:
                 themes_line = report.line(span, key="themes")
-                entry["themes"] = list(_strs(fw["themes"], "themes", report, themes_line))
+                entry["themes"] = list(strs(fw["themes"], "themes", report, themes_line))
                 entry["themes_at"] = (report.path, themes_line)  # where an unknown theme is reported
             if not entry["name"]:
                 report.error(span[0], f"framework '{fid}' has no name", 'add name = "…"')
 
     def _add_themes(self, data: dict[str, Any], report: Reporter) -> None:
         seen: dict[str, int] = {}
-        for i, th in enumerate(_tables(data.get("theme"), "theme", report)):
+        for i, th in enumerate(tables(data.get("theme"), "theme", report)):
             span = report.src.block("theme", i)
-            _check_keys(th, THEME_KEYS, "a theme", report, span)
+            check_keys(th, THEME_KEYS, "a theme", report, span)
             tid = th.get("id")
             if not isinstance(tid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", tid or ""):
                 report.error(
@@ -411,7 +163,7 @@ class DictionaryBuilder:
                     'use lower-case letters, digits and _, e.g. id = "self_governance"',
                 )
                 continue
-            if not _merge_id(
+            if not merge_id(
                 self.themes,
                 seen,
                 tid,
@@ -441,12 +193,12 @@ class DictionaryBuilder:
             rules: dict[str, Rule] = entry["rules"]
             if "terms" in th or "regex" in th:
                 implicit: dict[str, Any] = {k: th[k] for k in ("terms", "regex", "weight") if k in th}
-                rules["terms"] = _rule(implicit, (tid,), "rule", report, span, "terms")
+                rules["terms"] = parse_rule(implicit, (tid,), "rule", report, span, "terms")
             seen_rules: dict[str, int] = {}
-            for j, raw in enumerate(_tables(th.get("rule"), "theme.rule", report)):
+            for j, raw in enumerate(tables(th.get("rule"), "theme.rule", report)):
                 rspan = report.src.block("theme", i, "rule", j)
-                rule = _rule(raw, (tid,), "rule", report, rspan, f"rule{j + 1}")
-                if _merge_id(
+                rule = parse_rule(raw, (tid,), "rule", report, rspan, f"rule{j + 1}")
+                if merge_id(
                     rules,
                     seen_rules,
                     rule.id,
@@ -460,11 +212,11 @@ class DictionaryBuilder:
 
     def _add_expressions(self, data: dict[str, Any], report: Reporter) -> None:
         seen: dict[str, int] = {}
-        for i, raw in enumerate(_tables(data.get("expression"), "expression", report)):
+        for i, raw in enumerate(tables(data.get("expression"), "expression", report)):
             span = report.src.block("expression", i)
-            themes = _strs(raw.get("themes"), "themes", report, report.line(span, key="themes"))
-            rule = _rule(raw, themes, "expression", report, span, f"expression{i + 1}")
-            if not _merge_id(
+            themes = strs(raw.get("themes"), "themes", report, report.line(span, key="themes"))
+            rule = parse_rule(raw, themes, "expression", report, span, f"expression{i + 1}")
+            if not merge_id(
                 self.expressions,
                 seen,
                 rule.id,

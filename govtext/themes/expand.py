@@ -92,7 +92,7 @@ class TermExpander:
         sentences, pos = self._sentences(documents)
         if not sentences:
             raise InputError(
-                "no text to train word embeddings on; give --corpus files or folders with Chinese text"
+                "no text to train word embeddings on; give documents with Chinese text", param="documents"
             )
         model = Word2Vec(
             sentences=sentences,

@@ -131,7 +131,7 @@ def read_toml(path: Path) -> ParsedFile:
         if size > limit:
             raise DictionaryError(
                 f"the file is {size:,} bytes, over the {limit:,}-byte limit for a dictionary; "
-                "split it into --extra files or raise GOVTEXT_MAX_DICTIONARY_BYTES",
+                "split it into a base file and extra files, or raise GOVTEXT_MAX_DICTIONARY_BYTES",
                 path=str(path),
             )
         text = path.read_text(encoding="utf-8")
