@@ -198,11 +198,6 @@ def test_cli_every_command_calls_library_errors() -> None:
     assert not without, f"commands that do not wrap their library calls in library_errors(): {without}"
 
 
-# Modules still written with `x: int = typer.Option(...)`: converted on another branch
-# (issue 23); the second test below says when an entry can go.
-OLD_STYLE_PENDING = {"run.py", "tag.py"}
-
-
 def _old_style_parameters(path: Path) -> list[str]:
     """Parameters whose default value is a typer.Option/Argument (or a shared *_OPTION)."""
     import ast
@@ -225,19 +220,8 @@ def _old_style_parameters(path: Path) -> list[str]:
 def test_cli_one_typer_style() -> None:
     """Every parameter is declared as `x: Annotated[int, typer.Option(...)] = default`."""
     cli = Path(__file__).parents[1] / "govtext" / "cli"
-    old = [
-        hit
-        for p in sorted(cli.glob("*.py"))
-        if p.name not in OLD_STYLE_PENDING
-        for hit in _old_style_parameters(p)
-    ]
+    old = [hit for p in sorted(cli.glob("*.py")) for hit in _old_style_parameters(p)]
     assert not old, f"old-style Typer parameters (use Annotated): {old}"
-
-
-@pytest.mark.parametrize("name", sorted(OLD_STYLE_PENDING))
-def test_cli_old_style_pending_is_still_needed(name: str) -> None:
-    path = Path(__file__).parents[1] / "govtext" / "cli" / name
-    assert _old_style_parameters(path), f"{name} is converted: remove it from OLD_STYLE_PENDING"
 
 
 def test_cli_library_errors_name_the_option_of_the_parameter(tmp_path: Path) -> None:

@@ -190,11 +190,3 @@ WhereOption = Annotated[list[str] | None, typer.Option("--where", help=_WHERE_HE
 MinGroupCharsOption = Annotated[
     int | None, typer.Option("--min-group-chars", min=0, help=_MIN_GROUP_CHARS_HELP)
 ]
-
-# The same options written as default values, for `govtext run` until its module takes the
-# Annotated style above (issue 23, converted on another branch); remove them then.
-DICTIONARY_OPTION = typer.Option(None, "--dictionary", "-d", help=_DICTIONARY_HELP)
-EXTRA_OPTION = typer.Option(None, "--extra", help=_EXTRA_HELP)
-TEXT_COLUMN_OPTION = typer.Option(None, "--text-column", help=_TEXT_COLUMN_HELP)
-WHERE_OPTION = typer.Option(None, "--where", help=_WHERE_HELP)
-MIN_GROUP_CHARS_OPTION = typer.Option(None, "--min-group-chars", min=0, help=_MIN_GROUP_CHARS_HELP)

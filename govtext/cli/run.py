@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from govtext.cli.common import (
-    DICTIONARY_OPTION,
-    EXTRA_OPTION,
-    MIN_GROUP_CHARS_OPTION,
-    TEXT_COLUMN_OPTION,
-    WHERE_OPTION,
+    DictionaryOption,
+    ExtraOption,
+    MinGroupCharsOption,
     OutputFormat,
+    TextColumnOption,
+    WhereOption,
     apply_compare_options,
     apply_engine_options,
     apply_input_options,
@@ -32,42 +32,56 @@ def register(app: typer.Typer) -> None:
 
 
 def run(
-    args: list[str] = typer.Argument(
-        None, help="A pipeline .toml file, then files or folders (default: the pipeline's paths)."
-    ),
-    by: str = typer.Option(
-        None, "--by", help="Metadata field to compare by (source, author, year, province, ...)."
-    ),
-    out: Path = typer.Option(None, "--out", "-o", help="Output folder (default: reports/<pipeline name>/)."),
-    quiet: bool = typer.Option(
-        False, "--quiet", "-q", help="No progress or summary; print only the report folder."
-    ),
-    fmt: OutputFormat = typer.Option(
-        OutputFormat.table, "--format", "-f", help="The run summary as a table (for people) or JSON."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="The same as --format json."),
-    dictionary: Path = DICTIONARY_OPTION,
-    extra: list[Path] = EXTRA_OPTION,
-    text_column: str = TEXT_COLUMN_OPTION,
-    engine: str = typer.Option(
-        None, "--engine", help="Where segmentation and matching run: local (processes) or dask."
-    ),
-    workers: int = typer.Option(None, "--workers", help="Worker processes (default: every core)."),
-    scheduler: str = typer.Option(
-        None, "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a LocalCluster."
-    ),
-    where: list[str] = WHERE_OPTION,
-    min_group_chars: int = MIN_GROUP_CHARS_OPTION,
-    refit: bool = typer.Option(
-        False,
-        "--refit",
-        help="Fit the topic model afresh even if the store holds one fitted from the same inputs.",
-    ),
-    store: Path = typer.Option(
-        None,
-        "--store",
-        help="The DuckDB store to re-use and fill (default: govtext.duckdb in the output folder).",
-    ),
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(help="A pipeline .toml file, then files or folders (default: the pipeline's paths)."),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Metadata field to compare by (source, author, year, province, ...)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default: reports/<pipeline name>/).")
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress or summary; print only the report folder.")
+    ] = False,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="The run summary as a table (for people) or JSON.")
+    ] = OutputFormat.table,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
+    dictionary: DictionaryOption = None,
+    extra: ExtraOption = None,
+    text_column: TextColumnOption = None,
+    engine: Annotated[
+        str | None,
+        typer.Option("--engine", help="Where segmentation and matching run: local (processes) or dask."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Worker processes (default: every core).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a LocalCluster."
+        ),
+    ] = None,
+    where: WhereOption = None,
+    min_group_chars: MinGroupCharsOption = None,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit",
+            help="Fit the topic model afresh even if the store holds one fitted from the same inputs.",
+        ),
+    ] = False,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="The DuckDB store to re-use and fill (default: govtext.duckdb in the output folder).",
+        ),
+    ] = None,
 ) -> None:
     """Ingest, segment, tag themes, fit topics, compare groups and write the report."""
     from govtext.config import default_pipeline, load_pipeline
