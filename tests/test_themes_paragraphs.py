@@ -83,13 +83,13 @@ def test_paragraph_coders_agree(refs: list[dict]) -> None:
 def test_paragraph_tune_part(refs: list[dict], predicted: list[set[str]]) -> None:
     gold, pred, _ = _part(refs, predicted, "tune")
     s = ep.score(gold, pred, ep.THEMES, n_boot=0)
-    assert s.precision >= 0.84 and s.f1 >= 0.82, (s.precision, s.recall, s.f1)
+    assert s.precision >= 0.87 and s.f1 >= 0.87, (s.precision, s.recall, s.f1)
 
 
 def test_paragraph_never_tuned_part(shared_corpus: Path, refs: list[dict], predicted: list[set[str]]) -> None:
     gold, pred, sub = _part(refs, predicted, "test")
     s = ep.score(gold, pred, ep.THEMES, n_boot=0)
-    assert s.precision >= 0.76 and s.f1 >= 0.71, (s.precision, s.recall, s.f1)
+    assert s.precision >= 0.77 and s.f1 >= 0.74, (s.precision, s.recall, s.f1)
     base = ep.score(gold, ep.naive(shared_corpus, sub), ep.THEMES, n_boot=0)
     assert s.f1 >= base.f1 + 0.4
     for genre, g in ep.table(sub, pred, lambda r: r["genre"]).items():
