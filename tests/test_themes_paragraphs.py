@@ -83,17 +83,17 @@ def test_paragraph_coders_agree(refs: list[dict]) -> None:
 def test_paragraph_tune_part(refs: list[dict], predicted: list[set[str]]) -> None:
     gold, pred, _ = _part(refs, predicted, "tune")
     s = ep.score(gold, pred, ep.THEMES, n_boot=0)
-    assert s.precision >= 0.85 and s.f1 >= 0.83, (s.precision, s.recall, s.f1)
+    assert s.precision >= 0.89 and s.f1 >= 0.88, (s.precision, s.recall, s.f1)
 
 
 def test_paragraph_never_tuned_part(shared_corpus: Path, refs: list[dict], predicted: list[set[str]]) -> None:
     gold, pred, sub = _part(refs, predicted, "test")
     s = ep.score(gold, pred, ep.THEMES, n_boot=0)
-    assert s.precision >= 0.79 and s.f1 >= 0.75, (s.precision, s.recall, s.f1)
+    assert s.precision >= 0.78 and s.f1 >= 0.76, (s.precision, s.recall, s.f1)
     base = ep.score(gold, ep.naive(shared_corpus, sub), ep.THEMES, n_boot=0)
     assert s.f1 >= base.f1 + 0.4
     for genre, g in ep.table(sub, pred, lambda r: r["genre"]).items():
-        assert g.f1 >= 0.64, (genre, g.f1)
+        assert g.f1 >= 0.65, (genre, g.f1)
 
 
 # the look-alikes of THEMES.md: a counted hit whose sentence holds one of these is a trap sprung
