@@ -275,16 +275,16 @@ def test_topics_model_fits_on_a_capped_sample_and_infers_every_unit(units, metho
 
 
 def test_topics_model_block_inference_is_gensims_and_independent_of_blocks_and_threads(units):
-    from govtext.topics.model import _count_matrix, _lda_infer
+    from govtext.topics.inference import count_matrix, lda_infer
 
     tm = TopicModel(method="lda", k=4, sample_size=0, **FAST).fit(units)
     lda = tm.model_
-    counts = _count_matrix(units.token_lists, {w: i for i, w in enumerate(tm.vocabulary_)})
+    counts = count_matrix(units.token_lists, {w: i for i, w in enumerate(tm.vocabulary_)})
     beta = np.asarray(lda.expElogbeta, dtype=float)
     alpha = np.asarray(lda.alpha, dtype=float)
-    one = _lda_infer(counts, beta, alpha, random_state=3, iterations=100)
+    one = lda_infer(counts, beta, alpha, random_state=3, iterations=100)
     for chunk_units, threads in ((7, 1), (7, 2), (5, 2)):
-        other = _lda_infer(
+        other = lda_infer(
             counts, beta, alpha, random_state=3, iterations=100, chunk_units=chunk_units, threads=threads
         )
         np.testing.assert_array_equal(one, other)

@@ -128,7 +128,7 @@ def build_page(
 ) -> Page:
     import pandas as pd
 
-    from govtext.compare import _name_group, group_labels, group_text
+    from govtext.compare import group_labels, group_text, name_group
     from govtext.report import charts
     from govtext.report.charts import PALETTE
 
@@ -324,7 +324,7 @@ def build_page(
     if result.by == "doc_id":
         ev_export = ev_export.drop(columns=["group"])
     else:
-        ev_export = _name_group(ev_export, result.by, "evidence")
+        ev_export = name_group(ev_export, result.by, "evidence")
     export = {"evidence": ev_export, "documents": docs}
     if manifest is not None:
         export["files"] = manifest
