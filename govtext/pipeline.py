@@ -332,7 +332,8 @@ def run_pipeline(
             record=record,
         )
         progress("report")
-        files = write_report(result, out_dir, formats=tuple(cfg.report.formats))
+        # --refit writes the report afresh too (its settings differ, so it would anyway)
+        files = write_report(result, out_dir, formats=tuple(cfg.report.formats), force=cfg.topics.refit)
     except GovtextError:
         # An error (no input, a bad setting) leaves nothing new; an interrupted run (a kill,
         # Ctrl-C) keeps its store, whose finished work the next run re-uses.
