@@ -227,7 +227,7 @@ def _analyze(
         time_field=time_field or None,
         topic_model=topic_model,
     )
-    result.tables = timed("compare", lambda: stages.compare(result, tokens, cfg))
+    result.tables = timed("compare", lambda: stages.compare(result, tokens, cfg, store))
     trend_table = result.tables.get("trend")
     small = trend_table.attrs.get("left_out", []) if trend_table is not None else []
     if small:

@@ -156,6 +156,14 @@ MIGRATIONS: list[list[str]] = [
             model BLOB NOT NULL,
             created TIMESTAMP DEFAULT current_timestamp)""",
     ],
+    [
+        # A run's comparison tables keyed by the hash of their inputs (govtext.compare.cached):
+        # a re-run over the same documents and settings loads them, not makes them.
+        """CREATE TABLE IF NOT EXISTS cached_tables (
+            key VARCHAR PRIMARY KEY,
+            tables BLOB NOT NULL,
+            created TIMESTAMP DEFAULT current_timestamp)""",
+    ],
 ]
 
 # The fields of a ThemeHit after doc_id, in the order hits_frame uses.
@@ -739,6 +747,18 @@ class Store:
         with self.transaction():
             _run(self.con, "DELETE FROM topic_models WHERE key = ?", [key])
             _run(self.con, "INSERT INTO topic_models (key, model) VALUES (?, ?)", [key, blob])
+
+    def get_cached_tables(self, key: str) -> bytes | None:
+        """The pickled tables made from the inputs hashed as ``key``, if stored."""
+        rows = _run(self.con, "SELECT tables FROM cached_tables WHERE key = ?", [key])
+        return bytes(rows[0][0]) if rows else None
+
+    def put_cached_tables(self, key: str, blob: bytes) -> None:
+        """Keep pickled tables under the hash of their inputs; only the newest set is kept
+        (a corpus that changes every run must not grow the store)."""
+        with self.transaction():
+            _run(self.con, "DELETE FROM cached_tables")
+            _run(self.con, "INSERT INTO cached_tables (key, tables) VALUES (?, ?)", [key, blob])
 
     # -- corpus snapshots --------------------------------------------------------------
 

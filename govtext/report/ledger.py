@@ -31,33 +31,11 @@ VOLATILE_SETTINGS = ("timings_s", "started")
 _CODE = Path(__file__).parent
 
 
-def frame_digest(frame: pd.DataFrame) -> str:
-    """A hash of a table's content: column names, dtypes, values (in order) and ``attrs``."""
-    import pandas as pd
-
-    h = hashlib.blake2b(digest_size=16)
-    h.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()], ensure_ascii=False).encode())
-    h.update(str(len(frame)).encode())
-    for _, column in frame.items():
-        try:
-            h.update(pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes())
-        except TypeError:  # unhashable cells (lists of spans): their text
-            h.update(repr(column.tolist()).encode())
-    h.update(_dumps(frame.attrs).encode())
-    return h.hexdigest()
-
-
 def code_digest() -> str:
     """A hash of the code and templates that render a report (govtext/report/, cells.py)."""
-    h = hashlib.blake2b(digest_size=16)
-    files = sorted(
-        [p for p in _CODE.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-        + [_CODE.parent / "cells.py"]
-    )
-    for path in files:
-        h.update(str(path.relative_to(_CODE.parent)).encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
+    from govtext.compare.cached import package_digest
+
+    return package_digest(_CODE, also=[_CODE.parent / "cells.py"])
 
 
 def report_key(
@@ -66,6 +44,7 @@ def report_key(
     """The hash of a report's inputs: each named frame's content, the run facts ``info``
     (run_info, without the volatile settings) and the writer's ``options``."""
     import govtext
+    from govtext.compare.cached import frame_digest
 
     settings = {k: v for k, v in (info.get("settings") or {}).items() if k not in VOLATILE_SETTINGS}
     if isinstance(settings.get("topics"), Mapping):  # a refit's seconds, not its topics

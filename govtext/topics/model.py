@@ -47,7 +47,14 @@ from govtext.topics.fitting import (
 )
 from govtext.topics.inference import bow_rows, count_matrix, lda_infer, normalise_rows
 from govtext.topics.naming import check_rows, label_rows
-from govtext.topics.persist import FORMAT_VERSION, jsonable, read_state, restore_fitted, save_model
+from govtext.topics.persist import (
+    FORMAT_VERSION,
+    NativeKeptApart,
+    jsonable,
+    read_state,
+    restore_fitted,
+    save_model,
+)
 from govtext.topics.seeds import (
     ResolvedSeeds,
     load_theme_dictionary,
@@ -85,7 +92,7 @@ DEFAULT_K_RANGE = (2, 8, 2)
 DEFAULT_SAMPLE_SIZE = 1000
 
 
-class TopicModel:
+class TopicModel(NativeKeptApart):
     """Topic model over ``Units`` (see ``build_units``).
 
     Parameters
@@ -540,12 +547,12 @@ class TopicModel:
 
     def settings(self) -> dict[str, Any]:
         """Parameters and what the fit found, JSON-ready for run.json."""
-        import gensim
-        import sklearn
+        from importlib.metadata import version
 
         out: dict[str, Any] = {"component": "TopicModel", **self.get_params()}
         out["k_range"] = list(self.k_range)
-        out["versions"] = {"gensim": gensim.__version__, "scikit-learn": sklearn.__version__}
+        # from the installed metadata: importing gensim only for its version takes a second
+        out["versions"] = {"gensim": version("gensim"), "scikit-learn": version("scikit-learn")}
         if hasattr(self, "k_"):
             out.update(
                 {

@@ -139,3 +139,49 @@ def restore_fitted(model: Any, fitted: Mapping[str, Any], path: Path) -> None:
         from gensim.models import LdaModel
 
         model.model_ = LdaModel.load(str(path / "lda.gensim"))
+
+
+class NativeKeptApart:
+    """Pickles a TopicModel with its native model (``model_``) and gensim dictionary
+    (``dictionary_``) as bytes of their own, unpickled on first use."""
+
+    # gensim/scikit-learn objects: a model loaded from the store for its tables never
+    # needs them, and importing gensim to unpickle them takes a second.
+    _LAZY = ("model_", "dictionary_")
+
+    def _native(self, name: str) -> Any:
+        lazy = self.__dict__.get("_lazy")
+        if lazy and name in lazy:
+            import pickle
+
+            self.__dict__["_" + name] = pickle.loads(lazy.pop(name))
+        try:
+            return self.__dict__["_" + name]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no {name!r}: not fitted") from None
+
+    def _set_native(self, name: str, value: Any) -> None:
+        (self.__dict__.get("_lazy") or {}).pop(name, None)
+        self.__dict__["_" + name] = value
+
+    model_ = property(lambda self: self._native("model_"), lambda self, v: self._set_native("model_", v))
+    dictionary_ = property(
+        lambda self: self._native("dictionary_"), lambda self, v: self._set_native("dictionary_", v)
+    )
+
+    def __getstate__(self) -> dict[str, Any]:
+        import pickle
+
+        state = self.__dict__.copy()
+        lazy = dict(state.pop("_lazy", None) or {})
+        for name in self._LAZY:
+            if "_" + name in state:
+                lazy[name] = pickle.dumps(state.pop("_" + name), protocol=pickle.HIGHEST_PROTOCOL)
+        state["_lazy"] = lazy
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in self._LAZY:  # pickled before the native model was kept apart
+            if name in state:
+                state["_" + name] = state.pop(name)
+        self.__dict__.update(state)
