@@ -98,7 +98,22 @@ def term_counts(
         count(chunk, lengths)
     if not term_code or not sum(len(c) for c in counts):
         return pd.DataFrame([], columns=columns)
-    # Terms numbered in the order sorted() gives str; rows by input document, then term.
+    return _categorical_frame(doc_code, term_code, positions, doc_codes, term_codes, counts)
+
+
+def _categorical_frame(
+    doc_code: dict[str, int],
+    term_code: dict[str, int],
+    positions: list[Any],
+    doc_codes: list[Any],
+    term_codes: list[Any],
+    counts: list[Any],
+) -> pd.DataFrame:
+    """The chunks' rows as one frame: terms numbered in the order sorted() gives str, rows
+    by input document, then term."""
+    import numpy as np
+    import pandas as pd
+
     by_text = sorted(term_code, key=term_code.__getitem__)
     order = np.argsort(np.asarray(by_text, dtype=object), kind="stable")
     rank = np.empty(len(order), dtype=np.int32)
@@ -113,7 +128,7 @@ def term_counts(
             "term": pd.Categorical.from_codes(terms[rows], categories=term_categories),
             "count": np.concatenate(counts)[rows],
         },
-        columns=columns,
+        columns=["doc_id", "term", "count"],
     )
 
 
