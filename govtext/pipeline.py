@@ -226,7 +226,7 @@ def _analyze(
         time_field=time_field or None,
         topic_model=topic_model,
     )
-    result.tables = timed("compare", lambda: stages.compare(result, tokens, cfg))
+    result.tables = timed("compare", lambda: stages.compare(result, tokens, cfg, store))
     trend_table = result.tables.get("trend")
     small = trend_table.attrs.get("left_out", []) if trend_table is not None else []
     if small:
@@ -331,7 +331,8 @@ def run_pipeline(
             record=record,
         )
         progress("report")
-        files = write_report(result, out_dir, formats=tuple(cfg.report.formats))
+        # --refit writes the report afresh too (its settings differ, so it would anyway)
+        files = write_report(result, out_dir, formats=tuple(cfg.report.formats), force=cfg.topics.refit)
     except GovtextError:
         # An error (no input, a bad setting) leaves nothing new; an interrupted run (a kill,
         # Ctrl-C) keeps its store, whose finished work the next run re-uses.

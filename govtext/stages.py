@@ -205,16 +205,20 @@ def topics(
     )
 
 
-def compare(result: RunResult, tokens: list[Tokens], cfg: PipelineConfig) -> dict[str, pd.DataFrame]:
-    from govtext.compare import compare_all, term_counts
+def compare(
+    result: RunResult, tokens: list[Tokens], cfg: PipelineConfig, store: Any = None
+) -> dict[str, pd.DataFrame]:
+    from govtext.compare.cached import compare_run
 
     # Keyness and similarity on content words: stopwords and report filler words out.
     stopwords = make_segmenter(cfg).stopword_set()
-    return compare_all(
+    return compare_run(
         result,
-        doc_term_counts=term_counts(tokens, stopwords=stopwords),
+        tokens,
+        stopwords=stopwords,
         min_group_chars=cfg.compare.min_group_chars,
         min_group_docs=cfg.compare.min_group_docs,
+        cache=store,  # the tables of the last run of the same inputs are loaded
     )
 
 

@@ -157,3 +157,26 @@ def test_compare_term_matrix_on_many_groups_and_rows() -> None:
     diagonal = sim[sim["province"] == sim["province_other"]]["cosine"]
     assert (diagonal == 1.0).all()
     assert set(key["province"]) <= set(groups)
+
+
+def test_compare_term_counts_are_categorical_and_pool_as_text_does(sample_corpus: Path) -> None:
+    """term_counts gives codes, not a Python string per (document, term) row (issue 20: that
+    frame held the peak memory of a 100 MB run); the pooled groups × terms counts, keyness
+    and similarity are those of the same frame as text."""
+    from govtext.compare import group_term_matrix, keyness_by_group
+    from govtext.segment import Segmenter
+
+    corpus = govtext.read_corpus([sample_corpus])
+    seg = Segmenter()
+    counts = term_counts([seg.tokens(d) for d in corpus], stopwords=seg.stopword_set())
+    assert isinstance(counts["doc_id"].dtype, pd.CategoricalDtype)
+    assert isinstance(counts["term"].dtype, pd.CategoricalDtype)
+    as_text = counts.astype({"doc_id": "str", "term": "str"})
+    docs = corpus.to_frame()
+    docs["half"] = ["a" if i % 2 else "b" for i in range(len(docs))]
+    for by in ("doc_id", "half"):
+        m, order, terms = group_term_matrix(counts, docs, by)
+        m2, order2, terms2 = group_term_matrix(as_text, docs, by)
+        assert order == order2 and list(terms) == list(terms2) and (m != m2).nnz == 0
+        pd.testing.assert_frame_equal(keyness_by_group(counts, docs, by), keyness_by_group(as_text, docs, by))
+        pd.testing.assert_frame_equal(group_similarity(counts, docs, by), group_similarity(as_text, docs, by))

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2, chi2_contingency, false_discovery_control
 
-from govtext.compare import _adjust, keyness, poisson_interval, wilson_interval
+from govtext.compare import keyness, poisson_interval, wilson_interval
+from govtext.compare.stats import adjust_p
 from govtext.errors import InputError
 
 
@@ -63,14 +64,14 @@ def test_compare_keyness_min_count_and_sorting() -> None:
 def test_compare_adjust_bh_matches_scipy() -> None:
     rng = np.random.default_rng(0)
     p = rng.uniform(0, 0.2, size=40)
-    assert _adjust(p, "bh") == pytest.approx(false_discovery_control(p, method="bh"))
+    assert adjust_p(p, "bh") == pytest.approx(false_discovery_control(p, method="bh"))
 
 
 def test_compare_adjust_holm_by_hand() -> None:
     # Sorted 0.01, 0.03, 0.04 times 3, 2, 1 = 0.03, 0.06, 0.04 → running max 0.03, 0.06, 0.06.
-    assert list(_adjust(np.array([0.01, 0.04, 0.03]), "holm")) == pytest.approx([0.03, 0.06, 0.06])
+    assert list(adjust_p(np.array([0.01, 0.04, 0.03]), "holm")) == pytest.approx([0.03, 0.06, 0.06])
     with pytest.raises(InputError, match="'correction'"):
-        _adjust(np.array([0.5]), "bonferroni")  # type: ignore[arg-type]
+        adjust_p(np.array([0.5]), "bonferroni")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -189,9 +189,9 @@ def test_compare_all_names_tables_in_report_order(result: RunResult) -> None:
 def test_compare_term_counts_equal_a_counter_whatever_the_chunks(chunk: int, monkeypatch) -> None:
     from collections import Counter
 
-    from govtext import compare
+    from govtext.compare import terms
 
-    monkeypatch.setattr(compare, "_TERM_CHUNK", chunk)
+    monkeypatch.setattr(terms, "_TERM_CHUNK", chunk)
     texts = ["基层 治理 基层 ， 法治 2024 a ab", "治理 治理 ！ 自治", "", "ab 基层 治理 ab 德治 德"]
     tokens = [
         Tokens(

@@ -275,16 +275,16 @@ def test_topics_model_fits_on_a_capped_sample_and_infers_every_unit(units, metho
 
 
 def test_topics_model_block_inference_is_gensims_and_independent_of_blocks_and_threads(units):
-    from govtext.topics.model import _count_matrix, _lda_infer
+    from govtext.topics.inference import count_matrix, lda_infer
 
     tm = TopicModel(method="lda", k=4, sample_size=0, **FAST).fit(units)
     lda = tm.model_
-    counts = _count_matrix(units.token_lists, {w: i for i, w in enumerate(tm.vocabulary_)})
+    counts = count_matrix(units.token_lists, {w: i for i, w in enumerate(tm.vocabulary_)})
     beta = np.asarray(lda.expElogbeta, dtype=float)
     alpha = np.asarray(lda.alpha, dtype=float)
-    one = _lda_infer(counts, beta, alpha, random_state=3, iterations=100)
+    one = lda_infer(counts, beta, alpha, random_state=3, iterations=100)
     for chunk_units, threads in ((7, 1), (7, 2), (5, 2)):
-        other = _lda_infer(
+        other = lda_infer(
             counts, beta, alpha, random_state=3, iterations=100, chunk_units=chunk_units, threads=threads
         )
         np.testing.assert_array_equal(one, other)
@@ -352,3 +352,27 @@ def test_topics_model_seeded_start_weighs_seeds_over_every_unit(units, monkeypat
     law = starts[0][0]
     assert law[tm.vocabulary_.index("法治")] == pytest.approx(everywhere)
     assert law.sum() == pytest.approx(everywhere)  # seed_noise 0: the seeds alone
+
+
+def test_topics_model_from_the_store_imports_gensim_only_when_used(units, tmp_path: Path):
+    """A model loaded for its tables (a re-run) does not unpickle its gensim model: that
+    import alone took a second of the re-run; transform still gives the same shares."""
+    import pickle
+    import subprocess
+    import sys
+
+    tm = TopicModel(method="seeded", k=3, seeds={"law": ["法治"]}, **FAST).fit(units)
+    blob = tmp_path / "model.pkl"
+    blob.write_bytes(pickle.dumps(tm))
+    code = (
+        "import pickle, sys\n"
+        f"m = pickle.loads(open({str(blob)!r}, 'rb').read())\n"
+        "m.summary(); m.settings(); m.doc_topics_\n"
+        "assert 'gensim' not in sys.modules, 'gensim imported for the tables'\n"
+        "m.model_\n"
+        "assert 'gensim' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    again = pickle.loads(blob.read_bytes())
+    np.testing.assert_array_equal(again.transform(units), tm.transform(units))
+    pd.testing.assert_frame_equal(again.summary(), tm.summary())

@@ -45,11 +45,13 @@ class ReportWarning(UserWarning):
 
 class ReportFiles(dict[str, Path]):
     """Every file written, by key (``html``, ``md``, ``json``, ``xlsx``, ``csv:<table>``,
-    ``svg:<figure>``, ``png:<figure>``); ``warnings`` lists what the report also says."""
+    ``svg:<figure>``, ``png:<figure>``); ``warnings`` lists what the report also says;
+    ``reused``: the folder held this very report already and was left as it was."""
 
     def __init__(self) -> None:
         super().__init__()
         self.warnings: list[str] = []
+        self.reused = False  # True: the folder already held this report, left untouched
 
 
 def _formats(formats: Iterable[str] | str) -> list[str]:
@@ -119,6 +121,7 @@ def write_report(
     title: str | None = None,
     evidence_per_cell: int = 3,
     extra_html: Iterable[str] = (),
+    force: bool = False,
 ) -> ReportFiles:
     """Write the report of ``result`` into ``out_dir`` and return every file written.
 
@@ -127,20 +130,15 @@ def write_report(
     and when there is none the report says so (``files.warnings``, run.json, the HTML
     and a ReportWarning) and SVG figures keep their text as text for the browser to draw.
     ``title`` heads the page (default: the run's name).
-    """
-    from govtext.compare import group_labels, group_order
-    from govtext.report import charts
-    from govtext.report.evidence import select_evidence
-    from govtext.report.io import StagedFolder, atomic_write_text, dumps_json, write_csv, write_xlsx
-    from govtext.report.page import build_page, render_html, render_markdown
 
+    When ``out_dir`` holds the report of the same inputs, intact (``govtext.report.ledger``),
+    it is left as it is and its files returned (``files.reused`` is True); ``force``
+    writes it afresh all the same.
+    """
     fmts = _formats(formats)
     final = Path(out_dir)
     files = ReportFiles()
     tables = report_tables(result)
-    groups = group_labels(result.documents, result.by)
-    order = group_order(groups)
-
     chosen = find_cjk_font(font)
     if chosen is None and ("figures" in fmts or "html" in fmts):
         from govtext.report.fonts import INSTALL_HINT
@@ -150,21 +148,81 @@ def write_report(
             "PNG figures will show boxes instead of Chinese; "
             f"SVG figures keep text as text so browsers draw it with their own fonts. To fix, {INSTALL_HINT}."
         )
-    evidence = select_evidence(result.hits, groups, per_cell=evidence_per_cell)
-
-    figures: dict[str, Any] = {}
-    if "html" in fmts or "figures" in fmts:
-        # The page itself only shows the trend chart; the rest are for papers.
-        fig_groups = largest_groups(order, groups, result.documents, MAX_GROUPS_FIGURE)
-        figures = _figures(tables, result, fig_groups, chosen, only=None if "figures" in fmts else {"trend"})
-
     for w in files.warnings:
         warnings.warn(w, ReportWarning, stacklevel=2)
     # Warnings of earlier stages (e.g. a topic model that could not be fitted) go in too.
     files.warnings.extend(str(w) for w in result.settings.get("warnings", []))
     info = run_info(result, tables, files.warnings)
     info["report"] = {"formats": fmts, "font": chosen.family if chosen else None}
+    key = _report_key(result, tables, info, chosen, title, evidence_per_cell, tuple(extra_html))
+    if not force:
+        from govtext.report.ledger import intact
 
+        kept = intact(final, key) if final.is_dir() else None
+        if kept is not None:
+            files.update(kept[0])
+            files.reused = True
+            return files
+    return _write(result, final, fmts, tables, info, chosen, files, key, title, evidence_per_cell, extra_html)
+
+
+def _report_key(
+    result: RunResult,
+    tables: dict[str, pd.DataFrame],
+    info: dict[str, Any],
+    font: FontChoice | None,
+    title: str | None,
+    evidence_per_cell: int,
+    extra_html: tuple[str, ...],
+) -> str:
+    from govtext.report.ledger import report_key
+
+    frames = {f"table:{k}": v for k, v in tables.items()}
+    for name in ("documents", "hits", "themes"):
+        frame = getattr(result, name)
+        if not any(frame is t for t in tables.values()):  # the hits table is the hits
+            frames[name] = frame
+    if result.corpus is not None:
+        frames["manifest"] = result.corpus.manifest()
+    options = {
+        "font": [font.family, str(font.path)] if font else None,
+        "title": title,
+        "evidence_per_cell": evidence_per_cell,
+        "extra_html": list(extra_html),
+        "name": result.name,
+    }
+    return report_key(frames, info, options)
+
+
+def _write(
+    result: RunResult,
+    final: Path,
+    fmts: list[str],
+    tables: dict[str, pd.DataFrame],
+    info: dict[str, Any],
+    chosen: FontChoice | None,
+    files: ReportFiles,
+    key: str,
+    title: str | None,
+    evidence_per_cell: int,
+    extra_html: Iterable[str],
+) -> ReportFiles:
+    """Render every format into a staged folder and swap it in (``write_report``'s work)."""
+    from govtext.compare import group_labels, group_order
+    from govtext.report import charts
+    from govtext.report.evidence import select_evidence
+    from govtext.report.io import StagedFolder, atomic_write_text, dumps_json, write_csv, write_xlsx
+    from govtext.report.ledger import LEDGER, ledger_text
+    from govtext.report.page import build_page, render_html, render_markdown
+
+    groups = group_labels(result.documents, result.by)
+    order = group_order(groups)
+    evidence = select_evidence(result.hits, groups, per_cell=evidence_per_cell)
+    figures: dict[str, Any] = {}
+    if "html" in fmts or "figures" in fmts:
+        # The page itself only shows the trend chart; the rest are for papers.
+        fig_groups = largest_groups(order, groups, result.documents, MAX_GROUPS_FIGURE)
+        figures = _figures(tables, result, fig_groups, chosen, only=None if "figures" in fmts else {"trend"})
     # The whole folder is replaced at once, so a crash leaves the old report or the new one.
     with StagedFolder(final) as out:
         svgs = {name: charts.svg(fig, chosen, name) for name, fig in figures.items()}
@@ -190,8 +248,10 @@ def write_report(
         if result.corpus is not None and result.corpus.files:
             # Every input file, read, skipped or failed, and why, beside the report.
             files["manifest"] = write_csv(out / "manifest.csv", result.corpus.manifest())
-    for key, path in files.items():
-        files[key] = final / path.relative_to(out)
+        # Last: a report killed before this line has no ledger, so it is never re-used.
+        atomic_write_text(out / LEDGER, ledger_text(key, out, files, files.warnings))
+    for name, path in files.items():
+        files[name] = final / path.relative_to(out)
     return files
 
 

@@ -88,44 +88,23 @@ def markdown_highlight(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts).replace("\n", " ")
 
 
-def select_evidence(
-    hits: pd.DataFrame,
-    groups: pd.Series,
-    *,
-    per_cell: int = 3,
-) -> pd.DataFrame:
-    """The best ``per_cell`` sentences for each (group, theme).
+EVIDENCE_COLUMNS = [
+    "group",
+    "theme",
+    "name",
+    "doc_id",
+    "rank",
+    "sentence_index",
+    "terms",
+    "n_hits",
+    "excerpt",
+    "spans",
+]
 
-    ``groups`` maps doc_id → group label. Returns ``group, theme, name, doc_id, rank,
-    sentence_index, terms, n_hits, excerpt, spans`` where ``spans`` are the marked
-    character spans inside ``excerpt``.
-    """
-    import pandas as pd
 
-    cols = [
-        "group",
-        "theme",
-        "name",
-        "doc_id",
-        "rank",
-        "sentence_index",
-        "terms",
-        "n_hits",
-        "excerpt",
-        "spans",
-    ]
-    need = {"doc_id", "theme", "char_start", "char_end", "sentence_index", "sentence", "sentence_start"}
-    if hits is None or not len(hits) or not need <= set(hits.columns):
-        return pd.DataFrame(columns=cols)
-    h = hits.copy()
-    h["group"] = h["doc_id"].map(groups)
-    h = h.dropna(subset=["group"])
-    if "name" not in h.columns:
-        h["name"] = h["theme"]
-    if "term" not in h.columns:
-        h["term"] = ""
-    h["term"] = h["term"].astype(str)
-    keys = ["group", "theme", "doc_id", "sentence_index"]
+def _ranked_candidates(h: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One candidate sentence per (group, theme, document, sentence), ranked within each
+    (group, theme): most distinct terms, most hits, a readable length, one per document first."""
     # One candidate per (group, theme, sentence), ranked without a Python loop: corpora of
     # 100,000 hotline records give hundreds of thousands of hits.
     cand = h.groupby(keys, sort=False).agg(
@@ -149,6 +128,37 @@ def select_evidence(
     cand["second"] = cand.groupby(["group", "theme", "doc_key"], sort=False).cumcount() > 0
     cand = cand.sort_values(["group", "theme", "second"], kind="mergesort")
     cand["rank"] = cand.groupby(["group", "theme"], sort=False).cumcount() + 1
+    return cand
+
+
+def select_evidence(
+    hits: pd.DataFrame,
+    groups: pd.Series,
+    *,
+    per_cell: int = 3,
+) -> pd.DataFrame:
+    """The best ``per_cell`` sentences for each (group, theme).
+
+    ``groups`` maps doc_id → group label. Returns ``group, theme, name, doc_id, rank,
+    sentence_index, terms, n_hits, excerpt, spans`` where ``spans`` are the marked
+    character spans inside ``excerpt``.
+    """
+    import pandas as pd
+
+    cols = EVIDENCE_COLUMNS
+    need = {"doc_id", "theme", "char_start", "char_end", "sentence_index", "sentence", "sentence_start"}
+    if hits is None or not len(hits) or not need <= set(hits.columns):
+        return pd.DataFrame(columns=cols)
+    h = hits.copy()
+    h["group"] = h["doc_id"].map(groups)
+    h = h.dropna(subset=["group"])
+    if "name" not in h.columns:
+        h["name"] = h["theme"]
+    if "term" not in h.columns:
+        h["term"] = ""
+    h["term"] = h["term"].astype(str)
+    keys = ["group", "theme", "doc_id", "sentence_index"]
+    cand = _ranked_candidates(h, keys)
     chosen = cand[cand["rank"] <= per_cell]
     sel = h.merge(chosen[keys], on=keys, how="inner")
     spans_of = {

@@ -100,15 +100,21 @@ def write_xlsx(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
     for name, frame in tables.items():
         title = sheet_name(name, taken)
         sheets.append((title, _sheet_xml(safe_frame(frame), formats, ILLEGAL_CHARACTERS_RE)))
+    parts = {
+        "[Content_Types].xml": _content_types(len(sheets)),
+        "_rels/.rels": _ROOT_RELS,
+        "xl/workbook.xml": _workbook_xml([t for t, _ in sheets]),
+        "xl/_rels/workbook.xml.rels": _workbook_rels(len(sheets)),
+        "xl/styles.xml": _styles_xml(formats),
+        **{f"xl/worksheets/sheet{i}.xml": xml for i, (_, xml) in enumerate(sheets, start=1)},
+    }
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=4) as zf:
-        zf.writestr("[Content_Types].xml", _content_types(len(sheets)))
-        zf.writestr("_rels/.rels", _ROOT_RELS)
-        zf.writestr("xl/workbook.xml", _workbook_xml([t for t, _ in sheets]))
-        zf.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
-        zf.writestr("xl/styles.xml", _styles_xml(formats))
-        for i, (_, xml) in enumerate(sheets, start=1):
-            zf.writestr(f"xl/worksheets/sheet{i}.xml", xml)
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in parts.items():
+            # A fixed time stamp: the same tables give the same bytes (zipfile would stamp now).
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o600 << 16  # as zipfile gives a part named by a string
+            zf.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED, compresslevel=4)
     return atomic_write_bytes(path, buf.getvalue())
 
 
@@ -330,7 +336,16 @@ def dumps_json(data: Any) -> str:
 # Names a report writes; anything else found in an output folder belongs to someone else
 # (a store, the user's notes) and is carried over when a new report replaces the old one.
 REPORT_ENTRIES = frozenset(
-    {"index.html", "report.md", "run.json", "report.xlsx", "manifest.csv", "tables", "figures"}
+    {
+        "index.html",
+        "report.md",
+        "run.json",
+        "report.xlsx",
+        "manifest.csv",
+        "tables",
+        "figures",
+        ".govtext-outputs.json",
+    }
 )
 
 

@@ -128,136 +128,17 @@ def build_page(
 ) -> Page:
     import pandas as pd
 
-    from govtext.compare import _name_group, group_labels, group_text
+    from govtext.compare import name_group
     from govtext.report import charts
-    from govtext.report.charts import PALETTE
-
-    by = result.by
-
-    def labelled(frame: pd.DataFrame, column: str = by) -> pd.DataFrame:
-        # Tables hold the field typed (a year is a number, a missing value NA); the page
-        # matches rows to its group labels, which are text.
-        return frame.assign(row_label=group_text(frame[column]))
 
     themes = result.themes
-    theme_ids = list(themes["theme"])
     names = dict(zip(themes["theme"], themes["name"], strict=True))
-    density = share = None
-    spans: list[tuple[str, int]] = []
-    if "framework_name" in themes.columns:
-        for fw_name in themes["framework_name"].astype(str):
-            if spans and spans[-1][0] == fw_name:
-                spans[-1] = (fw_name, spans[-1][1] + 1)
-            else:
-                spans.append((fw_name, 1))
-    if "theme_density" in tables:
-        td = labelled(tables["theme_density"])
-        by_label = f"{result.by} \\ theme"
-        # Hover text: the counts and interval behind each rate.
-        tips = [
-            f"{r.name}: {int(r.hits)} hits in {int(r.chars):,} characters ({int(r.n_docs)} documents); "
-            f"95% CI {r.ci_low:.2f}–{r.ci_high:.2f}"
-            for r in td.itertuples(index=False)
-        ]
-        density = heat_table(
-            "density", "Hits per 10,000 characters", td.assign(col=td["theme"].map(names), tip=tips),
-            row="row_label", col="col", value="density_per_10k", col_order=[names[t] for t in theme_ids],
-            row_order=groups, corner=by_label, spans=spans, tip="tip",
-            note="Colour is scaled within each theme (column), so rare and common themes are both readable; "
-            "Hover over a cell for its hits and 95% Poisson interval (all are in the theme_density table).",
-        )  # fmt: skip
-        # With one document per group every share is 0 or 100%: the table would say nothing.
-        per_group = td.drop_duplicates("row_label")["n_docs"]
-        one_each = bool(len(per_group)) and float(per_group.median()) <= 1
-        share = None if one_each else heat_table(
-            "share", "Share of documents mentioning the theme", td.assign(col=td["theme"].map(names)),
-            row="row_label", col="col", value="share_docs", col_order=[names[t] for t in theme_ids],
-            row_order=groups, per_column=False, percent=True, corner=by_label, spans=spans,
-            note="Colour on one scale from 0 to 100%; Wilson intervals are in the theme_density table.",
-        )  # fmt: skip
-
-    balance: list[BalancePanel] = []
-    if "framework_balance" in tables:
-        fb = labelled(tables["framework_balance"])
-        for fw in dict.fromkeys(fb["framework"]):
-            sub = fb[fb["framework"] == fw]
-            tnames = list(dict.fromkeys(sub["name"]))
-            colours = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(tnames)}
-            rows = []
-            for g in groups:
-                gs = sub[sub["row_label"] == g]
-                segs = [
-                    (
-                        str(r.name),
-                        float(r.share),
-                        colours[r.name],
-                        f"{r.name} {fmt(float(r.share), 'share')} ({int(r.hits)})",
-                    )
-                    for r in gs.itertuples(index=False)
-                    if r.framework_hits > 0
-                ]
-                total = int(gs["framework_hits"].max()) if len(gs) else 0
-                if total:
-                    rows.append(BalanceRow(g, segs, total))
-            fname = str(sub["framework_name"].iloc[0]) if len(sub) else str(fw)
-            balance.append(BalancePanel(str(fw), fname, list(colours.items()), rows, len(groups) - len(rows)))
-
+    density, share = _density_tables(tables, result, names, groups)
     trend_svg = None
     if "trend" in svgs:
         # Our own matplotlib output (text escaped by matplotlib), so it is markup, not data.
         trend_svg = Markup(charts.inline_svg(svgs["trend"]))
-
-    keyness: list[KeynessCard] = []
-    keyness_compact: Table | None = None
-    if "keyness" in tables and len(tables["keyness"]) and len(groups) > 12:
-        # Many groups (years): one line per group keeps the section readable.
-        kt = labelled(tables["keyness"])
-        lines = []
-        for g in groups:
-            sub = kt[kt["row_label"] == g].head(10)
-            if len(sub):
-                terms = "  ".join(f"{r.term} ({r.log_ratio:.1f})" for r in sub.itertuples(index=False))
-                lines.append([g, terms])
-        keyness_compact = Table(
-            "keyness-compact", "Top terms by group", [result.by, "terms (log ratio)"], lines
-        )
-    elif "keyness" in tables and len(tables["keyness"]):
-        kt = labelled(tables["keyness"])
-        for g in groups:
-            sub = kt[kt["row_label"] == g].head(12)
-            if len(sub):
-                shown = sub[["term", "G2", "log_ratio", "count_target", "p_adj"]]
-                keyness.append(KeynessCard(g, table_from_frame(f"keyness-{g}", g, shown)))
-
-    topics = [_topic_table(k, v, result.by, groups) for k, v in tables.items() if k.startswith("topic")]
-
-    similarity = None
-    if "similarity" in tables and len(tables["similarity"]):
-        long = labelled(
-            labelled(tables["similarity"], f"{by}_other").rename(columns={"row_label": "col_label"})
-        )
-        sg = [g for g in dict.fromkeys(long["row_label"]) if g in set(groups)]
-        similarity = heat_table(
-            "similarity", "Cosine similarity of TF-IDF term profiles", long, row="row_label", col="col_label",
-            value="cosine", col_order=sg, row_order=sg, per_column=False, skip_diagonal=True,
-            note="Colour runs from the least to the most similar pair of different groups; the diagonal is grey.",
-        )  # fmt: skip
-
-    cooc = None
-    if "cooccurrence" in tables and len(tables["cooccurrence"]):
-        co = tables["cooccurrence"]
-        both = co.rename(columns={"theme_a": "x", "theme_b": "y"})
-        mirror = co.rename(columns={"theme_a": "y", "theme_b": "x"})
-        long = pd.concat([both, mirror], ignore_index=True)
-        long["x"] = long["x"].map(names)
-        long["y"] = long["y"].map(names)
-        unit = "paragraphs" if int(co["n_units"].iloc[0]) > len(result.documents) else "documents"
-        tn = [names[t] for t in theme_ids]
-        cooc = heat_table(
-            "cooccurrence", f"Jaccard index of the {unit} carrying each pair of themes", long,
-            row="x", col="y", value="jaccard", col_order=tn, row_order=tn, per_column=False, corner="theme",
-        )  # fmt: skip
-
+    keyness, keyness_compact = _keyness_section(tables, result.by, groups)
     titles = dict(
         zip(result.documents["doc_id"].astype(str), result.documents.get("title", ""), strict=False)
     )
@@ -265,6 +146,210 @@ def build_page(
     ev = evidence_sections(
         evidence, themes, groups, {k: "" if pd.isna(v) else str(v) for k, v in titles.items()}
     )
+    docs, listed, notes = _documents(result, evidence)
+    if n_groups is not None and n_groups > len(groups):
+        notes.append(
+            f"{n_groups:,} groups: the page shows the {len(groups)} largest (most documents, then characters); "
+            "the CSV and Excel tables have every group."
+        )
+    files_table = None
+    manifest = result.corpus.manifest() if result.corpus is not None else None
+    if manifest is not None and len(manifest):
+        files_table = table_from_frame("files", "Input files", manifest, max_rows=100_000)
+
+    ev_export = evidence.drop(columns=["spans"]) if "spans" in evidence.columns else evidence
+    # exported like every table: the grouping field under its own name, typed (compared by
+    # document, the group is the doc_id column already there)
+    if result.by == "doc_id":
+        ev_export = ev_export.drop(columns=["group"])
+    else:
+        ev_export = name_group(ev_export, result.by, "evidence")
+    export = {"evidence": ev_export, "documents": docs}
+    if manifest is not None:
+        export["files"] = manifest
+    return Page(
+        # what was compared, not only the pipeline's name ("default" says nothing)
+        title=title or f"{result.name} · 按 {result.by} 比较 · {len(result.documents):,} 篇文档",
+        by=result.by,
+        time_field=result.time_field,
+        summary=_summary(result, info),
+        warnings=list(info.get("warnings", [])),
+        notes=notes,
+        density=density,
+        share=share,
+        balance=_balance_panels(tables, result.by, groups),
+        trend_svg=trend_svg,
+        keyness=keyness,
+        keyness_compact=keyness_compact,
+        topics=[_topic_table(k, v, result.by, groups) for k, v in tables.items() if k.startswith("topic")],
+        similarity=_similarity_table(tables, result.by, groups),
+        cooccurrence=_cooccurrence_table(tables, names, list(themes["theme"]), len(result.documents)),
+        evidence=ev,
+        documents=table_from_frame("documents", "Documents", listed, max_rows=MAX_DOCUMENTS_PAGE),
+        doc_anchors=[doc_anchor(str(d)) for d in listed["doc_id"]],
+        files=files_table,
+        methods=methods_appendix(info),
+        appendix=[table_from_frame(k, TITLES.get(k, k), v, max_rows=1000) for k, v in tables.items()],
+        font=(info.get("report") or {}).get("font"),
+        export_tables=export,
+    )
+
+
+def _labelled(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``frame`` with a ``row_label`` column: tables hold the field typed (a year is a
+    number, a missing value NA); the page matches rows to its group labels, which are text."""
+    from govtext.compare import group_text
+
+    return frame.assign(row_label=group_text(frame[column]))
+
+
+def _framework_spans(themes: pd.DataFrame) -> list[tuple[str, int]]:
+    """The framework heading over each run of its themes' columns: (name, columns)."""
+    spans: list[tuple[str, int]] = []
+    if "framework_name" in themes.columns:
+        for fw_name in themes["framework_name"].astype(str):
+            if spans and spans[-1][0] == fw_name:
+                spans[-1] = (fw_name, spans[-1][1] + 1)
+            else:
+                spans.append((fw_name, 1))
+    return spans
+
+
+def _density_tables(
+    tables: dict[str, pd.DataFrame], result: RunResult, names: dict[str, str], groups: list[str]
+) -> tuple[Table | None, Table | None]:
+    """The heat tables of theme density and of the share of documents (None without them)."""
+    if "theme_density" not in tables:
+        return None, None
+    theme_ids = list(result.themes["theme"])
+    spans = _framework_spans(result.themes)
+    td = _labelled(tables["theme_density"], result.by)
+    by_label = f"{result.by} \\ theme"
+    # Hover text: the counts and interval behind each rate.
+    tips = [
+        f"{r.name}: {int(r.hits)} hits in {int(r.chars):,} characters ({int(r.n_docs)} documents); "
+        f"95% CI {r.ci_low:.2f}–{r.ci_high:.2f}"
+        for r in td.itertuples(index=False)
+    ]
+    density = heat_table(
+        "density", "Hits per 10,000 characters", td.assign(col=td["theme"].map(names), tip=tips),
+        row="row_label", col="col", value="density_per_10k", col_order=[names[t] for t in theme_ids],
+        row_order=groups, corner=by_label, spans=spans, tip="tip",
+        note="Colour is scaled within each theme (column), so rare and common themes are both readable; "
+        "Hover over a cell for its hits and 95% Poisson interval (all are in the theme_density table).",
+    )  # fmt: skip
+    # With one document per group every share is 0 or 100%: the table would say nothing.
+    per_group = td.drop_duplicates("row_label")["n_docs"]
+    if bool(len(per_group)) and float(per_group.median()) <= 1:
+        return density, None
+    share = heat_table(
+        "share", "Share of documents mentioning the theme", td.assign(col=td["theme"].map(names)),
+        row="row_label", col="col", value="share_docs", col_order=[names[t] for t in theme_ids],
+        row_order=groups, per_column=False, percent=True, corner=by_label, spans=spans,
+        note="Colour on one scale from 0 to 100%; Wilson intervals are in the theme_density table.",
+    )  # fmt: skip
+    return density, share
+
+
+def _balance_panels(tables: dict[str, pd.DataFrame], by: str, groups: list[str]) -> list[BalancePanel]:
+    """One stacked-bar panel per framework: each group's hits split among its themes."""
+    from govtext.report.charts import PALETTE
+
+    balance: list[BalancePanel] = []
+    if "framework_balance" not in tables:
+        return balance
+    fb = _labelled(tables["framework_balance"], by)
+    for fw in dict.fromkeys(fb["framework"]):
+        sub = fb[fb["framework"] == fw]
+        tnames = list(dict.fromkeys(sub["name"]))
+        colours = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(tnames)}
+        rows = []
+        for g in groups:
+            gs = sub[sub["row_label"] == g]
+            segs = [
+                (
+                    str(r.name),
+                    float(r.share),
+                    colours[r.name],
+                    f"{r.name} {fmt(float(r.share), 'share')} ({int(r.hits)})",
+                )
+                for r in gs.itertuples(index=False)
+                if r.framework_hits > 0
+            ]
+            total = int(gs["framework_hits"].max()) if len(gs) else 0
+            if total:
+                rows.append(BalanceRow(g, segs, total))
+        fname = str(sub["framework_name"].iloc[0]) if len(sub) else str(fw)
+        balance.append(BalancePanel(str(fw), fname, list(colours.items()), rows, len(groups) - len(rows)))
+    return balance
+
+
+def _keyness_section(
+    tables: dict[str, pd.DataFrame], by: str, groups: list[str]
+) -> tuple[list[KeynessCard], Table | None]:
+    """A card per group, or (many groups) one compact table of top terms."""
+    keyness: list[KeynessCard] = []
+    if "keyness" not in tables or not len(tables["keyness"]):
+        return keyness, None
+    kt = _labelled(tables["keyness"], by)
+    if len(groups) > 12:
+        # Many groups (years): one line per group keeps the section readable.
+        lines = []
+        for g in groups:
+            sub = kt[kt["row_label"] == g].head(10)
+            if len(sub):
+                terms = "  ".join(f"{r.term} ({r.log_ratio:.1f})" for r in sub.itertuples(index=False))
+                lines.append([g, terms])
+        return keyness, Table("keyness-compact", "Top terms by group", [by, "terms (log ratio)"], lines)
+    for g in groups:
+        sub = kt[kt["row_label"] == g].head(12)
+        if len(sub):
+            shown = sub[["term", "G2", "log_ratio", "count_target", "p_adj"]]
+            keyness.append(KeynessCard(g, table_from_frame(f"keyness-{g}", g, shown)))
+    return keyness, None
+
+
+def _similarity_table(tables: dict[str, pd.DataFrame], by: str, groups: list[str]) -> Table | None:
+    if "similarity" not in tables or not len(tables["similarity"]):
+        return None
+    long = _labelled(
+        _labelled(tables["similarity"], f"{by}_other").rename(columns={"row_label": "col_label"}), by
+    )
+    sg = [g for g in dict.fromkeys(long["row_label"]) if g in set(groups)]
+    return heat_table(
+        "similarity", "Cosine similarity of TF-IDF term profiles", long, row="row_label", col="col_label",
+        value="cosine", col_order=sg, row_order=sg, per_column=False, skip_diagonal=True,
+        note="Colour runs from the least to the most similar pair of different groups; the diagonal is grey.",
+    )  # fmt: skip
+
+
+def _cooccurrence_table(
+    tables: dict[str, pd.DataFrame], names: dict[str, str], theme_ids: list[str], n_documents: int
+) -> Table | None:
+    import pandas as pd
+
+    if "cooccurrence" not in tables or not len(tables["cooccurrence"]):
+        return None
+    co = tables["cooccurrence"]
+    both = co.rename(columns={"theme_a": "x", "theme_b": "y"})
+    mirror = co.rename(columns={"theme_a": "y", "theme_b": "x"})
+    long = pd.concat([both, mirror], ignore_index=True)
+    long["x"] = long["x"].map(names)
+    long["y"] = long["y"].map(names)
+    unit = "paragraphs" if int(co["n_units"].iloc[0]) > n_documents else "documents"
+    tn = [names[t] for t in theme_ids]
+    return heat_table(
+        "cooccurrence", f"Jaccard index of the {unit} carrying each pair of themes", long,
+        row="x", col="y", value="jaccard", col_order=tn, row_order=tn, per_column=False, corner="theme",
+    )  # fmt: skip
+
+
+def _documents(result: RunResult, evidence: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The documents table (every document, for export), the rows the page lists, and a note
+    when they are not all."""
+    import pandas as pd
+
+    from govtext.compare import group_labels
 
     labels = group_labels(result.documents, result.by)
     hits_per_doc = result.hits.groupby("doc_id").size() if len(result.hits) else None
@@ -280,29 +365,19 @@ def build_page(
     if "path" in docs.columns:
         docs["path"] = docs["path"].map(lambda p: Path(p).name if isinstance(p, str) and p else pd.NA)
     docs["hits"] = docs["doc_id"].map(hits_per_doc).fillna(0).astype(int) if hits_per_doc is not None else 0
-    listed = docs
-    notes: list[str] = []
-    if len(docs) > MAX_DOCUMENTS_PAGE:
-        # A page listing 100,000 documents is no use; list the ones the evidence cites.
-        cited = set(evidence["doc_id"].astype(str)) if len(evidence) else set()
-        listed = docs[docs["doc_id"].astype(str).isin(cited)]
-        notes.append(
-            f"{len(docs):,} documents: only the {len(listed):,} cited as evidence are listed here; "
-            "all are in the documents table (CSV, Excel)."
-        )
-    if n_groups is not None and n_groups > len(groups):
-        notes.append(
-            f"{n_groups:,} groups: the page shows the {len(groups)} largest (most documents, then characters); "
-            "the CSV and Excel tables have every group."
-        )
-    documents = table_from_frame("documents", "Documents", listed, max_rows=MAX_DOCUMENTS_PAGE)
-    anchors = [doc_anchor(str(d)) for d in listed["doc_id"]]
+    if len(docs) <= MAX_DOCUMENTS_PAGE:
+        return docs, docs, []
+    # A page listing 100,000 documents is no use; list the ones the evidence cites.
+    cited = set(evidence["doc_id"].astype(str)) if len(evidence) else set()
+    listed = docs[docs["doc_id"].astype(str).isin(cited)]
+    note = (
+        f"{len(docs):,} documents: only the {len(listed):,} cited as evidence are listed here; "
+        "all are in the documents table (CSV, Excel)."
+    )
+    return docs, listed, [note]
 
-    files_table = None
-    manifest = result.corpus.manifest() if result.corpus is not None else None
-    if manifest is not None and len(manifest):
-        files_table = table_from_frame("files", "Input files", manifest, max_rows=100_000)
 
+def _summary(result: RunResult, info: dict[str, Any]) -> list[tuple[str, str]]:
     counts = info["counts"]
     summary = [
         ("compared by", result.by),
@@ -317,44 +392,7 @@ def build_page(
     ]
     if result.time_field:
         summary.insert(1, ("time field", result.time_field))
-
-    ev_export = evidence.drop(columns=["spans"]) if "spans" in evidence.columns else evidence
-    # exported like every table: the grouping field under its own name, typed (compared by
-    # document, the group is the doc_id column already there)
-    if result.by == "doc_id":
-        ev_export = ev_export.drop(columns=["group"])
-    else:
-        ev_export = _name_group(ev_export, result.by, "evidence")
-    export = {"evidence": ev_export, "documents": docs}
-    if manifest is not None:
-        export["files"] = manifest
-    appendix = [table_from_frame(k, TITLES.get(k, k), v, max_rows=1000) for k, v in tables.items()]
-    return Page(
-        # what was compared, not only the pipeline's name ("default" says nothing)
-        title=title or f"{result.name} · 按 {result.by} 比较 · {len(result.documents):,} 篇文档",
-        by=result.by,
-        time_field=result.time_field,
-        summary=summary,
-        warnings=list(info.get("warnings", [])),
-        notes=notes,
-        density=density,
-        share=share,
-        balance=balance,
-        trend_svg=trend_svg,
-        keyness=keyness,
-        keyness_compact=keyness_compact,
-        topics=topics,
-        similarity=similarity,
-        cooccurrence=cooc,
-        evidence=ev,
-        documents=documents,
-        doc_anchors=anchors,
-        files=files_table,
-        methods=methods_appendix(info),
-        appendix=appendix,
-        font=(info.get("report") or {}).get("font"),
-        export_tables=export,
-    )
+    return summary
 
 
 def _topic_table(key: str, frame: pd.DataFrame, by: str, groups: list[str]) -> Table:
@@ -416,38 +454,11 @@ def methods_appendix(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, st
     """The facts a methods section cites, in sections a reader can scan (corpus, dictionary,
     segmentation, topics, software, timings); run.json, linked beside it, holds the rest."""
     settings = info.get("settings") or {}
-    counts = info.get("counts") or {}
-    pipeline = settings.get("pipeline") or {}
-    compare = pipeline.get("compare") or {}
     dictionary = settings.get("dictionary") or {}
     segmenter = settings.get("segmenter") or {}
     topics = settings.get("topics") or {}
-
-    def n(key: str) -> str:
-        value = counts.get(key)
-        return f"{value:,}" if isinstance(value, int) else "—"
-
     sections: list[tuple[str, list[tuple[str, str]]]] = [
-        (
-            "Corpus",
-            [
-                ("documents", n("documents")),
-                ("characters", n("characters")),
-                (
-                    "files",
-                    f"{n('files')} ({n('files_read')} read, {n('files_skipped')} skipped, {n('files_failed')} failed)",
-                ),
-                ("compared by", str(info.get("by") or "—")),
-                ("time field", str(info.get("time_field") or "—")),
-                ("documents compared", " and ".join(compare.get("where") or []) or "all"),
-                (
-                    "small groups",
-                    f"under {compare.get('min_group_chars', 0):,} characters or {compare.get('min_group_docs', 0)} "
-                    "document(s): flagged, left out of trends",
-                ),
-                ("corpus hash", str(info.get("corpus_hash") or "—")),
-            ],
-        ),
+        ("Corpus", _corpus_facts(info)),
         (
             "Theme dictionary",
             [
@@ -457,7 +468,7 @@ def methods_appendix(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, st
                     "frameworks / themes",
                     f"{dictionary.get('frameworks', '—')} / {dictionary.get('themes', '—')}",
                 ),
-                ("hits", n("hits")),
+                ("hits", _count(info, "hits")),
                 ("measured validity", _validity_line(str(dictionary.get("hash") or ""))),
             ],
         ),
@@ -472,25 +483,8 @@ def methods_appendix(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, st
         ),
     ]
     if topics:
-        sections.append(
-            (
-                "Topics",
-                [
-                    (k, str(topics[k]))
-                    for k in (
-                        "component",
-                        "method",
-                        "unit",
-                        "k_chosen",
-                        "k_rule",
-                        "c_v",
-                        "diversity",
-                        "random_state",
-                    )
-                    if k in topics
-                ],
-            )
-        )
+        shown = ("component", "method", "unit", "k_chosen", "k_rule", "c_v", "diversity", "random_state")
+        sections.append(("Topics", [(k, str(topics[k])) for k in shown if k in topics]))
     packages = settings.get("packages") or {}
     sections.append(
         (
@@ -507,9 +501,40 @@ def methods_appendix(info: dict[str, Any]) -> list[tuple[str, list[tuple[str, st
     if timings:
         # One row whose label names the run.json key: times change from run to run, and a
         # comparison of two reports leaves out the lines that name timings_s or started.
-        shown = "; ".join(f"{k} {float(v):.2f}" for k, v in timings.items())
-        sections[-1][1].append(("stage seconds (timings_s)", shown))
+        shown_t = "; ".join(f"{k} {float(v):.2f}" for k, v in timings.items())
+        sections[-1][1].append(("stage seconds (timings_s)", shown_t))
     return sections
+
+
+def _count(info: dict[str, Any], key: str) -> str:
+    value = (info.get("counts") or {}).get(key)
+    return f"{value:,}" if isinstance(value, int) else "—"
+
+
+def _corpus_facts(info: dict[str, Any]) -> list[tuple[str, str]]:
+    pipeline = (info.get("settings") or {}).get("pipeline") or {}
+    compare = pipeline.get("compare") or {}
+
+    def n(key: str) -> str:
+        return _count(info, key)
+
+    return [
+        ("documents", n("documents")),
+        ("characters", n("characters")),
+        (
+            "files",
+            f"{n('files')} ({n('files_read')} read, {n('files_skipped')} skipped, {n('files_failed')} failed)",
+        ),
+        ("compared by", str(info.get("by") or "—")),
+        ("time field", str(info.get("time_field") or "—")),
+        ("documents compared", " and ".join(compare.get("where") or []) or "all"),
+        (
+            "small groups",
+            f"under {compare.get('min_group_chars', 0):,} characters or {compare.get('min_group_docs', 0)} "
+            "document(s): flagged, left out of trends",
+        ),
+        ("corpus hash", str(info.get("corpus_hash") or "—")),
+    ]
 
 
 def _validity_line(dictionary_hash: str) -> str:

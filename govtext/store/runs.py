@@ -1,5 +1,5 @@
 """Runs and what they fitted: one row per run, its topic assignments, and fitted
-topic models cached under the hash of their inputs."""
+topic models and comparison tables cached under the hash of their inputs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from govtext.store.connection import Connection, execute
 
 
 class RunTables(Connection):
-    """The store's methods on ``runs``, ``topic_assignments`` and ``topic_models``."""
+    """The store's methods on ``runs``, ``topic_assignments``, ``topic_models`` and ``cached_tables``."""
 
     def put_run(
         self,
@@ -80,3 +80,15 @@ class RunTables(Connection):
         with self.transaction():
             execute(self.con, "DELETE FROM topic_models WHERE key = ?", [key])
             execute(self.con, "INSERT INTO topic_models (key, model) VALUES (?, ?)", [key, blob])
+
+    def get_cached_tables(self, key: str) -> bytes | None:
+        """The pickled tables made from the inputs hashed as ``key``, if stored."""
+        rows = execute(self.con, "SELECT tables FROM cached_tables WHERE key = ?", [key])
+        return bytes(rows[0][0]) if rows else None
+
+    def put_cached_tables(self, key: str, blob: bytes) -> None:
+        """Keep pickled tables under the hash of their inputs; only the newest set is kept
+        (a corpus that changes every run must not grow the store)."""
+        with self.transaction():
+            execute(self.con, "DELETE FROM cached_tables")
+            execute(self.con, "INSERT INTO cached_tables (key, tables) VALUES (?, ?)", [key, blob])

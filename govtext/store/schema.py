@@ -120,4 +120,12 @@ MIGRATIONS: list[list[str]] = [
             model BLOB NOT NULL,
             created TIMESTAMP DEFAULT current_timestamp)""",
     ],
+    [
+        # A run's comparison tables keyed by the hash of their inputs (govtext.compare.cached):
+        # a re-run over the same documents and settings loads them, not makes them.
+        """CREATE TABLE IF NOT EXISTS cached_tables (
+            key VARCHAR PRIMARY KEY,
+            tables BLOB NOT NULL,
+            created TIMESTAMP DEFAULT current_timestamp)""",
+    ],
 ]

@@ -288,6 +288,74 @@ def _df_bound(value: float, n_units: int, name: str) -> int:
     return int(value * n_units) if name == "max_df" else max(1, math.ceil(value * n_units))
 
 
+RawUnit = tuple[str, str, tuple[int, int], list[str]]  # unit id, doc id, span, kept words
+
+
+def _content_units(
+    docs: Sequence[Document],
+    toks_by_doc: Sequence[Tokens],
+    unit: str,
+    terms: frozenset[str],
+    stop: frozenset[str],
+    keep: frozenset[str] | None,
+    forced: frozenset[str],
+) -> list[RawUnit]:
+    """Each document cut into units of its content words (``keep``: the tags kept, None: any)."""
+    raw: list[RawUnit] = []
+    # Whether a word may be kept (content word, not a stopword) is decided once per
+    # distinct word; the tag test stays per token.
+    word_ok: dict[str, int] = {}
+    for doc, toks in zip(docs, toks_by_doc, strict=True):
+        # One document at a time: plain tuples for indexing, offsets as arrays (see
+        # token_offsets), compounds joined; nothing per token outlives the document.
+        words = tuple(toks.words)
+        tags = tuple(toks.pos) if keep is not None and toks.pos is not None else None
+        starts, ends = token_offsets(toks)
+        joined = _join_compounds(words, starts, ends, tags, terms) if terms and words else None
+        if joined is not None:
+            words, starts, _, joined_tags = joined
+            tags = joined_tags if tags is not None else None
+        for word in set(words).difference(word_ok):
+            # 2: kept whatever its tag (forced); 1: kept if its tag is; 0: never
+            word_ok[word] = 2 if word in forced else int(word not in stop and is_content_word(word))
+        grades = [word_ok[w] for w in words]
+        if tags is None or keep is None:
+            flags = [g > 0 for g in grades]
+        else:
+            flags = [g == 2 or (g == 1 and t in keep) for g, t in zip(grades, tags, strict=True)]
+        for uid, span, idx in _split(doc, starts, unit):
+            kept = [words[i] for i in idx if flags[i]]
+            raw.append((uid, doc.doc_id, span, kept))
+    return raw
+
+
+def _bounded(
+    raw: Sequence[RawUnit], lo: int, hi: int, forced: frozenset[str], min_tokens: int
+) -> tuple[list[str], tuple[list[str], list[str], list[tuple[int, int]], list[tuple[str, ...]]], int]:
+    """The vocabulary (document frequency within [lo, hi], or forced), the units' columns
+    with only its words, and how many units were left empty."""
+    df: Counter[str] = Counter()
+    for r in raw:
+        df.update(set(r[3]))
+    vocab = sorted(w for w, c in df.items() if lo <= c <= hi or w in forced)
+    vset = set(vocab)
+    unit_ids: list[str] = []
+    doc_ids: list[str] = []
+    spans: list[tuple[int, int]] = []
+    lists: list[tuple[str, ...]] = []
+    n_empty = 0
+    for uid, did, span, kept in raw:
+        filtered = tuple(w for w in kept if w in vset)
+        if len(filtered) < max(1, min_tokens):
+            n_empty += 1
+            continue
+        unit_ids.append(uid)
+        doc_ids.append(did)
+        spans.append(span)
+        lists.append(filtered)
+    return vocab, (unit_ids, doc_ids, spans, lists), n_empty
+
+
 def build_units(
     docs: Iterable[Document],
     tokens_list: Sequence[Tokens],
@@ -328,51 +396,11 @@ def build_units(
     forced = frozenset(keep_words) | frozenset(compounds)
     pos_used = keep is not None and all(t.pos is not None for t in toks_by_doc)
 
-    raw: list[tuple[str, str, tuple[int, int], list[str]]] = []
-    # Whether a word may be kept (content word, not a stopword) is decided once per
-    # distinct word; the tag test stays per token.
-    word_ok: dict[str, int] = {}
-    for doc, toks in zip(docs, toks_by_doc, strict=True):
-        # One document at a time: plain tuples for indexing, offsets as arrays (see
-        # token_offsets), compounds joined; nothing per token outlives the document.
-        words = tuple(toks.words)
-        tags = tuple(toks.pos) if pos_used and toks.pos is not None else None
-        starts, ends = token_offsets(toks)
-        joined = _join_compounds(words, starts, ends, tags, terms) if terms and words else None
-        if joined is not None:
-            words, starts, _, joined_tags = joined
-            tags = joined_tags if tags is not None else None
-        for word in set(words).difference(word_ok):
-            # 2: kept whatever its tag (forced); 1: kept if its tag is; 0: never
-            word_ok[word] = 2 if word in forced else int(word not in stop and is_content_word(word))
-        grades = [word_ok[w] for w in words]
-        if tags is None or keep is None:
-            flags = [g > 0 for g in grades]
-        else:
-            flags = [g == 2 or (g == 1 and t in keep) for g, t in zip(grades, tags, strict=True)]
-        for uid, span, idx in _split(doc, starts, unit):
-            kept = [words[i] for i in idx if flags[i]]
-            raw.append((uid, doc.doc_id, span, kept))
+    raw = _content_units(docs, toks_by_doc, unit, terms, stop, keep if pos_used else None, forced)
 
     n = sum(1 for r in raw if r[3])
     lo, hi = _df_bound(min_df, n, "min_df"), _df_bound(max_df, n, "max_df")
-    df: Counter[str] = Counter()
-    for r in raw:
-        df.update(set(r[3]))
-    vocab = sorted(w for w, c in df.items() if lo <= c <= hi or w in forced)
-    vset = set(vocab)
-
-    unit_ids, doc_ids, spans, lists = [], [], [], []
-    n_empty = 0
-    for uid, did, span, kept in raw:
-        filtered = tuple(w for w in kept if w in vset)
-        if len(filtered) < max(1, min_tokens):
-            n_empty += 1
-            continue
-        unit_ids.append(uid)
-        doc_ids.append(did)
-        spans.append(span)
-        lists.append(filtered)
+    vocab, (unit_ids, doc_ids, spans, lists), n_empty = _bounded(raw, lo, hi, forced, min_tokens)
     settings = {
         "unit": unit,
         "min_df": min_df,

@@ -62,12 +62,7 @@ def fit_topics(
     """
     if dictionary is None and params.get("seeds") is None:
         dictionary = load_theme_dictionary()
-    compounds: list[str] = []
-    if compound_seeds:
-        terms = params.get("seeds")
-        if terms is None and dictionary is not None:
-            terms = seeds_from_dictionary(dictionary, seed_level)
-        compounds = sorted({w for words in (terms or {}).values() for w in words})
+    compounds = _seed_phrases(params.get("seeds"), dictionary, seed_level) if compound_seeds else []
     model = TopicModel(method=method, k=k, dictionary=dictionary, seed_level=seed_level, **params)
     unit_settings = {
         "unit": unit,
@@ -79,16 +74,9 @@ def fit_topics(
     }
     key = model_key(documents, tokens, unit_settings, model, dictionary, name_min_auc)
     if cache is not None and not refit:
-        stored = cache.get_topic_model(key)
-        if stored is not None:
-            loaded = _unpickle(stored)
-            if loaded is not None:
-                loaded.dictionary = dictionary
-                loaded.reused_ = True
-                # what fitting warned about holds for the loaded model too: say it again
-                for message in getattr(loaded, "fit_warnings_", ()):
-                    warnings.warn(message, TopicWarning, stacklevel=2)
-                return loaded
+        loaded = _load_stored(cache, key, dictionary)
+        if loaded is not None:
+            return loaded
     units = build_units(
         documents,
         tokens,
@@ -111,6 +99,27 @@ def fit_topics(
     if cache is not None:
         cache.put_topic_model(key, _pickle(model))
     return model
+
+
+def _seed_phrases(seeds: Any, dictionary: Any, seed_level: str) -> list[str]:
+    """Every seed word or phrase (``seeds``, else the dictionary's at ``seed_level``), sorted."""
+    if seeds is None and dictionary is not None:
+        seeds = seeds_from_dictionary(dictionary, seed_level)
+    return sorted({w for words in (seeds or {}).values() for w in words})
+
+
+def _load_stored(cache: Any, key: str, dictionary: Any) -> TopicModel | None:
+    """The model stored under ``key``, or None (none there, or it no longer unpickles)."""
+    stored = cache.get_topic_model(key)
+    loaded = _unpickle(stored) if stored is not None else None
+    if loaded is None:
+        return None
+    loaded.dictionary = dictionary
+    loaded.reused_ = True
+    # what fitting warned about holds for the loaded model too: say it again
+    for message in getattr(loaded, "fit_warnings_", ()):
+        warnings.warn(message, TopicWarning, stacklevel=3)
+    return loaded
 
 
 # Bump when a stored model would no longer be what fit() gives for the same inputs.
