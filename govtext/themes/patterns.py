@@ -456,3 +456,45 @@ def required_literals(pattern: re.Pattern[str]) -> list[tuple[str, ...]]:
     if run:
         candidates.append(["".join(run)])
     return [tuple(dict.fromkeys(alts)) for alts in candidates]
+
+
+# Anything whose match depends on text outside the match itself.
+_CONTEXT_OPS = frozenset((_c.AT, _c.ASSERT, _c.ASSERT_NOT, _c.GROUPREF, _c.GROUPREF_EXISTS))
+
+
+def window_width(pattern: re.Pattern[str], limit: int = 1000) -> int | None:
+    """The longest match ``pattern`` can have, when it is at most ``limit`` characters
+    and no part of the pattern looks outside its own match (no ``^ $ \\A \\Z \\b``, no
+    look-around, no back-reference); None otherwise.
+
+    Such a pattern finds the same matches in a slice of the text that holds them as in
+    the whole text: the matcher searches only around the strings a match must contain.
+
+    >>> window_width(re.compile("吹哨[^，]{0,6}报到")), window_width(re.compile("a+"))
+    (10, None)
+    >>> window_width(re.compile("(?<![0-9])12345")) is None
+    True
+    """
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # the pattern compiled, so this is a parser difference: no windows
+        return None
+
+    def looks_outside(items: Any) -> bool:
+        for op, av in items:
+            if op in _CONTEXT_OPS:
+                return True
+            if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and looks_outside(av[2]):
+                return True
+            if op is _c.BRANCH and any(looks_outside(b) for b in av[1]):
+                return True
+            if op is _c.SUBPATTERN and looks_outside(av[-1]):
+                return True
+            if op is _c.ATOMIC_GROUP and looks_outside(av):
+                return True
+        return False
+
+    width = parsed.getwidth()[1]
+    if width > limit or looks_outside(parsed.data):
+        return None
+    return int(width)
