@@ -67,6 +67,8 @@ class RuleChecks:
     literals: tuple[re.Pattern[str], ...] = ()  # the same regexes in ``re``, for required_literals
     overlap_any: re.Pattern[str] | None = None
     overlap_reach: int = 0
+    near_any: re.Pattern[str] | None = None  # every exclude_near context's terms
+    conditional: bool = True  # False: every occurrence counts (no exclusion, context or boundary)
 
     @classmethod
     def build(
@@ -86,6 +88,8 @@ class RuleChecks:
             literals=literals,
             overlap_any=any_of(ex) if all(ex) else None,
             overlap_reach=max(map(len, ex), default=0),
+            near_any=any_of(tuple(t for c, _ in exclude_near for t in c.terms)),
+            conditional=bool(ex or exclude_near or require_near or rule.boundary == "token"),
         )
 
 
@@ -204,29 +208,54 @@ class DocContext:
         cap = self.matcher.max_sentence_chars
         return max(lo, s - cap), min(hi, e + cap)
 
-    def near(self, check: ContextCheck, s: int, e: int, rule: Rule, *, named: bool) -> str | None:
-        """A context term or regex match found near [s, e), or None.
-
-        ``named``: the term is the first of the context's terms (in its order) found
-        there, as the reason of a veto names it; otherwise any one found will do.
-        """
-        ctx = check.context
-        lo, hi = self.scope(s, e, ctx.scope)
+    def reach(self, ctx: Context, s: int, e: int, scopes: dict[str, tuple[int, int]]) -> tuple[int, int]:
+        """The stretch [lo, hi) of the view that ``ctx`` looks at around [s, e); ``scopes``
+        keeps each scope's bounds for the other contexts of the same occurrence."""
+        bounds = scopes.get(ctx.scope)
+        if bounds is None:
+            bounds = scopes[ctx.scope] = self.scope(s, e, ctx.scope)
+        lo, hi = bounds
         if ctx.window:
             lo, hi = max(lo, s - ctx.window), min(hi, e + ctx.window)
         if ctx.side == "before":
             hi = e
         elif ctx.side == "after":
             lo = s
-        rx = check.any_term
-        if rx is not None:
-            m = rx.search(self.vt, lo, hi)
-            # The occurrence itself does not count as its own context: the longest term at
-            # a position inside [s, e) means every term there is inside, so look further on.
-            while m is not None and m.start() >= s and m.end() <= e:
-                m = rx.search(self.vt, m.start() + 1, hi)
+        return lo, hi
+
+    def term_near(self, rx: re.Pattern[str], lo: int, hi: int, s: int, e: int) -> re.Match[str] | None:
+        """A match of ``rx`` (an ``any_of`` alternation) in [lo, hi) that is not inside [s, e).
+
+        The occurrence itself does not count as its own context: the longest string at a
+        position inside [s, e) means every string there is inside, so look further on.
+        """
+        m = rx.search(self.vt, lo, hi)
+        while m is not None and m.start() >= s and m.end() <= e:
+            m = rx.search(self.vt, m.start() + 1, hi)
+        return m
+
+    def near(
+        self,
+        check: ContextCheck,
+        lo: int,
+        hi: int,
+        s: int,
+        e: int,
+        rule: Rule,
+        *,
+        named: bool,
+        terms: bool = True,
+    ) -> str | None:
+        """A context term or regex match in [lo, hi) near [s, e), or None.
+
+        ``named``: the term is the first of the context's terms (in its order) found
+        there, as the reason of a veto names it; otherwise any one found will do.
+        ``terms=False``: the caller knows none of the terms is there.
+        """
+        if terms and check.any_term is not None:
+            m = self.term_near(check.any_term, lo, hi, s, e)
             if m is not None:
-                return self._first_term(ctx, s, e, lo, hi) if named else m.group()
+                return self._first_term(check.context, s, e, lo, hi) if named else m.group()
         for pat in check.patterns:
             try:
                 found = pat.search(self.text_for(pat)[lo:hi], self.deadline)
@@ -245,7 +274,7 @@ class DocContext:
             # hit's scope again is quadratic when a long sentence is full of hits
             occ = self._occurrences.get(term)
             if occ is None:
-                occ = self._occurrences[term] = _positions(vt, term)
+                occ = self._occurrences[term] = positions(vt, term)
             n = len(term)
             for k in range(bisect.bisect_left(occ, lo), len(occ)):
                 pos = occ[k]
@@ -281,19 +310,27 @@ class DocContext:
                     n = len(ex)
                     if vt.find(ex, max(0, s - n + 1), e + n - 1) != -1:
                         return f"exclude_overlap:{ex}"
-        for check in checks.exclude_near:
-            found = self.near(check, s, e, rule, named=True)
-            if found is not None:
-                return f"exclude_near:{check.context.id}({found})"
+        scopes: dict[str, tuple[int, int]] = {}
+        if checks.exclude_near:
+            spans = [self.reach(c.context, s, e, scopes) for c in checks.exclude_near]
+            terms = True
+            if checks.near_any is not None:  # one search for every context's terms at once
+                lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
+                terms = self.term_near(checks.near_any, lo, hi, s, e) is not None
+            for check, (lo, hi) in zip(checks.exclude_near, spans, strict=True):
+                found = self.near(check, lo, hi, s, e, rule, named=True, terms=terms)
+                if found is not None:
+                    return f"exclude_near:{check.context.id}({found})"
         for check in checks.require_near:
-            if self.near(check, s, e, rule, named=False) is None:
+            lo, hi = self.reach(check.context, s, e, scopes)
+            if self.near(check, lo, hi, s, e, rule, named=False) is None:
                 return f"require_near:{check.context.id}"
         if rule.boundary == "token" and not self.token_ok(s, e):
             return "boundary:token"
         return ""
 
 
-def _positions(text: str, term: str) -> list[int]:
+def positions(text: str, term: str) -> list[int]:
     """Start of every occurrence of ``term`` in ``text``, overlapping ones included."""
     out = []
     pos = text.find(term) if term else -1

@@ -22,7 +22,7 @@ from typing import Any
 from govtext.documents import Document
 from govtext.errors import ConfigError, DictionaryError, NotFittedError
 from govtext.normalize import Normalized, normalize
-from govtext.themes.checks import DocContext, RuleChecks, evidence_windows
+from govtext.themes.checks import DocContext, RuleChecks, any_of, evidence_windows, positions
 from govtext.themes.dictionary import load_dictionary
 from govtext.themes.patterns import (
     Pattern,
@@ -31,6 +31,7 @@ from govtext.themes.patterns import (
     compile_pattern,
     regex_time_limit,
     required_literals,
+    utf8_safe,
     window_width,
 )
 from govtext.themes.rules import Rule, ThemeDictionary
@@ -164,7 +165,7 @@ class Matcher:
 
     def fit(self, documents: Iterable[Document] | None = None) -> Matcher:
         """Compile the rules (the documents are not needed; accepted for the estimator contract)."""
-        import ahocorasick
+        import ahocorasick_rs
 
         limit = self.regex_time_limit if self.regex_time_limit is not None else regex_time_limit()
         if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
@@ -185,14 +186,13 @@ class Matcher:
                 f"({', '.join(dictionary.themes)}). Got {', '.join(map(repr, unknown))} instead."
             )
         compiled: list[RuleChecks] = []
-        automaton = ahocorasick.Automaton()
         payloads: dict[str, list[int]] = {}
         # Regexes need not run on a text that lacks every string of one of their
         # required groups, nor anywhere but around those strings (``_regex_matches``).
         anchors: set[str] = set()
         groups_of: dict[tuple[int, int], list[tuple[str, ...]]] = {}
         gates: dict[tuple[int, int], int] = {}
-        regexes: list[tuple[int, int, Pattern, int | None]] = []
+        regexes: list[tuple[int, int, Pattern, int | None, tuple[tuple[tuple[str, ...], Any], ...]]] = []
         for rule in dictionary.rules():
             themes = tuple(t for t in rule.themes if wanted is None or t in wanted)
             if not themes:
@@ -217,22 +217,36 @@ class Matcher:
             for term in rule.terms:
                 payloads.setdefault(normalize(term).text, []).append(idx)
             for k, rx in enumerate(compiled[-1].literals):
+                required = required_literals(rx)
                 # a single character is in nearly every text: not worth a gate
-                groups = [g for g in required_literals(rx) if min(map(len, g)) >= 2]
+                groups = [g for g in required if min(map(len, g)) >= 2]
                 if groups:
                     gates[(idx, k)] = len(groups)
                     groups_of[(idx, k)] = groups
                     anchors.update(lit for g in groups for lit in g)
                 pattern = compiled[-1].regex[k]
-                regexes.append((idx, k, pattern, window_width(rx) if pattern.engine == "re2" else None))
-        for key in payloads.keys() | anchors:
-            automaton.add_word(key, (key, tuple(payloads.get(key, ())), key in anchors))
-        if payloads or anchors:
-            automaton.make_automaton()
+                width = window_width(rx) if pattern.engine == "re2" else None
+                regexes.append((idx, k, pattern, width, tuple((g, any_of(g)) for g in required)))
+        keys = [
+            (key, tuple(payloads.get(key, ())), key in anchors)
+            for key in sorted(payloads.keys() | anchors)
+            if key
+        ]
+        # ahocorasick_rs takes UTF-8: a string with a lone surrogate, or with the U+FFFD
+        # that stands for one in the scanned text, is looked for with str.find instead.
+        scanned = [k for k in keys if "\ufffd" not in k[0] and utf8_safe(k[0]) == k[0]]
+        self.scanner_ = (
+            ahocorasick_rs.AhoCorasick(
+                [k for k, _, _ in scanned], matchkind=ahocorasick_rs.MatchKind.Standard
+            )
+            if scanned
+            else None
+        )
+        self.keys_ = tuple(scanned)
+        self.unscanned_ = tuple(k for k in keys if "\ufffd" in k[0] or utf8_safe(k[0]) != k[0])
         self.time_limit_ = float(limit)
         self.dictionary_ = dictionary
         self.rules_ = tuple(compiled)
-        self.automaton_ = automaton if payloads or anchors else None
         self.gates_ = gates
         self.groups_ = groups_of
         self.regexes_ = tuple(regexes)
@@ -310,7 +324,7 @@ class Matcher:
         rows: list[Any] = []
         for s, e, idx, text in self._occurrences(ctx):
             checks = rules[idx]
-            reason = ctx.veto(checks, s, e)
+            reason = ctx.veto(checks, s, e) if checks.conditional else ""
             if reason and not everything:
                 continue
             a, b = to_original(s, e)
@@ -327,25 +341,48 @@ class Matcher:
         vt = ctx.vt
         raw: list[tuple[int, int, int, str]] = []
         found: dict[str, list[int]] = {}  # where each string a regex requires starts
-        if self.automaton_ is not None and vt:
-            for end, (key, entries, anchor) in self.automaton_.iter(vt):
-                start = end - len(key) + 1
+        if vt:
+            keys = self.keys_
+            found_keys = (
+                self.scanner_.find_matches_as_indexes(ctx.safe, overlapping=True)
+                if self.scanner_ is not None
+                else []
+            )
+            for i, start, end in found_keys:
+                key, entries, anchor = keys[i]
                 for idx in entries:
-                    raw.append((start, end + 1, idx, key))
+                    raw.append((start, end, idx, key))
                 if anchor:
                     if key in found:
                         found[key].append(start)
                     else:
                         found[key] = [start]
+            for key, entries, anchor in self.unscanned_:
+                for start in positions(vt, key):
+                    raw.extend((start, start + len(key), idx, key) for idx in entries)
+                    if anchor:
+                        found.setdefault(key, []).append(start)
+        self._regex_matches(ctx, found, raw)
+        return raw
+
+    def _regex_matches(self, ctx: DocContext, found: dict[str, list[int]], raw: list[Any]) -> None:
+        """Append each regex's matches to ``raw``, in rule order. ``found``: where each
+        string that a regex requires starts in the view."""
+        vt = ctx.vt
+        present = found.keys()
         gates = self.gates_
-        for idx, k, rx, width in self.regexes_:
+        windows = ctx.safe is vt  # RE2 sees the view itself: no lone surrogate replaced
+        for idx, k, rx, width, needs in self.regexes_:
             groups = self.groups_[(idx, k)] if (idx, k) in gates else ()
-            counts = [sum(len(found.get(lit, ())) for lit in group) for group in groups]
-            if 0 in counts:
+            if any(present.isdisjoint(group) for group in groups):
                 continue  # a string every match contains is not in the text
-            if counts and width is not None and ctx.safe is vt:
-                rarest = groups[counts.index(min(counts))]
-                for lo, hi in _regions(found, rarest, width, len(vt)):
+            if groups and width is not None and windows:
+                rarest = groups[0]
+                if len(groups) > 1:
+                    rarest = min(groups, key=lambda g: sum(len(found[s]) for s in present & g))
+                spans = sorted((p, p + len(s)) for s in present & rarest for p in found[s])
+                others = [alt for group, alt in needs if group != rarest]
+                for lo, hi in _regions(spans, others, width, vt):
                     for ms, me, _ in rx.finditer(vt[lo:hi]):
                         if me > ms:
                             raw.append((lo + ms, lo + me, idx, vt[lo + ms : lo + me]))
@@ -356,7 +393,6 @@ class Matcher:
                         raw.append((ms, me, idx, vt[ms:me]))
             except TimeLimitError:
                 ctx.time_limited(self.rules_[idx].rule, rx.source)
-        return raw
 
 
 def _text_order(row: list[Any]) -> tuple[int, int, str, str]:
@@ -364,17 +400,28 @@ def _text_order(row: list[Any]) -> tuple[int, int, str, str]:
     return (row[0], row[0] - row[1], row[2], row[3].id if row[3] is not None else "")
 
 
-def _regions(
-    found: dict[str, list[int]], strings: tuple[str, ...], width: int, n: int
-) -> list[tuple[int, int]]:
-    """The stretches of the view within ``width`` characters of an occurrence of one of
-    ``strings``, merged where they overlap. A regex with no look-around or anchor whose
-    matches are at most ``width`` long and all contain one of ``strings`` finds in them,
-    searched one by one, exactly what it finds in the whole view (patterns.window_width).
+def _regions(spans: list[tuple[int, int]], others: list[Any], width: int, vt: str) -> list[tuple[int, int]]:
+    """Where in the view ``vt`` a regex can match: it has no look-around or anchor, its
+    matches are at most ``width`` long (patterns.window_width), and each contains one
+    of the strings found at ``spans`` and a match of each of ``others`` (alternations
+    of the other strings it requires). Searched one by one, these stretches give exactly
+    the matches of the whole view: a match lies within ``width`` of the occurrence it
+    contains, in a stretch that holds the others too. Stretches are merged where they
+    overlap.
     """
-    spans = sorted((max(0, p + len(s) - width), min(n, p + width)) for s in strings for p in found.get(s, ()))
+    n = len(vt)
+    found = []
+    for p, q in spans:
+        lo = q - width if q > width else 0
+        hi = p + width if p + width < n else n
+        for alt in others:
+            if alt.search(vt, lo, hi) is None:
+                break
+        else:
+            found.append((lo, hi))
+    found.sort()
     out: list[tuple[int, int]] = []
-    for lo, hi in spans:
+    for lo, hi in found:
         if out and lo <= out[-1][1]:
             if hi > out[-1][1]:
                 out[-1] = (out[-1][0], hi)
