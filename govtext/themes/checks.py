@@ -15,6 +15,7 @@ import bisect
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from govtext.documents import Document
@@ -27,8 +28,23 @@ from govtext.themes.rules import Context, Rule
 # punctuation other than the ideographic comma survives normalisation unchanged).
 _CLAUSE_END = set("，,；;。！？!?：:\n")
 _SENTENCE_END = set("。！？!?；;\n")
-_CLAUSE_END_RE = re.compile("[" + re.escape("".join(sorted(_CLAUSE_END))) + "]")
-_SENTENCE_END_RE = re.compile("[" + re.escape("".join(sorted(_SENTENCE_END))) + "]")
+_SCOPE_BITS = {"clause": 1, "sentence": 2}
+
+
+@lru_cache(maxsize=1)
+def _end_marks() -> Any:
+    """Per BMP code point: bit 1 if it ends a clause, bit 2 if it ends a sentence (all
+    the marks are in the BMP; other code points look up the last entry, which is 0)."""
+    import numpy as np
+
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for ch in _CLAUSE_END:
+        table[ord(ch)] |= 1
+    for ch in _SENTENCE_END:
+        table[ord(ch)] |= 2
+    return table
+
+
 # Where an evidence window prefers to end: after a clause mark or a blank near its limit.
 _SOFT_CUT = re.compile(r"[，,、：:\s]")
 
@@ -68,6 +84,8 @@ class RuleChecks:
     overlap_any: re.Pattern[str] | None = None
     overlap_reach: int = 0
     near_any: re.Pattern[str] | None = None  # every exclude_near context's terms
+    near_reach: tuple[tuple[str, int], ...] = ()  # per scope, the widest window (0: all of it)
+    near_patterns: bool = False  # an exclude_near context has regexes
     conditional: bool = True  # False: every occurrence counts (no exclusion, context or boundary)
 
     @classmethod
@@ -89,8 +107,19 @@ class RuleChecks:
             overlap_any=any_of(ex) if all(ex) else None,
             overlap_reach=max(map(len, ex), default=0),
             near_any=any_of(tuple(t for c, _ in exclude_near for t in c.terms)),
+            near_reach=_widest(tuple(c for c, _ in exclude_near)),
+            near_patterns=any(p for _, p in exclude_near),
             conditional=bool(ex or exclude_near or require_near or rule.boundary == "token"),
         )
+
+
+def _widest(contexts: tuple[Context, ...]) -> tuple[tuple[str, int], ...]:
+    """(scope, widest window) of each scope ``contexts`` use; 0 if one has no window."""
+    out: dict[str, int] = {}
+    for c in contexts:
+        w = out.get(c.scope, -1)
+        out[c.scope] = 0 if c.window == 0 or w == 0 else max(w, c.window)
+    return tuple(out.items())
 
 
 class DocContext:
@@ -199,14 +228,21 @@ class DocContext:
         # walking to them from each hit is quadratic in a long unpunctuated text
         ends = self._ends.get(scope)
         if ends is None:
-            rx = _CLAUSE_END_RE if scope == "clause" else _SENTENCE_END_RE
-            ends = self._ends[scope] = [m.start() for m in rx.finditer(vt)]
+            # the marks of both scopes, found in one vectorised pass per document: a Python
+            # loop per mark costs more than all the rest of the checks of a dense article
+            import numpy as np
+
+            codes = np.frombuffer(vt.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            flags = np.take(_end_marks(), codes, mode="clip")
+            for name, bit in _SCOPE_BITS.items():
+                self._ends[name] = np.flatnonzero(flags & bit).tolist()
+            ends = self._ends[scope]
         i = bisect.bisect_left(ends, s)
         lo = ends[i - 1] + 1 if i > 0 else 0
         j = bisect.bisect_left(ends, e)
         hi = ends[j] if j < len(ends) else len(vt)
         cap = self.matcher.max_sentence_chars
-        return max(lo, s - cap), min(hi, e + cap)
+        return (lo if lo > s - cap else s - cap), (hi if hi < e + cap else e + cap)
 
     def reach(self, ctx: Context, s: int, e: int, scopes: dict[str, tuple[int, int]]) -> tuple[int, int]:
         """The stretch [lo, hi) of the view that ``ctx`` looks at around [s, e); ``scopes``
@@ -312,15 +348,23 @@ class DocContext:
                         return f"exclude_overlap:{ex}"
         scopes: dict[str, tuple[int, int]] = {}
         if checks.exclude_near:
-            spans = [self.reach(c.context, s, e, scopes) for c in checks.exclude_near]
             terms = True
-            if checks.near_any is not None:  # one search for every context's terms at once
-                lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
+            if checks.near_any is not None:
+                # one search for every context's terms, in a stretch that holds each
+                # context's own: nothing there, no term vetoes
+                lo, hi = len(vt), 0
+                for scope, width in checks.near_reach:
+                    a, b = scopes[scope] = self.scope(s, e, scope)
+                    if width:
+                        a, b = max(a, s - width), min(b, e + width)
+                    lo, hi = min(lo, a), max(hi, b)
                 terms = self.term_near(checks.near_any, lo, hi, s, e) is not None
-            for check, (lo, hi) in zip(checks.exclude_near, spans, strict=True):
-                found = self.near(check, lo, hi, s, e, rule, named=True, terms=terms)
-                if found is not None:
-                    return f"exclude_near:{check.context.id}({found})"
+            if terms or checks.near_patterns:
+                for check in checks.exclude_near:
+                    lo, hi = self.reach(check.context, s, e, scopes)
+                    found = self.near(check, lo, hi, s, e, rule, named=True, terms=terms)
+                    if found is not None:
+                        return f"exclude_near:{check.context.id}({found})"
         for check in checks.require_near:
             lo, hi = self.reach(check.context, s, e, scopes)
             if self.near(check, lo, hi, s, e, rule, named=False) is None:

@@ -17,6 +17,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from govtext.documents import Document
@@ -267,10 +268,10 @@ class Matcher:
         """
         ctx, rows = self._verdicts(doc, view, everything=False)
         rows = [r for r in rows if r[5] == "counted"]
-        rows.sort(key=_text_order)
+        rows.sort(key=_TEXT_ORDER)
         out = []
         doc_id = doc.doc_id
-        for a, b, theme, rule, text, _, _ in rows:
+        for a, b, theme, rule, text, *_ in rows:
             si, sentence, ss, pi = ctx.locate(a, b)
             out.append(ThemeHit(doc_id, theme, rule.id, text, a, b, si, sentence, ss, rule.weight, pi))
         return out
@@ -295,12 +296,12 @@ class Matcher:
             pos = vt.find(key) if key else -1
             while pos != -1:
                 a, b = ctx.view.to_original(pos, pos + len(key))
-                rows.append([a, b, "", None, key, "unruled", ""])
+                rows.append([a, b, "", None, key, "unruled", "", a - b, ""])
                 pos = vt.find(key, pos + 1)
-        rows.sort(key=_text_order)
+        rows.sort(key=_TEXT_ORDER)
         out = []
         doc_id = doc.doc_id
-        for a, b, theme, rule, text, status, reason in rows:
+        for a, b, theme, rule, text, status, reason, *_ in rows:
             si, sentence, ss, pi = ctx.locate(a, b)
             rule_id, weight = (rule.id, rule.weight) if rule is not None else ("", 0.0)
             out.append(
@@ -312,9 +313,9 @@ class Matcher:
     def _verdicts(
         self, doc: Document, view: Normalized | None, *, everything: bool
     ) -> tuple[DocContext, list[Any]]:
-        """Every occurrence as ``[start, end, theme, rule, text, status, reason]`` (original
-        offsets), overlaps resolved, in the order found; the vetoed ones only when
-        ``everything`` (a hit never depends on them)."""
+        """Every occurrence as ``[start, end, theme, rule, text, status, reason, start - end,
+        rule id]`` (original offsets), overlaps resolved, in the order found; the vetoed
+        ones only when ``everything`` (a hit never depends on them)."""
         self._check()
         if view is None:
             view = normalize(doc.text)
@@ -331,7 +332,7 @@ class Matcher:
             status = "vetoed" if reason else "counted"
             rule = checks.rule
             for theme in rule.themes:
-                rows.append([a, b, theme, rule, text, status, reason])
+                rows.append([a, b, theme, rule, text, status, reason, a - b, rule.id])
         _resolve_overlaps(rows)
         return ctx, rows
 
@@ -395,9 +396,9 @@ class Matcher:
                 ctx.time_limited(self.rules_[idx].rule, rx.source)
 
 
-def _text_order(row: list[Any]) -> tuple[int, int, str, str]:
-    """Hits in text order, the longest first where they start together (a stable sort)."""
-    return (row[0], row[0] - row[1], row[2], row[3].id if row[3] is not None else "")
+# Hits in text order, the longest first where they start together: (start, start - end,
+# theme, rule id) of a row (see ``Matcher._verdicts``), in a stable sort.
+_TEXT_ORDER = itemgetter(0, 7, 2, 8)
 
 
 def _regions(spans: list[tuple[int, int]], others: list[Any], width: int, vt: str) -> list[tuple[int, int]]:
