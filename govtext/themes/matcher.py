@@ -431,6 +431,20 @@ def _regions(spans: list[tuple[int, int]], others: list[Any], width: int, vt: st
     return out
 
 
+_START = itemgetter(0)
+_START_LONGEST = itemgetter(0, 7)  # start, then start - end: the longest first
+_LONGEST_EARLIEST = itemgetter(7, 0)
+
+
+def _keep_longest(cluster: list[list[Any]]) -> None:
+    """The longest row of an overlapping cluster stays counted (the first on a tie)."""
+    if len(cluster) > 1:
+        best = min(cluster, key=_LONGEST_EARLIEST)
+        for r in cluster:
+            if r is not best:
+                r[5], r[6] = "subsumed", f"subsumed_by:{best[8]}"
+
+
 def _resolve_overlaps(rows: list[Any]) -> None:
     """One mention, one hit: counted rows (see ``Matcher._verdicts``) of one theme that
     overlap or touch form a cluster, and only its longest member (the earliest on a tie)
@@ -440,30 +454,29 @@ def _resolve_overlaps(rows: list[Any]) -> None:
     and then 赋能 as well, because 赋能 overlaps only the discarded 减负赋能. Adjacent
     pieces (12345 + 政务服务便民热线) are one mention too.
     """
-    by_theme: dict[str, list[int]] = {}
-    for i, r in enumerate(rows):
+    by_theme: dict[str, list[list[Any]]] = {}
+    for r in rows:
         if r[5] == "counted":
-            by_theme.setdefault(r[2], []).append(i)
-    for idxs in by_theme.values():
-        if len(idxs) == 1:
-            continue
-        idxs.sort(key=lambda i: (rows[i][0], -rows[i][1]))
-        clusters: list[list[int]] = []
-        end = -1
-        for i in idxs:
-            if clusters and rows[i][0] <= end:  # overlaps or touches the current cluster
-                clusters[-1].append(i)
-                end = max(end, rows[i][1])
+            if r[2] in by_theme:
+                by_theme[r[2]].append(r)
             else:
-                clusters.append([i])
-                end = rows[i][1]
-        for cluster in clusters:
-            if len(cluster) == 1:
-                continue
-            best = min(cluster, key=lambda i: (rows[i][0] - rows[i][1], rows[i][0]))
-            for i in cluster:
-                if i != best:
-                    rows[i][5], rows[i][6] = "subsumed", f"subsumed_by:{rows[best][3].id}"
+                by_theme[r[2]] = [r]
+    for group in by_theme.values():
+        if len(group) == 1:
+            continue
+        group.sort(key=_START_LONGEST)
+        cluster = [group[0]]
+        end = group[0][1]
+        for r in group[1:]:
+            if r[0] <= end:  # overlaps or touches the current cluster
+                cluster.append(r)
+                if r[1] > end:
+                    end = r[1]
+            else:
+                _keep_longest(cluster)
+                cluster = [r]
+                end = r[1]
+        _keep_longest(cluster)
     # A vetoed short match inside a counted longer one (bare 共建 inside 共建共治共享) is
     # covered, not refused: say so, so kwic does not report a veto that changed nothing.
     # The counted rows of a theme no longer overlap, so the one that starts last at or
@@ -471,7 +484,7 @@ def _resolve_overlaps(rows: list[Any]) -> None:
     if not any(r[5] == "vetoed" for r in rows):
         return
     counted: dict[str, tuple[list[int], list[Any]]] = {}
-    for r in sorted((r for r in rows if r[5] == "counted"), key=lambda r: r[0]):
+    for r in sorted((r for r in rows if r[5] == "counted"), key=_START):
         starts, kept = counted.setdefault(r[2], ([], []))
         starts.append(r[0])
         kept.append(r)
@@ -480,4 +493,4 @@ def _resolve_overlaps(rows: list[Any]) -> None:
             starts, kept = counted[r[2]]
             k = bisect.bisect_right(starts, r[0]) - 1
             if k >= 0 and r[1] <= kept[k][1]:
-                r[5], r[6] = "subsumed", f"subsumed_by:{kept[k][3].id}"
+                r[5], r[6] = "subsumed", f"subsumed_by:{kept[k][8]}"
