@@ -193,7 +193,7 @@ class Matcher:
         anchors: set[str] = set()
         groups_of: dict[tuple[int, int], list[tuple[str, ...]]] = {}
         gates: dict[tuple[int, int], int] = {}
-        regexes: list[tuple[int, int, Pattern, int | None, tuple[tuple[tuple[str, ...], Any], ...]]] = []
+        regexes: list[tuple[int, int, Pattern, int | None, tuple[Any, ...]]] = []
         for rule in dictionary.rules():
             themes = tuple(t for t in rule.themes if wanted is None or t in wanted)
             if not themes:
@@ -227,7 +227,9 @@ class Matcher:
                     anchors.update(lit for g in groups for lit in g)
                 pattern = compiled[-1].regex[k]
                 width = window_width(rx) if pattern.engine == "re2" else None
-                regexes.append((idx, k, pattern, width, tuple((g, any_of(g)) for g in required)))
+                # for each group that may be the rarest in a text: the others' alternations
+                others = tuple([any_of(h) for h in required if h != g] for g in groups)
+                regexes.append((idx, k, pattern, width, others))
         keys = [
             (key, tuple(payloads.get(key, ())), key in anchors)
             for key in sorted(payloads.keys() | anchors)
@@ -373,27 +375,38 @@ class Matcher:
         present = found.keys()
         gates = self.gates_
         windows = ctx.safe is vt  # RE2 sees the view itself: no lone surrogate replaced
-        for idx, k, rx, width, needs in self.regexes_:
+        for idx, k, rx, width, others in self.regexes_:
             groups = self.groups_[(idx, k)] if (idx, k) in gates else ()
-            if any(present.isdisjoint(group) for group in groups):
-                continue  # a string every match contains is not in the text
-            if groups and width is not None and windows:
-                rarest = groups[0]
-                if len(groups) > 1:
-                    rarest = min(groups, key=lambda g: sum(len(found[s]) for s in present & g))
-                spans = sorted((p, p + len(s)) for s in present & rarest for p in found[s])
-                others = [alt for group, alt in needs if group != rarest]
-                for lo, hi in _regions(spans, others, width, vt):
-                    for ms, me, _ in rx.finditer(vt[lo:hi]):
-                        if me > ms:
-                            raw.append((lo + ms, lo + me, idx, vt[lo + ms : lo + me]))
-                continue
-            try:
-                for ms, me, _ in rx.finditer(ctx.text_for(rx), ctx.deadline):
-                    if me > ms:
-                        raw.append((ms, me, idx, vt[ms:me]))
-            except TimeLimitError:
-                ctx.time_limited(self.rules_[idx].rule, rx.source)
+            rarest, fewest = 0, -1
+            for i, group in enumerate(groups):
+                if present.isdisjoint(group):
+                    break  # a string every match contains is not in the text
+                if width is not None:
+                    n = 0
+                    for s in group:
+                        if s in found:
+                            n += len(found[s])
+                    if fewest < 0 or n < fewest:
+                        rarest, fewest = i, n
+            else:
+                if groups and width is not None and windows:
+                    spans = sorted((p, p + len(s)) for s in groups[rarest] if s in found for p in found[s])
+                    for lo, hi in _regions(spans, others[rarest], width, vt):
+                        for ms, me, _ in rx.finditer(vt[lo:hi]):
+                            if me > ms:
+                                raw.append((lo + ms, lo + me, idx, vt[lo + ms : lo + me]))
+                else:
+                    self._scan_whole(ctx, idx, rx, raw)
+
+    def _scan_whole(self, ctx: DocContext, idx: int, rx: Pattern, raw: list[Any]) -> None:
+        """Append the matches of ``rx`` (of rule ``idx``) in the whole view to ``raw``."""
+        vt = ctx.vt
+        try:
+            for ms, me, _ in rx.finditer(ctx.text_for(rx), ctx.deadline):
+                if me > ms:
+                    raw.append((ms, me, idx, vt[ms:me]))
+        except TimeLimitError:
+            ctx.time_limited(self.rules_[idx].rule, rx.source)
 
 
 # Hits in text order, the longest first where they start together: (start, start - end,
