@@ -191,32 +191,43 @@ class DocContext:
             self.par_starts = [a for a, _ in self.doc.paragraphs]
         return self._sentences
 
-    def locate(self, a: int, b: int) -> tuple[int, str, int, int]:
-        """(sentence index, evidence text, its start, paragraph index) of the original
-        span [a, b): the sentence it starts in, widened to hold the whole match."""
+    def locate(self, spans: list[tuple[int, int]]) -> list[tuple[int, str, int, int]]:
+        """(sentence index, evidence text, its start, paragraph index) of each original
+        span [a, b) (sorted by start): the sentence it starts in, widened to hold the
+        whole match."""
         sentences = self.sentences
-        starts = self.sent_starts
-        si = bisect.bisect_right(starts, a) - 1
-        if si >= 0 and a < sentences[si][1]:
-            ss, se = sentences[si]
-        else:  # a match that starts on whitespace or punctuation outside any sentence
-            si, ss, se = max(si, 0), a, b
-            if sentences:
+        starts, par_starts = self.sent_starts, self.par_starts
+        n, n_par = len(sentences), len(par_starts)
+        quotes, text = self._quotes, self.doc.text
+        out = []
+        i = j = 0  # the spans come in order: walk the sentence and paragraph starts once
+        for a, b in spans:
+            while i < n and starts[i] <= a:
+                i += 1
+            si = i - 1
+            if si >= 0 and a < sentences[si][1]:
                 ss, se = sentences[si]
-        # A term broken across lines spans two "sentences": quote both so evidence holds the match.
-        sj = bisect.bisect_left(starts, b) - 1
-        if sj > si and sj < len(sentences):
-            se = max(se, sentences[sj][1])
-        # A user's regex may take in the line break or space beside a sentence ("\r0"):
-        # the evidence always holds the whole match.
-        if a < ss:
-            ss = a
-        if b > se:
-            se = b
-        q = self._quotes.get((ss, se))
-        if q is None:  # one string per span however many hits quote it
-            q = self._quotes[(ss, se)] = self.doc.text[ss:se]
-        return si, q, ss, bisect.bisect_right(self.par_starts, a) - 1
+            else:  # a match that starts on whitespace or punctuation outside any sentence
+                si, ss, se = max(si, 0), a, b
+                if sentences:
+                    ss, se = sentences[si]
+            # A term broken across lines spans two "sentences": quote both so evidence holds the match.
+            sj = bisect.bisect_left(starts, b) - 1
+            if sj > si and sj < n:
+                se = max(se, sentences[sj][1])
+            # A user's regex may take in the line break or space beside a sentence ("\r0"):
+            # the evidence always holds the whole match.
+            if a < ss:
+                ss = a
+            if b > se:
+                se = b
+            q = quotes.get((ss, se))
+            if q is None:  # one string per span however many hits quote it
+                q = quotes[(ss, se)] = text[ss:se]
+            while j < n_par and par_starts[j] <= a:
+                j += 1
+            out.append((si, q, ss, j - 1))
+        return out
 
     def scope(self, s: int, e: int, scope: str) -> tuple[int, int]:
         vt = self.vt

@@ -271,12 +271,11 @@ class Matcher:
         ctx, rows = self._verdicts(doc, view, everything=False)
         rows = [r for r in rows if r[5] == "counted"]
         rows.sort(key=_TEXT_ORDER)
-        out = []
         doc_id = doc.doc_id
-        for a, b, theme, rule, text, *_ in rows:
-            si, sentence, ss, pi = ctx.locate(a, b)
-            out.append(ThemeHit(doc_id, theme, rule.id, text, a, b, si, sentence, ss, rule.weight, pi))
-        return out
+        return [
+            ThemeHit(doc_id, r[2], r[8], r[4], r[0], r[1], si, sentence, ss, r[3].weight, pi)
+            for r, (si, sentence, ss, pi) in zip(rows, ctx.locate([(r[0], r[1]) for r in rows]), strict=True)
+        ]
 
     def transform_many(self, docs: Iterable[Document]) -> Iterator[list[ThemeHit]]:
         """Hits per document, lazily (one list per document, in input order)."""
@@ -303,11 +302,11 @@ class Matcher:
         rows.sort(key=_TEXT_ORDER)
         out = []
         doc_id = doc.doc_id
-        for a, b, theme, rule, text, status, reason, *_ in rows:
-            si, sentence, ss, pi = ctx.locate(a, b)
-            rule_id, weight = (rule.id, rule.weight) if rule is not None else ("", 0.0)
+        for r, (si, sentence, ss, pi) in zip(rows, ctx.locate([(r[0], r[1]) for r in rows]), strict=True):
+            a, b, theme, rule, text, status, reason = r[:7]
+            weight = rule.weight if rule is not None else 0.0
             out.append(
-                Candidate(doc_id, theme, rule_id, text, a, b, si, sentence, ss, weight, pi, status, reason)
+                Candidate(doc_id, theme, r[8], text, a, b, si, sentence, ss, weight, pi, status, reason)
             )
         return out
 
