@@ -170,3 +170,21 @@ if __name__ == "__main__":
         digests = compute(Path(tmpdir))
     GOLDEN.write_text(json.dumps(digests, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     print(f"{len(digests)} digests written to {GOLDEN}")
+
+
+def test_themes_matcher_identity_strings_utf8_cannot_hold() -> None:
+    """Terms with a lone surrogate or a U+FFFD (which the UTF-8 term scan cannot tell
+    apart from a replaced surrogate) are found where they are, and only there."""
+    from govtext.themes.rules import Framework, Rule, Theme, ThemeDictionary
+
+    rule = Rule(id="odd", themes=("t",), terms=("治\ufffd理", "自\ud800治", "基层治理"))
+    d = ThemeDictionary(
+        [Framework("f", "F", themes=["t"])], {"t": Theme("t", "T", framework="f", rules=(rule,))}
+    )
+    text = "推进治\ud800理和治\ufffd理，自\ud800治，基层治理。"
+    hits = Matcher(dictionary=d).fit().transform(Document("d", text))
+    assert [(h.term, text[h.start : h.end]) for h in hits] == [
+        ("治\ufffd理", "治\ufffd理"),
+        ("自\ud800治", "自\ud800治"),
+        ("基层治理", "基层治理"),
+    ]

@@ -120,6 +120,18 @@ def _compile(rx: str, rule: Rule) -> Pattern:
         ) from None
 
 
+def _compile_rule(rule: Rule) -> RuleChecks:
+    """A rule with its regexes (on the normalised view, as the text is matched) compiled."""
+    views = [normalize(rx).text for rx in rule.regex]
+    return RuleChecks.build(
+        rule,
+        regex=tuple(_compile(rx, rule) for rx in views),
+        literals=tuple(re.compile(rx) for rx in views),
+        exclude_near=tuple((c, tuple(_compile(rx, rule) for rx in c.regex)) for c in rule.exclude_near),
+        require_near=tuple((c, tuple(_compile(rx, rule) for rx in c.regex)) for c in rule.require_near),
+    )
+
+
 class Matcher:
     """Find theme hits in documents with the rules of a ThemeDictionary.
 
@@ -201,20 +213,7 @@ class Matcher:
             if themes != rule.themes:
                 rule = Rule(**{**rule.__dict__, "themes": themes})
             idx = len(compiled)
-            views = [normalize(rx).text for rx in rule.regex]
-            compiled.append(
-                RuleChecks.build(
-                    rule,
-                    regex=tuple(_compile(rx, rule) for rx in views),
-                    literals=tuple(re.compile(rx) for rx in views),
-                    exclude_near=tuple(
-                        (c, tuple(_compile(rx, rule) for rx in c.regex)) for c in rule.exclude_near
-                    ),
-                    require_near=tuple(
-                        (c, tuple(_compile(rx, rule) for rx in c.regex)) for c in rule.require_near
-                    ),
-                )
-            )
+            compiled.append(_compile_rule(rule))
             for term in rule.terms:
                 payloads.setdefault(normalize(term).text, []).append(idx)
             for k, rx in enumerate(compiled[-1].literals):
@@ -238,12 +237,9 @@ class Matcher:
         # ahocorasick_rs takes UTF-8: a string with a lone surrogate, or with the U+FFFD
         # that stands for one in the scanned text, is looked for with str.find instead.
         scanned = [k for k in keys if "\ufffd" not in k[0] and utf8_safe(k[0]) == k[0]]
+        kind = ahocorasick_rs.MatchKind.Standard
         self.scanner_ = (
-            ahocorasick_rs.AhoCorasick(
-                [k for k, _, _ in scanned], matchkind=ahocorasick_rs.MatchKind.Standard
-            )
-            if scanned
-            else None
+            ahocorasick_rs.AhoCorasick([k for k, _, _ in scanned], matchkind=kind) if scanned else None
         )
         self.keys_ = tuple(scanned)
         self.unscanned_ = tuple(k for k in keys if "\ufffd" in k[0] or utf8_safe(k[0]) != k[0])
