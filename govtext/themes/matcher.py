@@ -387,7 +387,7 @@ class Matcher:
                 if groups and width is not None and windows:
                     spans = sorted((p, p + len(s)) for s in groups[rarest] if s in found for p in found[s])
                     for lo, hi in _regions(spans, others[rarest], width, vt):
-                        for ms, me, _ in rx.finditer(vt[lo:hi]):
+                        for ms, me in rx.spans(vt[lo:hi]):
                             if me > ms:
                                 raw.append((lo + ms, lo + me, idx, vt[lo + ms : lo + me]))
                 else:
