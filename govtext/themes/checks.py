@@ -343,20 +343,30 @@ class DocContext:
         a, b = self.view.to_original(s, e)
         return a in self._token_edges[0] and b in self._token_edges[1]
 
+    def _overlapped(self, checks: RuleChecks, s: int, e: int) -> bool:
+        """Whether one of the rule's exclude_overlap strings overlaps [s, e) (each lies
+        within ``overlap_reach - 1`` characters of it when it does). The longest string at
+        a position that does not overlap means none there does: look further on."""
+        rx, reach = checks.overlap_any, checks.overlap_reach
+        if rx is None:  # an empty string in the list: let the walk decide
+            return True
+        hi = e + reach - 1
+        m = rx.search(self.vt, s - reach + 1 if s >= reach else 0, hi)
+        while m is not None and m.start() < e:
+            if m.end() > s:
+                return True
+            m = rx.search(self.vt, m.start() + 1, hi)
+        return False
+
     def veto(self, checks: RuleChecks, s: int, e: int) -> str:
         """Why the occurrence [s, e) of the view does not count ("" when it does)."""
         rule = checks.rule
         vt = self.vt
-        if rule.exclude_overlap:
-            reach = checks.overlap_reach
-            # every string of the list lies in [s - reach + 1, e + reach - 1) when it overlaps
-            if checks.overlap_any is None or checks.overlap_any.search(
-                vt, max(0, s - reach + 1), e + reach - 1
-            ):
-                for ex in rule.exclude_overlap:
-                    n = len(ex)
-                    if vt.find(ex, max(0, s - n + 1), e + n - 1) != -1:
-                        return f"exclude_overlap:{ex}"
+        if rule.exclude_overlap and (checks.overlap_any is None or self._overlapped(checks, s, e)):
+            for ex in rule.exclude_overlap:  # in order: the reason names the first that overlaps
+                n = len(ex)
+                if vt.find(ex, max(0, s - n + 1), e + n - 1) != -1:
+                    return f"exclude_overlap:{ex}"
         scopes: dict[str, tuple[int, int]] = {}
         if checks.exclude_near:
             terms = True
