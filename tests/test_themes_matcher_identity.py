@@ -188,3 +188,14 @@ def test_themes_matcher_identity_strings_utf8_cannot_hold() -> None:
         ("自\ud800治", "自\ud800治"),
         ("基层治理", "基层治理"),
     ]
+
+
+def test_themes_matcher_identity_fitted_matcher_pickles() -> None:
+    """A fitted Matcher goes to worker processes: pickled and back, it finds the same."""
+    import pickle
+
+    m = Matcher().fit()
+    doc = Document("d", "广西壮族自治区推进村民自治。共建共治共享，街乡吹哨部门报到，依法治理。")
+    again = pickle.loads(pickle.dumps(m))
+    assert again.explain(doc) == m.explain(doc) and again.transform(doc) == m.transform(doc)
+    assert len(m.transform(doc)) >= 5

@@ -362,7 +362,7 @@ class DocContext:
         """Why the occurrence [s, e) of the view does not count ("" when it does)."""
         rule = checks.rule
         vt = self.vt
-        if rule.exclude_overlap and (checks.overlap_any is None or self._overlapped(checks, s, e)):
+        if rule.exclude_overlap and self._overlapped(checks, s, e):
             for ex in rule.exclude_overlap:  # in order: the reason names the first that overlaps
                 n = len(ex)
                 if vt.find(ex, max(0, s - n + 1), e + n - 1) != -1:

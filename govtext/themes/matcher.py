@@ -120,6 +120,28 @@ def _compile(rx: str, rule: Rule) -> Pattern:
         ) from None
 
 
+class _Scanner:
+    """Every term and required string in one ahocorasick-rs automaton: each occurrence,
+    overlapping ones included, as (string index, start, end) from one call. Rebuilt from
+    its strings when unpickled (the Rust object does not pickle; fitted Matchers go to
+    worker processes)."""
+
+    def __init__(self, strings: tuple[str, ...]) -> None:
+        import ahocorasick_rs
+
+        self.strings = strings
+        self._automaton = ahocorasick_rs.AhoCorasick(
+            list(strings), matchkind=ahocorasick_rs.MatchKind.Standard
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Scanner, (self.strings,))
+
+    def matches(self, text: str) -> list[tuple[int, int, int]]:
+        """``text`` must hold no lone surrogate (UTF-8 cannot): pass ``utf8_safe(text)``."""
+        return self._automaton.find_matches_as_indexes(text, overlapping=True)
+
+
 def _compile_rule(rule: Rule) -> RuleChecks:
     """A rule with its regexes (on the normalised view, as the text is matched) compiled."""
     views = [normalize(rx).text for rx in rule.regex]
@@ -178,8 +200,6 @@ class Matcher:
 
     def fit(self, documents: Iterable[Document] | None = None) -> Matcher:
         """Compile the rules (the documents are not needed; accepted for the estimator contract)."""
-        import ahocorasick_rs
-
         limit = self.regex_time_limit if self.regex_time_limit is not None else regex_time_limit()
         if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
             raise ConfigError(
@@ -237,10 +257,7 @@ class Matcher:
         # ahocorasick_rs takes UTF-8: a string with a lone surrogate, or with the U+FFFD
         # that stands for one in the scanned text, is looked for with str.find instead.
         scanned = [k for k in keys if "\ufffd" not in k[0] and utf8_safe(k[0]) == k[0]]
-        kind = ahocorasick_rs.MatchKind.Standard
-        self.scanner_ = (
-            ahocorasick_rs.AhoCorasick([k for k, _, _ in scanned], matchkind=kind) if scanned else None
-        )
+        self.scanner_ = _Scanner(tuple(k for k, _, _ in scanned)) if scanned else None
         self.keys_ = tuple(scanned)
         self.unscanned_ = tuple(k for k in keys if "\ufffd" in k[0] or utf8_safe(k[0]) != k[0])
         self.time_limit_ = float(limit)
@@ -341,11 +358,7 @@ class Matcher:
         found: dict[str, list[int]] = {}  # where each string a regex requires starts
         if vt:
             keys = self.keys_
-            found_keys = (
-                self.scanner_.find_matches_as_indexes(ctx.safe, overlapping=True)
-                if self.scanner_ is not None
-                else []
-            )
+            found_keys = self.scanner_.matches(ctx.safe) if self.scanner_ is not None else []
             for i, start, end in found_keys:
                 key, entries, anchor = keys[i]
                 for idx in entries:
