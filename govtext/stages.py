@@ -245,6 +245,7 @@ def package_versions() -> dict[str, str]:
         "jieba",
         "rjieba",
         "pyahocorasick",
+        "ahocorasick-rs",
         "opencc",
         "gensim",
         "scikit-learn",

@@ -14,19 +14,18 @@ Spans in hits are offsets into the ORIGINAL text.
 from __future__ import annotations
 
 import bisect
-import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from govtext.documents import Document
 from govtext.errors import ConfigError, DictionaryError, NotFittedError
 from govtext.normalize import Normalized, normalize
-from govtext.sentences import split_sentences
+from govtext.themes.conditions import DocContext, RuleChecks, any_of, evidence_windows, positions
 from govtext.themes.dictionary import load_dictionary
 from govtext.themes.patterns import (
-    Deadline,
     Pattern,
     PatternError,
     TimeLimitError,
@@ -34,22 +33,15 @@ from govtext.themes.patterns import (
     regex_time_limit,
     required_literals,
     utf8_safe,
+    window_width,
 )
-from govtext.themes.rules import Context, Rule, ThemeDictionary
+from govtext.themes.rules import Rule, ThemeDictionary
 
-# Characters that close a clause / a sentence in the normalised view (full-width
-# punctuation other than the ideographic comma survives normalisation unchanged).
-_CLAUSE_END = set("，,；;。！？!?：:\n")
-_SENTENCE_END = set("。！？!?；;\n")
-_CLAUSE_END_RE = re.compile("[" + re.escape("".join(sorted(_CLAUSE_END))) + "]")
-_SENTENCE_END_RE = re.compile("[" + re.escape("".join(sorted(_SENTENCE_END))) + "]")
+__all__ = ["MAX_SENTENCE_CHARS", "Candidate", "Matcher", "ThemeHit", "evidence_windows"]
+
 # A "sentence" longer than this (a flattened table, OCR without stops) is cut into
 # windows for evidence, and contexts look no further than this either side of a hit.
 MAX_SENTENCE_CHARS = 2000
-# Where a window prefers to end: after a clause mark or a blank near its limit.
-_SOFT_CUT = re.compile(r"[，,、：:\s]")
-
-log = logging.getLogger("govtext.themes")
 
 
 @dataclass(frozen=True)
@@ -117,15 +109,6 @@ class Candidate:
         )
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    rule: Rule
-    regex: tuple[Pattern, ...]
-    exclude_near: tuple[tuple[Context, tuple[Pattern, ...]], ...]
-    require_near: tuple[tuple[Context, tuple[Pattern, ...]], ...]
-    literals: tuple[re.Pattern[str], ...] = ()  # the same regexes in ``re``, for required_literals
-
-
 def _compile(rx: str, rule: Rule) -> Pattern:
     try:
         return compile_pattern(rx)
@@ -135,6 +118,40 @@ def _compile(rx: str, rule: Rule) -> Pattern:
             path=rule.source or None,
             line=rule.line or None,
         ) from None
+
+
+class _Scanner:
+    """Every term and required string in one ahocorasick-rs automaton: each occurrence,
+    overlapping ones included, as (string index, start, end) from one call. Rebuilt from
+    its strings when unpickled (the Rust object does not pickle; fitted Matchers go to
+    worker processes)."""
+
+    def __init__(self, strings: tuple[str, ...]) -> None:
+        import ahocorasick_rs
+
+        self.strings = strings
+        self._automaton = ahocorasick_rs.AhoCorasick(
+            list(strings), matchkind=ahocorasick_rs.MatchKind.Standard
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Scanner, (self.strings,))
+
+    def matches(self, text: str) -> list[tuple[int, int, int]]:
+        """``text`` must hold no lone surrogate (UTF-8 cannot): pass ``utf8_safe(text)``."""
+        return self._automaton.find_matches_as_indexes(text, overlapping=True)
+
+
+def _compile_rule(rule: Rule) -> RuleChecks:
+    """A rule with its regexes (on the normalised view, as the text is matched) compiled."""
+    views = [normalize(rx).text for rx in rule.regex]
+    return RuleChecks.build(
+        rule,
+        regex=tuple(_compile(rx, rule) for rx in views),
+        literals=tuple(re.compile(rx) for rx in views),
+        exclude_near=tuple((c, tuple(_compile(rx, rule) for rx in c.regex)) for c in rule.exclude_near),
+        require_near=tuple((c, tuple(_compile(rx, rule) for rx in c.regex)) for c in rule.require_near),
+    )
 
 
 class Matcher:
@@ -183,8 +200,6 @@ class Matcher:
 
     def fit(self, documents: Iterable[Document] | None = None) -> Matcher:
         """Compile the rules (the documents are not needed; accepted for the estimator contract)."""
-        import ahocorasick
-
         limit = self.regex_time_limit if self.regex_time_limit is not None else regex_time_limit()
         if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
             raise ConfigError(
@@ -203,13 +218,14 @@ class Matcher:
                 f"The 'themes' parameter of Matcher must name themes of the dictionary "
                 f"({', '.join(dictionary.themes)}). Got {', '.join(map(repr, unknown))} instead."
             )
-        compiled: list[_Compiled] = []
-        automaton = ahocorasick.Automaton()
-        payloads: dict[str, list[tuple[int, str]]] = {}
+        compiled: list[RuleChecks] = []
+        payloads: dict[str, list[int]] = {}
         # Regexes need not run on a text that lacks every string of one of their
-        # required groups: anchors maps a string to the (rule, regex, group) it stands for.
-        anchors: dict[str, list[tuple[int, int, int]]] = {}
+        # required groups, nor anywhere but around those strings (``_regex_matches``).
+        anchors: set[str] = set()
+        groups_of: dict[tuple[int, int], list[tuple[str, ...]]] = {}
         gates: dict[tuple[int, int], int] = {}
+        regexes: list[tuple[int, int, Pattern, int | None, tuple[Any, ...]]] = []
         for rule in dictionary.rules():
             themes = tuple(t for t in rule.themes if wanted is None or t in wanted)
             if not themes:
@@ -217,40 +233,39 @@ class Matcher:
             if themes != rule.themes:
                 rule = Rule(**{**rule.__dict__, "themes": themes})
             idx = len(compiled)
-            views = [normalize(rx).text for rx in rule.regex]
-            compiled.append(
-                _Compiled(
-                    rule=rule,
-                    regex=tuple(_compile(rx, rule) for rx in views),
-                    exclude_near=tuple(
-                        (c, tuple(_compile(rx, rule) for rx in c.regex)) for c in rule.exclude_near
-                    ),
-                    require_near=tuple(
-                        (c, tuple(_compile(rx, rule) for rx in c.regex)) for c in rule.require_near
-                    ),
-                    literals=tuple(re.compile(rx) for rx in views),
-                )
-            )
+            compiled.append(_compile_rule(rule))
             for term in rule.terms:
-                key = normalize(term).text
-                payloads.setdefault(key, []).append((idx, term))
+                payloads.setdefault(normalize(term).text, []).append(idx)
             for k, rx in enumerate(compiled[-1].literals):
+                required = required_literals(rx)
                 # a single character is in nearly every text: not worth a gate
-                groups = [g for g in required_literals(rx) if min(map(len, g)) >= 2]
+                groups = [g for g in required if min(map(len, g)) >= 2]
                 if groups:
                     gates[(idx, k)] = len(groups)
-                    for gi, group in enumerate(groups):
-                        for lit in group:
-                            anchors.setdefault(lit, []).append((idx, k, gi))
-        for key in payloads.keys() | anchors.keys():
-            automaton.add_word(key, (key, tuple(payloads.get(key, ())), tuple(anchors.get(key, ()))))
-        if payloads or anchors:
-            automaton.make_automaton()
+                    groups_of[(idx, k)] = groups
+                    anchors.update(lit for g in groups for lit in g)
+                pattern = compiled[-1].regex[k]
+                width = window_width(rx) if pattern.engine == "re2" else None
+                # for each group that may be the rarest in a text: the others' alternations
+                others = tuple([any_of(h) for h in required if h != g] for g in groups)
+                regexes.append((idx, k, pattern, width, others))
+        keys = [
+            (key, tuple(payloads.get(key, ())), key in anchors)
+            for key in sorted(payloads.keys() | anchors)
+            if key
+        ]
+        # ahocorasick_rs takes UTF-8: a string with a lone surrogate, or with the U+FFFD
+        # that stands for one in the scanned text, is looked for with str.find instead.
+        scanned = [k for k in keys if "\ufffd" not in k[0] and utf8_safe(k[0]) == k[0]]
+        self.scanner_ = _Scanner(tuple(k for k, _, _ in scanned)) if scanned else None
+        self.keys_ = tuple(scanned)
+        self.unscanned_ = tuple(k for k in keys if "\ufffd" in k[0] or utf8_safe(k[0]) != k[0])
         self.time_limit_ = float(limit)
         self.dictionary_ = dictionary
         self.rules_ = tuple(compiled)
-        self.automaton_ = automaton if payloads or anchors else None
         self.gates_ = gates
+        self.groups_ = groups_of
+        self.regexes_ = tuple(regexes)
         self.n_terms_ = len(payloads)
         return self
 
@@ -266,7 +281,14 @@ class Matcher:
 
         ``view`` is ``normalize(doc.text)`` when the caller has it already.
         """
-        return [c.hit() for c in self.explain(doc, view=view) if c.counted]
+        ctx, rows = self._verdicts(doc, view, everything=False)
+        rows = [r for r in rows if r[5] == "counted"]
+        rows.sort(key=_TEXT_ORDER)
+        doc_id = doc.doc_id
+        return [
+            ThemeHit(doc_id, r[2], r[8], r[4], r[0], r[1], si, sentence, ss, r[3].weight, pi)
+            for r, (si, sentence, ss, pi) in zip(rows, ctx.locate([(r[0], r[1]) for r in rows]), strict=True)
+        ]
 
     def transform_many(self, docs: Iterable[Document]) -> Iterator[list[ThemeHit]]:
         """Hits per document, lazily (one list per document, in input order)."""
@@ -281,332 +303,215 @@ class Matcher:
         ``terms`` adds literal strings to look for that no rule names (kwic of any
         word): their occurrences come back with theme ``""`` and status ``unruled``.
         """
-        self._check()
-        if view is None:
-            view = normalize(doc.text)
-        vt = view.text
-        raw: list[tuple[int, int, int, str]] = []  # (view start, view end, compiled index, matched text)
-        present: set[tuple[int, int, int]] = set()  # (rule, regex, group) whose literal occurs
-        if self.automaton_ is not None and vt:
-            for end, (key, entries, anchors) in self.automaton_.iter(vt):
-                start = end - len(key) + 1
-                for idx, _term in entries:
-                    raw.append((start, end + 1, idx, key))
-                present.update(anchors)
-        open_gates: dict[tuple[int, int], int] = {}
-        for idx, k, _ in present:
-            open_gates[(idx, k)] = open_gates.get((idx, k), 0) + 1
-        gates = self.gates_
-        ctx = _DocContext(doc, view, self)
-        for idx, comp in enumerate(self.rules_):
-            for k, rx in enumerate(comp.regex):
-                need = gates.get((idx, k))
-                if need is not None and open_gates.get((idx, k), 0) < need:
-                    continue
-                try:
-                    for ms, me, _ in rx.finditer(ctx.text_for(rx), ctx.deadline):
-                        if me > ms:
-                            raw.append((ms, me, idx, vt[ms:me]))
-                except TimeLimitError:
-                    ctx.time_limited(comp.rule, rx.source)
-        extra: list[tuple[int, int, str]] = []
+        ctx, rows = self._verdicts(doc, view, everything=True)
+        vt = ctx.vt
         for term in terms or ():
             key = normalize(term).text
             pos = vt.find(key) if key else -1
             while pos != -1:
-                extra.append((pos, pos + len(key), key))
+                a, b = ctx.view.to_original(pos, pos + len(key))
+                rows.append([a, b, "", None, key, "unruled", "", a - b, ""])
                 pos = vt.find(key, pos + 1)
-        out: list[Candidate] = []
-        for s, e, idx, text in raw:
-            comp = self.rules_[idx]
-            reason = ctx.veto(comp, s, e)
-            for theme in comp.rule.themes:
-                out.append(
-                    ctx.candidate(theme, comp.rule, text, s, e, "vetoed" if reason else "counted", reason)
-                )
-        out = _resolve_overlaps(out)
-        for s, e, text in extra:
-            out.append(ctx.candidate("", None, text, s, e, "unruled", ""))
-        out.sort(key=lambda c: (c.start, -(c.end - c.start), c.theme, c.rule))
+        rows.sort(key=_TEXT_ORDER)
+        out = []
+        doc_id = doc.doc_id
+        for r, (si, sentence, ss, pi) in zip(rows, ctx.locate([(r[0], r[1]) for r in rows]), strict=True):
+            a, b, theme, rule, text, status, reason = r[:7]
+            weight = rule.weight if rule is not None else 0.0
+            out.append(
+                Candidate(doc_id, theme, r[8], text, a, b, si, sentence, ss, weight, pi, status, reason)
+            )
         return out
 
+    # ---------------------------------------------------------------- internal
+    def _verdicts(
+        self, doc: Document, view: Normalized | None, *, everything: bool
+    ) -> tuple[DocContext, list[Any]]:
+        """Every occurrence as ``[start, end, theme, rule, text, status, reason, start - end,
+        rule id]`` (original offsets), overlaps resolved, in the order found; the vetoed
+        ones only when ``everything`` (a hit never depends on them)."""
+        self._check()
+        if view is None:
+            view = normalize(doc.text)
+        ctx = DocContext(doc, view, self)
+        rules = self.rules_
+        to_original = view.to_original
+        rows: list[Any] = []
+        for s, e, idx, text in self._occurrences(ctx):
+            checks = rules[idx]
+            reason = ctx.veto(checks, s, e) if checks.conditional else ""
+            if reason and not everything:
+                continue
+            a, b = to_original(s, e)
+            status = "vetoed" if reason else "counted"
+            rule = checks.rule
+            for theme in rule.themes:
+                rows.append([a, b, theme, rule, text, status, reason, a - b, rule.id])
+        _resolve_overlaps(rows)
+        return ctx, rows
 
-class _DocContext:
-    """Per-document lookups: sentences, paragraphs, scopes and (lazily) token boundaries."""
+    def _occurrences(self, ctx: DocContext) -> list[tuple[int, int, int, str]]:
+        """(view start, view end, rule index, matched text) of every match of every rule:
+        the terms' in the Aho-Corasick pass, then each regex's in rule order."""
+        vt = ctx.vt
+        raw: list[tuple[int, int, int, str]] = []
+        found: dict[str, list[int]] = {}  # where each string a regex requires starts
+        if vt:
+            keys = self.keys_
+            found_keys = self.scanner_.matches(ctx.safe) if self.scanner_ is not None else []
+            for i, start, end in found_keys:
+                key, entries, anchor = keys[i]
+                for idx in entries:
+                    raw.append((start, end, idx, key))
+                if anchor:
+                    if key in found:
+                        found[key].append(start)
+                    else:
+                        found[key] = [start]
+            for key, entries, anchor in self.unscanned_:
+                for start in positions(vt, key):
+                    raw.extend((start, start + len(key), idx, key) for idx in entries)
+                    if anchor:
+                        found.setdefault(key, []).append(start)
+        self._regex_matches(ctx, found, raw)
+        return raw
 
-    def __init__(self, doc: Document, view: Any, matcher: Matcher) -> None:
-        self.doc = doc
-        self.view = view
-        self.vt: str = view.text
-        self.matcher = matcher
-        self._sentences: list[tuple[int, int]] | None = None
-        self.sent_starts: list[int] = []
-        self.par_starts: list[int] = []
-        self._token_edges: tuple[set[int], set[int]] | None = None
-        self._ends: dict[str, list[int]] = {}
-        self._quotes: dict[tuple[int, int], str] = {}
-        self._deadline: Deadline | None = None
-        self._limited: set[tuple[tuple[str, ...], str]] = set()
-        self._safe: str | None = None
-        self._occurrences: dict[str, list[int]] = {}
+    def _regex_matches(self, ctx: DocContext, found: dict[str, list[int]], raw: list[Any]) -> None:
+        """Append each regex's matches to ``raw``, in rule order. ``found``: where each
+        string that a regex requires starts in the view."""
+        vt = ctx.vt
+        present = found.keys()
+        gates = self.gates_
+        windows = ctx.safe is vt  # RE2 sees the view itself: no lone surrogate replaced
+        for idx, k, rx, width, others in self.regexes_:
+            groups = self.groups_[(idx, k)] if (idx, k) in gates else ()
+            rarest, fewest = 0, -1
+            for i, group in enumerate(groups):
+                if present.isdisjoint(group):
+                    break  # a string every match contains is not in the text
+                if width is not None:
+                    n = 0
+                    for s in group:
+                        if s in found:
+                            n += len(found[s])
+                    if fewest < 0 or n < fewest:
+                        rarest, fewest = i, n
+            else:
+                if groups and width is not None and windows:
+                    spans = sorted((p, p + len(s)) for s in groups[rarest] if s in found for p in found[s])
+                    for lo, hi in _regions(spans, others[rarest], width, vt):
+                        for ms, me in rx.spans(vt[lo:hi]):
+                            if me > ms:
+                                raw.append((lo + ms, lo + me, idx, vt[lo + ms : lo + me]))
+                else:
+                    self._scan_whole(ctx, idx, rx, raw)
 
-    def text_for(self, rx: Pattern) -> str:
-        """The view as ``rx``'s engine takes it (RE2: without lone surrogates)."""
-        if rx.engine != "re2":
-            return self.vt
-        if self._safe is None:
-            self._safe = utf8_safe(self.vt)
-        return self._safe
-
-    @property
-    def deadline(self) -> Deadline:
-        """The end of this document's budget for look-around regexes (set on first need)."""
-        if self._deadline is None:
-            self._deadline = Deadline.after(self.matcher.time_limit_)
-        return self._deadline
-
-    def time_limited(self, rule: Rule, rx: str) -> None:
-        key = (rule.themes, rule.id)
-        if key in self._limited:
-            return
-        self._limited.add(key)
-        where = f" ({rule.source}:{rule.line})" if rule.source else ""
-        log.warning(
-            "govtext: warning: document %r: rule '%s' of theme %s%s stopped at the %s s regex "
-            "time limit on %r; its other matches there are skipped, the other rules' kept "
-            "(simplify the pattern, or raise the limit)",
-            self.doc.doc_id,
-            rule.id,
-            "/".join(rule.themes),
-            where,
-            self.matcher.time_limit_,
-            rx,
-        )
-
-    # Split on first need: most documents of a large corpus have no candidate at all.
-    @property
-    def sentences(self) -> list[tuple[int, int]]:
-        if self._sentences is None:
-            self._sentences = evidence_windows(
-                split_sentences(self.doc.text), self.doc.text, self.matcher.max_sentence_chars
-            )
-            self.sent_starts = [a for a, _ in self._sentences]
-            self.par_starts = [a for a, _ in self.doc.paragraphs]
-        return self._sentences
-
-    def quote(self, ss: int, se: int) -> str:
-        """The text of [ss, se), one string per span however many hits quote it."""
-        q = self._quotes.get((ss, se))
-        if q is None:
-            q = self._quotes[(ss, se)] = self.doc.text[ss:se]
-        return q
-
-    def candidate(
-        self, theme: str, rule: Rule | None, text: str, s: int, e: int, status: str, reason: str
-    ) -> Candidate:
-        a, b = self.view.to_original(s, e)
-        sentences = self.sentences
-        si = bisect.bisect_right(self.sent_starts, a) - 1
-        if si >= 0 and a < sentences[si][1]:
-            ss, se = sentences[si]
-        else:  # a match that starts on whitespace or punctuation outside any sentence
-            si, ss, se = max(si, 0), a, b
-            if sentences:
-                ss, se = sentences[si]
-        # A term broken across lines spans two "sentences": quote both so evidence holds the match.
-        sj = bisect.bisect_left(self.sent_starts, b) - 1
-        if sj > si and sj < len(sentences):
-            se = max(se, sentences[sj][1])
-        # A user's regex may take in the line break or space beside a sentence ("\r0"):
-        # the evidence always holds the whole match.
-        ss, se = min(ss, a), max(se, b)
-        pi = bisect.bisect_right(self.par_starts, a) - 1
-        return Candidate(
-            doc_id=self.doc.doc_id,
-            theme=theme,
-            rule=rule.id if rule else "",
-            term=text,
-            start=a,
-            end=b,
-            sentence_index=si,
-            sentence=self.quote(ss, se),
-            sentence_start=ss,
-            weight=rule.weight if rule else 0.0,
-            paragraph_index=pi,
-            status=status,
-            reason=reason,
-        )
-
-    def scope(self, s: int, e: int, scope: str) -> tuple[int, int]:
-        vt = self.vt
-        if scope == "paragraph":
-            lo = vt.rfind("\n", 0, s) + 1
-            hi = vt.find("\n", e)
-            return lo, len(vt) if hi == -1 else hi
-        # the clause or sentence marks of the view, found in one pass per document:
-        # walking to them from each hit is quadratic in a long unpunctuated text
-        ends = self._ends.get(scope)
-        if ends is None:
-            rx = _CLAUSE_END_RE if scope == "clause" else _SENTENCE_END_RE
-            ends = self._ends[scope] = [m.start() for m in rx.finditer(vt)]
-        i = bisect.bisect_left(ends, s)
-        lo = ends[i - 1] + 1 if i > 0 else 0
-        j = bisect.bisect_left(ends, e)
-        hi = ends[j] if j < len(ends) else len(vt)
-        cap = self.matcher.max_sentence_chars
-        return max(lo, s - cap), min(hi, e + cap)
-
-    def near(self, ctx: Context, patterns: tuple[Pattern, ...], s: int, e: int, rule: Rule) -> str | None:
-        """The context term found near [s, e), or None."""
-        lo, hi = self.scope(s, e, ctx.scope)
-        if ctx.window:
-            lo, hi = max(lo, s - ctx.window), min(hi, e + ctx.window)
-        if ctx.side == "before":
-            hi = e
-        elif ctx.side == "after":
-            lo = s
-        vt = self.vt
-        for term in ctx.terms:
-            # every occurrence of the term in the document, found once: searching each
-            # hit's scope again is quadratic when a long sentence is full of hits
-            occ = self._occurrences.get(term)
-            if occ is None:
-                occ = self._occurrences[term] = _positions(vt, term)
-            n = len(term)
-            for k in range(bisect.bisect_left(occ, lo), len(occ)):
-                pos = occ[k]
-                if pos + n > hi:
-                    break
-                # The occurrence itself does not count as its own context.
-                if not (pos >= s and pos + n <= e):
-                    return term
-        if patterns:
-            for rx in patterns:
-                try:
-                    found = rx.search(self.text_for(rx)[lo:hi], self.deadline)
-                except TimeLimitError:
-                    self.time_limited(rule, rx.source)
-                    continue
-                if found is not None:
-                    return found
-        return None
-
-    def token_ok(self, s: int, e: int) -> bool:
-        if self._token_edges is None:
-            seg = self.matcher.segmenter
-            if seg is None:
-                from govtext.segment import Segmenter
-
-                seg = self.matcher.segmenter = Segmenter()
-            toks = seg.tokens(self.doc)
-            self._token_edges = (set(toks.starts), set(toks.ends))
-        a, b = self.view.to_original(s, e)
-        return a in self._token_edges[0] and b in self._token_edges[1]
-
-    def veto(self, comp: _Compiled, s: int, e: int) -> str:
-        """Why the occurrence [s, e) of the view does not count ("" when it does)."""
-        rule = comp.rule
-        vt = self.vt
-        for ex in rule.exclude_overlap:
-            n = len(ex)
-            if vt.find(ex, max(0, s - n + 1), e + n - 1) != -1:
-                return f"exclude_overlap:{ex}"
-        for c, pats in comp.exclude_near:
-            found = self.near(c, pats, s, e, rule)
-            if found is not None:
-                return f"exclude_near:{c.id}({found})"
-        for c, pats in comp.require_near:
-            if self.near(c, pats, s, e, rule) is None:
-                return f"require_near:{c.id}"
-        if rule.boundary == "token" and not self.token_ok(s, e):
-            return "boundary:token"
-        return ""
+    def _scan_whole(self, ctx: DocContext, idx: int, rx: Pattern, raw: list[Any]) -> None:
+        """Append the matches of ``rx`` (of rule ``idx``) in the whole view to ``raw``."""
+        vt = ctx.vt
+        try:
+            for ms, me, _ in rx.finditer(ctx.text_for(rx), ctx.deadline):
+                if me > ms:
+                    raw.append((ms, me, idx, vt[ms:me]))
+        except TimeLimitError:
+            ctx.time_limited(self.rules_[idx].rule, rx.source)
 
 
-def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
-    """One mention, one hit: counted candidates of one theme that overlap or touch form a
-    cluster, and only its longest member (the earliest on a tie) stays counted.
+# Hits in text order, the longest first where they start together: (start, start - end,
+# theme, rule id) of a row (see ``Matcher._verdicts``), in a stable sort.
+_TEXT_ORDER = itemgetter(0, 7, 2, 8)
+
+
+def _regions(spans: list[tuple[int, int]], others: list[Any], width: int, vt: str) -> list[tuple[int, int]]:
+    """Where in the view ``vt`` a regex can match: it has no look-around or anchor, its
+    matches are at most ``width`` long (patterns.window_width), and each contains one
+    of the strings found at ``spans`` and a match of each of ``others`` (alternations
+    of the other strings it requires). Searched one by one, these stretches give exactly
+    the matches of the whole view: a match lies within ``width`` of the occurrence it
+    contains, in a stretch that holds the others too. Stretches are merged where they
+    overlap.
+    """
+    n = len(vt)
+    found = []
+    for p, q in spans:
+        lo = q - width if q > width else 0
+        hi = p + width if p + width < n else n
+        for alt in others:
+            if alt.search(vt, lo, hi) is None:
+                break
+        else:
+            found.append((lo, hi))
+    found.sort()
+    out: list[tuple[int, int]] = []
+    for lo, hi in found:
+        if out and lo <= out[-1][1]:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+_START = itemgetter(0)
+_START_LONGEST = itemgetter(0, 7)  # start, then start - end: the longest first
+_LONGEST_EARLIEST = itemgetter(7, 0)
+
+
+def _keep_longest(cluster: list[list[Any]]) -> None:
+    """The longest row of an overlapping cluster stays counted (the first on a tie)."""
+    if len(cluster) > 1:
+        best = min(cluster, key=_LONGEST_EARLIEST)
+        for r in cluster:
+            if r is not best:
+                r[5], r[6] = "subsumed", f"subsumed_by:{best[8]}"
+
+
+def _resolve_overlaps(rows: list[Any]) -> None:
+    """One mention, one hit: counted rows (see ``Matcher._verdicts``) of one theme that
+    overlap or touch form a cluster, and only its longest member (the earliest on a tie)
+    stays counted; the others become ``subsumed`` (in place).
 
     Greedy longest-first selection is not enough: in 为基层减负赋能 it would keep 为基层减负
     and then 赋能 as well, because 赋能 overlaps only the discarded 减负赋能. Adjacent
     pieces (12345 + 政务服务便民热线) are one mention too.
     """
-    by_theme: dict[str, list[int]] = {}
-    for i, c in enumerate(cands):
-        if c.status == "counted":
-            by_theme.setdefault(c.theme, []).append(i)
-    out = list(cands)
-    for idxs in by_theme.values():
-        idxs.sort(key=lambda i: (cands[i].start, -cands[i].end))
-        clusters: list[list[int]] = []
-        end = -1
-        for i in idxs:
-            if clusters and cands[i].start <= end:  # overlaps or touches the current cluster
-                clusters[-1].append(i)
-                end = max(end, cands[i].end)
+    by_theme: dict[str, list[list[Any]]] = {}
+    for r in rows:
+        if r[5] == "counted":
+            if r[2] in by_theme:
+                by_theme[r[2]].append(r)
             else:
-                clusters.append([i])
-                end = cands[i].end
-        for cluster in clusters:
-            best = min(cluster, key=lambda i: (-(cands[i].end - cands[i].start), cands[i].start))
-            for i in cluster:
-                if i != best:
-                    c = cands[i]
-                    out[i] = Candidate(
-                        **{**c.__dict__, "status": "subsumed", "reason": f"subsumed_by:{cands[best].rule}"}
-                    )
+                by_theme[r[2]] = [r]
+    for group in by_theme.values():
+        if len(group) == 1:
+            continue
+        group.sort(key=_START_LONGEST)
+        cluster = [group[0]]
+        end = group[0][1]
+        for r in group[1:]:
+            if r[0] <= end:  # overlaps or touches the current cluster
+                cluster.append(r)
+                if r[1] > end:
+                    end = r[1]
+            else:
+                _keep_longest(cluster)
+                cluster = [r]
+                end = r[1]
+        _keep_longest(cluster)
     # A vetoed short match inside a counted longer one (bare 共建 inside 共建共治共享) is
     # covered, not refused: say so, so kwic does not report a veto that changed nothing.
-    # The counted candidates of a theme no longer overlap, so the one that starts last at
-    # or before a vetoed candidate is the only one that can cover it (bisect, not a scan).
-    counted: dict[str, tuple[list[int], list[Candidate]]] = {}
-    for c in sorted((c for c in out if c.status == "counted"), key=lambda c: c.start):
-        starts, kept = counted.setdefault(c.theme, ([], []))
-        starts.append(c.start)
-        kept.append(c)
-    for i, c in enumerate(out):
-        if c.status == "vetoed" and c.theme in counted:
-            starts, kept = counted[c.theme]
-            k = bisect.bisect_right(starts, c.start) - 1
-            if k >= 0 and c.end <= kept[k].end:
-                out[i] = Candidate(
-                    **{**c.__dict__, "status": "subsumed", "reason": f"subsumed_by:{kept[k].rule}"}
-                )
-    return out
-
-
-def _positions(text: str, term: str) -> list[int]:
-    """Start of every occurrence of ``term`` in ``text``, overlapping ones included."""
-    out = []
-    pos = text.find(term) if term else -1
-    while pos != -1:
-        out.append(pos)
-        pos = text.find(term, pos + 1)
-    return out
-
-
-def evidence_windows(spans: list[tuple[int, int]], text: str, cap: int) -> list[tuple[int, int]]:
-    """``spans`` with each one longer than ``cap`` cut into windows of at most ``cap``
-    characters, each ending after a clause mark or a blank in its last quarter when it
-    has one (a flattened table or OCR page is not one sentence of evidence).
-    """
-    if all(b - a <= cap for a, b in spans):
-        return spans
-    out: list[tuple[int, int]] = []
-    for a, b in spans:
-        while b - a > cap:
-            cut = a + cap
-            soft = None
-            for m in _SOFT_CUT.finditer(text, a + cap * 3 // 4, cut):
-                soft = m.end()
-            cut = soft or cut
-            end = cut
-            while end > a + 1 and text[end - 1].isspace():  # windows end on a non-blank too
-                end -= 1
-            out.append((a, end))
-            a = cut
-            while a < b and text[a].isspace():  # a window starts on a non-blank, as sentences do
-                a += 1
-        if a < b:
-            out.append((a, b))
-    return out
+    # The counted rows of a theme no longer overlap, so the one that starts last at or
+    # before a vetoed row is the only one that can cover it (bisect, not a scan).
+    if not any(r[5] == "vetoed" for r in rows):
+        return
+    counted: dict[str, tuple[list[int], list[Any]]] = {}
+    for r in sorted((r for r in rows if r[5] == "counted"), key=_START):
+        starts, kept = counted.setdefault(r[2], ([], []))
+        starts.append(r[0])
+        kept.append(r)
+    for r in rows:
+        if r[5] == "vetoed" and r[2] in counted:
+            starts, kept = counted[r[2]]
+            k = bisect.bisect_right(starts, r[0]) - 1
+            if k >= 0 and r[1] <= kept[k][1]:
+                r[5], r[6] = "subsumed", f"subsumed_by:{kept[k][8]}"

@@ -111,6 +111,7 @@ class RE2Pattern:
     translated: str
     compiled: Any
     engine: str = "re2"
+    utf8: Any = None  # the same program for UTF-8 bytes (``spans``)
 
     def finditer(self, text: str, deadline: Deadline | None = None) -> Iterator[tuple[int, int, str]]:
         """(start, end, matched text) of every non-overlapping match, like ``re.finditer``.
@@ -120,6 +121,21 @@ class RE2Pattern:
         for m in self.compiled.finditer(text):
             s, e = m.span()
             yield s, e, text[s:e]
+
+    def spans(self, text: str, deadline: Deadline | None = None) -> list[tuple[int, int]]:
+        """(start, end) of the matches ``finditer`` finds in a short ``text``, searched as
+        UTF-8 bytes: the str wrapper's per-call offset bookkeeping costs more than RE2's
+        search of the few dozen characters the matcher hands it.
+        """
+        if self.utf8 is None:
+            return [(s, e) for s, e, _ in self.finditer(text)]
+        data = text.encode()
+        out = []
+        for m in self.utf8.finditer(data):
+            bs, be = m.span()
+            s = len(data[:bs].decode())
+            out.append((s, s + len(data[bs:be].decode())))
+        return out
 
     def search(self, text: str, deadline: Deadline | None = None) -> str | None:
         m = self.compiled.search(text)
@@ -143,6 +159,10 @@ class PythonPattern:
                 yield m.start(), m.end(), m.group(0)
         except TimeoutError:
             raise TimeLimitError() from None
+
+    def spans(self, text: str, deadline: Deadline | None = None) -> list[tuple[int, int]]:
+        """(start, end) of the matches ``finditer`` finds."""
+        return [(s, e) for s, e, _ in self.finditer(text, deadline)]
 
     def search(self, text: str, deadline: Deadline | None = None) -> str | None:
         timeout = deadline.remaining() if deadline else None
@@ -208,10 +228,11 @@ def compile_pattern(rx: str) -> Pattern:
     options.log_errors = False  # the reason comes back in the exception
     try:
         compiled = re2.compile(body, options)
+        utf8 = re2.compile(body.encode(), options)
     except re2.error as exc:
         reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise PatternError(f"RE2 cannot run the pattern: {reason}", "simplify it") from None
-    return RE2Pattern(rx, body, compiled)
+    return RE2Pattern(rx, body, compiled, utf8=utf8)
 
 
 def _refuse_nested_repeats(data: Any, construct: str) -> None:
@@ -456,3 +477,45 @@ def required_literals(pattern: re.Pattern[str]) -> list[tuple[str, ...]]:
     if run:
         candidates.append(["".join(run)])
     return [tuple(dict.fromkeys(alts)) for alts in candidates]
+
+
+# Anything whose match depends on text outside the match itself.
+_CONTEXT_OPS = frozenset((_c.AT, _c.ASSERT, _c.ASSERT_NOT, _c.GROUPREF, _c.GROUPREF_EXISTS))
+
+
+def window_width(pattern: re.Pattern[str], limit: int = 1000) -> int | None:
+    """The longest match ``pattern`` can have, when it is at most ``limit`` characters
+    and no part of the pattern looks outside its own match (no ``^ $ \\A \\Z \\b``, no
+    look-around, no back-reference); None otherwise.
+
+    Such a pattern finds the same matches in a slice of the text that holds them as in
+    the whole text: the matcher searches only around the strings a match must contain.
+
+    >>> window_width(re.compile("吹哨[^，]{0,6}报到")), window_width(re.compile("a+"))
+    (10, None)
+    >>> window_width(re.compile("(?<![0-9])12345")) is None
+    True
+    """
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # the pattern compiled, so this is a parser difference: no windows
+        return None
+
+    def looks_outside(items: Any) -> bool:
+        for op, av in items:
+            if op in _CONTEXT_OPS:
+                return True
+            if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and looks_outside(av[2]):
+                return True
+            if op is _c.BRANCH and any(looks_outside(b) for b in av[1]):
+                return True
+            if op is _c.SUBPATTERN and looks_outside(av[-1]):
+                return True
+            if op is _c.ATOMIC_GROUP and looks_outside(av):
+                return True
+        return False
+
+    width = parsed.getwidth()[1]
+    if width > limit or looks_outside(parsed.data):
+        return None
+    return int(width)
