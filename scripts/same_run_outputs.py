@@ -13,8 +13,11 @@ its start time and the seconds each stage took (in run.json, the methods table o
 index.html and report.md, and the run sheet of report.xlsx). Those lines and cells are
 masked before comparing; nothing else is. The DuckDB store is compared table by table
 (rows sorted, since DuckDB does not promise an order), leaving out the `runs` table,
-which holds the timings, the timestamp and run-id columns that say when a row was
-written, and the pickled topic model (its fit time is inside; its results are compared). Exit status 0 when everything matches, 1 with the differences
+which holds the timings, the timestamp columns that say when a row was written, the keys
+the store files its work under (a run's id holds its start time; a snapshot's key hashes
+the ingest code, so that a changed reader reads the files again), and the pickled topic
+model (its fit time is inside; its results are compared). Each revision runs from its own
+checkout, whose path is masked where it shows. Exit status 0 when everything matches, 1 with the differences
 listed otherwise.
 """
 
@@ -36,6 +39,11 @@ ROOT = Path(__file__).resolve().parent.parent
 VOLATILE = re.compile(r'started|timings|_seconds|"seconds"|elapsed|stage seconds')
 TEXT_SUFFIXES = {".csv", ".md", ".html", ".json", ".svg", ".txt", ".jsonl"}
 STORE_SKIP = {"runs"}
+# Keys the store files its work under, not results: a run's id holds its start time, and a
+# corpus snapshot's key hashes the ingest code too (so a changed reader reads files again).
+CACHE_KEYS = {"run_id", "snapshot"}
+# Each revision runs from its own checkout, whose path shows in run.json (the dictionary's).
+CHECKOUTS: list[str] = []
 
 
 def masked_lines(path: Path) -> list[str]:
@@ -52,6 +60,8 @@ def masked_lines(path: Path) -> list[str]:
             if line.rstrip().endswith(("{", "[")):
                 depth = 1
         else:
+            for tree in CHECKOUTS:
+                line = line.replace(tree, "<checkout>")
             out.append(line)
     return out
 
@@ -88,7 +98,7 @@ def store_tables(path: Path) -> list[str]:
             cols = [
                 c[0]
                 for c in con.execute(f'DESCRIBE "{name}"').fetchall()
-                if "TIMESTAMP" not in c[1] and c[1] != "BLOB" and c[0] != "run_id"
+                if "TIMESTAMP" not in c[1] and c[1] != "BLOB" and c[0] not in CACHE_KEYS
             ]
             select = ", ".join(f'"{c}"' for c in cols)
             rows = sorted(repr(r) for r in con.execute(f'SELECT {select} FROM "{name}"').fetchall())
@@ -132,12 +142,14 @@ def run_at(rev: str | None, corpus: Path, work: Path) -> Path:
     """`govtext run CORPUS` with the code of *rev* (None: the working tree); its report folder."""
     if rev is None:
         tree, label = ROOT, "worktree"
+        CHECKOUTS.append(str(ROOT))
     else:
         sha = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "--short", rev], check=True, capture_output=True, text=True
         ).stdout.strip()
         tree, label = work / f"src-{sha}", sha
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev], check=True)
+    CHECKOUTS.append(str(tree))
     out = work / f"out-{label}"
     env = dict(os.environ, PYTHONPATH=str(tree))
     subprocess.run(
