@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -402,94 +402,3 @@ def _without(items: list[str], drop: Any) -> list[str]:
         prev = i + 1
     out.extend(items[prev:])
     return out
-
-
-# -- many documents ------------------------------------------------------------------
-
-_WORKER_SEGMENTER: Segmenter | None = None
-
-
-def _init_worker(segmenter: Segmenter) -> None:
-    global _WORKER_SEGMENTER
-    _WORKER_SEGMENTER = segmenter
-
-
-def _segment_chunk(items: list[tuple[str, str]]) -> list[tuple[str, dict[str, Any]]]:
-    seg = _WORKER_SEGMENTER
-    assert seg is not None
-    # Packed tokens are a few large strings and bytes: cheap to send back, unlike
-    # tuples of millions of small objects.
-    # Sentences are left to the parent, which has the text and splits them on demand.
-    return [(doc_id, seg.tokens_of_text(text, doc_id).pack(sentences=False)) for doc_id, text in items]
-
-
-def _chunks(docs: Iterable[Document], size_chars: int) -> Iterator[list[tuple[str, str]]]:
-    chunk: list[tuple[str, str]] = []
-    n = 0
-    for doc in docs:
-        chunk.append((doc.doc_id, doc.text))
-        n += len(doc.text)
-        if n >= size_chars:
-            yield chunk
-            chunk, n = [], 0
-    if chunk:
-        yield chunk
-
-
-def segment_many(
-    docs: Iterable[Document], segmenter: Segmenter, *, workers: int = 1, chunk_chars: int = 300_000
-) -> Iterator[Tokens]:
-    """Tokens of many documents, in order, over ``workers`` processes.
-
-    Documents travel to workers in chunks of about ``chunk_chars`` characters, and come
-    back packed (their fields decode lazily, see ``Lazy``). ``workers=1`` runs here.
-    """
-    import itertools
-
-    from govtext.engine import usable_cores
-
-    # no more processes than the cores this process may use, nor than chunks to do
-    workers = min(workers, usable_cores())
-    if workers > 1:
-        docs = iter(docs)
-        head: list[Document] = []
-        n = 0
-        for doc in docs:
-            head.append(doc)
-            n += len(doc.text)
-            if n >= chunk_chars * workers:
-                break
-        else:
-            workers = min(workers, sum(1 for _ in _chunks(head, chunk_chars)))
-        docs = itertools.chain(head, docs)
-    if workers <= 1:
-        for doc in docs:
-            yield segmenter.tokens(doc)
-        return
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    _ = segmenter.settings_hash  # validate dictionaries once, before the workers start
-    import gc
-
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    # Frozen objects are skipped by the children's garbage collector, which would
-    # otherwise touch, and so copy, every page of a large parent heap.
-    gc.freeze()
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(segmenter,)) as ex:
-        gc.unfreeze()
-        sh = segmenter.settings_hash
-        pending: list[Any] = []
-
-        def unpacked(job: tuple[Any, list[tuple[str, str]]]) -> Iterator[Tokens]:
-            fut, chunk = job
-            for (doc_id, packed), (_, text) in zip(fut.result(), chunk, strict=True):
-                yield Tokens.unpack(doc_id, sh, text=text, **packed)
-
-        for chunk in _chunks(docs, chunk_chars):
-            pending.append((ex.submit(_segment_chunk, chunk), chunk))
-            # keep a bounded number of chunks in flight so huge corpora stream
-            while len(pending) > 4 * workers:
-                yield from unpacked(pending.pop(0))
-        for fut in pending:
-            yield from unpacked(fut)

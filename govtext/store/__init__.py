@@ -30,7 +30,7 @@ from __future__ import annotations
 from govtext.store.connection import StoreLockedError
 from govtext.store.export import query_store
 from govtext.store.schema import MIGRATIONS
-from govtext.store.tokens import Vocabulary, iter_segment_cached, segment_cached
+from govtext.store.tokens import Vocabulary
 from govtext.store.workspace import Store
 
 __all__ = [
@@ -38,7 +38,5 @@ __all__ = [
     "Store",
     "StoreLockedError",
     "Vocabulary",
-    "iter_segment_cached",
     "query_store",
-    "segment_cached",
 ]
