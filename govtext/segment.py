@@ -297,30 +297,8 @@ class Segmenter:
         vocab = tuple(dict.fromkeys(words))
         index = dict(zip(vocab, range(len(vocab)), strict=True))
         word_ids = np.fromiter(map(index.__getitem__, words), dtype=np.uint32, count=len(words))
-        tag_names: tuple[str, ...] | None = None
-        tag_ids: Any = None
-        if self.pos:
-            if tags is None:  # with the HMM off a word's tag depends on the word alone
-                self._ensure()
-                per_word = tags_like_posseg(list(vocab), self._tag_table, self._hot_tags)
-                tag_names = tuple(dict.fromkeys(per_word))
-                tix = dict(zip(tag_names, range(len(tag_names)), strict=True))
-                tag_ids = np.fromiter(map(tix.__getitem__, per_word), dtype=np.uint16, count=len(vocab))[
-                    word_ids
-                ]
-            else:
-                tag_names = tuple(dict.fromkeys(tags))
-                tix = dict(zip(tag_names, range(len(tag_names)), strict=True))
-                tag_ids = np.fromiter(map(tix.__getitem__, tags), dtype=np.uint16, count=len(tags))
-        # Sentences never contain a line break, so the texts joined by one split as each alone.
-        tbase = np.zeros(n_docs + 1, dtype=np.int64)
-        tbase[1:] = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n_docs) + 1)
-        spans = np.array(split_sentences("\n".join(texts)), dtype=np.int64).reshape(-1, 2)
-        sent_bounds = np.searchsorted(spans[:, 0], tbase, side="left")
-        sent_bounds[-1] = len(spans)
-        sent_doc = np.repeat(np.arange(n_docs), np.diff(sent_bounds))
-        sent_a = spans[:, 0] - tbase[sent_doc]
-        sent_b = spans[:, 1] - tbase[sent_doc]
+        tag_names, tag_ids = self._batch_tags(vocab, word_ids, tags) if self.pos else (None, None)
+        sent_a, sent_b, sent_bounds = _batch_sentences(texts)
         tb, sb = bounds.tolist(), sent_bounds.tolist()
         plain = [view_is_plain(a, t) for a, t in zip(arrays, texts, strict=True)]
         return TokenBatch(
@@ -338,6 +316,25 @@ class Segmenter:
             view_plain=plain,
             views=[None if p else matcher_view(a, t) for a, t, p in zip(arrays, texts, plain, strict=True)],
         )
+
+    def _batch_tags(
+        self, vocab: tuple[str, ...], word_ids: Any, tags: list[str] | None
+    ) -> tuple[tuple[str, ...], Any]:
+        """The tag names of a batch and the tag id of each of its tokens (``tags``: the
+        tags jieba gave, None when they follow from the words)."""
+        import numpy as np
+
+        if tags is None:  # with the HMM off a word's tag depends on the word alone
+            self._ensure()
+            per_word = tags_like_posseg(list(vocab), self._tag_table, self._hot_tags)
+            tag_names = tuple(dict.fromkeys(per_word))
+            tix = dict(zip(tag_names, range(len(tag_names)), strict=True))
+            return tag_names, np.fromiter(map(tix.__getitem__, per_word), dtype=np.uint16, count=len(vocab))[
+                word_ids
+            ]
+        tag_names = tuple(dict.fromkeys(tags))
+        tix = dict(zip(tag_names, range(len(tag_names)), strict=True))
+        return tag_names, np.fromiter(map(tix.__getitem__, tags), dtype=np.uint16, count=len(tags))
 
     # -- stopwords -------------------------------------------------------------------
 
@@ -382,6 +379,22 @@ def _kept_tokens(
         starts_v = np.delete(starts_v, drop)
         ends_v = np.delete(ends_v, drop)
     return words, tags, starts_v, ends_v
+
+
+def _batch_sentences(texts: Sequence[str]) -> tuple[Any, Any, Any]:
+    """The sentences of several texts: starts and ends in each text, and where each
+    text's sentences begin (``bounds[i]:bounds[i + 1]`` are text i's)."""
+    import numpy as np
+
+    n_docs = len(texts)
+    # Sentences never contain a line break, so the texts joined by one split as each alone.
+    tbase = np.zeros(n_docs + 1, dtype=np.int64)
+    tbase[1:] = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n_docs) + 1)
+    spans = np.array(split_sentences("\n".join(texts)), dtype=np.int64).reshape(-1, 2)
+    sent_bounds = np.searchsorted(spans[:, 0], tbase, side="left")
+    sent_bounds[-1] = len(spans)
+    sent_doc = np.repeat(np.arange(n_docs), np.diff(sent_bounds))
+    return spans[:, 0] - tbase[sent_doc], spans[:, 1] - tbase[sent_doc], sent_bounds
 
 
 def _to_original(starts_v: Any, ends_v: Any, breaks: Any, shift: Any) -> tuple[Any, Any]:
