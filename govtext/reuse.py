@@ -463,13 +463,11 @@ class _ChunkRun:
         new_hits: dict[str, list[Any]],
         advance: Any,
     ) -> None:
-        """Segment (``need_t``) and match for ``themes`` one group's documents in the
-        engine, into ``tokens``/``new_hits`` and the store (a transaction every
-        ``flush_chars`` characters)."""
+        """Segment (``need_t``) and match for ``themes`` a group's documents in the engine,
+        into ``tokens``/``new_hits`` and the store (committed every ``flush_chars`` characters)."""
         import functools
 
         assert self.eng is not None
-        store = self.store
         fn = functools.partial(process_batch, settings=_settings(self.base, need_t, themes, self.all_themes))
         hashes = {t: self.theme_hashes[t] for t in themes}
         new_t: list[tuple[str, Any, Any]] = []
@@ -485,13 +483,9 @@ class _ChunkRun:
                 new_h.append((hk, res.hits))
             size += len(d.text)
             if size >= self.flush_chars:
-                with store.transaction():
-                    store.put_tokens(new_t)
-                    store.put_hits(new_h, hashes)
+                self.store.put_results(new_t, new_h, hashes)
                 new_t, new_h, size = [], [], 0
-        with store.transaction():
-            store.put_tokens(new_t)
-            store.put_hits(new_h, hashes)
+        self.store.put_results(new_t, new_h, hashes)
         self.counts["segmented"] += len(items) if need_t else 0
         self.counts["matched"] += len(items) if themes else 0
 

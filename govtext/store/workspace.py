@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
 from govtext.store.documents import DocumentTables
 from govtext.store.hits import HitTables
 from govtext.store.judgements import JudgementTables
@@ -21,3 +24,15 @@ class Store(TokenTables, DocumentTables, RunTables, HitTables, SnapshotQueries, 
     ``.runs``, ``.hits``, ``.snapshot_queries``, ``.judgements``), the connection, locking and
     transactions in ``govtext.store.connection``.
     """
+
+    def put_results(
+        self,
+        tokens: Iterable[tuple[str, Any, Any]],
+        hits: Iterable[tuple[str, Sequence[Any]]],
+        theme_hashes: Mapping[str, str],
+    ) -> None:
+        """The tokens (``put_tokens``) and hits (``put_hits``) of a batch of documents,
+        committed together: a run killed mid-way keeps both or neither."""
+        with self.transaction():
+            self.put_tokens(tokens)
+            self.put_hits(hits, theme_hashes)
