@@ -13,9 +13,10 @@ core, and times on the same machine in the same run:
   because posseg alone would take many minutes on 100 MB),
 - govtext ``Segmenter.tokens`` without and with POS (normalised view, original
   offsets, sentences) on the same sample and on the whole corpus,
-- ``segment_cached`` into a fresh DuckDB store, then the re-run from the cache,
-  also timed with every word and offset decoded,
-- ``segment_many`` over two processes (the machine has two cores shared with others).
+- ``segment_documents`` with a fresh DuckDB store (``govtext segment --store``), then
+  the re-run from the cache, also timed with every word and offset decoded,
+- ``segment_documents`` over two worker processes of the engine (the machine has two
+  cores shared with others).
 
 With ``--write`` the figures go into bench/RESULTS.md (segmentation section).
 """
@@ -38,8 +39,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from govtext.documents import Document  # noqa: E402
-from govtext.segment import Segmenter, segment_many  # noqa: E402
-from govtext.store import Store, segment_cached  # noqa: E402
+from govtext.engine import EngineConfig  # noqa: E402
+from govtext.segment import Segmenter  # noqa: E402
+from govtext.store import Store  # noqa: E402
+from govtext.tokens import Tokens  # noqa: E402
+from govtext.work import WorkerSettings, prepare, segment_documents  # noqa: E402
 
 SHARED = Path(os.environ.get("GOVTEXT_SHARED_CORPUS", ROOT.parent / "shared" / "corpus"))
 DATA = ROOT / "bench" / "data"
@@ -213,28 +217,34 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     r_pos_full = measure("govtext tokens (POS)", full, corpus, govtext(tagged))
 
     store_path = DATA / "bench_store.duckdb"
+    # the settings of ``plain`` (no POS), segmented in this process as the timings above
+    plain_settings = WorkerSettings(pos=False, match=False)
+    one_core = EngineConfig(workers=1)
+
+    prepare(plain_settings)  # the workers' Segmenter built outside the timings, as ``plain``
+
+    def through_store(docs: list[Document]) -> list[Tokens]:
+        with Store(store_path) as store:
+            return list(segment_documents(docs, plain_settings, one_core, store=store))
 
     def fresh_store() -> None:
         for p in (store_path, store_path.with_suffix(".duckdb.wal")):
             p.unlink(missing_ok=True)
 
     def first(docs: list[Document]) -> None:
-        with Store(store_path) as store:
-            segment_cached(docs, plain, store)
+        through_store(docs)
 
     def again(docs: list[Document]) -> None:
-        with Store(store_path) as store:
-            segment_cached(docs, plain, store)
+        through_store(docs)
 
     def again_decoded(docs: list[Document]) -> None:
-        with Store(store_path) as store:
-            for t in segment_cached(docs, plain, store):
-                tuple(t.words)
-                tuple(t.starts)
-                tuple(t.ends)
+        for t in through_store(docs):
+            tuple(t.words)
+            tuple(t.starts)
+            tuple(t.ends)
 
-    r_first = measure("segment_cached, first run (store)", full, corpus, first, setup=fresh_store)
-    r_again = measure("segment_cached, re-run from cache", full, corpus, again)
+    r_first = measure("segment_documents, first run (store)", full, corpus, first, setup=fresh_store)
+    r_again = measure("segment_documents, re-run from cache", full, corpus, again)
     r_again_dec = measure("re-run + decode every word/offset", full, corpus, again_decoded)
     res["store_mb_on_disk"] = round(store_path.stat().st_size / 1e6, 1)
 
@@ -242,10 +252,10 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
 
     def parallel(docs: list[Document]) -> None:
-        for _ in segment_many(docs, plain, workers=2):
+        for _ in segment_documents(docs, plain_settings, EngineConfig(workers=2)):
             pass
 
-    r_par = measure("segment_many workers=2 (no POS)", full, corpus, parallel)
+    r_par = measure("segment_documents workers=2 (no POS)", full, corpus, parallel)
 
     res["rows"] = rows
     res["median_slice_ratios"] = {
@@ -314,9 +324,9 @@ def write_results(res: dict[str, object]) -> None:
         "whitespace dropped, offsets mapped back to the original text. Words (and tags) are built as "
         "Python tuples, as `jieba.lcut` builds its list; offsets and sentences are materialised on "
         "first use (`Lazy`), so a consumer that reads them pays about 10-15 ms/MB more.",
-        "- *first run*: `segment_cached` into a new DuckDB file: segmentation plus sentences, packing, "
-        "the vocabulary and the bulk insert. *re-run from cache*: a new `Store` on the same file and "
-        "`segment_cached` again (content hashes, one join query, lazily decoded Tokens). The 'decoded' "
+        "- *first run*: `segment_documents` into a new DuckDB file, in this process: segmentation plus "
+        "sentences, packing, the vocabulary and the bulk insert. *re-run from cache*: a new `Store` on "
+        "the same file and `segment_documents` again (content hashes, one join query, lazily decoded Tokens). The 'decoded' "
         "row also touches every word, start and end; reading every field back costs about a third "
         "of segmenting again, so the cache pays off most for consumers that read only some fields.",
         f"- Store on disk after the first run: {res['store_mb_on_disk']} MB (the synthetic corpus "
@@ -324,7 +334,7 @@ def write_results(res: dict[str, object]) -> None:
         "- Ratios on the 21 reports and on the sample compare methods timed in turn on the same "
         "slices: these are the like-for-like figures. The 'full corpus' ratios divide a later timing "
         "by the sample's baselines, so they move with the load other jobs put on the machine.",
-        "- *2 workers*: `segment_many(workers=2)` on both cores, which other jobs were using at the "
+        "- *2 workers*: `segment_documents` on the engine's two local workers, on both cores, which other jobs were using at the "
         "same time; separate checks on this machine (20 and 100 MB) ran 1.4-1.6x one core.",
         "",
     ]

@@ -366,7 +366,7 @@ def view_is_plain(arrays: ViewArrays, text: str) -> bool:
 
 
 def matcher_view(arrays: ViewArrays, text: str) -> str:
-    """The string the matcher searches in ``text`` (see engine.process_batch): the
+    """The string the matcher searches in ``text`` (see work.process_batch): the
     vectorised view, or normalize()'s for a short text."""
     return arrays.view if len(text) >= FAST_MIN_CHARS else normalize(text).text
 

@@ -89,6 +89,21 @@ def analyze(
             st.close()
 
 
+class _Timer:
+    """Runs a stage, reports it to ``progress`` first and keeps its time in seconds."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+
+    def __call__(self, stage: str, fn: Callable[[], Any]) -> Any:
+        self.progress(stage)
+        t0 = time.perf_counter()
+        out = fn()
+        self.timings[stage] = round(time.perf_counter() - t0, 3)
+        return out
+
+
 def _analyze(
     paths: Sequence[str | Path] | None,
     by: str | None,
@@ -100,8 +115,6 @@ def _analyze(
     show_progress: bool,
     record: dict[str, Any] | None,
 ) -> RunResult:
-    import uuid
-
     from govtext import stages
     from govtext.documents import content_hash
     from govtext.ingest.summary import unread_message
@@ -113,18 +126,63 @@ def _analyze(
     by = by or cfg.by
     time_field = cfg.time if time_field is None else time_field
     started = time.time()
-    timings: dict[str, float] = {}
-
-    def timed(stage: str, fn: Callable[[], Any]) -> Any:
-        progress(stage)
-        t0 = time.perf_counter()
-        out = fn()
-        timings[stage] = round(time.perf_counter() - t0, 3)
-        return out
-
+    timed = _Timer(progress)
     dictionary = timed("themes: load dictionary", lambda: stages.load_themes(cfg))
     if corpus is not None and not corpus.documents:
         raise InputError(unread_message(corpus.files))
+    run_id = _start_run(store, cfg, by, dictionary, started)
+    try:
+        corpus, per_doc = _per_document(paths, cfg, corpus, store, dictionary, timed, show_progress)
+    except BaseException as exc:
+        store.finish_run(run_id, f"failed: {type(exc).__name__}")
+        raise
+    run_warnings: list[str] = []
+    _check_fields(asked + [("select by", f) for f, _ in parse_where(cfg.compare.where)], corpus.documents)
+    chosen, per_doc = _select(cfg, corpus, per_doc, run_warnings)
+    docs = chosen.documents
+    corpus_hash = content_hash("\n".join(sorted(content_hash(d.text) for d in docs)))
+    tokens = per_doc.tokens
+    hits, scores = stages.hit_tables(chosen, [h for hs in per_doc.hits for h in hs], dictionary)
+    documents = _documents_frame(chosen, by, time_field, run_warnings)
+    topic_model = _topics(cfg, chosen, per_doc, dictionary, store, run_id, timed, run_warnings)
+    result = RunResult(
+        name=cfg.name,
+        by=by,
+        corpus=chosen,
+        documents=documents,
+        hits=hits,
+        scores=scores,
+        themes=stages.themes_frame(dictionary),
+        time_field=time_field or None,
+        topic_model=topic_model,
+    )
+    result.tables = timed("compare", lambda: stages.compare(result, tokens, cfg, store))
+    run_warnings.extend(_trend_warnings(result, cfg))
+    # The evidence behind every figure, exported with the tables (CSV/xlsx): each hit with
+    # its span and sentence, and the per-document scores the group figures add up.
+    result.tables["document_scores"] = scores
+    result.tables["hits"] = hits
+    result.settings = _settings(cfg, result, dictionary, tokens, started, timed.timings)
+    result.settings["warnings"] = run_warnings
+    # What was re-used goes to the store's runs table, not run.json: run.json stays the
+    # same whether a run started from a full store or an empty one.
+    store.finish_run(
+        run_id,
+        "done",
+        reused={**per_doc.counts, "store": store.path, "run_id": run_id},
+        corpus_hash=corpus_hash,
+    )
+    if record is not None:
+        record.update({"run_id": run_id, "store": store.path, **per_doc.counts})
+    return result
+
+
+def _start_run(store: Store, cfg: PipelineConfig, by: str, dictionary: Any, started: float) -> str:
+    """Record a new run in the store's ``runs`` table; its id."""
+    import uuid
+
+    from govtext import stages
+
     run_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started)) + "-" + uuid.uuid4().hex[:8]
     store.put_run(
         run_id,
@@ -138,50 +196,60 @@ def _analyze(
         },
         versions=stages.package_versions(),
     )
+    return run_id
+
+
+def _per_document(
+    paths: Sequence[str | Path] | None,
+    cfg: PipelineConfig,
+    corpus: Corpus | None,
+    store: Store,
+    dictionary: Any,
+    timed: _Timer,
+    show_progress: bool,
+) -> tuple[Corpus, PerDocument]:
+    """The corpus and its tokens and hits: from ``paths`` (or the pipeline's) through
+    the store, or of the ``corpus`` given."""
+    from govtext import stages
+
     engine = cfg.engine
-    try:
-        if corpus is None:
-            # Ingest, segment and match into the store; over files unchanged since an
-            # earlier run the store already has the documents, and only what the
-            # dictionary now asks for is added. Then read back whatever was not in hand.
-            use_paths = [str(p) for p in (paths or cfg.paths)]
-            update = timed(
-                "ingest + segment + match",
-                lambda: stages.update_store(
-                    use_paths, cfg, store, dictionary, engine=engine, show_progress=show_progress
-                ),
-            )
-            if update.corpus is not None and update.per_document is not None:
-                corpus, per_doc = update.corpus, update.per_document
-            else:
-                assert update.snapshot is not None
-                snapshot = update.snapshot
-                corpus = timed("ingest (from the store)", lambda: store.load_corpus(snapshot))
-                loaded = timed(
-                    "segment + match (from the store)",
-                    lambda: stages.per_document(
-                        corpus.documents, cfg, store, dictionary, engine=engine, write_documents=False
-                    ),
-                )
-                per_doc = PerDocument(loaded.tokens, loaded.hits, update.counts)
-        else:
-            per_doc = timed(
-                "segment + match",
-                lambda: stages.per_document(
-                    corpus.documents, cfg, store, dictionary, engine=engine, show_progress=show_progress
-                ),
-            )
-    except BaseException as exc:
-        store.finish_run(run_id, f"failed: {type(exc).__name__}")
-        raise
-    run_warnings: list[str] = []
-    _check_fields(asked + [("select by", f) for f, _ in parse_where(cfg.compare.where)], corpus.documents)
-    # (a new name: the stages above capture ``corpus`` in lambdas, so it is not rebound)
-    chosen, per_doc = _select(cfg, corpus, per_doc, run_warnings)
-    docs = chosen.documents
-    corpus_hash = content_hash("\n".join(sorted(content_hash(d.text) for d in docs)))
-    tokens = per_doc.tokens
-    hits, scores = stages.hit_tables(chosen, [h for hs in per_doc.hits for h in hs], dictionary)
+    if corpus is not None:
+        given = corpus
+        per_doc = timed(
+            "segment + match",
+            lambda: stages.per_document(
+                given.documents, cfg, store, dictionary, engine=engine, show_progress=show_progress
+            ),
+        )
+        return given, per_doc
+    # Ingest, segment and match into the store; over files unchanged since an
+    # earlier run the store already has the documents, and only what the
+    # dictionary now asks for is added. Then read back whatever was not in hand.
+    use_paths = [str(p) for p in (paths or cfg.paths)]
+    update = timed(
+        "ingest + segment + match",
+        lambda: stages.update_store(
+            use_paths, cfg, store, dictionary, engine=engine, show_progress=show_progress
+        ),
+    )
+    if update.corpus is not None and update.per_document is not None:
+        return update.corpus, update.per_document
+    assert update.snapshot is not None
+    snapshot = update.snapshot
+    loaded_corpus: Corpus = timed("ingest (from the store)", lambda: store.load_corpus(snapshot))
+    loaded = timed(
+        "segment + match (from the store)",
+        lambda: stages.per_document(
+            loaded_corpus.documents, cfg, store, dictionary, engine=engine, write_documents=False
+        ),
+    )
+    return loaded_corpus, PerDocument(loaded.tokens, loaded.hits, update.counts)
+
+
+def _documents_frame(
+    chosen: Corpus, by: str, time_field: str | None, run_warnings: list[str]
+) -> pd.DataFrame:
+    """The documents table of a run: one row per document, with its ``by`` and time fields."""
     documents = chosen.to_frame()
     documents[by] = [doc.field(by) for doc in chosen]  # also resolves aliases such as author
     if not documents[by].astype(bool).any():
@@ -194,14 +262,31 @@ def _analyze(
     if time_field and time_field not in documents.columns:  # a core field no document has
         documents[time_field] = [doc.field(time_field) for doc in chosen]
     # as Corpus.to_frame gives the other fields: NA when missing, years as Int64
-    documents = tidy_fields(documents, list(dict.fromkeys(f for f in (by, time_field) if f)))
+    return tidy_fields(documents, list(dict.fromkeys(f for f in (by, time_field) if f)))
+
+
+def _topics(
+    cfg: PipelineConfig,
+    chosen: Corpus,
+    per_doc: PerDocument,
+    dictionary: Any,
+    store: Store,
+    run_id: str,
+    timed: _Timer,
+    run_warnings: list[str],
+) -> Any:
+    """The run's topic model (None when off or when it cannot be fitted), its
+    assignments recorded in the store."""
+    from govtext import stages
+
     topic_model = None
     if cfg.topics.enabled:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 topic_model = timed(
-                    "topics", lambda: stages.topics(chosen, tokens, dictionary, cfg, store, per_doc.hits)
+                    "topics",
+                    lambda: stages.topics(chosen, per_doc.tokens, dictionary, cfg, store, per_doc.hits),
                 )
             # Recorded in run.json and the summary rather than printed mid-run.
             run_warnings.extend(f"topics: {w.message}" for w in caught if issubclass(w.category, UserWarning))
@@ -215,43 +300,20 @@ def _analyze(
                 f"topics: topic {t} was seeded or matched for theme {theme!r} but is not named for it "
                 f"({why}); it is labelled by its top terms ({topic_model.topic_labels_[t]})."
             )
-    result = RunResult(
-        name=cfg.name,
-        by=by,
-        corpus=chosen,
-        documents=documents,
-        hits=hits,
-        scores=scores,
-        themes=stages.themes_frame(dictionary),
-        time_field=time_field or None,
-        topic_model=topic_model,
-    )
-    result.tables = timed("compare", lambda: stages.compare(result, tokens, cfg, store))
+    return topic_model
+
+
+def _trend_warnings(result: RunResult, cfg: PipelineConfig) -> list[str]:
+    """A warning naming the groups the trend left out as too small (none: no warning)."""
     trend_table = result.tables.get("trend")
     small = trend_table.attrs.get("left_out", []) if trend_table is not None else []
-    if small:
-        run_warnings.append(
-            f"left out of the trend: {', '.join(map(str, small))} (under {cfg.compare.min_group_chars:,} characters "
-            f"or {cfg.compare.min_group_docs} document(s); flagged small_group in the tables; "
-            "lower [compare] min_group_chars to keep them)."
-        )
-    # The evidence behind every figure, exported with the tables (CSV/xlsx): each hit with
-    # its span and sentence, and the per-document scores the group figures add up.
-    result.tables["document_scores"] = scores
-    result.tables["hits"] = hits
-    result.settings = _settings(cfg, result, dictionary, tokens, started, timings)
-    result.settings["warnings"] = run_warnings
-    # What was re-used goes to the store's runs table, not run.json: run.json stays the
-    # same whether a run started from a full store or an empty one.
-    store.finish_run(
-        run_id,
-        "done",
-        reused={**per_doc.counts, "store": store.path, "run_id": run_id},
-        corpus_hash=corpus_hash,
-    )
-    if record is not None:
-        record.update({"run_id": run_id, "store": store.path, **per_doc.counts})
-    return result
+    if not small:
+        return []
+    return [
+        f"left out of the trend: {', '.join(map(str, small))} (under {cfg.compare.min_group_chars:,} characters "
+        f"or {cfg.compare.min_group_docs} document(s); flagged small_group in the tables; "
+        "lower [compare] min_group_chars to keep them)."
+    ]
 
 
 def _settings(

@@ -20,7 +20,7 @@ from govtext.documents import Corpus, Document, FileRecord
 from govtext.work import WorkerSettings, make_segmenter, prepare, process_batch, start_engine
 
 if TYPE_CHECKING:
-    from govtext.engine import EngineConfig
+    from govtext.engine import Engine, EngineConfig
     from govtext.ingest.core import IngestOptions
     from govtext.store import Store
     from govtext.tokens import Tokens
@@ -106,11 +106,41 @@ def update_store(
     settings = replace(settings, dictionary=dictionary)
     key = snapshot_key(paths, options)
     if key is not None and store.has_snapshot(key):
-        counts = _update_from_snapshot(
+        reused = _update_from_snapshot(
             key, store, dictionary, settings=settings, engine=engine, show_progress=show_progress
         )
-        if counts is not None:
-            return StoreUpdate(key, None, None, counts)
+        if reused is not None:
+            return StoreUpdate(key, None, None, reused)
+    manifest: list[FileRecord] = []
+    counts: dict[str, int] = {}
+    doc_ids, docs, tokens, hits = _read_per_document(
+        paths, options, manifest, store, dictionary, settings, engine, show_progress, counts, keep
+    )
+    if not doc_ids:
+        raise InputError(unread_message(manifest))
+    corpus = Corpus(documents=docs, files=manifest)
+    # A file that failed may succeed next time (a time-out under load, a reader library
+    # installed since): such a corpus is read again rather than remembered.
+    if key is not None and not any(f.status == "failed" for f in manifest):
+        store.put_snapshot(key, doc_ids, manifest)
+    per = PerDocument(tokens=tokens, hits=hits, counts=counts) if keep else None
+    return StoreUpdate(key, corpus if keep else None, per, counts)
+
+
+def _read_per_document(
+    paths: list[str],
+    options: IngestOptions,
+    manifest: list[FileRecord],
+    store: Store,
+    dictionary: Any,
+    settings: WorkerSettings,
+    engine: EngineConfig,
+    show_progress: bool,
+    counts: dict[str, int],
+    keep: bool,
+) -> tuple[list[str], list[Document], list[Tokens], list[list[Any]]]:
+    """Read the files and stream them through ``iter_per_document``: the ids of the
+    documents, and (with ``keep``) the documents, their tokens and their hits."""
     started = None
     if not engine.in_process:
         # Start the workers now: they read the files. Forked local workers also start
@@ -119,8 +149,6 @@ def update_store(
         if engine.engine == "local":
             prepare(settings)
         started = start_engine(engine, store)
-    manifest: list[FileRecord] = []
-    counts = {}
     doc_ids: list[str] = []
     docs: list[Document] = []
     tokens: list[Tokens] = []
@@ -144,15 +172,7 @@ def update_store(
     finally:
         if started is not None:
             started.close()
-    if not doc_ids:
-        raise InputError(unread_message(manifest))
-    corpus = Corpus(documents=docs, files=manifest)
-    # A file that failed may succeed next time (a time-out under load, a reader library
-    # installed since): such a corpus is read again rather than remembered.
-    if key is not None and not any(f.status == "failed" for f in manifest):
-        store.put_snapshot(key, doc_ids, manifest)
-    per = PerDocument(tokens=tokens, hits=hits, counts=counts) if keep else None
-    return StoreUpdate(key, corpus if keep else None, per, counts)
+    return doc_ids, docs, tokens, hits
 
 
 def _update_from_snapshot(
@@ -344,115 +364,171 @@ def iter_per_document(
     unless ``write_documents`` is False (documents just read back from the store).
     ``counts`` receives documents, tokens_reused, hits_reused, segmented and matched.
     """
-    import functools
-
-    from govtext.documents import content_hash
-    from govtext.engine import Engine
     from govtext.progress import stage_progress
-    from govtext.themes import ThemeHit
 
     flush_chars = flush_chars or 16 * engine.batch_chars
     chunk_chars = chunk_chars or 20 * engine.batch_chars
     counts = {} if counts is None else counts
     counts.update(documents=0, tokens_reused=0, hits_reused=0, segmented=0, matched=0)
-    segmenter = make_segmenter(settings)
-    sh = segmenter.settings_hash
-    theme_hashes = dictionary.theme_hashes()
-    all_themes = frozenset(theme_hashes)
-    base = replace(settings, dictionary=dictionary)  # as in update_store
-    literals: dict[frozenset[str], Any] = {}
-    # ``started``: an Engine the caller started (and closes), e.g. before reading files,
-    # so forked workers do not share the reader's pages
-    eng: Engine | None = started
-    settings_recorded = False
+    run = _ChunkRun(store, dictionary, settings, engine, counts, flush_chars, started)
     try:
         with stage_progress("segment + match", total=total, quiet=not show_progress) as advance:
             for chunk, last in _chunks(docs, chunk_chars):
-                if not chunk:
-                    continue
-                text_keys = [content_hash(d.text) for d in chunk]
-                hit_keys = [hits_key(tk, d) for tk, d in zip(text_keys, chunk, strict=True)]
-                if write_documents:  # False for documents just read back from the store
-                    store.put_documents(chunk, hits_keys=hit_keys, text_hashes=text_keys)
-                tokens = {th: tok for (th, _), tok in store.get_tokens((k, sh) for k in text_keys).items()}
-                cached, missing = store.get_hits(hit_keys, theme_hashes)
-                new_hits: dict[str, list[Any]] = {}
-                counts["documents"] += len(chunk)
-                counts["tokens_reused"] += sum(tk in tokens for tk in text_keys)
-                counts["hits_reused"] += sum(hk not in missing for hk in hit_keys)
-                # One representative document per missing key, in groups by what it lacks:
-                # its tokens or not, and which themes (all for a new text, the changed ones
-                # after a dictionary change).
-                groups: dict[tuple[bool, frozenset[str]], list[tuple[Document, str, str]]] = {}
-                seen_t: set[str] = set()
-                seen_h: set[str] = set()
-                for d, tk, hk in zip(chunk, text_keys, hit_keys, strict=True):
-                    need_t = tk not in tokens and tk not in seen_t
-                    themes = missing.get(hk, frozenset()) if hk not in seen_h else frozenset()
-                    if need_t or themes:
-                        groups.setdefault((need_t, themes), []).append((d, tk, hk))
-                        seen_t.add(tk)
-                        if themes:
-                            seen_h.add(hk)
-                _skip_absent(groups, store, sh, dictionary, literals, theme_hashes, new_hits)
-                todo = [g for g in groups.items() if g[1]]
-                n_work = sum(len(items) for _, items in todo)
-                advance(len(chunk) - n_work)
-                if todo and eng is None:
-                    work_chars = sum(len(d.text) for _, items in todo for d, _, _ in items)
-                    if last:  # the whole job: a batch's worth needs no pool
-                        engine = engine.for_job(work_chars)
-                    if engine.engine == "local":
-                        # built here, inherited by the forked workers (and used in-process)
-                        for need_t, themes in (g for g, _ in todo):
-                            prepare(_settings(base, need_t, themes, all_themes))
-                    eng = start_engine(engine, store)
-                if todo and not settings_recorded:
-                    store.put_settings(segmenter)
-                    settings_recorded = True
-                for (need_t, themes), items in todo:
-                    assert eng is not None
-                    fn = functools.partial(
-                        process_batch, settings=_settings(base, need_t, themes, all_themes)
-                    )
-                    hashes = {t: theme_hashes[t] for t in themes}
-                    new_t: list[tuple[str, Any, Any]] = []
-                    new_h: list[tuple[str, Any]] = []
-                    size = 0
-                    results = eng.map(fn, (d for d, _, _ in items), progress=advance)
-                    for (d, tk, hk), res in zip(items, results, strict=True):
-                        if need_t:
-                            tokens[tk] = res.tokens
-                            new_t.append((tk, res.tokens, res))
-                        if themes:
-                            new_hits[hk] = list(res.hits)
-                            new_h.append((hk, res.hits))
-                        size += len(d.text)
-                        if size >= flush_chars:
-                            with store.transaction():
-                                store.put_tokens(new_t)
-                                store.put_hits(new_h, hashes)
-                            new_t, new_h, size = [], [], 0
-                    with store.transaction():
-                        store.put_tokens(new_t)
-                        store.put_hits(new_h, hashes)
-                    counts["segmented"] += len(items) if need_t else 0
-                    counts["matched"] += len(items) if themes else 0
-                for d, tk, hk in zip(chunk, text_keys, hit_keys, strict=True):
-                    found = [ThemeHit(doc_id=d.doc_id, **row) for row in cached.get(hk, ())]
-                    fresh = new_hits.get(hk)
-                    if fresh:
-                        found = sorted(
-                            [
-                                *found,
-                                *(h if h.doc_id == d.doc_id else replace(h, doc_id=d.doc_id) for h in fresh),
-                            ],
-                            key=_matcher_order,
-                        )
-                    yield d, tokens[tk].with_doc_id(d.doc_id), found
+                if chunk:
+                    yield from run.chunk(chunk, last, advance, write_documents)
     finally:
-        if eng is not None and eng is not started:
-            eng.close()
+        run.close()
+
+
+class _ChunkRun:
+    """One ``iter_per_document``: its keys and settings, and the engine once a chunk
+    needs one (``started``: an Engine the caller started and closes, e.g. before
+    reading files, so forked workers do not share the reader's pages)."""
+
+    def __init__(
+        self,
+        store: Store,
+        dictionary: Any,
+        settings: WorkerSettings,
+        engine: EngineConfig,
+        counts: dict[str, int],
+        flush_chars: int,
+        started: Any,
+    ) -> None:
+        self.store = store
+        self.dictionary = dictionary
+        self.engine = engine
+        self.counts = counts
+        self.flush_chars = flush_chars
+        self.segmenter = make_segmenter(settings)
+        self.sh = self.segmenter.settings_hash
+        self.theme_hashes: dict[str, str] = dictionary.theme_hashes()
+        self.all_themes = frozenset(self.theme_hashes)
+        self.base = replace(settings, dictionary=dictionary)  # as in update_store
+        self.literals: dict[frozenset[str], Any] = {}
+        self.started = started
+        self.eng: Engine | None = started
+        self.settings_recorded = False
+
+    def chunk(
+        self, chunk: list[Document], last: bool, advance: Any, write_documents: bool
+    ) -> Iterator[tuple[Document, Tokens, list[Any]]]:
+        """Take what the store holds for ``chunk``, compute the rest, yield each document."""
+        from govtext.documents import content_hash
+
+        store = self.store
+        text_keys = [content_hash(d.text) for d in chunk]
+        hit_keys = [hits_key(tk, d) for tk, d in zip(text_keys, chunk, strict=True)]
+        if write_documents:  # False for documents just read back from the store
+            store.put_documents(chunk, hits_keys=hit_keys, text_hashes=text_keys)
+        tokens = {th: tok for (th, _), tok in store.get_tokens((k, self.sh) for k in text_keys).items()}
+        cached, missing = store.get_hits(hit_keys, self.theme_hashes)
+        new_hits: dict[str, list[Any]] = {}
+        self.counts["documents"] += len(chunk)
+        self.counts["tokens_reused"] += sum(tk in tokens for tk in text_keys)
+        self.counts["hits_reused"] += sum(hk not in missing for hk in hit_keys)
+        groups = _work_groups(chunk, text_keys, hit_keys, tokens, missing)
+        _skip_absent(groups, store, self.sh, self.dictionary, self.literals, self.theme_hashes, new_hits)
+        todo = [g for g in groups.items() if g[1]]
+        n_work = sum(len(items) for _, items in todo)
+        advance(len(chunk) - n_work)
+        if todo:
+            self._ready(todo, last)
+        for (need_t, themes), items in todo:
+            self._compute(need_t, themes, items, tokens, new_hits, advance)
+        for d, tk, hk in zip(chunk, text_keys, hit_keys, strict=True):
+            yield d, tokens[tk].with_doc_id(d.doc_id), _doc_hits(d, cached.get(hk, ()), new_hits.get(hk))
+
+    def _ready(self, todo: list[tuple[tuple[bool, frozenset[str]], Any]], last: bool) -> None:
+        """Start the engine (first work of the run) and record the segmenter's settings."""
+        if self.eng is None:
+            work_chars = sum(len(d.text) for _, items in todo for d, _, _ in items)
+            if last:  # the whole job: a batch's worth needs no pool
+                self.engine = self.engine.for_job(work_chars)
+            if self.engine.engine == "local":
+                # built here, inherited by the forked workers (and used in-process)
+                for need_t, themes in (g for g, _ in todo):
+                    prepare(_settings(self.base, need_t, themes, self.all_themes))
+            self.eng = start_engine(self.engine, self.store)
+        if not self.settings_recorded:
+            self.store.put_settings(self.segmenter)
+            self.settings_recorded = True
+
+    def _compute(
+        self,
+        need_t: bool,
+        themes: frozenset[str],
+        items: list[tuple[Document, str, str]],
+        tokens: dict[str, Any],
+        new_hits: dict[str, list[Any]],
+        advance: Any,
+    ) -> None:
+        """Segment (``need_t``) and match for ``themes`` a group's documents in the engine,
+        into ``tokens``/``new_hits`` and the store (committed every ``flush_chars`` characters)."""
+        import functools
+
+        assert self.eng is not None
+        fn = functools.partial(process_batch, settings=_settings(self.base, need_t, themes, self.all_themes))
+        hashes = {t: self.theme_hashes[t] for t in themes}
+        new_t: list[tuple[str, Any, Any]] = []
+        new_h: list[tuple[str, Any]] = []
+        size = 0
+        results = self.eng.map(fn, (d for d, _, _ in items), progress=advance)
+        for (d, tk, hk), res in zip(items, results, strict=True):
+            if need_t:
+                tokens[tk] = res.tokens
+                new_t.append((tk, res.tokens, res))
+            if themes:
+                new_hits[hk] = list(res.hits)
+                new_h.append((hk, res.hits))
+            size += len(d.text)
+            if size >= self.flush_chars:
+                self.store.put_results(new_t, new_h, hashes)
+                new_t, new_h, size = [], [], 0
+        self.store.put_results(new_t, new_h, hashes)
+        self.counts["segmented"] += len(items) if need_t else 0
+        self.counts["matched"] += len(items) if themes else 0
+
+    def close(self) -> None:
+        if self.eng is not None and self.eng is not self.started:
+            self.eng.close()
+
+
+def _work_groups(
+    chunk: list[Document],
+    text_keys: list[str],
+    hit_keys: list[str],
+    tokens: dict[str, Any],
+    missing: dict[str, frozenset[str]],
+) -> dict[tuple[bool, frozenset[str]], list[tuple[Document, str, str]]]:
+    """One representative document per missing key, in groups by what it lacks: its
+    tokens or not, and which themes (all for a new text, the changed ones after a
+    dictionary change)."""
+    groups: dict[tuple[bool, frozenset[str]], list[tuple[Document, str, str]]] = {}
+    seen_t: set[str] = set()
+    seen_h: set[str] = set()
+    for d, tk, hk in zip(chunk, text_keys, hit_keys, strict=True):
+        need_t = tk not in tokens and tk not in seen_t
+        themes = missing.get(hk, frozenset()) if hk not in seen_h else frozenset()
+        if need_t or themes:
+            groups.setdefault((need_t, themes), []).append((d, tk, hk))
+            seen_t.add(tk)
+            if themes:
+                seen_h.add(hk)
+    return groups
+
+
+def _doc_hits(d: Document, cached: Iterable[dict[str, Any]], fresh: list[Any] | None) -> list[Any]:
+    """A document's hits: those the store held and those just found, in the matcher's order."""
+    from govtext.themes import ThemeHit
+
+    found = [ThemeHit(doc_id=d.doc_id, **row) for row in cached]
+    if fresh:
+        found = sorted(
+            [*found, *(h if h.doc_id == d.doc_id else replace(h, doc_id=d.doc_id) for h in fresh)],
+            key=_matcher_order,
+        )
+    return found
 
 
 def _matcher_order(h: Any) -> tuple[int, int, str, str]:

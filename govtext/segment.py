@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -297,30 +297,8 @@ class Segmenter:
         vocab = tuple(dict.fromkeys(words))
         index = dict(zip(vocab, range(len(vocab)), strict=True))
         word_ids = np.fromiter(map(index.__getitem__, words), dtype=np.uint32, count=len(words))
-        tag_names: tuple[str, ...] | None = None
-        tag_ids: Any = None
-        if self.pos:
-            if tags is None:  # with the HMM off a word's tag depends on the word alone
-                self._ensure()
-                per_word = tags_like_posseg(list(vocab), self._tag_table, self._hot_tags)
-                tag_names = tuple(dict.fromkeys(per_word))
-                tix = dict(zip(tag_names, range(len(tag_names)), strict=True))
-                tag_ids = np.fromiter(map(tix.__getitem__, per_word), dtype=np.uint16, count=len(vocab))[
-                    word_ids
-                ]
-            else:
-                tag_names = tuple(dict.fromkeys(tags))
-                tix = dict(zip(tag_names, range(len(tag_names)), strict=True))
-                tag_ids = np.fromiter(map(tix.__getitem__, tags), dtype=np.uint16, count=len(tags))
-        # Sentences never contain a line break, so the texts joined by one split as each alone.
-        tbase = np.zeros(n_docs + 1, dtype=np.int64)
-        tbase[1:] = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n_docs) + 1)
-        spans = np.array(split_sentences("\n".join(texts)), dtype=np.int64).reshape(-1, 2)
-        sent_bounds = np.searchsorted(spans[:, 0], tbase, side="left")
-        sent_bounds[-1] = len(spans)
-        sent_doc = np.repeat(np.arange(n_docs), np.diff(sent_bounds))
-        sent_a = spans[:, 0] - tbase[sent_doc]
-        sent_b = spans[:, 1] - tbase[sent_doc]
+        tag_names, tag_ids = self._batch_tags(vocab, word_ids, tags) if self.pos else (None, None)
+        sent_a, sent_b, sent_bounds = _batch_sentences(texts)
         tb, sb = bounds.tolist(), sent_bounds.tolist()
         plain = [view_is_plain(a, t) for a, t in zip(arrays, texts, strict=True)]
         return TokenBatch(
@@ -338,6 +316,25 @@ class Segmenter:
             view_plain=plain,
             views=[None if p else matcher_view(a, t) for a, t, p in zip(arrays, texts, plain, strict=True)],
         )
+
+    def _batch_tags(
+        self, vocab: tuple[str, ...], word_ids: Any, tags: list[str] | None
+    ) -> tuple[tuple[str, ...], Any]:
+        """The tag names of a batch and the tag id of each of its tokens (``tags``: the
+        tags jieba gave, None when they follow from the words)."""
+        import numpy as np
+
+        if tags is None:  # with the HMM off a word's tag depends on the word alone
+            self._ensure()
+            per_word = tags_like_posseg(list(vocab), self._tag_table, self._hot_tags)
+            tag_names = tuple(dict.fromkeys(per_word))
+            tix = dict(zip(tag_names, range(len(tag_names)), strict=True))
+            return tag_names, np.fromiter(map(tix.__getitem__, per_word), dtype=np.uint16, count=len(vocab))[
+                word_ids
+            ]
+        tag_names = tuple(dict.fromkeys(tags))
+        tix = dict(zip(tag_names, range(len(tag_names)), strict=True))
+        return tag_names, np.fromiter(map(tix.__getitem__, tags), dtype=np.uint16, count=len(tags))
 
     # -- stopwords -------------------------------------------------------------------
 
@@ -384,6 +381,22 @@ def _kept_tokens(
     return words, tags, starts_v, ends_v
 
 
+def _batch_sentences(texts: Sequence[str]) -> tuple[Any, Any, Any]:
+    """The sentences of several texts: starts and ends in each text, and where each
+    text's sentences begin (``bounds[i]:bounds[i + 1]`` are text i's)."""
+    import numpy as np
+
+    n_docs = len(texts)
+    # Sentences never contain a line break, so the texts joined by one split as each alone.
+    tbase = np.zeros(n_docs + 1, dtype=np.int64)
+    tbase[1:] = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n_docs) + 1)
+    spans = np.array(split_sentences("\n".join(texts)), dtype=np.int64).reshape(-1, 2)
+    sent_bounds = np.searchsorted(spans[:, 0], tbase, side="left")
+    sent_bounds[-1] = len(spans)
+    sent_doc = np.repeat(np.arange(n_docs), np.diff(sent_bounds))
+    return spans[:, 0] - tbase[sent_doc], spans[:, 1] - tbase[sent_doc], sent_bounds
+
+
 def _to_original(starts_v: Any, ends_v: Any, breaks: Any, shift: Any) -> tuple[Any, Any]:
     """View offsets mapped to the original text by a shift table (see fast_view)."""
     import numpy as np
@@ -402,94 +415,3 @@ def _without(items: list[str], drop: Any) -> list[str]:
         prev = i + 1
     out.extend(items[prev:])
     return out
-
-
-# -- many documents ------------------------------------------------------------------
-
-_WORKER_SEGMENTER: Segmenter | None = None
-
-
-def _init_worker(segmenter: Segmenter) -> None:
-    global _WORKER_SEGMENTER
-    _WORKER_SEGMENTER = segmenter
-
-
-def _segment_chunk(items: list[tuple[str, str]]) -> list[tuple[str, dict[str, Any]]]:
-    seg = _WORKER_SEGMENTER
-    assert seg is not None
-    # Packed tokens are a few large strings and bytes: cheap to send back, unlike
-    # tuples of millions of small objects.
-    # Sentences are left to the parent, which has the text and splits them on demand.
-    return [(doc_id, seg.tokens_of_text(text, doc_id).pack(sentences=False)) for doc_id, text in items]
-
-
-def _chunks(docs: Iterable[Document], size_chars: int) -> Iterator[list[tuple[str, str]]]:
-    chunk: list[tuple[str, str]] = []
-    n = 0
-    for doc in docs:
-        chunk.append((doc.doc_id, doc.text))
-        n += len(doc.text)
-        if n >= size_chars:
-            yield chunk
-            chunk, n = [], 0
-    if chunk:
-        yield chunk
-
-
-def segment_many(
-    docs: Iterable[Document], segmenter: Segmenter, *, workers: int = 1, chunk_chars: int = 300_000
-) -> Iterator[Tokens]:
-    """Tokens of many documents, in order, over ``workers`` processes.
-
-    Documents travel to workers in chunks of about ``chunk_chars`` characters, and come
-    back packed (their fields decode lazily, see ``Lazy``). ``workers=1`` runs here.
-    """
-    import itertools
-
-    from govtext.engine import usable_cores
-
-    # no more processes than the cores this process may use, nor than chunks to do
-    workers = min(workers, usable_cores())
-    if workers > 1:
-        docs = iter(docs)
-        head: list[Document] = []
-        n = 0
-        for doc in docs:
-            head.append(doc)
-            n += len(doc.text)
-            if n >= chunk_chars * workers:
-                break
-        else:
-            workers = min(workers, sum(1 for _ in _chunks(head, chunk_chars)))
-        docs = itertools.chain(head, docs)
-    if workers <= 1:
-        for doc in docs:
-            yield segmenter.tokens(doc)
-        return
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    _ = segmenter.settings_hash  # validate dictionaries once, before the workers start
-    import gc
-
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    # Frozen objects are skipped by the children's garbage collector, which would
-    # otherwise touch, and so copy, every page of a large parent heap.
-    gc.freeze()
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(segmenter,)) as ex:
-        gc.unfreeze()
-        sh = segmenter.settings_hash
-        pending: list[Any] = []
-
-        def unpacked(job: tuple[Any, list[tuple[str, str]]]) -> Iterator[Tokens]:
-            fut, chunk = job
-            for (doc_id, packed), (_, text) in zip(fut.result(), chunk, strict=True):
-                yield Tokens.unpack(doc_id, sh, text=text, **packed)
-
-        for chunk in _chunks(docs, chunk_chars):
-            pending.append((ex.submit(_segment_chunk, chunk), chunk))
-            # keep a bounded number of chunks in flight so huge corpora stream
-            while len(pending) > 4 * workers:
-                yield from unpacked(pending.pop(0))
-        for fut in pending:
-            yield from unpacked(fut)

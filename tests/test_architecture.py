@@ -64,3 +64,26 @@ def test_architecture_each_ignored_import_is_still_needed(
     assert lint_imports(config_filename=str(config), no_cache=True, no_logo=True) == 1, (
         f"{ignored!r} no longer breaks contract {contract_id!r}: remove it from ignore_imports"
     )
+
+
+def test_architecture_only_the_store_talks_to_duckdb() -> None:
+    # govtext/store is the only code with SQL: no other module imports DuckDB or reaches
+    # for a store's connection (``store.con``); it calls the store's named methods.
+    import ast
+
+    package = ROOT / "govtext"
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        if path.is_relative_to(package / "store"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            if any(n.split(".")[0] == "duckdb" for n in names) or (
+                isinstance(node, ast.Attribute) and node.attr in {"con", "_con"}
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offenders, offenders

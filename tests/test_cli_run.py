@@ -196,7 +196,7 @@ def test_cli_run_store_and_engine_options_then_sql(tmp_path: Path) -> None:
         (["run", "corpus", "--engine", "spark"], "spark"),
         (["run", "corpus", "--workers", "-2"], "workers"),
         (["sql", "SELEC 1", "--store", "STORE"], "syntax error"),
-        (["sql", "SELECT 1", "--store", "missing.duckdb"], "no store there"),
+        (["sql", "SELECT 1", "--store", "missing.duckdb"], "--store: no store at"),
     ],
 )
 def test_cli_run_and_sql_errors_are_one_line(tmp_path: Path, args: list[str], needle: str) -> None:

@@ -1,4 +1,4 @@
-"""segment_many over processes: same tokens, same order, as one process."""
+"""Segmenting in the engine's worker processes: same tokens, same order, as one process."""
 
 from __future__ import annotations
 
@@ -6,17 +6,20 @@ import csv
 from pathlib import Path
 
 from govtext.documents import Document
-from govtext.segment import Segmenter, segment_many
+from govtext.engine import EngineConfig
+from govtext.segment import Segmenter
+from govtext.work import WorkerSettings, segment_documents
 
 
-def test_segment_many_workers_equal_single_process_in_order(provincial_dir: Path):
+def test_segment_documents_workers_equal_single_process_in_order(provincial_dir: Path):
     docs = []
     for path in sorted(provincial_dir.glob("*.csv"))[:8]:
         with path.open(encoding="utf-8-sig", newline="") as f:
             docs.append(Document(doc_id=path.stem, text=next(csv.DictReader(f))["full_text"]))
     seg = Segmenter(pos=True)
-    # small chunks so that several are in flight on both workers
-    parallel = list(segment_many(docs, seg, workers=2, chunk_chars=40_000))
+    # small batches so that several are in flight on both workers
+    engine = EngineConfig(workers=2, batch_chars=40_000)
+    parallel = list(segment_documents(docs, WorkerSettings(pos=True, match=False), engine))
     assert [t.doc_id for t in parallel] == [d.doc_id for d in docs]
     assert parallel == [seg.tokens(d) for d in docs]
     assert all(len(t.sentences) > 50 for t in parallel)
@@ -24,9 +27,7 @@ def test_segment_many_workers_equal_single_process_in_order(provincial_dir: Path
 
 def test_segment_documents_through_the_engine_with_and_without_a_store(provincial_dir: Path):
     # govtext segment's path: the engine's workers (as a run's), the store's tokens re-used
-    from govtext.engine import EngineConfig
     from govtext.store import Store
-    from govtext.work import WorkerSettings, segment_documents
 
     docs = []
     for path in sorted(provincial_dir.glob("*.csv"))[:6]:

@@ -15,7 +15,7 @@ from govtext.errors import GovtextError
 
 # The option of each library parameter that has the same option in every command; a
 # command adds its own (``library_errors("serve", SERVE_OPTIONS)``).
-OPTIONS = {"out": "--out", "workers": "--workers"}
+OPTIONS = {"out": "--out", "store": "--store", "workers": "--workers"}
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """Editors' judgements on tags: a hit marked wrong, or a theme the rules missed in a sentence.
 
-Kept in the table ``judgements`` of a govtext DuckDB store (``govtext.store.Store``;
+Kept in the table ``judgements`` of a govtext DuckDB store (``govtext.store.Store``,
+whose ``govtext.store.judgements`` part holds the SQL;
 by default ``reports/serve/govtext.duckdb``), so ``govtext sql --store`` reads them
 too. The store is opened for each write or export and closed again: a `govtext run`
 or a scholar's query can open the same file between two judgements.
@@ -25,39 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TABLE = """CREATE TABLE IF NOT EXISTS judgements (
-    judgement_id VARCHAR PRIMARY KEY,
-    created TIMESTAMP DEFAULT current_timestamp,
-    doc_id VARCHAR NOT NULL,
-    verdict VARCHAR NOT NULL,          -- 'wrong' (a hit is not the theme) or 'missed'
-    theme VARCHAR NOT NULL,
-    rule VARCHAR, term VARCHAR,
-    char_start INTEGER, char_end INTEGER,
-    sentence_index INTEGER,
-    sentence VARCHAR NOT NULL,
-    sentence_sha1 VARCHAR NOT NULL,
-    predicted VARCHAR,                 -- themes the rules counted in the sentence, ';'-joined
-    dictionary_hash VARCHAR,
-    editor VARCHAR, note VARCHAR)"""
+from govtext.store.judgements import JUDGEMENT_COLUMNS
 
-COLUMNS = [
-    "judgement_id",
-    "created",
-    "doc_id",
-    "verdict",
-    "theme",
-    "rule",
-    "term",
-    "char_start",
-    "char_end",
-    "sentence_index",
-    "sentence",
-    "sentence_sha1",
-    "predicted",
-    "dictionary_hash",
-    "editor",
-    "note",
-]
+# The columns of a judgement row, as the store keeps them and the CSV export writes them.
+COLUMNS = list(JUDGEMENT_COLUMNS)
 VERDICTS = ("wrong", "missed")
 
 
@@ -113,7 +85,7 @@ class JudgementStore:
                 if time.monotonic() >= deadline:
                     raise
                 time.sleep(0.1)
-        store.con.execute(TABLE)
+        store.ensure_judgements()
         return store
 
     def add(self, j: Judgement) -> dict[str, Any]:
@@ -121,26 +93,24 @@ class JudgementStore:
         with self._lock:
             store = self._open()
             try:
-                store.con.execute(
-                    f"INSERT INTO judgements ({', '.join(c for c in COLUMNS if c != 'created')}) "
-                    f"VALUES ({', '.join('?' for c in COLUMNS if c != 'created')})",
-                    [
-                        jid,
-                        j.doc_id,
-                        j.verdict,
-                        j.theme,
-                        j.rule,
-                        j.term,
-                        j.char_start,
-                        j.char_end,
-                        j.sentence_index,
-                        j.sentence,
-                        sha1(j.sentence),
-                        ";".join(j.predicted),
-                        j.dictionary_hash,
-                        j.editor,
-                        j.note,
-                    ],
+                store.add_judgement(
+                    {
+                        "judgement_id": jid,
+                        "doc_id": j.doc_id,
+                        "verdict": j.verdict,
+                        "theme": j.theme,
+                        "rule": j.rule,
+                        "term": j.term,
+                        "char_start": j.char_start,
+                        "char_end": j.char_end,
+                        "sentence_index": j.sentence_index,
+                        "sentence": j.sentence,
+                        "sentence_sha1": sha1(j.sentence),
+                        "predicted": ";".join(j.predicted),
+                        "dictionary_hash": j.dictionary_hash,
+                        "editor": j.editor,
+                        "note": j.note,
+                    }
                 )
             finally:
                 store.close()
@@ -153,10 +123,7 @@ class JudgementStore:
                 return []
             store = self._open()
             try:
-                cur = store.con.execute(
-                    f"SELECT {', '.join(COLUMNS)} FROM judgements ORDER BY created, judgement_id"
-                )
-                out = [dict(zip(COLUMNS, row, strict=True)) for row in cur.fetchall()]
+                out = store.judgements()
             finally:
                 store.close()
         for r in out:

@@ -11,6 +11,7 @@ SQL, see ``Store.sql``):
 - ``documents``: the documents of a corpus (metadata, provenance, optionally text).
 - ``runs``: one row per run (configuration, corpus hash, versions).
 - ``govtext_meta``: the schema version.
+- ``judgements``: editors' judgements on tags (``govtext serve``), in the stores it writes.
 
 Theme hits (``theme_hits``, ``hit_sets``), corpus snapshots and topic models have
 their tables too. The schema grows by migrations: append a list of SQL statements to
@@ -18,7 +19,7 @@ their tables too. The schema grows by migrations: append a list of SQL statement
 up to date, in order, once.
 
 One module per group of tables (``tokens``, ``documents``, ``runs``, ``hits``,
-``snapshot_queries``), the connection in ``connection``; ``Store`` joins them.
+``snapshot_queries``, ``judgements``), the connection in ``connection``; ``Store`` joins them.
 
 >>> with Store(":memory:") as store:
 ...     store.schema_version() == len(MIGRATIONS)
@@ -30,7 +31,7 @@ from __future__ import annotations
 from govtext.store.connection import StoreLockedError
 from govtext.store.export import query_store
 from govtext.store.schema import MIGRATIONS
-from govtext.store.tokens import Vocabulary, iter_segment_cached, segment_cached
+from govtext.store.tokens import Vocabulary
 from govtext.store.workspace import Store
 
 __all__ = [
@@ -38,7 +39,5 @@ __all__ = [
     "Store",
     "StoreLockedError",
     "Vocabulary",
-    "iter_segment_cached",
     "query_store",
-    "segment_cached",
 ]

@@ -36,6 +36,14 @@ def execute(con: Any, query: str, params: Sequence[Any] | None = None) -> list[A
     return list(con.execute(query, params or []).fetchall())
 
 
+def no_store(path: str | Path) -> GovtextError:
+    """The error for a store path that holds no store (a typo, or no run made it yet)."""
+    return GovtextError(
+        f"no store at {path}; a run creates one there (govtext run, or analyze with a store path)",
+        param="store",
+    )
+
+
 class StoreLockedError(GovtextError):
     """Another process has the store open for writing."""
 
@@ -60,6 +68,9 @@ class Connection:
         if self._con is not None:
             return self
         if self.path != ":memory:":
+            if self.read_only and not Path(self.path).exists():
+                # checked here: DuckDB says only "IO Error ... database does not exist"
+                raise no_store(self.path)
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
             config: dict[str, Any] = {"memory_limit": self.memory_limit} if self.memory_limit else {}
@@ -75,10 +86,6 @@ class Connection:
                 ) from exc
             raise GovtextError(f"{self.path}: cannot open the store: {msg}") from exc
         except duckdb.Error as exc:
-            if self.read_only and not Path(self.path).exists():
-                raise GovtextError(
-                    f"{self.path}: no store there; run `govtext run` first or give --store PATH"
-                ) from exc
             raise GovtextError(
                 f"{self.path}: not a govtext store or damaged ({exc}); move it aside and run again"
             ) from exc

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from govtext.errors import GovtextError
-from govtext.store.connection import Connection, execute
+from govtext.store.connection import Connection, execute, no_store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,10 +22,14 @@ def query_store(path: str | Path, query: str, *, out: str | Path | None = None) 
     import duckdb
 
     if not Path(path).exists():
-        raise GovtextError(f"{path}: no store there; run `govtext run` first, or give --store PATH")
+        raise no_store(path)
     suffix = Path(out).suffix.lower() if out is not None else ""
     if out is not None and suffix not in {".csv", ".parquet"}:
-        raise GovtextError(f"--out {out}: give a .csv or .parquet file name")
+        raise GovtextError(
+            f"{out}: a result is written as CSV or Parquet, by the file's suffix; "
+            "give a file name ending in .csv or .parquet",
+            param="out",
+        )
     # The connection alone: a read-only query needs none of the tables' methods.
     with Connection(path, read_only=True) as store:
         try:

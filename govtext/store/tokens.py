@@ -4,7 +4,7 @@ part-of-speech tags as ids into vocabularies stored once."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from govtext.store.connection import Connection, columns, execute
@@ -12,7 +12,6 @@ from govtext.store.connection import Connection, columns, execute
 if TYPE_CHECKING:
     import pandas as pd
 
-    from govtext.documents import Document
     from govtext.segment import Segmenter
     from govtext.tokens import Tokens
 
@@ -288,60 +287,3 @@ class TokenTables(Connection):
                 "USING (text_hash, settings_hash) WHERE t.view_plain OR t.view_text IS NOT NULL",
             )
         return dict(rows)
-
-
-def segment_cached(
-    docs: Iterable[Document],
-    segmenter: Segmenter,
-    store: TokenTables,
-    *,
-    workers: int = 1,
-    batch_chars: int = 20_000_000,
-) -> list[Tokens]:
-    """Tokens of every document, read from the store where cached, computed otherwise.
-
-    Keys are (content hash of the text, segmenter settings hash): documents with the
-    same text share a row, and a change of dictionary or settings misses exactly the
-    rows made under the old settings. New tokens are written in batches of about
-    ``batch_chars`` characters.
-    """
-    return list(iter_segment_cached(docs, segmenter, store, workers=workers, batch_chars=batch_chars))
-
-
-def iter_segment_cached(
-    docs: Iterable[Document],
-    segmenter: Segmenter,
-    store: TokenTables,
-    *,
-    workers: int = 1,
-    batch_chars: int = 20_000_000,
-) -> Iterator[Tokens]:
-    """``segment_cached`` as a stream, in document order."""
-    from govtext.documents import content_hash
-    from govtext.segment import segment_many
-
-    sh = segmenter.settings_hash
-    doc_list = list(docs)
-    hashes = [content_hash(d.text) for d in doc_list]
-    hits = {th: tok for (th, _), tok in store.get_tokens((h, sh) for h in hashes).items()}
-    misses: dict[str, Document] = {}
-    for d, h in zip(doc_list, hashes, strict=True):
-        if h not in hits and h not in misses:
-            misses[h] = d
-    if misses:
-        store.put_settings(segmenter)
-        batch: list[tuple[str, Tokens]] = []
-        size = 0
-        miss_hashes = list(misses)
-        for h, tok in zip(
-            miss_hashes, segment_many(misses.values(), segmenter, workers=workers), strict=True
-        ):
-            hits[h] = tok
-            batch.append((h, tok))
-            size += len(misses[h].text)
-            if size >= batch_chars:
-                store.put_tokens(batch)
-                batch, size = [], 0
-        store.put_tokens(batch)
-    for d, h in zip(doc_list, hashes, strict=True):
-        yield hits[h].with_doc_id(d.doc_id)
