@@ -87,3 +87,60 @@ def test_architecture_only_the_store_talks_to_duckdb() -> None:
             ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not offenders, offenders
+
+
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
+
+
+def _long_functions(path: Path, root: Path = ROOT) -> list[str]:
+    """Functions over MAX_FUNCTION_LINES without a ``# long: <reason>`` comment above them."""
+    import ast
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = []
+    for node in ast.walk(ast.parse("\n".join(lines))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            above = lines[first - 2].strip() if first >= 2 else ""
+            if length > MAX_FUNCTION_LINES and not above.startswith("# long:"):
+                found.append(f"{path.relative_to(root)}:{node.lineno} {node.name} ({length} lines)")
+    return found
+
+
+def test_architecture_no_module_over_600_lines() -> None:
+    big = [
+        f"{p.relative_to(ROOT)} ({len(p.read_text(encoding='utf-8').splitlines())} lines)"
+        for p in sorted((ROOT / "govtext").rglob("*.py"))
+        if len(p.read_text(encoding="utf-8").splitlines()) > MAX_MODULE_LINES
+    ]
+    assert not big, f"modules over {MAX_MODULE_LINES} lines: cut them at a joint: {big}"
+
+
+def test_architecture_long_functions_say_why() -> None:
+    long = [hit for p in sorted((ROOT / "govtext").rglob("*.py")) for hit in _long_functions(p)]
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines need a '# long: why' comment above: {long}"
+
+
+def test_architecture_long_function_check_sees_a_reason(tmp_path: Path) -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    bare = tmp_path / "govtext_probe.py"
+    bare.write_text(f"def f():\n{body}\n", encoding="utf-8")
+    reasoned = tmp_path / "govtext_probe2.py"
+    reasoned.write_text(f"# long: a table of cases reads best whole\ndef f():\n{body}\n", encoding="utf-8")
+    assert _long_functions(bare, tmp_path) == ["govtext_probe.py:1 f (81 lines)"]
+    assert _long_functions(reasoned, tmp_path) == []
+
+
+def test_architecture_picture_is_current() -> None:
+    """docs/architecture.svg is drawn from the layers contract (scripts/architecture_svg.py)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "architecture_svg.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
