@@ -22,10 +22,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from govtext.documents import Document
 from govtext.serve import ServeSettings, create_app
+from govtext.serve.fast import plain_tag_request
 from govtext.themes import Matcher, load_dictionary
+from govtext.themes.tagging import tag_document, tag_record
 
 ROOT = Path(__file__).resolve().parents[1]
 FROZEN = ROOT / "tests" / "golden" / "matcher_dictionary.toml"
@@ -116,6 +120,68 @@ def test_serve_bytes_every_answer_as_pinned(tmp_path: Path) -> None:
     assert not changed, f"answers changed: {changed}"
     # the battery reaches what it names: answers, refused JSON and refused values
     assert {v.split()[0] for v in got.values()} >= {"200", "400", "422"}
+
+
+def test_serve_bytes_record_is_what_tag_document_writes() -> None:
+    # The server writes its records straight from the hits (tag_record); `govtext tag`
+    # goes through DocumentTags.to_record: the two must agree, key order included.
+    matcher = Matcher(dictionary=load_dictionary(FROZEN)).fit()
+    texts = [p.read_text(encoding="utf-8") for p in ARTICLES]
+    texts.append("😀治理𠀀村民自治。居民议事\r\n共建“一带一路”；自治区。𝒳社区治理" * 3)
+    for i, text in enumerate(texts):
+        doc = Document(f"d{i}", text, title="题")
+        for evidence, explain, hits in (
+            (3, False, True),
+            (1, True, True),
+            (5, True, False),
+            (2, False, False),
+        ):
+            expected = tag_document(doc, matcher, max_evidence=evidence, explain=explain)
+            got = tag_record(doc, matcher, max_evidence=evidence, explain=explain, hits=hits)
+            assert json.dumps(got, ensure_ascii=False) == json.dumps(
+                expected.to_record(hits=hits, vetoed=explain), ensure_ascii=False
+            )
+
+
+def test_serve_bytes_plain_requests_skip_fastapi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A plain tag request is answered by the guard (fast.plain_tag_request), not by the
+    # FastAPI route; anything else is left to the route, which names the problem.
+    from govtext.serve import routes
+
+    article = (
+        "/v1/tag",
+        "?evidence=2&explain=true",
+        {"id": "a", "title": "t", "text": "村民自治。", "metadata": {}},
+    )
+    assert plain_tag_request(json.dumps(article[2]).encode(), b"evidence=2&explain=true") == (
+        "村民自治。",
+        "a",
+        "t",
+        {},
+        {"evidence": 2, "hits": True, "explain": True, "sentences": False},
+    )
+    for body, query in (
+        (b'{"text": "x"', b""),
+        (b'{"text": " "}', b""),
+        (b'{"text": "x", "txt": 1}', b""),
+        (b'{"text": "x", "id": 1}', b""),
+        (b'{"text": "x", "title": null}', b""),
+        (b'{"text": "x", "metadata": []}', b""),
+        (b'{"text": "x", "id": "\\udc00"}', b""),
+        (b'{"text": "x"}', b"evidence=0"),
+        (b'{"text": "x"}', b"hits=yes"),
+        (b'{"text": "x"}', b"hits=1&hits=0"),
+        (b'{"text": "x"}', b"explian=1"),
+    ):
+        assert plain_tag_request(body, query) is None, (body, query)
+    route_calls = []
+
+    client = TestClient(create_app(settings=ServeSettings(store_path=tmp_path / "j.duckdb")))
+    monkeypatch.setattr(routes, "_known_options", lambda *a: route_calls.append(1))
+    assert client.post("/v1/tag?evidence=2", json={"text": "村民自治。"}).status_code == 200
+    assert route_calls == []
+    assert client.post("/v1/tag?evidence=02", json={"text": "村民自治。"}).status_code == 200
+    assert route_calls == [1]
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
