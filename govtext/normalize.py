@@ -114,6 +114,16 @@ class Normalized:
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map the half-open span [start, end) of the view to the original text."""
+        breaks = self._breaks
+        if self._origin is None and breaks is not None and start < end:
+            # The matcher maps every occurrence: one call, no helper (0.8 → 0.4 µs).
+            shift = self._shift
+            assert shift is not None
+            last = end - 1
+            return (
+                start + shift[bisect.bisect_right(breaks, start) - 1],
+                last + shift[bisect.bisect_right(breaks, last) - 1] + 1,
+            )
         if start >= end:
             pos = self._at(start) if start < len(self.text) else self.original_length
             return pos, pos

@@ -13,17 +13,19 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from govtext import __version__
 from govtext.errors import GovtextError
+from govtext.serve.fast import inline, plain_tag_request, run_limited, tag_call
 from govtext.serve.judgements import JudgementStore
-from govtext.serve.responses import ApiError, json_error, validation_message
+from govtext.serve.responses import ApiError, json_error, json_response, validation_message
 from govtext.serve.routes import ALLOWED_FIELDS, ROUTERS, swagger_assets
 from govtext.serve.settings import ServeSettings
 from govtext.themes.matcher import Matcher
@@ -39,18 +41,21 @@ class Guard:
     without Content-Length cannot slip a larger body past the check.
     """
 
-    def __init__(self, app: ASGIApp, settings: ServeSettings) -> None:
+    def __init__(self, app: ASGIApp, settings: ServeSettings, state: Any = None) -> None:
         self.app = app
         self.settings = settings
         self.token = settings.token.encode() if settings.token else None
+        # The application's state (its matcher), for the plain tag requests answered here.
+        self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        headers = dict(scope["headers"])
         if self.token is not None and path.startswith("/v1/") and scope["method"] != "OPTIONS":
-            auth = dict(scope["headers"]).get(b"authorization", b"")
+            auth = headers.get(b"authorization", b"")
             scheme, _, given = auth.partition(b" ")
             if scheme.lower() != b"bearer" or not hmac.compare_digest(given.strip(), self.token):
                 await json_error(
@@ -63,15 +68,18 @@ class Guard:
                 return
         limit = self.settings.max_upload_bytes if path == "/v1/tag/file" else self.settings.max_body_bytes
         what = "--max-upload" if path == "/v1/tag/file" else "--max-body"
-        too_big = json_error(
-            413,
-            "too_large",
-            f"the request body is over the server's limit of {limit:,} bytes ({what}); "
-            "send a shorter text, split a batch, or start the server with a larger limit",
-        )
-        length = dict(scope["headers"]).get(b"content-length")
+
+        def too_big() -> JSONResponse:
+            return json_error(
+                413,
+                "too_large",
+                f"the request body is over the server's limit of {limit:,} bytes ({what}); "
+                "send a shorter text, split a batch, or start the server with a larger limit",
+            )
+
+        length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
-            await too_big(scope, receive, send)
+            await too_big()(scope, receive, send)
             return
         body = bytearray()
         while True:
@@ -80,11 +88,21 @@ class Guard:
                 break
             body += message.get("body", b"")
             if len(body) > limit:
-                await too_big(scope, receive, send)
+                await too_big()(scope, receive, send)
                 return
             if not message.get("more_body", False):
                 break
         sent = False
+        if (
+            path == "/v1/tag"
+            and scope["method"] == "POST"
+            and self.state is not None
+            and headers.get(b"content-type") == b"application/json"
+        ):
+            plain = plain_tag_request(bytes(body), scope.get("query_string", b""))
+            if plain is not None:
+                await self._tag(plain, scope, receive, send)
+                return
 
         async def replay() -> Message:
             nonlocal sent
@@ -93,14 +111,36 @@ class Guard:
                 return {"type": "http.request", "body": bytes(body), "more_body": False}
             return await receive()
 
-        async def secure_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-content-type-options", b"nosniff"))
-                message = {**message, "headers": headers}
-            await send(message)
+        await self.app(scope, replay, _nosniff(send))
 
-        await self.app(scope, replay, secure_send)
+    async def _tag(self, plain: Any, scope: Scope, receive: Receive, send: Send) -> None:
+        """A plain POST /v1/tag (``fast.plain_tag_request``) answered as the route answers it:
+        the same record and bytes, the same 503 at the time limit and 422 for a GovtextError;
+        any other exception goes up to the server error handler, as the route's would."""
+        try:
+            work = tag_call(self.state.matcher, plain)
+            limit = self.settings.time_limit
+            record = work() if inline(plain, limit) else await run_limited(limit, work)
+            response: Response = json_response(record, [record])
+        except ApiError as exc:
+            response = json_error(exc.status, exc.code, exc.message, exc.headers)
+        except GovtextError as exc:
+            response = _govtext_error(exc)
+        await response(scope, receive, _nosniff(send))
+
+
+def _nosniff(send: Send) -> Send:
+    """``send`` adding the header that stops browsers guessing a content type."""
+
+    async def secure_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {
+                **message,
+                "headers": [*message.get("headers", []), (b"x-content-type-options", b"nosniff")],
+            }
+        await send(message)
+
+    return secure_send
 
 
 # --------------------------------------------------------------------------- errors as JSON
@@ -125,6 +165,10 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 
 async def _govtext(_request: Request, exc: GovtextError) -> JSONResponse:
+    return _govtext_error(exc)
+
+
+def _govtext_error(exc: GovtextError) -> JSONResponse:
     from govtext.store import StoreLockedError
 
     if isinstance(exc, StoreLockedError):
@@ -189,7 +233,7 @@ def create_app(
         app.exception_handler(exc_class)(handler)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(Guard, settings=settings)
+    app.add_middleware(Guard, settings=settings, state=app.state)
     if settings.cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from govtext import __version__
 from govtext.errors import GovtextError, InputError
 from govtext.serve import service
+from govtext.serve.fast import run_limited
 from govtext.serve.judgements import Judgement, JudgementStore, export_csv, export_jsonl
 from govtext.serve.responses import ApiError, error_body, json_response, validation_message
 from govtext.serve.settings import ServeSettings
@@ -102,23 +103,9 @@ Limited = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
 async def _run_limited(time_limit: float, fn: Callable[[], Any]) -> Any:
-    """Run ``fn`` in a worker thread, answering 503 when it passes the time limit.
-
-    A Python thread cannot be stopped from outside: the abandoned work runs to its
-    end in the background, but the client gets its answer at the limit.
-    """
-    import anyio
-
-    try:
-        with anyio.fail_after(time_limit):
-            return await anyio.to_thread.run_sync(fn, abandon_on_cancel=True)
-    except TimeoutError:
-        raise ApiError(
-            503,
-            "time_limit",
-            f"the request took longer than the server's limit of {time_limit:g} s "
-            "(--time-limit); send a shorter text or fewer articles",
-        ) from None
+    """Run ``fn`` in a worker thread, answering 503 when it passes the time limit
+    (``fast.run_limited``, shared with the plain tag requests)."""
+    return await run_limited(time_limit, fn)
 
 
 async def _limited(settings: Annotated[ServeSettings, Depends(_settings)]) -> Limited:

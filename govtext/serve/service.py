@@ -18,7 +18,7 @@ from typing import Any
 from govtext.documents import Document
 from govtext.errors import InputError
 from govtext.themes.matcher import Matcher
-from govtext.themes.tagging import Utf16Offsets, dictionary_info, tag_document
+from govtext.themes.tagging import Utf16Offsets, dictionary_info, tag_record
 
 # Theme colours of the page, in dictionary order (light enough to read black text on).
 PALETTE = (
@@ -71,8 +71,7 @@ def tag_doc(
     text: bool = False,
 ) -> dict[str, Any]:
     """The tag record of one document (schema: ``govtext.themes.tagging.tag_schema_path``)."""
-    tags = tag_document(doc, matcher, max_evidence=evidence, explain=explain)
-    record = tags.to_record(hits=hits, vetoed=explain)
+    record = tag_record(doc, matcher, max_evidence=evidence, explain=explain, hits=hits)
     if metadata is not None:
         record["metadata"] = dict(metadata)
     if sentences:
