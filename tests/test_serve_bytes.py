@@ -192,3 +192,15 @@ if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
             json.dumps(digests(Path(tmp)), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
     print(f"wrote {DIGESTS}")
+
+
+def test_serve_bytes_lone_surrogate_in_metadata_passes_through(tmp_path: Path) -> None:
+    """Metadata passes through unchanged, even a key UTF-8 cannot hold: it comes back as
+    the JSON escape it was sent as (it used to be a 500)."""
+    matcher = Matcher(dictionary=load_dictionary(FROZEN)).fit()
+    client = TestClient(create_app(matcher, ServeSettings(store_path=tmp_path / "j.duckdb")))
+    raw = json.dumps({"text": "村民自治", "metadata": {"\udc00": "\ud800x", "省": 1}}).encode()
+    r = client.post("/v1/tag", content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 200
+    assert b'"\\udc00":"\\ud800x"' in r.content
+    assert json.loads(r.content)["metadata"] == {"\udc00": "\ud800x", "省": 1}

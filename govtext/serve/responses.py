@@ -66,9 +66,15 @@ def json_response(content: Any, records: list[dict[str, Any]], status_code: int 
         except TypeError:  # an integer beyond 64 bits, a lone surrogate: the standard encoder decides
             body = None
     if body is None:
-        body = json.dumps(
-            content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
-        ).encode("utf-8")
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+        try:
+            body = text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate the client sent (in a metadata key, say) goes back as the JSON
+            # escape it came in as: UTF-8 cannot hold it, and metadata passes through unchanged.
+            body = json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode(
+                "ascii"
+            )
     return Response(body, status_code=status_code, media_type="application/json")
 
 
