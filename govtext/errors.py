@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class GovtextError(Exception):
     """Base class: every error the library raises on purpose.
@@ -47,3 +49,20 @@ class ConfigError(GovtextError):
 
 class NotFittedError(GovtextError):
     """A component's transform was called before fit."""
+
+
+def setting(name: str) -> str:
+    """How a message or a manifest reason names a setting the user can change: its name
+    as the pipeline TOML and the Python API spell it, in backquotes.
+
+    The library's words then suit a notebook, a pipeline file and manifest.csv alike; the
+    command line shows its option in its place (``cli.common.with_flags``).
+
+    >>> f"pick one of them as {setting('text_column')}"
+    'pick one of them as `text_column`'
+    """
+    return f"`{name}`"
+
+
+# A setting named by ``setting()``: what the command line finds to put its option in.
+SETTING = re.compile(r"`([a-z][a-z0-9_]*)`")

@@ -72,7 +72,11 @@ def _bad_files() -> dict[str, tuple[bytes, str, tuple[str, ...]]]:
         "truncated.docx": (docx_data[: len(docx_data) // 2], "failed", ("docx", "damaged or truncated")),
         "secret.pdf": (_pdf_bytes(password="s3cret"), "failed", ("encrypted", "decrypt")),
         "scan.pdf": (_pdf_bytes(text=False), "skipped", ("no text layer", "OCR")),
-        "ids.csv": (b"id,code\n1,A\n2,B\n", "failed", ("no usable text column", "--text-column")),
+        "ids.csv": (
+            b"id,code\n1,A\n2,B\n",
+            "failed",
+            ("no usable text column", "set `text_column` to the column"),
+        ),
         "header.csv": (b"title,content\n", "skipped", ("no rows",)),
         "mojibake.txt": (bytes(rng.randrange(0x80, 0x100) for _ in range(3000)), "failed", ("undecodable",)),
         # a damaged line costs itself (an interrupted export keeps its good records) ...

@@ -143,7 +143,7 @@ def test_ingest_reports_replacement_characters_in_the_manifest(tmp_path: Path) -
     corpus = read_corpus([path])
     (record,) = corpus.files
     assert record.status == "read" and record.encoding == "gb18030"
-    assert "U+FFFD" in record.reason and "--encoding" in record.reason
+    assert "U+FFFD" in record.reason and "set `encoding` to the right one" in record.reason
     assert corpus.documents[0].text.endswith("\ufffd")
 
 

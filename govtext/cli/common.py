@@ -11,11 +11,22 @@ from typing import Annotated, Any
 
 import typer
 
-from govtext.errors import GovtextError
+from govtext.errors import SETTING, GovtextError
 
-# The option of each library parameter that has the same option in every command; a
-# command adds its own (``library_errors("serve", SERVE_OPTIONS)``).
-OPTIONS = {"out": "--out", "store": "--store", "workers": "--workers"}
+# The option of each library parameter (or setting) that has the same option in every
+# command that takes it; a command adds its own (``library_errors("serve", SERVE_OPTIONS)``).
+OPTIONS = {"out": "--out", "store": "--store", "workers": "--workers", "text_column": "--text-column"}
+
+
+def with_flags(message: str, options: Mapping[str, str] | None = None) -> str:
+    """A library message as the command line says it: each setting it names
+    (``govtext.errors.setting``) that this command has an option for shown as that option.
+
+    ``with_flags("set `text_column` to one of them")`` is ``"set --text-column to one of them"``;
+    a setting the command has no option for keeps its name (the pipeline file's).
+    """
+    flags = {**OPTIONS, **(options or {})}
+    return SETTING.sub(lambda m: flags.get(m.group(1), m.group(0)), message)
 
 
 @contextmanager
@@ -31,7 +42,8 @@ def library_errors(command: str | None = None, options: Mapping[str, str] | None
         yield
     except GovtextError as exc:
         flag = {**OPTIONS, **(options or {})}.get(exc.param or "")
-        typer.echo(f"{prefix} {flag}: {exc.detail}" if flag else f"{prefix} {exc}", err=True)
+        said = f"{flag}: {exc.detail}" if flag else str(exc)
+        typer.echo(f"{prefix} {with_flags(said, options)}", err=True)
         raise typer.Exit(1) from None
     except BrokenPipeError:
         # the reader went away (`govtext tag ... | head`): stop quietly, as Unix tools do
@@ -48,9 +60,12 @@ def library_errors(command: str | None = None, options: Mapping[str, str] | None
         raise typer.Exit(1) from None
 
 
-def account_for(corpus: Any, command: str, *, limit: int = 20) -> None:
+def account_for(
+    corpus: Any, command: str, *, limit: int = 20, options: Mapping[str, str] | None = None
+) -> None:
     """Say on stderr which input files were skipped or failed, or read with a note (rows
     skipped, records kept uncleaned), and why; exit 1 when no document was read at all.
+    A reason that names a setting shows the command's option for it (``with_flags``).
 
     Every command that reads files calls this: a record is never dropped in silence.
     """
@@ -59,7 +74,10 @@ def account_for(corpus: Any, command: str, *, limit: int = 20) -> None:
 
     noted = [f for f in corpus.files if f.status != "read" or f.reason]
     for f in noted[:limit]:
-        typer.echo(f"govtext {command}: {f.status} {printable(f.path)}: {printable(f.reason)}", err=True)
+        typer.echo(
+            f"govtext {command}: {f.status} {printable(f.path)}: {printable(with_flags(f.reason, options))}",
+            err=True,
+        )
     if len(noted) > limit:
         typer.echo(
             f"govtext {command}: … and {len(noted) - limit} more file(s); govtext ingest lists them all",
@@ -67,16 +85,18 @@ def account_for(corpus: Any, command: str, *, limit: int = 20) -> None:
         )
     if not corpus.documents:
         unread = [f for f in corpus.files if f.status != "read"] or list(corpus.files)
-        typer.echo(f"govtext {command}: error: {unread_message(unread)}", err=True)
+        typer.echo(f"govtext {command}: error: {with_flags(unread_message(unread), options)}", err=True)
         raise typer.Exit(1)
 
 
 class InputReport:
     """The ``on_problem`` callback of ``govtext.inputs.read_inputs``: each skipped line or file said on
-    stderr as it happens; ``documents`` counts what got through, ``errors`` what did not."""
+    stderr as it happens; ``documents`` counts what got through, ``errors`` what did not.
+    A setting a message names is shown as the command's option (``with_flags``)."""
 
-    def __init__(self, command: str) -> None:
+    def __init__(self, command: str, options: Mapping[str, str] | None = None) -> None:
         self.command = command
+        self.options = options
         self.errors = 0
         self.documents = 0
 
@@ -85,7 +105,8 @@ class InputReport:
 
         self.errors += is_error
         typer.echo(
-            f"govtext {self.command}: {'error' if is_error else 'note'}: {printable(message)}", err=True
+            f"govtext {self.command}: {'error' if is_error else 'note'}: {printable(with_flags(message, self.options))}",
+            err=True,
         )
 
     def count(self, docs: Iterable[Any]) -> Iterator[Any]:

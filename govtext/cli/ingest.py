@@ -9,8 +9,19 @@ from typing import Annotated
 
 import typer
 
-from govtext.cli.common import OutputFormat, library_errors
+from govtext.cli.common import OutputFormat, library_errors, with_flags
 from govtext.ingest.core import DEFAULT_EXTRACT_TIMEOUT, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DOC_CHARS
+
+# The ingest settings only this command has an option for (``cli.common.with_flags``);
+# elsewhere they are set in the pipeline file's [ingest] table.
+OPTIONS = {
+    "encoding": "--encoding",
+    "path_pattern": "--path-pattern",
+    "max_file_size": "--max-file-size",
+    "max_doc_chars": "--max-doc-chars",
+    "extract_timeout": "--extract-timeout",
+    "max_depth": "--max-depth",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -68,7 +79,7 @@ def ingest(
     from govtext.ingest import read_corpus
     from govtext.ingest.summary import corpus_json, problems
 
-    with library_errors("ingest"):
+    with library_errors("ingest", OPTIONS):
         corpus = read_corpus(
             paths,
             text_column=text_column,
@@ -125,7 +136,7 @@ def _print_table(corpus: object) -> None:
             f"[{colour[f.status]}]{f.status}[/]",
             str(f.n_documents),
             escape(printable(f.encoding)),
-            escape(printable(f.reason)),
+            escape(printable(with_flags(f.reason, OPTIONS))),
         )
     console = Console()
     console.print(table)

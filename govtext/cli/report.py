@@ -16,7 +16,11 @@ from govtext.cli.common import (
     TextColumnOption,
     WhereOption,
     library_errors,
+    with_flags,
 )
+
+# The report settings only this command has an option for (``cli.common.with_flags``).
+OPTIONS = {"font": "--font"}
 
 
 def register(app: typer.Typer) -> None:
@@ -58,7 +62,7 @@ def report(
     """Write the report: offline HTML, Markdown, CSV, Excel, run.json and figures."""
 
     started = time.perf_counter()
-    with library_errors("report"):
+    with library_errors("report", OPTIONS):
         from govtext.paths import check_output_dir
         from govtext.pipeline import analyze
         from govtext.report import _formats, write_report
@@ -85,7 +89,7 @@ def report(
         typer.echo(str(main))
         return
     for w in files.warnings:
-        typer.echo(f"govtext: warning: {w}", err=True)
+        typer.echo(f"govtext: warning: {with_flags(w, OPTIONS)}", err=True)
     typer.echo(
         f"{len(result.documents)} documents, {len(result.hits)} theme hits, "
         f"{result.documents[by].nunique() if by in result.documents else 0} groups by {by}; "

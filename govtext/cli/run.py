@@ -20,6 +20,7 @@ from govtext.cli.common import (
     apply_input_options,
     library_errors,
     stage_printer,
+    with_flags,
 )
 from govtext.normalize import printable
 
@@ -165,7 +166,7 @@ def print_summary(summary: dict[str, Any]) -> None:
         shown = "  ".join(f"{printable(t['name'])} {t['density_per_10k']:.1f}" for t in themes) or "—"
         typer.echo(f"  {printable(group)}: {shown}")
     for warning in summary["warnings"]:
-        text = printable(warning)
+        text = printable(with_flags(warning))
         short = text if len(text) <= 160 else text[:159] + "… (in full in run.json)"
         typer.echo(f"warning: {short}", err=True)
     typer.echo(f"Report: {summary['report'] or summary['out_dir']}")

@@ -62,7 +62,7 @@ def iter_corpus(
     _check_limits(max_doc_chars, extract_timeout, part_bytes)
     if not isinstance(max_depth, int) or max_depth < 0:
         raise InputError(
-            f"The 'max_depth' option must be a number of folder levels (0 or more). Got {max_depth!r} instead."
+            f"must be a number of folder levels (0 or more). Got {max_depth!r} instead.", param="max_depth"
         )
     options = IngestOptions(
         text_column=text_column,
@@ -92,35 +92,34 @@ def _check_options(
             codecs.lookup(encoding)
         except LookupError:
             raise InputError(
-                f"The 'encoding' option must be a Python codec name such as gb18030 or utf-8. Got {encoding!r} instead."
+                f"must be a Python codec name such as gb18030 or utf-8. Got {encoding!r} instead.",
+                param="encoding",
             ) from None
     if path_pattern is not None:
         try:
             compile_path_pattern(path_pattern)
         except ValueError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(str(exc), param="path_pattern") from None
     if max_file_size <= 0:
         raise InputError(
-            f"The 'max_file_size' option must be a positive number of bytes. Got {max_file_size!r} instead."
+            f"must be a positive number of bytes. Got {max_file_size!r} instead.", param="max_file_size"
         )
     if not 0 < threshold <= 1.01:
-        raise InputError(
-            f"The 'near_duplicate_threshold' option must be in (0, 1]. Got {threshold!r} instead."
-        )
+        raise InputError(f"must be in (0, 1]. Got {threshold!r} instead.", param="near_duplicate_threshold")
 
 
 def _check_limits(max_doc_chars: int, extract_timeout: float, part_bytes: int) -> None:
     if not isinstance(part_bytes, int) or part_bytes <= 0:
         raise InputError(
-            f"The 'part_bytes' option must be a positive number of bytes. Got {part_bytes!r} instead."
+            f"must be a positive number of bytes. Got {part_bytes!r} instead.", param="part_bytes"
         )
     if not isinstance(max_doc_chars, int) or max_doc_chars <= 0:
         raise InputError(
-            f"The 'max_doc_chars' option must be a positive number of characters. Got {max_doc_chars!r} instead."
+            f"must be a positive number of characters. Got {max_doc_chars!r} instead.", param="max_doc_chars"
         )
     if not extract_timeout > 0:
         raise InputError(
-            f"The 'extract_timeout' option must be a positive number of seconds. Got {extract_timeout!r} instead."
+            f"must be a positive number of seconds. Got {extract_timeout!r} instead.", param="extract_timeout"
         )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from govtext.documents import Document, FileRecord, FileStatus, Provenance
+from govtext.errors import setting
 from govtext.ingest.clean import scrub, scrub_fields
 from govtext.ingest.dedup import Deduplicator, Fingerprint
 from govtext.ingest.metadata import (
@@ -412,7 +413,7 @@ class _FileDocuments:
         if self.n_too_long:
             too_long = (
                 f"{self.n_too_long} document(s) over the {self.options.max_doc_chars:,}-character "
-                f"limit left out (longest {self.longest:,}); split them or raise max_doc_chars"
+                f"limit left out (longest {self.longest:,}); split them or raise {setting('max_doc_chars')}"
             )
             if not self.n_docs:
                 return FileRecord(shown, "skipped", too_long, encoding=encoding, format=fmt)

@@ -10,6 +10,8 @@ import codecs
 import re
 from dataclasses import dataclass
 
+from govtext.errors import setting
+
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -46,7 +48,7 @@ class Decoded:
             return ""
         return (
             f"{self.n_replaced} undecodable byte sequence(s) replaced with U+FFFD when decoding as "
-            f"{self.encoding} (first at byte {self.first_bad_offset}); pass the right --encoding"
+            f"{self.encoding} (first at byte {self.first_bad_offset}); set {setting('encoding')} to the right one"
         )
 
 

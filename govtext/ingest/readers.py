@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from govtext.errors import setting
 from govtext.ingest.clean import make_doc
 from govtext.ingest.decode import BinaryContentError, Decoded, UndecodableError, decode_bytes
 from govtext.ingest.layout import strip_line
@@ -59,7 +60,7 @@ def check_zip(data: bytes, what: str, options: ReadOptions) -> None:
     if total > limit:
         raise FailFile(
             f"refused: the {what} would unpack to {total:,} bytes, over the {limit:,}-byte limit "
-            f"({_UNZIP_FACTOR} x max_file_size) - a zip bomb or a damaged file"
+            f"({_UNZIP_FACTOR} x {setting('max_file_size')}) - a zip bomb or a damaged file"
         )
     for m in members:
         if m.file_size > 10 * 1024 * 1024 and m.file_size > _MAX_ZIP_RATIO * max(m.compress_size, 1):
@@ -75,7 +76,7 @@ def _check_length(text: str, options: ReadOptions) -> None:
     if len(text) > options.max_doc_chars:
         raise SkipFile(
             f"the text is {len(text):,} characters, over the {options.max_doc_chars:,}-character limit "
-            "for one document; split the file or raise max_doc_chars"
+            f"for one document; split the file or raise {setting('max_doc_chars')}"
         )
 
 
@@ -85,7 +86,9 @@ def _decode(data: bytes, options: ReadOptions) -> Decoded:
     except BinaryContentError as exc:
         raise SkipFile(f"{exc}: not a text file") from exc
     except UndecodableError as exc:
-        raise FailFile(f"{exc}; if you know the encoding, pass it with --encoding") from exc
+        raise FailFile(
+            f"{exc}; if you know the encoding, set {setting('encoding')} to it, e.g. gb18030"
+        ) from exc
     except ValueError as exc:
         raise FailFile(str(exc)) from exc
     return decoded

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from govtext.errors import setting
 from govtext.ingest.clean import make_doc
 from govtext.ingest.metadata import as_text
 from govtext.ingest.raw import FailFile, RawDoc, SkipFile
@@ -60,7 +61,7 @@ class ColumnStats:
                 if c.strip().lower() == requested.strip().lower():
                     return c
             raise FailFile(
-                f"no column named {requested!r} (columns: {listed}); pick one of them with --text-column"
+                f"no column named {requested!r} (columns: {listed}); set {setting('text_column')} to one of them"
             )
         by_name = {c.strip().lower(): c for c in columns}
         for name in TEXT_COLUMN_NAMES:
@@ -78,7 +79,7 @@ class ColumnStats:
         if best is None or best_len < _MIN_TEXT_CHARS:
             raise FailFile(
                 f"no usable text column: no column holds text of {_MIN_TEXT_CHARS}+ characters (columns: {listed}); "
-                "name the text column with --text-column"
+                f"set {setting('text_column')} to the column that holds the text"
             )
         return best
 

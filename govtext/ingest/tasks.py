@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from govtext.documents import FileStatus
+from govtext.errors import setting
 from govtext.ingest.dedup import Fingerprint, fingerprint
 from govtext.ingest.options import IngestOptions
 from govtext.ingest.parts import PART_FORMATS, Part, Plan, plan_parts, read_part
@@ -31,7 +32,7 @@ def _load(item: InputPath, options: IngestOptions) -> tuple[str, bytes]:
         if len(data) > options.max_file_size:
             raise SkipFile(
                 f"standard input is over the {human_size(options.max_file_size)} limit; "
-                "save it to a file and split it, or raise the limit (max_file_size)"
+                f"save it to a file and split it, or raise {setting('max_file_size')}"
             )
         if not data.strip():
             raise SkipFile("standard input was empty")
@@ -55,7 +56,7 @@ def _load(item: InputPath, options: IngestOptions) -> tuple[str, bytes]:
     if size > options.max_file_size:
         raise SkipFile(
             f"file is {human_size(size)}, over the {human_size(options.max_file_size)} limit; "
-            "split it or raise the limit (max_file_size)"
+            f"split it or raise {setting('max_file_size')}"
         )
     try:
         return suffix, path.read_bytes()
@@ -234,7 +235,9 @@ def run_with_deadline(fn: Callable[[], ReadResult], seconds: float) -> ReadResul
     """
     if seconds <= 0 or seconds == float("inf"):
         return fn()
-    message = f"extraction took longer than {seconds:g} s; raise extract_timeout or convert the file"
+    message = (
+        f"extraction took longer than {seconds:g} s; raise {setting('extract_timeout')} or convert the file"
+    )
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
 
         def _alarm(signum: int, frame: Any) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from govtext.errors import setting
 from govtext.ingest.metadata import SIDECAR_NAME
 from govtext.ingest.options import DEFAULT_MAX_DEPTH, IngestOptions
 
@@ -183,7 +184,7 @@ def _walk_dir(root: Path, recursive: bool, max_depth: int = DEFAULT_MAX_DEPTH) -
             for d in subdirs:
                 reason = (
                     f"{TOO_DEEP} the limit of {max_depth} levels; its files were not read "
-                    "(raise max_depth: ingest --max-depth, or [ingest] max_depth)"
+                    f"(raise {setting('max_depth')} to read them)"
                 )
                 yield InputPath(here / d, display_path(here / d)[0], root, unlisted=reason)
             continue

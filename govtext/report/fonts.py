@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from govtext.errors import ConfigError
+from govtext.errors import ConfigError, setting
 
 # Families tried in this order; the first one installed that has the test glyphs wins.
 CJK_FAMILIES = (
@@ -45,7 +45,7 @@ TEST_GLYPHS = "治理自德"
 
 INSTALL_HINT = (
     "install one, e.g. `apt-get install fonts-noto-cjk` or `fonts-wqy-microhei`, "
-    "or name a font file with --font / font=PATH"
+    f"or set {setting('font')} to a font file"
 )
 
 
