@@ -180,3 +180,37 @@ def test_compare_term_counts_are_categorical_and_pool_as_text_does(sample_corpus
         assert order == order2 and list(terms) == list(terms2) and (m != m2).nnz == 0
         pd.testing.assert_frame_equal(keyness_by_group(counts, docs, by), keyness_by_group(as_text, docs, by))
         pd.testing.assert_frame_equal(group_similarity(counts, docs, by), group_similarity(as_text, docs, by))
+
+
+def test_compare_doc_term_matrix_gives_the_tables_of_the_long_frame(sample_corpus: Path) -> None:
+    """Counted straight into a sparse documents × terms matrix (issue 20: the long frame
+    held the peak memory of a 100 MB run), the pooled counts, keyness and similarity are
+    those of the long frame, byte for byte; a document given twice is one row, a
+    document the frame of documents lacks counts for no group, and one in two groups
+    (authors) for both."""
+    from govtext.compare import DocTermMatrix, doc_term_matrix, group_term_matrix, keyness_by_group
+    from govtext.segment import Segmenter
+
+    corpus = govtext.read_corpus([sample_corpus])
+    seg = Segmenter()
+    tokens = [seg.tokens(d) for d in corpus]
+    dtm = doc_term_matrix(tokens, stopwords=seg.stopword_set())
+    long = term_counts(tokens, stopwords=seg.stopword_set())
+    assert isinstance(dtm, DocTermMatrix) and len(dtm) == len(long) > 0
+    assert list(dtm.terms) == sorted(dtm.terms) and dtm.counts.has_sorted_indices
+    pd.testing.assert_frame_equal(dtm.to_frame(), long)
+    docs = corpus.to_frame()
+    docs["half"] = ["a" if i % 2 else "b" for i in range(len(docs))]
+    docs["authors"] = ["甲、乙" if i % 3 == 0 else "乙" for i in range(len(docs))]
+    docs = docs.iloc[1:]  # the first document counts for no group
+    for by in ("doc_id", "half", "authors"):
+        m, order, terms = group_term_matrix(dtm, docs, by)
+        m2, order2, terms2 = group_term_matrix(long, docs, by)
+        assert order == order2 and list(terms) == list(terms2) and (m != m2).nnz == 0
+        assert m.has_sorted_indices and m.dtype == m2.dtype
+        pd.testing.assert_frame_equal(keyness_by_group(dtm, docs, by), keyness_by_group(long, docs, by))
+        pd.testing.assert_frame_equal(group_similarity(dtm, docs, by), group_similarity(long, docs, by))
+    twice = doc_term_matrix([*tokens[:2], tokens[0]], stopwords=seg.stopword_set())
+    once = doc_term_matrix(tokens[:2], stopwords=seg.stopword_set())
+    assert twice.doc_ids == once.doc_ids
+    assert (twice.counts[0] != 2 * once.counts[0]).nnz == 0 and (twice.counts[1] != once.counts[1]).nnz == 0

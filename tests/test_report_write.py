@@ -318,3 +318,32 @@ def test_report_out_naming_a_file_is_refused_and_the_file_kept(tmp_path: Path) -
         write_report(make_result(), target, formats=("json",))
     assert target.read_text(encoding="utf-8") == "正文"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["article.md"]
+
+
+def test_report_xlsx_from_a_child_process_is_the_workbook_written_here(
+    written: tuple[Path, dict[str, Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workbook is written by a child process while the report's other files are
+    (issue 20: two cores); it is the same bytes as write_xlsx gives in this process, and
+    a child that cannot start leaves the workbook to this process."""
+    import multiprocessing as mp
+
+    from govtext.report import _XlsxChild
+    from govtext.report.io import write_xlsx
+
+    _out, files = written
+    tables = {"a": pd.DataFrame({"term": ["治理", "=1+1"], "n": [3, 4]})}
+    child = _XlsxChild(tmp_path / "child.xlsx", tables)
+    assert child.proc is not None and child.proc.pid != mp.current_process().pid
+    assert child.result() == tmp_path / "child.xlsx" and child.proc.exitcode == 0
+    here = write_xlsx(tmp_path / "here.xlsx", tables)
+    assert (tmp_path / "child.xlsx").read_bytes() == here.read_bytes()
+
+    def no_process(*args: object, **kwargs: object) -> None:
+        raise OSError("no process")
+
+    monkeypatch.setattr(mp, "get_context", lambda *a: type("Ctx", (), {"Process": no_process})())
+    fallback = _XlsxChild(tmp_path / "fallback.xlsx", tables)
+    assert fallback.proc is None
+    assert fallback.result().read_bytes() == here.read_bytes()
+    assert files["xlsx"].read_bytes()[:2] == b"PK"

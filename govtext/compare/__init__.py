@@ -10,7 +10,8 @@ writes. Inputs are the frames of a :class:`govtext.results.RunResult`:
 
 Term counts for keyness and similarity (``doc_term_counts``) are a *long* DataFrame with
 columns ``doc_id, term, count`` (one row per document and term that occurs in it); build
-it from segmenter output with :func:`term_counts`.
+it from segmenter output with :func:`term_counts`, or give the same counts as a sparse
+documents × terms matrix (:func:`doc_term_matrix`, a fraction of the memory).
 
 Statistics (see docs/report.md for the formulas):
 
@@ -46,7 +47,7 @@ from govtext.compare.groups import (
 from govtext.compare.keyness import keyness, keyness_by_group
 from govtext.compare.similarity import group_similarity, similarity_matrix
 from govtext.compare.stats import Correction, poisson_interval, wilson_interval
-from govtext.compare.terms import group_term_matrix, term_counts
+from govtext.compare.terms import DocTermMatrix, doc_term_matrix, group_term_matrix, term_counts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,8 +58,10 @@ __all__ = [
     "LIST_FIELDS",
     "MISSING_GROUP",
     "Correction",
+    "DocTermMatrix",
     "compare_all",
     "density_matrix",
+    "doc_term_matrix",
     "framework_balance",
     "group_labels",
     "group_membership",
@@ -101,7 +104,7 @@ def topic_tables(topic_model: Any, documents: pd.DataFrame, by: str) -> dict[str
 
 def compare_all(
     result: RunResult,
-    doc_term_counts: pd.DataFrame | None = None,
+    doc_term_counts: pd.DataFrame | DocTermMatrix | None = None,
     *,
     min_group_chars: int = 0,
     min_group_docs: int = 0,

@@ -92,10 +92,10 @@ def compare_run(
     min_group_docs: int = 0,
     cache: Any = None,
 ) -> dict[str, pd.DataFrame]:
-    """``compare_all`` over the run's term counts (``term_counts(tokens, stopwords)``);
+    """``compare_all`` over the run's term counts (``doc_term_matrix(tokens, stopwords)``);
     with ``cache`` (a Store), the tables of an earlier run of the same inputs are loaded
     instead of made, and new ones kept."""
-    from govtext.compare import compare_all, term_counts, topic_tables
+    from govtext.compare import compare_all, doc_term_matrix, topic_tables
 
     thresholds = {"min_group_chars": min_group_chars, "min_group_docs": min_group_docs}
     key = compare_key(result, tokens, stopwords, thresholds) if cache is not None else None
@@ -109,7 +109,7 @@ def compare_run(
                 out.update(topics)
             out[name] = frame
         return out
-    tables = compare_all(result, doc_term_counts=term_counts(tokens, stopwords=stopwords), **thresholds)
+    tables = compare_all(result, doc_term_counts=doc_term_matrix(tokens, stopwords=stopwords), **thresholds)
     if key is not None:
         kept = {name: frame for name, frame in tables.items() if name not in TOPIC_TABLES}
         cache.put_cached_tables(key, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))

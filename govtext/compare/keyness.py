@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from govtext.compare.groups import name_group
 from govtext.compare.stats import Correction, adjust_p, g_squared
-from govtext.compare.terms import group_term_matrix
+from govtext.compare.terms import DocTermMatrix, group_term_matrix
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,7 +118,7 @@ def keyness(
 
 
 def keyness_by_group(
-    doc_term_counts: pd.DataFrame,
+    doc_term_counts: pd.DataFrame | DocTermMatrix,
     documents: pd.DataFrame,
     by: str,
     *,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from govtext.compare.groups import group_text, name_group
-from govtext.compare.terms import group_term_matrix
+from govtext.compare.terms import DocTermMatrix, group_term_matrix
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
 def group_similarity(
-    doc_term_counts: pd.DataFrame,
+    doc_term_counts: pd.DataFrame | DocTermMatrix,
     documents: pd.DataFrame,
     by: str,
     matrix: tuple[Any, list[str], Any] | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from govtext.compare.groups import check_columns, group_membership, group_order
@@ -16,8 +17,47 @@ if TYPE_CHECKING:
 _WORDLIKE = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z]")
 
 
-# Tokens counted at once by term_counts: bounds its arrays on large corpora.
+# Tokens counted at once: bounds the per-chunk arrays (an object array of the words) on
+# large corpora.
 _TERM_CHUNK = 1_000_000
+
+
+@dataclass(frozen=True)
+class DocTermMatrix:
+    """Term counts as a sparse documents × terms matrix: ``counts`` (scipy CSR, int32,
+    sorted indices, no explicit zeros) has a row per document of ``doc_ids`` (in input
+    order, each once) and a column per term of ``terms`` (sorted as ``sorted()`` sorts
+    str). Eight bytes a (document, term) pair: the long frame of 100 MB, with its sorts
+    and merges, held the run's peak memory (issue 20)."""
+
+    counts: Any
+    doc_ids: list[str]
+    terms: Any  # numpy object array
+
+    def __len__(self) -> int:
+        """The number of (document, term) pairs counted (the long frame's rows)."""
+        return int(self.counts.nnz)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The long ``doc_id, term, count`` frame, rows by document then term, its two
+        first columns categorical (an int32 code a row, each id and term once)."""
+        import numpy as np
+        import pandas as pd
+
+        if not len(self.terms) or not self.counts.nnz:
+            return pd.DataFrame([], columns=["doc_id", "term", "count"])
+        m = self.counts
+        rows = np.repeat(np.arange(m.shape[0], dtype=np.int32), np.diff(m.indptr))
+        return pd.DataFrame(
+            {
+                "doc_id": pd.Categorical.from_codes(rows, categories=pd.Index(self.doc_ids, dtype=object)),
+                "term": pd.Categorical.from_codes(
+                    m.indices.astype(np.int32), categories=pd.Index(self.terms, dtype=object)
+                ),
+                "count": m.data.astype(np.int64),
+            },
+            columns=["doc_id", "term", "count"],
+        )
 
 
 def term_counts(
@@ -30,31 +70,37 @@ def term_counts(
 
     Keeps words of at least ``min_chars`` characters that contain a Han character or a
     letter (punctuation and bare numbers are not terms) and are not in ``stopwords``.
+    The same counts as :func:`doc_term_matrix` (``DocTermMatrix.to_frame``), which holds
+    them in a fraction of the memory.
     """
+    return doc_term_matrix(tokens, min_chars=min_chars, stopwords=stopwords).to_frame()
+
+
+def doc_term_matrix(
+    tokens: Iterable[Tokens],
+    *,
+    min_chars: int = 2,
+    stopwords: Iterable[str] = (),
+) -> DocTermMatrix:
+    """Term counts as a sparse documents × terms matrix (the terms of :func:`term_counts`;
+    documents with the same id are one row)."""
     import itertools
 
     import numpy as np
-    import pandas as pd
+    from scipy.sparse import csr_matrix, vstack
 
-    columns = ["doc_id", "term", "count"]
     stop = set(stopwords)
     ok: dict[str, bool] = {}  # each distinct word tested once
-    # The frame's columns are categorical: an int32 code per row and each document id and
-    # term once. As Python strings, the (document, term) rows of 100 MB took some 2 GB.
-    doc_code: dict[str, int] = {}
-    term_code: dict[str, int] = {}
-    positions: list[Any] = []  # per row: the Tokens it came from, in input order
-    doc_codes: list[Any] = []
-    term_codes: list[Any] = []
-    counts: list[Any] = []
-    seen = 0  # Tokens counted before this chunk
+    vocab: dict[str, int] = {}  # term -> column, numbered as first seen (sorted at the end)
+    doc_ids: list[str] = []
+    parts: list[Any] = []
 
     def count(chunk: list[Tokens], lengths: list[int]) -> None:
         # Every token of the chunk at once: number the distinct words (pandas' hash table,
         # in C), then count (document, word) pairs with one sort. A Counter and a regex
-        # per token took 1.6 s of the 4 s compare stage on ../shared/corpus; chunks of
-        # about a million tokens keep the arrays small on large corpora.
-        nonlocal seen
+        # per token took 1.6 s of the 4 s compare stage on ../shared/corpus.
+        import pandas as pd
+
         total = sum(lengths)
         words = np.fromiter(itertools.chain.from_iterable(t.words for t in chunk), dtype=object, count=total)
         codes, uniques = pd.factorize(words)
@@ -67,22 +113,15 @@ def term_counts(
         docs = np.repeat(np.arange(len(chunk), dtype=np.int64), lengths)
         mask = kept[codes]
         pairs, n = np.unique(docs[mask] * len(uniques) + codes[mask], return_counts=True)
-        local_term = np.fromiter(
-            (
-                term_code.setdefault(w, len(term_code)) if k else -1
-                for w, k in zip(uniques, kept, strict=True)
-            ),
+        column = np.fromiter(
+            (vocab.setdefault(w, len(vocab)) if k else -1 for w, k in zip(uniques, kept, strict=True)),
             dtype=np.int32,
             count=len(uniques),
         )
-        local_doc = np.fromiter(
-            (doc_code.setdefault(t.doc_id, len(doc_code)) for t in chunk), dtype=np.int32, count=len(chunk)
-        )
-        positions.append(seen + pairs // len(uniques))
-        doc_codes.append(local_doc[pairs // len(uniques)])
-        term_codes.append(local_term[pairs % len(uniques)])
-        counts.append(n.astype(np.int64))
-        seen += len(chunk)
+        # pairs are sorted by document: the chunk's rows as CSR, straight
+        indptr = np.searchsorted(pairs // len(uniques), np.arange(len(chunk) + 1)).astype(np.int64)
+        parts.append((column[pairs % len(uniques)], n.astype(np.int32), indptr, len(chunk)))
+        doc_ids.extend(t.doc_id for t in chunk)
 
     chunk: list[Tokens] = []
     lengths: list[int] = []
@@ -96,50 +135,56 @@ def term_counts(
             chunk, lengths, held = [], [], 0
     if chunk:
         count(chunk, lengths)
-    if not term_code or not sum(len(c) for c in counts):
-        return pd.DataFrame([], columns=columns)
-    return _categorical_frame(doc_code, term_code, positions, doc_codes, term_codes, counts)
+    # terms numbered in sorted order, as sorted() gives str: the tables' tie order
+    terms = np.asarray(sorted(vocab), dtype=object)
+    rank = np.empty(len(terms), dtype=np.int32)
+    rank[np.fromiter((vocab[t] for t in terms), dtype=np.int64, count=len(terms))] = np.arange(
+        len(terms), dtype=np.int32
+    )
+    vocab.clear()  # its strings live on in terms
+    shape = (0, len(terms))
+    blocks = []
+    while parts:
+        cols, n, indptr, n_docs = parts.pop(0)
+        blocks.append(csr_matrix((n, rank[cols], indptr), shape=(n_docs, len(terms))))
+    counts = vstack(blocks, format="csr", dtype=np.int32) if blocks else csr_matrix(shape, dtype=np.int32)
+    del blocks
+    if len(set(doc_ids)) < len(doc_ids):
+        # the same id twice (one document given twice): one row, its counts summed
+        counts, doc_ids = _merge_rows(counts, doc_ids)
+    counts.sort_indices()  # the columns were renumbered within rows
+    return DocTermMatrix(counts=counts, doc_ids=doc_ids, terms=terms)
 
 
-def _categorical_frame(
-    doc_code: dict[str, int],
-    term_code: dict[str, int],
-    positions: list[Any],
-    doc_codes: list[Any],
-    term_codes: list[Any],
-    counts: list[Any],
-) -> pd.DataFrame:
-    """The chunks' rows as one frame: terms numbered in the order sorted() gives str, rows
-    by input document, then term."""
+def _merge_rows(counts: Any, doc_ids: list[str]) -> tuple[Any, list[str]]:
     import numpy as np
     import pandas as pd
+    from scipy.sparse import csr_matrix
 
-    by_text = sorted(term_code, key=term_code.__getitem__)
-    order = np.argsort(np.asarray(by_text, dtype=object), kind="stable")
-    rank = np.empty(len(order), dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    terms = rank[np.concatenate(term_codes)]
-    rows = np.lexsort((terms, np.concatenate(positions)))
-    doc_categories = pd.Index(list(doc_code), dtype=object)
-    term_categories = pd.Index(np.asarray(by_text, dtype=object)[order], dtype=object)
-    return pd.DataFrame(
-        {
-            "doc_id": pd.Categorical.from_codes(np.concatenate(doc_codes)[rows], categories=doc_categories),
-            "term": pd.Categorical.from_codes(terms[rows], categories=term_categories),
-            "count": np.concatenate(counts)[rows],
-        },
-        columns=["doc_id", "term", "count"],
+    codes, uniques = pd.factorize(pd.Index(doc_ids, dtype=object))
+    merge = csr_matrix(
+        (np.ones(len(codes), dtype=np.int32), (codes, np.arange(len(codes)))),
+        shape=(len(uniques), len(codes)),
     )
+    merged = (merge @ counts).tocsr()
+    merged.sum_duplicates()
+    return merged, [str(u) for u in uniques]
 
 
 def group_term_matrix(
-    doc_term_counts: pd.DataFrame, documents: pd.DataFrame, by: str
+    doc_term_counts: pd.DataFrame | DocTermMatrix, documents: pd.DataFrame, by: str
 ) -> tuple[Any, list[str], Any]:
-    """Pooled counts as a sparse groups × terms matrix, the group order and the terms."""
+    """Pooled counts as a sparse groups × terms matrix, the group order and the terms.
+
+    Only the groups and terms with a count, in group order and sorted; float counts.
+    ``doc_term_counts``: a :class:`DocTermMatrix` or the long frame of :func:`term_counts`.
+    """
     import numpy as np
     import pandas as pd
     from scipy.sparse import coo_matrix
 
+    if isinstance(doc_term_counts, DocTermMatrix):
+        return _pool_matrix(doc_term_counts, documents, by)
     check_columns(doc_term_counts, "doc_term_counts", ("doc_id", "term", "count"))
     member = group_membership(documents, by)
     everyone = group_order(member["group"])
@@ -193,3 +238,30 @@ def _term_codes(column: pd.Series) -> tuple[Any, Any]:
             used = np.unique(codes)
             return np.searchsorted(used, codes), column.cat.categories.to_numpy(dtype=object)[used]
     return pd.factorize(column, sort=True)
+
+
+def _pool_matrix(dtm: DocTermMatrix, documents: pd.DataFrame, by: str) -> tuple[Any, list[str], Any]:
+    """``group_term_matrix`` of a documents × terms matrix: a groups × documents indicator
+    times the counts (a document in two groups counts for each; one that ``documents``
+    lacks, for none)."""
+    import numpy as np
+    import pandas as pd
+    from scipy.sparse import csr_matrix
+
+    member = group_membership(documents, by)
+    everyone = group_order(member["group"])
+    row = pd.Index(dtm.doc_ids, dtype=object).get_indexer(member["doc_id"])
+    found = row >= 0
+    group = pd.Categorical(member["group"], categories=everyone).codes[found]
+    indicator = csr_matrix(
+        (np.ones(int(found.sum()), dtype=np.int64), (group, row[found])),
+        shape=(len(everyone), dtm.counts.shape[0]),
+    )
+    pooled = (indicator @ dtm.counts).tocsr()
+    # only the groups and terms that hold counts, as the long frame's rows give them
+    held = np.flatnonzero(np.diff(pooled.indptr) > 0)
+    used = np.flatnonzero(np.bincount(pooled.indices, minlength=pooled.shape[1]) > 0)
+    m = pooled[held][:, used].astype(float).tocsr()
+    m.sum_duplicates()
+    m.sort_indices()
+    return m, [everyone[i] for i in held], np.asarray(dtm.terms, dtype=object)[used]

@@ -211,7 +211,7 @@ def _write(
     from govtext.compare import group_labels, group_order
     from govtext.report import charts
     from govtext.report.evidence import select_evidence
-    from govtext.report.io import StagedFolder, atomic_write_text, dumps_json, write_csv, write_xlsx
+    from govtext.report.io import StagedFolder, atomic_write_text, dumps_json, write_csv
     from govtext.report.ledger import LEDGER, ledger_text
     from govtext.report.page import build_page, render_html, render_markdown
 
@@ -226,23 +226,27 @@ def _write(
     # The whole folder is replaced at once, so a crash leaves the old report or the new one.
     with StagedFolder(final) as out:
         svgs = {name: charts.svg(fig, chosen, name) for name, fig in figures.items()}
+        shown = largest_groups(order, groups, result.documents, MAX_GROUPS_PAGE)
+        page = build_page(result, tables, evidence, shown, info, svgs, title, n_groups=len(order))
+        page.extra_html = tuple(extra_html)
+        export = {**tables, **page.export_tables}
+        # The workbook (~890k cells on ../shared/corpus, 4-5 s) is written by a forked
+        # child while this process draws the PNGs and writes the rest: two cores, one
+        # report. The same bytes either way (write_xlsx is deterministic).
+        xlsx = _XlsxChild(out / "report.xlsx", export) if "xlsx" in fmts else None
         if "figures" in fmts:
             for name, fig in figures.items():
                 files[f"svg:{name}"] = atomic_write_text(out / "figures" / f"{name}.svg", svgs[name])
                 files[f"png:{name}"] = _write_png(out / "figures" / f"{name}.png", fig, chosen, name)
-        shown = largest_groups(order, groups, result.documents, MAX_GROUPS_PAGE)
-        page = build_page(result, tables, evidence, shown, info, svgs, title, n_groups=len(order))
-        page.extra_html = tuple(extra_html)
         if "html" in fmts:
             files["html"] = atomic_write_text(out / "index.html", render_html(page))
         if "md" in fmts:
             files["md"] = atomic_write_text(out / "report.md", render_markdown(page))
-        export = {**tables, **page.export_tables}
         if "csv" in fmts:
             for name, frame in export.items():
                 files[f"csv:{name}"] = write_csv(out / "tables" / f"{name}.csv", frame)
-        if "xlsx" in fmts:
-            files["xlsx"] = write_xlsx(out / "report.xlsx", export)
+        if xlsx is not None:
+            files["xlsx"] = xlsx.result()
         if "json" in fmts:
             files["json"] = atomic_write_text(out / "run.json", dumps_json(info))
         if result.corpus is not None and result.corpus.files:
@@ -253,6 +257,36 @@ def _write(
     for name, path in files.items():
         files[name] = final / path.relative_to(out)
     return files
+
+
+class _XlsxChild:
+    """``write_xlsx(path, tables)`` in a child process, started now; ``result()`` waits
+    for it and writes the workbook here if the child could not, so the report never
+    lacks it. The child is a fresh interpreter (spawn), not a fork: a fork of a run that
+    holds gigabytes would count them again, and its threads' locks would come along."""
+
+    def __init__(self, path: Path, tables: dict[str, pd.DataFrame]) -> None:
+        import multiprocessing as mp
+
+        from govtext.report import io
+
+        self.path, self.tables, self.proc = path, tables, None
+        try:
+            self.proc = mp.get_context("spawn").Process(
+                target=io.write_xlsx, args=(path, tables), daemon=True
+            )
+            self.proc.start()
+        except Exception:  # no process to start, or a table that does not pickle: written in result()
+            self.proc = None
+
+    def result(self) -> Path:
+        from govtext.report.io import write_xlsx
+
+        if self.proc is not None:
+            self.proc.join()
+            if self.proc.exitcode == 0 and self.path.is_file():
+                return self.path
+        return write_xlsx(self.path, self.tables)
 
 
 def largest_groups(order: list[str], labels: pd.Series, documents: pd.DataFrame, limit: int) -> list[str]:
