@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from govtext.documents import Document
@@ -231,3 +233,18 @@ def test_required_literals_respect_case_insensitive_groups() -> None:
     from govtext.themes.patterns import required_literals
 
     assert required_literals(re.compile("(?i:abc)def")) == [("def",)]
+
+
+def test_matcher_scope_ends_regex_scan_equals_numpy_lookup() -> None:
+    """Clause and sentence ends found by the regex scan (a one-shot `govtext tag` does not
+    import numpy for them) are those of numpy's table lookup, astral and lone surrogates included."""
+    import numpy  # noqa: F401  (the lookup is used once numpy is loaded)
+
+    from govtext.themes.conditions import _MARKS, _scope_ends
+
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("0*.md"))]
+    texts += ["", "无标点的长句" * 50, "𠀀治理；社区。\n居民：议事！\ud800自治?好,是;", "。。\n\n"]
+    for text in texts:
+        scanned = {name: [m.start() for m in mark.finditer(text)] for name, mark in _MARKS.items()}
+        assert _scope_ends(text) == scanned

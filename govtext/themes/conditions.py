@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -43,6 +44,26 @@ def _end_marks() -> Any:
     for ch in _SENTENCE_END:
         table[ord(ch)] |= 2
     return table
+
+
+_MARKS = {
+    "clause": re.compile("[" + re.escape("".join(sorted(_CLAUSE_END))) + "]"),
+    "sentence": re.compile("[" + re.escape("".join(sorted(_SENTENCE_END))) + "]"),
+}
+
+
+def _scope_ends(vt: str) -> dict[str, list[int]]:
+    """Where each clause and each sentence of ``vt`` ends, in one pass per document (a walk
+    to the marks from each hit is quadratic in a long unpunctuated text). numpy's table
+    lookup is about 3x the regex scan, but importing numpy costs a one-shot `govtext tag`
+    a quarter of a second: it is used only when something else has loaded it already."""
+    if "numpy" not in sys.modules:
+        return {name: [m.start() for m in mark.finditer(vt)] for name, mark in _MARKS.items()}
+    import numpy as np
+
+    codes = np.frombuffer(vt.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    flags = np.take(_end_marks(), codes, mode="clip")
+    return {name: np.flatnonzero(flags & bit).tolist() for name, bit in _SCOPE_BITS.items()}
 
 
 # Where an evidence window prefers to end: after a clause mark or a blank near its limit.
@@ -239,14 +260,7 @@ class DocContext:
         # walking to them from each hit is quadratic in a long unpunctuated text
         ends = self._ends.get(scope)
         if ends is None:
-            # the marks of both scopes, found in one vectorised pass per document: a Python
-            # loop per mark costs more than all the rest of the checks of a dense article
-            import numpy as np
-
-            codes = np.frombuffer(vt.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            flags = np.take(_end_marks(), codes, mode="clip")
-            for name, bit in _SCOPE_BITS.items():
-                self._ends[name] = np.flatnonzero(flags & bit).tolist()
+            self._ends = _scope_ends(vt)
             ends = self._ends[scope]
         i = bisect.bisect_left(ends, s)
         lo = ends[i - 1] + 1 if i > 0 else 0
