@@ -170,21 +170,9 @@ def _evidence_dict(u16: Utf16Offsets) -> Any:
     ) -> dict[str, Any]:
         start, end = char_start - sentence_start, char_end - sentence_start
         if same:  # no character beyond the BMP: UTF-16 offsets are the code-point offsets
-            return {
-                "sentence": sentence,
-                "start": start,
-                "end": end,
-                "term": term,
-                "rule": rule,
-                "char_start": char_start,
-                "char_end": char_end,
-                "sentence_index": index,
-                "char_start_utf16": char_start,
-                "char_end_utf16": char_end,
-                "start_utf16": start,
-                "end_utf16": end,
-            }
-        s16, a16, b16 = u16(sentence_start), u16(char_start), u16(char_end)
+            s16, a16, b16 = sentence_start, char_start, char_end
+        else:
+            s16, a16, b16 = u16(sentence_start), u16(char_start), u16(char_end)
         return {
             "sentence": sentence,
             "start": start,
