@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from govtext.documents import Document
 from govtext.errors import ConfigError, DictionaryError, NotFittedError
@@ -154,6 +154,29 @@ def _compile_rule(rule: Rule) -> RuleChecks:
     )
 
 
+class _Regex(NamedTuple):
+    """A rule's regex as the matcher runs it: ``groups`` are the strings its matches
+    must contain (one of each group; those of two or more characters, found by the
+    Aho-Corasick pass); for each group, ``others`` holds the alternations of the other
+    required strings; ``width`` is the longest match when it can be searched in windows
+    (``patterns.window_width``)."""
+
+    rule: int  # index in Matcher.rules_
+    pattern: Pattern
+    width: int | None
+    groups: tuple[tuple[str, ...], ...]
+    others: tuple[tuple[Any, ...], ...]
+
+
+def _count(found: dict[str, list[int]], group: tuple[str, ...]) -> int:
+    """How many occurrences of the strings of ``group`` ``found`` holds."""
+    n = 0
+    for s in group:
+        if s in found:
+            n += len(found[s])
+    return n
+
+
 class Matcher:
     """Find theme hits in documents with the rules of a ThemeDictionary.
 
@@ -223,9 +246,7 @@ class Matcher:
         # Regexes need not run on a text that lacks every string of one of their
         # required groups, nor anywhere but around those strings (``_regex_matches``).
         anchors: set[str] = set()
-        groups_of: dict[tuple[int, int], list[tuple[str, ...]]] = {}
-        gates: dict[tuple[int, int], int] = {}
-        regexes: list[tuple[int, int, Pattern, int | None, tuple[Any, ...]]] = []
+        regexes: list[_Regex] = []
         for rule in dictionary.rules():
             themes = tuple(t for t in rule.themes if wanted is None or t in wanted)
             if not themes:
@@ -239,16 +260,14 @@ class Matcher:
             for k, rx in enumerate(compiled[-1].literals):
                 required = required_literals(rx)
                 # a single character is in nearly every text: not worth a gate
-                groups = [g for g in required if min(map(len, g)) >= 2]
-                if groups:
-                    gates[(idx, k)] = len(groups)
-                    groups_of[(idx, k)] = groups
-                    anchors.update(lit for g in groups for lit in g)
+                groups = tuple(g for g in required if min(map(len, g)) >= 2)
+                anchors.update(lit for g in groups for lit in g)
                 pattern = compiled[-1].regex[k]
                 width = window_width(rx) if pattern.engine == "re2" else None
                 # for each group that may be the rarest in a text: the others' alternations
-                others = tuple([any_of(h) for h in required if h != g] for g in groups)
-                regexes.append((idx, k, pattern, width, others))
+                others = tuple(tuple(any_of(h) for h in required if h != g) for g in groups)
+                regexes.append(_Regex(idx, pattern, width, groups, others))
+        self._index_gates(regexes)
         keys = [
             (key, tuple(payloads.get(key, ())), key in anchors)
             for key in sorted(payloads.keys() | anchors)
@@ -263,11 +282,22 @@ class Matcher:
         self.time_limit_ = float(limit)
         self.dictionary_ = dictionary
         self.rules_ = tuple(compiled)
-        self.gates_ = gates
-        self.groups_ = groups_of
         self.regexes_ = tuple(regexes)
         self.n_terms_ = len(payloads)
         return self
+
+    def _index_gates(self, regexes: list[_Regex]) -> None:
+        """``gates_``: for each string, the regexes (numbers in ``regexes_``) that need it
+        or another string of the same group, one group per regex (the one of fewest
+        strings); ``always_``: the regexes without a gate. A text's strings then name the
+        few regexes worth a look, where asking each of a hundred regexes costs more."""
+        gates: dict[str, list[int]] = {}
+        for j, r in enumerate(regexes):
+            if r.groups:
+                for lit in min(r.groups, key=len):
+                    gates.setdefault(lit, []).append(j)
+        self.gates_ = {lit: tuple(js) for lit, js in gates.items()}
+        self.always_ = tuple(j for j, r in enumerate(regexes) if not r.groups)
 
     def _check(self) -> None:
         if not hasattr(self, "rules_"):
@@ -382,29 +412,31 @@ class Matcher:
         vt = ctx.vt
         present = found.keys()
         gates = self.gates_
+        todo = set(self.always_)
+        for lit in present:
+            if lit in gates:
+                todo.update(gates[lit])
         windows = ctx.safe is vt  # RE2 sees the view itself: no lone surrogate replaced
-        for idx, k, rx, width, others in self.regexes_:
-            groups = self.groups_[(idx, k)] if (idx, k) in gates else ()
+        regexes = self.regexes_
+        for j in sorted(todo):
+            idx, rx, width, groups, others = regexes[j]
             rarest, fewest = 0, -1
             for i, group in enumerate(groups):
                 if present.isdisjoint(group):
                     break  # a string every match contains is not in the text
-                if width is not None:
-                    n = 0
-                    for s in group:
-                        if s in found:
-                            n += len(found[s])
+                if width is not None:  # the group found least often (the first on a tie)
+                    n = _count(found, group)
                     if fewest < 0 or n < fewest:
                         rarest, fewest = i, n
             else:
-                if groups and width is not None and windows:
-                    spans = sorted((p, p + len(s)) for s in groups[rarest] if s in found for p in found[s])
-                    for lo, hi in _regions(spans, others[rarest], width, vt):
-                        for ms, me in rx.spans(vt[lo:hi]):
-                            if me > ms:
-                                raw.append((lo + ms, lo + me, idx, vt[lo + ms : lo + me]))
-                else:
+                if not groups or width is None or not windows:
                     self._scan_whole(ctx, idx, rx, raw)
+                    continue
+                spans = [(p, p + len(s)) for s in groups[rarest] if s in found for p in found[s]]
+                for lo, hi in _regions(spans, others[rarest], width, vt):
+                    for ms, me in rx.spans(vt[lo:hi]):
+                        if me > ms:
+                            raw.append((lo + ms, lo + me, idx, vt[lo + ms : lo + me]))
 
     def _scan_whole(self, ctx: DocContext, idx: int, rx: Pattern, raw: list[Any]) -> None:
         """Append the matches of ``rx`` (of rule ``idx``) in the whole view to ``raw``."""
@@ -422,34 +454,44 @@ class Matcher:
 _TEXT_ORDER = itemgetter(0, 7, 2, 8)
 
 
-def _regions(spans: list[tuple[int, int]], others: list[Any], width: int, vt: str) -> list[tuple[int, int]]:
+def _regions(
+    spans: list[tuple[int, int]], others: tuple[Any, ...], width: int, vt: str
+) -> list[tuple[int, int]]:
     """Where in the view ``vt`` a regex can match: it has no look-around or anchor, its
     matches are at most ``width`` long (patterns.window_width), and each contains one
-    of the strings found at ``spans`` and a match of each of ``others`` (alternations
-    of the other strings it requires). Searched one by one, these stretches give exactly
-    the matches of the whole view: a match lies within ``width`` of the occurrence it
-    contains, in a stretch that holds the others too. Stretches are merged where they
-    overlap.
+    of the strings found at ``spans`` and a match of each of ``others``
+    (alternations of the other strings it requires).
+
+    Every match lies within ``width`` of the occurrence it contains, so in the window
+    around it; windows that overlap or touch are merged into one stretch, and a stretch
+    without each of ``others`` is dropped. Any match that reaches into a stretch (any
+    match at all, not only those a whole-text search reports) then lies inside it,
+    so searched one by one, the stretches give exactly the matches of the whole view.
     """
     n = len(vt)
-    found = []
-    for p, q in spans:
-        lo = q - width if q > width else 0
-        hi = p + width if p + width < n else n
-        for alt in others:
-            if alt.search(vt, lo, hi) is None:
-                break
-        else:
-            found.append((lo, hi))
-    found.sort()
+    windows = [(q - width if q > width else 0, p + width if p + width < n else n) for p, q in spans]
+    windows.sort()
     out: list[tuple[int, int]] = []
-    for lo, hi in found:
-        if out and lo <= out[-1][1]:
-            if hi > out[-1][1]:
-                out[-1] = (out[-1][0], hi)
-        else:
+    lo, hi = windows[0]
+    for a, b in windows:
+        if a <= hi:
+            if b > hi:
+                hi = b
+            continue
+        if _holds(others, vt, lo, hi):
             out.append((lo, hi))
+        lo, hi = a, b
+    if _holds(others, vt, lo, hi):
+        out.append((lo, hi))
     return out
+
+
+def _holds(alternations: tuple[Any, ...], vt: str, lo: int, hi: int) -> bool:
+    """Whether ``vt[lo:hi]`` holds a match of each of ``alternations``."""
+    for alt in alternations:
+        if alt.search(vt, lo, hi) is None:
+            return False
+    return True
 
 
 _START = itemgetter(0)
