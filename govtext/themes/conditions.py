@@ -154,6 +154,7 @@ class DocContext:
         self.view = view
         self.vt: str = view.text
         self.matcher = matcher
+        self.cap: int = matcher.max_sentence_chars  # contexts look no further either side
         self._sentences: list[tuple[int, int]] | None = None
         self.sent_starts: list[int] = []
         self.par_starts: list[int] = []
@@ -251,22 +252,21 @@ class DocContext:
         return out
 
     def scope(self, s: int, e: int, scope: str) -> tuple[int, int]:
-        vt = self.vt
         if scope == "paragraph":
+            vt = self.vt
             lo = vt.rfind("\n", 0, s) + 1
             hi = vt.find("\n", e)
             return lo, len(vt) if hi == -1 else hi
         # the clause or sentence marks of the view, found in one pass per document:
         # walking to them from each hit is quadratic in a long unpunctuated text
-        ends = self._ends.get(scope)
-        if ends is None:
-            self._ends = _scope_ends(vt)
-            ends = self._ends[scope]
+        if not self._ends:
+            self._ends = _scope_ends(self.vt)
+        ends = self._ends[scope]
         i = bisect.bisect_left(ends, s)
-        lo = ends[i - 1] + 1 if i > 0 else 0
-        j = bisect.bisect_left(ends, e)
-        hi = ends[j] if j < len(ends) else len(vt)
-        cap = self.matcher.max_sentence_chars
+        j = bisect.bisect_left(ends, e, i)
+        lo = ends[i - 1] + 1 if i else 0
+        hi = ends[j] if j < len(ends) else len(self.vt)
+        cap = self.cap
         return (lo if lo > s - cap else s - cap), (hi if hi < e + cap else e + cap)
 
     def reach(self, ctx: Context, s: int, e: int, scopes: dict[str, tuple[int, int]]) -> tuple[int, int]:
