@@ -396,7 +396,7 @@ class Matcher:
             rule = checks.rule
             for theme in rule.themes:
                 rows.append([a, b, theme, rule, text, status, reason, a - b, rule.id])
-        _resolve_overlaps(rows)
+        _resolve_overlaps(rows, vetoed=everything)
         return ctx, rows
 
     def _occurrences(self, ctx: DocContext) -> list[tuple[int, int, int, str]]:
@@ -527,14 +527,15 @@ def _keep_longest(cluster: list[list[Any]]) -> None:
                 r[5], r[6] = "subsumed", f"subsumed_by:{best[8]}"
 
 
-def _resolve_overlaps(rows: list[Any]) -> None:
+def _resolve_overlaps(rows: list[Any], *, vetoed: bool = True) -> None:
     """One mention, one hit: counted rows (see ``Matcher._verdicts``) of one theme that
     overlap or touch form a cluster, and only its longest member (the earliest on a tie)
     stays counted; the others become ``subsumed`` (in place).
 
     Greedy longest-first selection is not enough: in 为基层减负赋能 it would keep 为基层减负
     and then 赋能 as well, because 赋能 overlaps only the discarded 减负赋能. Adjacent
-    pieces (12345 + 政务服务便民热线) are one mention too.
+    pieces (12345 + 政务服务便民热线) are one mention too. ``vetoed=False``: the caller
+    knows no row is vetoed (``transform`` keeps none).
     """
     by_theme: dict[str, list[list[Any]]] = {}
     for r in rows:
@@ -563,7 +564,7 @@ def _resolve_overlaps(rows: list[Any]) -> None:
     # covered, not refused: say so, so kwic does not report a veto that changed nothing.
     # The counted rows of a theme no longer overlap, so the one that starts last at or
     # before a vetoed row is the only one that can cover it (bisect, not a scan).
-    if not any(r[5] == "vetoed" for r in rows):
+    if not vetoed or not any(r[5] == "vetoed" for r in rows):
         return
     counted: dict[str, tuple[list[int], list[Any]]] = {}
     for r in sorted((r for r in rows if r[5] == "counted"), key=_START):
