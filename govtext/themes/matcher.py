@@ -32,6 +32,7 @@ from govtext.themes.patterns import (
     compile_pattern,
     regex_time_limit,
     required_literals,
+    required_one_of,
     utf8_safe,
     window_width,
 )
@@ -277,7 +278,8 @@ class Matcher:
             for term in rule.terms:
                 payloads.setdefault(normalize(term).text, []).append(idx)
             for k, rx in enumerate(compiled[-1].literals):
-                required = required_literals(rx)
+                # a top-level alternation requires one string of its branches' groups
+                required = required_literals(rx) or [g for g in [required_one_of(rx)] if g]
                 # a single character is in nearly every text: not worth a gate
                 groups = tuple(g for g in required if min(map(len, g)) >= 2)
                 anchors.update(lit for g in groups for lit in g)
