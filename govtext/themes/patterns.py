@@ -459,7 +459,8 @@ def required_one_of(pattern: re.Pattern[str]) -> tuple[str, ...]:
         groups = [g for g in _sequence_groups(list(branch)) if min(map(len, g)) >= 2]
         if not groups:
             return ()
-        out.extend(min(groups, key=len))
+        fewest: tuple[str, ...] = min(groups, key=len)
+        out.extend(fewest)
     return tuple(dict.fromkeys(out))
 
 
