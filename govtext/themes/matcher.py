@@ -388,14 +388,28 @@ class Matcher:
         rules = self.rules_
         to_original = view.to_original
         rows: list[Any] = []
+        # Per theme, the last occurrence found of a rule without conditions (it counts).
+        # An occurrence inside a longer one of the same theme can only be subsumed by it,
+        # counted or vetoed: a hit never depends on it, so ``transform`` skips its checks.
+        # (Occurrences come in the order the automaton ends them: 居民自治 before the bare
+        # 自治 it ends with; one that starts a longer term, 共建 in 共建共享, is checked.)
+        uncond: dict[str, tuple[int, int]] = {}
         for s, e, idx, text in self._occurrences(ctx):
             checks = rules[idx]
-            reason = ctx.veto(checks, s, e) if checks.conditional else ""
-            if reason and not everything:
+            rule = checks.rule
+            if not checks.conditional:
+                reason = ""
+                if not everything:
+                    for theme in rule.themes:
+                        uncond[theme] = (s, e)
+            elif not everything and _inside_longer(uncond, rule.themes, s, e):
                 continue
+            else:
+                reason = ctx.veto(checks, s, e)
+                if reason and not everything:
+                    continue
             a, b = to_original(s, e)
             status = "vetoed" if reason else "counted"
-            rule = checks.rule
             for theme in rule.themes:
                 rows.append([a, b, theme, rule, text, status, reason, a - b, rule.id])
         _resolve_overlaps(rows, vetoed=everything)
@@ -468,6 +482,15 @@ class Matcher:
                     raw.append((ms, me, idx, vt[ms:me]))
         except TimeLimitError:
             ctx.time_limited(self.rules_[idx].rule, rx.source)
+
+
+def _inside_longer(spans: dict[str, tuple[int, int]], themes: tuple[str, ...], s: int, e: int) -> bool:
+    """Whether [s, e) lies inside a longer span of ``spans`` for each of ``themes``."""
+    for theme in themes:
+        span = spans.get(theme)
+        if span is None or not (span[0] <= s and e <= span[1] and span[1] - span[0] > e - s):
+            return False
+    return True
 
 
 # Hits in text order, the longest first where they start together: (start, start - end,
