@@ -303,6 +303,7 @@ class Matcher:
         self.time_limit_ = float(limit)
         self.dictionary_ = dictionary
         self.rules_ = tuple(compiled)
+        self.covers_ = _covers(self.rules_, payloads)
         self.regexes_ = tuple(regexes)
         self.n_terms_ = len(payloads)
         return self
@@ -380,30 +381,25 @@ class Matcher:
     ) -> tuple[DocContext, list[Any]]:
         """Every occurrence as ``[start, end, theme, rule, text, status, reason, start - end,
         rule id]`` (original offsets), overlaps resolved, in the order found; the vetoed
-        ones only when ``everything`` (a hit never depends on them)."""
+        ones only when ``everything`` (a hit never depends on them), and without it no
+        occurrence of a rule with conditions inside a longer term of the same theme that
+        counts (``_covers``)."""
         self._check()
         if view is None:
             view = normalize(doc.text)
         ctx = DocContext(doc, view, self)
         rules = self.rules_
         to_original = view.to_original
+        vt = view.text
         rows: list[Any] = []
-        # Per theme, the last occurrence found of a rule without conditions (it counts).
-        # An occurrence inside a longer one of the same theme can only be subsumed by it,
-        # counted or vetoed: a hit never depends on it, so ``transform`` skips its checks.
-        # (Occurrences come in the order the automaton ends them: 居民自治 before the bare
-        # 自治 it ends with; one that starts a longer term, 共建 in 共建共享, is checked.)
-        uncond: dict[str, tuple[int, int]] = {}
+        covers = self.covers_ if not everything else {}
         for s, e, idx, text in self._occurrences(ctx):
             checks = rules[idx]
             rule = checks.rule
             if not checks.conditional:
                 reason = ""
-                if not everything:
-                    for theme in rule.themes:
-                        uncond[theme] = (s, e)
-            elif not everything and _inside_longer(uncond, rule.themes, s, e):
-                continue
+            elif (idx, text) in covers and _covered(vt, covers[(idx, text)], s):
+                continue  # inside a longer occurrence that counts: subsumed whatever its verdict
             else:
                 reason = ctx.veto(checks, s, e)
                 if reason and not everything:
@@ -484,13 +480,45 @@ class Matcher:
             ctx.time_limited(self.rules_[idx].rule, rx.source)
 
 
-def _inside_longer(spans: dict[str, tuple[int, int]], themes: tuple[str, ...], s: int, e: int) -> bool:
-    """Whether [s, e) lies inside a longer span of ``spans`` for each of ``themes``."""
-    for theme in themes:
-        span = spans.get(theme)
-        if span is None or not (span[0] <= s and e <= span[1] and span[1] - span[0] > e - s):
-            return False
-    return True
+def _covers(rules: tuple[RuleChecks, ...], payloads: dict[str, list[int]]) -> dict[Any, Any]:
+    """For each term (normalised) of a rule with conditions: the longer terms that hold
+    it, by the offset it has in them, of rules without conditions and of each of its
+    themes, as ``{(rule index, term): ((offset, (longer term, ...)), ...)}``.
+
+    An occurrence inside a longer one of the same theme that counts can only be
+    subsumed by it (overlap resolution keeps the longest, and the shorter one widens no
+    cluster), counted or vetoed: ``transform`` need not check its conditions.
+    """
+    plain: dict[str, set[str]] = {}  # theme -> terms of its rules without conditions
+    for key, entries in payloads.items():
+        for idx in entries:
+            if not rules[idx].conditional:
+                for theme in rules[idx].rule.themes:
+                    plain.setdefault(theme, set()).add(key)
+    out: dict[Any, Any] = {}
+    for key, entries in payloads.items():
+        for idx in entries:
+            checks = rules[idx]
+            if not checks.conditional or not key:
+                continue
+            longer = set.intersection(*(plain.get(t, set()) for t in checks.rule.themes))
+            by_offset: dict[int, list[str]] = {}
+            for c in sorted(longer):
+                if len(c) > len(key):
+                    for k in range(len(c) - len(key) + 1):
+                        if c.startswith(key, k):
+                            by_offset.setdefault(k, []).append(c)
+            if by_offset:
+                out[(idx, key)] = tuple((k, tuple(cs)) for k, cs in sorted(by_offset.items()))
+    return out
+
+
+def _covered(vt: str, cover: tuple[tuple[int, tuple[str, ...]], ...], s: int) -> bool:
+    """Whether one of the longer terms of ``cover`` (``_covers``) holds the occurrence at ``s``."""
+    for k, longer in cover:
+        if k <= s and vt.startswith(longer, s - k):
+            return True
+    return False
 
 
 # Hits in text order, the longest first where they start together: (start, start - end,
