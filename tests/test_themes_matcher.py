@@ -250,3 +250,26 @@ def test_matcher_scope_ends_regex_scan_equals_numpy_lookup() -> None:
     for text in texts:
         scanned = {name: [m.start() for m in mark.finditer(text)] for name, mark in _MARKS.items()}
         assert _scope_ends(text) == scanned
+
+
+def test_hits_and_candidates_made_without_init_equal_the_constructed() -> None:
+    """The matcher fills a hit's fields at once (``_hit``, ``_candidate``): the same object
+    as the dataclass constructor gives, with every field."""
+    import dataclasses
+    import pickle
+
+    from govtext.themes.matcher import Candidate, ThemeHit, _candidate, _hit
+
+    hit_values = ("d", "t", "r", "自治", 2, 4, 0, "推进自治。", 0, 0.5, 1)
+    cand_values = (*hit_values, "vetoed", "exclude_near:x(y)")
+    for made, cls, values in (
+        (_hit(*hit_values), ThemeHit, hit_values),
+        (_candidate(*cand_values), Candidate, cand_values),
+    ):
+        built = cls(*values)
+        assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+        assert dataclasses.astuple(made) == values
+        assert vars(made) == vars(built)  # every field, none more
+        assert pickle.loads(pickle.dumps(made)) == built
+        with __import__("pytest").raises(dataclasses.FrozenInstanceError):
+            made.start = 0  # type: ignore[misc]
