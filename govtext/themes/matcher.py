@@ -13,7 +13,6 @@ Spans in hits are offsets into the ORIGINAL text.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from govtext.errors import ConfigError, DictionaryError, NotFittedError
 from govtext.normalize import Normalized, normalize
 from govtext.themes.conditions import DocContext, RuleChecks, any_of, evidence_windows, positions
 from govtext.themes.dictionary import load_dictionary
+from govtext.themes.overlaps import covered, covers, resolve_overlaps
 from govtext.themes.patterns import (
     Pattern,
     PatternError,
@@ -318,7 +318,7 @@ class Matcher:
         self.time_limit_ = float(limit)
         self.dictionary_ = dictionary
         self.rules_ = tuple(compiled)
-        self.covers_ = _covers(self.rules_, payloads)
+        self.covers_ = covers(self.rules_, payloads)
         self.regexes_ = tuple(regexes)
         self.n_terms_ = len(payloads)
         return self
@@ -398,7 +398,7 @@ class Matcher:
         rule id]`` (original offsets), overlaps resolved, in the order found; the vetoed
         ones only when ``everything`` (a hit never depends on them), and without it no
         occurrence of a rule with conditions inside a longer term of the same theme that
-        counts (``_covers``)."""
+        counts (``overlaps.covers``)."""
         self._check()
         if view is None:
             view = normalize(doc.text)
@@ -407,13 +407,13 @@ class Matcher:
         to_original = view.to_original
         vt = view.text
         rows: list[Any] = []
-        covers = self.covers_ if not everything else {}
+        held = self.covers_ if not everything else {}
         for s, e, idx, text in self._occurrences(ctx):
             checks = rules[idx]
             rule = checks.rule
             if not checks.conditional:
                 reason = ""
-            elif (idx, text) in covers and _covered(vt, covers[(idx, text)], s):
+            elif (idx, text) in held and covered(vt, held[(idx, text)], s):
                 continue  # inside a longer occurrence that counts: subsumed whatever its verdict
             else:
                 reason = ctx.veto(checks, s, e)
@@ -423,7 +423,7 @@ class Matcher:
             status = "vetoed" if reason else "counted"
             for theme in rule.themes:
                 rows.append([a, b, theme, rule, text, status, reason, a - b, rule.id])
-        _resolve_overlaps(rows, vetoed=everything)
+        resolve_overlaps(rows, vetoed=everything)
         return ctx, rows
 
     def _occurrences(self, ctx: DocContext) -> list[tuple[int, int, int, str]]:
@@ -495,47 +495,6 @@ class Matcher:
             ctx.time_limited(self.rules_[idx].rule, rx.source)
 
 
-def _covers(rules: tuple[RuleChecks, ...], payloads: dict[str, list[int]]) -> dict[Any, Any]:
-    """For each term (normalised) of a rule with conditions: the longer terms that hold
-    it, by the offset it has in them, of rules without conditions and of each of its
-    themes, as ``{(rule index, term): ((offset, (longer term, ...)), ...)}``.
-
-    An occurrence inside a longer one of the same theme that counts can only be
-    subsumed by it (overlap resolution keeps the longest, and the shorter one widens no
-    cluster), counted or vetoed: ``transform`` need not check its conditions.
-    """
-    plain: dict[str, set[str]] = {}  # theme -> terms of its rules without conditions
-    for key, entries in payloads.items():
-        for idx in entries:
-            if not rules[idx].conditional:
-                for theme in rules[idx].rule.themes:
-                    plain.setdefault(theme, set()).add(key)
-    out: dict[Any, Any] = {}
-    for key, entries in payloads.items():
-        for idx in entries:
-            checks = rules[idx]
-            if not checks.conditional or not key:
-                continue
-            longer = set.intersection(*(plain.get(t, set()) for t in checks.rule.themes))
-            by_offset: dict[int, list[str]] = {}
-            for c in sorted(longer):
-                if len(c) > len(key):
-                    for k in range(len(c) - len(key) + 1):
-                        if c.startswith(key, k):
-                            by_offset.setdefault(k, []).append(c)
-            if by_offset:
-                out[(idx, key)] = tuple((k, tuple(cs)) for k, cs in sorted(by_offset.items()))
-    return out
-
-
-def _covered(vt: str, cover: tuple[tuple[int, tuple[str, ...]], ...], s: int) -> bool:
-    """Whether one of the longer terms of ``cover`` (``_covers``) holds the occurrence at ``s``."""
-    for k, longer in cover:
-        if k <= s and vt.startswith(longer, s - k):
-            return True
-    return False
-
-
 # Hits in text order, the longest first where they start together: (start, start - end,
 # theme, rule id) of a row (see ``Matcher._verdicts``), in a stable sort.
 _TEXT_ORDER = itemgetter(0, 7, 2, 8)
@@ -579,69 +538,3 @@ def _holds(alternations: tuple[Any, ...], vt: str, lo: int, hi: int) -> bool:
         if alt.search(vt, lo, hi) is None:
             return False
     return True
-
-
-_START = itemgetter(0)
-_START_LONGEST = itemgetter(0, 7)  # start, then start - end: the longest first
-_LONGEST_EARLIEST = itemgetter(7, 0)
-
-
-def _keep_longest(cluster: list[list[Any]]) -> None:
-    """The longest row of an overlapping cluster stays counted (the first on a tie)."""
-    if len(cluster) > 1:
-        best = min(cluster, key=_LONGEST_EARLIEST)
-        for r in cluster:
-            if r is not best:
-                r[5], r[6] = "subsumed", f"subsumed_by:{best[8]}"
-
-
-def _resolve_overlaps(rows: list[Any], *, vetoed: bool = True) -> None:
-    """One mention, one hit: counted rows (see ``Matcher._verdicts``) of one theme that
-    overlap or touch form a cluster, and only its longest member (the earliest on a tie)
-    stays counted; the others become ``subsumed`` (in place).
-
-    Greedy longest-first selection is not enough: in 为基层减负赋能 it would keep 为基层减负
-    and then 赋能 as well, because 赋能 overlaps only the discarded 减负赋能. Adjacent
-    pieces (12345 + 政务服务便民热线) are one mention too. ``vetoed=False``: the caller
-    knows no row is vetoed (``transform`` keeps none).
-    """
-    by_theme: dict[str, list[list[Any]]] = {}
-    for r in rows:
-        if r[5] == "counted":
-            if r[2] in by_theme:
-                by_theme[r[2]].append(r)
-            else:
-                by_theme[r[2]] = [r]
-    for group in by_theme.values():
-        if len(group) == 1:
-            continue
-        group.sort(key=_START_LONGEST)
-        cluster = [group[0]]
-        end = group[0][1]
-        for r in group[1:]:
-            if r[0] <= end:  # overlaps or touches the current cluster
-                cluster.append(r)
-                if r[1] > end:
-                    end = r[1]
-            else:
-                _keep_longest(cluster)
-                cluster = [r]
-                end = r[1]
-        _keep_longest(cluster)
-    # A vetoed short match inside a counted longer one (bare 共建 inside 共建共治共享) is
-    # covered, not refused: say so, so kwic does not report a veto that changed nothing.
-    # The counted rows of a theme no longer overlap, so the one that starts last at or
-    # before a vetoed row is the only one that can cover it (bisect, not a scan).
-    if not vetoed or not any(r[5] == "vetoed" for r in rows):
-        return
-    counted: dict[str, tuple[list[int], list[Any]]] = {}
-    for r in sorted((r for r in rows if r[5] == "counted"), key=_START):
-        starts, kept = counted.setdefault(r[2], ([], []))
-        starts.append(r[0])
-        kept.append(r)
-    for r in rows:
-        if r[5] == "vetoed" and r[2] in counted:
-            starts, kept = counted[r[2]]
-            k = bisect.bisect_right(starts, r[0]) - 1
-            if k >= 0 and r[1] <= kept[k][1]:
-                r[5], r[6] = "subsumed", f"subsumed_by:{kept[k][8]}"
