@@ -15,6 +15,7 @@ import bisect
 import logging
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -213,17 +214,18 @@ class DocContext:
             self.par_starts = [a for a, _ in self.doc.paragraphs]
         return self._sentences
 
-    def locate(self, spans: list[tuple[int, int]]) -> list[tuple[int, str, int, int]]:
+    def locate(self, spans: Sequence[Sequence[Any]]) -> list[tuple[int, str, int, int]]:
         """(sentence index, evidence text, its start, paragraph index) of each original
-        span [a, b) (sorted by start): the sentence it starts in, widened to hold the
-        whole match."""
+        span [a, b) (sorted by start; ``a, b = span[0], span[1]``, the matcher's rows as
+        they are): the sentence it starts in, widened to hold the whole match."""
         sentences = self.sentences
         starts, par_starts = self.sent_starts, self.par_starts
         n, n_par = len(sentences), len(par_starts)
         quotes, text = self._quotes, self.doc.text
         out = []
         i = j = 0  # the spans come in order: walk the sentence and paragraph starts once
-        for a, b in spans:
+        for span in spans:
+            a, b = span[0], span[1]
             while i < n and starts[i] <= a:
                 i += 1
             si = i - 1
@@ -234,9 +236,8 @@ class DocContext:
                 if sentences:
                     ss, se = sentences[si]
             # A term broken across lines spans two "sentences": quote both so evidence holds the match.
-            sj = bisect.bisect_left(starts, b) - 1
-            if sj > si and sj < n:
-                se = max(se, sentences[sj][1])
+            if si + 1 < n and starts[si + 1] < b:
+                se = max(se, sentences[bisect.bisect_left(starts, b) - 1][1])
             # A user's regex may take in the line break or space beside a sentence ("\r0"):
             # the evidence always holds the whole match.
             if a < ss:

@@ -354,7 +354,7 @@ class Matcher:
         doc_id = doc.doc_id
         return [
             _hit(doc_id, r[2], r[8], r[4], r[0], r[1], si, sentence, ss, r[3].weight, pi)
-            for r, (si, sentence, ss, pi) in zip(rows, ctx.locate([(r[0], r[1]) for r in rows]), strict=True)
+            for r, (si, sentence, ss, pi) in zip(rows, ctx.locate(rows), strict=True)
         ]
 
     def transform_many(self, docs: Iterable[Document]) -> Iterator[list[ThemeHit]]:
@@ -382,7 +382,7 @@ class Matcher:
         rows.sort(key=_TEXT_ORDER)
         out = []
         doc_id = doc.doc_id
-        for r, (si, sentence, ss, pi) in zip(rows, ctx.locate([(r[0], r[1]) for r in rows]), strict=True):
+        for r, (si, sentence, ss, pi) in zip(rows, ctx.locate(rows), strict=True):
             a, b, theme, rule, text, status, reason = r[:7]
             weight = rule.weight if rule is not None else 0.0
             out.append(
