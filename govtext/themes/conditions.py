@@ -67,6 +67,10 @@ def _scope_ends(vt: str) -> dict[str, list[int]]:
     return {name: np.flatnonzero(flags & bit).tolist() for name, bit in _SCOPE_BITS.items()}
 
 
+# A context's stretch up to this long is searched for each term; a longer one (a long
+# sentence, a paragraph) looks the term up among its occurrences in the whole document.
+_LOCAL_STRETCH = 256
+
 # Where an evidence window prefers to end: after a clause mark or a blank near its limit.
 _SOFT_CUT = re.compile(r"[，,、：:\s]")
 
@@ -331,13 +335,21 @@ class DocContext:
     def _first_term(self, ctx: Context, s: int, e: int, lo: int, hi: int) -> str | None:
         """The first of ``ctx.terms`` with an occurrence in [lo, hi) that is not inside [s, e)."""
         vt = self.vt
+        local = hi - lo <= _LOCAL_STRETCH
         for term in ctx.terms:
+            n = len(term)
+            if local:  # a short stretch: search it, not the whole document
+                pos = vt.find(term, lo, hi) if term else -1
+                while pos != -1:
+                    if not (pos >= s and pos + n <= e):
+                        return term
+                    pos = vt.find(term, pos + 1, hi)
+                continue
             # every occurrence of the term in the document, found once: searching each
             # hit's scope again is quadratic when a long sentence is full of hits
             occ = self._occurrences.get(term)
             if occ is None:
                 occ = self._occurrences[term] = positions(vt, term)
-            n = len(term)
             for k in range(bisect.bisect_left(occ, lo), len(occ)):
                 pos = occ[k]
                 if pos + n > hi:
