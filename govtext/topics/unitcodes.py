@@ -72,8 +72,17 @@ class Lexicon:
         trans = entry[1]
         out = trans[codes]
         if len(out) and out.min() < 0:
-            for c in set(codes[out < 0].tolist()):
-                trans[c] = self.gid(table[c])
+            new = distinct(codes[out < 0])
+            words = table[new].tolist()
+            found = list(map(self.index.get, words))  # known words at C speed ...
+            i = -1
+            try:
+                while True:  # ... and the few new ones, hopping from one to the next
+                    i = found.index(None, i + 1)
+                    found[i] = self.gid(words[i])
+            except ValueError:
+                pass
+            trans[new] = found
             out = trans[codes]
         return out
 
