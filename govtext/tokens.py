@@ -205,6 +205,16 @@ class Tokens:
         Otherwise the table is the document's own words."""
         return _codes(self.words)
 
+    def words_array(self) -> Any:
+        """The words as a numpy object array, decoded for the caller alone: packed words
+        stay packed in the tokens (see ``word_codes``)."""
+        import numpy as np
+
+        codes, table = self.word_codes()
+        if not isinstance(table, np.ndarray):
+            table = np.array(table, dtype=object) if len(table) else np.zeros(0, dtype=object)
+        return table[codes]
+
     def tag_codes(self) -> tuple[Any, Any] | None:
         """The part-of-speech tags as ``(codes, table)`` like ``word_codes``; None without tags."""
         return None if self.pos is None else _codes(self.pos)

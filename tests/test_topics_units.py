@@ -216,6 +216,13 @@ def test_topics_units_from_packed_tokens_as_from_plain_ones_and_nothing_decoded(
     expected, vocab = _reference_units(docs, plain, compounds, 2, 0.8)
     assert list(zip(built[0].unit_ids, built[0].token_lists, strict=True)) == expected
     assert list(built[0].vocabulary) == vocab and "依法行政" in vocab
+    from govtext.compare import doc_term_matrix
+
+    expected_counts = doc_term_matrix(plain)  # the comparison reads every word too
+    for toks in (batched, stored):
+        counts = doc_term_matrix(toks)
+        assert counts.terms.tolist() == expected_counts.terms.tolist()
+        assert (counts.counts != expected_counts.counts).nnz == 0
     for tok in batched + stored:
         assert tok.words._items is None and tok.pos._items is None  # type: ignore[union-attr]
         assert tok.starts._items is None and tok.starts._raw._arrays is None  # type: ignore[attr-defined]
