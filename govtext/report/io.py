@@ -81,9 +81,15 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def write_xlsx(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
+def write_xlsx(path: Path, tables: Mapping[str, pd.DataFrame], more: Any = None) -> Path:
     """One sheet per table: bold frozen header, filters, number formats, widths fitted to
     the content.
+
+    ``more``, if given, is a connection (``multiprocessing.Pipe``) whose ``recv()`` gives
+    further tables, sheets after ``tables`` as in ``{**tables, **more}``; it is read once
+    the first sheets are made, so a child process can start on the comparison tables
+    while the report builds the page's. The same bytes as ``write_xlsx(path, {**tables,
+    **more})``.
 
     The SpreadsheetML is written here, a column at a time, rather than through
     openpyxl's cell objects: on ../shared/corpus (13 sheets, 111,000 rows) openpyxl took
@@ -95,11 +101,18 @@ def write_xlsx(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     formats: dict[str, int] = {}  # number format → its style index
-    sheets: list[tuple[str, str]] = []  # (sheet name, worksheet XML)
-    taken: set[str] = set()
+    xml: dict[str, str] = {}  # table name → worksheet XML
     for name, frame in tables.items():
-        title = sheet_name(name, taken)
-        sheets.append((title, _sheet_xml(safe_frame(frame), formats, ILLEGAL_CHARACTERS_RE)))
+        xml[name] = _sheet_xml(safe_frame(frame), formats, ILLEGAL_CHARACTERS_RE)
+    extra: Mapping[str, pd.DataFrame] = more.recv() if more is not None else {}
+    if set(extra) & set(xml):
+        # a table given again replaces the first in its place: start over in that order
+        formats, xml = {}, {}
+        extra = {**tables, **extra}
+    for name, frame in extra.items():
+        xml[name] = _sheet_xml(safe_frame(frame), formats, ILLEGAL_CHARACTERS_RE)
+    taken: set[str] = set()
+    sheets = [(sheet_name(name, taken), text) for name, text in xml.items()]
     parts = {
         "[Content_Types].xml": _content_types(len(sheets)),
         "_rels/.rels": _ROOT_RELS,
@@ -256,8 +269,7 @@ def _column_cells(
                 text = escaped[v] = _xml_text(illegal.sub("", v))
             if text:
                 pieces.append(
-                    f'<c r="{letter}{r}"{style} t="inlineStr"><is><t xml:space="preserve">'
-                    f"{text}</t></is></c>"
+                    f'<c r="{letter}{r}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
                 )
             else:  # openpyxl wrote no value for an empty text
                 pieces.append(f'<c r="{letter}{r}"{style}/>' if style else "")
@@ -280,7 +292,8 @@ def _sheet_xml(safe: pd.DataFrame, formats: dict[str, int], illegal: re.Pattern[
         cells.append(_column_cells(safe[col], letters[j], style, year, illegal))
     header = "".join(_cell_xml(f"{letters[j]}1", str(c), ' s="1"', illegal) for j, c in enumerate(columns))
     rows = [f'<row r="1">{header}</row>'] if n_cols else []
-    rows.extend(f'<row r="{r}">{"".join(row)}</row>' for r, row in enumerate(zip(*cells), start=2))
+    by_row = zip(*cells, strict=True) if cells else [()] * n_rows  # no columns: empty rows
+    rows.extend(f'<row r="{r}">{"".join(row)}</row>' for r, row in enumerate(by_row, start=2))
     widths = []
     for j, col in enumerate(columns, start=1):
         sample = [str(col), *(str(v) for v in safe[col].head(200))]
