@@ -358,3 +358,42 @@ def test_report_xlsx_from_a_child_process_is_the_workbook_written_here(
     assert fallback.proc is None
     assert fallback.result().read_bytes() == here.read_bytes()
     assert files["xlsx"].read_bytes()[:2] == b"PK"
+
+
+def test_report_child_figures_are_drawn_here_when_it_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Figures handed to the child are drawn by this process, SVG then PNG, when no child
+    runs: the same bytes as drawn in the child."""
+    import multiprocessing as mp
+
+    from matplotlib.figure import Figure
+
+    from govtext.report import charts
+    from govtext.report.child import ReportChild
+
+    def figure() -> Figure:
+        fig = Figure(figsize=(2, 2), layout="constrained")
+        fig.add_subplot().plot([1, 2, 3])
+        return fig
+
+    ref = figure()
+    want_svg, want_png = charts.svg(ref, None, "f"), charts.png(ref, None, "f")
+    spawned = ReportChild(None, {})
+    spawned.send_figures({"f": (figure(), None, tmp_path / "a.svg", tmp_path / "a.png")})
+    assert spawned.result() is None and spawned.proc.exitcode == 0
+    spawned.close()
+
+    def no_process(*args: object, **kwargs: object) -> None:
+        raise OSError("no process")
+
+    monkeypatch.setattr(
+        mp, "get_context", lambda *a: type("Ctx", (), {"Process": no_process, "Pipe": mp.Pipe})()
+    )
+    here = ReportChild(None, {})
+    assert here.proc is None
+    here.send_figures({"f": (figure(), None, tmp_path / "b.svg", tmp_path / "b.png")})
+    assert here.result() is None
+    for name in ("a", "b"):
+        assert (tmp_path / f"{name}.svg").read_text(encoding="utf-8") == want_svg
+        assert (tmp_path / f"{name}.png").read_bytes() == want_png
