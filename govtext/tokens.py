@@ -175,16 +175,18 @@ class Tokens:
             doc_id, self.words, self.starts, self.ends, self.pos, self.sentences, self.settings_hash
         )
 
-    def offset_arrays(self) -> tuple[Any, Any]:
+    def offset_arrays(self, *, keep: bool = True) -> tuple[Any, Any]:
         """``starts`` and ``ends`` as int64 numpy arrays, read straight from their packed or
         array form when they have not been decoded: decoding them through the sequence
         would keep a Python int per token for the rest of the run (topic units read
-        every document's offsets)."""
+        every document's offsets). ``keep=False`` leaves packed offsets packed (the
+        arrays are not kept with the tokens: 16 bytes a token for the rest of the run)."""
         import numpy as np
 
         starts, ends = self.starts, self.ends
         if isinstance(starts, Lazy) and isinstance(starts._raw, _Spans):
-            return starts._raw.arrays()
+            spans = starts._raw
+            return spans.arrays() if keep or spans._arrays is not None else unpack_spans(spans.raw)
         if isinstance(starts, Lazy) and isinstance(ends, Lazy):
             if isinstance(starts._raw, np.ndarray) and isinstance(ends._raw, np.ndarray):
                 return starts._raw.astype(np.int64, copy=False), ends._raw.astype(np.int64, copy=False)
@@ -192,6 +194,30 @@ class Tokens:
             np.fromiter(iter(starts), dtype=np.int64, count=len(starts)),
             np.fromiter(iter(ends), dtype=np.int64, count=len(ends)),
         )
+
+    def word_codes(self) -> tuple[Any, Any]:
+        """The words as ``(codes, table)``: ``table[codes]`` (a numpy take) gives them.
+
+        Words still packed (a worker's batch, the store's ids) are read as the ids they
+        are, into a table shared by many documents (the batch's or the store's
+        vocabulary), and nothing is decoded or kept with the tokens: a reader of every
+        document's words (topic units) then leaves no string per token behind.
+        Otherwise the table is the document's own words."""
+        return _codes(self.words)
+
+    def words_array(self) -> Any:
+        """The words as a numpy object array, decoded for the caller alone: packed words
+        stay packed in the tokens (see ``word_codes``)."""
+        import numpy as np
+
+        codes, table = self.word_codes()
+        if not isinstance(table, np.ndarray):
+            table = np.array(table, dtype=object) if len(table) else np.zeros(0, dtype=object)
+        return table[codes]
+
+    def tag_codes(self) -> tuple[Any, Any] | None:
+        """The part-of-speech tags as ``(codes, table)`` like ``word_codes``; None without tags."""
+        return None if self.pos is None else _codes(self.pos)
 
     def pack(self, *, words: bool = True, sentences: bool = True, pos: bool = True) -> dict[str, Any]:
         """A compact form for the store: joined words and tags, byte-coded spans.
@@ -294,6 +320,27 @@ class Tokens:
             sentences=sents,
             settings_hash=settings_hash,
         )
+
+
+def _codes(seq: Sequence[str]) -> tuple[Any, Any]:
+    """``(codes, table)`` of a field (see ``Tokens.word_codes``), decoding nothing that
+    can be read as ids and keeping nothing decoded."""
+    import numpy as np
+
+    if isinstance(seq, Lazy) and seq._items is None:
+        raw, decode = seq._raw, seq._decode
+        if decode is _decode_batch_words or decode is _decode_batch_tags:
+            batch, a, b = raw
+            if decode is _decode_batch_words:
+                return batch.word_ids[a:b], batch.vocab_array()
+            return batch.tag_ids[a:b], batch.tag_array()
+        # a vocabulary's bound ``decode`` (the store's) that can also give the ids
+        codes = getattr(getattr(decode, "__self__", None), "codes", None)
+        if codes is not None:
+            return codes(raw)
+        seq = decode(raw)  # decoded for this call only
+    table = tuple(seq)
+    return np.arange(len(table)), table
 
 
 def _decode_batch_words(ref: tuple[TokenBatch, int, int]) -> tuple[str, ...]:

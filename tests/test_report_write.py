@@ -323,27 +323,77 @@ def test_report_out_naming_a_file_is_refused_and_the_file_kept(tmp_path: Path) -
 def test_report_xlsx_from_a_child_process_is_the_workbook_written_here(
     written: tuple[Path, dict[str, Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The workbook is written by a child process while the report's other files are
-    (issue 20: two cores); it is the same bytes as write_xlsx gives in this process, and
-    a child that cannot start leaves the workbook to this process."""
+    """The workbook and the PNGs are made by a child process while the report's other
+    files are (issue 20: two cores); the workbook is the same bytes as write_xlsx gives
+    in this process, with the page's tables sent later as sheets after the first ones,
+    and a child that cannot start leaves the work to this process."""
     import multiprocessing as mp
 
-    from govtext.report import _XlsxChild
+    from govtext.report.child import ReportChild
     from govtext.report.io import write_xlsx
 
     _out, files = written
     tables = {"a": pd.DataFrame({"term": ["治理", "=1+1"], "n": [3, 4]})}
-    child = _XlsxChild(tmp_path / "child.xlsx", tables)
+    more = {"b": pd.DataFrame({"share": [0.5, float("nan")]}), "a": pd.DataFrame({"x": ["y"]})}
+    here = write_xlsx(tmp_path / "here.xlsx", tables)
+    both = write_xlsx(tmp_path / "both.xlsx", {**tables, **more}).read_bytes()
+    child = ReportChild(tmp_path / "child.xlsx", tables)
     assert child.proc is not None and child.proc.pid != mp.current_process().pid
     assert child.result() == tmp_path / "child.xlsx" and child.proc.exitcode == 0
-    here = write_xlsx(tmp_path / "here.xlsx", tables)
+    child.close()
     assert (tmp_path / "child.xlsx").read_bytes() == here.read_bytes()
+    later = ReportChild(tmp_path / "later.xlsx", tables)
+    later.send_tables(more)  # "a" again: it replaces the first "a" in its place
+    assert later.result() is not None and later.proc.exitcode == 0
+    later.close()
+    assert (tmp_path / "later.xlsx").read_bytes() == both
 
     def no_process(*args: object, **kwargs: object) -> None:
         raise OSError("no process")
 
-    monkeypatch.setattr(mp, "get_context", lambda *a: type("Ctx", (), {"Process": no_process})())
-    fallback = _XlsxChild(tmp_path / "fallback.xlsx", tables)
+    monkeypatch.setattr(
+        mp, "get_context", lambda *a: type("Ctx", (), {"Process": no_process, "Pipe": mp.Pipe})()
+    )
+    fallback = ReportChild(tmp_path / "fallback.xlsx", tables)
     assert fallback.proc is None
     assert fallback.result().read_bytes() == here.read_bytes()
     assert files["xlsx"].read_bytes()[:2] == b"PK"
+
+
+def test_report_child_figures_are_drawn_here_when_it_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Figures handed to the child are drawn by this process, SVG then PNG, when no child
+    runs: the same bytes as drawn in the child."""
+    import multiprocessing as mp
+
+    from matplotlib.figure import Figure
+
+    from govtext.report import charts
+    from govtext.report.child import ReportChild
+
+    def figure() -> Figure:
+        fig = Figure(figsize=(2, 2), layout="constrained")
+        fig.add_subplot().plot([1, 2, 3])
+        return fig
+
+    ref = figure()
+    want_svg, want_png = charts.svg(ref, None, "f"), charts.png(ref, None, "f")
+    spawned = ReportChild(None, {})
+    spawned.send_figures({"f": (figure(), None, tmp_path / "a.svg", tmp_path / "a.png")})
+    assert spawned.result() is None and spawned.proc.exitcode == 0
+    spawned.close()
+
+    def no_process(*args: object, **kwargs: object) -> None:
+        raise OSError("no process")
+
+    monkeypatch.setattr(
+        mp, "get_context", lambda *a: type("Ctx", (), {"Process": no_process, "Pipe": mp.Pipe})()
+    )
+    here = ReportChild(None, {})
+    assert here.proc is None
+    here.send_figures({"f": (figure(), None, tmp_path / "b.svg", tmp_path / "b.png")})
+    assert here.result() is None
+    for name in ("a", "b"):
+        assert (tmp_path / f"{name}.svg").read_text(encoding="utf-8") == want_svg
+        assert (tmp_path / f"{name}.png").read_bytes() == want_png

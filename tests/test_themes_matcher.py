@@ -194,7 +194,9 @@ def test_gated_regexes_find_what_ungated_ones_find(provincial_dir, national_file
     gated = Matcher().fit()
     assert gated.gates_, "the default dictionary's regexes should have gates"
     ungated = Matcher().fit()
-    ungated.gates_ = {}
+    # every regex looked at, and searched in the whole text
+    ungated.regexes_ = tuple(r._replace(groups=(), others=()) for r in ungated.regexes_)
+    ungated.gates_, ungated.always_ = {}, tuple(range(len(ungated.regexes_)))
     n = 0
     for doc in docs:
         got = gated.explain(doc)
@@ -248,3 +250,26 @@ def test_matcher_scope_ends_regex_scan_equals_numpy_lookup() -> None:
     for text in texts:
         scanned = {name: [m.start() for m in mark.finditer(text)] for name, mark in _MARKS.items()}
         assert _scope_ends(text) == scanned
+
+
+def test_hits_and_candidates_made_without_init_equal_the_constructed() -> None:
+    """The matcher fills a hit's fields at once (``_hit``, ``_candidate``): the same object
+    as the dataclass constructor gives, with every field."""
+    import dataclasses
+    import pickle
+
+    from govtext.themes.matcher import Candidate, ThemeHit, _candidate, _hit
+
+    hit_values = ("d", "t", "r", "自治", 2, 4, 0, "推进自治。", 0, 0.5, 1)
+    cand_values = (*hit_values, "vetoed", "exclude_near:x(y)")
+    for made, cls, values in (
+        (_hit(*hit_values), ThemeHit, hit_values),
+        (_candidate(*cand_values), Candidate, cand_values),
+    ):
+        built = cls(*values)
+        assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+        assert dataclasses.astuple(made) == values
+        assert vars(made) == vars(built)  # every field, none more
+        assert pickle.loads(pickle.dumps(made)) == built
+        with __import__("pytest").raises(dataclasses.FrozenInstanceError):
+            made.start = 0  # type: ignore[misc]

@@ -295,6 +295,75 @@ def test_topics_model_block_inference_is_gensims_and_independent_of_blocks_and_t
     np.testing.assert_allclose(one, gamma / gamma.sum(axis=1, keepdims=True), atol=2e-3)
 
 
+def _estep_by_sparse_indexing(counts, beta, alpha, gamma, iterations, threshold):
+    """The block E-step as first written (scipy's row indexing, fancy-indexed gathers):
+    the yardstick the faster one must equal bit for bit."""
+    from scipy.sparse import csr_matrix
+    from scipy.special import psi
+
+    beta_t = np.ascontiguousarray(beta.T, dtype=np.float32)
+
+    def exp_elog(g):
+        return np.exp(psi(g) - psi(g.sum(axis=1))[:, None])
+
+    def ratios(block, th):
+        rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+        phinorm = np.einsum("ij,ij->i", th[rows], beta_t[block.indices]) + 1e-100
+        return csr_matrix(
+            ((block.data / phinorm).astype(np.float32), block.indices, block.indptr), shape=block.shape
+        )
+
+    theta = exp_elog(gamma).astype(np.float32)
+    active = np.arange(counts.shape[0])
+    for _ in range(iterations):
+        th = theta[active]
+        new = alpha + th * (ratios(counts[active], th) @ beta_t)
+        change = np.abs(new - gamma[active]).mean(axis=1)
+        gamma[active] = new
+        theta[active] = exp_elog(new)
+        active = active[change >= threshold]
+        if not len(active):
+            break
+    return np.asarray((ratios(counts, theta).T @ theta).T, dtype=float)
+
+
+def test_topics_model_block_estep_equals_the_sparse_indexing_one_bit_for_bit(units):
+    from govtext.topics.inference import block_estep
+
+    tm = TopicModel(method="lda", k=4, sample_size=0, **FAST).fit(units)
+    counts = units.counts()
+    beta = np.asarray(tm.model_.expElogbeta, dtype=float)
+    alpha = np.asarray(tm.model_.alpha, dtype=float)
+    start = np.random.RandomState(5).gamma(100.0, 1.0 / 100.0, (counts.shape[0], 4))
+    ours, theirs = start.copy(), start.copy()
+    sstats = block_estep(
+        counts, beta, alpha, ours, iterations=100, gamma_threshold=0.001, collect_sstats=True
+    )
+    expected = _estep_by_sparse_indexing(counts, beta, alpha, theirs, 100, 0.001)
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(sstats, expected)
+
+
+def test_topics_model_quiet_mstep_is_gensims(units):
+    """The M-step without gensim's log gives the very model gensim's does (its random
+    state included: printing topics draws from it)."""
+    from gensim.models import LdaModel
+
+    from govtext.topics import fitting
+
+    real = fitting.quiet_mstep
+    quiet = TopicModel(method="lda", k=7, sample_size=0, **FAST).fit(units)
+    try:
+        fitting.quiet_mstep = lambda lda, rho, other, extra_pass=False: LdaModel.do_mstep(
+            lda, rho, other, extra_pass
+        )
+        loud = TopicModel(method="lda", k=7, sample_size=0, **FAST).fit(units)
+    finally:
+        fitting.quiet_mstep = real
+    np.testing.assert_array_equal(quiet.topic_term_, loud.topic_term_)
+    np.testing.assert_array_equal(quiet.doc_topic_, loud.doc_topic_)
+
+
 def test_topics_model_reuse_keyed_by_inputs_skips_building_units(docs, tmp_path: Path, monkeypatch):
     import dataclasses
 

@@ -154,3 +154,101 @@ def test_topics_units_compound_tokens_join_split_seed_phrases():
     assert joined.pos is not None and joined.pos[joined.words.index("楼院微治理")] == "compound"
     units = build_units([doc], [toks], min_df=1, max_df=1.0, compounds=["楼院微治理"])
     assert "楼院微治理" in units.vocabulary and units.settings["compounds"] == ["楼院微治理"]
+
+
+SEEDED_TEXTS = [
+    "坚持依法行政，推进依法治国。\n社区治理，居民议事，依法行政。",
+    "依法治国和依法行政，法治社区。\n\n社区治理靠居民，物业和业主协商。",
+    "热线，诉求，依法。行政，投诉，回访。",  # 依法 / 行政 apart: not joined
+]
+
+
+def _reference_units(docs, toks, compounds, min_df, max_df):
+    """build_units' rules token by token (the way it was first written): the yardstick
+    for its array version."""
+    from collections import Counter
+
+    from govtext.topics.units import DEFAULT_KEEP_POS, compound_tokens
+
+    forced, keep = set(compounds), set(DEFAULT_KEEP_POS)
+    raw = []
+    for doc, tok in zip(docs, toks, strict=True):
+        tok = compound_tokens(tok, compounds)
+        for k, (a, b) in enumerate(doc.paragraphs):
+            words = [
+                w
+                for w, p, s in zip(tok.words, tok.pos, tok.starts, strict=True)
+                if a <= s < b
+                and (w in forced or (w not in DEFAULT_STOPWORDS and is_content_word(w) and p in keep))
+            ]
+            raw.append((f"{doc.doc_id}#p{k}", words))
+    df = Counter(w for _, words in raw for w in set(words))
+    n = sum(1 for _, words in raw if words)
+    vocab = sorted(w for w, c in df.items() if min_df <= c <= int(max_df * n) or w in forced)
+    kept = [(u, tuple(w for w in words if w in vocab)) for u, words in raw]
+    return [(u, words) for u, words in kept if words], vocab
+
+
+def test_topics_units_from_packed_tokens_as_from_plain_ones_and_nothing_decoded(tmp_path):
+    """Tokens as a worker's batch and as the store gives them back are read as ids: the
+    same units as from plain tuples (and as the rules token by token), and the tokens
+    are left as packed as they came."""
+    from govtext.documents import content_hash
+    from govtext.store import Store
+
+    docs = planted_documents(n_docs=6) + [
+        Document(doc_id=f"s{i}", text=t) for i, t in enumerate(SEEDED_TEXTS)
+    ]
+    compounds = ["依法行政", "依法治国", "社区治理", "居民议事会"]
+    plain = tokens_for(docs)
+    batch = _SEGMENTER.tokens_batch([d.text for d in docs])
+    batched = [batch.tokens(i, d.doc_id) for i, d in enumerate(docs)]
+    with Store(tmp_path / "s.duckdb") as store:
+        store.put_tokens((content_hash(d.text), t) for d, t in zip(docs, plain, strict=True))
+        got = store.get_tokens((content_hash(d.text), _SEGMENTER.settings_hash) for d in docs)
+        stored = [got[(content_hash(d.text), _SEGMENTER.settings_hash)].with_doc_id(d.doc_id) for d in docs]
+        built = [
+            build_units(docs, toks, min_df=2, max_df=0.8, compounds=compounds)
+            for toks in (plain, batched, stored)
+        ]
+    assert built[0] == built[1] == built[2]
+    assert len({u.hash() for u in built}) == 1
+    expected, vocab = _reference_units(docs, plain, compounds, 2, 0.8)
+    assert list(zip(built[0].unit_ids, built[0].token_lists, strict=True)) == expected
+    assert list(built[0].vocabulary) == vocab and "依法行政" in vocab
+    from govtext.compare import doc_term_matrix
+
+    expected_counts = doc_term_matrix(plain)  # the comparison reads every word too
+    for toks in (batched, stored):
+        counts = doc_term_matrix(toks)
+        assert counts.terms.tolist() == expected_counts.terms.tolist()
+        assert (counts.counts != expected_counts.counts).nnz == 0
+    for tok in batched + stored:
+        assert tok.words._items is None and tok.pos._items is None  # type: ignore[union-attr]
+        assert tok.starts._items is None and tok.starts._raw._arrays is None  # type: ignore[attr-defined]
+    doc_units = [
+        build_units(docs, toks, unit="document", compounds=compounds) for toks in (plain, batched, stored)
+    ]
+    assert doc_units[0] == doc_units[1] == doc_units[2]
+    assert doc_units[0].unit_ids == tuple(d.doc_id for d in docs)
+
+
+def test_topics_units_term_rows_read_as_words(planted):
+    docs, toks = planted
+    units = build_units(docs, toks, min_df=1, max_df=1.0)
+    rows = units.token_lists
+    indptr, ids = units.term_rows()
+    assert len(rows) == len(units) and units.n_tokens == len(ids) == indptr[-1]
+    assert rows[-1] == rows[len(rows) - 1] and rows[1:3] == (rows[1], rows[2])
+    assert all(
+        tuple(units.vocabulary[i] for i in ids[indptr[k] : indptr[k + 1]]) == rows[k]
+        for k in range(len(rows))
+    )
+    as_tuples = type(units)(
+        units.unit_ids, units.doc_ids, tuple(rows), units.vocabulary, units.spans, units.settings
+    )
+    assert as_tuples.hash() == units.hash()
+    assert (as_tuples.counts() != units.counts()).nnz == 0
+    assert as_tuples.to_frame().equals(units.to_frame())
+    with pytest.raises(IndexError):
+        rows[len(rows)]

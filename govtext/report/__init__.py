@@ -27,6 +27,7 @@ FORMATS = ("html", "md", "csv", "json", "xlsx", "figures")
 # Beyond these, pages and figures show the largest groups only (the tables keep all).
 MAX_GROUPS_PAGE = 150
 MAX_GROUPS_FIGURE = 60
+_DRAWN_HERE = {"trend", "framework_balance"}  # the other figures are drawn by the report's child
 
 __all__ = [
     "FORMATS",
@@ -194,6 +195,7 @@ def _report_key(
     return report_key(frames, info, options)
 
 
+# long: the staged folder and the child process's life (try/finally) span every format written
 def _write(
     result: RunResult,
     final: Path,
@@ -210,6 +212,7 @@ def _write(
     """Render every format into a staged folder and swap it in (``write_report``'s work)."""
     from govtext.compare import group_labels, group_order
     from govtext.report import charts
+    from govtext.report.child import ReportChild
     from govtext.report.evidence import select_evidence
     from govtext.report.io import StagedFolder, atomic_write_text, dumps_json, write_csv
     from govtext.report.ledger import LEDGER, ledger_text
@@ -217,36 +220,66 @@ def _write(
 
     groups = group_labels(result.documents, result.by)
     order = group_order(groups)
-    evidence = select_evidence(result.hits, groups, per_cell=evidence_per_cell)
-    figures: dict[str, Any] = {}
-    if "html" in fmts or "figures" in fmts:
-        # The page itself only shows the trend chart; the rest are for papers.
-        fig_groups = largest_groups(order, groups, result.documents, MAX_GROUPS_FIGURE)
-        figures = _figures(tables, result, fig_groups, chosen, only=None if "figures" in fmts else {"trend"})
     # The whole folder is replaced at once, so a crash leaves the old report or the new one.
     with StagedFolder(final) as out:
-        svgs = {name: charts.svg(fig, chosen, name) for name, fig in figures.items()}
-        shown = largest_groups(order, groups, result.documents, MAX_GROUPS_PAGE)
-        page = build_page(result, tables, evidence, shown, info, svgs, title, n_groups=len(order))
-        page.extra_html = tuple(extra_html)
-        export = {**tables, **page.export_tables}
-        # The workbook (~890k cells on ../shared/corpus, 4-5 s) is written by a forked
-        # child while this process draws the PNGs and writes the rest: two cores, one
-        # report. The same bytes either way (write_xlsx is deterministic).
-        xlsx = _XlsxChild(out / "report.xlsx", export) if "xlsx" in fmts else None
-        if "figures" in fmts:
-            for name, fig in figures.items():
-                files[f"svg:{name}"] = atomic_write_text(out / "figures" / f"{name}.svg", svgs[name])
-                files[f"png:{name}"] = _write_png(out / "figures" / f"{name}.png", fig, chosen, name)
-        if "html" in fmts:
-            files["html"] = atomic_write_text(out / "index.html", render_html(page))
-        if "md" in fmts:
-            files["md"] = atomic_write_text(out / "report.md", render_markdown(page))
-        if "csv" in fmts:
-            for name, frame in export.items():
-                files[f"csv:{name}"] = write_csv(out / "tables" / f"{name}.csv", frame)
-        if xlsx is not None:
-            files["xlsx"] = xlsx.result()
+        # The workbook and most figures are made by a child process while this one draws
+        # the trend and writes the rest (govtext.report.child): two cores, one report. It
+        # starts on the comparison tables' sheets now.
+        want_png = "figures" in fmts
+        child = (
+            ReportChild(out / "report.xlsx" if "xlsx" in fmts else None, tables)
+            if "xlsx" in fmts or want_png
+            else None
+        )
+        try:
+            evidence = select_evidence(result.hits, groups, per_cell=evidence_per_cell)
+            figures: dict[str, Any] = {}
+            if "html" in fmts or want_png:
+                # The page itself only shows the trend chart; the rest are for papers.
+                fig_groups = largest_groups(order, groups, result.documents, MAX_GROUPS_FIGURE)
+                only = None if want_png else {"trend"}
+                figures = _figures(tables, result, fig_groups, chosen, only=only)
+            # The child draws the heat map and the similarity matrix; this process the
+            # trend (the page inlines it) and the framework balance, the largest. So the two
+            # take about as long on ../shared/corpus: the child also makes the workbook and
+            # pays for importing matplotlib and loading the font again (~1 s in all).
+            mine = {n: f for n, f in figures.items() if n in _DRAWN_HERE or not want_png}
+            if want_png:
+                for name in figures:
+                    files[f"svg:{name}"] = out / "figures" / f"{name}.svg"
+                    files[f"png:{name}"] = out / "figures" / f"{name}.png"
+                if child is not None:
+                    child.send_figures(
+                        {
+                            n: (f, chosen, files[f"svg:{n}"], files[f"png:{n}"])
+                            for n, f in figures.items()
+                            if n not in mine
+                        }
+                    )
+            svgs = {name: charts.svg(fig, chosen, name) for name, fig in mine.items()}
+            if want_png:
+                for name, fig in mine.items():
+                    atomic_write_text(files[f"svg:{name}"], svgs[name])
+                    _write_png(files[f"png:{name}"], fig, chosen, name)
+            shown = largest_groups(order, groups, result.documents, MAX_GROUPS_PAGE)
+            page = build_page(result, tables, evidence, shown, info, svgs, title, n_groups=len(order))
+            page.extra_html = tuple(extra_html)
+            if child is not None:
+                child.send_tables(page.export_tables)
+            if "html" in fmts:
+                files["html"] = atomic_write_text(out / "index.html", render_html(page))
+            if "md" in fmts:
+                files["md"] = atomic_write_text(out / "report.md", render_markdown(page))
+            if "csv" in fmts:
+                for name, frame in {**tables, **page.export_tables}.items():
+                    files[f"csv:{name}"] = write_csv(out / "tables" / f"{name}.csv", frame)
+            if child is not None:
+                workbook = child.result()
+                if workbook is not None:
+                    files["xlsx"] = workbook
+        finally:
+            if child is not None:
+                child.close()
         if "json" in fmts:
             files["json"] = atomic_write_text(out / "run.json", dumps_json(info))
         if result.corpus is not None and result.corpus.files:
@@ -257,36 +290,6 @@ def _write(
     for name, path in files.items():
         files[name] = final / path.relative_to(out)
     return files
-
-
-class _XlsxChild:
-    """``write_xlsx(path, tables)`` in a child process, started now; ``result()`` waits
-    for it and writes the workbook here if the child could not, so the report never
-    lacks it. The child is a fresh interpreter (spawn), not a fork: a fork of a run that
-    holds gigabytes would count them again, and its threads' locks would come along."""
-
-    def __init__(self, path: Path, tables: dict[str, pd.DataFrame]) -> None:
-        import multiprocessing as mp
-
-        from govtext.report import io
-
-        self.path, self.tables, self.proc = path, tables, None
-        try:
-            self.proc = mp.get_context("spawn").Process(
-                target=io.write_xlsx, args=(path, tables), daemon=True
-            )
-            self.proc.start()
-        except Exception:  # no process to start, or a table that does not pickle: written in result()
-            self.proc = None
-
-    def result(self) -> Path:
-        from govtext.report.io import write_xlsx
-
-        if self.proc is not None:
-            self.proc.join()
-            if self.proc.exitcode == 0 and self.path.is_file():
-                return self.path
-        return write_xlsx(self.path, self.tables)
 
 
 def largest_groups(order: list[str], labels: pd.Series, documents: pd.DataFrame, limit: int) -> list[str]:

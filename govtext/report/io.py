@@ -81,9 +81,15 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def write_xlsx(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
+def write_xlsx(path: Path, tables: Mapping[str, pd.DataFrame], more: Any = None) -> Path:
     """One sheet per table: bold frozen header, filters, number formats, widths fitted to
     the content.
+
+    ``more``, if given, is a connection (``multiprocessing.Pipe``) whose ``recv()`` gives
+    further tables, sheets after ``tables`` as in ``{**tables, **more}``; it is read once
+    the first sheets are made, so a child process can start on the comparison tables
+    while the report builds the page's. The same bytes as ``write_xlsx(path, {**tables,
+    **more})``.
 
     The SpreadsheetML is written here, a column at a time, rather than through
     openpyxl's cell objects: on ../shared/corpus (13 sheets, 111,000 rows) openpyxl took
@@ -95,11 +101,18 @@ def write_xlsx(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     formats: dict[str, int] = {}  # number format → its style index
-    sheets: list[tuple[str, str]] = []  # (sheet name, worksheet XML)
-    taken: set[str] = set()
+    xml: dict[str, str] = {}  # table name → worksheet XML
     for name, frame in tables.items():
-        title = sheet_name(name, taken)
-        sheets.append((title, _sheet_xml(safe_frame(frame), formats, ILLEGAL_CHARACTERS_RE)))
+        xml[name] = _sheet_xml(safe_frame(frame), formats, ILLEGAL_CHARACTERS_RE)
+    extra: Mapping[str, pd.DataFrame] = more.recv() if more is not None else {}
+    if set(extra) & set(xml):
+        # a table given again replaces the first in its place: start over in that order
+        formats, xml = {}, {}
+        extra = {**tables, **extra}
+    for name, frame in extra.items():
+        xml[name] = _sheet_xml(safe_frame(frame), formats, ILLEGAL_CHARACTERS_RE)
+    taken: set[str] = set()
+    sheets = [(sheet_name(name, taken), text) for name, text in xml.items()]
     parts = {
         "[Content_Types].xml": _content_types(len(sheets)),
         "_rels/.rels": _ROOT_RELS,
@@ -227,6 +240,46 @@ def _cell_xml(ref: str, value: Any, style: str, illegal: re.Pattern[str]) -> str
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{_xml_text(value)}</t></is></c>'
 
 
+def _column_cells(
+    column: pd.Series, letter: str, style: str, year: bool, illegal: re.Pattern[str]
+) -> list[str]:
+    """One column's cells, rows 2…: what ``_cell_xml`` gives cell by cell, with the two
+    commonest kinds written without its per-value checks (the workbook of
+    ../shared/corpus has ~940k cells, most of them plain numbers or plain text)."""
+    import numpy as np
+
+    values = column.tolist()
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
+        # numpy integers: never missing, never bool; tolist() gave Python ints
+        return [f'<c r="{letter}{r}"{style}><v>{format(v, ".16g")}</v></c>' for r, v in enumerate(values, 2)]
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+        # numpy floats: NaN and ±inf are empty cells, as in _cell_xml
+        return [
+            f'<c r="{letter}{r}"{style}><v>{format(v, ".16g")}</v></c>'
+            if math.isfinite(v)
+            else (f'<c r="{letter}{r}"{style}/>' if style else "")
+            for r, v in enumerate(values, 2)
+        ]
+    pieces = []
+    escaped: dict[str, str] = {}  # groups, themes and terms repeat down a column
+    for r, v in enumerate(values, start=2):
+        if type(v) is str and not (year and v.isdigit() and len(v) == 4):
+            text = escaped.get(v)
+            if text is None:
+                text = escaped[v] = _xml_text(illegal.sub("", v))
+            if text:
+                pieces.append(
+                    f'<c r="{letter}{r}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+                )
+            else:  # openpyxl wrote no value for an empty text
+                pieces.append(f'<c r="{letter}{r}"{style}/>' if style else "")
+            continue
+        if year and isinstance(v, str) and v.isdigit() and len(v) == 4:
+            v = int(v)  # a year is a number a spreadsheet can sort and chart
+        pieces.append(_cell_xml(f"{letter}{r}", v, style, illegal))
+    return pieces
+
+
 def _sheet_xml(safe: pd.DataFrame, formats: dict[str, int], illegal: re.Pattern[str]) -> str:
     columns = list(safe.columns)
     n_rows, n_cols = len(safe), len(columns)
@@ -236,16 +289,11 @@ def _sheet_xml(safe: pd.DataFrame, formats: dict[str, int], illegal: re.Pattern[
         fmt = _number_format(safe[col])
         style = f' s="{formats.setdefault(fmt, len(formats) + 2)}"' if fmt else ""
         year = str(col) in _YEAR_COLUMNS
-        letter = letters[j]
-        pieces = []
-        for r, v in enumerate(safe[col].tolist(), start=2):
-            if year and isinstance(v, str) and v.isdigit() and len(v) == 4:
-                v = int(v)  # a year is a number a spreadsheet can sort and chart
-            pieces.append(_cell_xml(f"{letter}{r}", v, style, illegal))
-        cells.append(pieces)
+        cells.append(_column_cells(safe[col], letters[j], style, year, illegal))
     header = "".join(_cell_xml(f"{letters[j]}1", str(c), ' s="1"', illegal) for j, c in enumerate(columns))
     rows = [f'<row r="1">{header}</row>'] if n_cols else []
-    rows.extend(f'<row r="{r + 2}">{"".join(col[r] for col in cells)}</row>' for r in range(n_rows))
+    by_row = zip(*cells, strict=True) if cells else [()] * n_rows  # no columns: empty rows
+    rows.extend(f'<row r="{r}">{"".join(row)}</row>' for r, row in enumerate(by_row, start=2))
     widths = []
     for j, col in enumerate(columns, start=1):
         sample = [str(col), *(str(v) for v in safe[col].head(200))]

@@ -42,12 +42,16 @@ class Vocabulary:
         return self.pack(np.array(self.ids(words), dtype=np.uint32))
 
     def decode(self, raw: bytes) -> tuple[str, ...]:
+        ids, words = self.codes(raw)
+        return tuple(words[ids].tolist())
+
+    def codes(self, raw: bytes) -> tuple[Any, Any]:
+        """The ids of packed words and the array they index (``Tokens.word_codes``)."""
         import numpy as np
 
         if self._array is None or len(self._array) != len(self.words):
             self._array = np.array(self.words, dtype=object)
-        ids = np.frombuffer(raw, dtype=np.uint16 if raw[:1] == b"2" else np.uint32, offset=1)
-        return tuple(self._array[ids].tolist())
+        return np.frombuffer(raw, dtype=np.uint16 if raw[:1] == b"2" else np.uint32, offset=1), self._array
 
     def ids(self, words: Sequence[str]) -> list[int]:
         """The id of every word, new words appended (in order of first appearance)."""

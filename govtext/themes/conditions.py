@@ -15,6 +15,7 @@ import bisect
 import logging
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -65,6 +66,10 @@ def _scope_ends(vt: str) -> dict[str, list[int]]:
     flags = np.take(_end_marks(), codes, mode="clip")
     return {name: np.flatnonzero(flags & bit).tolist() for name, bit in _SCOPE_BITS.items()}
 
+
+# A context's stretch up to this long is searched for each term; a longer one (a long
+# sentence, a paragraph) looks the term up among its occurrences in the whole document.
+_LOCAL_STRETCH = 256
 
 # Where an evidence window prefers to end: after a clause mark or a blank near its limit.
 _SOFT_CUT = re.compile(r"[，,、：:\s]")
@@ -154,6 +159,7 @@ class DocContext:
         self.view = view
         self.vt: str = view.text
         self.matcher = matcher
+        self.cap: int = matcher.max_sentence_chars  # contexts look no further either side
         self._sentences: list[tuple[int, int]] | None = None
         self.sent_starts: list[int] = []
         self.par_starts: list[int] = []
@@ -212,17 +218,18 @@ class DocContext:
             self.par_starts = [a for a, _ in self.doc.paragraphs]
         return self._sentences
 
-    def locate(self, spans: list[tuple[int, int]]) -> list[tuple[int, str, int, int]]:
+    def locate(self, spans: Sequence[Sequence[Any]]) -> list[tuple[int, str, int, int]]:
         """(sentence index, evidence text, its start, paragraph index) of each original
-        span [a, b) (sorted by start): the sentence it starts in, widened to hold the
-        whole match."""
+        span [a, b) (sorted by start; ``a, b = span[0], span[1]``, the matcher's rows as
+        they are): the sentence it starts in, widened to hold the whole match."""
         sentences = self.sentences
         starts, par_starts = self.sent_starts, self.par_starts
         n, n_par = len(sentences), len(par_starts)
         quotes, text = self._quotes, self.doc.text
         out = []
         i = j = 0  # the spans come in order: walk the sentence and paragraph starts once
-        for a, b in spans:
+        for span in spans:
+            a, b = span[0], span[1]
             while i < n and starts[i] <= a:
                 i += 1
             si = i - 1
@@ -233,9 +240,8 @@ class DocContext:
                 if sentences:
                     ss, se = sentences[si]
             # A term broken across lines spans two "sentences": quote both so evidence holds the match.
-            sj = bisect.bisect_left(starts, b) - 1
-            if sj > si and sj < n:
-                se = max(se, sentences[sj][1])
+            if si + 1 < n and starts[si + 1] < b:
+                se = max(se, sentences[bisect.bisect_left(starts, b) - 1][1])
             # A user's regex may take in the line break or space beside a sentence ("\r0"):
             # the evidence always holds the whole match.
             if a < ss:
@@ -251,22 +257,21 @@ class DocContext:
         return out
 
     def scope(self, s: int, e: int, scope: str) -> tuple[int, int]:
-        vt = self.vt
         if scope == "paragraph":
+            vt = self.vt
             lo = vt.rfind("\n", 0, s) + 1
             hi = vt.find("\n", e)
             return lo, len(vt) if hi == -1 else hi
         # the clause or sentence marks of the view, found in one pass per document:
         # walking to them from each hit is quadratic in a long unpunctuated text
-        ends = self._ends.get(scope)
-        if ends is None:
-            self._ends = _scope_ends(vt)
-            ends = self._ends[scope]
+        if not self._ends:
+            self._ends = _scope_ends(self.vt)
+        ends = self._ends[scope]
         i = bisect.bisect_left(ends, s)
-        lo = ends[i - 1] + 1 if i > 0 else 0
-        j = bisect.bisect_left(ends, e)
-        hi = ends[j] if j < len(ends) else len(vt)
-        cap = self.matcher.max_sentence_chars
+        j = bisect.bisect_left(ends, e, i)
+        lo = ends[i - 1] + 1 if i else 0
+        hi = ends[j] if j < len(ends) else len(self.vt)
+        cap = self.cap
         return (lo if lo > s - cap else s - cap), (hi if hi < e + cap else e + cap)
 
     def reach(self, ctx: Context, s: int, e: int, scopes: dict[str, tuple[int, int]]) -> tuple[int, int]:
@@ -330,13 +335,21 @@ class DocContext:
     def _first_term(self, ctx: Context, s: int, e: int, lo: int, hi: int) -> str | None:
         """The first of ``ctx.terms`` with an occurrence in [lo, hi) that is not inside [s, e)."""
         vt = self.vt
+        local = hi - lo <= _LOCAL_STRETCH
         for term in ctx.terms:
+            n = len(term)
+            if local:  # a short stretch: search it, not the whole document
+                pos = vt.find(term, lo, hi) if term else -1
+                while pos != -1:
+                    if not (pos >= s and pos + n <= e):
+                        return term
+                    pos = vt.find(term, pos + 1, hi)
+                continue
             # every occurrence of the term in the document, found once: searching each
             # hit's scope again is quadratic when a long sentence is full of hits
             occ = self._occurrences.get(term)
             if occ is None:
                 occ = self._occurrences[term] = positions(vt, term)
-            n = len(term)
             for k in range(bisect.bisect_left(occ, lo), len(occ)):
                 pos = occ[k]
                 if pos + n > hi:

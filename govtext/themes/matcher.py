@@ -13,18 +13,18 @@ Spans in hits are offsets into the ORIGINAL text.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from govtext.documents import Document
 from govtext.errors import ConfigError, DictionaryError, NotFittedError
 from govtext.normalize import Normalized, normalize
 from govtext.themes.conditions import DocContext, RuleChecks, any_of, evidence_windows, positions
 from govtext.themes.dictionary import load_dictionary
+from govtext.themes.overlaps import covered, covers, resolve_overlaps
 from govtext.themes.patterns import (
     Pattern,
     PatternError,
@@ -32,6 +32,7 @@ from govtext.themes.patterns import (
     compile_pattern,
     regex_time_limit,
     required_literals,
+    required_one_of,
     utf8_safe,
     window_width,
 )
@@ -109,6 +110,40 @@ class Candidate:
         )
 
 
+# A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``: for
+# a hit that is 1.3 µs, half of what the matcher spends on it. ``_hit`` and
+# ``_candidate`` fill the instance's ``__dict__`` at once (equal objects in every way;
+# tests/test_themes_matcher.py holds them to the constructors and their fields).
+_new = object.__new__
+
+
+def _hit(
+    d: str, theme: str, rule: str, term: str, start: int, end: int, si: int, sentence: str, ss: int,
+    weight: float, pi: int,
+) -> ThemeHit:  # fmt: skip
+    """``ThemeHit`` with all eleven fields given, in their order."""
+    hit = _new(ThemeHit)
+    hit.__dict__.update(
+        doc_id=d, theme=theme, rule=rule, term=term, start=start, end=end, sentence_index=si,
+        sentence=sentence, sentence_start=ss, weight=weight, paragraph_index=pi,
+    )  # fmt: skip
+    return hit
+
+
+def _candidate(
+    d: str, theme: str, rule: str, term: str, start: int, end: int, si: int, sentence: str, ss: int,
+    weight: float, pi: int, status: str, reason: str,
+) -> Candidate:  # fmt: skip
+    """``Candidate`` with all thirteen fields given, in their order."""
+    cand = _new(Candidate)
+    cand.__dict__.update(
+        doc_id=d, theme=theme, rule=rule, term=term, start=start, end=end, sentence_index=si,
+        sentence=sentence, sentence_start=ss, weight=weight, paragraph_index=pi, status=status,
+        reason=reason,
+    )  # fmt: skip
+    return cand
+
+
 def _compile(rx: str, rule: Rule) -> Pattern:
     try:
         return compile_pattern(rx)
@@ -152,6 +187,29 @@ def _compile_rule(rule: Rule) -> RuleChecks:
         exclude_near=tuple((c, tuple(_compile(rx, rule) for rx in c.regex)) for c in rule.exclude_near),
         require_near=tuple((c, tuple(_compile(rx, rule) for rx in c.regex)) for c in rule.require_near),
     )
+
+
+class _Regex(NamedTuple):
+    """A rule's regex as the matcher runs it: ``groups`` are the strings its matches
+    must contain (one of each group; those of two or more characters, found by the
+    Aho-Corasick pass); for each group, ``others`` holds the alternations of the other
+    required strings; ``width`` is the longest match when it can be searched in windows
+    (``patterns.window_width``)."""
+
+    rule: int  # index in Matcher.rules_
+    pattern: Pattern
+    width: int | None
+    groups: tuple[tuple[str, ...], ...]
+    others: tuple[tuple[Any, ...], ...]
+
+
+def _count(found: dict[str, list[int]], group: tuple[str, ...]) -> int:
+    """How many occurrences of the strings of ``group`` ``found`` holds."""
+    n = 0
+    for s in group:
+        if s in found:
+            n += len(found[s])
+    return n
 
 
 class Matcher:
@@ -223,9 +281,7 @@ class Matcher:
         # Regexes need not run on a text that lacks every string of one of their
         # required groups, nor anywhere but around those strings (``_regex_matches``).
         anchors: set[str] = set()
-        groups_of: dict[tuple[int, int], list[tuple[str, ...]]] = {}
-        gates: dict[tuple[int, int], int] = {}
-        regexes: list[tuple[int, int, Pattern, int | None, tuple[Any, ...]]] = []
+        regexes: list[_Regex] = []
         for rule in dictionary.rules():
             themes = tuple(t for t in rule.themes if wanted is None or t in wanted)
             if not themes:
@@ -237,18 +293,17 @@ class Matcher:
             for term in rule.terms:
                 payloads.setdefault(normalize(term).text, []).append(idx)
             for k, rx in enumerate(compiled[-1].literals):
-                required = required_literals(rx)
+                # a top-level alternation requires one string of its branches' groups
+                required = required_literals(rx) or [g for g in [required_one_of(rx)] if g]
                 # a single character is in nearly every text: not worth a gate
-                groups = [g for g in required if min(map(len, g)) >= 2]
-                if groups:
-                    gates[(idx, k)] = len(groups)
-                    groups_of[(idx, k)] = groups
-                    anchors.update(lit for g in groups for lit in g)
+                groups = tuple(g for g in required if min(map(len, g)) >= 2)
+                anchors.update(lit for g in groups for lit in g)
                 pattern = compiled[-1].regex[k]
                 width = window_width(rx) if pattern.engine == "re2" else None
                 # for each group that may be the rarest in a text: the others' alternations
-                others = tuple([any_of(h) for h in required if h != g] for g in groups)
-                regexes.append((idx, k, pattern, width, others))
+                others = tuple(tuple(any_of(h) for h in required if h != g) for g in groups)
+                regexes.append(_Regex(idx, pattern, width, groups, others))
+        self._index_gates(regexes)
         keys = [
             (key, tuple(payloads.get(key, ())), key in anchors)
             for key in sorted(payloads.keys() | anchors)
@@ -263,11 +318,23 @@ class Matcher:
         self.time_limit_ = float(limit)
         self.dictionary_ = dictionary
         self.rules_ = tuple(compiled)
-        self.gates_ = gates
-        self.groups_ = groups_of
+        self.covers_ = covers(self.rules_, payloads)
         self.regexes_ = tuple(regexes)
         self.n_terms_ = len(payloads)
         return self
+
+    def _index_gates(self, regexes: list[_Regex]) -> None:
+        """``gates_``: for each string, the regexes (numbers in ``regexes_``) that need it
+        or another string of the same group, one group per regex (the one of fewest
+        strings); ``always_``: the regexes without a gate. A text's strings then name the
+        few regexes worth a look, where asking each of a hundred regexes costs more."""
+        gates: dict[str, list[int]] = {}
+        for j, r in enumerate(regexes):
+            if r.groups:
+                for lit in min(r.groups, key=len):
+                    gates.setdefault(lit, []).append(j)
+        self.gates_ = {lit: tuple(js) for lit, js in gates.items()}
+        self.always_ = tuple(j for j, r in enumerate(regexes) if not r.groups)
 
     def _check(self) -> None:
         if not hasattr(self, "rules_"):
@@ -286,8 +353,8 @@ class Matcher:
         rows.sort(key=_TEXT_ORDER)
         doc_id = doc.doc_id
         return [
-            ThemeHit(doc_id, r[2], r[8], r[4], r[0], r[1], si, sentence, ss, r[3].weight, pi)
-            for r, (si, sentence, ss, pi) in zip(rows, ctx.locate([(r[0], r[1]) for r in rows]), strict=True)
+            _hit(doc_id, r[2], r[8], r[4], r[0], r[1], si, sentence, ss, r[3].weight, pi)
+            for r, (si, sentence, ss, pi) in zip(rows, ctx.locate(rows), strict=True)
         ]
 
     def transform_many(self, docs: Iterable[Document]) -> Iterator[list[ThemeHit]]:
@@ -315,11 +382,11 @@ class Matcher:
         rows.sort(key=_TEXT_ORDER)
         out = []
         doc_id = doc.doc_id
-        for r, (si, sentence, ss, pi) in zip(rows, ctx.locate([(r[0], r[1]) for r in rows]), strict=True):
+        for r, (si, sentence, ss, pi) in zip(rows, ctx.locate(rows), strict=True):
             a, b, theme, rule, text, status, reason = r[:7]
             weight = rule.weight if rule is not None else 0.0
             out.append(
-                Candidate(doc_id, theme, r[8], text, a, b, si, sentence, ss, weight, pi, status, reason)
+                _candidate(doc_id, theme, r[8], text, a, b, si, sentence, ss, weight, pi, status, reason)
             )
         return out
 
@@ -329,25 +396,34 @@ class Matcher:
     ) -> tuple[DocContext, list[Any]]:
         """Every occurrence as ``[start, end, theme, rule, text, status, reason, start - end,
         rule id]`` (original offsets), overlaps resolved, in the order found; the vetoed
-        ones only when ``everything`` (a hit never depends on them)."""
+        ones only when ``everything`` (a hit never depends on them), and without it no
+        occurrence of a rule with conditions inside a longer term of the same theme that
+        counts (``overlaps.covers``)."""
         self._check()
         if view is None:
             view = normalize(doc.text)
         ctx = DocContext(doc, view, self)
         rules = self.rules_
         to_original = view.to_original
+        vt = view.text
         rows: list[Any] = []
+        held = self.covers_ if not everything else {}
         for s, e, idx, text in self._occurrences(ctx):
             checks = rules[idx]
-            reason = ctx.veto(checks, s, e) if checks.conditional else ""
-            if reason and not everything:
-                continue
+            rule = checks.rule
+            if not checks.conditional:
+                reason = ""
+            elif (idx, text) in held and covered(vt, held[(idx, text)], s):
+                continue  # inside a longer occurrence that counts: subsumed whatever its verdict
+            else:
+                reason = ctx.veto(checks, s, e)
+                if reason and not everything:
+                    continue
             a, b = to_original(s, e)
             status = "vetoed" if reason else "counted"
-            rule = checks.rule
             for theme in rule.themes:
                 rows.append([a, b, theme, rule, text, status, reason, a - b, rule.id])
-        _resolve_overlaps(rows)
+        resolve_overlaps(rows, vetoed=everything)
         return ctx, rows
 
     def _occurrences(self, ctx: DocContext) -> list[tuple[int, int, int, str]]:
@@ -382,29 +458,31 @@ class Matcher:
         vt = ctx.vt
         present = found.keys()
         gates = self.gates_
+        todo = set(self.always_)
+        for lit in present:
+            if lit in gates:
+                todo.update(gates[lit])
         windows = ctx.safe is vt  # RE2 sees the view itself: no lone surrogate replaced
-        for idx, k, rx, width, others in self.regexes_:
-            groups = self.groups_[(idx, k)] if (idx, k) in gates else ()
+        regexes = self.regexes_
+        for j in sorted(todo):
+            idx, rx, width, groups, others = regexes[j]
             rarest, fewest = 0, -1
             for i, group in enumerate(groups):
                 if present.isdisjoint(group):
                     break  # a string every match contains is not in the text
-                if width is not None:
-                    n = 0
-                    for s in group:
-                        if s in found:
-                            n += len(found[s])
+                if width is not None:  # the group found least often (the first on a tie)
+                    n = _count(found, group)
                     if fewest < 0 or n < fewest:
                         rarest, fewest = i, n
             else:
-                if groups and width is not None and windows:
-                    spans = sorted((p, p + len(s)) for s in groups[rarest] if s in found for p in found[s])
-                    for lo, hi in _regions(spans, others[rarest], width, vt):
-                        for ms, me in rx.spans(vt[lo:hi]):
-                            if me > ms:
-                                raw.append((lo + ms, lo + me, idx, vt[lo + ms : lo + me]))
-                else:
+                if not groups or width is None or not windows:
                     self._scan_whole(ctx, idx, rx, raw)
+                    continue
+                spans = [(p, p + len(s)) for s in groups[rarest] if s in found for p in found[s]]
+                for lo, hi in _regions(spans, others[rarest], width, vt):
+                    for ms, me in rx.spans(vt[lo:hi]):
+                        if me > ms:
+                            raw.append((lo + ms, lo + me, idx, vt[lo + ms : lo + me]))
 
     def _scan_whole(self, ctx: DocContext, idx: int, rx: Pattern, raw: list[Any]) -> None:
         """Append the matches of ``rx`` (of rule ``idx``) in the whole view to ``raw``."""
@@ -422,96 +500,41 @@ class Matcher:
 _TEXT_ORDER = itemgetter(0, 7, 2, 8)
 
 
-def _regions(spans: list[tuple[int, int]], others: list[Any], width: int, vt: str) -> list[tuple[int, int]]:
+def _regions(
+    spans: list[tuple[int, int]], others: tuple[Any, ...], width: int, vt: str
+) -> list[tuple[int, int]]:
     """Where in the view ``vt`` a regex can match: it has no look-around or anchor, its
     matches are at most ``width`` long (patterns.window_width), and each contains one
-    of the strings found at ``spans`` and a match of each of ``others`` (alternations
-    of the other strings it requires). Searched one by one, these stretches give exactly
-    the matches of the whole view: a match lies within ``width`` of the occurrence it
-    contains, in a stretch that holds the others too. Stretches are merged where they
-    overlap.
+    of the strings found at ``spans`` and a match of each of ``others``
+    (alternations of the other strings it requires).
+
+    Every match lies within ``width`` of the occurrence it contains, so in the window
+    around it; windows that overlap or touch are merged into one stretch, and a stretch
+    without each of ``others`` is dropped. Any match that reaches into a stretch (any
+    match at all, not only those a whole-text search reports) then lies inside it,
+    so searched one by one, the stretches give exactly the matches of the whole view.
     """
     n = len(vt)
-    found = []
-    for p, q in spans:
-        lo = q - width if q > width else 0
-        hi = p + width if p + width < n else n
-        for alt in others:
-            if alt.search(vt, lo, hi) is None:
-                break
-        else:
-            found.append((lo, hi))
-    found.sort()
+    windows = [(q - width if q > width else 0, p + width if p + width < n else n) for p, q in spans]
+    windows.sort()
     out: list[tuple[int, int]] = []
-    for lo, hi in found:
-        if out and lo <= out[-1][1]:
-            if hi > out[-1][1]:
-                out[-1] = (out[-1][0], hi)
-        else:
+    lo, hi = windows[0]
+    for a, b in windows:
+        if a <= hi:
+            if b > hi:
+                hi = b
+            continue
+        if _holds(others, vt, lo, hi):
             out.append((lo, hi))
+        lo, hi = a, b
+    if _holds(others, vt, lo, hi):
+        out.append((lo, hi))
     return out
 
 
-_START = itemgetter(0)
-_START_LONGEST = itemgetter(0, 7)  # start, then start - end: the longest first
-_LONGEST_EARLIEST = itemgetter(7, 0)
-
-
-def _keep_longest(cluster: list[list[Any]]) -> None:
-    """The longest row of an overlapping cluster stays counted (the first on a tie)."""
-    if len(cluster) > 1:
-        best = min(cluster, key=_LONGEST_EARLIEST)
-        for r in cluster:
-            if r is not best:
-                r[5], r[6] = "subsumed", f"subsumed_by:{best[8]}"
-
-
-def _resolve_overlaps(rows: list[Any]) -> None:
-    """One mention, one hit: counted rows (see ``Matcher._verdicts``) of one theme that
-    overlap or touch form a cluster, and only its longest member (the earliest on a tie)
-    stays counted; the others become ``subsumed`` (in place).
-
-    Greedy longest-first selection is not enough: in 为基层减负赋能 it would keep 为基层减负
-    and then 赋能 as well, because 赋能 overlaps only the discarded 减负赋能. Adjacent
-    pieces (12345 + 政务服务便民热线) are one mention too.
-    """
-    by_theme: dict[str, list[list[Any]]] = {}
-    for r in rows:
-        if r[5] == "counted":
-            if r[2] in by_theme:
-                by_theme[r[2]].append(r)
-            else:
-                by_theme[r[2]] = [r]
-    for group in by_theme.values():
-        if len(group) == 1:
-            continue
-        group.sort(key=_START_LONGEST)
-        cluster = [group[0]]
-        end = group[0][1]
-        for r in group[1:]:
-            if r[0] <= end:  # overlaps or touches the current cluster
-                cluster.append(r)
-                if r[1] > end:
-                    end = r[1]
-            else:
-                _keep_longest(cluster)
-                cluster = [r]
-                end = r[1]
-        _keep_longest(cluster)
-    # A vetoed short match inside a counted longer one (bare 共建 inside 共建共治共享) is
-    # covered, not refused: say so, so kwic does not report a veto that changed nothing.
-    # The counted rows of a theme no longer overlap, so the one that starts last at or
-    # before a vetoed row is the only one that can cover it (bisect, not a scan).
-    if not any(r[5] == "vetoed" for r in rows):
-        return
-    counted: dict[str, tuple[list[int], list[Any]]] = {}
-    for r in sorted((r for r in rows if r[5] == "counted"), key=_START):
-        starts, kept = counted.setdefault(r[2], ([], []))
-        starts.append(r[0])
-        kept.append(r)
-    for r in rows:
-        if r[5] == "vetoed" and r[2] in counted:
-            starts, kept = counted[r[2]]
-            k = bisect.bisect_right(starts, r[0]) - 1
-            if k >= 0 and r[1] <= kept[k][1]:
-                r[5], r[6] = "subsumed", f"subsumed_by:{kept[k][8]}"
+def _holds(alternations: tuple[Any, ...], vt: str, lo: int, hi: int) -> bool:
+    """Whether ``vt[lo:hi]`` holds a match of each of ``alternations``."""
+    for alt in alternations:
+        if alt.search(vt, lo, hi) is None:
+            return False
+    return True

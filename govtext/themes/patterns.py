@@ -432,36 +432,73 @@ def required_literals(pattern: re.Pattern[str]) -> list[tuple[str, ...]]:
     except Exception:  # the pattern compiled, so this is a parser difference: no prefilter
         return []
 
-    def literal_seq(seq: Any) -> str | None:
-        out = []
-        for op, av in seq:
-            if op is not _c.LITERAL:
-                return None
-            out.append(chr(av))
-        return "".join(out) or None
+    return _sequence_groups(items)
 
-    def alternatives(op: Any, av: Any) -> list[str] | None:
-        if op is _c.BRANCH:
-            alts = [literal_seq(branch) for branch in av[1]]
-            return None if any(a is None for a in alts) else [a for a in alts if a]
-        if op is _c.SUBPATTERN:
-            if av[1] & re.IGNORECASE:  # (?i:…): the literals may match in another case
-                return None
-            sub = list(av[-1])
-            if len(sub) == 1:
-                return alternatives(*sub[0])
-            seq = literal_seq(sub)
-            return [seq] if seq else None
-        if op is _c.IN and all(o is _c.LITERAL for o, _ in av) and len(av) <= 16:
-            return [chr(v) for _, v in av]
-        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
-            inner = list(av[2])
-            if len(inner) == 1:
-                return alternatives(*inner[0])
-            seq = literal_seq(inner)
-            return [seq] if seq else None
-        return None
 
+def required_one_of(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """For a pattern that is an alternation at its top level (where ``required_literals``
+    finds nothing): strings one of which every match contains, each branch giving its
+    required group of fewest strings (of two or more characters: a single character is
+    in nearly every text); () when a branch has none.
+
+    >>> required_one_of(re.compile("(?:提高|讲求)效率|效率(?:低下|不高)|办事效能"))
+    ('效率', '办事效能')
+    >>> required_one_of(re.compile("[^，]{2}议|事"))
+    ()
+    """
+    if pattern.flags & re.IGNORECASE:
+        return ()
+    try:
+        items = list(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # the pattern compiled, so this is a parser difference: no prefilter
+        return ()
+    if len(items) != 1 or items[0][0] is not _c.BRANCH:
+        return ()
+    out: list[str] = []
+    for branch in items[0][1][1]:
+        groups = [g for g in _sequence_groups(list(branch)) if min(map(len, g)) >= 2]
+        if not groups:
+            return ()
+        fewest: tuple[str, ...] = min(groups, key=len)
+        out.extend(fewest)
+    return tuple(dict.fromkeys(out))
+
+
+def _literal_seq(seq: Any) -> str | None:
+    out = []
+    for op, av in seq:
+        if op is not _c.LITERAL:
+            return None
+        out.append(chr(av))
+    return "".join(out) or None
+
+
+def _alternatives(op: Any, av: Any) -> list[str] | None:
+    """The strings one of which the item ``(op, av)`` always matches (None if not evident)."""
+    if op is _c.BRANCH:
+        alts = [_literal_seq(branch) for branch in av[1]]
+        return None if any(a is None for a in alts) else [a for a in alts if a]
+    if op is _c.SUBPATTERN:
+        if av[1] & re.IGNORECASE:  # (?i:…): the literals may match in another case
+            return None
+        sub = list(av[-1])
+        if len(sub) == 1:
+            return _alternatives(*sub[0])
+        seq = _literal_seq(sub)
+        return [seq] if seq else None
+    if op is _c.IN and all(o is _c.LITERAL for o, _ in av) and len(av) <= 16:
+        return [chr(v) for _, v in av]
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
+        inner = list(av[2])
+        if len(inner) == 1:
+            return _alternatives(*inner[0])
+        seq = _literal_seq(inner)
+        return [seq] if seq else None
+    return None
+
+
+def _sequence_groups(items: list[Any]) -> list[tuple[str, ...]]:
+    """``required_literals`` of the parsed sequence ``items``."""
     candidates: list[list[str]] = []
     run: list[str] = []
     for op, av in items:
@@ -471,7 +508,7 @@ def required_literals(pattern: re.Pattern[str]) -> list[tuple[str, ...]]:
         if run:
             candidates.append(["".join(run)])
             run = []
-        alts = alternatives(op, av)
+        alts = _alternatives(op, av)
         if alts:
             candidates.append(alts)
     if run:

@@ -206,14 +206,32 @@ def fit_lda(
     )
     if resolved is not None:
         seed_start(lda, resolved, vocab, counts_all, seed_noise)
-    # gensim's E-step, by blocks of units (see gensim_block_inference); removed before
-    # the model is kept, so it saves, pickles and loads as a plain LdaModel.
-    lda.inference = functools.partial(gensim_block_inference, lda)
+    # gensim's E-step, by blocks of units (see gensim_block_inference), and its M-step
+    # without its log; removed before the model is kept, so it saves, pickles and loads
+    # as a plain LdaModel.
+    lda.inference = functools.partial(gensim_block_inference, lda, counts=counts)
+    lda.do_mstep = functools.partial(quiet_mstep, lda)
     try:
         lda.update(bow)
     finally:
-        del lda.inference
+        del lda.inference, lda.do_mstep
     return lda, np.asarray(lda.get_topics(), dtype=float)
+
+
+def quiet_mstep(lda: Any, rho: float, other: Any, extra_pass: bool = False) -> None:
+    """``LdaModel.do_mstep`` without what only feeds its log: the topics' change since
+    the last pass (one more digamma over topics × vocabulary) and their top words
+    printed. The same update: a tenth of a candidate fit went there."""
+    lda.state.blend(rho, other)
+    lda.sync_state(lda.state.get_Elogbeta())
+    if lda.num_topics > 5:
+        # printing five topics draws a jitter for their order from the model's random
+        # state, which the next E-step's start draws from: draw it all the same
+        lda.random_state.rand(len(lda.alpha))
+    if lda.optimize_eta:
+        lda.update_eta(lda.state.get_lambda(), rho)
+    if not extra_pass:
+        lda.num_updates += other.numdocs
 
 
 def seed_start(

@@ -261,7 +261,7 @@ class TopicModel(NativeKeptApart):
         # Dictionary assigns ids in sorted order of new tokens, and the vocabulary is sorted.
         if any(gdict.token2id[w] != i for i, w in enumerate(vocab)):
             raise AssertionError("gensim Dictionary ids do not follow the sorted vocabulary")
-        counts_all = count_matrix(units.token_lists, {w: i for i, w in enumerate(vocab)})
+        counts_all = units.counts()
         sample = self._sample(len(units))
         theme_terms, names = self._theme_terms()
         resolved: ResolvedSeeds | None = None

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import math
-from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from govtext.documents import Document
 from govtext.errors import ConfigError, InputError
 from govtext.tokens import Tokens
+from govtext.topics.unitcodes import Lexicon, content_tokens, distinct
 
 UnitKind = Literal["paragraph", "document"]
 UNIT_KINDS: tuple[str, ...] = ("paragraph", "document")
@@ -60,6 +61,60 @@ DEFAULT_STOPWORDS: frozenset[str] = frozenset(
 )
 
 
+class TermRows(Sequence[tuple[str, ...]]):
+    """Units' tokens as ids into a vocabulary (CSR rows: ``indptr``, ``ids``), read as
+    tuples of words on access: what ``build_units`` gives, a fraction of the memory of
+    a string per token. Equal to the tuples of words it stands for."""
+
+    __slots__ = ("_table", "ids", "indptr", "vocabulary")
+
+    def __init__(self, indptr: Any, ids: Any, vocabulary: tuple[str, ...]) -> None:
+        import numpy as np
+
+        self.indptr = indptr
+        self.ids = ids
+        self.vocabulary = vocabulary
+        self._table = np.array(vocabulary, dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[str, ...]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[tuple[str, ...], ...]: ...
+
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("TermRows index out of range")
+        a, b = int(self.indptr[i]), int(self.indptr[i + 1])
+        return tuple(self._table[self.ids[a:b]].tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == tuple(b) for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"TermRows({len(self)} units, {len(self.ids)} tokens)"
+
+    def joined_bytes(self) -> Iterator[bytes]:
+        """Each unit's words joined by spaces, UTF-8 encoded (as ``Units.hash`` reads them)."""
+        import numpy as np
+
+        encoded = np.array([w.encode() for w in self.vocabulary], dtype=object)
+        tokens = encoded[self.ids]
+        for a, b in itertools.pairwise(self.indptr.tolist()):
+            yield b" ".join(tokens[a:b].tolist())
+
+
 @dataclass(frozen=True)
 class Units:
     """Passages ready for a topic model.
@@ -76,7 +131,7 @@ class Units:
 
     unit_ids: tuple[str, ...]
     doc_ids: tuple[str, ...]
-    token_lists: tuple[tuple[str, ...], ...]
+    token_lists: Sequence[tuple[str, ...]]  # tuples, or TermRows (build_units)
     vocabulary: tuple[str, ...]
     spans: tuple[tuple[int, int], ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
@@ -92,11 +147,45 @@ class Units:
 
     @property
     def n_tokens(self) -> int:
+        if isinstance(self.token_lists, TermRows):
+            return len(self.token_lists.ids)
         return sum(len(t) for t in self.token_lists)
+
+    def term_rows(self) -> tuple[Any, Any]:
+        """Each unit's tokens as ids into ``vocabulary``: (indptr, ids), int64 arrays, unit
+        ``i``'s ids at ``ids[indptr[i]:indptr[i+1]]``."""
+        import numpy as np
+
+        if isinstance(self.token_lists, TermRows) and self.token_lists.vocabulary is self.vocabulary:
+            return self.token_lists.indptr, self.token_lists.ids
+        index = {w: i for i, w in enumerate(self.vocabulary)}
+        indptr = np.zeros(len(self.token_lists) + 1, dtype=np.int64)
+        np.cumsum([len(t) for t in self.token_lists], out=indptr[1:])
+        ids = np.fromiter(
+            (index[w] for toks in self.token_lists for w in toks), dtype=np.int64, count=int(indptr[-1])
+        )
+        return indptr, ids
+
+    def counts(self) -> Any:
+        """Units × vocabulary counts (CSR, float64, sorted column indices)."""
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        indptr, ids = self.term_rows()
+        x = csr_matrix(
+            (np.ones(len(ids), dtype=np.float64), ids, indptr), shape=(len(self), len(self.vocabulary))
+        )
+        x.sum_duplicates()  # also sorts the indices
+        return x
 
     def hash(self) -> str:
         """Hash of ids and tokens: two fits on equal hashes see the same input."""
         h = hashlib.blake2b(digest_size=10)
+        if isinstance(self.token_lists, TermRows):
+            # the same bytes, joined from each term's bytes (one encode per term)
+            for uid, joined in zip(self.unit_ids, self.token_lists.joined_bytes(), strict=True):
+                h.update(uid.encode() + b"\x00" + joined + b"\x01")
+            return h.hexdigest()
         for uid, toks in zip(self.unit_ids, self.token_lists, strict=True):
             h.update(uid.encode())
             h.update(b"\x00")
@@ -107,6 +196,7 @@ class Units:
     def to_frame(self) -> Any:
         """One row per unit: unit_id, doc_id, char_start, char_end, n_tokens (the span's
         names as in the hits table; ``end`` is reserved in Stata)."""
+        import numpy as np
         import pandas as pd
 
         spans = self.spans or tuple((0, 0) for _ in self.unit_ids)
@@ -116,7 +206,9 @@ class Units:
                 "doc_id": list(self.doc_ids),
                 "char_start": [a for a, _ in spans],
                 "char_end": [b for _, b in spans],
-                "n_tokens": [len(t) for t in self.token_lists],
+                "n_tokens": [len(t) for t in self.token_lists]
+                if not isinstance(self.token_lists, TermRows)
+                else np.diff(self.token_lists.indptr).tolist(),
             }
         )
 
@@ -125,7 +217,9 @@ def is_content_word(word: str) -> bool:
     """At least two characters and at least one letter (CJK counts): no punctuation or numbers."""
     if len(word) < 2:
         return False
-    if not any(ch.isalpha() for ch in word):
+    if word.isalpha():  # most words: letters only, so no digit either
+        return True
+    if not any(map(str.isalpha, word)):
         return False
     # 2025年, 12345热线 keep a letter; pure numerals with a unit (三十, 五年) are left to POS/stopwords.
     return not word.isdigit()
@@ -250,29 +344,6 @@ def _tokens_by_doc(docs: Sequence[Document], tokens_list: Sequence[Tokens]) -> l
     return out
 
 
-def _split(doc: Document, t_starts: Any, unit: str) -> list[tuple[str, tuple[int, int], list[int]]]:
-    """(unit_id, span, token indices) per unit of one document; ``t_starts``: the tokens'
-    start offsets (an int64 array)."""
-    if unit == "document":
-        return [(doc.doc_id, (0, len(doc.text)), list(range(len(t_starts))))]
-    import numpy as np
-
-    paras = doc.paragraphs
-    if not paras:
-        return []
-    # every token's paragraph at once: the last paragraph starting at or before it, if it
-    # ends after the token's start
-    p_starts = np.fromiter((a for a, _ in paras), dtype=np.int64, count=len(paras))
-    p_ends = np.fromiter((b for _, b in paras), dtype=np.int64, count=len(paras))
-    j = np.searchsorted(p_starts, t_starts, side="right") - 1
-    ok = (j >= 0) & (t_starts < p_ends[np.clip(j, 0, None)])
-    idx = np.flatnonzero(ok)
-    # tokens come in text order, so each paragraph's tokens are one run of idx
-    cuts = np.searchsorted(j[idx], np.arange(len(paras) + 1)).tolist()
-    flat = idx.tolist()
-    return [(f"{doc.doc_id}#p{k}", paras[k], flat[cuts[k] : cuts[k + 1]]) for k in range(len(paras))]
-
-
 def _df_bound(value: float, n_units: int, name: str) -> int:
     """sklearn convention: an int is a count of units, a float in [0, 1] a proportion."""
     if isinstance(value, bool) or value < 0:
@@ -286,74 +357,6 @@ def _df_bound(value: float, n_units: int, name: str) -> int:
             f"The '{name}' parameter of build_units must be an int count or a float in [0, 1]. Got {value!r}."
         )
     return int(value * n_units) if name == "max_df" else max(1, math.ceil(value * n_units))
-
-
-RawUnit = tuple[str, str, tuple[int, int], list[str]]  # unit id, doc id, span, kept words
-
-
-def _content_units(
-    docs: Sequence[Document],
-    toks_by_doc: Sequence[Tokens],
-    unit: str,
-    terms: frozenset[str],
-    stop: frozenset[str],
-    keep: frozenset[str] | None,
-    forced: frozenset[str],
-) -> list[RawUnit]:
-    """Each document cut into units of its content words (``keep``: the tags kept, None: any)."""
-    raw: list[RawUnit] = []
-    # Whether a word may be kept (content word, not a stopword) is decided once per
-    # distinct word; the tag test stays per token.
-    word_ok: dict[str, int] = {}
-    for doc, toks in zip(docs, toks_by_doc, strict=True):
-        # One document at a time: plain tuples for indexing, offsets as arrays (see
-        # token_offsets), compounds joined; nothing per token outlives the document.
-        words = tuple(toks.words)
-        tags = tuple(toks.pos) if keep is not None and toks.pos is not None else None
-        starts, ends = token_offsets(toks)
-        joined = _join_compounds(words, starts, ends, tags, terms) if terms and words else None
-        if joined is not None:
-            words, starts, _, joined_tags = joined
-            tags = joined_tags if tags is not None else None
-        for word in set(words).difference(word_ok):
-            # 2: kept whatever its tag (forced); 1: kept if its tag is; 0: never
-            word_ok[word] = 2 if word in forced else int(word not in stop and is_content_word(word))
-        grades = [word_ok[w] for w in words]
-        if tags is None or keep is None:
-            flags = [g > 0 for g in grades]
-        else:
-            flags = [g == 2 or (g == 1 and t in keep) for g, t in zip(grades, tags, strict=True)]
-        for uid, span, idx in _split(doc, starts, unit):
-            kept = [words[i] for i in idx if flags[i]]
-            raw.append((uid, doc.doc_id, span, kept))
-    return raw
-
-
-def _bounded(
-    raw: Sequence[RawUnit], lo: int, hi: int, forced: frozenset[str], min_tokens: int
-) -> tuple[list[str], tuple[list[str], list[str], list[tuple[int, int]], list[tuple[str, ...]]], int]:
-    """The vocabulary (document frequency within [lo, hi], or forced), the units' columns
-    with only its words, and how many units were left empty."""
-    df: Counter[str] = Counter()
-    for r in raw:
-        df.update(set(r[3]))
-    vocab = sorted(w for w, c in df.items() if lo <= c <= hi or w in forced)
-    vset = set(vocab)
-    unit_ids: list[str] = []
-    doc_ids: list[str] = []
-    spans: list[tuple[int, int]] = []
-    lists: list[tuple[str, ...]] = []
-    n_empty = 0
-    for uid, did, span, kept in raw:
-        filtered = tuple(w for w in kept if w in vset)
-        if len(filtered) < max(1, min_tokens):
-            n_empty += 1
-            continue
-        unit_ids.append(uid)
-        doc_ids.append(did)
-        spans.append(span)
-        lists.append(filtered)
-    return vocab, (unit_ids, doc_ids, spans, lists), n_empty
 
 
 def build_units(
@@ -396,11 +399,19 @@ def build_units(
     forced = frozenset(keep_words) | frozenset(compounds)
     pos_used = keep is not None and all(t.pos is not None for t in toks_by_doc)
 
-    raw = _content_units(docs, toks_by_doc, unit, terms, stop, keep if pos_used else None, forced)
+    def grade(word: str) -> int:
+        # 2: kept whatever its tag (forced); 1: kept if its tag is; 0: never
+        return 2 if word in forced else int(word not in stop and is_content_word(word))
 
-    n = sum(1 for r in raw if r[3])
-    lo, hi = _df_bound(min_df, n, "min_df"), _df_bound(max_df, n, "max_df")
-    vocab, (unit_ids, doc_ids, spans, lists), n_empty = _bounded(raw, lo, hi, forced, min_tokens)
+    lexicon = Lexicon(grade, terms)
+    unit_doc, unit_of, ids = content_tokens(
+        docs, toks_by_doc, unit, lexicon, keep if pos_used else None, terms
+    )
+    vocab, (indptr, terms_of), kept_units, (lo, hi) = _bounded(
+        lexicon, unit_doc, unit_of, ids, min_df, max_df, min_tokens
+    )
+    n_empty = len(unit_doc) - len(kept_units)
+    unit_ids, doc_ids, spans = _unit_names(docs, unit, unit_doc, kept_units)
     settings = {
         "unit": unit,
         "min_df": min_df,
@@ -419,11 +430,76 @@ def build_units(
         "vocabulary_size": len(vocab),
         "token_settings": sorted({t.settings_hash for t in toks_by_doc}),
     }
+    vocabulary = tuple(vocab)
     return Units(
         unit_ids=tuple(unit_ids),
         doc_ids=tuple(doc_ids),
-        token_lists=tuple(lists),
-        vocabulary=tuple(vocab),
+        token_lists=TermRows(indptr, terms_of, vocabulary),
+        vocabulary=vocabulary,
         spans=tuple(spans),
         settings=settings,
+    )
+
+
+def _bounded(
+    lexicon: Lexicon, unit_doc: Any, unit_of: Any, ids: Any, min_df: float, max_df: float, min_tokens: int
+) -> tuple[list[str], tuple[Any, Any], Any, tuple[int, int]]:
+    """The vocabulary (document frequency within the bounds, or forced), the kept units'
+    tokens as CSR rows of its ids, which units are kept (indices into every unit: those
+    left with at least ``min_tokens`` tokens, and one) and the bounds in units."""
+    import numpy as np
+
+    df, n = _document_frequency(unit_of, ids, len(lexicon))
+    lo, hi = _df_bound(min_df, n, "min_df"), _df_bound(max_df, n, "max_df")
+    grades = lexicon.arrays()[0]
+    chosen = np.flatnonzero((df > 0) & (((df >= lo) & (df <= hi)) | (grades == 2)))
+    vocab = sorted(lexicon.words[i] for i in chosen.tolist())
+    rank = np.full(len(lexicon), -1, dtype=np.int64)
+    rank[np.fromiter((lexicon.index[w] for w in vocab), dtype=np.int64, count=len(vocab))] = np.arange(
+        len(vocab)
+    )
+    terms_of = rank[ids]
+    in_vocab = terms_of >= 0
+    unit_of, terms_of = unit_of[in_vocab], terms_of[in_vocab]
+    lengths = np.bincount(unit_of, minlength=len(unit_doc))
+    kept_units = np.flatnonzero(lengths >= max(1, min_tokens))
+    on = np.zeros(len(unit_doc), dtype=bool)
+    on[kept_units] = True
+    terms_of = terms_of[on[unit_of]]
+    indptr = np.zeros(len(kept_units) + 1, dtype=np.int64)
+    np.cumsum(lengths[kept_units], out=indptr[1:])
+    return vocab, (indptr, terms_of), kept_units, (lo, hi)
+
+
+def _document_frequency(unit_of: Any, ids: Any, n_words: int) -> tuple[Any, int]:
+    """Units holding each word (by id), and units holding any word."""
+    import numpy as np
+
+    if not len(ids):
+        return np.zeros(n_words, dtype=np.int64), 0
+    pairs = distinct(unit_of * n_words + ids)  # each (unit, word) once
+    return np.bincount(pairs % n_words, minlength=n_words), len(distinct(pairs // n_words))
+
+
+def _unit_names(
+    docs: Sequence[Document], unit: str, unit_doc: Any, kept: Any
+) -> tuple[list[str], list[str], list[tuple[int, int]]]:
+    """Ids, document ids and spans of the units kept (indices into every unit, in order)."""
+    import numpy as np
+
+    doc_of = unit_doc[kept].tolist()
+    if unit == "document":
+        return (
+            [docs[d].doc_id for d in doc_of],
+            [docs[d].doc_id for d in doc_of],
+            [(0, len(docs[d].text)) for d in doc_of],
+        )
+    # a unit's paragraph number: its index among every unit less its document's first
+    first = np.searchsorted(unit_doc, unit_doc[kept], side="left")
+    para = (kept - first).tolist()
+    ids = [docs[d].doc_id for d in doc_of]
+    return (
+        [f"{i}#p{k}" for i, k in zip(ids, para, strict=True)],
+        ids,
+        [docs[d].paragraphs[k] for d, k in zip(doc_of, para, strict=True)],
     )

@@ -1,0 +1,161 @@
+"""The report's second process: the workbook and the PNG figures, beside the main one.
+
+On ../shared/corpus the report is ~8 CPU-s: figures drawn as SVG and as PNG, the
+workbook's ~890k cells, the page, Markdown and CSV. The main process builds the figures,
+draws the one the page inlines (the trend) and writes the page, Markdown and CSV; a child
+process writes the workbook and draws the other figures, so both cores work (issue 20).
+
+The child is a fresh interpreter (spawn), not a fork: a fork of a run that holds
+gigabytes would count them again, and its threads' locks would come along. It starts
+with the comparison tables and makes their sheets; then it reads, in this order, the
+figures (pickled before any draw; drawn there as here, SVG then PNG, the same bytes) and
+the page's tables. Everything it writes is also written here if it could not: the report
+never lacks a file, and the bytes are the same either way.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from govtext.report.fonts import FontChoice
+
+# name → (figure, font, SVG path, PNG path)
+Figures = dict[str, tuple[Any, "FontChoice | None", Path, Path]]
+
+
+def write_svg_png(svg: Path, png: Path, fig: Any, font: FontChoice | None, name: str) -> None:
+    """The figure as SVG, then as PNG: the PNG's constrained layout goes on from where
+    the SVG's left it, so this order is what gives the PNG its bytes."""
+    import warnings
+
+    from govtext.report import charts
+    from govtext.report.io import atomic_write_bytes, atomic_write_text
+
+    atomic_write_text(svg, charts.svg(fig, font, name))
+    with warnings.catch_warnings():
+        # Missing glyphs were already reported once as a ReportWarning.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from")
+        atomic_write_bytes(png, charts.png(fig, font, name))
+
+
+class _Inbox:
+    """What ``write_xlsx`` reads its further tables from: the figures come first on the
+    pipe, drawn as PNG on the way, then the tables."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def recv(self) -> Any:
+        figures: Figures = self.conn.recv()
+        for name, (fig, font, svg, png) in figures.items():
+            write_svg_png(svg, png, fig, font, name)
+        return self.conn.recv()
+
+
+def _child(xlsx: Path | None, tables: dict[str, pd.DataFrame], conn: Any) -> None:
+    from govtext.report.io import write_xlsx
+
+    inbox = _Inbox(conn)
+    if xlsx is not None:
+        write_xlsx(xlsx, tables, inbox)
+    else:
+        inbox.recv()
+
+
+class ReportChild:
+    """The child, started now on ``tables`` (the workbook's first sheets; ``xlsx`` None:
+    no workbook, figures only). ``send_figures`` then ``send_tables`` hand it the rest;
+    ``result()`` waits for it and writes here whatever it did not; ``close()`` stops a
+    child left waiting (an error on the way)."""
+
+    def __init__(self, xlsx: Path | None, tables: dict[str, pd.DataFrame]) -> None:
+        import multiprocessing as mp
+
+        self.xlsx, self.tables = xlsx, tables
+        self.figures: Figures = {}
+        self.more: dict[str, pd.DataFrame] = {}
+        self.proc: Any = None
+        self.conn: Any = None
+        self.sender: threading.Thread | None = None
+        self.sent = 0
+        try:
+            ctx = mp.get_context("spawn")
+            self.conn, theirs = ctx.Pipe()
+            self.proc = ctx.Process(target=_child, args=(xlsx, tables if xlsx else {}, theirs), daemon=True)
+            self.proc.start()
+            theirs.close()
+        except Exception:  # no process to start, or a table that does not pickle: all done here
+            self.proc = None
+
+    def send_figures(self, figures: Figures) -> None:
+        self.figures = figures
+        self._send(figures)
+
+    def send_tables(self, more: dict[str, pd.DataFrame]) -> None:
+        if not self.sent:
+            self.send_figures({})
+        self.more = more
+        self._send(more)
+
+    def _send(self, obj: Any) -> None:
+        """Pickled here (what does not pickle is done in ``result()``), written by a
+        thread: the child reads only between its sheets, and a pipe holds 64 KiB."""
+        from multiprocessing.reduction import ForkingPickler
+
+        self.sent += 1
+        if self.proc is None:
+            return
+        try:
+            data = bytes(ForkingPickler.dumps(obj))
+        except Exception:
+            self.close()
+            return
+        before, conn = self.sender, self.conn
+
+        def send() -> None:
+            if before is not None:
+                before.join()  # the figures go first
+            try:
+                conn.send_bytes(data)
+            except OSError:  # the child is gone: result() does its work here
+                pass
+
+        self.sender = threading.Thread(target=send, daemon=True)
+        self.sender.start()
+
+    def result(self) -> Path | None:
+        """The workbook's path (None: no workbook asked), every PNG written."""
+        from govtext.report.io import write_xlsx
+
+        if self.sent < 2:
+            self.send_tables({})
+        ok = False
+        if self.proc is not None:
+            self.proc.join()
+            if self.sender is not None:
+                self.sender.join()
+            ok = self.proc.exitcode == 0
+        for name, (fig, font, svg, png) in self.figures.items():
+            if not (ok and svg.is_file() and png.is_file()):
+                write_svg_png(svg, png, fig, font, name)
+        if self.xlsx is None:
+            return None
+        if ok and self.xlsx.is_file():
+            return self.xlsx
+        return write_xlsx(self.xlsx, {**self.tables, **self.more})
+
+    def close(self) -> None:
+        """Stop a child still waiting or writing and let go of it."""
+        if self.proc is not None and self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join()
+        if self.conn is not None:
+            self.conn.close()
+        if self.sender is not None:
+            self.sender.join()
+        self.proc = self.conn = self.sender = None
