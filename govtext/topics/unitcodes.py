@@ -12,7 +12,7 @@ topic stage's 3 s of units on ../shared/corpus, and a gigabyte on 100 MB of text
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from govtext.tokens import Tokens
@@ -242,6 +242,36 @@ def distinct(keys: Any) -> Any:
     return keys[first]
 
 
+def longest_joins(
+    candidates: Iterable[int],
+    word: Callable[[int], str],
+    touching: Sequence[bool],
+    n: int,
+    prefixes: Collection[str],
+    terms: Collection[str],
+) -> list[tuple[int, int]]:
+    """(first, last) token of each run of touching tokens that spells a term, in order:
+    the longest match from each candidate start, runs never overlapping. ``word(j)`` is
+    token j's text; ``touching[j]`` whether token j ends where token j + 1 begins."""
+    joins: list[tuple[int, int]] = []
+    next_free = 0
+    for i in candidates:
+        if i < next_free:
+            continue
+        best, acc, j = i, word(i), i
+        while acc in prefixes:
+            if acc in terms and j > i:
+                best = j
+            if j + 1 >= n or not touching[j]:
+                break
+            j += 1
+            acc += word(j)
+        if best > i:
+            joins.append((i, best))
+            next_free = best + 1
+    return joins
+
+
 def _join(g: Any, st: Any, en: Any, lexicon: Lexicon) -> tuple[Any, Any] | None:
     """Runs of touching tokens that spell a seed phrase joined into one token (the
     longest match from each token that begins a phrase, as ``compound_tokens``): the
@@ -257,24 +287,10 @@ def _join(g: Any, st: Any, en: Any, lexicon: Lexicon) -> tuple[Any, Any] | None:
     candidates = np.flatnonzero(begins[g[:-1]] & touching & goes_on[g[1:]])
     if not len(candidates):
         return None
-    prefixes, terms = lexicon.prefixes, lexicon.terms
     words = lexicon.words
-    joins: list[tuple[int, int]] = []  # (first, last) token of each phrase, in order
-    next_free = 0
-    for i in candidates.tolist():
-        if i < next_free:
-            continue
-        best, acc, j = i, words[g[i]], i
-        while acc in prefixes:
-            if acc in terms and j > i:
-                best = j
-            if j + 1 >= n or not touching[j]:
-                break
-            j += 1
-            acc += words[g[j]]
-        if best > i:
-            joins.append((i, best))
-            next_free = best + 1
+    joins = longest_joins(
+        candidates.tolist(), lambda j: words[g[j]], touching, n, lexicon.prefixes, lexicon.terms
+    )
     if not joins:
         return None
     g = g.copy()

@@ -21,7 +21,7 @@ from typing import Any, Literal, overload
 from govtext.documents import Document
 from govtext.errors import ConfigError, InputError
 from govtext.tokens import Tokens
-from govtext.topics.unitcodes import Lexicon, content_tokens, distinct
+from govtext.topics.unitcodes import Lexicon, content_tokens, distinct, longest_joins
 
 UnitKind = Literal["paragraph", "document"]
 UNIT_KINDS: tuple[str, ...] = ("paragraph", "document")
@@ -284,22 +284,7 @@ def _join_compounds(
         return None
     # a token touches the next one when its end is the next one's start
     touching = [*(en[:-1] == st[1:]).tolist(), False]
-    joins: list[tuple[int, int]] = []  # (first, last) token of each compound, in order
-    next_free = 0
-    for i in candidates:
-        if i < next_free:
-            continue
-        best, acc, j = i, w[i], i
-        while acc in prefixes:
-            if acc in terms and j > i:
-                best = j
-            if j + 1 >= n or not touching[j]:
-                break
-            j += 1
-            acc += w[j]
-        if best > i:
-            joins.append((i, best))
-            next_free = best + 1
+    joins = longest_joins(candidates, w.__getitem__, touching, n, prefixes, terms)
     if not joins:
         return None
     words: list[str] = []
