@@ -83,8 +83,8 @@ def analyze(
     st = store if isinstance(store, Store) else Store(":memory:" if store is None else store)
     st.open()
     cfg = config or default_pipeline()
-    # The topic fit's own process (more than one worker) starts now, so that its imports
-    # overlap the reading; it fits while this process makes the comparison tables.
+    # The topic model may be fitted in its own process while this one makes the
+    # comparison tables (govtext.topics.child); closed however the run ends.
     topics = stages.TopicStage(cfg)
     try:
         return _analyze(paths, by, time_field, cfg, corpus, progress, st, show_progress, record, topics)
@@ -148,10 +148,10 @@ def _analyze(
     docs = chosen.documents
     corpus_hash = content_hash("\n".join(sorted(content_hash(d.text) for d in docs)))
     tokens = per_doc.tokens
+    if cfg.topics.enabled:  # first: its fit can then go on beside the tables below
+        timed("topics", lambda: topics.start(chosen, tokens, dictionary, store, per_doc.hits))
     hits, scores = stages.hit_tables(chosen, [h for hs in per_doc.hits for h in hs], dictionary)
     documents = _documents_frame(chosen, by, time_field, run_warnings)
-    if cfg.topics.enabled:
-        timed("topics", lambda: topics.start(chosen, tokens, dictionary, store, per_doc.hits))
     result = RunResult(
         name=cfg.name,
         by=by,

@@ -191,12 +191,14 @@ def prepare_topics(
     cfg: PipelineConfig,
     store: Any = None,
     hits: list[list[Any]] | None = None,
+    before_units: Any = None,
 ) -> Any:
     """``topics``' first half: the stored model, or the job of fitting one
     (``govtext.topics.workflow.prepare_topics``)."""
     from govtext.topics.workflow import prepare_topics
 
-    return prepare_topics(corpus.documents, tokens, **_topic_settings(cfg, dictionary, store, hits))
+    settings = _topic_settings(cfg, dictionary, store, hits)
+    return prepare_topics(corpus.documents, tokens, before_units=before_units, **settings)
 
 
 def _topic_settings(cfg: PipelineConfig, dictionary: Any, store: Any, hits: Any) -> dict[str, Any]:
@@ -225,21 +227,17 @@ def _topic_settings(cfg: PipelineConfig, dictionary: Any, store: Any, hits: Any)
 class TopicStage:
     """The run's topic model, fitted beside the comparison tables.
 
-    Made at the top of the run: with more than one worker it starts the fit's own
-    process then (``govtext.topics.child``: its imports overlap the reading).
-    ``start`` loads the stored model or builds the units and hands them over; ``finish``
-    waits for the model (fitted here when there is no child) and keeps it in the store.
-    What either step warned about is in ``caught``; a model that cannot be fitted
-    (too few or too similar texts) is None, with the reason in ``error``.
+    ``start`` loads the stored model, or builds the units and, with more than one worker
+    and at least ``SMALL_JOB`` units, hands them to the fit's own process
+    (``govtext.topics.child``), started just before they are built so that it imports
+    meanwhile. ``finish`` waits for the model (fitted here when there is no child) and
+    keeps it in the store. What either step warned about is in ``caught``; a model that
+    cannot be fitted (too few or too similar texts) is None, with the reason in ``error``.
     """
 
     def __init__(self, cfg: PipelineConfig) -> None:
         self.cfg = cfg
         self.child: Any = None
-        if cfg.topics.enabled and not cfg.engine.in_process:
-            from govtext.topics.child import TopicChild
-
-            self.child = TopicChild()
         self.store: Any = None
         self.job: Any = None
         self.model: Any = None
@@ -250,9 +248,22 @@ class TopicStage:
         self, corpus: Corpus, tokens: list[Tokens], dictionary: Any, store: Any, hits: list[list[Any]]
     ) -> None:
         from govtext.topics import TopicModel
+        from govtext.topics.child import SMALL_JOB, TopicChild
 
         self.store = store
-        job = self._catching(lambda: prepare_topics(corpus, tokens, dictionary, self.cfg, store, hits))
+        n_units = len(corpus.documents)
+        if self.cfg.topics.unit == "paragraph":
+            n_units = sum(len(d.paragraphs) or 1 for d in corpus.documents)
+
+        def start_child() -> None:
+            if n_units >= SMALL_JOB and not self.cfg.engine.in_process:
+                self.child = TopicChild()
+
+        job = self._catching(
+            lambda: prepare_topics(
+                corpus, tokens, dictionary, self.cfg, store, hits, before_units=start_child
+            )
+        )
         if isinstance(job, TopicModel) or job is None:
             self.model = job
             self.close()

@@ -6,8 +6,11 @@ model. So the run builds the units itself (``prepare_topics``), hands the ``Topi
 to a child process that fits it (the candidate models, the chosen one, every unit's
 shares, the name checks: ``fit_job``), and makes the comparison tables meanwhile.
 
-The child is started at the top of the run (``TopicChild()``), so that importing
-gensim, scipy and scikit-learn (~1 s) happens while the documents are read, and waits.
+The child is started once no stored model serves, before the units are built, so that
+importing gensim, scipy and scikit-learn (~1.5 CPU-s) happens on the other core while
+they are built; started earlier, it slowed the reading and segmenting that keep both
+cores busy. Jobs of fewer than ``SMALL_JOB`` units are fitted in the run's process:
+the fit is then shorter than the child's imports.
 It is a fresh interpreter (spawn), not a fork: a fork of a run holding gigabytes would
 count them again and take its threads' locks along. The model it sends back is the one
 ``fit_job`` gives in this process (the same code on the same pickled inputs; a test
@@ -23,7 +26,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-# Units below which a job is fitted here unless the child is already waiting for it.
+# Fewer units than this are fitted in the run's process (a second or less of fitting).
 SMALL_JOB = 2000
 
 if TYPE_CHECKING:
@@ -41,7 +44,6 @@ def _serve(conn: Any) -> None:
     from govtext.topics.workflow import fit_job
 
     try:
-        conn.send(("ready",))
         job = conn.recv()
     except (EOFError, OSError):  # the run ended (or failed) before it had a job
         return
@@ -74,7 +76,6 @@ class TopicChild:
         self.conn: Any = None
         self.job: TopicJob | None = None
         self.answered = False
-        self.is_ready = False
         self.sender: threading.Thread | None = None
         try:
             ctx = mp.get_context("spawn")
@@ -87,16 +88,13 @@ class TopicChild:
 
     def take(self, job: TopicJob) -> bool:
         """Send ``job`` to the child (pickled here, written by a thread: the child may
-        still be importing, and a pipe holds only 64 KiB). False, and nothing sent, when
-        there is no child, or when the job is small and the child not yet ready: a few
-        hundred units fit here sooner than the child finishes importing."""
+        still be importing, and a pipe holds only 64 KiB). False, and nothing sent,
+        when there is no child or the job does not pickle: the caller fits it."""
         if self.proc is None:
-            return False
-        if len(job.units) < SMALL_JOB and not self._ready():
             return False
         try:
             data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # something in the job does not pickle: fit here
+        except Exception:
             return False
         self.job = job
         conn = self.conn
@@ -110,15 +108,6 @@ class TopicChild:
         self.sender = threading.Thread(target=send, daemon=True, name="govtext-topics-send")
         self.sender.start()
         return True
-
-    def _ready(self) -> bool:
-        """Whether the child has said it is ready (its imports done), without waiting."""
-        try:
-            while not self.is_ready and self.conn.poll():
-                self.is_ready = self.conn.recv() == ("ready",)
-        except (EOFError, OSError):
-            return False
-        return self.is_ready
 
     def result(self) -> tuple[TopicModel, Sequence[Caught]]:
         """The fitted model and the warnings met fitting it; the fit's error is raised."""
@@ -141,14 +130,11 @@ class TopicChild:
         if self.proc is None:
             return None
         try:
-            while True:
-                reply = pickle.loads(self.conn.recv_bytes())  # our own child's
-                if reply != ("ready",):
-                    break
+            data = self.conn.recv_bytes()
         except (EOFError, OSError):  # the child died before it answered
             return None
         self.answered = True
-        return reply
+        return pickle.loads(data)  # our own child's reply
 
     def close(self) -> None:
         """End the child: it exits by itself once it has answered or is told there is

@@ -9,7 +9,7 @@ Excel opens the Chinese correctly).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -121,10 +121,13 @@ def prepare_topics(
     cache: Any = None,
     refit: bool = False,
     hits: Sequence[Sequence[Any]] | None = None,
+    before_units: Callable[[], Any] | None = None,
     **params: Any,
 ) -> TopicModel | TopicJob:
     """``fit_topics``' first half: the model stored under the inputs' key (unless
-    ``refit``), else a ``TopicJob`` with the units built."""
+    ``refit``), else a ``TopicJob`` with the units built. ``before_units`` is called
+    when no stored model serves, before the units are built (the pipeline starts the
+    fit's own process there, so that it imports while they are built)."""
     if dictionary is None and params.get("seeds") is None:
         dictionary = load_theme_dictionary()
     compounds = _seed_phrases(params.get("seeds"), dictionary, seed_level) if compound_seeds else []
@@ -142,6 +145,8 @@ def prepare_topics(
         loaded = _load_stored(cache, key, dictionary)
         if loaded is not None:
             return loaded
+    if before_units is not None:
+        before_units()
     units = build_units(
         documents,
         tokens,
