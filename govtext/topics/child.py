@@ -102,7 +102,7 @@ class TopicChild:
         def send() -> None:
             try:
                 conn.send_bytes(data)
-            except OSError:  # the child is gone: result() fits here
+            except (OSError, TypeError, ValueError):  # the child is gone (or closed): result() fits here
                 pass
 
         self.sender = threading.Thread(target=send, daemon=True, name="govtext-topics-send")
@@ -153,4 +153,6 @@ class TopicChild:
         if proc.is_alive():
             proc.kill()
             proc.join()
+        if self.sender is not None:  # a write to a dead child fails at once
+            self.sender.join(timeout=5)
         self.conn.close()
