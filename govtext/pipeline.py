@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import platform
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +73,7 @@ def analyze(
     ``record``, if given, receives the run id, the store path and the counts of
     documents segmented, matched and re-used (also in the store's ``runs`` table).
     """
+    from govtext import stages
     from govtext.documents import as_corpus
     from govtext.store import Store
 
@@ -82,9 +82,14 @@ def analyze(
     own = not isinstance(store, Store)
     st = store if isinstance(store, Store) else Store(":memory:" if store is None else store)
     st.open()
+    cfg = config or default_pipeline()
+    # The topic model may be fitted in its own process while this one makes the
+    # comparison tables (govtext.topics.child); closed however the run ends.
+    topics = stages.TopicStage(cfg)
     try:
-        return _analyze(paths, by, time_field, config, corpus, progress, st, show_progress, record)
+        return _analyze(paths, by, time_field, cfg, corpus, progress, st, show_progress, record, topics)
     finally:
+        topics.close()
         if own:
             st.close()
 
@@ -100,7 +105,8 @@ class _Timer:
         self.progress(stage)
         t0 = time.perf_counter()
         out = fn()
-        self.timings[stage] = round(time.perf_counter() - t0, 3)
+        # a stage timed in two steps (topics: before and after the comparison) adds up
+        self.timings[stage] = round(self.timings.get(stage, 0) + time.perf_counter() - t0, 3)
         return out
 
 
@@ -108,18 +114,18 @@ def _analyze(
     paths: Sequence[str | Path] | None,
     by: str | None,
     time_field: str | None,
-    config: PipelineConfig | None,
+    cfg: PipelineConfig,
     corpus: Corpus | None,
     progress: Progress,
     store: Store,
     show_progress: bool,
     record: dict[str, Any] | None,
+    topics: Any,
 ) -> RunResult:
     from govtext import stages
     from govtext.documents import content_hash
     from govtext.ingest.summary import unread_message
 
-    cfg = config or default_pipeline()
     # Fields the caller named must exist (a typo is an error); the pipeline's default
     # grouping may be absent (plain texts have no source) and then forms one group.
     asked = [(how, name) for how, name in (("compare by", by), ("follow over time", time_field)) if name]
@@ -142,9 +148,10 @@ def _analyze(
     docs = chosen.documents
     corpus_hash = content_hash("\n".join(sorted(content_hash(d.text) for d in docs)))
     tokens = per_doc.tokens
+    if cfg.topics.enabled:  # first: its fit can then go on beside the tables below
+        timed("topics", lambda: topics.start(chosen, tokens, dictionary, store, per_doc.hits))
     hits, scores = stages.hit_tables(chosen, [h for hs in per_doc.hits for h in hs], dictionary)
     documents = _documents_frame(chosen, by, time_field, run_warnings)
-    topic_model = _topics(cfg, chosen, per_doc, dictionary, store, run_id, timed, run_warnings)
     result = RunResult(
         name=cfg.name,
         by=by,
@@ -154,9 +161,13 @@ def _analyze(
         scores=scores,
         themes=stages.themes_frame(dictionary),
         time_field=time_field or None,
-        topic_model=topic_model,
     )
-    result.tables = timed("compare", lambda: stages.compare(result, tokens, cfg, store))
+    # Made while the topic model is fitted (in its own process); its tables join after.
+    tables = timed("compare", lambda: stages.compare(result, tokens, cfg, store))
+    if cfg.topics.enabled:
+        result.topic_model = timed("topics", topics.finish)
+    _topic_outcome(topics, store, run_id, run_warnings)
+    result.tables = stages.with_topic_tables(tables, result)
     run_warnings.extend(_trend_warnings(result, cfg))
     # The evidence behind every figure, exported with the tables (CSV/xlsx): each hit with
     # its span and sentence, and the per-document scores the group figures add up.
@@ -265,34 +276,15 @@ def _documents_frame(
     return tidy_fields(documents, list(dict.fromkeys(f for f in (by, time_field) if f)))
 
 
-def _topics(
-    cfg: PipelineConfig,
-    chosen: Corpus,
-    per_doc: PerDocument,
-    dictionary: Any,
-    store: Store,
-    run_id: str,
-    timed: _Timer,
-    run_warnings: list[str],
-) -> Any:
-    """The run's topic model (None when off or when it cannot be fitted), its
-    assignments recorded in the store."""
-    from govtext import stages
-
-    topic_model = None
-    if cfg.topics.enabled:
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                topic_model = timed(
-                    "topics",
-                    lambda: stages.topics(chosen, per_doc.tokens, dictionary, cfg, store, per_doc.hits),
-                )
-            # Recorded in run.json and the summary rather than printed mid-run.
-            run_warnings.extend(f"topics: {w.message}" for w in caught if issubclass(w.category, UserWarning))
-        except (GovtextError, ValueError) as exc:
-            # Too few or too similar texts to fit topics: the theme figures still stand.
-            run_warnings.append(f"topic model not fitted: {exc}")
+def _topic_outcome(topics: Any, store: Store, run_id: str, run_warnings: list[str]) -> None:
+    """Record the topic model's assignments in the store, and in the run's warnings what
+    fitting warned about, why no model was fitted, and each topic not named for its theme."""
+    # Recorded in run.json and the summary rather than printed mid-run.
+    run_warnings.extend(f"topics: {w.message}" for w in topics.caught if issubclass(w.category, UserWarning))
+    if topics.error is not None:
+        # Too few or too similar texts to fit topics: the theme figures still stand.
+        run_warnings.append(f"topic model not fitted: {topics.error}")
+    topic_model = topics.model
     if topic_model is not None:
         store.put_topic_assignments(run_id, topic_model)
         for t, theme, why in getattr(topic_model, "renamed_", ()):
@@ -300,7 +292,6 @@ def _topics(
                 f"topics: topic {t} was seeded or matched for theme {theme!r} but is not named for it "
                 f"({why}); it is labelled by its top terms ({topic_model.topic_labels_[t]})."
             )
-    return topic_model
 
 
 def _trend_warnings(result: RunResult, cfg: PipelineConfig) -> list[str]:

@@ -181,14 +181,33 @@ def topics(
 ) -> Any:
     from govtext.topics import fit_topics
 
+    return fit_topics(corpus.documents, tokens, **_topic_settings(cfg, dictionary, store, hits))
+
+
+def prepare_topics(
+    corpus: Corpus,
+    tokens: list[Tokens],
+    dictionary: Any,
+    cfg: PipelineConfig,
+    store: Any = None,
+    hits: list[list[Any]] | None = None,
+    before_units: Any = None,
+) -> Any:
+    """``topics``' first half: the stored model, or the job of fitting one
+    (``govtext.topics.workflow.prepare_topics``)."""
+    from govtext.topics.workflow import prepare_topics
+
+    settings = _topic_settings(cfg, dictionary, store, hits)
+    return prepare_topics(corpus.documents, tokens, before_units=before_units, **settings)
+
+
+def _topic_settings(cfg: PipelineConfig, dictionary: Any, store: Any, hits: Any) -> dict[str, Any]:
     # The dictionary seeds the seeded model and names every model's topics by theme overlap;
     # fit_topics also joins its multi-word terms into single tokens first.
     params: dict[str, Any] = {}
     if cfg.topics.n_free is not None:
         params["n_free"] = cfg.topics.n_free
-    return fit_topics(
-        corpus.documents,
-        tokens,
+    return dict(
         method=cfg.topics.method,
         k=cfg.topics.k,
         unit=cfg.topics.unit,
@@ -203,6 +222,91 @@ def topics(
         hits=hits,
         **params,
     )
+
+
+class TopicStage:
+    """The run's topic model, fitted beside the comparison tables.
+
+    ``start`` loads the stored model, or builds the units and, with more than one worker
+    and at least ``SMALL_JOB`` units, hands them to the fit's own process
+    (``govtext.topics.child``), started just before they are built so that it imports
+    meanwhile. ``finish`` waits for the model (fitted here when there is no child) and
+    keeps it in the store. What either step warned about is in ``caught``; a model that
+    cannot be fitted (too few or too similar texts) is None, with the reason in ``error``.
+    """
+
+    def __init__(self, cfg: PipelineConfig) -> None:
+        self.cfg = cfg
+        self.child: Any = None
+        self.store: Any = None
+        self.job: Any = None
+        self.model: Any = None
+        self.error: Exception | None = None
+        self.caught: list[Any] = []
+
+    def start(
+        self, corpus: Corpus, tokens: list[Tokens], dictionary: Any, store: Any, hits: list[list[Any]]
+    ) -> None:
+        from govtext.topics import TopicModel
+        from govtext.topics.child import SMALL_JOB, TopicChild
+
+        self.store = store
+        n_units = len(corpus.documents)
+        if self.cfg.topics.unit == "paragraph":
+            n_units = sum(len(d.paragraphs) or 1 for d in corpus.documents)
+
+        def start_child() -> None:
+            if n_units >= SMALL_JOB and not self.cfg.engine.in_process:
+                self.child = TopicChild()
+
+        job = self._catching(
+            lambda: prepare_topics(
+                corpus, tokens, dictionary, self.cfg, store, hits, before_units=start_child
+            )
+        )
+        if isinstance(job, TopicModel) or job is None:
+            self.model = job
+            self.close()
+        else:
+            self.job = job
+            if self.child is not None and not self.child.take(job):
+                self.close()
+
+    def finish(self) -> Any:
+        """The model (None: topics off, or not fitted)."""
+        from govtext.topics.workflow import fit_job, keep_fitted
+
+        job, self.job = self.job, None
+        if job is not None:
+            child = self.child
+
+            def fit() -> Any:
+                model, caught = child.result() if child is not None else fit_job(job)
+                return keep_fitted(job, model, caught, cache=self.store)
+
+            self.model = self._catching(fit)
+            self.close()
+        return self.model
+
+    def _catching(self, fn: Any) -> Any:
+        import warnings
+
+        from govtext.errors import GovtextError
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                return fn()
+            except (GovtextError, ValueError) as exc:
+                self.error = exc
+                return None
+            finally:
+                self.caught.extend(caught)
+
+    def close(self) -> None:
+        child, self.child = self.child, None
+        if child is not None:
+            child.close()
 
 
 def compare(
@@ -220,6 +324,13 @@ def compare(
         min_group_docs=cfg.compare.min_group_docs,
         cache=store,  # the tables of the last run of the same inputs are loaded
     )
+
+
+def with_topic_tables(tables: dict[str, pd.DataFrame], result: RunResult) -> dict[str, pd.DataFrame]:
+    """The comparison ``tables`` with the run's topic tables in their place."""
+    from govtext.compare import with_topic_tables
+
+    return with_topic_tables(tables, result.topic_model, result.documents, result.by)
 
 
 def dictionary_info(dictionary: Any) -> dict[str, Any]:

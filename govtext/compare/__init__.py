@@ -82,6 +82,7 @@ __all__ = [
     "trend",
     "typed_groups",
     "wilson_interval",
+    "with_topic_tables",
 ]
 
 
@@ -99,6 +100,25 @@ def topic_tables(topic_model: Any, documents: pd.DataFrame, by: str) -> dict[str
         prev = topic_model.prevalence_by(documents, by)
         if isinstance(prev, pd.DataFrame):
             out["topic_prevalence"] = prev.reset_index() if prev.index.name else prev
+    return out
+
+
+def with_topic_tables(
+    tables: dict[str, pd.DataFrame], topic_model: Any, documents: pd.DataFrame, by: str
+) -> dict[str, pd.DataFrame]:
+    """``tables`` (``compare_all``'s, made without a topic model) with the model's
+    ``topic_tables`` put where ``compare_all`` puts them: before the co-occurrence and
+    trend tables."""
+    topics = topic_tables(topic_model, documents, by)
+    if not topics:
+        return tables
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in tables.items():
+        if topics and name in ("cooccurrence", "trend"):
+            out.update(topics)
+            topics = {}
+        out[name] = frame
+    out.update(topics)
     return out
 
 

@@ -95,20 +95,14 @@ def compare_run(
     """``compare_all`` over the run's term counts (``doc_term_matrix(tokens, stopwords)``);
     with ``cache`` (a Store), the tables of an earlier run of the same inputs are loaded
     instead of made, and new ones kept."""
-    from govtext.compare import compare_all, doc_term_matrix, topic_tables
+    from govtext.compare import compare_all, doc_term_matrix, with_topic_tables
 
     thresholds = {"min_group_chars": min_group_chars, "min_group_docs": min_group_docs}
     key = compare_key(result, tokens, stopwords, thresholds) if cache is not None else None
     stored = cache.get_cached_tables(key) if key is not None else None
     kept = _unpickle(stored) if stored is not None else None
     if kept is not None:
-        topics = topic_tables(result.topic_model, result.documents, result.by)
-        out: dict[str, pd.DataFrame] = {}
-        for name, frame in kept.items():
-            if name == "cooccurrence":  # compare_all's order: the topic tables come before it
-                out.update(topics)
-            out[name] = frame
-        return out
+        return with_topic_tables(kept, result.topic_model, result.documents, result.by)
     tables = compare_all(result, doc_term_counts=doc_term_matrix(tokens, stopwords=stopwords), **thresholds)
     if key is not None:
         kept = {name: frame for name, frame in tables.items() if name not in TOPIC_TABLES}

@@ -142,6 +142,19 @@ class Units:
         if len(self.doc_ids) != n or len(self.token_lists) != n or (self.spans and len(self.spans) != n):
             raise ValueError("Units: unit_ids, doc_ids, token_lists and spans must have the same length")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ``settings`` is a read-only view, which does not pickle; the topic fit's own
+        # process is sent the units (govtext.topics.child).
+        fields = (
+            self.unit_ids,
+            self.doc_ids,
+            self.token_lists,
+            self.vocabulary,
+            self.spans,
+            dict(self.settings),
+        )
+        return (type(self), fields)
+
     def __len__(self) -> int:
         return len(self.unit_ids)
 

@@ -9,7 +9,8 @@ Excel opens the Chinese correctly).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from govtext.errors import InputError
 from govtext.tokens import Tokens
 from govtext.topics.model import DEFAULT_METHOD, TopicModel, TopicWarning
 from govtext.topics.seeds import load_theme_dictionary, seeds_from_dictionary
-from govtext.topics.units import DEFAULT_KEEP_POS, build_units
+from govtext.topics.units import DEFAULT_KEEP_POS, Units, build_units
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,7 +60,74 @@ def fit_topics(
     inputs (``model_key``): the same documents, tokens, settings and dictionary load the stored model
     (``reused_`` is True) unless ``refit``. ``hits``: the documents' rule hits when the
     caller has them (one list per document), so the names are checked without matching again.
+
+    The work is ``prepare_topics`` (the stored model, or the units to fit), ``fit_job``
+    and ``keep_fitted``; the pipeline runs ``fit_job`` in a second process
+    (``govtext.topics.child``) while it makes the comparison tables.
     """
+    job = prepare_topics(
+        documents,
+        tokens,
+        method=method,
+        k=k,
+        unit=unit,
+        dictionary=dictionary,
+        seed_level=seed_level,
+        compound_seeds=compound_seeds,
+        min_df=min_df,
+        max_df=max_df,
+        keep_pos=keep_pos,
+        stopwords=stopwords,
+        name_min_auc=name_min_auc,
+        cache=cache,
+        refit=refit,
+        hits=hits,
+        **params,
+    )
+    if isinstance(job, TopicModel):
+        return job
+    return keep_fitted(job, *fit_job(job), cache=cache)
+
+
+@dataclass
+class TopicJob:
+    """A model to fit and everything its fit needs, picklable: the unfitted ``model``
+    (its dictionary included), the ``units``, the rules' ``presence`` per unit for the
+    name checks (None: no dictionary to check against), and the store ``key``."""
+
+    model: TopicModel
+    units: Units
+    presence: dict[str, set[str]] | None
+    min_auc: float
+    key: str
+
+
+# long: fit_topics' parameters, passed on one by one
+def prepare_topics(
+    documents: Sequence[Document],
+    tokens: Sequence[Tokens],
+    *,
+    method: str = DEFAULT_METHOD,
+    k: int | str = "auto",
+    unit: str = "paragraph",
+    dictionary: Any = None,
+    seed_level: str = "theme",
+    compound_seeds: bool = True,
+    min_df: float = 2,
+    max_df: float = 0.5,
+    keep_pos: Collection[str] | None = DEFAULT_KEEP_POS,
+    stopwords: Collection[str] | None = None,
+    name_min_auc: float = 0.85,
+    cache: Any = None,
+    refit: bool = False,
+    hits: Sequence[Sequence[Any]] | None = None,
+    before_units: Callable[[], Any] | None = None,
+    **params: Any,
+) -> TopicModel | TopicJob:
+    """``fit_topics``' first half: the model stored under the inputs' key (unless
+    ``refit``), else a ``TopicJob`` with the units built. ``before_units`` is called
+    when no stored model serves, before the units are built (the pipeline starts the
+    fit's own process there, so that it imports while they are built)."""
     if dictionary is None and params.get("seeds") is None:
         dictionary = load_theme_dictionary()
     compounds = _seed_phrases(params.get("seeds"), dictionary, seed_level) if compound_seeds else []
@@ -77,6 +145,8 @@ def fit_topics(
         loaded = _load_stored(cache, key, dictionary)
         if loaded is not None:
             return loaded
+    if before_units is not None:
+        before_units()
     units = build_units(
         documents,
         tokens,
@@ -87,17 +157,39 @@ def fit_topics(
         stopwords=stopwords,
         compounds=compounds,
     )
+    presence = None
+    if dictionary is not None and hasattr(dictionary, "themes"):
+        presence = rule_presence(documents, dictionary, unit, hits)
+    return TopicJob(model, units, presence, name_min_auc, key)
+
+
+# A warning met while fitting, as it can cross to another process: message, category,
+# file, line.
+Caught = tuple[Warning | str, type[Warning], str, int]
+
+
+def fit_job(job: TopicJob) -> tuple[TopicModel, list[Caught]]:
+    """Fit ``job.model`` on its units and check its names; the warnings met on the way
+    are returned, not shown (``keep_fitted`` shows them where the model is used)."""
+    model = job.model
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model.fit(units)
+        model.fit(job.units)
     model.fit_warnings_ = tuple(str(w.message) for w in caught if issubclass(w.category, TopicWarning))
-    for w in caught:  # passed on as they came
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if dictionary is not None and hasattr(dictionary, "themes"):
-        model.check_names(rule_presence(documents, dictionary, unit, hits), min_auc=name_min_auc)
+    if job.presence is not None:
+        model.check_names(job.presence, min_auc=job.min_auc)
     model.reused_ = False
+    return model, [(w.message, w.category, w.filename, w.lineno) for w in caught]
+
+
+def keep_fitted(
+    job: TopicJob, model: TopicModel, caught: Sequence[Caught], *, cache: Any = None
+) -> TopicModel:
+    """Pass on the fit's warnings as they came and keep the model in ``cache``."""
+    for message, category, filename, lineno in caught:
+        warnings.warn_explicit(message, category, filename, lineno)
     if cache is not None:
-        cache.put_topic_model(key, _pickle(model))
+        cache.put_topic_model(job.key, _pickle(model))
     return model
 
 
