@@ -166,7 +166,7 @@ def build_rjieba(entries: Sequence[DictEntry]) -> tuple[Any, dict[str, str]]:
     # 350k words: added and tabled by map and update, without a Python-level loop
     tag_list = [tags.get(word, "x") for word in freqs]
     deque(map(eng.add_word, freqs, freqs.values(), tag_list), maxlen=0)
-    table.update(zip(freqs, tag_list))
+    table.update(zip(freqs, tag_list, strict=True))
     pad = total - sum(freqs.values())
     if pad > 0:
         eng.add_word("\x00govtext-total-padding", pad, "x")
