@@ -214,3 +214,52 @@ def test_cli_run_and_sql_errors_are_one_line(tmp_path: Path, args: list[str], ne
     )
     assert result.exit_code == 1
     assert needle in result.output and len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_the_cli_exits_with_its_status_after_the_exit_handlers(tmp_path: Path) -> None:
+    """``govtext`` ends with os._exit (govtext.cli._leave: no object-by-object teardown);
+    the exit handlers still run, the streams are flushed and the status is kept."""
+    import subprocess
+    import sys
+
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('handler ran', flush=False))\n"
+        "from govtext.cli import _leave\n"
+        "print('buffered', end='')\n"
+        "_leave(int(sys.argv[1]) if sys.argv[1].isdigit() else sys.argv[1])\n"
+    )
+    for arg, status, err in (("0", 0, ""), ("3", 3, ""), ("no input read", 1, "no input read\n")):
+        done = subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True, timeout=60)
+        assert done.returncode == status
+        assert done.stdout == "bufferedhandler ran\n" and done.stderr == err
+    # and a real command: its report written, status 0; a command that did nothing: not 0
+    out = tmp_path / "r"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "govtext",
+            "run",
+            str(ROOT / "corpus"),
+            "--out",
+            str(out),
+            "-q",
+            "--workers",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (out / "index.html").is_file() and (out / "run.json").is_file()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "govtext", "run", str(empty), "--out", str(tmp_path / "r2"), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode != 0 and done.stderr

@@ -133,3 +133,31 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except SystemExit as done:  # how click ends every command, with its exit status
+        _leave(done.code)
+
+
+def _leave(code: int | str | None) -> None:
+    """Exit without tearing down every object one by one.
+
+    A run ends holding its documents, tokens and tables (a gigabyte on 100 MB), and the
+    interpreter freed them one by one for 0.6 s of an 18 s run on ../shared/corpus. The
+    exit handlers still run (multiprocessing joins its children, logging flushes, temporary
+    folders go), the standard streams are flushed, and every file govtext writes is closed
+    and in place before this; only the freeing is skipped, as the process ends anyway.
+    """
+    import atexit
+    import os
+
+    if isinstance(code, str):  # sys.exit("message"): printed, status 1, as Python does
+        sys.stderr.write(code + "\n")
+        code = 1
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe: nothing more can be said
+                pass
+        os._exit(code or 0)
