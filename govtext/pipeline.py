@@ -165,7 +165,7 @@ def _analyze(
     # Made while the topic model is fitted (in its own process); its tables join after.
     tables = timed("compare", lambda: stages.compare(result, tokens, cfg, store))
     if cfg.topics.enabled:
-        result.topic_model = timed("topics", topics.finish)
+        result.topic_model = timed("topics", lambda: topics.finish(lambda: stages.import_for_report(cfg)))
     _topic_outcome(topics, store, run_id, run_warnings)
     result.tables = stages.with_topic_tables(tables, result)
     run_warnings.extend(_trend_warnings(result, cfg))

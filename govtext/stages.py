@@ -8,7 +8,7 @@ configuration into its parameters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -272,13 +272,16 @@ class TopicStage:
             if self.child is not None and not self.child.take(job):
                 self.close()
 
-    def finish(self) -> Any:
-        """The model (None: topics off, or not fitted)."""
+    def finish(self, meanwhile: Callable[[], Any] | None = None) -> Any:
+        """The model (None: topics off, or not fitted). ``meanwhile`` is called first
+        when the model is still being fitted in the child: time otherwise spent waiting."""
         from govtext.topics.workflow import fit_job, keep_fitted
 
         job, self.job = self.job, None
         if job is not None:
             child = self.child
+            if child is not None and meanwhile is not None:
+                meanwhile()
 
             def fit() -> Any:
                 model, caught = child.result() if child is not None else fit_job(job)
@@ -307,6 +310,18 @@ class TopicStage:
         child, self.child = self.child, None
         if child is not None:
             child.close()
+
+
+def import_for_report(cfg: PipelineConfig) -> None:
+    """Import what the report's figures need (matplotlib, its font list and backends:
+    ~0.5 s), when the run will draw them; done while the topic model is fitted in its
+    own process, on time the run would otherwise spend waiting."""
+    if not {"html", "figures"} & set(cfg.report.formats):
+        return
+    import matplotlib.backends.backend_agg
+    import matplotlib.backends.backend_svg
+    import matplotlib.figure
+    import matplotlib.font_manager  # noqa: F401
 
 
 def compare(

@@ -111,14 +111,42 @@ def test_a_run_with_two_workers_fits_in_the_child_and_gets_the_same_tables(
         c.topics.k = 10
         return c
 
+    from govtext import stages
+
+    warmed: list[str] = []
+    monkeypatch.setattr(stages, "import_for_report", lambda c: warmed.append(c.name))
     one = analyze([provincial_dir], config=cfg(1))
-    assert taken == []  # one worker: fitted in the run's process
+    assert taken == [] and warmed == []  # one worker: fitted in the run's process, no wait to fill
     monkeypatch.setattr(TopicChild, "take", take)
     monkeypatch.setattr(child_module, "SMALL_JOB", 0)  # 21 reports are below the size a child pays for
     two = analyze([provincial_dir], config=cfg(2))
-    assert taken == [1]
+    assert taken == [1] and warmed == ["default"]  # the wait for the child's model filled once
     topic_tables = [n for n in one.tables if n.startswith("topic")]
     assert topic_tables and list(two.tables) == list(one.tables)
     for name in one.tables:
         pd.testing.assert_frame_equal(two.tables[name], one.tables[name], obj=name)
     assert two.settings["warnings"] == one.settings["warnings"]
+
+
+def test_the_wait_imports_what_the_report_draws_with_only_when_it_draws() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from govtext import stages\n"
+        "from govtext.config import default_pipeline\n"
+        "cfg = default_pipeline()\n"
+        "cfg.report.formats = sys.argv[1].split(',')\n"
+        "stages.import_for_report(cfg)\n"
+        "print('matplotlib.figure' in sys.modules, 'matplotlib.backends.backend_agg' in sys.modules)\n"
+    )
+    for formats, imported in (
+        ("csv,json", "False False"),
+        ("html,csv", "True True"),
+        ("figures", "True True"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", code, formats], capture_output=True, text=True, timeout=120
+        )
+        assert done.stdout.strip() == imported, done.stderr
