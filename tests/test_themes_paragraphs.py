@@ -84,8 +84,9 @@ def test_paragraph_tune_part(refs: list[dict], predicted: list[set[str]]) -> Non
     gold, pred, _ = _part(refs, predicted, "tune")
     s = ep.score(gold, pred, ep.THEMES, n_boot=0)
     # 0.878 / 0.871 since the third wave (p2201-p2502, 302 tune paragraphs no rule was
-    # written against yet, F1 0.73 on their own) joined the part; 0.90 / 0.89 before it
-    assert s.precision >= 0.87 and s.f1 >= 0.86, (s.precision, s.recall, s.f1)
+    # written against yet, F1 0.73 on their own) joined the part; 0.90 / 0.89 before it;
+    # 0.903 / 0.893 after the fourth pass (rules-17b), guarded a little below
+    assert s.precision >= 0.89 and s.f1 >= 0.88, (s.precision, s.recall, s.f1)
 
 
 def test_paragraph_never_tuned_part(shared_corpus: Path, refs: list[dict], predicted: list[set[str]]) -> None:
