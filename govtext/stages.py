@@ -171,19 +171,6 @@ def themes_frame(dictionary: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def topics(
-    corpus: Corpus,
-    tokens: list[Tokens],
-    dictionary: Any,
-    cfg: PipelineConfig,
-    store: Any = None,
-    hits: list[list[Any]] | None = None,
-) -> Any:
-    from govtext.topics import fit_topics
-
-    return fit_topics(corpus.documents, tokens, **_topic_settings(cfg, dictionary, store, hits))
-
-
 def prepare_topics(
     corpus: Corpus,
     tokens: list[Tokens],
