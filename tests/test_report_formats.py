@@ -164,3 +164,52 @@ def test_report_formats_xlsx_reads_back_every_cell(tmp_path: Path) -> None:
     assert big_ws.max_row == 100_001 and big_ws["B3"].value == big["theme"][1]
     assert big_ws["D100001"].value == float(format(big["density_per_10k"].iloc[-1], ".16g"))
     assert big_ws.column_dimensions["A"].width == 8  # "doc_id" + 2
+
+
+def test_report_formats_xlsx_sheets_in_blocks_are_one_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sheet is written a block of rows at a time (issue 20: the workbook's memory); the
+    blocks make the same parts as one block would, and the zip's order is fixed: the
+    sheets, then the parts that name them."""
+    import zipfile
+
+    import numpy as np
+    import pandas as pd
+
+    from govtext.report import io as report_io
+
+    n = 1_234
+    frame = pd.DataFrame(
+        {
+            "doc_id": [f"d{i % 40}" for i in range(n)],
+            "year": [str(2000 + i % 9) if i % 5 else "未知" for i in range(n)],
+            "text": [("法治<&>" * (i % 3)) or None for i in range(n)],
+            "hits": np.arange(n),
+            "share": [float("nan") if i % 7 == 0 else i / n for i in range(n)],
+        }
+    )
+    tables = {"big": frame, "small": frame.head(3), "empty": pd.DataFrame()}
+
+    def parts(name: str) -> tuple[list[str], dict[str, bytes]]:
+        with zipfile.ZipFile(report_io.write_xlsx(tmp_path / name, tables)) as zf:
+            return [i.filename for i in zf.infolist()], {i.filename: zf.read(i) for i in zf.infolist()}
+
+    order, whole = parts("whole.xlsx")
+    monkeypatch.setattr(report_io, "_SHEET_ROWS", 100)
+    order_blocks, blocks = parts("blocks.xlsx")
+    assert blocks == whole and order_blocks == order
+    assert order == [
+        "xl/worksheets/sheet1.xml",
+        "xl/worksheets/sheet2.xml",
+        "xl/worksheets/sheet3.xml",
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "xl/styles.xml",
+    ]
+    assert (tmp_path / "whole.xlsx").read_bytes() == report_io.write_xlsx(
+        tmp_path / "again.xlsx", tables
+    ).read_bytes()
+    assert load_workbook(tmp_path / "blocks.xlsx")["big"].max_row == n + 1

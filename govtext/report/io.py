@@ -13,7 +13,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,40 +95,66 @@ def write_xlsx(path: Path, tables: Mapping[str, pd.DataFrame], more: Any = None)
     openpyxl's cell objects: on ../shared/corpus (13 sheets, 111,000 rows) openpyxl took
     10 CPU-s, as long as the topic model, on the first run and every re-run. Text goes in
     as inline strings; openpyxl, Excel and LibreOffice read the file alike.
+
+    Each sheet is compressed into the zip as it is made, a block of rows at a time, and
+    the parts that name every sheet (content types, workbook, styles) follow them: the
+    sheets of 100 MB of text were ~1 GB of XML strings held at once (issue 20). The zip
+    holds the sheets first, then the rest, always in that order.
     """
     import zipfile
 
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+    buf = io.BytesIO()
+    zf = zipfile.ZipFile(buf, "w")
     formats: dict[str, int] = {}  # number format → its style index
-    xml: dict[str, str] = {}  # table name → worksheet XML
+    names: list[str] = []  # the tables, in sheet order
     for name, frame in tables.items():
-        xml[name] = _sheet_xml(safe_frame(frame), formats, ILLEGAL_CHARACTERS_RE)
+        names.append(name)
+        _write_part(
+            zf, f"xl/worksheets/sheet{len(names)}.xml", _sheet_xml(frame, formats, ILLEGAL_CHARACTERS_RE)
+        )
     extra: Mapping[str, pd.DataFrame] = more.recv() if more is not None else {}
-    if set(extra) & set(xml):
+    if set(extra) & set(names):
         # a table given again replaces the first in its place: start over in that order
-        formats, xml = {}, {}
+        zf.close()
+        buf = io.BytesIO()
+        zf = zipfile.ZipFile(buf, "w")
+        formats, names = {}, []
         extra = {**tables, **extra}
     for name, frame in extra.items():
-        xml[name] = _sheet_xml(safe_frame(frame), formats, ILLEGAL_CHARACTERS_RE)
+        names.append(name)
+        _write_part(
+            zf, f"xl/worksheets/sheet{len(names)}.xml", _sheet_xml(frame, formats, ILLEGAL_CHARACTERS_RE)
+        )
     taken: set[str] = set()
-    sheets = [(sheet_name(name, taken), text) for name, text in xml.items()]
+    titles = [sheet_name(name, taken) for name in names]
     parts = {
-        "[Content_Types].xml": _content_types(len(sheets)),
+        "[Content_Types].xml": _content_types(len(titles)),
         "_rels/.rels": _ROOT_RELS,
-        "xl/workbook.xml": _workbook_xml([t for t, _ in sheets]),
-        "xl/_rels/workbook.xml.rels": _workbook_rels(len(sheets)),
+        "xl/workbook.xml": _workbook_xml(titles),
+        "xl/_rels/workbook.xml.rels": _workbook_rels(len(titles)),
         "xl/styles.xml": _styles_xml(formats),
-        **{f"xl/worksheets/sheet{i}.xml": xml for i, (_, xml) in enumerate(sheets, start=1)},
     }
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, text in parts.items():
-            # A fixed time stamp: the same tables give the same bytes (zipfile would stamp now).
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o600 << 16  # as zipfile gives a part named by a string
-            zf.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED, compresslevel=4)
+    for name, text in parts.items():
+        _write_part(zf, name, [text])
+    zf.close()
     return atomic_write_bytes(path, buf.getvalue())
+
+
+def _write_part(zf: Any, name: str, pieces: Iterable[str]) -> None:
+    """One part of the zip, deflated as its pieces come (encoded one at a time)."""
+    import zipfile
+
+    # A fixed time stamp: the same tables give the same bytes (zipfile would stamp now).
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.external_attr = 0o600 << 16  # as zipfile gives a part named by a string
+    info.compress_type = zipfile.ZIP_DEFLATED
+    # what writestr(..., compresslevel=4) sets: open() takes the level from the ZipInfo
+    setattr(info, "_compresslevel", 4)  # noqa: B010 (a private field, as writestr sets it)
+    with zf.open(info, "w") as part:
+        for piece in pieces:
+            part.write(piece.encode("utf-8"))
 
 
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -241,28 +267,38 @@ def _cell_xml(ref: str, value: Any, style: str, illegal: re.Pattern[str]) -> str
 
 
 def _column_cells(
-    column: pd.Series, letter: str, style: str, year: bool, illegal: re.Pattern[str]
+    column: pd.Series,
+    letter: str,
+    style: str,
+    year: bool,
+    illegal: re.Pattern[str],
+    first: int = 2,
+    escaped: dict[str, str] | None = None,
 ) -> list[str]:
-    """One column's cells, rows 2…: what ``_cell_xml`` gives cell by cell, with the two
-    commonest kinds written without its per-value checks (the workbook of
-    ../shared/corpus has ~940k cells, most of them plain numbers or plain text)."""
+    """One column's cells, rows ``first``…: what ``_cell_xml`` gives cell by cell, with the
+    two commonest kinds written without its per-value checks (the workbook of
+    ../shared/corpus has ~940k cells, most of them plain numbers or plain text).
+    ``escaped``: the column's text cells escaped so far (kept across its blocks of rows)."""
     import numpy as np
 
     values = column.tolist()
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
         # numpy integers: never missing, never bool; tolist() gave Python ints
-        return [f'<c r="{letter}{r}"{style}><v>{format(v, ".16g")}</v></c>' for r, v in enumerate(values, 2)]
+        return [
+            f'<c r="{letter}{r}"{style}><v>{format(v, ".16g")}</v></c>' for r, v in enumerate(values, first)
+        ]
     if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
         # numpy floats: NaN and ±inf are empty cells, as in _cell_xml
         return [
             f'<c r="{letter}{r}"{style}><v>{format(v, ".16g")}</v></c>'
             if math.isfinite(v)
             else (f'<c r="{letter}{r}"{style}/>' if style else "")
-            for r, v in enumerate(values, 2)
+            for r, v in enumerate(values, first)
         ]
     pieces = []
-    escaped: dict[str, str] = {}  # groups, themes and terms repeat down a column
-    for r, v in enumerate(values, start=2):
+    if escaped is None:
+        escaped = {}  # groups, themes and terms repeat down a column
+    for r, v in enumerate(values, start=first):
         if type(v) is str and not (year and v.isdigit() and len(v) == 4):
             text = escaped.get(v)
             if text is None:
@@ -280,20 +316,24 @@ def _column_cells(
     return pieces
 
 
-def _sheet_xml(safe: pd.DataFrame, formats: dict[str, int], illegal: re.Pattern[str]) -> str:
+# Rows made and compressed at once: bounds the cells held (the hits of 100 MB of text
+# are ~10^6 rows).
+_SHEET_ROWS = 5_000
+
+
+def _sheet_xml(frame: pd.DataFrame, formats: dict[str, int], illegal: re.Pattern[str]) -> Iterator[str]:
+    """The worksheet XML of ``frame`` (made safe to open here), in pieces: the head, then
+    ``_SHEET_ROWS`` rows at a time, then the tail. Its number formats go into
+    ``formats`` as soon as it is called (``styles.xml`` is made from them)."""
+    safe = safe_frame(frame)
     columns = list(safe.columns)
     n_rows, n_cols = len(safe), len(columns)
     letters = [_column_letter(i) for i in range(1, n_cols + 1)]
-    cells: list[list[str]] = []  # per column, one piece of XML per row
-    for j, col in enumerate(columns):
+    styles, years = [], []
+    for col in columns:
         fmt = _number_format(safe[col])
-        style = f' s="{formats.setdefault(fmt, len(formats) + 2)}"' if fmt else ""
-        year = str(col) in _YEAR_COLUMNS
-        cells.append(_column_cells(safe[col], letters[j], style, year, illegal))
-    header = "".join(_cell_xml(f"{letters[j]}1", str(c), ' s="1"', illegal) for j, c in enumerate(columns))
-    rows = [f'<row r="1">{header}</row>'] if n_cols else []
-    by_row = zip(*cells, strict=True) if cells else [()] * n_rows  # no columns: empty rows
-    rows.extend(f'<row r="{r}">{"".join(row)}</row>' for r, row in enumerate(by_row, start=2))
+        styles.append(f' s="{formats.setdefault(fmt, len(formats) + 2)}"' if fmt else "")
+        years.append(str(col) in _YEAR_COLUMNS)
     widths = []
     for j, col in enumerate(columns, start=1):
         sample = [str(col), *(str(v) for v in safe[col].head(200))]
@@ -302,7 +342,7 @@ def _sheet_xml(safe: pd.DataFrame, formats: dict[str, int], illegal: re.Pattern[
         widths.append(f'<col min="{j}" max="{j}" width="{width}" customWidth="1"/>')
     last = f"{letters[-1]}{n_rows + 1}" if n_cols else "A1"
     ref = f"A1:{last}"
-    return (
+    head = (
         _XML_HEAD + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
         f'<dimension ref="{ref}"/>'
         '<sheetViews><sheetView workbookViewId="0">'
@@ -310,11 +350,41 @@ def _sheet_xml(safe: pd.DataFrame, formats: dict[str, int], illegal: re.Pattern[
         '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{''.join(widths)}</cols>" if widths else "")
-        + f"<sheetData>{''.join(rows)}</sheetData>"
+        + "<sheetData>"
+    )
+    header = "".join(_cell_xml(f"{letters[j]}1", str(c), ' s="1"', illegal) for j, c in enumerate(columns))
+    tail = (
+        "</sheetData>"
         # headers filter and sort in Excel and LibreOffice
         + (f'<autoFilter ref="{ref}"/>' if n_rows and n_cols else "")
         + "</worksheet>"
     )
+    return _sheet_pieces(
+        safe, letters, styles, years, illegal, head + (f'<row r="1">{header}</row>' if n_cols else ""), tail
+    )
+
+
+def _sheet_pieces(
+    safe: pd.DataFrame,
+    letters: list[str],
+    styles: list[str],
+    years: list[bool],
+    illegal: re.Pattern[str],
+    head: str,
+    tail: str,
+) -> Iterator[str]:
+    yield head
+    escaped: list[dict[str, str]] = [{} for _ in letters]
+    for at in range(0, len(safe), _SHEET_ROWS):
+        block = safe.iloc[at : at + _SHEET_ROWS]
+        cells = [
+            _column_cells(block.iloc[:, j], letters[j], styles[j], years[j], illegal, at + 2, escaped[j])
+            for j in range(len(letters))
+        ]
+        # no columns: empty rows
+        by_row = zip(*cells, strict=True) if cells else [()] * len(block)
+        yield "".join(f'<row r="{r}">{"".join(row)}</row>' for r, row in enumerate(by_row, start=at + 2))
+    yield tail
 
 
 _YEAR_COLUMNS = {"year"}  # a metadata year kept as text (not every value a year)
