@@ -148,10 +148,13 @@ def _analyze(
     chosen, per_doc = _select(cfg, corpus, per_doc, run_warnings)
     docs = chosen.documents
     corpus_hash = content_hash("\n".join(sorted(content_hash(d.text) for d in docs)))
-    tokens = per_doc.tokens
+    tokens, counts = per_doc.tokens, per_doc.counts
     if cfg.topics.enabled:  # first: its fit can then go on beside the tables below
         timed("topics", partial(topics.start, chosen, tokens, dictionary, store, per_doc.hits))
     hits, scores = stages.hit_tables(chosen, [h for hs in per_doc.hits for h in hs], dictionary)
+    # The hits' objects are in the hits table now: let them go before the comparison,
+    # the run's peak of memory (with the topic model's process beside it).
+    del per_doc
     documents = _documents_frame(chosen, by, time_field, run_warnings)
     result = RunResult(
         name=cfg.name,
@@ -165,10 +168,10 @@ def _analyze(
     )
     # Made while the topic model is fitted (in its own process); its tables join after.
     tables = timed("compare", partial(stages.compare, result, tokens, cfg, store))
-    # The tokens and the hits' objects are done with (a gigabyte on 100 MB): let them go
-    # before the topic model comes back and the report is written.
-    segmenter, counts = stages.segmenter_info(cfg, tokens), per_doc.counts
-    del tokens, per_doc
+    # The tokens are done with (most of a gigabyte on 100 MB): let them go before the
+    # topic model comes back and the report is written.
+    segmenter = stages.segmenter_info(cfg, tokens)
+    del tokens
     if cfg.topics.enabled:
         result.topic_model = timed("topics", lambda: topics.finish(lambda: stages.import_for_report(cfg)))
     _topic_outcome(topics, store, run_id, run_warnings)

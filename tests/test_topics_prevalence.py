@@ -61,3 +61,30 @@ def test_prevalence_by_puts_units_without_a_value_in_the_missing_group(fitted) -
     got = model.prevalence_by(some, "year")
     pd.testing.assert_frame_equal(got, _from_the_long_table(model, some, "year"), check_exact=True)
     assert got["year"].isna().any()
+
+
+def test_topic_assignments_written_in_blocks_are_the_models_shares(
+    fitted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store writes the unit × topic shares a block of units at a time, from the
+    model's arrays: every row of ``doc_topics_``, with its label, and no other."""
+    from govtext.store import Store
+    from govtext.store import runs as runs_module
+
+    model, _ = fitted
+    monkeypatch.setattr(runs_module, "ASSIGNMENT_BLOCK", 37)  # many blocks, the last one short
+    with Store(tmp_path / "s.duckdb") as store:
+        assert store.put_topic_assignments("r1", model) == len(model.unit_ids_) * model.k_
+        store.put_topic_assignments("r1", model)  # again: replaced, not added
+        got = store.con.execute(
+            "SELECT unit_id, doc_id, topic, label, share FROM topic_assignments WHERE run_id = 'r1'"
+        ).df()
+    want = model.doc_topics_
+    want["label"] = [model.topic_labels_[t] for t in want["topic"]]
+    got = got.sort_values(["unit_id", "topic"]).reset_index(drop=True)
+    want = want.sort_values(["unit_id", "topic"]).reset_index(drop=True)[list(got.columns)]
+    assert len(got) == len(want) and len(model.unit_ids_) > 37 * 10
+    for column in ("unit_id", "doc_id", "label"):
+        assert got[column].astype(str).tolist() == want[column].astype(str).tolist()
+    assert got["topic"].tolist() == want["topic"].tolist()
+    assert (got["share"].to_numpy() == want["share"].to_numpy()).all()
