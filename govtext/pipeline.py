@@ -12,6 +12,7 @@ import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,10 +148,13 @@ def _analyze(
     chosen, per_doc = _select(cfg, corpus, per_doc, run_warnings)
     docs = chosen.documents
     corpus_hash = content_hash("\n".join(sorted(content_hash(d.text) for d in docs)))
-    tokens = per_doc.tokens
+    tokens, counts = per_doc.tokens, per_doc.counts
     if cfg.topics.enabled:  # first: its fit can then go on beside the tables below
-        timed("topics", lambda: topics.start(chosen, tokens, dictionary, store, per_doc.hits))
+        timed("topics", partial(topics.start, chosen, tokens, dictionary, store, per_doc.hits))
     hits, scores = stages.hit_tables(chosen, [h for hs in per_doc.hits for h in hs], dictionary)
+    # The hits' objects are in the hits table now: let them go before the comparison,
+    # the run's peak of memory (with the topic model's process beside it).
+    del per_doc
     documents = _documents_frame(chosen, by, time_field, run_warnings)
     result = RunResult(
         name=cfg.name,
@@ -163,7 +167,11 @@ def _analyze(
         time_field=time_field or None,
     )
     # Made while the topic model is fitted (in its own process); its tables join after.
-    tables = timed("compare", lambda: stages.compare(result, tokens, cfg, store))
+    tables = timed("compare", partial(stages.compare, result, tokens, cfg, store))
+    # The tokens are done with (most of a gigabyte on 100 MB): let them go before the
+    # topic model comes back and the report is written.
+    segmenter = stages.segmenter_info(cfg, tokens)
+    del tokens
     if cfg.topics.enabled:
         result.topic_model = timed("topics", lambda: topics.finish(lambda: stages.import_for_report(cfg)))
     _topic_outcome(topics, store, run_id, run_warnings)
@@ -173,18 +181,18 @@ def _analyze(
     # its span and sentence, and the per-document scores the group figures add up.
     result.tables["document_scores"] = scores
     result.tables["hits"] = hits
-    result.settings = _settings(cfg, result, dictionary, tokens, started, timed.timings)
+    result.settings = _settings(cfg, result, dictionary, segmenter, started, timed.timings)
     result.settings["warnings"] = run_warnings
     # What was re-used goes to the store's runs table, not run.json: run.json stays the
     # same whether a run started from a full store or an empty one.
     store.finish_run(
         run_id,
         "done",
-        reused={**per_doc.counts, "store": store.path, "run_id": run_id},
+        reused={**counts, "store": store.path, "run_id": run_id},
         corpus_hash=corpus_hash,
     )
     if record is not None:
-        record.update({"run_id": run_id, "store": store.path, **per_doc.counts})
+        record.update({"run_id": run_id, "store": store.path, **counts})
     return result
 
 
@@ -311,7 +319,7 @@ def _settings(
     cfg: PipelineConfig,
     result: RunResult,
     dictionary: Any,
-    tokens: Any,
+    segmenter: dict[str, Any],
     started: float,
     timings: dict[str, float],
 ) -> dict[str, Any]:
@@ -324,7 +332,7 @@ def _settings(
         "by": result.by,
         "time_field": result.time_field,
         "dictionary": stages.dictionary_info(dictionary),
-        "segmenter": stages.segmenter_info(cfg, tokens),
+        "segmenter": segmenter,
         "topics": result.topic_model.settings() if result.topic_model is not None else None,
         "counts": {
             "hits": len(result.hits),

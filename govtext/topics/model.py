@@ -543,7 +543,7 @@ class TopicModel(NativeKeptApart):
         a missing value NA).
         """
         self._check_fitted()
-        return prevalence_frame(self.doc_topics_, self.topic_labels_, documents, field)
+        return prevalence_frame(self.doc_topic_, self.doc_ids_, self.topic_labels_, documents, field)
 
     def settings(self) -> dict[str, Any]:
         """Parameters and what the fit found, JSON-ready for run.json."""

@@ -97,24 +97,43 @@ def summary_frame(
 
 
 def prevalence_frame(
-    long: pd.DataFrame, labels: Sequence[str], documents: pd.DataFrame, field: str
+    doc_topic: Any, doc_ids: Sequence[str], labels: Sequence[str], documents: pd.DataFrame, field: str
 ) -> pd.DataFrame:
-    """Mean share of each topic (``long``: ``doc_topics_frame``) over the units of each group
-    of ``documents[field]``: ``<field>, topic, label, prevalence, n_units``."""
+    """Mean share of each topic (``doc_topic``: units × topics, ``doc_ids``: each unit's
+    document) over the units of each group of ``documents[field]``:
+    ``<field>, topic, label, prevalence, n_units``.
+
+    Grouped on integer codes, not on the long table of ids: on 100 MB (185k units × 18
+    topics) the ids' columns and their grouping took 0.5–0.7 GB at the run's peak. The
+    rows and their order are the long table's, so pandas' means are the same numbers."""
     if "doc_id" not in documents.columns or field not in documents.columns:
         have = ", ".join(map(str, documents.columns))
         raise InputError(
             f"prevalence_by: the documents table needs columns 'doc_id' and {field!r}; it has: {have}"
         )
+    import numpy as np
+    import pandas as pd
+
     from govtext.compare import MISSING_GROUP, group_labels, group_order, name_group
 
     groups = group_labels(documents.drop_duplicates("doc_id"), field)
-    long["group"] = long["doc_id"].map(groups).fillna(MISSING_GROUP)
+    per_unit = pd.Series(np.asarray(doc_ids, dtype=object)).map(groups).fillna(MISSING_GROUP)
+    codes, names = pd.factorize(per_unit, sort=False)  # codes in order of first appearance
+    n_units, k = doc_topic.shape
+    long = pd.DataFrame(
+        {
+            "group": np.repeat(codes, k),
+            "topic": np.tile(np.arange(k), n_units),
+            "share": doc_topic.reshape(-1),
+            "unit": np.repeat(np.arange(n_units), k),
+        }
+    )
     out = (
         long.groupby(["group", "topic"], sort=False)
-        .agg(prevalence=("share", "mean"), n_units=("unit_id", "nunique"))
+        .agg(prevalence=("share", "mean"), n_units=("unit", "nunique"))
         .reset_index()
     )
+    out["group"] = np.asarray(names, dtype=object)[out["group"].to_numpy()]
     rank = {g: i for i, g in enumerate(group_order(out["group"]))}
     out = out.sort_values(["group", "topic"], key=lambda c: c.map(rank) if c.name == "group" else c)
     out.insert(2, "label", [labels[t] for t in out["topic"]])
