@@ -54,6 +54,23 @@ def test_stored_corpus_equals_a_fresh_read(which: str, tmp_path: Path, shared_co
         assert a == b, a.doc_id
 
 
+def test_stored_paragraph_spans_decode_as_unpack_spans(national_file: Path) -> None:
+    """load_corpus decodes paragraph spans in plain Python; every width pack_spans writes
+    (one, two and eight bytes a number) gives what govtext.tokens.unpack_spans gives."""
+    from govtext.store.documents import _paragraph_spans
+    from govtext.tokens import pack_spans, unpack_spans
+
+    docs = ingest([str(national_file)], _cfg()).documents
+    spans = [d.paragraphs for d in docs] + [((0, 300), (70_000, 70_001)), ((5, 9), (2**40, 2**40 + 3)), ()]
+    widths = set()
+    for pairs in spans:
+        raw = pack_spans([a for a, _ in pairs], [b for _, b in pairs])
+        widths.add(raw[:1])
+        a, b = unpack_spans(raw)
+        assert _paragraph_spans(raw) == tuple(zip(a.tolist(), b.tolist(), strict=True)) == tuple(pairs)
+    assert widths == {b"1", b"2", b"4"}
+
+
 def test_a_changed_added_or_removed_file_changes_the_snapshot(tmp_path: Path) -> None:
     folder = tmp_path / "corpus"
     shutil.copytree(SAMPLE_CORPUS, folder)
