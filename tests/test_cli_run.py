@@ -233,6 +233,10 @@ def test_the_cli_exits_with_its_status_after_the_exit_handlers(tmp_path: Path) -
         done = subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True, timeout=60)
         assert done.returncode == status
         assert done.stdout == "bufferedhandler ran\n" and done.stderr == err
+    # under a profiler the program returns as usual, so the profiler can write its results
+    profiled = "import sys; sys.setprofile(lambda *a: None)\n" + code
+    done = subprocess.run([sys.executable, "-c", profiled, "3"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3 and done.stdout == "bufferedhandler ran\n"
     # and a real command: its report written, status 0; a command that did nothing: not 0
     out = tmp_path / "r"
     done = subprocess.run(

@@ -149,6 +149,9 @@ def _leave(code: int | str | None) -> None:
     import atexit
     import os
 
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        # a profiler or coverage tool writes its results after the program returns
+        sys.exit(code)
     if isinstance(code, str):  # sys.exit("message"): printed, status 1, as Python does
         sys.stderr.write(code + "\n")
         code = 1
