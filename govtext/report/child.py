@@ -29,8 +29,8 @@ Figures = dict[str, tuple[Any, "FontChoice | None", Path, Path]]
 
 
 def write_svg_png(svg: Path, png: Path, fig: Any, font: FontChoice | None, name: str) -> None:
-    """The figure as SVG, then as PNG: the PNG's constrained layout goes on from where
-    the SVG's left it, so this order is what gives the PNG its bytes."""
+    """The figure as SVG, then as PNG: the SVG's draw lays the figure out and freezes
+    that layout (``charts.svg``), so the PNG reuses it; this order gives the PNG its bytes."""
     import warnings
 
     from govtext.report import charts
