@@ -152,9 +152,7 @@ def _analyze(
     if cfg.topics.enabled:  # first: its fit can then go on beside the tables below
         timed("topics", partial(topics.start, chosen, tokens, dictionary, store, per_doc.hits))
     hits, scores = stages.hit_tables(chosen, [h for hs in per_doc.hits for h in hs], dictionary)
-    # The hits' objects are in the hits table now: let them go before the comparison,
-    # the run's peak of memory (with the topic model's process beside it).
-    del per_doc
+    del per_doc  # the hits' objects are in the table now; the comparison is the memory peak
     documents = _documents_frame(chosen, by, time_field, run_warnings)
     result = RunResult(
         name=cfg.name,
@@ -168,10 +166,8 @@ def _analyze(
     )
     # Made while the topic model is fitted (in its own process); its tables join after.
     tables = timed("compare", partial(stages.compare, result, tokens, cfg, store))
-    # The tokens are done with (most of a gigabyte on 100 MB): let them go before the
-    # topic model comes back and the report is written.
     segmenter = stages.segmenter_info(cfg, tokens)
-    del tokens
+    del tokens  # done with (most of a gigabyte on 100 MB) before the model and the report
     if cfg.topics.enabled:
         result.topic_model = timed("topics", lambda: topics.finish(lambda: stages.import_for_report(cfg)))
     _topic_outcome(topics, store, run_id, run_warnings)
