@@ -180,8 +180,8 @@ def prepare_topics(
     hits: list[list[Any]] | None = None,
     before_units: Any = None,
 ) -> Any:
-    """``topics``' first half: the stored model, or the job of fitting one
-    (``govtext.topics.workflow.prepare_topics``)."""
+    """The run's stored topic model, or the job of fitting one
+    (``govtext.topics.workflow.prepare_topics``; ``TopicStage`` fits it)."""
     from govtext.topics.workflow import prepare_topics
 
     settings = _topic_settings(cfg, dictionary, store, hits)
@@ -303,12 +303,10 @@ def import_for_report(cfg: PipelineConfig) -> None:
     """Import what the report's figures need (matplotlib, its font list and backends:
     ~0.5 s), when the run will draw them; done while the topic model is fitted in its
     own process, on time the run would otherwise spend waiting."""
-    if not {"html", "figures"} & set(cfg.report.formats):
-        return
-    import matplotlib.backends.backend_agg
-    import matplotlib.backends.backend_svg
-    import matplotlib.figure
-    import matplotlib.font_manager  # noqa: F401
+    if {"html", "figures"} & set(cfg.report.formats):
+        from govtext.report.charts import import_drawing
+
+        import_drawing()
 
 
 def compare(

@@ -39,6 +39,15 @@ def _rc(font: FontChoice | None, salt: str) -> Any:
     }
 
 
+def import_drawing() -> None:
+    """Import the matplotlib modules the figures are drawn with (~0.5 s), ahead of time
+    (``govtext run`` does it while it waits for the topic model)."""
+    import matplotlib.backends.backend_agg
+    import matplotlib.backends.backend_svg
+    import matplotlib.figure
+    import matplotlib.font_manager  # noqa: F401
+
+
 def svg(fig: Figure, font: FontChoice | None, name: str) -> str:
     """The figure as SVG text with no metadata (no dates, no external namespaces used).
 

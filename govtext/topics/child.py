@@ -63,7 +63,7 @@ def _serve(conn: Any) -> None:
 
 
 class TopicChild:
-    """A child process waiting for one ``TopicJob``: ``submit`` hands it over, ``result``
+    """A child process waiting for one ``TopicJob``: ``take`` hands it over, ``result``
     waits for the fitted model, ``close`` ends a child that got no job (or an unread one).
 
     A child that could not start, or died, leaves the work to this process: ``result``

@@ -125,12 +125,11 @@ def prevalence_frame(
             "group": np.repeat(codes, k),
             "topic": np.tile(np.arange(k), n_units),
             "share": doc_topic.reshape(-1),
-            "unit": np.repeat(np.arange(n_units), k),
         }
     )
     out = (
-        long.groupby(["group", "topic"], sort=False)
-        .agg(prevalence=("share", "mean"), n_units=("unit", "nunique"))
+        long.groupby(["group", "topic"], sort=False)  # each unit is one row per topic
+        .agg(prevalence=("share", "mean"), n_units=("share", "size"))
         .reset_index()
     )
     out["group"] = np.asarray(names, dtype=object)[out["group"].to_numpy()]
