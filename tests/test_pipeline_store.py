@@ -214,6 +214,22 @@ def test_pipeline_store_topic_change_refits_from_cached_tokens(tmp_path: Path) -
     _assert_same_tables(result, fresh)
 
 
+def test_pipeline_store_rerun_points_at_the_topic_shares_it_stored(tmp_path: Path) -> None:
+    """A re-run that loads its topic model from the store records the run's shares as a
+    pointer to the set the first run wrote: both runs read every share, stored once."""
+    store = tmp_path / "s.duckdb"
+    cfg = PipelineConfig(topics=TopicsConfig(method="nmf", k=2))
+    analyze([SAMPLE_CORPUS], config=cfg, store=store)
+    again = analyze([SAMPLE_CORPUS], config=cfg, store=store)
+    assert again.topic_model is not None and again.topic_model.reused_
+    got = query_store(
+        store,
+        "SELECT (SELECT count(*) FROM topic_shares) AS stored, (SELECT count(*) FROM topic_assignments) AS seen, "
+        "(SELECT count(DISTINCT run_id) FROM topic_assignments) AS runs",
+    ).iloc[0]
+    assert got["runs"] == 2 and got["stored"] > 0 and got["seen"] == 2 * got["stored"]
+
+
 def test_pipeline_store_default_lives_in_the_output_folder(tmp_path: Path) -> None:
     out = tmp_path / "report"
     first = run_pipeline(_cfg(), [SAMPLE_CORPUS], out=out)

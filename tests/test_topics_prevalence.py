@@ -88,3 +88,80 @@ def test_topic_assignments_written_in_blocks_are_the_models_shares(
         assert got[column].astype(str).tolist() == want[column].astype(str).tolist()
     assert got["topic"].tolist() == want["topic"].tolist()
     assert (got["share"].to_numpy() == want["share"].to_numpy()).all()
+
+
+def test_a_model_with_an_inputs_key_is_written_once_and_pointed_at_by_later_runs(
+    fitted, tmp_path: Path
+) -> None:
+    """The shares of a model fitted from given inputs are stored once: a second run with
+    the same model (as a re-run that loads it) adds one pointer, not every row again, and
+    each run still reads the whole set through ``topic_assignments``. A run whose model
+    changes points at the new set; a model with no key is kept under its run's own key."""
+    import copy
+
+    from govtext.store import Store
+
+    model, _ = fitted
+    n = len(model.unit_ids_) * model.k_
+    keyed = copy.copy(model)
+    keyed.inputs_key_ = "k-one"
+    with Store(tmp_path / "s.duckdb") as store:
+        assert store.put_topic_assignments("r1", keyed) == n
+        assert store.put_topic_assignments("r2", keyed) == n
+        count = store.con.execute
+        assert count("SELECT count(*) FROM topic_shares").fetchone()[0] == n  # stored once
+        per_run = dict(count("SELECT run_id, count(*) FROM topic_assignments GROUP BY 1").fetchall())
+        assert per_run == {"r1": n, "r2": n}
+        first = count(
+            "SELECT unit_id, topic, label, share FROM topic_assignments WHERE run_id = 'r1' ORDER BY 1, 2"
+        )
+        rows_r1 = first.fetchall()
+        rows_r2 = count(
+            "SELECT unit_id, topic, label, share FROM topic_assignments WHERE run_id = 'r2' ORDER BY 1, 2"
+        ).fetchall()
+        assert rows_r1 == rows_r2
+        unkeyed = copy.copy(model)
+        unkeyed.inputs_key_ = None  # fitted by hand, not by the workflow
+        store.put_topic_assignments("r3", unkeyed)  # kept under the run
+        other = copy.copy(model)
+        other.inputs_key_ = "k-two"
+        store.put_topic_assignments("r2", other)  # r2 refitted: it now points at the new set
+        assert dict(count("SELECT run_id, model_key FROM run_topics").fetchall()) == {
+            "r1": "k-one",
+            "r2": "k-two",
+            "r3": "run:r3",
+        }
+        assert count("SELECT count(*) FROM topic_shares").fetchone()[0] == 3 * n
+
+
+def test_topic_assignments_of_an_older_store_are_carried_over(fitted, tmp_path: Path) -> None:
+    """A store written before the shares were kept per model keeps every run's rows: the
+    migration moves them under a key of their run and ``topic_assignments`` (now a view)
+    gives the same rows back."""
+    import duckdb
+
+    from govtext.store import MIGRATIONS, Store
+
+    model, _ = fitted
+    path = tmp_path / "old.duckdb"
+    before = len(MIGRATIONS) - 1
+    con = duckdb.connect(str(path))
+    for statements in MIGRATIONS[:before]:
+        for stmt in statements:
+            con.execute(stmt)
+    con.execute("INSERT OR REPLACE INTO govtext_meta VALUES ('schema_version', ?)", [str(before)])
+    shares = model.doc_topics_
+    con.execute(
+        "INSERT INTO topic_assignments SELECT 'old-run', unit_id, doc_id, topic, 'lab', share FROM shares"
+    )
+    con.close()
+    with Store(path) as store:
+        assert store.schema_version() == len(MIGRATIONS)
+        got = store.con.execute(
+            "SELECT unit_id, doc_id, topic, share FROM topic_assignments WHERE run_id = 'old-run'"
+        ).df()
+    got = got.sort_values(["unit_id", "topic"]).reset_index(drop=True)
+    want = shares.sort_values(["unit_id", "topic"]).reset_index(drop=True)
+    assert len(got) == len(want) > 0
+    assert got["unit_id"].astype(str).tolist() == want["unit_id"].astype(str).tolist()
+    assert (got["share"].to_numpy() == want["share"].to_numpy()).all()

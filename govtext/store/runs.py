@@ -55,11 +55,33 @@ class RunTables(Connection):
         )
 
     def put_topic_assignments(self, run_id: str, model: Any) -> int:
-        """The unit × topic shares of a fitted topic model (``doc_topics_``) for ``run_id``.
+        """Record the unit × topic shares of a fitted topic model (``doc_topics_``) as
+        ``run_id``'s; returns the number of (unit, topic) rows the run now has.
 
-        Written ``ASSIGNMENT_BLOCK`` units at a time, from the model's arrays: the whole
-        long table with its text columns (3.3 million rows on 100 MB) and DuckDB's scan of
-        it added about half a gigabyte at once."""
+        A model that carries the hash of its inputs (``inputs_key_``, set when it is
+        fitted or loaded by the topic workflow) has its shares written once: a later run
+        with the same model only points at them. Any other model's shares are kept under
+        a key of the run, replaced when the run records them again. Written
+        ``ASSIGNMENT_BLOCK`` units at a time, from the model's arrays: the whole long
+        table with its text columns (3.3 million rows on 100 MB) and DuckDB's scan of it
+        added about half a gigabyte at once."""
+        n_units, k = model.doc_topic_.shape
+        key = getattr(model, "inputs_key_", None) or f"run:{run_id}"
+        with self.transaction():
+            execute(self.con, "DELETE FROM run_topics WHERE run_id = ?", [run_id])
+            execute(self.con, "INSERT INTO run_topics (run_id, model_key) VALUES (?, ?)", [run_id, key])
+            have = execute(self.con, "SELECT n_rows FROM topic_share_sets WHERE model_key = ?", [key])
+            if have and not key.startswith("run:") and have[0][0] == n_units * k:
+                return n_units * k
+            execute(self.con, "DELETE FROM topic_shares WHERE model_key = ?", [key])
+            execute(self.con, "DELETE FROM topic_share_sets WHERE model_key = ?", [key])
+            self._write_shares(key, model)
+            execute(
+                self.con, "INSERT INTO topic_share_sets (model_key, n_rows) VALUES (?, ?)", [key, n_units * k]
+            )
+        return n_units * k
+
+    def _write_shares(self, key: str, model: Any) -> None:
         import numpy as np
         import pandas as pd
 
@@ -68,27 +90,24 @@ class RunTables(Connection):
         unit_ids = np.asarray([str(u) for u in model.unit_ids_], dtype=object)
         doc_ids = np.asarray([str(d) for d in model.doc_ids_], dtype=object)
         labels = np.asarray(model.topic_labels_, dtype=object)
-        with self.transaction():
-            execute(self.con, "DELETE FROM topic_assignments WHERE run_id = ?", [run_id])
-            for a in range(0, n_units, ASSIGNMENT_BLOCK):
-                b = min(a + ASSIGNMENT_BLOCK, n_units)
-                frame = pd.DataFrame(
-                    {
-                        "run_id": run_id,
-                        "unit_id": np.repeat(unit_ids[a:b], k),
-                        "doc_id": np.repeat(doc_ids[a:b], k),
-                        "topic": np.tile(np.arange(k), b - a),
-                        "label": np.tile(labels, b - a),
-                        "share": shares[a:b].reshape(-1),
-                    }
+        for a in range(0, n_units, ASSIGNMENT_BLOCK):
+            b = min(a + ASSIGNMENT_BLOCK, n_units)
+            frame = pd.DataFrame(
+                {
+                    "model_key": key,
+                    "unit_id": np.repeat(unit_ids[a:b], k),
+                    "doc_id": np.repeat(doc_ids[a:b], k),
+                    "topic": np.tile(np.arange(k), b - a),
+                    "label": np.tile(labels, b - a),
+                    "share": shares[a:b].reshape(-1),
+                }
+            )
+            with self._registered("govtext_new_topics", frame):
+                execute(
+                    self.con,
+                    "INSERT INTO topic_shares SELECT model_key, unit_id, doc_id, topic, label, share "
+                    "FROM govtext_new_topics",
                 )
-                with self._registered("govtext_new_topics", frame):
-                    execute(
-                        self.con,
-                        "INSERT INTO topic_assignments SELECT run_id, unit_id, doc_id, topic, label, share "
-                        "FROM govtext_new_topics",
-                    )
-        return n_units * k
 
     # -- fitted topic models ---------------------------------------------------------------
 

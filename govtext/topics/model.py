@@ -137,6 +137,7 @@ class TopicModel(NativeKeptApart):
 
     reused_: bool = False  # loaded from a store rather than fitted (fit_topics' cache)
     fit_warnings_: tuple[str, ...] = ()  # what fitting warned about, said again when loaded
+    inputs_key_: str | None = None  # hash of the inputs it was fitted from (fit_topics), if any
 
     def __init__(
         self,

@@ -188,6 +188,8 @@ def keep_fitted(
     """Pass on the fit's warnings as they came and keep the model in ``cache``."""
     for message, category, filename, lineno in caught:
         warnings.warn_explicit(message, category, filename, lineno)
+    # the store keeps the model's unit shares once under this key (Store.put_topic_assignments)
+    model.inputs_key_ = job.key
     if cache is not None:
         cache.put_topic_model(job.key, _pickle(model))
     return model
@@ -208,6 +210,7 @@ def _load_stored(cache: Any, key: str, dictionary: Any) -> TopicModel | None:
         return None
     loaded.dictionary = dictionary
     loaded.reused_ = True
+    loaded.inputs_key_ = key
     # what fitting warned about holds for the loaded model too: say it again
     for message in getattr(loaded, "fit_warnings_", ()):
         warnings.warn(message, TopicWarning, stacklevel=3)
