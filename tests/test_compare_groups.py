@@ -214,3 +214,33 @@ def test_compare_doc_term_matrix_gives_the_tables_of_the_long_frame(sample_corpu
     once = doc_term_matrix(tokens[:2], stopwords=seg.stopword_set())
     assert twice.doc_ids == once.doc_ids
     assert (twice.counts[0] != 2 * once.counts[0]).nnz == 0 and (twice.counts[1] != once.counts[1]).nnz == 0
+
+
+def test_compare_similarity_is_scikit_learns_tfidf_cosine(national_file: Path, provincial_dir: Path) -> None:
+    """The TF-IDF written out in ``tfidf_rows`` (so the run need not import scikit-learn)
+    gives scikit-learn's cosines, to the 12 places the table keeps, on the seventy years of
+    national reports by year and the provincial reports by province, bit for bit before
+    rounding; and its rows are scikit-learn's TF-IDF rows normalised as its cosine does."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.metrics.pairwise import cosine_similarity
+    from sklearn.preprocessing import normalize
+
+    from govtext.compare import doc_term_matrix, group_term_matrix
+    from govtext.compare.similarity import tfidf_rows
+    from govtext.segment import Segmenter
+
+    corpus = govtext.read_corpus([national_file, provincial_dir])
+    seg = Segmenter()
+    dtm = doc_term_matrix([seg.tokens(d) for d in corpus], stopwords=seg.stopword_set())
+    docs = corpus.to_frame()
+    for by in ("year", "province"):
+        m, order, _ = group_term_matrix(dtm, docs, by)
+        assert len(order) >= 20
+        theirs = TfidfTransformer(sublinear_tf=True).fit_transform(m)
+        assert (tfidf_rows(m) != normalize(theirs)).nnz == 0
+        raw = cosine_similarity(theirs)
+        assert (tfidf_rows(m) @ tfidf_rows(m).T).toarray().tolist() == raw.tolist()
+        want = np.round(np.clip(raw, 0.0, 1.0), 12)
+        np.fill_diagonal(want, 1.0)
+        got = group_similarity(dtm, docs, by)
+        assert (got["cosine"].to_numpy() == want.reshape(-1)).all()
