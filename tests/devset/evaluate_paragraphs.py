@@ -149,6 +149,11 @@ def part_scores(shared: Path, refs: list[dict], pred: list[set[str]], split: str
         "paragraphs": len(sub),
         "micro": score(gold, sp, THEMES),
         "baseline": score(gold, naive(shared, sub), THEMES),
+        # One coder alone against the adjudicated labels: how well a trained reader
+        # scores, the yardstick for the rules (an upper estimate: the gold is made from
+        # the two coders' labels).
+        "coder_a": score(gold, [set(r["coder_a"]) for r in sub], THEMES),
+        "coder_b": score(gold, [set(r["coder_b"]) for r in sub], THEMES),
         "themes": {t: (sum(t in g for g in gold), score(gold, sp, (t,))) for t in THEMES},
         "genres": table(sub, sp, lambda r: r["genre"]),
     }
@@ -169,6 +174,8 @@ def main(shared: Path, dictionary: Path | None = None) -> None:
         print(f"\n== {split}: {part['paragraphs']} paragraphs")
         print("micro     ", _fmt(part["micro"]))
         print("baseline  ", _fmt(part["baseline"]))
+        print("coder A   ", _fmt(part["coder_a"]))
+        print("coder B   ", _fmt(part["coder_b"]))
         for t, (n, sc) in part["themes"].items():
             print(f"  {t:20s} n={n:4d}", _fmt(sc))
         for g, sc in part["genres"].items():
@@ -215,6 +222,8 @@ def figures(shared: Path) -> dict:
             "paragraphs": part["paragraphs"],
             "micro": row(part["micro"]),
             "baseline": row(part["baseline"]),
+            "coder_a": row(part["coder_a"]),
+            "coder_b": row(part["coder_b"]),
             "themes": {t: {"gold": n, **row(sc)} for t, (n, sc) in part["themes"].items()},
             "genres": {g: row(sc) for g, sc in part["genres"].items()},
         }
