@@ -1,12 +1,15 @@
 """Score a dictionary on the blind-labelled paragraphs (used by the test and by hand).
 
     PYTHONPATH=. .venv/bin/python tests/devset/evaluate_paragraphs.py ../shared/corpus [DICTIONARY.toml]
+    PYTHONPATH=. .venv/bin/python tests/devset/evaluate_paragraphs.py ../shared/corpus - p2503   # … and a wave apart
     PYTHONPATH=. .venv/bin/python tests/devset/evaluate_paragraphs.py --write ../shared/corpus   # refresh default.validity.json
 
 prints agreement between the two coders, then precision, recall and F1 per theme, per
 genre and micro, with 95% intervals (bootstrap over paragraphs), for the tune and the
 test part, beside the naive baseline (a paragraph carries a theme when it contains the
-theme's Chinese name). A paragraph carries a theme when the matcher counts a hit in it.
+theme's Chinese name), and each coder alone against the adjudicated labels. With a first
+uid, the paragraphs from it on (a new wave) are also scored apart. A paragraph carries a
+theme when the matcher counts a hit in it.
 """
 
 from __future__ import annotations
@@ -159,7 +162,7 @@ def part_scores(shared: Path, refs: list[dict], pred: list[set[str]], split: str
     }
 
 
-def main(shared: Path, dictionary: Path | None = None) -> None:
+def main(shared: Path, dictionary: Path | None = None, first_uid: str | None = None) -> None:
     refs = labelled()
     print(f"{len(refs)} labelled paragraphs")
     a = [set(r["coder_a"]) for r in refs]
@@ -176,6 +179,18 @@ def main(shared: Path, dictionary: Path | None = None) -> None:
         print("baseline  ", _fmt(part["baseline"]))
         print("coder A   ", _fmt(part["coder_a"]))
         print("coder B   ", _fmt(part["coder_b"]))
+        for t, (n, sc) in part["themes"].items():
+            print(f"  {t:20s} n={n:4d}", _fmt(sc))
+        for g, sc in part["genres"].items():
+            print(f"  genre {g:12s}", _fmt(sc))
+    if first_uid:
+        # A wave drawn from the tune part, scored before any rule is written from it: a
+        # second never-tuned figure, on documents of the tune genres.
+        wave = [{**r, "split": "wave"} for r in refs if r["uid"] >= first_uid]
+        part = part_scores(shared, wave, predict(shared, wave, dictionary), "wave")
+        print(f"\n== from {first_uid}: {part['paragraphs']} paragraphs")
+        for name in ("micro", "baseline", "coder_a", "coder_b"):
+            print(f"{name:10s}", _fmt(part[name]))
         for t, (n, sc) in part["themes"].items():
             print(f"  {t:20s} n={n:4d}", _fmt(sc))
         for g, sc in part["genres"].items():
@@ -235,5 +250,6 @@ if __name__ == "__main__":
         VALIDITY.write_text(
             json.dumps(figures(Path(sys.argv[2])), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
-    else:
-        main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    else:  # evaluate_paragraphs.py SHARED [DICTIONARY.toml|-] [FIRST_UID of a wave to score apart]
+        given = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] != "-" else None
+        main(Path(sys.argv[1]), Path(given) if given else None, sys.argv[3] if len(sys.argv) > 3 else None)
