@@ -85,7 +85,9 @@ def test_paragraph_tune_part(refs: list[dict], predicted: list[set[str]]) -> Non
     s = ep.score(gold, pred, ep.THEMES, n_boot=0)
     # 0.878 / 0.871 since the third wave (p2201-p2502, 302 tune paragraphs no rule was
     # written against yet, F1 0.73 on their own) joined the part; 0.90 / 0.89 before it;
-    # 0.903 / 0.893 after the fourth pass (rules-17b), guarded a little below
+    # 0.903 / 0.893 after the fourth pass (rules-17b), guarded a little below; the fourth wave
+    # (p2503-p2801, F1 0.75 on its own) took the part to 0.882 / 0.877, the fifth pass (rules-17c)
+    # back to 0.901 / 0.892
     assert s.precision >= 0.89 and s.f1 >= 0.88, (s.precision, s.recall, s.f1)
 
 
