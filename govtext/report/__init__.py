@@ -161,6 +161,9 @@ def write_report(
 
         kept = intact(final, key) if final.is_dir() else None
         if kept is not None:
+            from govtext.report.child import drop_early
+
+            drop_early()  # a child started ahead for this report has nothing to do
             files.update(kept[0])
             files.reused = True
             return files
@@ -212,7 +215,7 @@ def _write(
     """Render every format into a staged folder and swap it in (``write_report``'s work)."""
     from govtext.compare import group_labels, group_order
     from govtext.report import charts
-    from govtext.report.child import ReportChild
+    from govtext.report.child import ReportChild, drop_early
     from govtext.report.evidence import select_evidence
     from govtext.report.io import StagedFolder, atomic_write_text, dumps_json, write_csv
     from govtext.report.ledger import LEDGER, ledger_text
@@ -231,6 +234,8 @@ def _write(
             if "xlsx" in fmts or want_png
             else None
         )
+        if child is None:
+            drop_early()
         try:
             evidence = select_evidence(result.hits, groups, per_cell=evidence_per_cell)
             figures: dict[str, Any] = {}

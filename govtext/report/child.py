@@ -11,6 +11,12 @@ with the comparison tables and makes their sheets; then it reads, in this order,
 figures (pickled before any draw; drawn there as here, SVG then PNG, the same bytes) and
 the page's tables. Everything it writes is also written here if it could not: the report
 never lacks a file, and the bytes are the same either way.
+
+``start_early`` starts the child ahead of the report, with nothing to do yet: its
+interpreter and imports (pandas, openpyxl, matplotlib, ~1 CPU-s) then run while the run
+waits for its topic model, and the next ``ReportChild`` hands it its work through the pipe
+instead of starting a process (issue 20: they were on the report's path, and the main
+process sat ~0.4 s in ``Process.start`` until the child had imported pandas).
 """
 
 from __future__ import annotations
@@ -57,6 +63,64 @@ class _Inbox:
         return self.conn.recv()
 
 
+def _waiting(conn: Any) -> None:
+    """A child started early: import what the work needs, then wait for it."""
+    import openpyxl.cell.cell  # noqa: F401  (write_xlsx's check of illegal characters)
+
+    import govtext.report.io  # noqa: F401
+    from govtext.report.charts import import_drawing
+
+    import_drawing()
+    try:
+        xlsx, tables = conn.recv()
+    except (EOFError, OSError):  # the run ended without a report (or wrote it itself)
+        return
+    _child(xlsx, tables, conn)
+
+
+# A child started by start_early and not yet given its work: (process, our end of the pipe).
+_early: list[tuple[Any, Any]] = []
+
+
+def start_early() -> None:
+    """Start the report's child now, to be given its work by the next ``ReportChild``
+    (at most one waits; one that cannot start is simply not there)."""
+    import multiprocessing as mp
+
+    if _early:
+        return
+    try:
+        ctx = mp.get_context("spawn")
+        conn, theirs = ctx.Pipe()
+        proc = ctx.Process(target=_waiting, args=(theirs,), daemon=True)
+        proc.start()
+        theirs.close()
+    except Exception:  # no process to start: the report starts its own, or works alone
+        return
+    _early.append((proc, conn))
+
+
+def drop_early() -> None:
+    """End a child started early that no report will use (the report was re-used)."""
+    while _early:
+        proc, conn = _early.pop()
+        conn.close()  # it reads the end of the pipe and returns
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join()
+
+
+def _take_early() -> tuple[Any, Any] | None:
+    while _early:
+        proc, conn = _early.pop()
+        if proc.is_alive():
+            return proc, conn
+        conn.close()
+        proc.join()
+    return None
+
+
 def _child(xlsx: Path | None, tables: dict[str, pd.DataFrame], conn: Any) -> None:
     from govtext.report.io import write_xlsx
 
@@ -68,8 +132,8 @@ def _child(xlsx: Path | None, tables: dict[str, pd.DataFrame], conn: Any) -> Non
 
 
 class ReportChild:
-    """The child, started now on ``tables`` (the workbook's first sheets; ``xlsx`` None:
-    no workbook, figures only). ``send_figures`` then ``send_tables`` hand it the rest;
+    """The child, started now (or the one ``start_early`` started) on ``tables`` (the
+    workbook's first sheets; ``xlsx`` None: no workbook, figures only). ``send_figures`` then ``send_tables`` hand it the rest;
     ``result()`` waits for it and writes here whatever it did not; ``close()`` stops a
     child left waiting (an error on the way)."""
 
@@ -83,6 +147,11 @@ class ReportChild:
         self.conn: Any = None
         self.sender: threading.Thread | None = None
         self.sent = 0
+        early = _take_early()
+        if early is not None:
+            self.proc, self.conn = early
+            self._send((xlsx, tables if xlsx else {}), count=False)
+            return
         try:
             ctx = mp.get_context("spawn")
             self.conn, theirs = ctx.Pipe()
@@ -102,12 +171,13 @@ class ReportChild:
         self.more = more
         self._send(more)
 
-    def _send(self, obj: Any) -> None:
+    def _send(self, obj: Any, count: bool = True) -> None:
         """Pickled here (what does not pickle is done in ``result()``), written by a
-        thread: the child reads only between its sheets, and a pipe holds 64 KiB."""
+        thread: the child reads only between its sheets, and a pipe holds 64 KiB.
+        ``count`` False: the work of a child started early, sent before the rest."""
         from multiprocessing.reduction import ForkingPickler
 
-        self.sent += 1
+        self.sent += count
         if self.proc is None:
             return
         try:
