@@ -410,7 +410,7 @@ def test_report_child_started_early_writes_the_same_workbook(tmp_path: Path) -> 
     more = {"b": pd.DataFrame({"share": [0.5, float("nan")]})}
     want = write_xlsx(tmp_path / "here.xlsx", {**tables, **more}).read_bytes()
     report_child.start_early()
-    ((early, _conn),) = report_child._early
+    ((early, *_rest),) = report_child._early
     made = report_child.ReportChild(tmp_path / "early.xlsx", tables)
     assert made.proc is early and not report_child._early
     made.send_tables(more)
@@ -418,6 +418,6 @@ def test_report_child_started_early_writes_the_same_workbook(tmp_path: Path) -> 
     made.close()
     assert (tmp_path / "early.xlsx").read_bytes() == want
     report_child.start_early()
-    ((unused, _conn),) = report_child._early
+    ((unused, *_rest),) = report_child._early
     report_child.drop_early()
     assert not report_child._early and unused.exitcode == 0
