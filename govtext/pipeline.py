@@ -169,7 +169,7 @@ def _analyze(
     segmenter = stages.segmenter_info(cfg, tokens)
     del tokens  # done with (most of a gigabyte on 100 MB) before the model and the report
     if cfg.topics.enabled:
-        result.topic_model = timed("topics", lambda: topics.finish(lambda: stages.import_for_report(cfg)))
+        result.topic_model = timed("topics", lambda: topics.finish(stages.ready_report(cfg, result, tables)))
     _topic_outcome(topics, store, run_id, run_warnings)
     result.tables = stages.with_topic_tables(tables, result)
     run_warnings.extend(_trend_warnings(result, cfg))

@@ -397,3 +397,27 @@ def test_report_child_figures_are_drawn_here_when_it_cannot_start(
     for name in ("a", "b"):
         assert (tmp_path / f"{name}.svg").read_text(encoding="utf-8") == want_svg
         assert (tmp_path / f"{name}.png").read_bytes() == want_png
+
+
+def test_report_child_started_early_writes_the_same_workbook(tmp_path: Path) -> None:
+    """A child started ahead of the report (``start_early``, while the run waits for its
+    topic model) is given its work by the next ReportChild: the same workbook bytes; one
+    no report uses is ended by ``drop_early``."""
+    from govtext.report import child as report_child
+    from govtext.report.io import write_xlsx
+
+    tables = {"a": pd.DataFrame({"term": ["治理", "=1+1"], "n": [3, 4]})}
+    more = {"b": pd.DataFrame({"share": [0.5, float("nan")]})}
+    want = write_xlsx(tmp_path / "here.xlsx", {**tables, **more}).read_bytes()
+    report_child.start_early()
+    ((early, *_rest),) = report_child._early
+    made = report_child.ReportChild(tmp_path / "early.xlsx", tables)
+    assert made.proc is early and not report_child._early
+    made.send_tables(more)
+    assert made.result() == tmp_path / "early.xlsx" and early.exitcode == 0
+    made.close()
+    assert (tmp_path / "early.xlsx").read_bytes() == want
+    report_child.start_early()
+    ((unused, *_rest),) = report_child._early
+    report_child.drop_early()
+    assert not report_child._early and unused.exitcode == 0

@@ -114,7 +114,7 @@ def test_a_run_with_two_workers_fits_in_the_child_and_gets_the_same_tables(
     from govtext import stages
 
     warmed: list[str] = []
-    monkeypatch.setattr(stages, "import_for_report", lambda c: warmed.append(c.name))
+    monkeypatch.setattr(stages, "import_for_report", lambda c, *result_tables: warmed.append(c.name))
     one = analyze([provincial_dir], config=cfg(1))
     assert taken == [] and warmed == []  # one worker: fitted in the run's process, no wait to fill
     monkeypatch.setattr(TopicChild, "take", take)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ FORMATS = ("html", "md", "csv", "json", "xlsx", "figures")
 # Beyond these, pages and figures show the largest groups only (the tables keep all).
 MAX_GROUPS_PAGE = 150
 MAX_GROUPS_FIGURE = 60
-_DRAWN_HERE = {"trend", "framework_balance"}  # the other figures are drawn by the report's child
+_DRAWN_HERE = {"trend"}  # the page inlines it; the other figures are drawn by the report's child
 
 __all__ = [
     "FORMATS",
@@ -161,6 +162,9 @@ def write_report(
 
         kept = intact(final, key) if final.is_dir() else None
         if kept is not None:
+            from govtext.report.child import drop_early
+
+            drop_early()  # a child started ahead for this report has nothing to do
             files.update(kept[0])
             files.reused = True
             return files
@@ -212,7 +216,7 @@ def _write(
     """Render every format into a staged folder and swap it in (``write_report``'s work)."""
     from govtext.compare import group_labels, group_order
     from govtext.report import charts
-    from govtext.report.child import ReportChild
+    from govtext.report.child import ReportChild, drop_early
     from govtext.report.evidence import select_evidence
     from govtext.report.io import StagedFolder, atomic_write_text, dumps_json, write_csv
     from govtext.report.ledger import LEDGER, ledger_text
@@ -231,30 +235,40 @@ def _write(
             if "xlsx" in fmts or want_png
             else None
         )
+        if child is None:
+            drop_early()
         try:
             evidence = select_evidence(result.hits, groups, per_cell=evidence_per_cell)
             figures: dict[str, Any] = {}
+            names: list[str] = []
+            early: set[str] = set()  # figures the child drew before the topic model was there
             if "html" in fmts or want_png:
                 # The page itself only shows the trend chart; the rest are for papers.
                 fig_groups = largest_groups(order, groups, result.documents, MAX_GROUPS_FIGURE)
-                only = None if want_png else {"trend"}
-                figures = _figures(tables, result, fig_groups, chosen, only=only)
-            # The child draws the heat map and the similarity matrix; this process the
-            # trend (the page inlines it) and the framework balance, the largest. So the two
-            # take about as long on ../shared/corpus: the child also makes the workbook and
-            # pays for importing matplotlib and loading the font again (~1 s in all).
+                names = _figure_names(tables, result.themes, fig_groups)
+                if not want_png:
+                    names = [n for n in names if n == "trend"]
+                made = child.early if child is not None and want_png else None
+                if made is not None and made.matches(tables, result.themes, fig_groups, chosen):
+                    early = set(_figure_names(made.tables, result.themes, fig_groups)) - _DRAWN_HERE
+                figures = _figures(tables, result.themes, fig_groups, chosen, only=set(names) - early)
+            # The child draws the heat map, the framework balance and the similarity
+            # matrix (in a run, before the topic model is there: early_figures), and makes
+            # the workbook; this process the trend (the page inlines it), the page, the
+            # Markdown and the CSV. So the two take about as long on ../shared/corpus.
             mine = {n: f for n, f in figures.items() if n in _DRAWN_HERE or not want_png}
             if want_png:
-                for name in figures:
+                for name in names:
                     files[f"svg:{name}"] = out / "figures" / f"{name}.svg"
                     files[f"png:{name}"] = out / "figures" / f"{name}.png"
                 if child is not None:
                     child.send_figures(
                         {
-                            n: (f, chosen, files[f"svg:{n}"], files[f"png:{n}"])
-                            for n, f in figures.items()
+                            n: (figures.get(n), chosen, files[f"svg:{n}"], files[f"png:{n}"])
+                            for n in names
                             if n not in mine
-                        }
+                        },
+                        rebuild=partial(_figures, tables, result.themes, fig_groups, chosen, only=early),
                     )
             svgs = {name: charts.svg(fig, chosen, name) for name, fig in mine.items()}
             if want_png:
@@ -318,35 +332,58 @@ def _write_png(path: Path, fig: Any, font: FontChoice | None, name: str) -> Path
         return atomic_write_bytes(path, charts.png(fig, font, name))
 
 
+def _figure_names(tables: dict[str, pd.DataFrame], themes: pd.DataFrame, groups: list[str]) -> list[str]:
+    """The figures these tables make, in the report's order."""
+    names = []
+    if "theme_density" in tables and len(themes) and groups:
+        names.append("heatmap")
+    if "framework_balance" in tables and len(tables["framework_balance"]) and groups:
+        names.append("framework_balance")
+    if "trend" in tables and len(tables["trend"]):
+        names.append("trend")
+    if "similarity" in tables and len(tables["similarity"]) > 1:
+        names.append("similarity")
+    return names
+
+
 def _figures(
     tables: dict[str, pd.DataFrame],
-    result: RunResult,
+    themes: pd.DataFrame,
     groups: list[str],
     font: FontChoice | None,
     only: set[str] | None = None,
 ) -> dict[str, Any]:
     from govtext.report import charts
 
-    def wanted(name: str) -> bool:
-        return only is None or name in only
-
     figs: dict[str, Any] = {}
-    themes = result.themes
-    if wanted("heatmap") and "theme_density" in tables and len(themes) and groups:
-        figs["heatmap"] = charts.heatmap(tables["theme_density"], themes, groups, font)
-    if (
-        wanted("framework_balance")
-        and "framework_balance" in tables
-        and len(tables["framework_balance"])
-        and groups
-    ):
-        figs["framework_balance"] = charts.framework_balance(tables["framework_balance"], groups, font)
-    if wanted("trend") and "trend" in tables and len(tables["trend"]):
-        figs["trend"] = charts.trend_lines(tables["trend"], themes, font)
-    if wanted("similarity") and "similarity" in tables and len(tables["similarity"]) > 1:
-        from govtext.compare import similarity_matrix
+    for name in _figure_names(tables, themes, groups):
+        if only is not None and name not in only:
+            continue
+        if name == "heatmap":
+            figs[name] = charts.heatmap(tables["theme_density"], themes, groups, font)
+        elif name == "framework_balance":
+            figs[name] = charts.framework_balance(tables["framework_balance"], groups, font)
+        elif name == "trend":
+            figs[name] = charts.trend_lines(tables["trend"], themes, font)
+        else:
+            from govtext.compare import similarity_matrix
 
-        sim = similarity_matrix(tables["similarity"])
-        keep = [g for g in sim.index if g in set(groups)]
-        figs["similarity"] = charts.similarity(sim.loc[keep, keep], font)
+            sim = similarity_matrix(tables["similarity"])
+            keep = [g for g in sim.index if g in set(groups)]
+            figs[name] = charts.similarity(sim.loc[keep, keep], font)
     return figs
+
+
+def early_figures(result: RunResult, tables: dict[str, pd.DataFrame]) -> Any:
+    """What the figures the report's child draws (all but the trend) are made of, from
+    the comparison ``tables`` before the topic model is there
+    (``govtext.report.child.Early``); the report uses them when it would make the same."""
+    from govtext.compare import group_labels, group_order
+    from govtext.report.child import Early
+
+    groups = group_labels(result.documents, result.by)
+    fig_groups = largest_groups(group_order(groups), groups, result.documents, MAX_GROUPS_FIGURE)
+    drawn_there: dict[str, pd.DataFrame] = {
+        k: tables[k] for k in ("theme_density", "framework_balance", "similarity") if k in tables
+    }
+    return Early(drawn_there, result.themes, fig_groups, find_cjk_font(None))

@@ -11,6 +11,12 @@ with the comparison tables and makes their sheets; then it reads, in this order,
 figures (pickled before any draw; drawn there as here, SVG then PNG, the same bytes) and
 the page's tables. Everything it writes is also written here if it could not: the report
 never lacks a file, and the bytes are the same either way.
+
+``start_early`` starts the child ahead of the report, with nothing to do yet: its
+interpreter and imports (pandas, openpyxl, matplotlib, ~1 CPU-s) then run while the run
+waits for its topic model, and the next ``ReportChild`` hands it its work through the pipe
+instead of starting a process (issue 20: they were on the report's path, and the main
+process sat ~0.4 s in ``Process.start`` until the child had imported pandas).
 """
 
 from __future__ import annotations
@@ -45,22 +51,154 @@ def write_svg_png(svg: Path, png: Path, fig: Any, font: FontChoice | None, name:
 
 class _Inbox:
     """What ``write_xlsx`` reads its further tables from: the figures come first on the
-    pipe, drawn as PNG on the way, then the tables."""
+    pipe, drawn as PNG on the way, then the tables. A figure sent as None is one drawn
+    early (``drawn``: its SVG text and PNG bytes), written now where the report says."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, drawn: dict[str, tuple[str, bytes]] | None = None) -> None:
         self.conn = conn
+        self.drawn = drawn or {}
 
     def recv(self) -> Any:
+        from govtext.report.io import atomic_write_bytes, atomic_write_text
+
         figures: Figures = self.conn.recv()
         for name, (fig, font, svg, png) in figures.items():
-            write_svg_png(svg, png, fig, font, name)
+            if fig is None:
+                svg_text, png_bytes = self.drawn[name]  # none drawn: this process fails, the report draws it
+                atomic_write_text(svg, svg_text)
+                atomic_write_bytes(png, png_bytes)
+            else:
+                write_svg_png(svg, png, fig, font, name)
         return self.conn.recv()
 
 
-def _child(xlsx: Path | None, tables: dict[str, pd.DataFrame], conn: Any) -> None:
+def _waiting(conn: Any) -> None:
+    """A child started early: import what the work needs, draw the figures it was given
+    the inputs of (``Early``), then wait for its work."""
+    import openpyxl.cell.cell  # noqa: F401  (write_xlsx's check of illegal characters)
+
+    import govtext.report.io  # noqa: F401
+    from govtext.report.charts import import_drawing
+
+    import_drawing()
+    try:
+        early = conn.recv()
+        drawn = _draw_early(early) if early is not None else {}
+        xlsx, tables = conn.recv()
+    except (EOFError, OSError):  # the run ended without a report (or wrote it itself)
+        return
+    _child(xlsx, tables, conn, drawn)
+
+
+class Early:
+    """What the figures drawn early are made of: the comparison tables they show (by
+    name), the themes, the groups shown and the font. ``matches`` says whether the report
+    would make the same figures (the same table objects, equal groups and font)."""
+
+    def __init__(
+        self,
+        tables: dict[str, pd.DataFrame],
+        themes: pd.DataFrame,
+        groups: list[str],
+        font: FontChoice | None,
+    ) -> None:
+        self.tables, self.themes, self.groups, self.font = tables, themes, groups, font
+
+    def matches(
+        self, tables: dict[str, Any], themes: pd.DataFrame, groups: list[str], font: FontChoice | None
+    ) -> bool:
+        return (
+            all(tables.get(k) is v for k, v in self.tables.items())
+            and themes is self.themes
+            and groups == self.groups
+            and font == self.font
+        )
+
+
+def _draw_early(early: Early) -> dict[str, tuple[str, bytes]]:
+    """Each figure of ``early``: its SVG text and PNG bytes (``write_svg_png``'s, held
+    until the report says where they go)."""
+    import warnings
+
+    from govtext.report import _figures, charts
+
+    drawn = {}
+    for name, fig in _figures(early.tables, early.themes, early.groups, early.font).items():
+        svg = charts.svg(fig, early.font, name)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Glyph .* missing from")
+            drawn[name] = (svg, charts.png(fig, early.font, name))
+    return drawn
+
+
+# A child started by start_early and not yet given its work: (process, our end of the
+# pipe, the thread sending it the early figures' inputs, those inputs).
+_early: list[tuple[Any, Any, threading.Thread, Early | None]] = []
+
+
+def start_early(early: Early | None = None) -> None:
+    """Start the report's child now, to be given its work by the next ``ReportChild``
+    (at most one waits; one that cannot start is simply not there); it draws the figures
+    of ``early`` meanwhile."""
+    import multiprocessing as mp
+    from multiprocessing.reduction import ForkingPickler
+
+    if _early:
+        return
+    try:
+        data = bytes(ForkingPickler.dumps(early))
+        ctx = mp.get_context("spawn")
+        conn, theirs = ctx.Pipe()
+        proc = ctx.Process(target=_waiting, args=(theirs,), daemon=True)
+        proc.start()
+        theirs.close()
+    except Exception:  # no process to start: the report starts its own, or works alone
+        return
+    # written by a thread: the child reads it once it has imported matplotlib
+    sender = threading.Thread(target=_send_quietly, args=(conn, data), daemon=True)
+    sender.start()
+    _early.append((proc, conn, sender, early))
+
+
+def _send_quietly(conn: Any, data: bytes) -> None:
+    try:
+        conn.send_bytes(data)
+    except OSError:  # the child is gone: the report does its work itself
+        pass
+
+
+def drop_early() -> None:
+    """End a child started early that no report will use (the report was re-used)."""
+    while _early:
+        proc, conn, sender, _ = _early.pop()
+        sender.join()
+        conn.close()  # it reads the end of the pipe and returns
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join()
+
+
+def _take_early() -> tuple[Any, Any, threading.Thread, Early | None] | None:
+    while _early:
+        proc, conn, sender, early = _early.pop()
+        if proc.is_alive():
+            return proc, conn, sender, early
+        sender.join()
+        conn.close()
+        proc.join()
+    return None
+
+
+def _child(
+    xlsx: Path | None,
+    tables: dict[str, pd.DataFrame],
+    conn: Any,
+    drawn: dict[str, tuple[str, bytes]] | None = None,
+) -> None:
     from govtext.report.io import write_xlsx
 
-    inbox = _Inbox(conn)
+    inbox = _Inbox(conn, drawn)
     if xlsx is not None:
         write_xlsx(xlsx, tables, inbox)
     else:
@@ -68,10 +206,11 @@ def _child(xlsx: Path | None, tables: dict[str, pd.DataFrame], conn: Any) -> Non
 
 
 class ReportChild:
-    """The child, started now on ``tables`` (the workbook's first sheets; ``xlsx`` None:
-    no workbook, figures only). ``send_figures`` then ``send_tables`` hand it the rest;
-    ``result()`` waits for it and writes here whatever it did not; ``close()`` stops a
-    child left waiting (an error on the way)."""
+    """The child, started now (or the one ``start_early`` started) on ``tables`` (the
+    workbook's first sheets; ``xlsx`` None: no workbook, figures only). ``send_figures``
+    then ``send_tables`` hand it the rest; ``result()`` waits for it and writes here
+    whatever it did not; ``close()`` stops a child left waiting (an error on the way).
+    ``early``: what the figures the child drew early are made of (None: none drawn)."""
 
     def __init__(self, xlsx: Path | None, tables: dict[str, pd.DataFrame]) -> None:
         import multiprocessing as mp
@@ -83,6 +222,13 @@ class ReportChild:
         self.conn: Any = None
         self.sender: threading.Thread | None = None
         self.sent = 0
+        self.early: Early | None = None
+        self.rebuild: Any = None
+        taken = _take_early()
+        if taken is not None:
+            self.proc, self.conn, self.sender, self.early = taken
+            self._send((xlsx, tables if xlsx else {}), count=False)
+            return
         try:
             ctx = mp.get_context("spawn")
             self.conn, theirs = ctx.Pipe()
@@ -92,8 +238,10 @@ class ReportChild:
         except Exception:  # no process to start, or a table that does not pickle: all done here
             self.proc = None
 
-    def send_figures(self, figures: Figures) -> None:
-        self.figures = figures
+    def send_figures(self, figures: Figures, rebuild: Any = None) -> None:
+        """``figures`` to draw; one given as None is one the child drew early, made
+        again here by ``rebuild()`` (name → figure) should the child not write it."""
+        self.figures, self.rebuild = figures, rebuild
         self._send(figures)
 
     def send_tables(self, more: dict[str, pd.DataFrame]) -> None:
@@ -102,12 +250,13 @@ class ReportChild:
         self.more = more
         self._send(more)
 
-    def _send(self, obj: Any) -> None:
+    def _send(self, obj: Any, count: bool = True) -> None:
         """Pickled here (what does not pickle is done in ``result()``), written by a
-        thread: the child reads only between its sheets, and a pipe holds 64 KiB."""
+        thread: the child reads only between its sheets, and a pipe holds 64 KiB.
+        ``count`` False: the work of a child started early, sent before the rest."""
         from multiprocessing.reduction import ForkingPickler
 
-        self.sent += 1
+        self.sent += count
         if self.proc is None:
             return
         try:
@@ -140,8 +289,12 @@ class ReportChild:
             if self.sender is not None:
                 self.sender.join()
             ok = self.proc.exitcode == 0
+        rebuilt: dict[str, Any] | None = None
         for name, (fig, font, svg, png) in self.figures.items():
             if not (ok and svg.is_file() and png.is_file()):
+                if fig is None:
+                    rebuilt = rebuilt if rebuilt is not None else self.rebuild()
+                    fig = rebuilt[name]
                 write_svg_png(svg, png, fig, font, name)
         if self.xlsx is None:
             return None
