@@ -258,6 +258,8 @@ class TopicStage:
             self.job = job
             if self.child is not None and not self.child.take(job):
                 self.close()
+            elif self.child is not None:  # the child has the units: keep none here
+                self.job = self.child.job
 
     def finish(self, meanwhile: Callable[[], Any] | None = None) -> Any:
         """The model (None: topics off, or not fitted). ``meanwhile`` is called first
