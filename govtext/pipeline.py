@@ -165,9 +165,11 @@ def _analyze(
         time_field=time_field or None,
     )
     # Made while the topic model is fitted (in its own process); its tables join after.
-    tables = timed("compare", partial(stages.compare, result, tokens, cfg, store))
     segmenter = stages.segmenter_info(cfg, tokens)
-    del tokens  # done with (most of a gigabyte on 100 MB) before the model and the report
+    # the comparison empties ``tokens`` (most of a gigabyte on 100 MB) once it has counted
+    # their terms: before keyness and similarity, the run's memory peak
+    tables = timed("compare", partial(stages.compare, result, tokens, cfg, store))
+    del tokens
     if cfg.topics.enabled:
         result.topic_model = timed("topics", lambda: topics.finish(lambda: stages.import_for_report(cfg)))
     _topic_outcome(topics, store, run_id, run_warnings)

@@ -325,6 +325,7 @@ def compare(
         min_group_chars=cfg.compare.min_group_chars,
         min_group_docs=cfg.compare.min_group_docs,
         cache=store,  # the tables of the last run of the same inputs are loaded
+        let_go=True,  # the run's tokens: emptied once counted
     )
 
 
