@@ -165,11 +165,10 @@ def _analyze(
         time_field=time_field or None,
     )
     # Made while the topic model is fitted (in its own process); its tables join after.
-    segmenter = stages.segmenter_info(cfg, tokens)
-    # the comparison empties ``tokens`` (most of a gigabyte on 100 MB) once it has counted
-    # their terms: before keyness and similarity, the run's memory peak
+    segmenter = stages.segmenter_info(cfg, tokens)  # first: compare empties tokens once counted
     tables = timed("compare", partial(stages.compare, result, tokens, cfg, store))
     del tokens
+    trim_heap()  # before the model comes back and the report is written: the run's peak
     if cfg.topics.enabled:
         result.topic_model = timed("topics", lambda: topics.finish(lambda: stages.import_for_report(cfg)))
     _topic_outcome(topics, store, run_id, run_warnings)
@@ -192,6 +191,21 @@ def _analyze(
     if record is not None:
         record.update({"run_id": run_id, "store": store.path, **counts})
     return result
+
+
+def trim_heap() -> bool:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``); False
+    where there is no glibc. The tokens and the comparison's arrays, freed, stayed in
+    the run's resident set (~0.2 GB on 100 MB) under the topic model's and the report's
+    memory, the run's peak (issue 20); the trim takes milliseconds."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.malloc_trim(0) >= 0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl, Windows)
+        return False
 
 
 def _start_run(store: Store, cfg: PipelineConfig, by: str, dictionary: Any, started: float) -> str:
