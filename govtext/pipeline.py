@@ -31,6 +31,7 @@ from govtext.config import load_pipeline as load_pipeline
 from govtext.config import parse_where as parse_where
 from govtext.documents import Corpus, tidy_fields
 from govtext.errors import GovtextError, InputError
+from govtext.memory import trim_heap
 from govtext.results import RunResult
 from govtext.reuse import PerDocument
 
@@ -191,21 +192,6 @@ def _analyze(
     if record is not None:
         record.update({"run_id": run_id, "store": store.path, **counts})
     return result
-
-
-def trim_heap() -> bool:
-    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``); False
-    where there is no glibc. The tokens and the comparison's arrays, freed, stayed in
-    the run's resident set (~0.2 GB on 100 MB) under the topic model's and the report's
-    memory, the run's peak (issue 20); the trim takes milliseconds."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.malloc_trim(0) >= 0)
-    except (OSError, AttributeError):  # not glibc (macOS, musl, Windows)
-        return False
 
 
 def _start_run(store: Store, cfg: PipelineConfig, by: str, dictionary: Any, started: float) -> str:

@@ -339,7 +339,7 @@ def _split_back(patterns: list[str]) -> list[list[str]]:
 def test_trim_heap_gives_freed_pages_back_where_there_is_glibc() -> None:
     import platform
 
-    from govtext.pipeline import trim_heap
+    from govtext.memory import trim_heap
 
     freed = [bytes(1000) for _ in range(10_000)]
     del freed

@@ -119,7 +119,10 @@ def _let_go(tokens: Sequence[Tokens], let_go: bool) -> None:
     # The run's tokens (~0.5 GB on 100 MB) are not needed by keyness and similarity,
     # which are then the run's memory peak, beside the topic fit's process (issue 20).
     if let_go and isinstance(tokens, list):
+        from govtext.memory import trim_heap
+
         tokens.clear()
+        trim_heap()  # their bytes were the C heap's: freed, they stayed resident
 
 
 def _unpickle(blob: bytes) -> dict[str, pd.DataFrame] | None:
