@@ -97,9 +97,9 @@ class TopicChild:
             data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:
             return False
-        # Only the pickle is kept, not the units and rule hits it came from: they were
-        # ~300 MB of objects in the run beside the child's copy, at the run's memory
-        # peak on 100 MB (issue 20). The pickle is the fallback's input.
+        # Only the pickle is kept, not the units and rule hits it came from: objects
+        # held in the run beside the child's copy, through the comparison, the run's
+        # memory peak on 100 MB (issue 20). The pickle is the fallback's input.
         self.job, self.sent = job.handed_over(), data
         conn = self.conn
 
