@@ -31,6 +31,7 @@ from govtext.config import load_pipeline as load_pipeline
 from govtext.config import parse_where as parse_where
 from govtext.documents import Corpus, tidy_fields
 from govtext.errors import GovtextError, InputError
+from govtext.memory import trim_heap
 from govtext.results import RunResult
 from govtext.reuse import PerDocument
 
@@ -165,9 +166,10 @@ def _analyze(
         time_field=time_field or None,
     )
     # Made while the topic model is fitted (in its own process); its tables join after.
+    segmenter = stages.segmenter_info(cfg, tokens)  # first: compare empties tokens once counted
     tables = timed("compare", partial(stages.compare, result, tokens, cfg, store))
-    segmenter = stages.segmenter_info(cfg, tokens)
-    del tokens  # done with (most of a gigabyte on 100 MB) before the model and the report
+    del tokens
+    trim_heap()  # before the model comes back and the report is written: the run's peak
     if cfg.topics.enabled:
         result.topic_model = timed("topics", lambda: topics.finish(stages.ready_report(cfg, result, tables)))
     _topic_outcome(topics, store, run_id, run_warnings)

@@ -259,6 +259,8 @@ class TopicStage:
             self.job = job
             if self.child is not None and not self.child.take(job):
                 self.close()
+            elif self.child is not None:  # the child has the units: keep none here
+                self.job = self.child.job
 
     def finish(self, meanwhile: Callable[[], Any] | None = None) -> Any:
         """The model (None: topics off, or not fitted). ``meanwhile`` is called first
@@ -345,6 +347,7 @@ def compare(
         min_group_chars=cfg.compare.min_group_chars,
         min_group_docs=cfg.compare.min_group_docs,
         cache=store,  # the tables of the last run of the same inputs are loaded
+        let_go=True,  # the run's tokens: emptied once counted
     )
 
 

@@ -56,6 +56,20 @@ def test_compare_cached_same_inputs_load_the_tables(tmp_path: Path, run_inputs, 
     assert "trend" in again and "keyness" in again
 
 
+def test_compare_cached_lets_go_of_the_tokens_it_is_handed(tmp_path: Path, run_inputs) -> None:
+    result, tokens = run_inputs
+    plain = compare_run(result, tokens, stopwords={"的"})
+    assert len(tokens)  # not emptied unless asked
+    handed = list(tokens)
+    _same(compare_run(result, handed, stopwords={"的"}, let_go=True), plain)
+    assert handed == []  # counted, then let go of (the run's peak is after the count)
+    with Store(tmp_path / "s.duckdb") as store:
+        compare_run(result, list(tokens), stopwords={"的"}, cache=store)
+        handed = list(tokens)
+        _same(compare_run(result, handed, stopwords={"的"}, cache=store, let_go=True), plain)
+    assert handed == []  # loaded from the store: let go of all the same
+
+
 @pytest.mark.parametrize("change", ["text", "hits", "stopwords", "threshold"])
 def test_compare_cached_changed_input_makes_them_afresh(
     tmp_path: Path, run_inputs, made, change: str

@@ -350,3 +350,17 @@ def _split_back(patterns: list[str]) -> list[list[str]]:
 
     gap = _SQL_BLANK + "*"
     return [[alt.replace(gap, "") for alt in p.split("|")] for p in patterns]
+
+
+def test_trim_heap_gives_freed_pages_back_where_there_is_glibc() -> None:
+    import platform
+
+    from govtext.memory import trim_heap
+
+    freed = [bytes(1000) for _ in range(10_000)]
+    del freed
+    trimmed = trim_heap()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert trimmed is True
+    else:
+        assert trimmed in (True, False)

@@ -66,11 +66,36 @@ def test_the_child_fits_the_model_this_process_fits(job: TopicJob) -> None:
 def test_a_child_that_dies_leaves_the_fit_to_this_process(job: TopicJob) -> None:
     here, _ = fit_job(_copy(job))
     child = TopicChild()
-    assert child.take(_copy(job))
+    mine = _copy(job)
+    assert child.take(mine)
     child.proc.kill()  # killed before it could answer (out of memory, a signal)
     model, _ = child.result()
-    assert not child.answered
+    assert not child.answered and child.sent is None
     _same_model(model, here)
+    assert model.dictionary is mine.model.dictionary  # the run's own, as from the child
+
+
+def test_a_handed_over_job_is_let_go_of_here(job: TopicJob) -> None:
+    import gc
+    import weakref
+
+    mine = _copy(job)
+    units = weakref.ref(mine.units)
+    child = TopicChild()
+    try:
+        assert child.take(mine)
+        kept = child.job
+        assert kept is not None and len(kept.units) == 0 and kept.presence is None
+        assert kept.key == job.key and kept.model is mine.model
+        assert isinstance(child.sent, bytes)  # the fallback's input, as sent
+        del mine
+        gc.collect()
+        assert units() is None  # the units' only holder here was the job
+        model, _ = child.result()
+        assert child.sent is None  # answered: the pickle is let go of too
+    finally:
+        child.close()
+    assert len(model.doc_topic_) == len(job.units)
 
 
 def test_the_fits_own_error_is_raised_here(job: TopicJob) -> None:

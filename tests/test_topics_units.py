@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from govtext.documents import Document
@@ -249,6 +250,12 @@ def test_topics_units_term_rows_read_as_words(planted):
     )
     assert as_tuples.hash() == units.hash()
     assert (as_tuples.counts() != units.counts()).nnz == 0
+    # int32 ids and offsets (half the memory of the job sent to the fit's own process),
+    # the same counts as the int64 ones of units given as tuples
+    assert ids.dtype == indptr.dtype == np.int32
+    assert as_tuples.term_rows()[1].dtype == np.int64
+    assert units.counts().indices.dtype == as_tuples.counts().indices.dtype
+    assert units.term_rows()[0] is indptr and np.diff(indptr).tolist() == [len(r) for r in rows]
     assert as_tuples.to_frame().equals(units.to_frame())
     with pytest.raises(IndexError):
         rows[len(rows)]

@@ -91,10 +91,12 @@ def compare_run(
     min_group_chars: int = 0,
     min_group_docs: int = 0,
     cache: Any = None,
+    let_go: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """``compare_all`` over the run's term counts (``doc_term_matrix(tokens, stopwords)``);
     with ``cache`` (a Store), the tables of an earlier run of the same inputs are loaded
-    instead of made, and new ones kept."""
+    instead of made, and new ones kept. ``let_go``: ``tokens`` is a list the caller hands
+    over, emptied once its terms are counted (or the tables loaded)."""
     from govtext.compare import compare_all, doc_term_matrix, with_topic_tables
 
     thresholds = {"min_group_chars": min_group_chars, "min_group_docs": min_group_docs}
@@ -102,12 +104,25 @@ def compare_run(
     stored = cache.get_cached_tables(key) if key is not None else None
     kept = _unpickle(stored) if stored is not None else None
     if kept is not None:
+        _let_go(tokens, let_go)
         return with_topic_tables(kept, result.topic_model, result.documents, result.by)
-    tables = compare_all(result, doc_term_counts=doc_term_matrix(tokens, stopwords=stopwords), **thresholds)
+    matrix = doc_term_matrix(tokens, stopwords=stopwords)
+    _let_go(tokens, let_go)
+    tables = compare_all(result, doc_term_counts=matrix, **thresholds)
     if key is not None:
         kept = {name: frame for name, frame in tables.items() if name not in TOPIC_TABLES}
         cache.put_cached_tables(key, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
     return tables
+
+
+def _let_go(tokens: Sequence[Tokens], let_go: bool) -> None:
+    # The run's tokens (~0.5 GB on 100 MB) are not needed by keyness and similarity,
+    # which are then the run's memory peak, beside the topic fit's process (issue 20).
+    if let_go and isinstance(tokens, list):
+        from govtext.memory import trim_heap
+
+        tokens.clear()
+        trim_heap()  # their bytes were the C heap's: freed, they stayed resident
 
 
 def _unpickle(blob: bytes) -> dict[str, pd.DataFrame] | None:

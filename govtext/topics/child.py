@@ -74,7 +74,8 @@ class TopicChild:
 
         self.proc: Any = None
         self.conn: Any = None
-        self.job: TopicJob | None = None
+        self.job: TopicJob | None = None  # handed over: its units are the child's
+        self.sent: bytes | None = None  # the job as sent, for a fit here if the child dies
         self.answered = False
         self.sender: threading.Thread | None = None
         try:
@@ -96,7 +97,10 @@ class TopicChild:
             data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:
             return False
-        self.job = job
+        # Only the pickle is kept, not the units and rule hits it came from: objects
+        # held in the run beside the child's copy, through the comparison, the run's
+        # memory peak on 100 MB (issue 20). The pickle is the fallback's input.
+        self.job, self.sent = job.handed_over(), data
         conn = self.conn
 
         def send() -> None:
@@ -118,13 +122,22 @@ class TopicChild:
             raise RuntimeError("TopicChild.result() before take()")
         reply = self._reply()
         self.close()
-        if reply is None:
-            return fit_job(job)
+        if reply is None:  # the job's own pickle, unpickled here
+            model, caught = fit_job(pickle.loads(self._sent()))
+            model.dictionary = job.model.dictionary
+            return model, caught
+        self.sent = None
         if reply[0] == "error":
             raise reply[1]
         _, model, caught = reply
         model.dictionary = job.model.dictionary
         return model, caught
+
+    def _sent(self) -> bytes:
+        data, self.sent = self.sent, None
+        if data is None:
+            raise RuntimeError("TopicChild: the job was already fitted")
+        return data
 
     def _reply(self) -> Any:
         if self.proc is None:

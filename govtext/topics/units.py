@@ -165,8 +165,9 @@ class Units:
         return sum(len(t) for t in self.token_lists)
 
     def term_rows(self) -> tuple[Any, Any]:
-        """Each unit's tokens as ids into ``vocabulary``: (indptr, ids), int64 arrays, unit
-        ``i``'s ids at ``ids[indptr[i]:indptr[i+1]]``."""
+        """Each unit's tokens as ids into ``vocabulary``: (indptr, ids), integer arrays
+        (int32 from ``build_units`` when they fit, else int64), unit ``i``'s ids at
+        ``ids[indptr[i]:indptr[i+1]]``."""
         import numpy as np
 
         if isinstance(self.token_lists, TermRows) and self.token_lists.vocabulary is self.vocabulary:
@@ -185,8 +186,11 @@ class Units:
         from scipy.sparse import csr_matrix
 
         indptr, ids = self.term_rows()
+        # copied: int32 rows would be taken as they are, and sum_duplicates rewrites them
         x = csr_matrix(
-            (np.ones(len(ids), dtype=np.float64), ids, indptr), shape=(len(self), len(self.vocabulary))
+            (np.ones(len(ids), dtype=np.float64), ids, indptr),
+            shape=(len(self), len(self.vocabulary)),
+            copy=True,
         )
         x.sum_duplicates()  # also sorts the indices
         return x
@@ -452,7 +456,9 @@ def _bounded(
     grades = lexicon.arrays()[0]
     chosen = np.flatnonzero((df > 0) & (((df >= lo) & (df <= hi)) | (grades == 2)))
     vocab = sorted(lexicon.words[i] for i in chosen.tolist())
-    rank = np.full(len(lexicon), -1, dtype=np.int64)
+    # ids and offsets int32 when they fit: the units are held by the run and sent to the
+    # fit's own process (8 → 4 bytes a token on both sides; the fit's CSR is int32 anyway)
+    rank = np.full(len(lexicon), -1, dtype=_index_dtype(len(vocab)))
     rank[np.fromiter((lexicon.index[w] for w in vocab), dtype=np.int64, count=len(vocab))] = np.arange(
         len(vocab)
     )
@@ -464,9 +470,16 @@ def _bounded(
     on = np.zeros(len(unit_doc), dtype=bool)
     on[kept_units] = True
     terms_of = terms_of[on[unit_of]]
-    indptr = np.zeros(len(kept_units) + 1, dtype=np.int64)
+    indptr = np.zeros(len(kept_units) + 1, dtype=_index_dtype(len(terms_of)))
     np.cumsum(lengths[kept_units], out=indptr[1:])
     return vocab, (indptr, terms_of), kept_units, (lo, hi)
+
+
+def _index_dtype(largest: int) -> Any:
+    """int32 when ``largest`` fits in it, else int64."""
+    import numpy as np
+
+    return np.int32 if largest <= np.iinfo(np.int32).max else np.int64
 
 
 def _document_frequency(unit_of: Any, ids: Any, n_words: int) -> tuple[Any, int]:

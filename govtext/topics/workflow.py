@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +100,13 @@ class TopicJob:
     presence: dict[str, set[str]] | None
     min_auc: float
     key: str
+
+    def handed_over(self) -> TopicJob:
+        """This job without its units and rule hits (no units, presence None): what the
+        run keeps once the fit's own process has them. Its model (the run's dictionary
+        on it) and key are what the run still needs."""
+        empty = Units(unit_ids=(), doc_ids=(), token_lists=(), vocabulary=(), settings=self.units.settings)
+        return replace(self, units=empty, presence=None)
 
 
 # long: fit_topics' parameters, passed on one by one
