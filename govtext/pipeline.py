@@ -63,6 +63,7 @@ def analyze(
     store: str | Path | Store | None = None,
     show_progress: bool = False,
     record: dict[str, Any] | None = None,
+    report_next: bool = False,
 ) -> RunResult:
     """Run every analysis stage and return the tables and evidence a report needs.
 
@@ -74,6 +75,10 @@ def analyze(
     pipeline's [engine]; ``show_progress`` draws bars when stderr is a terminal.
     ``record``, if given, receives the run id, the store path and the counts of
     documents segmented, matched and re-used (also in the store's ``runs`` table).
+    ``report_next`` says a report of the result is written next (``run_pipeline``): while
+    the topic model is fitted in its own process, the report's child process is then
+    started and draws the figures that need no model (a notebook that only analyses
+    gets no such process).
     """
     from govtext import stages
     from govtext.documents import as_corpus
@@ -89,7 +94,9 @@ def analyze(
     # comparison tables (govtext.topics.child); closed however the run ends.
     topics = stages.TopicStage(cfg)
     try:
-        return _analyze(paths, by, time_field, cfg, corpus, progress, st, show_progress, record, topics)
+        return _analyze(
+            paths, by, time_field, cfg, corpus, progress, st, show_progress, record, topics, report_next
+        )
     finally:
         topics.close()
         if own:
@@ -123,6 +130,7 @@ def _analyze(
     show_progress: bool,
     record: dict[str, Any] | None,
     topics: Any,
+    report_next: bool,
 ) -> RunResult:
     from govtext import stages
     from govtext.documents import content_hash
@@ -147,8 +155,7 @@ def _analyze(
     run_warnings: list[str] = []
     _check_fields(asked + [("select by", f) for f, _ in parse_where(cfg.compare.where)], corpus.documents)
     chosen, per_doc = _select(cfg, corpus, per_doc, run_warnings)
-    docs = chosen.documents
-    corpus_hash = content_hash("\n".join(sorted(content_hash(d.text) for d in docs)))
+    corpus_hash = content_hash("\n".join(sorted(content_hash(d.text) for d in chosen.documents)))
     tokens, counts = per_doc.tokens, per_doc.counts
     if cfg.topics.enabled:  # first: its fit can then go on beside the tables below
         timed("topics", partial(topics.start, chosen, tokens, dictionary, store, per_doc.hits))
@@ -170,8 +177,9 @@ def _analyze(
     tables = timed("compare", partial(stages.compare, result, tokens, cfg, store))
     del tokens
     trim_heap()  # before the model comes back and the report is written: the run's peak
-    if cfg.topics.enabled:
-        result.topic_model = timed("topics", lambda: topics.finish(stages.ready_report(cfg, result, tables)))
+    if cfg.topics.enabled:  # the wait for the model readies the report written next
+        ready = stages.ready_report(cfg, result, tables) if report_next else None
+        result.topic_model = timed("topics", lambda: topics.finish(ready))
     _topic_outcome(topics, store, run_id, run_warnings)
     result.tables = stages.with_topic_tables(tables, result)
     run_warnings.extend(_trend_warnings(result, cfg))
@@ -183,12 +191,8 @@ def _analyze(
     result.settings["warnings"] = run_warnings
     # What was re-used goes to the store's runs table, not run.json: run.json stays the
     # same whether a run started from a full store or an empty one.
-    store.finish_run(
-        run_id,
-        "done",
-        reused={**counts, "store": store.path, "run_id": run_id},
-        corpus_hash=corpus_hash,
-    )
+    reused = {**counts, "store": store.path, "run_id": run_id}
+    store.finish_run(run_id, "done", reused=reused, corpus_hash=corpus_hash)
     if record is not None:
         record.update({"run_id": run_id, "store": store.path, **counts})
     return result
@@ -388,6 +392,7 @@ def run_pipeline(
             store=store_path,
             show_progress=show_progress,
             record=record,
+            report_next=True,
         )
         progress("report")
         # --refit writes the report afresh too (its settings differ, so it would anyway)

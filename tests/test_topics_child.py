@@ -144,8 +144,10 @@ def test_a_run_with_two_workers_fits_in_the_child_and_gets_the_same_tables(
     assert taken == [] and warmed == []  # one worker: fitted in the run's process, no wait to fill
     monkeypatch.setattr(TopicChild, "take", take)
     monkeypatch.setattr(child_module, "SMALL_JOB", 0)  # 21 reports are below the size a child pays for
-    two = analyze([provincial_dir], config=cfg(2))
+    two = analyze([provincial_dir], config=cfg(2), report_next=True)
     assert taken == [1] and warmed == ["default"]  # the wait for the child's model filled once
+    analyze([provincial_dir], config=cfg(2))  # no report next: no report child started for it
+    assert taken == [1, 1] and warmed == ["default"]
     topic_tables = [n for n in one.tables if n.startswith("topic")]
     assert topic_tables and list(two.tables) == list(one.tables)
     for name in one.tables:
