@@ -144,7 +144,8 @@ def test_topic_assignments_of_an_older_store_are_carried_over(fitted, tmp_path: 
 
     model, _ = fitted
     path = tmp_path / "old.duckdb"
-    before = len(MIGRATIONS) - 1
+    # the last schema with topic_assignments a table of its own
+    before = next(i for i, m in enumerate(MIGRATIONS) if any("topic_shares (" in stmt for stmt in m))
     con = duckdb.connect(str(path))
     for statements in MIGRATIONS[:before]:
         for stmt in statements:
@@ -152,14 +153,15 @@ def test_topic_assignments_of_an_older_store_are_carried_over(fitted, tmp_path: 
     con.execute("INSERT OR REPLACE INTO govtext_meta VALUES ('schema_version', ?)", [str(before)])
     shares = model.doc_topics_
     con.execute(
-        "INSERT INTO topic_assignments SELECT 'old-run', unit_id, doc_id, topic, 'lab', share FROM shares"
+        "INSERT INTO topic_assignments SELECT 'old-run', unit_id, doc_id, topic, 'lab' || topic, share FROM shares"
     )
     con.close()
     with Store(path) as store:
         assert store.schema_version() == len(MIGRATIONS)
         got = store.con.execute(
-            "SELECT unit_id, doc_id, topic, share FROM topic_assignments WHERE run_id = 'old-run'"
+            "SELECT unit_id, doc_id, topic, label, share FROM topic_assignments WHERE run_id = 'old-run'"
         ).df()
+    assert (got["label"] == "lab" + got["topic"].astype(str)).all()
     got = got.sort_values(["unit_id", "topic"]).reset_index(drop=True)
     want = shares.sort_values(["unit_id", "topic"]).reset_index(drop=True)
     assert len(got) == len(want) > 0

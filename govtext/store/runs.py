@@ -73,8 +73,8 @@ class RunTables(Connection):
             have = execute(self.con, "SELECT n_rows FROM topic_share_sets WHERE model_key = ?", [key])
             if have and not key.startswith("run:") and have[0][0] == n_units * k:
                 return n_units * k
-            execute(self.con, "DELETE FROM topic_shares WHERE model_key = ?", [key])
-            execute(self.con, "DELETE FROM topic_share_sets WHERE model_key = ?", [key])
+            for table in ("topic_shares", "topic_labels", "topic_share_sets"):
+                execute(self.con, f"DELETE FROM {table} WHERE model_key = ?", [key])
             self._write_shares(key, model)
             execute(
                 self.con, "INSERT INTO topic_share_sets (model_key, n_rows) VALUES (?, ?)", [key, n_units * k]
@@ -89,7 +89,9 @@ class RunTables(Connection):
         n_units, k = shares.shape
         unit_ids = np.asarray([str(u) for u in model.unit_ids_], dtype=object)
         doc_ids = np.asarray([str(d) for d in model.doc_ids_], dtype=object)
-        labels = np.asarray(model.topic_labels_, dtype=object)
+        labels = pd.DataFrame({"model_key": key, "topic": np.arange(k), "label": list(model.topic_labels_)})
+        with self._registered("govtext_new_labels", labels):
+            execute(self.con, "INSERT INTO topic_labels SELECT model_key, topic, label FROM govtext_new_labels")
         for a in range(0, n_units, ASSIGNMENT_BLOCK):
             b = min(a + ASSIGNMENT_BLOCK, n_units)
             frame = pd.DataFrame(
@@ -98,14 +100,13 @@ class RunTables(Connection):
                     "unit_id": np.repeat(unit_ids[a:b], k),
                     "doc_id": np.repeat(doc_ids[a:b], k),
                     "topic": np.tile(np.arange(k), b - a),
-                    "label": np.tile(labels, b - a),
                     "share": shares[a:b].reshape(-1),
                 }
             )
             with self._registered("govtext_new_topics", frame):
                 execute(
                     self.con,
-                    "INSERT INTO topic_shares SELECT model_key, unit_id, doc_id, topic, label, share "
+                    "INSERT INTO topic_shares SELECT model_key, unit_id, doc_id, topic, share "
                     "FROM govtext_new_topics",
                 )
 

@@ -160,4 +160,23 @@ MIGRATIONS: list[list[str]] = [
             SELECT r.run_id, s.unit_id, s.doc_id, s.topic, s.label, s.share
             FROM run_topics r JOIN topic_shares s USING (model_key)""",
     ],
+    [
+        # A topic's label kept once per (model, topic) in ``topic_labels`` instead of on
+        # each of its units' rows: 3 million copies of a label on 100 MB were ~0.2 GB of
+        # the run's memory while the shares were inserted (the run's peak, issue 20).
+        # ``topic_assignments`` keeps its columns.
+        """CREATE TABLE IF NOT EXISTS topic_labels (
+            model_key VARCHAR NOT NULL,
+            topic INTEGER NOT NULL,
+            label VARCHAR,
+            PRIMARY KEY (model_key, topic))""",
+        "INSERT INTO topic_labels SELECT model_key, topic, any_value(label) FROM topic_shares "
+        "GROUP BY model_key, topic",
+        "DROP VIEW topic_assignments",
+        "ALTER TABLE topic_shares DROP COLUMN label",
+        """CREATE VIEW topic_assignments AS
+            SELECT r.run_id, s.unit_id, s.doc_id, s.topic, l.label, s.share
+            FROM run_topics r JOIN topic_shares s USING (model_key)
+            LEFT JOIN topic_labels l ON l.model_key = s.model_key AND l.topic = s.topic""",
+    ],
 ]
