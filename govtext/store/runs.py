@@ -91,7 +91,9 @@ class RunTables(Connection):
         doc_ids = np.asarray([str(d) for d in model.doc_ids_], dtype=object)
         labels = pd.DataFrame({"model_key": key, "topic": np.arange(k), "label": list(model.topic_labels_)})
         with self._registered("govtext_new_labels", labels):
-            execute(self.con, "INSERT INTO topic_labels SELECT model_key, topic, label FROM govtext_new_labels")
+            execute(
+                self.con, "INSERT INTO topic_labels SELECT model_key, topic, label FROM govtext_new_labels"
+            )
         for a in range(0, n_units, ASSIGNMENT_BLOCK):
             b = min(a + ASSIGNMENT_BLOCK, n_units)
             frame = pd.DataFrame(
