@@ -281,3 +281,22 @@ def national_result(path: Path) -> RunResult:
         )
     files = [FileRecord(str(path), "read", n_documents=len(docs), encoding="utf-8", format="jsonl")]
     return _result_from_documents("national-reports", docs, files, "year", "year")
+
+
+def make_compared_result() -> RunResult:
+    """``make_result`` with its comparison tables and a run's settings, as a report gets it."""
+    from govtext.compare import compare_all
+
+    r = make_result()
+    r.tables = compare_all(r, make_doc_term_counts(r.corpus.documents))
+    r.settings = {**r.settings, "timings_s": {"compare": 0.1}, "started": "2026-12-04T08:00:00+0000"}
+    return r
+
+
+def small_figure():  # -> matplotlib Figure (imported only when a test draws)
+    """A tiny constrained-layout figure, the same every call, for drawing tests."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 2), layout="constrained")
+    fig.add_subplot().plot([1, 2, 3])
+    return fig

@@ -7,18 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from report_fixtures import make_doc_term_counts, make_result
+from report_fixtures import make_compared_result, small_figure
 
-from govtext.compare import compare_all
 from govtext.report import child, early_figures, write_report
 
 
 @pytest.fixture
 def result():
-    r = make_result()
-    r.tables = compare_all(r, make_doc_term_counts(r.corpus.documents))
-    r.settings = {**r.settings, "timings_s": {"compare": 0.1}, "started": "2026-12-04T08:00:00+0000"}
-    return r
+    return make_compared_result()
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -75,14 +71,9 @@ def test_report_child_figures_drawn_early_are_made_here_when_it_fails(
     """A figure the child drew early but did not write (it died) is made again here."""
     import multiprocessing as mp
 
-    from matplotlib.figure import Figure
-
     from govtext.report import charts
 
-    def figure() -> Figure:
-        fig = Figure(figsize=(2, 2), layout="constrained")
-        fig.add_subplot().plot([1, 2, 3])
-        return fig
+    figure = small_figure
 
     ref = figure()
     want_svg, want_png = charts.svg(ref, None, "f"), charts.png(ref, None, "f")

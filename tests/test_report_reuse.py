@@ -8,9 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_fixtures import make_doc_term_counts, make_result
+from report_fixtures import make_compared_result
 
-from govtext.compare import compare_all
 from govtext.report import charts, child, write_report
 from govtext.report.ledger import LEDGER
 
@@ -27,10 +26,7 @@ def _state(out: Path) -> dict[str, tuple[bytes, int]]:
 
 @pytest.fixture
 def result():
-    r = make_result()
-    r.tables = compare_all(r, make_doc_term_counts(r.corpus.documents))
-    r.settings = {**r.settings, "timings_s": {"compare": 0.1}, "started": "2026-12-04T08:00:00+0000"}
-    return r
+    return make_compared_result()
 
 
 @pytest.fixture

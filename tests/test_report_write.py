@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from report_fixtures import make_doc_term_counts, make_result
+from report_fixtures import make_doc_term_counts, make_result, small_figure
 
 from govtext.compare import compare_all
 from govtext.errors import ConfigError
@@ -367,15 +367,10 @@ def test_report_child_figures_are_drawn_here_when_it_cannot_start(
     runs: the same bytes as drawn in the child."""
     import multiprocessing as mp
 
-    from matplotlib.figure import Figure
-
     from govtext.report import charts
     from govtext.report.child import ReportChild
 
-    def figure() -> Figure:
-        fig = Figure(figsize=(2, 2), layout="constrained")
-        fig.add_subplot().plot([1, 2, 3])
-        return fig
+    figure = small_figure
 
     ref = figure()
     want_svg, want_png = charts.svg(ref, None, "f"), charts.png(ref, None, "f")
