@@ -161,6 +161,7 @@ def _analyze(
         timed("topics", partial(topics.start, chosen, tokens, dictionary, store, per_doc.hits))
     hits, scores = stages.hit_tables(chosen, [h for hs in per_doc.hits for h in hs], dictionary)
     del per_doc  # the hits' objects are in the table now; the comparison is the memory peak
+    trim_heap()  # their pages, freed, given back before the comparison
     documents = _documents_frame(chosen, by, time_field, run_warnings)
     result = RunResult(
         name=cfg.name,
