@@ -91,3 +91,13 @@ def test_compare_cached_changed_input_makes_them_afresh(
         fresh = compare_run(other, tokens, stopwords=stop, min_group_chars=chars, cache=store)
     assert len(made) == 2
     _same(fresh, compare_run(other, tokens, stopwords=stop, min_group_chars=chars))
+
+
+def test_drained_lets_go_of_each_item_as_it_is_handed_on() -> None:
+    from govtext.compare.cached import _drained
+
+    items: list = ["a", "b", "c"]
+    seen = [(x, list(items)) for x in _drained(items, every=2)]
+    assert [x for x, _ in seen] == ["a", "b", "c"]
+    assert seen[1][1] == [None, None, "c"]  # the list no longer holds what was handed on
+    assert items == [None, None, None]

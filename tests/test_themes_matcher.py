@@ -273,3 +273,46 @@ def test_hits_and_candidates_made_without_init_equal_the_constructed() -> None:
         assert pickle.loads(pickle.dumps(made)) == built
         with __import__("pytest").raises(dataclasses.FrozenInstanceError):
             made.start = 0  # type: ignore[misc]
+
+
+def test_score_documents_gives_what_a_row_per_document_and_theme_gives() -> None:
+    # built by column (memory, issue 20): the same values, bit for bit, and dtypes
+    import random
+    from types import SimpleNamespace as NS
+
+    import pandas as pd
+
+    from govtext.themes.scores import DOC_COLUMNS
+
+    def by_rows(hits: list, docs: list, theme_ids: list) -> pd.DataFrame:
+        counts: dict = {}
+        for h in hits:
+            c = counts.setdefault((h.doc_id, h.theme), [0, 0.0])
+            c[0] += 1
+            c[1] += h.weight
+        rows = []
+        for doc in docs:
+            n = doc.n_chars
+            for t in theme_ids:
+                k, w = counts.get((doc.doc_id, t), (0, 0.0))
+                rows.append((doc.doc_id, t, int(k), float(w), (w * 10_000 / n) if n else 0.0, k > 0))
+        return pd.DataFrame(rows, columns=DOC_COLUMNS)
+
+    rnd = random.Random(0)
+    for _ in range(100):
+        n_docs = rnd.randint(0, 12)
+        themes = [f"t{i}" for i in range(rnd.randint(0, 4))]
+        # repeated doc ids, empty documents, hits of unknown documents and themes
+        docs = [NS(doc_id=f"d{rnd.randint(0, 8)}", n_chars=rnd.choice([0, 7, 1234])) for _ in range(n_docs)]
+        hits = [
+            NS(
+                doc_id=f"d{rnd.randint(0, 10)}",
+                theme=f"t{rnd.randint(0, 5)}",
+                weight=rnd.choice([1.0, 1 / 3]),
+            )
+            for _ in range(rnd.randint(0, 40))
+        ]
+        got = score_documents(hits, docs, themes=themes)
+        want = by_rows(hits, docs, themes)
+        assert list(got.dtypes) == list(want.dtypes)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)

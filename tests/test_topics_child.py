@@ -87,12 +87,15 @@ def test_a_handed_over_job_is_let_go_of_here(job: TopicJob) -> None:
         kept = child.job
         assert kept is not None and len(kept.units) == 0 and kept.presence is None
         assert kept.key == job.key and kept.model is mine.model
-        assert isinstance(child.sent, bytes)  # the fallback's input, as sent
+        sent = child.sent  # the fallback's input, as sent: in a temporary file, not in memory
+        assert sent is not None and not isinstance(sent, bytes)
+        sent.seek(0)
+        assert pickle.loads(sent.read()).key == job.key
         del mine
         gc.collect()
         assert units() is None  # the units' only holder here was the job
         model, _ = child.result()
-        assert child.sent is None  # answered: the pickle is let go of too
+        assert child.sent is None and sent.closed  # answered: the pickle is let go of too
     finally:
         child.close()
     assert len(model.doc_topic_) == len(job.units)

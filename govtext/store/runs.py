@@ -83,33 +83,37 @@ class RunTables(Connection):
 
     def _write_shares(self, key: str, model: Any) -> None:
         import numpy as np
-        import pandas as pd
 
         shares = model.doc_topic_
         n_units, k = shares.shape
         unit_ids = np.asarray([str(u) for u in model.unit_ids_], dtype=object)
         doc_ids = np.asarray([str(d) for d in model.doc_ids_], dtype=object)
-        labels = pd.DataFrame({"model_key": key, "topic": np.arange(k), "label": list(model.topic_labels_)})
+        labels = {
+            "topic": np.arange(k, dtype=np.int32),
+            "label": np.asarray([str(t) for t in model.topic_labels_], dtype=object),
+        }
         with self._registered("govtext_new_labels", labels):
             execute(
-                self.con, "INSERT INTO topic_labels SELECT model_key, topic, label FROM govtext_new_labels"
+                self.con, "INSERT INTO topic_labels SELECT ?, topic, label FROM govtext_new_labels", [key]
             )
+        # Numpy columns, the model's key a parameter rather than a column: a DataFrame with
+        # the key on each of the 3 million rows (100 MB) left the run ~0.3 GB larger after
+        # the transaction (DuckDB's copy of the rows; its allocator keeps the pages), these
+        # columns ~0.1 GB; and they cost half the CPU (issue 20, bench/RESULTS.md).
+        topics = np.arange(k, dtype=np.int32)
         for a in range(0, n_units, ASSIGNMENT_BLOCK):
             b = min(a + ASSIGNMENT_BLOCK, n_units)
-            frame = pd.DataFrame(
-                {
-                    "model_key": key,
-                    "unit_id": np.repeat(unit_ids[a:b], k),
-                    "doc_id": np.repeat(doc_ids[a:b], k),
-                    "topic": np.tile(np.arange(k), b - a),
-                    "share": shares[a:b].reshape(-1),
-                }
-            )
-            with self._registered("govtext_new_topics", frame):
+            block = {
+                "unit_id": np.repeat(unit_ids[a:b], k),
+                "doc_id": np.repeat(doc_ids[a:b], k),
+                "topic": np.tile(topics, b - a),
+                "share": shares[a:b].reshape(-1),
+            }
+            with self._registered("govtext_new_topics", block):
                 execute(
                     self.con,
-                    "INSERT INTO topic_shares SELECT model_key, unit_id, doc_id, topic, share "
-                    "FROM govtext_new_topics",
+                    "INSERT INTO topic_shares SELECT ?, unit_id, doc_id, topic, share FROM govtext_new_topics",
+                    [key],
                 )
 
     # -- fitted topic models ---------------------------------------------------------------

@@ -51,6 +51,9 @@ def _serve(conn: Any) -> None:
         return
     try:
         model, caught = fit_job(job)
+        # The units (~0.1 GB on 100 MB) are not in the reply: let go of before it is
+        # pickled, the tree's peak beside the run receiving it (issue 20).
+        del job
         model.dictionary = None  # the run's own copy is put back there
         reply = ("ok", model, caught)
         data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
@@ -60,6 +63,26 @@ def _serve(conn: Any) -> None:
         except Exception:  # an exception that does not pickle: its type and message
             data = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
     conn.send_bytes(data)
+
+
+def _spilled(data: bytes) -> Any:
+    """``data`` in an anonymous temporary file (deleted once closed), or ``data`` itself
+    if no file can be written: the job's pickle (~40 MB on 100 MB) is kept only for a
+    fit here should the child die, and in memory it sat in the run's process through the
+    comparison, beside the child's fit (the tree's peak; issue 20)."""
+    import tempfile
+
+    try:
+        spill = tempfile.TemporaryFile(prefix="govtext-topics-")
+    except OSError:
+        return data
+    try:
+        spill.write(data)
+        spill.flush()
+    except OSError:
+        spill.close()
+        return data
+    return spill
 
 
 class TopicChild:
@@ -75,7 +98,7 @@ class TopicChild:
         self.proc: Any = None
         self.conn: Any = None
         self.job: TopicJob | None = None  # handed over: its units are the child's
-        self.sent: bytes | None = None  # the job as sent, for a fit here if the child dies
+        self.sent: Any = None  # the job as sent (bytes or a temporary file), for a fit here if the child dies
         self.answered = False
         self.sender: threading.Thread | None = None
         try:
@@ -100,7 +123,7 @@ class TopicChild:
         # Only the pickle is kept, not the units and rule hits it came from: objects
         # held in the run beside the child's copy, through the comparison, the run's
         # memory peak on 100 MB (issue 20). The pickle is the fallback's input.
-        self.job, self.sent = job.handed_over(), data
+        self.job, self.sent = job.handed_over(), _spilled(data)
         conn = self.conn
 
         def send() -> None:
@@ -126,7 +149,7 @@ class TopicChild:
             model, caught = fit_job(pickle.loads(self._sent()))
             model.dictionary = job.model.dictionary
             return model, caught
-        self.sent = None
+        self._drop_sent()
         if reply[0] == "error":
             raise reply[1]
         _, model, caught = reply
@@ -137,7 +160,11 @@ class TopicChild:
         data, self.sent = self.sent, None
         if data is None:
             raise RuntimeError("TopicChild: the job was already fitted")
-        return data
+        if isinstance(data, bytes):
+            return data
+        with data:
+            data.seek(0)
+            return bytes(data.read())
 
     def _reply(self) -> Any:
         if self.proc is None:
@@ -148,6 +175,11 @@ class TopicChild:
             return None
         self.answered = True
         return pickle.loads(data)  # our own child's reply
+
+    def _drop_sent(self) -> None:
+        sent, self.sent = self.sent, None
+        if sent is not None and not isinstance(sent, bytes):
+            sent.close()  # the temporary file goes with it
 
     def close(self) -> None:
         """End the child: it exits by itself once it has answered or is told there is

@@ -61,6 +61,10 @@ DEFAULT_STOPWORDS: frozenset[str] = frozenset(
 )
 
 
+# Units whose tokens ``TermRows.joined_bytes`` decodes at once.
+_JOIN_BLOCK = 4096
+
+
 class TermRows(Sequence[tuple[str, ...]]):
     """Units' tokens as ids into a vocabulary (CSR rows: ``indptr``, ``ids``), read as
     tuples of words on access: what ``build_units`` gives, a fraction of the memory of
@@ -110,9 +114,15 @@ class TermRows(Sequence[tuple[str, ...]]):
         import numpy as np
 
         encoded = np.array([w.encode() for w in self.vocabulary], dtype=object)
-        tokens = encoded[self.ids]
-        for a, b in itertools.pairwise(self.indptr.tolist()):
-            yield b" ".join(tokens[a:b].tolist())
+        bounds = self.indptr.tolist()
+        # a block of units' tokens looked up at once: all of them at once was an object
+        # array of every token (~65 MB on 100 MB, at the topic child's peak; issue 20)
+        for s in range(0, len(bounds) - 1, _JOIN_BLOCK):
+            e = min(s + _JOIN_BLOCK, len(bounds) - 1)
+            start = bounds[s]
+            tokens = encoded[self.ids[start : bounds[e]]]
+            for a, b in itertools.pairwise(bounds[s : e + 1]):
+                yield b" ".join(tokens[a - start : b - start].tolist())
 
 
 @dataclass(frozen=True)
