@@ -352,7 +352,10 @@ def tidy_fields(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd
         values = out[col]
         if not (is_object_dtype(values) or is_string_dtype(values)):
             continue
-        blank = values.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+        if isinstance(values.dtype, pd.StringDtype):  # all text or missing: at C speed
+            blank = values.str.strip().eq("").fillna(False).astype(bool)
+        else:  # objects: a cell may be a number or a tuple
+            blank = values.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
         if blank.any():
             out[col] = values.mask(blank)
         if col in _NUMERIC_FIELDS:

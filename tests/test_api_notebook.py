@@ -167,3 +167,27 @@ def test_api_progress_bars_show_in_notebooks() -> None:
     with stage_progress("match", total=3, console=piped) as advance:
         advance(3)
     assert advance._progress is None  # a pipe or a log file gets no bar
+
+
+def test_api_corpus_frame_has_na_for_blank_fields_of_text_and_object_columns(proposals: pd.DataFrame) -> None:
+    from govtext.documents import tidy_fields
+
+    corpus = as_corpus(proposals.head(200), text_column="content")
+    frame = corpus.to_frame()
+    for col in frame.columns:
+        cells = frame[col]
+        if cells.dtype == object or isinstance(cells.dtype, pd.StringDtype):
+            # no empty or white-space text is left: a field a document lacks is NA
+            assert not any(isinstance(v, str) and not v.strip() for v in cells), col
+    # a text column (pandas' str dtype, tested at C speed) and an object column holding
+    # other things beside text are both tidied cell by cell to the same rule
+    raw = pd.DataFrame(
+        {
+            "text": pd.Series(["甲", " ", None, "", "\u3000"], dtype="str"),
+            "mixed": pd.Series(["甲", " ", None, 3, ("a",)], dtype=object),
+        }
+    )
+    tidy = tidy_fields(raw)
+    assert tidy["text"].isna().tolist() == [False, True, True, True, True]
+    assert tidy["mixed"].isna().tolist() == [False, True, True, False, False]
+    assert tidy["text"].dtype == raw["text"].dtype

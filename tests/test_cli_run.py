@@ -224,6 +224,9 @@ def test_the_cli_exits_with_its_status_after_the_exit_handlers(tmp_path: Path) -
 
     code = (
         "import atexit, sys\n"
+        "class Held:\n"
+        "    def __del__(self, write=__import__('os').write): write(1, b'torn down\\n')\n"
+        "held = Held()  # freed at the interpreter's teardown, which os._exit skips\n"
         "atexit.register(lambda: print('handler ran', flush=False))\n"
         "from govtext.cli import _leave\n"
         "print('buffered', end='')\n"
@@ -236,7 +239,7 @@ def test_the_cli_exits_with_its_status_after_the_exit_handlers(tmp_path: Path) -
     # under a profiler the program returns as usual, so the profiler can write its results
     profiled = "import sys; sys.setprofile(lambda *a: None)\n" + code
     done = subprocess.run([sys.executable, "-c", profiled, "3"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 3 and done.stdout == "bufferedhandler ran\n"
+    assert done.returncode == 3 and done.stdout == "bufferedhandler ran\ntorn down\n"
     # and a real command: its report written, status 0; a command that did nothing: not 0
     out = tmp_path / "r"
     done = subprocess.run(

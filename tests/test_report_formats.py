@@ -213,3 +213,57 @@ def test_report_formats_xlsx_sheets_in_blocks_are_one_sheet(
         tmp_path / "again.xlsx", tables
     ).read_bytes()
     assert load_workbook(tmp_path / "blocks.xlsx")["big"].max_row == n + 1
+
+
+def _md_escape_by_steps(text: object) -> str:
+    """md_escape as it was written first (replace, regex, replace): the rule it keeps."""
+    import re
+
+    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = re.sub(r"([\\`*_\[\]|#{}])", r"\\\1", s)
+    return s.replace("\r", " ").replace("\n", " ")
+
+
+def _fmt_before(value: object, column: str = "") -> str:
+    """fmt before its fast paths for text and int cells."""
+    from govtext.report.render import fmt
+
+    if value is None or type(value).__name__ == "NAType":
+        return "–"
+    if type(value) in (str, int):
+        return str(value)
+    return fmt(value, column)
+
+
+def test_report_formats_markdown_cells_escaped_in_one_pass_as_by_steps() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from govtext.report.render import fmt, md_escape
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.text(alphabet=st.sampled_from(list("&<>\\`*_[]|#{}\r\n a治;")), max_size=30) | st.text(max_size=30)
+    )
+    def same(text: str) -> None:
+        assert md_escape(text) == _md_escape_by_steps(text)
+
+    same()
+    import numpy as np
+    import pandas as pd
+
+    for value in (
+        "依法治国",
+        "",
+        3,
+        True,
+        np.int64(4),
+        2.5,
+        np.float64(0.1234),
+        None,
+        pd.NA,
+        float("nan"),
+        ("a", "b"),
+    ):
+        for column in ("share", "p", "hits", ""):
+            assert fmt(value, column) == _fmt_before(value, column)

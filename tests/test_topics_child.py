@@ -50,9 +50,15 @@ def _same_model(a, b) -> None:
 def test_the_child_fits_the_model_this_process_fits(job: TopicJob) -> None:
     here, caught_here = fit_job(_copy(job))
     child = TopicChild()
+    proc = child.proc
     try:
         theirs = _copy(job)
         assert child.take(theirs)
+        reply = child._reply()
+        # having answered, the child ends by itself (no teardown the run would wait for)
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+        child._reply = lambda: reply  # the answer it gave, read above
         model, caught = child.result()
     finally:
         child.close()

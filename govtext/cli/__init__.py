@@ -138,29 +138,14 @@ def main() -> None:
 
 
 def _leave(code: int | str | None) -> None:
-    """Exit without tearing down every object one by one.
+    """Exit without tearing down every object one by one (``govtext.exit.leave``): a run
+    ends holding its documents, tokens and tables, and the interpreter freed them one by
+    one for 0.6 s of an 18 s run on ../shared/corpus."""
+    from govtext.exit import leave, traced
 
-    A run ends holding its documents, tokens and tables (a gigabyte on 100 MB), and the
-    interpreter freed them one by one for 0.6 s of an 18 s run on ../shared/corpus. The
-    exit handlers still run (multiprocessing joins its children, logging flushes, temporary
-    folders go), the standard streams are flushed, and every file govtext writes is closed
-    and in place before this; only the freeing is skipped, as the process ends anyway.
-    """
-    import atexit
-    import os
-
-    if sys.getprofile() is not None or sys.gettrace() is not None:
-        # a profiler or coverage tool writes its results after the program returns
+    if traced():
         sys.exit(code)
     if isinstance(code, str):  # sys.exit("message"): printed, status 1, as Python does
         sys.stderr.write(code + "\n")
         code = 1
-    try:
-        atexit._run_exitfuncs()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):  # a closed pipe: nothing more can be said
-                pass
-        os._exit(code or 0)
+    leave(code or 0)

@@ -203,6 +203,12 @@ def _child(
         write_xlsx(xlsx, tables, inbox)
     else:
         inbox.recv()
+    # Every file is written and closed: end now rather than free the figures, tables
+    # and imports one by one while the run waits in ``result`` (an error above ends the
+    # process with a non-zero status instead, and the run writes what is missing).
+    from govtext.exit import leave
+
+    leave(0)
 
 
 class ReportChild:

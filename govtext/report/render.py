@@ -44,7 +44,12 @@ _PVALUE = {"p", "p_adj"}
 
 def fmt(value: Any, column: str = "") -> str:
     """A cell as text: percentages for shares, two decimals for rates, p-values in g-format."""
-    if value is None or type(value).__name__ == "NAType":  # pandas NA, without importing pandas
+    kind = type(value)
+    if kind is str:  # most cells: nothing to format
+        return value
+    if kind is int:
+        return str(value)
+    if value is None or kind.__name__ == "NAType":  # pandas NA, without importing pandas
         return "–"
     if isinstance(value, float) and math.isnan(value):
         return "–"
@@ -93,11 +98,15 @@ class Table:
         return "\n".join(lines)
 
 
+# One pass over the text (str.translate): every cell of report.md goes through it.
+_MD_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": " ", "\n": " ", **{c: "\\" + c for c in "\\`*_[]|#{}"}}
+)
+
+
 def md_escape(text: object) -> str:
     """Text safe inside Markdown (and inside a Markdown table cell): no HTML, no pipes."""
-    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = re.sub(r"([\\`*_\[\]|#{}])", r"\\\1", s)
-    return s.replace("\r", " ").replace("\n", " ")
+    return str(text).translate(_MD_ESCAPES)
 
 
 def md_code(text: object) -> str:

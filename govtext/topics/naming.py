@@ -73,8 +73,6 @@ def check_rows(
     ``min_auc``. Returns the checks (one dict per named topic) and the renamed topics
     ``(topic, theme, why)``.
     """
-    from sklearn.metrics import roc_auc_score
-
     checks = []
     renamed = []
     for t, row in enumerate(rows):
@@ -83,7 +81,7 @@ def check_rows(
             continue
         y = [theme in presence.get(uid, ()) for uid in unit_ids]
         n_pos = sum(y)
-        auc = float(roc_auc_score(y, doc_topic[:, t])) if 0 < n_pos < len(y) else math.nan
+        auc = roc_auc(y, doc_topic[:, t]) if 0 < n_pos < len(y) else math.nan
         terms = set(seeds_used.get(theme, ())) | set(theme_terms.get(theme, ()))
         on_top = bool({term for term, _ in tops[t]} & terms)
         named = on_top and not math.isnan(auc) and auc >= min_auc
@@ -125,3 +123,33 @@ def _counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     for row in rows:
         seen[row["label"]] = seen.get(row["label"], 0) + 1
     return seen
+
+
+def roc_auc(y_true: Sequence[bool], score: Any) -> float:
+    """ROC AUC of ``score`` against the labels ``y_true`` (both classes present), computed
+    as scikit-learn's ``roc_auc_score`` computes it, to the last bit (the name checks'
+    table shows it; tests hold the two equal): scores sorted descending (stable), one
+    point per distinct score, collinear points dropped, then the trapezoid rule.
+
+    Here rather than scikit-learn because importing ``sklearn.metrics`` cost the topic
+    child ~0.3 CPU-s before each fit, on the run's critical path (issue 20).
+    """
+    import numpy as np
+
+    y = np.asarray(y_true) == True  # noqa: E712  (labels as given: bools, or 0/1)
+    s = np.ravel(np.asarray(score))
+    last = s.shape[0] - 1
+    order = last - np.flip(np.argsort(np.flip(s), kind="stable"))  # descending, ties in order
+    s = s[order]
+    hit = y.astype(np.int32)[order].astype(np.float64)
+    ends = np.concatenate([np.nonzero(np.diff(s))[0], np.asarray([last])])
+    tps = np.cumsum(hit * 1.0, dtype=np.float64)[ends]
+    fps = 1 + ends.astype(np.float64) - tps
+    if fps.shape[0] > 2:
+        corner = np.logical_or(np.diff(fps, 2), np.diff(tps, 2))
+        keep = np.where(np.concatenate([np.asarray([True]), corner, np.asarray([True])]))[0]
+        fps, tps = fps[keep], tps[keep]
+    fpr = np.concatenate([np.asarray([0.0]), fps]) / fps[-1]
+    tpr = np.concatenate([np.asarray([0.0]), tps]) / tps[-1]
+    width = fpr[1:] - fpr[:-1]
+    return float(np.sum(width * (tpr[1:] + tpr[:-1]) / 2.0, dtype=np.float64))
