@@ -316,8 +316,8 @@ def import_for_report(
     run would otherwise spend waiting: import what its figures need (matplotlib, its font
     list and backends: ~0.5 s) and start its child process (``govtext.report.child``:
     its own start and imports, ~1 CPU-s), which draws the figures that need only the
-    comparison ``tables`` of ``result`` (all four, ~2.5 CPU-s; the trend first, its SVG
-    sent back for the page) until the report gives it the rest of its work."""
+    comparison ``tables`` of ``result`` (all but the trend, ~1.5 CPU-s) until the report
+    gives it the rest of its work."""
     formats = set(cfg.report.formats)
     if {"xlsx", "figures"} & formats:
         from govtext.report import early_figures

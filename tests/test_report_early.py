@@ -42,7 +42,7 @@ def test_report_figures_drawn_early_equal_those_drawn_late(tmp_path: Path, resul
     child.start_early(early_figures(result, result.tables))
     early = write_report(result, tmp_path / "early")
     assert not child._early  # the report took the child started early
-    assert sent[1] == {"heatmap": None, "framework_balance": None, "trend": None, "similarity": None}
+    assert sent[1] == {"heatmap": None, "framework_balance": None, "similarity": None}
     assert list(early) == list(late)
     assert _files(tmp_path / "early") == _files(tmp_path / "late")
 

@@ -28,9 +28,7 @@ FORMATS = ("html", "md", "csv", "json", "xlsx", "figures")
 # Beyond these, pages and figures show the largest groups only (the tables keep all).
 MAX_GROUPS_PAGE = 150
 MAX_GROUPS_FIGURE = 60
-# The page inlines it: drawn here, or by the child early and its SVG sent back; the other
-# figures are drawn by the report's child.
-INLINED = {"trend"}
+_DRAWN_HERE = {"trend"}  # the page inlines it; the other figures are drawn by the report's child
 
 __all__ = [
     "FORMATS",
@@ -244,7 +242,6 @@ def _write(
             figures: dict[str, Any] = {}
             names: list[str] = []
             early: set[str] = set()  # figures the child drew before the topic model was there
-            inlined: dict[str, str] = {}  # … and of those, the page's SVGs it sent back
             if "html" in fmts or want_png:
                 # The page itself only shows the trend chart; the rest are for papers.
                 fig_groups = largest_groups(order, groups, result.documents, MAX_GROUPS_FIGURE)
@@ -252,20 +249,14 @@ def _write(
                 if not want_png:
                     names = [n for n in names if n == "trend"]
                 made = child.early if child is not None and want_png else None
-                if (
-                    child is not None
-                    and made is not None
-                    and made.matches(tables, result.themes, fig_groups, chosen)
-                ):
-                    inlined = child.inlined()  # the page's SVGs it drew; any missing are drawn here
-                    drawn_early = set(_figure_names(made.tables, result.themes, fig_groups))
-                    early = drawn_early - (INLINED - set(inlined))
+                if made is not None and made.matches(tables, result.themes, fig_groups, chosen):
+                    early = set(_figure_names(made.tables, result.themes, fig_groups)) - _DRAWN_HERE
                 figures = _figures(tables, result.themes, fig_groups, chosen, only=set(names) - early)
-            # The child draws the figures (in a run, before the topic model is there:
-            # early_figures; the trend's SVG, which the page inlines, sent back) and makes
-            # the workbook; this process the page, the Markdown and the CSV (and the trend
-            # when the child did not draw it early).
-            mine = {n: f for n, f in figures.items() if n in INLINED or not want_png}
+            # The child draws the heat map, the framework balance and the similarity
+            # matrix (in a run, before the topic model is there: early_figures), and makes
+            # the workbook; this process the trend (the page inlines it), the page, the
+            # Markdown and the CSV. So the two take about as long on ../shared/corpus.
+            mine = {n: f for n, f in figures.items() if n in _DRAWN_HERE or not want_png}
             if want_png:
                 for name in names:
                     files[f"svg:{name}"] = out / "figures" / f"{name}.svg"
@@ -280,7 +271,6 @@ def _write(
                         rebuild=partial(_figures, tables, result.themes, fig_groups, chosen, only=early),
                     )
             svgs = {name: charts.svg(fig, chosen, name) for name, fig in mine.items()}
-            svgs.update({n: svg for n, svg in inlined.items() if n in early})
             if want_png:
                 for name, fig in mine.items():
                     atomic_write_text(files[f"svg:{name}"], svgs[name])
@@ -385,16 +375,15 @@ def _figures(
 
 
 def early_figures(result: RunResult, tables: dict[str, pd.DataFrame]) -> Any:
-    """What the figures the report's child draws are made of, from the comparison
-    ``tables`` before the topic model is there (``govtext.report.child.Early``); the
-    report uses them when it would make the same. The trend among them: the child sends
-    its SVG back for the page."""
+    """What the figures the report's child draws (all but the trend) are made of, from
+    the comparison ``tables`` before the topic model is there
+    (``govtext.report.child.Early``); the report uses them when it would make the same."""
     from govtext.compare import group_labels, group_order
     from govtext.report.child import Early
 
     groups = group_labels(result.documents, result.by)
     fig_groups = largest_groups(group_order(groups), groups, result.documents, MAX_GROUPS_FIGURE)
     drawn_there: dict[str, pd.DataFrame] = {
-        k: tables[k] for k in ("theme_density", "framework_balance", "trend", "similarity") if k in tables
+        k: tables[k] for k in ("theme_density", "framework_balance", "similarity") if k in tables
     }
     return Early(drawn_there, result.themes, fig_groups, find_cjk_font(None))

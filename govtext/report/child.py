@@ -83,7 +83,7 @@ def _waiting(conn: Any) -> None:
     import_drawing()
     try:
         early = conn.recv()
-        drawn = _draw_early(early, conn) if early is not None else {}
+        drawn = _draw_early(early) if early is not None else {}
         xlsx, tables = conn.recv()
     except (EOFError, OSError):  # the run ended without a report (or wrote it itself)
         return
@@ -115,31 +115,19 @@ class Early:
         )
 
 
-def _draw_early(early: Early, conn: Any) -> dict[str, tuple[str, bytes]]:
+def _draw_early(early: Early) -> dict[str, tuple[str, bytes]]:
     """Each figure of ``early``: its SVG text and PNG bytes (``write_svg_png``'s, held
-    until the report says where they go). The SVGs the page inlines are drawn first and
-    sent back at once (name → SVG text; ``ReportChild.inlined``): the report's own
-    process then need not draw them on its single-core stretch."""
+    until the report says where they go)."""
     import warnings
 
-    from govtext.report import INLINED, _figures, charts
+    from govtext.report import _figures, charts
 
-    figures = _figures(early.tables, early.themes, early.groups, early.font)
     drawn = {}
-
-    def draw(name: str) -> None:
-        svg = charts.svg(figures[name], early.font, name)
+    for name, fig in _figures(early.tables, early.themes, early.groups, early.font).items():
+        svg = charts.svg(fig, early.font, name)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Glyph .* missing from")
-            drawn[name] = (svg, charts.png(figures[name], early.font, name))
-
-    first = [n for n in figures if n in INLINED]
-    for name in first:
-        draw(name)
-    conn.send({n: drawn[n][0] for n in first})  # always sent: the report waits for it
-    for name in figures:
-        if name not in drawn:
-            draw(name)
+            drawn[name] = (svg, charts.png(fig, early.font, name))
     return drawn
 
 
@@ -236,15 +224,9 @@ class ReportChild:
         self.sent = 0
         self.early: Early | None = None
         self.rebuild: Any = None
-        self._inlined: dict[str, str] = {}
-        self.reader: threading.Thread | None = None
         taken = _take_early()
         if taken is not None:
             self.proc, self.conn, self.sender, self.early = taken
-            if self.early is not None:
-                # read by a thread: the child sends them whether or not the report uses them
-                self.reader = threading.Thread(target=self._read_inlined, daemon=True)
-                self.reader.start()
             self._send((xlsx, tables if xlsx else {}), count=False)
             return
         try:
@@ -255,19 +237,6 @@ class ReportChild:
             theirs.close()
         except Exception:  # no process to start, or a table that does not pickle: all done here
             self.proc = None
-
-    def _read_inlined(self) -> None:
-        try:
-            self._inlined = self.conn.recv()
-        except (EOFError, OSError):  # the child is gone: the report draws them itself
-            pass
-
-    def inlined(self) -> dict[str, str]:
-        """The SVG texts of the figures the page inlines, drawn early by the child
-        (name → SVG; those missing are drawn by the report)."""
-        if self.reader is not None:
-            self.reader.join()
-        return self._inlined
 
     def send_figures(self, figures: Figures, rebuild: Any = None) -> None:
         """``figures`` to draw; one given as None is one the child drew early, made
@@ -342,6 +311,4 @@ class ReportChild:
             self.conn.close()
         if self.sender is not None:
             self.sender.join()
-        if self.reader is not None:
-            self.reader.join()
-        self.proc = self.conn = self.sender = self.reader = None
+        self.proc = self.conn = self.sender = None
