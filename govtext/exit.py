@@ -13,22 +13,21 @@ def traced() -> bool:
     return sys.getprofile() is not None or sys.gettrace() is not None
 
 
-def leave(code: int = 0, *, run_exit_handlers: bool = True) -> None:
+def leave(code: int = 0) -> None:
     """End the process now with ``code``, unless ``traced()`` (then return, and let the
     caller end as usual).
 
     A process holding a run's documents, tokens and tables (a gigabyte on 100 MB), or a
-    topic child holding gensim, scipy and scikit-learn, spent up to half a second
-    freeing them one by one at exit, while the run waited. The exit handlers run first
-    (multiprocessing joins its children, logging flushes, temporary folders go) unless
-    told not to, and the standard streams are flushed; every file govtext writes is
-    closed and in place before this is called.
+    topic child holding gensim, scipy and the units, spent up to half a second freeing
+    them one by one at exit, while the run waited. The exit handlers run first
+    (multiprocessing joins its children, logging flushes, temporary folders go) and the
+    standard streams are flushed; every file govtext writes is closed and in place
+    before this is called.
     """
     if traced():
         return
     try:
-        if run_exit_handlers:
-            atexit._run_exitfuncs()
+        atexit._run_exitfuncs()
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:

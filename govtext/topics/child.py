@@ -168,7 +168,7 @@ class TopicChild:
             return data
         with data:
             data.seek(0)
-            return bytes(data.read())
+            return data.read()
 
     def _reply(self) -> Any:
         if self.proc is None:

@@ -141,9 +141,8 @@ def roc_auc(y_true: Sequence[bool], score: Any) -> float:
     last = s.shape[0] - 1
     order = last - np.flip(np.argsort(np.flip(s), kind="stable"))  # descending, ties in order
     s = s[order]
-    hit = y.astype(np.int32)[order].astype(np.float64)
     ends = np.concatenate([np.nonzero(np.diff(s))[0], np.asarray([last])])
-    tps = np.cumsum(hit * 1.0, dtype=np.float64)[ends]
+    tps = np.cumsum(y[order].astype(np.float64))[ends]  # true positives above each threshold
     fps = 1 + ends.astype(np.float64) - tps
     if fps.shape[0] > 2:
         corner = np.logical_or(np.diff(fps, 2), np.diff(tps, 2))

@@ -253,18 +253,17 @@ def extend(shared: Path, refs: Path, batch_dir: Path, batch_size: int, wave: int
     report(chosen)
 
 
+# the command that draws each later wave → its number in WAVES
+WAVE_COMMANDS = {"extend": 2, "wave3": 3, "wave4": 4}
+
 if __name__ == "__main__":
-    if sys.argv[1] in (
-        "extend",
-        "wave3",
-        "wave4",
-    ):  # select_paragraphs.py extend|wave3|wave4 SHARED REFS BATCH_DIR [SIZE]
+    if sys.argv[1] in WAVE_COMMANDS:  # select_paragraphs.py extend|wave3|wave4 SHARED REFS BATCH_DIR [SIZE]
         extend(
             Path(sys.argv[2]),
             Path(sys.argv[3]),
             Path(sys.argv[4]),
             int(sys.argv[5]) if len(sys.argv) > 5 else 150,
-            wave={"wave3": 3, "wave4": 4}.get(sys.argv[1], 2),
+            wave=WAVE_COMMANDS[sys.argv[1]],
         )
     else:
         main(
