@@ -365,10 +365,13 @@ def iter_per_document(
     re-matches only the themes it touched, only in the texts that contain one of their
     strings, and never re-segments; a new file costs only itself. The missing work runs
     through ``govtext.engine``; results go into the store in transactions of about
-    ``flush_chars`` characters (default sixteen batches: a commit costs more than the
-    rows it writes) as they arrive, so a killed run keeps what it finished. Document rows (with their text, so a re-run
-    over unchanged files need not read them) go into the store's ``documents`` table,
-    unless ``write_documents`` is False (documents just read back from the store).
+    ``flush_chars`` characters (default eight batches: a commit costs more than the
+    rows it writes, and the workers wait for the last one, so it should be short) as
+    they arrive, so a killed run keeps what it finished. Document rows (with their text,
+    so a re-run over unchanged files need not read them) go into the store's
+    ``documents`` table once the chunk's first results are in (the workers have work
+    queued meanwhile), unless ``write_documents`` is False (documents just read back
+    from the store).
     ``counts`` receives documents, tokens_reused, hits_reused, segmented and matched.
     """
     from govtext.progress import stage_progress
@@ -426,6 +429,7 @@ class _ChunkRun:
         store = self.store
         text_keys = [content_hash(d.text) for d in chunk]
         hit_keys = [hits_key(tk, d) for tk, d in zip(text_keys, chunk, strict=True)]
+
         def put_documents() -> None:
             if write_documents:  # False for documents just read back from the store
                 store.put_documents(chunk, hits_keys=hit_keys, text_hashes=text_keys)
@@ -491,8 +495,8 @@ class _ChunkRun:
         results = self.eng.map(fn, (d for d, _, _ in items), progress=advance)
         for (d, tk, hk), res in zip(items, results, strict=True):
             if meanwhile is not None:
-                meanwhile, call = None, meanwhile
-                call()
+                meanwhile()
+                meanwhile = None
             if need_t:
                 tokens[tk] = res.tokens
                 new_t.append((tk, res.tokens, res))
