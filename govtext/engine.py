@@ -203,10 +203,12 @@ def clear_worker_state() -> None:
 
 
 def _size(item: object) -> tuple[int, int]:
-    """Characters and UTF-8 bytes of an item's ``text`` (0, 0 without one)."""
+    """Characters and UTF-8 bytes of an item's ``text``; (0, its ``nbytes``) for an item
+    that says how many bytes it stands for (a file to read), (0, 0) for any other."""
     text = getattr(item, "text", None)
     if not isinstance(text, str):
-        return 0, 0
+        nbytes = getattr(item, "nbytes", 0)
+        return 0, nbytes if isinstance(nbytes, int) else 0
     return len(text), len(text.encode("utf-8", "surrogatepass"))
 
 
@@ -406,19 +408,24 @@ class Engine:
         progress: ProgressCallback | None = None,
         batch_size: int | None = None,
         in_flight: int | None = None,
+        buffer_bytes: int = 0,
     ) -> Iterator[R]:
         """``fn`` over batches of ``items``; results one per item, in input order.
 
         ``batch_size`` and ``in_flight`` override the config's for this call (files to
-        read go one per batch, and few at a time: each may be large).
+        read go one per batch, and few at a time: each may be large). ``buffer_bytes``
+        lets batches that finished ahead of a slower earlier one wait, up to that many
+        bytes of input (``nbytes``), without holding back new submissions: reading files,
+        a large first file would otherwise leave the other workers idle once each has
+        read one file after it.
         """
         batches = _batches(items, batch_size or self.config.batch_size, self.config.batch_chars)
         per_worker = in_flight or self.config.in_flight
         if self.config.in_process:
             return self._map_here(fn, batches, progress)
         if self.config.engine == "local":
-            return self._map_local(fn, batches, progress, per_worker)
-        return self._map_dask(fn, batches, progress, per_worker)
+            return self._map_local(fn, batches, progress, per_worker, buffer_bytes)
+        return self._map_dask(fn, batches, progress, per_worker, buffer_bytes)
 
     def _map_here(
         self, fn: Callable[..., Sequence[Any]], batches: Iterator[_Batch], progress: Any
@@ -433,7 +440,12 @@ class Engine:
                 progress(len(batch.items), chars=batch.chars, nbytes=batch.nbytes)
 
     def _map_local(
-        self, fn: Callable[..., Sequence[Any]], batches: Iterator[_Batch], progress: Any, per_worker: int
+        self,
+        fn: Callable[..., Sequence[Any]],
+        batches: Iterator[_Batch],
+        progress: Any,
+        per_worker: int,
+        buffer_bytes: int,
     ) -> Iterator[Any]:
         from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -449,7 +461,7 @@ class Engine:
             done, _ = wait(futures, return_when=FIRST_COMPLETED)
             return done
 
-        window = _Window(per_worker * self.n_workers)
+        window = _Window(per_worker * self.n_workers, buffer_bytes)
         try:
             yield from _ordered(batches, submit, first_done, window, progress)
         except GeneratorExit:
@@ -464,7 +476,12 @@ class Engine:
             raise
 
     def _map_dask(
-        self, fn: Callable[..., Sequence[Any]], batches: Iterator[_Batch], progress: Any, per_worker: int
+        self,
+        fn: Callable[..., Sequence[Any]],
+        batches: Iterator[_Batch],
+        progress: Any,
+        per_worker: int,
+        buffer_bytes: int,
     ) -> Iterator[Any]:
         from distributed import as_completed
 
@@ -491,7 +508,7 @@ class Engine:
             ready[:] = [f for f in ready if f not in done]
             return done
 
-        window = _Window(per_worker * self.n_workers)
+        window = _Window(per_worker * self.n_workers, buffer_bytes)
         try:
             yield from _ordered(batches, submit, first_done, window, progress)
         except GeneratorExit:
@@ -508,12 +525,22 @@ class _Window:
     """Batches ``_ordered`` may have submitted and not yielded, and those it has."""
 
     size: int
+    buffer_bytes: int = 0  # finished batches of at most this much input do not count
     pending: dict[Any, _Batch] = field(default_factory=dict)  # submitted, running
     finished: dict[int, tuple[_Batch, Any]] = field(default_factory=dict)  # done, not yielded
 
     @property
     def busy(self) -> bool:
         return bool(self.pending or self.finished)
+
+    @property
+    def full(self) -> bool:
+        """No more submissions until a result is yielded: ``size`` batches running or
+        waiting their turn (those waiting count only past ``buffer_bytes``)."""
+        held = len(self.finished)
+        if held and sum(b.nbytes for b, _ in self.finished.values()) <= self.buffer_bytes:
+            held = 0
+        return len(self.pending) + held >= self.size
 
 
 def _ordered(
@@ -526,15 +553,15 @@ def _ordered(
     """Keep ``window.size`` batches submitted-but-not-yielded; yield results in input order.
 
     Finished batches wait in a reorder buffer until every earlier batch is out; they
-    count against the window, so a slow batch stalls submission instead of letting the
-    buffer grow.
+    count against the window (past its ``buffer_bytes``), so a slow batch stalls
+    submission instead of letting the buffer grow.
     """
     pending, finished = window.pending, window.finished
     next_index = 0
     source = iter(batches)
     exhausted = False
     while True:
-        while not exhausted and len(pending) + len(finished) < window.size:
+        while not exhausted and not window.full:
             batch = next(source, None)
             if batch is None:
                 exhausted = True

@@ -12,7 +12,7 @@ matched, the theme dictionary, the engine); ``govtext.stages`` builds them from 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from govtext.ingest.core import IngestOptions
     from govtext.store import Store
     from govtext.tokens import Tokens
+
+
+# Files read ahead of an earlier one still being read, at most (bytes of input): two
+# 16 MB parts of a large export, or many small files behind a large workbook.
+READ_AHEAD_BYTES = 32 * 1024 * 1024
 
 
 def iter_read(
@@ -40,7 +45,9 @@ def iter_read(
 
     read_map = None
     if engine is not None and not engine.config.in_process:
-        read_map = functools.partial(engine.map, batch_size=1, in_flight=1)
+        # A worker that has read a later file goes on to the next while an earlier,
+        # larger one is still being read (up to READ_AHEAD_BYTES of files waiting).
+        read_map = functools.partial(engine.map, batch_size=1, in_flight=1, buffer_bytes=READ_AHEAD_BYTES)
     return iter_corpus(
         paths,
         manifest=manifest,
@@ -358,15 +365,18 @@ def iter_per_document(
     re-matches only the themes it touched, only in the texts that contain one of their
     strings, and never re-segments; a new file costs only itself. The missing work runs
     through ``govtext.engine``; results go into the store in transactions of about
-    ``flush_chars`` characters (default sixteen batches: a commit costs more than the
-    rows it writes) as they arrive, so a killed run keeps what it finished. Document rows (with their text, so a re-run
-    over unchanged files need not read them) go into the store's ``documents`` table,
-    unless ``write_documents`` is False (documents just read back from the store).
+    ``flush_chars`` characters (default eight batches: a commit costs more than the
+    rows it writes, and the workers wait for the last one, so it should be short) as
+    they arrive, so a killed run keeps what it finished. Document rows (with their text,
+    so a re-run over unchanged files need not read them) go into the store's
+    ``documents`` table once the chunk's first results are in (the workers have work
+    queued meanwhile), unless ``write_documents`` is False (documents just read back
+    from the store).
     ``counts`` receives documents, tokens_reused, hits_reused, segmented and matched.
     """
     from govtext.progress import stage_progress
 
-    flush_chars = flush_chars or 16 * engine.batch_chars
+    flush_chars = flush_chars or 8 * engine.batch_chars
     chunk_chars = chunk_chars or 20 * engine.batch_chars
     counts = {} if counts is None else counts
     counts.update(documents=0, tokens_reused=0, hits_reused=0, segmented=0, matched=0)
@@ -419,8 +429,11 @@ class _ChunkRun:
         store = self.store
         text_keys = [content_hash(d.text) for d in chunk]
         hit_keys = [hits_key(tk, d) for tk, d in zip(text_keys, chunk, strict=True)]
-        if write_documents:  # False for documents just read back from the store
-            store.put_documents(chunk, hits_keys=hit_keys, text_hashes=text_keys)
+
+        def put_documents() -> None:
+            if write_documents:  # False for documents just read back from the store
+                store.put_documents(chunk, hits_keys=hit_keys, text_hashes=text_keys)
+
         tokens = {th: tok for (th, _), tok in store.get_tokens((k, self.sh) for k in text_keys).items()}
         cached, missing = store.get_hits(hit_keys, self.theme_hashes)
         new_hits: dict[str, list[Any]] = {}
@@ -434,8 +447,12 @@ class _ChunkRun:
         advance(len(chunk) - n_work)
         if todo:
             self._ready(todo, last)
-        for (need_t, themes), items in todo:
-            self._compute(need_t, themes, items, tokens, new_hits, advance)
+        else:
+            put_documents()
+        for k, ((need_t, themes), items) in enumerate(todo):
+            # the document rows are written while the workers segment (not before: then
+            # they would wait for the main process)
+            self._compute(need_t, themes, items, tokens, new_hits, advance, put_documents if k == 0 else None)
         for d, tk, hk in zip(chunk, text_keys, hit_keys, strict=True):
             yield d, tokens[tk].with_doc_id(d.doc_id), _doc_hits(d, cached.get(hk, ()), new_hits.get(hk))
 
@@ -462,9 +479,11 @@ class _ChunkRun:
         tokens: dict[str, Any],
         new_hits: dict[str, list[Any]],
         advance: Any,
+        meanwhile: Callable[[], None] | None = None,
     ) -> None:
         """Segment (``need_t``) and match for ``themes`` a group's documents in the engine,
-        into ``tokens``/``new_hits`` and the store (committed every ``flush_chars`` characters)."""
+        into ``tokens``/``new_hits`` and the store (committed every ``flush_chars`` characters).
+        ``meanwhile`` is called once the first result is in: the workers have work queued."""
         import functools
 
         assert self.eng is not None
@@ -475,6 +494,9 @@ class _ChunkRun:
         size = 0
         results = self.eng.map(fn, (d for d, _, _ in items), progress=advance)
         for (d, tk, hk), res in zip(items, results, strict=True):
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
             if need_t:
                 tokens[tk] = res.tokens
                 new_t.append((tk, res.tokens, res))

@@ -7,7 +7,9 @@ import functools
 import json
 import multiprocessing
 import os
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -292,3 +294,63 @@ def test_engine_workers_get_the_dictionary_not_its_path(tmp_path: Path) -> None:
     fn = functools.partial(process_batch, settings=settings)
     out = list(map_batches(fn, docs, EngineConfig(workers=2, batch_size=2)))
     assert [sorted({h.theme for h in r.hits}) for r in out] == [["complaint_response", "grid"]] * 6
+
+
+# -- read-ahead past a slow first item (buffer_bytes) ------------------------------------
+
+
+@dataclass(frozen=True)
+class SlowFirst:
+    """A task standing for ``nbytes`` of input (as a file to read does): the first one
+    waits, up to ``patience`` seconds, for the third to have run."""
+
+    index: int
+    marker: str
+    patience: float
+    nbytes: int = 1000
+
+
+def first_waits_for_third(items: list[SlowFirst]) -> list[bool]:
+    out = []
+    for item in items:
+        if item.index == 0:
+            deadline = time.monotonic() + item.patience
+            while not os.path.exists(item.marker) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            out.append(os.path.exists(item.marker))
+        else:
+            if item.index == 2:
+                Path(item.marker).touch()
+            out.append(True)
+    return out
+
+
+def test_engine_buffer_bytes_lets_workers_go_past_a_slow_first_item(tmp_path: Path) -> None:
+    # Reading files: a large first file must not leave the other worker idle once it has
+    # read one file after it. With a byte budget for results waiting their turn, the
+    # third task runs while the first is still running; results stay in input order.
+    items = [SlowFirst(i, str(tmp_path / "third-ran"), patience=60) for i in range(5)]
+    engine = Engine(EngineConfig(workers=2)).start()
+    try:
+        out = list(engine.map(first_waits_for_third, items, batch_size=1, in_flight=1, buffer_bytes=10_000))
+    finally:
+        engine.close()
+    assert out == [True] * 5
+
+
+def test_engine_without_buffer_bytes_a_slow_first_item_holds_back_submission(tmp_path: Path) -> None:
+    # The same tasks with the plain window (1 per worker): the second finishes, waits
+    # for the first, and fills the window, so the third is never sent while the first
+    # runs (the first gives up after its patience). And a budget smaller than what waits
+    # behaves the same way.
+    for budget in (0, 999):
+        marker = tmp_path / f"third-ran-{budget}"
+        items = [SlowFirst(i, str(marker), patience=1.5) for i in range(4)]
+        engine = Engine(EngineConfig(workers=2)).start()
+        try:
+            out = list(
+                engine.map(first_waits_for_third, items, batch_size=1, in_flight=1, buffer_bytes=budget)
+            )
+        finally:
+            engine.close()
+        assert out == [False, True, True, True]

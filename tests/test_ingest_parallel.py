@@ -108,3 +108,42 @@ def test_ingest_in_dask_workers_equals_in_process(mixed_folder: Path) -> None:
         for ship in (False, True):  # a LocalCluster opens the paths; a remote one gets bytes
             got = _read([str(mixed_folder / "provincial"), str(mixed_folder / "bad")], eng, ship_bytes=ship)
             _assert_same(got, want)
+
+
+def test_read_ahead_of_a_large_first_workbook_keeps_corpus_order(
+    local_engine: Engine, shared_corpus: Path
+) -> None:
+    # The citizen messages' workbooks come first and take longest to read; the run's
+    # reader lets the other worker read the files after them meanwhile (the engine's
+    # buffer_bytes, sized by each task's nbytes). Documents and manifest are still those
+    # of a read in this process, in corpus order.
+    from govtext.ingest.options import IngestOptions
+    from govtext.reuse import READ_AHEAD_BYTES, iter_read
+
+    paths = [
+        str(shared_corpus / "citizen-messages" / "full_dataset_sheet_4.xlsx"),
+        str(shared_corpus / "jiangsu-cppcc-2022"),
+        str(shared_corpus / "provincial-reports-2026"),
+        str(shared_corpus / "seed"),
+    ]
+    tasks = [ReadTask(item, IngestOptions()) for item in walk(paths, True) if to_read(item)]
+    assert [t.nbytes for t in tasks] == [t.item.path.stat().st_size for t in tasks]  # type: ignore[union-attr]
+    assert sum(t.nbytes for t in tasks[1:]) < READ_AHEAD_BYTES  # all may be read ahead
+    manifest: list[FileRecord] = []
+    got = Corpus(documents=list(iter_read(paths, IngestOptions(), manifest, local_engine)), files=manifest)
+    _assert_same(got, read_corpus(paths))
+
+
+def test_read_task_nbytes_counts_a_part_or_the_shipped_bytes(tmp_path: Path) -> None:
+    from govtext.ingest.core import IngestOptions
+    from govtext.ingest.parts import Part, Plan
+
+    path = tmp_path / "a.txt"
+    path.write_text("治理" * 100, encoding="utf-8")
+    (item,) = walk([path], True)
+    assert ReadTask(item, IngestOptions()).nbytes == 600
+    assert ReadTask(item, IngestOptions(), b"xyz").nbytes == 3
+    plan = Plan(parts=(Part(0, 240, 1), Part(240, 600, 2)), encoding="utf-8", text_column="")
+    assert ReadTask(item, IngestOptions(), part=plan.parts[1], plan=plan).nbytes == 360
+    path.unlink()
+    assert ReadTask(item, IngestOptions()).nbytes == 0  # the reader says what is wrong

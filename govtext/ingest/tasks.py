@@ -81,6 +81,18 @@ class ReadTask:
     part: Part | None = None  # one part of a file read in parts, with its file's plan
     plan: Plan | None = None
 
+    @property
+    def nbytes(self) -> int:
+        """The bytes this task reads (the engine bounds what it buffers by them)."""
+        if self.part is not None:
+            return self.part.end - self.part.start
+        if self.data is not None:
+            return len(self.data)
+        try:
+            return self.item.path.stat().st_size if self.item.path is not None else 0
+        except OSError:  # the reader will say what is wrong with the file
+            return 0
+
 
 @dataclass
 class ReadOutcome:
