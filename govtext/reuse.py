@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from govtext.absent import plain_literals, skip_absent
 from govtext.documents import Corpus, Document, FileRecord
 from govtext.work import WorkerSettings, make_segmenter, prepare, process_batch, start_engine
 
@@ -205,10 +206,10 @@ def _update_from_snapshot(
         return counts
     counts["hits_reused"] = n_docs - store.snapshot_count_lacking(key, incomplete)
     for theme, th in sorted(incomplete.items()):
-        lits = _plain_literals(dictionary, [theme])
+        lits = plain_literals(dictionary, [theme])
         if lits is None:
             continue
-        # The reasoning of _skip_absent, in SQL: a text (or, for a text with traditional
+        # The reasoning of skip_absent, in SQL: a text (or, for a text with traditional
         # characters, its stored view) that lacks every string the theme needs,
         # whitespace removed, has no hit of it. Where RE2 refuses the patterns, the
         # shortcut is only a shortcut: the matcher below does this theme's texts.
@@ -270,16 +271,6 @@ def _match_missing(
             store.put_hits(found, hashes)
             n += len(docs)
     return n
-
-
-def _plain_literals(dictionary: Any, themes: Iterable[str]) -> tuple[str, ...] | None:
-    """The strings ``themes`` need (``ThemeDictionary.literals_of``) when a text's
-    whitespace-free form can be searched for them: None when a rule needs no string,
-    or a string has ASCII or whitespace (the view folds and removes those)."""
-    lits = dictionary.literals_of(themes)
-    if lits is None or any(ch.isascii() or ch.isspace() for lit in lits for ch in lit):
-        return None
-    return tuple(lits)
 
 
 @dataclass(frozen=True)
@@ -441,7 +432,7 @@ class _ChunkRun:
         self.counts["tokens_reused"] += sum(tk in tokens for tk in text_keys)
         self.counts["hits_reused"] += sum(hk not in missing for hk in hit_keys)
         groups = _work_groups(chunk, text_keys, hit_keys, tokens, missing)
-        _skip_absent(groups, store, self.sh, self.dictionary, self.literals, self.theme_hashes, new_hits)
+        skip_absent(groups, store, self.sh, self.dictionary, self.literals, self.theme_hashes, new_hits)
         todo = [g for g in groups.items() if g[1]]
         n_work = sum(len(items) for _, items in todo)
         advance(len(chunk) - n_work)
@@ -565,58 +556,3 @@ def _settings(base: Any, need_t: bool, themes: frozenset[str], all_themes: froze
         match=bool(themes),
         themes=None if themes == all_themes else tuple(sorted(themes)),
     )
-
-
-def _finder(lits: tuple[str, ...]) -> Any:
-    """A test 'does the text contain one of ``lits``': str.find for a few, Aho-Corasick for many."""
-    if len(lits) <= 16:
-        return lambda text: any(lit in text for lit in lits)
-    import ahocorasick
-
-    auto = ahocorasick.Automaton()
-    for lit in lits:
-        auto.add_word(lit, lit)
-    auto.make_automaton()
-    return lambda text: next(auto.iter(text), None) is not None
-
-
-def _skip_absent(
-    groups: dict[tuple[bool, frozenset[str]], list[tuple[Document, str, str]]],
-    store: Store,
-    settings_hash: str,
-    dictionary: Any,
-    literals: dict[frozenset[str], Any],
-    theme_hashes: dict[str, str],
-    new_hits: dict[str, list[Any]],
-) -> None:
-    """Record, without matching, that documents whose text holds none of the strings the
-    missing themes need have no hits for them (after a dictionary change most texts do
-    not contain a new theme's terms at all).
-
-    The view joins lines, folds width and converts traditional characters, so a term
-    can be in the view of a text that lacks it. Hence a text without traditional
-    characters (the store recorded it with their tokens) is searched itself, any other
-    text in its view as stored with its tokens; both with their whitespace removed and
-    only for strings without ASCII characters. Documents left go to the engine.
-    """
-    for (need_t, themes), items in list(groups.items()):
-        if need_t or not themes:
-            continue
-        if themes not in literals:
-            literals[themes] = _plain_literals(dictionary, themes)
-        lits = literals[themes]
-        if lits is None:
-            continue
-        views = store.searchable((tk, settings_hash) for _, tk, _ in items)
-        has = _finder(lits)
-        keep, empty = [], []
-        for item in items:
-            d, tk, hk = item
-            if tk in views and not has("".join((views[tk] or d.text).split())):  # whitespace out, in C
-                empty.append((hk, ()))
-                new_hits[hk] = []
-            else:
-                keep.append(item)
-        if empty:
-            store.put_hits(empty, {t: theme_hashes[t] for t in themes})
-        groups[(need_t, themes)] = keep

@@ -1,6 +1,6 @@
 """The dictionary-change shortcut never skips a document that could hold a new term.
 
-``reuse._skip_absent`` records an empty hit set, without matching, for a text that has
+``absent.skip_absent`` records an empty hit set, without matching, for a text that has
 no traditional characters and does not contain any of the missing themes' strings
 once its whitespace is removed. That is sound only if every string without ASCII or
 whitespace that occurs in the normalised view also occurs there: checked here on
