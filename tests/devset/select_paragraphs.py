@@ -16,6 +16,15 @@ resolutions), the party congress reports of the 14th–17th congresses, and half
 CPPCC proposals and of the citizen messages (chosen by a hash of their id, so whole
 records fall on one side).
 
+The fifth wave (2026-12-05) moved half of that test part into tune, by whole documents:
+six passes of rules written from tune errors had left the never-tuned figure where it
+was, because the test part's decades and genres use wording no tune paragraph held. The
+test part is now the national reports of 2003–2012 (one whole decade), the 16th and
+17th congress reports, and a quarter of the proposals and messages (a second hash bit);
+1992–2002, the 14th and 15th congresses and the other halves joined tune, their labelled
+paragraphs with them. The fifth wave's new paragraphs come from the new test part only,
+so it holds at least 500 never-tuned paragraphs again.
+
 Strata, in each genre: paragraphs holding a governance trigger string, hard negatives
 (the look-alikes of THEMES.md: 自治区, 一带一路, 数据共享, 降本增效, economic 赋能 …) and
 paragraphs with neither, drawn with a fixed seed in the proportions below.
@@ -102,16 +111,32 @@ WAVE4_QUOTA = {
     ("messages", "tune"): 40,
     ("provincial", "tune"): 30,
 }
+# A fifth wave, test part only, after half of the old test part moved to tune (module
+# docstring): new never-tuned paragraphs from the documents still in test.
+WAVE5_SEED = SEED + 5
+WAVE5_QUOTA = {
+    ("national", "test"): 100,
+    ("congress", "test"): 50,
+    ("cppcc", "test"): 80,
+    ("messages", "test"): 70,
+}
 # wave → (seed, quota, the last uid of the waves before it)
 WAVES = {
     2: (WAVE2_SEED, WAVE2_QUOTA, "p1571"),
     3: (WAVE3_SEED, WAVE3_QUOTA, "p2200"),
     4: (WAVE4_SEED, WAVE4_QUOTA, "p2502"),
+    5: (WAVE5_SEED, WAVE5_QUOTA, "p2801"),
 }
 
 
 def _half(key: str) -> str:
+    """The first waves' split of proposals and messages: half of the records in test."""
     return "test" if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 else "tune"
+
+
+def _quarter(key: str) -> str:
+    """The split since the fifth wave: of the first waves' test half, half stays in test."""
+    return "test" if _half(key) == "test" and _half("wave5" + key) == "test" else "tune"
 
 
 def records(shared: Path) -> list[tuple[str, str, str, int, str]]:
@@ -124,22 +149,22 @@ def records(shared: Path) -> list[tuple[str, str, str, int, str]]:
     for i, rec in enumerate(_jsonl_rows(nat)):
         # A resolution (year null) approves the report listed just before it.
         year = int(rec["year"]) if rec.get("year") else year
-        split = "test" if year is not None and 1992 <= year <= 2012 else "tune"
+        split = "test" if year is not None and 2003 <= year <= 2012 else "tune"
         out.append(("national", split, str(nat.relative_to(shared)), i, "content"))
     cpc = shared / "national-reports" / "cpc_congress_reports.jsonl"
     for i, rec in enumerate(_jsonl_rows(cpc)):
-        split = "test" if 14 <= int(rec["congress"]) <= 17 else "tune"
+        split = "test" if 16 <= int(rec["congress"]) <= 17 else "tune"
         out.append(("congress", split, str(cpc.relative_to(shared)), i, "content"))
     jszx = shared / "jiangsu-cppcc-2022" / "jszx2022.csv"
     for i, rec in enumerate(_csv_rows(jszx)):
-        out.append(("cppcc", _half("cppcc" + rec["pkid"]), str(jszx.relative_to(shared)), i, "content"))
+        out.append(("cppcc", _quarter("cppcc" + rec["pkid"]), str(jszx.relative_to(shared)), i, "content"))
     for name, fields in (
         ("full_dataset_sheet_3.xlsx", ("留言详情",)),
         ("full_dataset_sheet_4.xlsx", ("留言详情", "答复意见")),
     ):
         path = shared / "citizen-messages" / name
         for i, rec in enumerate(_workbook_rows(path)):
-            split = _half("msg" + rec["留言编号"])
+            split = _quarter("msg" + rec["留言编号"])
             for f in fields:
                 out.append(("messages", split, str(path.relative_to(shared)), i, f))
     for p in sorted((shared / "seed").glob("*.txt")):
@@ -237,27 +262,31 @@ def main(shared: Path, refs_out: Path, batch_dir: Path, batch_size: int) -> None
 
 
 def extend(shared: Path, refs: Path, batch_dir: Path, batch_size: int, wave: int = 2) -> None:
-    """Append a later wave to *refs*: new tune-part paragraphs, new uids, new batches."""
+    """Append a later wave to *refs*: new paragraphs, new uids, new batches."""
     seed, quota, last_before = WAVES[wave]
     old = [json.loads(line) for line in refs.read_text(encoding="utf-8").splitlines() if line.strip()]
     if max(r["uid"] for r in old) != last_before:
         raise SystemExit(f"{refs} must end at {last_before} before wave {wave} is drawn")
+    # The labelled paragraphs follow their documents into the current split (the fifth
+    # wave moved documents from test to tune; for earlier waves nothing changes).
+    split_of = {(file, row): split for _, split, file, row, _ in records(shared)}
+    for r in old:
+        r["split"] = split_of[(r["file"], r["row"])]
     rng = random.Random(seed)
     chosen = choose(draw_pools(shared, rng), quota, rng, {r["sha1"] for r in old})
     for k, r in enumerate(chosen):
         r["uid"] = f"p{len(old) + k + 1:04d}"
-    with refs.open("a", encoding="utf-8") as out:
-        out.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chosen))
+    refs.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in old + chosen), encoding="utf-8")
     first = -(-len(old) // 150) + 1  # after the earlier waves' batches of 150
     write_batches(shared, chosen, batch_dir, batch_size, first)
     report(chosen)
 
 
 # the command that draws each later wave → its number in WAVES
-WAVE_COMMANDS = {"extend": 2, "wave3": 3, "wave4": 4}
+WAVE_COMMANDS = {"extend": 2, "wave3": 3, "wave4": 4, "wave5": 5}
 
 if __name__ == "__main__":
-    if sys.argv[1] in WAVE_COMMANDS:  # select_paragraphs.py extend|wave3|wave4 SHARED REFS BATCH_DIR [SIZE]
+    if sys.argv[1] in WAVE_COMMANDS:  # select_paragraphs.py extend|wave3|wave4|wave5 SHARED REFS BATCH_DIR [SIZE]
         extend(
             Path(sys.argv[2]),
             Path(sys.argv[3]),
