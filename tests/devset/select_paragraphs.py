@@ -286,7 +286,8 @@ def extend(shared: Path, refs: Path, batch_dir: Path, batch_size: int, wave: int
 WAVE_COMMANDS = {"extend": 2, "wave3": 3, "wave4": 4, "wave5": 5}
 
 if __name__ == "__main__":
-    if sys.argv[1] in WAVE_COMMANDS:  # select_paragraphs.py extend|wave3|wave4|wave5 SHARED REFS BATCH_DIR [SIZE]
+    # select_paragraphs.py extend|wave3|wave4|wave5 SHARED REFS BATCH_DIR [SIZE]
+    if sys.argv[1] in WAVE_COMMANDS:
         extend(
             Path(sys.argv[2]),
             Path(sys.argv[3]),
