@@ -283,9 +283,17 @@ def _column_cells(
 
     values = column.tolist()
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
-        # numpy integers: never missing, never bool; tolist() gave Python ints
+        # numpy integers: never missing, never bool; tolist() gave Python ints, which
+        # "%.16g" writes as str() does while a float holds them exactly (|v| ≤ 2^53)
+        if values and -(2**53) <= min(values) and max(values) <= 2**53:
+            return [f'<c r="{letter}{r}"{style}><v>{v}</v></c>' for r, v in enumerate(values, first)]
         return [
             f'<c r="{letter}{r}"{style}><v>{format(v, ".16g")}</v></c>' for r, v in enumerate(values, first)
+        ]
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "b":
+        # numpy bools: never missing; _cell_xml's boolean cell
+        return [
+            f'<c r="{letter}{r}"{style} t="b"><v>{1 if v else 0}</v></c>' for r, v in enumerate(values, first)
         ]
     if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
         # numpy floats: NaN and ±inf are empty cells, as in _cell_xml
