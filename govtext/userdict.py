@@ -186,6 +186,7 @@ def merged_columns(entries: Sequence[DictEntry]) -> tuple[list[str], list[int], 
 
 
 _CACHE_VERSION = 1
+_CACHE_KEEP = 4  # sets of dictionaries whose merge is kept
 _MAGIC = b"govtext-rjieba-words-1\n"
 
 
@@ -237,6 +238,12 @@ def _write_columns(path: Path, columns: tuple[list[str], list[int], list[str], i
         with os.fdopen(fd, "wb") as fh:
             fh.write(_MAGIC + head + b"".join(blobs))
         os.replace(tmp, path)
+        # ~7 MB a set of dictionaries: keep the few most recently written
+        kept = sorted(
+            path.parent.glob("rjieba-words-*.bin"), key=lambda p: p.stat().st_mtime_ns, reverse=True
+        )
+        for old in kept[_CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass
 

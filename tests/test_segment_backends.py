@@ -119,6 +119,10 @@ def test_segment_rjieba_words_cached_equal_merged_afresh(tmp_path, monkeypatch):
     extra = [*entries, userdict.DictEntry("街巷长制", None, None)]
     assert userdict.merged_columns(extra) == userdict._merge_columns(extra)
     assert len(list(tmp_path.glob("rjieba-words-*.bin"))) == 2
+    monkeypatch.setattr(userdict, "_CACHE_KEEP", 1)  # only the latest merge is kept
+    assert userdict.merged_columns(entries[:-1]) == userdict._merge_columns(entries[:-1])
+    assert len(list(tmp_path.glob("rjieba-words-*.bin"))) == 1
+    assert userdict.merged_columns(entries) == fresh  # merged again
     text = "推行街巷长制，小巷管家走街串巷收集民生诉求，推动接诉即办。"
     monkeypatch.setenv("GOVTEXT_CACHE_DIR", str(tmp_path / "unwritable" / "x"))
     (tmp_path / "unwritable").write_text("a file, not a folder")
