@@ -241,6 +241,20 @@ def test_report_formats_xlsx_int_and_bool_columns_as_cell_by_cell() -> None:
             assert cells == one_by_one
 
 
+def test_report_formats_xlsx_illegal_characters_as_openpyxl() -> None:
+    """The workbook drops the characters openpyxl refuses, by openpyxl's own pattern
+    (copied so the report's child need not import openpyxl)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as theirs
+
+    from govtext.report.io import ILLEGAL_CHARACTERS_RE as ours
+
+    assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
+    every = (
+        "".join(map(chr, range(0x110000))).encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+    )
+    assert ours.sub("", every) == theirs.sub("", every)
+
+
 def _md_escape_by_steps(text: object) -> str:
     """md_escape as it was written first (replace, regex, replace): the rule it keeps."""
     import re
