@@ -85,6 +85,12 @@ class Window:
         """No more submissions until a result is yielded: ``size`` batches running or
         waiting their turn (those waiting count only past ``buffer_bytes``)."""
         held = len(self.finished)
-        if held and sum(b.nbytes for b, _ in self.finished.values()) <= self.buffer_bytes:
+        # without a budget every waiting batch counts, whatever its size (batches of
+        # items with no byte size would otherwise wait free and pile up)
+        if (
+            held
+            and self.buffer_bytes
+            and sum(b.nbytes for b, _ in self.finished.values()) <= self.buffer_bytes
+        ):
             held = 0
         return len(self.pending) + held >= self.size

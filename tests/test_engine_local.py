@@ -341,11 +341,12 @@ def test_engine_buffer_bytes_lets_workers_go_past_a_slow_first_item(tmp_path: Pa
 def test_engine_without_buffer_bytes_a_slow_first_item_holds_back_submission(tmp_path: Path) -> None:
     # The same tasks with the plain window (1 per worker): the second finishes, waits
     # for the first, and fills the window, so the third is never sent while the first
-    # runs (the first gives up after its patience). And a budget smaller than what waits
-    # behaves the same way.
-    for budget in (0, 999):
-        marker = tmp_path / f"third-ran-{budget}"
-        items = [SlowFirst(i, str(marker), patience=1.5) for i in range(4)]
+    # runs (the first gives up after its patience). A budget smaller than what waits
+    # behaves the same way, and so do items with no byte size (documents to segment)
+    # when there is no budget: they must not wait free.
+    for budget, nbytes in ((0, 1000), (999, 1000), (0, 0)):
+        marker = tmp_path / f"third-ran-{budget}-{nbytes}"
+        items = [SlowFirst(i, str(marker), patience=1.5, nbytes=nbytes) for i in range(4)]
         engine = Engine(EngineConfig(workers=2)).start()
         try:
             out = list(

@@ -94,15 +94,15 @@ def test_paragraph_tune_part(refs: list[dict], predicted: list[set[str]]) -> Non
 def test_paragraph_never_tuned_part(shared_corpus: Path, refs: list[dict], predicted: list[set[str]]) -> None:
     gold, pred, sub = _part(refs, predicted, "test")
     s = ep.score(gold, pred, ep.THEMES, n_boot=0)
-    # Floors under today's figures (P 0.70, F1 0.72; issue 17's target of P 0.93, F1 0.90
+    # Floors under today's figures (P 0.77, F1 0.77; issue 17's target of P 0.93, F1 0.90
     # is not met). Since the fifth wave the part is 2003-2012, congresses 16-17 and a
-    # quarter of the proposals and messages, 300 of its paragraphs new (docs/validity.md):
-    # lower than the old part's 0.81 / 0.77, chiefly the new messages' 接诉即办.
-    assert s.precision >= 0.67 and s.f1 >= 0.70, (s.precision, s.recall, s.f1)
+    # quarter of the proposals and messages, 300 of its paragraphs new (docs/validity.md);
+    # its office replies were reviewed to the set-wide 诉求办理 standard (P 0.70, F1 0.72 before).
+    assert s.precision >= 0.74 and s.f1 >= 0.74, (s.precision, s.recall, s.f1)
     base = ep.score(gold, ep.naive(shared_corpus, sub), ep.THEMES, n_boot=0)
     assert s.f1 >= base.f1 + 0.4
     for genre, g in ep.table(sub, pred, lambda r: r["genre"]).items():
-        assert g.f1 >= 0.57, (genre, g.f1)
+        assert g.f1 >= 0.69, (genre, g.f1)  # lowest today: proposals 0.72
 
 
 # the look-alikes of THEMES.md: a counted hit whose sentence holds one of these is a trap sprung
