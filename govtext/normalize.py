@@ -225,7 +225,7 @@ class ViewArrays(NamedTuple):
 _TRAD, _SPACE, _CJK, _WIDE, _IDEO_SPACE = 1, 2, 4, 8, 16
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
     """Where govtext keeps tables it can rebuild: $GOVTEXT_CACHE_DIR, else the user's
     cache folder ($XDG_CACHE_HOME or ~/.cache) / govtext."""
     if os.environ.get("GOVTEXT_CACHE_DIR"):
@@ -252,7 +252,7 @@ def char_flags() -> Any:
         version = metadata.version("opencc")
     except metadata.PackageNotFoundError:
         version = "unknown"
-    path = _cache_dir() / f"charflags-{VIEW_VERSION}-opencc-{version}.npy"
+    path = cache_dir() / f"charflags-{VIEW_VERSION}-opencc-{version}.npy"
     try:
         flags = np.load(path, allow_pickle=False)
         if flags.shape == (0x2FA21,) and flags.dtype == np.uint8:

@@ -135,6 +135,63 @@ def build_rjieba(entries: Sequence[DictEntry]) -> tuple[Any, dict[str, str]]:
     """
     import rjieba
 
+    words, freqs, tag_list, pad = merged_columns(entries)
+    eng = rjieba.Jieba.empty()
+    # punctuation is never in the dictionary; tagging it 'x' here spares the slow path
+    table: dict[str, str] = {
+        chr(c): "x"
+        for r in ((0x21, 0x7F), (0x2000, 0x2070), (0x3000, 0x3040), (0xFE30, 0xFE70), (0xFF01, 0xFF66))
+        for c in range(*r)
+        if not chr(c).isalnum()
+    }
+    # 350k words: added and tabled by map and update, without a Python-level loop
+    deque(map(eng.add_word, words, freqs, tag_list), maxlen=0)
+    table.update(zip(words, tag_list, strict=True))
+    if pad > 0:
+        eng.add_word("\x00govtext-total-padding", pad, "x")
+    return eng, table
+
+
+def merged_columns(entries: Sequence[DictEntry]) -> tuple[list[str], list[int], list[str], int]:
+    """The words jieba-rs is given, each once in jieba's order, their frequencies and
+    tags, and the padding of the total (see ``build_rjieba``), for jieba's main
+    dictionary and ``entries``.
+
+    Kept in the cache folder under a hash of the main dictionary's content and the
+    entries: merging them is ~0.5 s of a run's start, when the segmenter is built before
+    the workers fork and the other core waits (issue 20); read back, ~0.05 s. A cache
+    that is missing, damaged or cannot be written is rebuilt, at the old cost.
+    """
+    import json
+
+    from govtext.normalize import cache_dir
+
+    desc: list[Any] = [
+        _CACHE_VERSION,
+        file_digest(main_dict_path()),
+        [[e.word, e.freq, e.tag] for e in entries],
+    ]
+    if any(e.freq is None for e in entries):  # suggested by jieba's own code: its version counts
+        import jieba
+
+        desc.append(jieba.__version__)
+    key = hashlib.blake2b(json.dumps(desc, ensure_ascii=False).encode(), digest_size=12).hexdigest()
+    path = cache_dir() / f"rjieba-words-{key}.bin"
+    cached = _read_columns(path)
+    if cached is not None:
+        return cached
+    columns = _merge_columns(entries)
+    _write_columns(path, columns)
+    return columns
+
+
+_CACHE_VERSION = 1
+_CACHE_KEEP = 4  # sets of dictionaries whose merge is kept
+_MAGIC = b"govtext-rjieba-words-1\n"
+
+
+def _merge_columns(entries: Sequence[DictEntry]) -> tuple[list[str], list[int], list[str], int]:
+    """``merged_columns`` computed afresh."""
     words, counts, word_tags = _main_dict_columns(str(main_dict_path()))
     # a word listed twice keeps its first place and its last frequency and tag, as jieba's
     freqs: dict[str, int] = dict(zip(words, counts, strict=True))
@@ -155,22 +212,66 @@ def build_rjieba(entries: Sequence[DictEntry]) -> tuple[Any, dict[str, str]]:
         if e.tag:
             tags[e.word] = e.tag
         total += add
-    eng = rjieba.Jieba.empty()
-    # punctuation is never in the dictionary; tagging it 'x' here spares the slow path
-    table: dict[str, str] = {
-        chr(c): "x"
-        for r in ((0x21, 0x7F), (0x2000, 0x2070), (0x3000, 0x3040), (0xFE30, 0xFE70), (0xFF01, 0xFF66))
-        for c in range(*r)
-        if not chr(c).isalnum()
-    }
-    # 350k words: added and tabled by map and update, without a Python-level loop
     tag_list = [tags.get(word, "x") for word in freqs]
-    deque(map(eng.add_word, freqs, freqs.values(), tag_list), maxlen=0)
-    table.update(zip(freqs, tag_list, strict=True))
-    pad = total - sum(freqs.values())
-    if pad > 0:
-        eng.add_word("\x00govtext-total-padding", pad, "x")
-    return eng, table
+    return list(freqs), list(freqs.values()), tag_list, total - sum(freqs.values())
+
+
+def _write_columns(path: Path, columns: tuple[list[str], list[int], list[str], int]) -> None:
+    """The columns as the magic line, a JSON header (counts, byte lengths, the padding),
+    the words and the tags joined by newlines, the frequencies as int64."""
+    import json
+    import os
+    import tempfile
+    from array import array
+
+    words, freqs, tags, pad = columns
+    if any("\n" in w for w in words) or any("\n" in t for t in tags):
+        return  # cannot be joined by newlines (jieba's dictionaries split on whitespace)
+    try:
+        blobs = ["\n".join(words).encode(), "\n".join(tags).encode(), array("q", freqs).tobytes()]
+    except OverflowError:
+        return
+    head = json.dumps({"n": len(words), "pad": pad, "sizes": [len(b) for b in blobs]}).encode() + b"\n"
+    try:  # a cache that cannot be written costs the next run its merge, nothing else
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_MAGIC + head + b"".join(blobs))
+        os.replace(tmp, path)
+        # ~7 MB a set of dictionaries: keep the few most recently written
+        kept = sorted(
+            path.parent.glob("rjieba-words-*.bin"), key=lambda p: p.stat().st_mtime_ns, reverse=True
+        )
+        for old in kept[_CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _read_columns(path: Path) -> tuple[list[str], list[int], list[str], int] | None:
+    """What ``_write_columns`` wrote, or None if it is missing or does not hold together."""
+    import json
+    from array import array
+
+    try:
+        data = path.read_bytes()
+        if not data.startswith(_MAGIC):
+            return None
+        end = data.index(b"\n", len(_MAGIC))
+        head = json.loads(data[len(_MAGIC) : end])
+        n, pad, sizes = int(head["n"]), int(head["pad"]), [int(s) for s in head["sizes"]]
+        at = end + 1
+        if len(sizes) != 3 or at + sum(sizes) != len(data) or sizes[2] != 8 * n:
+            return None
+        words = data[at : at + sizes[0]].decode().split("\n")
+        tags = data[at + sizes[0] : at + sizes[0] + sizes[1]].decode().split("\n")
+        freqs = array("q")
+        freqs.frombytes(data[at + sizes[0] + sizes[1] :])
+    except (OSError, ValueError, KeyError, TypeError):  # UnicodeDecodeError and JSON's are ValueErrors
+        return None
+    if len(words) != n or len(tags) != n:
+        return None
+    return words, freqs.tolist(), tags, pad
 
 
 def tags_like_posseg(words: list[str], table: dict[str, str], hot: dict[str, str]) -> list[str]:

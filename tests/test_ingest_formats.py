@@ -355,3 +355,45 @@ def test_ingest_linked_folders_are_listed_not_followed(tmp_path: Path) -> None:
     assert [d.doc_id for d in corpus] == ["a"]
     (link,) = [f for f in corpus.files if f.path.endswith("loop")]
     assert link.status == "skipped" and "symbolic link" in link.reason
+
+
+def test_ingest_xlsx_shared_strings_as_openpyxl_reads_them(tmp_path: Path) -> None:
+    """The workbook's shared strings are read without openpyxl's rich-text objects
+    (issue 20): the same plain text as its ``read_string_table``, rich runs, phonetic
+    runs, empty and repeated ``t`` elements and escaped underscores included; and a
+    workbook with rich text reads the same through ``read_xlsx`` as through
+    ``load_workbook``."""
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+    from openpyxl.reader.strings import read_string_table
+
+    from govtext.ingest.tables import read_xlsx, shared_strings
+
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{ns}" count="9" uniqueCount="9">'
+        "<si><t>推进接诉即办</t></si>"
+        '<si><t xml:space="preserve">  前后空格  </t></si>'
+        "<si><t/></si>"
+        "<si><r><rPr><b/></rPr><t>加粗</t></r><r><t>普通</t></r><r><rPr><i/></rPr></r></si>"
+        '<si><t>先</t><r><t>后</t></r><rPh sb="0" eb="1"><t>ふりがな</t></rPh></si>'
+        "<si><t>一</t><t>二</t></si>"
+        "<si><r><t>a</t><t>b</t></r></si>"
+        "<si><t>x005F_x000D_ 与 &amp; &lt;b&gt;</t></si>"
+        "<si></si>"
+        "</sst>"
+    ).encode()
+    assert shared_strings(io.BytesIO(xml)) == read_string_table(io.BytesIO(xml))
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["title", "full_text"])
+    rich = CellRichText(["推进", TextBlock(InlineFont(b=True), "接诉即办"), "，健全基层治理体系。" * 3])
+    ws.append(["富文本", rich])
+    ws.append(["普通", "坚持和发展新时代枫桥经验，把矛盾纠纷化解在基层。"])
+    path = tmp_path / "rich.xlsx"
+    wb.save(path)
+    rows = list(load_workbook(path, read_only=True, data_only=True).active.iter_rows(values_only=True))
+    docs = read_xlsx(path.read_bytes(), None, [])
+    assert [d.text for d in docs] == [r[1] for r in rows[1:]]

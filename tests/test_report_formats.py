@@ -215,6 +215,46 @@ def test_report_formats_xlsx_sheets_in_blocks_are_one_sheet(
     assert load_workbook(tmp_path / "blocks.xlsx")["big"].max_row == n + 1
 
 
+def test_report_formats_xlsx_int_and_bool_columns_as_cell_by_cell() -> None:
+    """Integer columns within ±2^53 are written by str() and boolean columns without the
+    per-cell checks (issue 20): the same cells as ``_cell_xml`` gives one by one."""
+    import numpy as np
+    import pandas as pd
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from govtext.report.io import _cell_xml, _column_cells
+
+    columns = [
+        pd.Series(np.array([0, -1, 2**53, -(2**53), 10**15 + 7], dtype=np.int64)),
+        pd.Series(np.array([2**53 + 1, 10**17, -(10**16) - 3], dtype=np.int64)),  # "%.16g" rounds these
+        pd.Series(np.array([2**64 - 1, 5], dtype=np.uint64)),
+        pd.Series(np.array([3, 4], dtype=np.int8)),
+        pd.Series(np.array([True, False, True])),
+        pd.Series(np.array([], dtype=np.int64)),
+    ]
+    for column in columns:
+        for style in ("", ' s="2"'):
+            cells = _column_cells(column, "C", style, False, ILLEGAL_CHARACTERS_RE, 7)
+            one_by_one = [
+                _cell_xml(f"C{r}", v, style, ILLEGAL_CHARACTERS_RE) for r, v in enumerate(column.tolist(), 7)
+            ]
+            assert cells == one_by_one
+
+
+def test_report_formats_xlsx_illegal_characters_as_openpyxl() -> None:
+    """The workbook drops the characters openpyxl refuses, by openpyxl's own pattern
+    (copied so the report's child need not import openpyxl)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as theirs
+
+    from govtext.report.io import ILLEGAL_CHARACTERS_RE as ours
+
+    assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
+    every = (
+        "".join(map(chr, range(0x110000))).encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+    )
+    assert ours.sub("", every) == theirs.sub("", every)
+
+
 def _md_escape_by_steps(text: object) -> str:
     """md_escape as it was written first (replace, regex, replace): the rule it keeps."""
     import re

@@ -102,6 +102,33 @@ def test_segment_user_dict_without_frequencies_gives_same_tokens(tmp_path):
     assert "街巷长制" in a and "小巷管家" in a and "民生诉求" in a
 
 
+def test_segment_rjieba_words_cached_equal_merged_afresh(tmp_path, monkeypatch):
+    """The merged dictionary read back from the cache folder is the one merged afresh,
+    a damaged cache is merged again, and other entries get another file."""
+    from govtext import userdict
+
+    monkeypatch.setenv("GOVTEXT_CACHE_DIR", str(tmp_path))
+    entries = Segmenter(backend="rjieba").user_entries()
+    fresh = userdict._merge_columns(entries)
+    assert userdict.merged_columns(entries) == fresh  # written
+    (cached,) = tmp_path.glob("rjieba-words-*.bin")
+    assert userdict.merged_columns(entries) == fresh  # read back
+    cached.write_bytes(cached.read_bytes()[:-8])
+    assert userdict.merged_columns(entries) == fresh  # damaged: merged again, rewritten
+    assert userdict._read_columns(cached) == fresh
+    extra = [*entries, userdict.DictEntry("街巷长制", None, None)]
+    assert userdict.merged_columns(extra) == userdict._merge_columns(extra)
+    assert len(list(tmp_path.glob("rjieba-words-*.bin"))) == 2
+    monkeypatch.setattr(userdict, "_CACHE_KEEP", 1)  # only the latest merge is kept
+    assert userdict.merged_columns(entries[:-1]) == userdict._merge_columns(entries[:-1])
+    assert len(list(tmp_path.glob("rjieba-words-*.bin"))) == 1
+    assert userdict.merged_columns(entries) == fresh  # merged again
+    text = "推行街巷长制，小巷管家走街串巷收集民生诉求，推动接诉即办。"
+    monkeypatch.setenv("GOVTEXT_CACHE_DIR", str(tmp_path / "unwritable" / "x"))
+    (tmp_path / "unwritable").write_text("a file, not a folder")
+    assert Segmenter(backend="rjieba").cut(text) == Segmenter(backend="jieba").cut(text)
+
+
 def test_segment_offsets_point_at_the_token_in_the_original(real_texts, fast):
     name, text = real_texts[-1]
     tok = fast.tokens_of_text(text, name)

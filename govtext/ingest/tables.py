@@ -7,6 +7,7 @@ values are longest on average; every other column becomes metadata.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -306,10 +307,8 @@ def read_xlsx(data: bytes, text_column: str | None, notes: list[str]) -> list[Ra
     import io
     import zipfile
 
-    from openpyxl import load_workbook
-
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        wb = _fast_strings_reader()(io.BytesIO(data), read_only=True, data_only=True).read_workbook_only()
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FailFile(
             f"not a readable .xlsx workbook ({type(exc).__name__}: {exc}); re-save it from Excel"
@@ -343,3 +342,64 @@ def read_xlsx(data: bytes, text_column: str | None, notes: list[str]) -> list[Ra
     if not docs:
         raise SkipFile("no sheet has a header row and rows with text")
     return docs
+
+
+@functools.cache
+def _fast_strings_reader() -> Any:
+    """openpyxl's ``ExcelReader`` (what ``load_workbook`` runs) with its table of shared
+    strings read by ``shared_strings``: openpyxl builds a rich-text object of each string
+    only to take its plain text, a third of the time a workbook of citizen messages takes
+    to read (issue 20: the first files of ../shared/corpus, read while the other worker
+    waits). ``read_workbook_only()`` is ``load_workbook``'s ``reader.read(); reader.wb``."""
+    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+
+    class Reader(ExcelReader):
+        def read_strings(self) -> None:
+            ct = self.package.find(SHARED_STRINGS)
+            if ct is not None:
+                with self.archive.open(ct.PartName[1:]) as src:
+                    self.shared_strings = shared_strings(src)
+
+        def read_workbook_only(self) -> Any:
+            self.read()
+            return self.wb
+
+    return Reader
+
+
+def shared_strings(src: Any) -> list[str]:
+    """The plain text of each ``<si>`` of a shared strings part, as openpyxl's
+    ``read_string_table`` gives it (``Text.from_tree(si).content``): the text of its
+    ``t`` child (the last one, if several), then of each ``r`` run's ``t`` (the last of
+    each), children matched by local name; phonetic runs left out; ``x005F_`` removed."""
+    from xml.etree.ElementTree import iterparse
+
+    strings: list[str] = []
+    si_tag = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}si"
+    for _, node in iterparse(src):
+        if node.tag != si_tag:
+            continue
+        plain: str | None = None
+        runs: list[str | None] = []
+        for el in node:
+            name = _localname(el.tag)
+            if name == "t":
+                plain = el.text
+            elif name == "r":
+                text = None
+                for part in el:
+                    if _localname(part.tag) == "t":
+                        text = part.text
+                runs.append(text)
+        snippets = [plain] if plain is not None else []
+        snippets += [t for t in runs if t is not None]
+        strings.append("".join(snippets).replace("x005F_", ""))
+        node.clear()
+    return strings
+
+
+def _localname(tag: Any) -> str:
+    """openpyxl's ``localname``: the tag without its namespace; a comment is "comment"."""
+    if not isinstance(tag, str):
+        return "comment"
+    return tag.rsplit("}", 1)[-1]

@@ -13,7 +13,7 @@ the page's tables. Everything it writes is also written here if it could not: th
 never lacks a file, and the bytes are the same either way.
 
 ``start_early`` starts the child ahead of the report, with nothing to do yet: its
-interpreter and imports (pandas, openpyxl, matplotlib, ~1 CPU-s) then run while the run
+interpreter and imports (pandas, matplotlib, ~1 CPU-s) then run while the run
 waits for its topic model, and the next ``ReportChild`` hands it its work through the pipe
 instead of starting a process (issue 20: they were on the report's path, and the main
 process sat ~0.4 s in ``Process.start`` until the child had imported pandas).
@@ -75,8 +75,6 @@ class _Inbox:
 def _waiting(conn: Any) -> None:
     """A child started early: import what the work needs, draw the figures it was given
     the inputs of (``Early``), then wait for its work."""
-    import openpyxl.cell.cell  # noqa: F401  (write_xlsx's check of illegal characters)
-
     import govtext.report.io  # noqa: F401
     from govtext.report.charts import import_drawing
 
