@@ -10,6 +10,7 @@ original character it came from, so a span found in the view maps back exactly.
 from __future__ import annotations
 
 import bisect
+import io
 import os
 import re
 import tempfile
@@ -234,6 +235,24 @@ def cache_dir() -> Path:
     return Path(base) / "govtext"
 
 
+def write_cache_file(path: Path, data: bytes) -> bool:
+    """Put ``data`` at ``path`` in the cache folder whole (a temporary file beside it,
+    then os.replace), or not at all: a cache that cannot be written costs the next run
+    its rebuild, nothing else, and leaves no temporary file behind. True if written."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        return False
+
+
 @lru_cache(maxsize=1)
 def char_flags() -> Any:
     """One byte of flags per code point, looked up once per character of a text:
@@ -260,14 +279,9 @@ def char_flags() -> Any:
     except (OSError, ValueError):
         pass
     flags = build_char_flags()
-    try:  # a cache that cannot be written costs the next run 0.15 s, nothing else
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, flags, allow_pickle=False)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    buf = io.BytesIO()
+    np.save(buf, flags, allow_pickle=False)
+    write_cache_file(path, buf.getvalue())  # if it cannot be written, the next run rebuilds (0.15 s)
     return flags
 
 

@@ -220,9 +220,9 @@ def _write_columns(path: Path, columns: tuple[list[str], list[int], list[str], i
     """The columns as the magic line, a JSON header (counts, byte lengths, the padding),
     the words and the tags joined by newlines, the frequencies as int64."""
     import json
-    import os
-    import tempfile
     from array import array
+
+    from govtext.normalize import write_cache_file
 
     words, freqs, tags, pad = columns
     if any("\n" in w for w in words) or any("\n" in t for t in tags):
@@ -232,19 +232,16 @@ def _write_columns(path: Path, columns: tuple[list[str], list[int], list[str], i
     except OverflowError:
         return
     head = json.dumps({"n": len(words), "pad": pad, "sizes": [len(b) for b in blobs]}).encode() + b"\n"
-    try:  # a cache that cannot be written costs the next run its merge, nothing else
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(_MAGIC + head + b"".join(blobs))
-        os.replace(tmp, path)
-        # ~7 MB a set of dictionaries: keep the few most recently written
+    if not write_cache_file(path, _MAGIC + head + b"".join(blobs)):
+        return
+    # ~7 MB a set of dictionaries: keep the few most recently written
+    try:
         kept = sorted(
             path.parent.glob("rjieba-words-*.bin"), key=lambda p: p.stat().st_mtime_ns, reverse=True
         )
         for old in kept[_CACHE_KEEP:]:
             old.unlink(missing_ok=True)
-    except OSError:
+    except OSError:  # another run pruned the same file first
         pass
 
 

@@ -96,3 +96,16 @@ def test_char_flags_table_is_cached_and_rebuilt_when_damaged(tmp_path, monkeypat
     monkeypatch.setenv("GOVTEXT_CACHE_DIR", str(tmp_path / "file"))
     (tmp_path / "file").write_text("a file where the folder should be")
     assert np.array_equal(char_flags.__wrapped__(), built)  # unwritable cache: still works
+
+
+def test_cache_file_written_whole_or_not_at_all(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from govtext.normalize import write_cache_file
+
+    target = tmp_path / "cache" / "table.bin"
+    assert write_cache_file(target, b"table")
+    assert target.read_bytes() == b"table"
+    # a folder where the file should go: os.replace fails after the temporary file is written
+    blocked = tmp_path / "cache" / "blocked.bin"
+    (blocked / "inside").mkdir(parents=True)
+    assert not write_cache_file(blocked, b"table")
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["blocked.bin", "table.bin"]
